@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Installs the Debian 12 packages tallylog needs to build, test and serve, if any are missing.
+# Idempotent; needs root (or sudo) only when something is missing.
+set -euo pipefail
+
+PACKAGES=(
+  build-essential cmake ninja-build pkg-config git
+  libssl-dev libsqlite3-dev sqlite3 libfmt-dev nlohmann-json3-dev libtomlplusplus-dev libcli11-dev
+  libboost-dev libzxing-dev libzbar-dev zbar-tools libqrencode-dev libjpeg-dev libpng-dev
+  libgtest-dev libgmock-dev libbenchmark-dev
+)
+if [[ "${TALLYLOG_WITH_BROWSER:-0}" == 1 ]]; then
+  PACKAGES+=(chromium nodejs npm)
+fi
+if [[ "${TALLYLOG_WITH_BENCH_TOOLS:-0}" == 1 ]]; then
+  PACKAGES+=(wrk hyperfine)
+fi
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+# Node/npm may come from outside Debian (nodesource); accept any working node and npm.
+if [[ " ${missing[*]} " == *" nodejs "* ]] && command -v node >/dev/null; then
+  missing=("${missing[@]/nodejs}")
+fi
+if [[ " ${missing[*]} " == *" npm "* ]] && command -v npm >/dev/null; then
+  missing=("${missing[@]/npm}")
+fi
+read -r -a missing <<<"${missing[*]}"
+if ((${#missing[@]} == 0)); then
+  exit 0
+fi
+
+SUDO=""
+if [[ $(id -u) != 0 ]]; then SUDO="sudo"; fi
+echo "tallylog: installing Debian packages: ${missing[*]}" >&2
+$SUDO apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2

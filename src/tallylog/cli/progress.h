@@ -1,0 +1,25 @@
+// A progress bar on stderr, drawn only when stderr is a terminal (never in logs or CI output).
+// Not thread-safe: call from the thread that drives the work.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+
+namespace tallylog::cli {
+
+class Progress {
+ public:
+  Progress(std::string label, uint64_t total);  // total 0 = unknown
+  ~Progress();                                  // clears the bar
+  void update(uint64_t done);
+
+ private:
+  std::string label_;
+  uint64_t total_;
+  bool tty_;
+  std::chrono::steady_clock::time_point last_draw_{};
+  std::chrono::steady_clock::time_point start_;
+};
+
+}  // namespace tallylog::cli

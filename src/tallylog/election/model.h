@@ -1,0 +1,85 @@
+// The records tallylog logs, as plain values: the election definition, a polling station (a
+// "table" in Venezuela) and a tally sheet as one source saw it. Each accepted record is one log
+// entry in canonical JSON (RFC 8785); the encoding and its grammar live in election/entry.h and
+// docs/formats/entries.md. These types carry no behaviour beyond small lookups.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace tallylog::election {
+
+// One level of the election's geography, outermost first. The last level is the station itself.
+struct Level {
+  std::string code;  // "state", "municipality", "parish", "centre", "table"
+  std::string name;  // label for people, e.g. "Estado"
+};
+
+struct Candidate {
+  std::string code;  // "EG", "NM", ...
+  std::string name;
+};
+
+// A party card (party line) on the ballot; votes for a card count for its candidate.
+struct Card {
+  int position = 0;       // 1-based ballot order
+  std::string party;      // "PSUV"
+  std::string candidate;  // Candidate::code
+};
+
+struct Election {
+  std::string id;       // short stable identifier, e.g. "ve2024"
+  std::string name;     // "Elección Presidencial 2024"
+  std::string date;     // YYYY-MM-DD
+  std::string contest;  // "president"
+  std::vector<Level> levels;
+  std::vector<Candidate> candidates;
+  std::vector<Card> cards;          // empty when sheets carry per-candidate votes only
+  std::vector<std::string> fields;  // other sheet counts, e.g. {"valid", "null"}
+  // Arithmetic rules a sheet must satisfy, in the grammar of docs/formats/entries.md, e.g.
+  // "valid == candidates", "valid + null <= registered".
+  std::vector<std::string> rules;
+  // Accepted source names; a trailing '*' matches a prefix ("witness:*").
+  std::vector<std::string> sources;
+  std::string qr_profile;  // e.g. "ve2024-acta"; empty when sheets carry no QR code
+  // Registered voters of tables absent from the registry, by area code of any level
+  // (used by the outcome bound).
+  std::map<std::string, uint64_t> unregistered_voters;
+
+  const Candidate* find_candidate(std::string_view code) const;
+};
+
+// A station's place in one level of the geography.
+struct AreaRef {
+  std::string code;  // unique within its level (the CSV mapping composes it)
+  std::string name;
+};
+
+struct Station {
+  std::string code;            // unique table code, e.g. "010113042.01"
+  std::vector<AreaRef> areas;  // one per Election::levels entry; areas.back().code == code
+  uint64_t registered = 0;     // registered voters
+};
+
+struct Sheet {
+  std::string station;  // Station::code
+  std::string source;   // "official", "witness:<party>", "observer:<org>", "qr"
+  // Votes per card in ballot order (size == Election::cards.size()), or empty.
+  std::vector<int64_t> cards;
+  // Votes per candidate code. When cards are given, these equal the sums of their cards.
+  std::map<std::string, int64_t> candidates;
+  // Other counts named by Election::fields ("valid", "null", ...).
+  std::map<std::string, int64_t> fields;
+  std::string image_sha256;  // lowercase hex of the sheet image, or empty
+  std::string qr_payload;    // raw QR text, or empty
+  std::string submitted_by;  // who submitted (token name, importer), may be empty
+  std::string submitted_at;  // RFC 3339 UTC
+  std::optional<uint64_t> supersedes;  // log index of the sheet this one corrects
+
+  bool operator==(const Sheet&) const = default;
+};
+
+}  // namespace tallylog::election
