@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# Sets up and runs every test of tallylog on Debian 12:
+#   1. installs missing Debian packages (scripts/install-deps.sh, incl. chromium and node for the browser test)
+#   2. builds with -Werror and runs the whole ctest suite
+#   3. builds the tests again with AddressSanitizer + UndefinedBehaviorSanitizer and runs them
+#   4. runs the browser test of the web page (Debian chromium driven by playwright-core)
+# Prints "N passed, N failed" last; exits non-zero on any failure.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$(pwd)
+
+TALLYLOG_WITH_BROWSER=1 scripts/install-deps.sh || { echo "tallylog: could not install dependencies" >&2; exit 1; }
+
+passed=0
+failed=0
+step() {  # step <name> <command...>
+  local name=$1
+  shift
+  echo "=== $name"
+  local t0=$SECONDS
+  if "$@"; then
+    passed=$((passed + 1))
+    echo "=== $name: ok ($((SECONDS - t0)) s)"
+  else
+    failed=$((failed + 1))
+    echo "=== $name: FAILED ($((SECONDS - t0)) s)"
+  fi
+}
+
+JOBS=$(nproc)
+step "build (Werror)" env TALLYLOG_BUILD_DIR=build scripts/build.sh -DTALLYLOG_WERROR=ON
+step "unit and integration tests" ctest --test-dir build --output-on-failure -j "$JOBS" --timeout 600
+if [[ "${TALLYLOG_SKIP_SANITIZERS:-0}" != 1 ]]; then
+  step "build (ASan+UBSan)" env TALLYLOG_BUILD_DIR=build-asan TALLYLOG_BUILD_TYPE=Debug scripts/build.sh \
+    -DTALLYLOG_WERROR=ON -DTALLYLOG_SANITIZE=ON -DTALLYLOG_BENCHMARKS=OFF
+  step "tests under ASan+UBSan" env ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+    UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+    ctest --test-dir build-asan --output-on-failure -j "$JOBS" --timeout 900 -LE no_sanitizer
+fi
+if [[ -x tests/browser/run.sh && "${TALLYLOG_SKIP_BROWSER:-0}" != 1 ]]; then
+  step "browser test of the web page" env TALLYLOG_BIN="$ROOT/build/src/tallylog/cli/tallylog" tests/browser/run.sh
+fi
+
+echo
+echo "test steps: $passed passed, $failed failed"
+[[ $failed == 0 ]]
