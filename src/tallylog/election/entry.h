@@ -1,0 +1,60 @@
+// Log entries for the election records: canonical JSON (RFC 8785, JCS) with a "type" member
+// ("election", "station", "sheet") and a format version "v" (kEntryFormatVersion). The grammar
+// of each record is in docs/formats/entries.md. Canonical means: members sorted by key (UTF-16
+// code units), no whitespace, strings escaped minimally as JCS says, integers only (no floats,
+// |n| <= 2^53-1), optional members omitted when empty. Every record therefore has exactly one
+// encoding, and decode_entry() rejects any other byte sequence (it re-encodes and compares).
+//
+// Encoders take records that passed Validator (election/validate.h); they do not validate, and
+// their strings must be valid UTF-8. The sheet encoder is hand-rolled for the import hot path.
+//
+// Thread-safety: free functions without shared state.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <variant>
+
+#include "tallylog/base/error.h"
+#include "tallylog/election/model.h"
+
+namespace tallylog::election {
+
+inline constexpr int64_t kEntryFormatVersion = 1;
+// Largest integer a count, index or registered-voter figure may hold: 2^53-1, the largest
+// integer every JSON implementation reads exactly (RFC 8785 §3.2.2.3, I-JSON).
+inline constexpr int64_t kMaxJsonInteger = 9007199254740991;
+// Entries larger than this are refused by decode_entry() before parsing.
+inline constexpr size_t kMaxEntryBytes = 16 * 1024 * 1024;
+
+enum class EntryType { kElection, kStation, kSheet };
+std::string_view entry_type_name(EntryType type);  // "election", "station", "sheet"
+
+struct Entry {
+  EntryType type = EntryType::kSheet;
+  std::variant<Election, Station, Sheet> record;
+};
+
+std::string encode_entry(const Election& election);
+std::string encode_entry(const Station& station);
+std::string encode_entry(const Sheet& sheet);
+// Appends the sheet's encoding to `out` (reuse one buffer across a batch to avoid allocations).
+void append_sheet_entry(const Sheet& sheet, std::string& out);
+
+// True when `bytes` could be one of our records (starts with '{'). Raw lines appended with
+// `tallylog log append` are not: the index skips them without calling decode_entry().
+bool is_record_entry(std::string_view bytes);
+
+// Decodes one entry strictly. Errors (kInvalidArgument) say what was wrong: not JSON, unknown
+// type or version, a missing/unknown/ill-typed member (named), or a non-canonical encoding.
+Result<Entry> decode_entry(std::string_view bytes);
+
+// Bytes that are equal iff two sheets say the same thing: station, source, cards, candidates,
+// fields, image hash, QR payload and supersedes; submitted_by and submitted_at are ignored.
+// (The canonical encoding of the sheet without those two members.) Used by ingest to recognise
+// identical resubmissions; sheet_identity_digest() is its SHA-256 (32 raw bytes) for storage.
+std::string sheet_identity_key(const Sheet& sheet);
+std::string sheet_identity_digest(const Sheet& sheet);
+
+}  // namespace tallylog::election
