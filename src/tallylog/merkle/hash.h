@@ -7,8 +7,11 @@
 
 #include <array>
 #include <cstdint>
+#include <cstring>
 #include <string>
 #include <string_view>
+
+#include "tallylog/base/error.h"
 
 namespace tallylog::merkle {
 
@@ -21,5 +24,8 @@ Hash empty_root();
 inline std::string_view hash_bytes(const Hash& h) { return {reinterpret_cast<const char*>(h.data()), h.size()}; }
 std::string hash_base64(const Hash& h);
 std::string hash_hex(const Hash& h);
+// Strict decoders: exactly 32 bytes, canonical base64.
+Result<Hash> hash_from_bytes(std::string_view bytes);
+Result<Hash> hash_from_base64(std::string_view b64);
 
 }  // namespace tallylog::merkle
