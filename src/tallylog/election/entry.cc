@@ -1,0 +1,522 @@
+// Canonical JSON (RFC 8785) writer for our records and a strict decoder. The writer is
+// hand-rolled (the sheet encoder is on the import hot path); member names are written in their
+// sorted order by hand, and map keys are sorted by UTF-16 code units. The decoder parses with
+// nlohmann-json, maps members to the record, re-encodes and compares bytes: anything that is not
+// the one canonical encoding is rejected.
+#include "tallylog/election/entry.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <charconv>
+#include <nlohmann/json.hpp>
+
+#include "tallylog/base/bytes.h"
+#include "tallylog/base/sha256.h"
+
+namespace tallylog::election {
+namespace {
+
+constexpr char kHex[] = "0123456789abcdef";
+
+bool needs_escape(unsigned char c) { return c < 0x20 || c == '"' || c == '\\'; }
+
+void put_string(std::string& out, std::string_view s) {
+  out.push_back('"');
+  size_t run = 0;
+  for (size_t i = 0; i < s.size(); ++i) {
+    auto c = static_cast<unsigned char>(s[i]);
+    if (!needs_escape(c)) continue;
+    out.append(s.data() + run, i - run);
+    run = i + 1;
+    switch (c) {
+      case '"': out.append("\\\""); break;
+      case '\\': out.append("\\\\"); break;
+      case '\b': out.append("\\b"); break;
+      case '\f': out.append("\\f"); break;
+      case '\n': out.append("\\n"); break;
+      case '\r': out.append("\\r"); break;
+      case '\t': out.append("\\t"); break;
+      default: {
+        char u[6] = {'\\', 'u', '0', '0', kHex[c >> 4], kHex[c & 15]};
+        out.append(u, 6);
+      }
+    }
+  }
+  out.append(s.data() + run, s.size() - run);
+  out.push_back('"');
+}
+
+template <typename Int>
+void put_int(std::string& out, Int v) {
+  char buf[24];
+  auto r = std::to_chars(buf, buf + sizeof buf, v);
+  out.append(buf, r.ptr);
+}
+
+// Appends `"key":` (key is one of our ASCII member names, needing no escape).
+void put_key(std::string& out, std::string_view key, bool& first) {
+  if (!first) out.push_back(',');
+  first = false;
+  out.push_back('"');
+  out.append(key);
+  out.append("\":", 2);
+}
+
+void put_string_member(std::string& out, std::string_view key, std::string_view value, bool& first) {
+  if (value.empty()) return;
+  put_key(out, key, first);
+  put_string(out, value);
+}
+
+std::u16string to_utf16(std::string_view s) {
+  std::u16string out;
+  for (size_t i = 0; i < s.size();) {
+    auto c = static_cast<unsigned char>(s[i]);
+    uint32_t cp;
+    size_t n;
+    if (c < 0x80) { cp = c; n = 1; }
+    else if (c < 0xE0) { cp = c & 0x1F; n = 2; }
+    else if (c < 0xF0) { cp = c & 0x0F; n = 3; }
+    else { cp = c & 0x07; n = 4; }
+    for (size_t k = 1; k < n && i + k < s.size(); ++k) cp = (cp << 6) | (static_cast<unsigned char>(s[i + k]) & 0x3F);
+    i += n;
+    if (cp >= 0x10000) {
+      cp -= 0x10000;
+      out.push_back(static_cast<char16_t>(0xD800 + (cp >> 10)));
+      out.push_back(static_cast<char16_t>(0xDC00 + (cp & 0x3FF)));
+    } else {
+      out.push_back(static_cast<char16_t>(cp));
+    }
+  }
+  return out;
+}
+
+// Writes a string->integer map as a JSON object with keys in UTF-16 code-unit order. std::map
+// orders by bytes (= code points), which differs from UTF-16 order only when some key holds a
+// character above U+FFFF (4-byte UTF-8): only then do we sort again.
+template <typename Map>
+void put_int_map(std::string& out, const Map& map) {
+  out.push_back('{');
+  bool astral = false;
+  for (const auto& [k, v] : map) {
+    for (char ch : k) astral |= static_cast<unsigned char>(ch) >= 0xF0;
+  }
+  bool first = true;
+  auto put = [&](const std::string& k, auto v) {
+    if (!first) out.push_back(',');
+    first = false;
+    put_string(out, k);
+    out.push_back(':');
+    put_int(out, v);
+  };
+  if (!astral) {
+    for (const auto& [k, v] : map) put(k, v);
+  } else {
+    std::vector<std::pair<std::u16string, const typename Map::value_type*>> sorted;
+    for (const auto& kv : map) sorted.emplace_back(to_utf16(kv.first), &kv);
+    std::sort(sorted.begin(), sorted.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+    for (const auto& [key16, kv] : sorted) put(kv->first, kv->second);
+  }
+  out.push_back('}');
+}
+
+void put_type_and_version(std::string& out, std::string_view type, bool& first) {
+  put_key(out, "type", first);
+  put_string(out, type);
+  put_key(out, "v", first);
+  put_int(out, kEntryFormatVersion);
+}
+
+void write_sheet(const Sheet& s, std::string& out, bool with_submitter) {
+  out.push_back('{');
+  bool first = true;
+  if (!s.candidates.empty()) {
+    put_key(out, "candidates", first);
+    put_int_map(out, s.candidates);
+  }
+  if (!s.cards.empty()) {
+    put_key(out, "cards", first);
+    out.push_back('[');
+    for (size_t i = 0; i < s.cards.size(); ++i) {
+      if (i) out.push_back(',');
+      put_int(out, s.cards[i]);
+    }
+    out.push_back(']');
+  }
+  if (!s.fields.empty()) {
+    put_key(out, "fields", first);
+    put_int_map(out, s.fields);
+  }
+  put_string_member(out, "image_sha256", s.image_sha256, first);
+  put_string_member(out, "qr_payload", s.qr_payload, first);
+  put_string_member(out, "source", s.source, first);
+  put_string_member(out, "station", s.station, first);
+  if (with_submitter) {
+    put_string_member(out, "submitted_at", s.submitted_at, first);
+    put_string_member(out, "submitted_by", s.submitted_by, first);
+  }
+  if (s.supersedes) {
+    put_key(out, "supersedes", first);
+    put_int(out, *s.supersedes);
+  }
+  put_type_and_version(out, "sheet", first);
+  out.push_back('}');
+}
+
+template <typename T, typename Fn>
+void put_array_member(std::string& out, std::string_view key, const std::vector<T>& items, bool& first, Fn&& put_item) {
+  if (items.empty()) return;
+  put_key(out, key, first);
+  out.push_back('[');
+  for (size_t i = 0; i < items.size(); ++i) {
+    if (i) out.push_back(',');
+    put_item(items[i]);
+  }
+  out.push_back(']');
+}
+
+void put_code_name(std::string& out, const std::string& code, const std::string& name) {
+  bool first = true;
+  out.push_back('{');
+  put_string_member(out, "code", code, first);
+  put_string_member(out, "name", name, first);
+  out.push_back('}');
+}
+
+// ---- decoding ----------------------------------------------------------------------------
+
+using nlohmann::json;
+
+std::unexpected<Error> bad(std::string message) {
+  return err(ErrorCode::kInvalidArgument, "entry: " + std::move(message));
+}
+
+// Rejects nesting deeper than `max` before handing bytes to the parser.
+bool depth_ok(std::string_view s, int max) {
+  int depth = 0;
+  bool in_string = false;
+  for (size_t i = 0; i < s.size(); ++i) {
+    char c = s[i];
+    if (in_string) {
+      if (c == '\\') ++i;
+      else if (c == '"') in_string = false;
+      continue;
+    }
+    if (c == '"') in_string = true;
+    else if (c == '{' || c == '[') {
+      if (++depth > max) return false;
+    } else if (c == '}' || c == ']') --depth;
+  }
+  return true;
+}
+
+Result<std::string> get_string(const json& v, std::string_view path) {
+  if (!v.is_string()) return bad(fmt::format("{} must be a string", path));
+  return v.get<std::string>();
+}
+
+Result<int64_t> get_int(const json& v, std::string_view path) {
+  if (v.is_number_unsigned()) {
+    uint64_t u = v.get<uint64_t>();
+    if (u > static_cast<uint64_t>(kMaxJsonInteger)) return bad(fmt::format("{} is larger than 2^53-1", path));
+    return static_cast<int64_t>(u);
+  }
+  if (v.is_number_integer()) {
+    int64_t i = v.get<int64_t>();
+    if (i < -kMaxJsonInteger || i > kMaxJsonInteger) return bad(fmt::format("{} is out of range (|n| <= 2^53-1)", path));
+    return i;
+  }
+  if (v.is_number_float()) return bad(fmt::format("{} must be an integer, not a fraction or exponent", path));
+  return bad(fmt::format("{} must be an integer", path));
+}
+
+Result<uint64_t> get_uint(const json& v, std::string_view path) {
+  TL_ASSIGN_OR_RETURN(int64_t i, get_int(v, path));
+  if (i < 0) return bad(fmt::format("{} must not be negative", path));
+  return static_cast<uint64_t>(i);
+}
+
+Result<std::vector<std::string>> get_string_array(const json& v, std::string_view path) {
+  if (!v.is_array()) return bad(fmt::format("{} must be an array", path));
+  std::vector<std::string> out;
+  for (size_t i = 0; i < v.size(); ++i) {
+    TL_ASSIGN_OR_RETURN(auto s, get_string(v[i], fmt::format("{}[{}]", path, i)));
+    out.push_back(std::move(s));
+  }
+  return out;
+}
+
+template <typename Value>
+Result<std::map<std::string, Value>> get_int_map(const json& v, std::string_view path) {
+  if (!v.is_object()) return bad(fmt::format("{} must be an object", path));
+  std::map<std::string, Value> out;
+  for (auto it = v.begin(); it != v.end(); ++it) {
+    std::string p = fmt::format("{}.{}", path, it.key());
+    if constexpr (std::is_signed_v<Value>) {
+      TL_ASSIGN_OR_RETURN(out[it.key()], get_int(it.value(), p));
+    } else {
+      TL_ASSIGN_OR_RETURN(out[it.key()], get_uint(it.value(), p));
+    }
+  }
+  return out;
+}
+
+Result<std::pair<std::string, std::string>> get_code_name(const json& v, std::string_view path) {
+  if (!v.is_object()) return bad(fmt::format("{} must be an object", path));
+  std::pair<std::string, std::string> out;
+  for (auto it = v.begin(); it != v.end(); ++it) {
+    if (it.key() == "code") {
+      TL_ASSIGN_OR_RETURN(out.first, get_string(it.value(), fmt::format("{}.code", path)));
+    } else if (it.key() == "name") {
+      TL_ASSIGN_OR_RETURN(out.second, get_string(it.value(), fmt::format("{}.name", path)));
+    } else {
+      return bad(fmt::format("{}: unknown member \"{}\"", path, it.key()));
+    }
+  }
+  if (out.first.empty()) return bad(fmt::format("{}.code is missing", path));
+  return out;
+}
+
+Result<Election> decode_election(const json& j) {
+  Election e;
+  for (auto it = j.begin(); it != j.end(); ++it) {
+    const std::string& k = it.key();
+    const json& v = it.value();
+    if (k == "type" || k == "v") continue;
+    if (k == "id") { TL_ASSIGN_OR_RETURN(e.id, get_string(v, k)); }
+    else if (k == "name") { TL_ASSIGN_OR_RETURN(e.name, get_string(v, k)); }
+    else if (k == "date") { TL_ASSIGN_OR_RETURN(e.date, get_string(v, k)); }
+    else if (k == "contest") { TL_ASSIGN_OR_RETURN(e.contest, get_string(v, k)); }
+    else if (k == "qr_profile") { TL_ASSIGN_OR_RETURN(e.qr_profile, get_string(v, k)); }
+    else if (k == "fields") { TL_ASSIGN_OR_RETURN(e.fields, get_string_array(v, k)); }
+    else if (k == "rules") { TL_ASSIGN_OR_RETURN(e.rules, get_string_array(v, k)); }
+    else if (k == "sources") { TL_ASSIGN_OR_RETURN(e.sources, get_string_array(v, k)); }
+    else if (k == "unregistered_voters") { TL_ASSIGN_OR_RETURN(e.unregistered_voters, get_int_map<uint64_t>(v, k)); }
+    else if (k == "levels" || k == "candidates") {
+      if (!v.is_array()) return bad(k + " must be an array");
+      for (size_t i = 0; i < v.size(); ++i) {
+        TL_ASSIGN_OR_RETURN(auto cn, get_code_name(v[i], fmt::format("{}[{}]", k, i)));
+        if (k == "levels") e.levels.push_back(Level{std::move(cn.first), std::move(cn.second)});
+        else e.candidates.push_back(Candidate{std::move(cn.first), std::move(cn.second)});
+      }
+    } else if (k == "cards") {
+      if (!v.is_array()) return bad("cards must be an array");
+      for (size_t i = 0; i < v.size(); ++i) {
+        std::string path = fmt::format("cards[{}]", i);
+        if (!v[i].is_object()) return bad(path + " must be an object");
+        Card card;
+        for (auto c = v[i].begin(); c != v[i].end(); ++c) {
+          if (c.key() == "position") {
+            TL_ASSIGN_OR_RETURN(uint64_t pos, get_uint(c.value(), path + ".position"));
+            if (pos > 1000000) return bad(path + ".position is out of range");
+            card.position = static_cast<int>(pos);
+          } else if (c.key() == "party") {
+            TL_ASSIGN_OR_RETURN(card.party, get_string(c.value(), path + ".party"));
+          } else if (c.key() == "candidate") {
+            TL_ASSIGN_OR_RETURN(card.candidate, get_string(c.value(), path + ".candidate"));
+          } else {
+            return bad(fmt::format("{}: unknown member \"{}\"", path, c.key()));
+          }
+        }
+        e.cards.push_back(std::move(card));
+      }
+    } else {
+      return bad(fmt::format("election: unknown member \"{}\"", k));
+    }
+  }
+  for (auto [name, empty] : {std::pair{"id", e.id.empty()}, {"name", e.name.empty()}, {"date", e.date.empty()},
+                             {"contest", e.contest.empty()}, {"levels", e.levels.empty()},
+                             {"candidates", e.candidates.empty()}, {"sources", e.sources.empty()}}) {
+    if (empty) return bad(fmt::format("election: member \"{}\" is missing", name));
+  }
+  return e;
+}
+
+Result<Station> decode_station(const json& j) {
+  Station s;
+  bool has_registered = false;
+  for (auto it = j.begin(); it != j.end(); ++it) {
+    const std::string& k = it.key();
+    const json& v = it.value();
+    if (k == "type" || k == "v") continue;
+    if (k == "code") { TL_ASSIGN_OR_RETURN(s.code, get_string(v, k)); }
+    else if (k == "registered") { TL_ASSIGN_OR_RETURN(s.registered, get_uint(v, k)); has_registered = true; }
+    else if (k == "areas") {
+      if (!v.is_array()) return bad("areas must be an array");
+      for (size_t i = 0; i < v.size(); ++i) {
+        TL_ASSIGN_OR_RETURN(auto cn, get_code_name(v[i], fmt::format("areas[{}]", i)));
+        s.areas.push_back(AreaRef{std::move(cn.first), std::move(cn.second)});
+      }
+    } else {
+      return bad(fmt::format("station: unknown member \"{}\"", k));
+    }
+  }
+  if (s.code.empty()) return bad("station: member \"code\" is missing");
+  if (s.areas.empty()) return bad("station: member \"areas\" is missing");
+  if (!has_registered) return bad("station: member \"registered\" is missing");
+  return s;
+}
+
+Result<Sheet> decode_sheet(const json& j) {
+  Sheet s;
+  for (auto it = j.begin(); it != j.end(); ++it) {
+    const std::string& k = it.key();
+    const json& v = it.value();
+    if (k == "type" || k == "v") continue;
+    if (k == "station") { TL_ASSIGN_OR_RETURN(s.station, get_string(v, k)); }
+    else if (k == "source") { TL_ASSIGN_OR_RETURN(s.source, get_string(v, k)); }
+    else if (k == "image_sha256") { TL_ASSIGN_OR_RETURN(s.image_sha256, get_string(v, k)); }
+    else if (k == "qr_payload") { TL_ASSIGN_OR_RETURN(s.qr_payload, get_string(v, k)); }
+    else if (k == "submitted_by") { TL_ASSIGN_OR_RETURN(s.submitted_by, get_string(v, k)); }
+    else if (k == "submitted_at") { TL_ASSIGN_OR_RETURN(s.submitted_at, get_string(v, k)); }
+    else if (k == "supersedes") { TL_ASSIGN_OR_RETURN(s.supersedes, get_uint(v, k)); }
+    else if (k == "candidates") { TL_ASSIGN_OR_RETURN(s.candidates, get_int_map<int64_t>(v, k)); }
+    else if (k == "fields") { TL_ASSIGN_OR_RETURN(s.fields, get_int_map<int64_t>(v, k)); }
+    else if (k == "cards") {
+      if (!v.is_array()) return bad("cards must be an array");
+      s.cards.reserve(v.size());
+      for (size_t i = 0; i < v.size(); ++i) {
+        TL_ASSIGN_OR_RETURN(int64_t n, get_int(v[i], fmt::format("cards[{}]", i)));
+        s.cards.push_back(n);
+      }
+    } else {
+      return bad(fmt::format("sheet: unknown member \"{}\"", k));
+    }
+  }
+  if (s.station.empty()) return bad("sheet: member \"station\" is missing");
+  if (s.source.empty()) return bad("sheet: member \"source\" is missing");
+  if (s.candidates.empty()) return bad("sheet: member \"candidates\" is missing");
+  return s;
+}
+
+}  // namespace
+
+std::string_view entry_type_name(EntryType type) {
+  switch (type) {
+    case EntryType::kElection: return "election";
+    case EntryType::kStation: return "station";
+    case EntryType::kSheet: return "sheet";
+  }
+  return "?";
+}
+
+void append_sheet_entry(const Sheet& sheet, std::string& out) { write_sheet(sheet, out, true); }
+
+std::string encode_entry(const Sheet& sheet) {
+  std::string out;
+  out.reserve(256 + sheet.cards.size() * 4 + sheet.qr_payload.size());
+  write_sheet(sheet, out, true);
+  return out;
+}
+
+std::string encode_entry(const Station& s) {
+  std::string out;
+  out.reserve(128 + s.areas.size() * 48);
+  out.push_back('{');
+  bool first = true;
+  put_array_member(out, "areas", s.areas, first, [&](const AreaRef& a) { put_code_name(out, a.code, a.name); });
+  put_string_member(out, "code", s.code, first);
+  put_key(out, "registered", first);
+  put_int(out, s.registered);
+  put_type_and_version(out, "station", first);
+  out.push_back('}');
+  return out;
+}
+
+std::string encode_entry(const Election& e) {
+  std::string out;
+  out.reserve(4096);
+  out.push_back('{');
+  bool first = true;
+  auto put_str = [&](const std::string& s) { put_string(out, s); };
+  put_array_member(out, "candidates", e.candidates, first, [&](const Candidate& c) { put_code_name(out, c.code, c.name); });
+  put_array_member(out, "cards", e.cards, first, [&](const Card& c) {
+    bool f = true;
+    out.push_back('{');
+    put_string_member(out, "candidate", c.candidate, f);
+    put_string_member(out, "party", c.party, f);
+    put_key(out, "position", f);
+    put_int(out, c.position);
+    out.push_back('}');
+  });
+  put_string_member(out, "contest", e.contest, first);
+  put_string_member(out, "date", e.date, first);
+  put_array_member(out, "fields", e.fields, first, put_str);
+  put_string_member(out, "id", e.id, first);
+  put_array_member(out, "levels", e.levels, first, [&](const Level& l) { put_code_name(out, l.code, l.name); });
+  put_string_member(out, "name", e.name, first);
+  put_string_member(out, "qr_profile", e.qr_profile, first);
+  put_array_member(out, "rules", e.rules, first, put_str);
+  put_array_member(out, "sources", e.sources, first, put_str);
+  put_key(out, "type", first);
+  put_string(out, "election");
+  if (!e.unregistered_voters.empty()) {
+    put_key(out, "unregistered_voters", first);
+    put_int_map(out, e.unregistered_voters);
+  }
+  put_key(out, "v", first);
+  put_int(out, kEntryFormatVersion);
+  out.push_back('}');
+  return out;
+}
+
+bool is_record_entry(std::string_view bytes) { return !bytes.empty() && bytes.front() == '{'; }
+
+Result<Entry> decode_entry(std::string_view bytes) {
+  if (!is_record_entry(bytes)) return bad("not a JSON record (does not start with '{')");
+  if (bytes.size() > kMaxEntryBytes) return bad(fmt::format("{} bytes is larger than the {} byte limit", bytes.size(), kMaxEntryBytes));
+  if (!depth_ok(bytes, 8)) return bad("nested more than 8 levels deep");
+  json j;
+  try {
+    j = json::parse(bytes.begin(), bytes.end());
+  } catch (const json::exception& e) {
+    return bad(fmt::format("not valid JSON: {}", e.what()));
+  }
+  if (!j.is_object()) return bad("not a JSON object");
+  auto type_it = j.find("type");
+  if (type_it == j.end() || !type_it->is_string()) return bad("member \"type\" is missing or not a string");
+  auto v_it = j.find("v");
+  if (v_it == j.end()) return bad("member \"v\" (format version) is missing");
+  TL_ASSIGN_OR_RETURN(int64_t version, get_int(*v_it, "v"));
+  if (version != kEntryFormatVersion)
+    return bad(fmt::format("format version {} is not supported (this build reads {})", version, kEntryFormatVersion));
+  const std::string& type = type_it->get_ref<const std::string&>();
+  Entry entry;
+  std::string canonical;
+  if (type == "sheet") {
+    TL_ASSIGN_OR_RETURN(Sheet s, decode_sheet(j));
+    canonical = encode_entry(s);
+    entry = Entry{EntryType::kSheet, std::move(s)};
+  } else if (type == "station") {
+    TL_ASSIGN_OR_RETURN(Station s, decode_station(j));
+    canonical = encode_entry(s);
+    entry = Entry{EntryType::kStation, std::move(s)};
+  } else if (type == "election") {
+    TL_ASSIGN_OR_RETURN(Election e, decode_election(j));
+    canonical = encode_entry(e);
+    entry = Entry{EntryType::kElection, std::move(e)};
+  } else {
+    return bad(fmt::format("unknown type \"{}\"", type.substr(0, 64)));
+  }
+  if (canonical != bytes) {
+    size_t at = 0;
+    while (at < canonical.size() && at < bytes.size() && canonical[at] == bytes[at]) ++at;
+    return bad(fmt::format("{} is not in canonical form (RFC 8785): differs at byte {}", type, at));
+  }
+  return entry;
+}
+
+std::string sheet_identity_key(const Sheet& sheet) {
+  std::string out;
+  out.reserve(256 + sheet.cards.size() * 4 + sheet.qr_payload.size());
+  write_sheet(sheet, out, false);
+  return out;
+}
+
+std::string sheet_identity_digest(const Sheet& sheet) {
+  Sha256Digest d = sha256(sheet_identity_key(sheet));
+  return std::string(reinterpret_cast<const char*>(d.data()), d.size());
+}
+
+}  // namespace tallylog::election

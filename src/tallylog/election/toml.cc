@@ -1,0 +1,215 @@
+// Election TOML reader: toml++ stays in this file. Each value read records the line it came
+// from, so that errors found later by validate_election() (which names members such as
+// "candidates[3].code") can be reported with the line of that member.
+#include "tallylog/election/toml.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cctype>
+#include <map>
+#include <set>
+#include <toml++/toml.h>
+
+#include "tallylog/election/validate.h"
+
+namespace tallylog::election {
+namespace {
+
+class Reader {
+ public:
+  explicit Reader(std::string_view file) : file_(file) {}
+
+  Result<Election> read(const toml::table& root) {
+    Election e;
+    static const std::set<std::string_view> kKnown = {"id", "name", "date", "contest", "levels", "candidates",
+                                                      "cards", "fields", "rules", "sources", "qr_profile",
+                                                      "unregistered_voters"};
+    for (const auto& [key, node] : root) {
+      if (!kKnown.contains(key.str())) return fail(node, std::string(key.str()), "unknown key");
+    }
+    TL_ASSIGN_OR_RETURN(e.id, required_string(root, "id"));
+    TL_ASSIGN_OR_RETURN(e.name, required_string(root, "name"));
+    TL_ASSIGN_OR_RETURN(e.contest, required_string(root, "contest"));
+    if (const toml::node* d = root.get("date")) {
+      note("date", *d);
+      if (auto date = d->as_date()) {
+        const toml::date& v = date->get();
+        e.date = fmt::format("{:04}-{:02}-{:02}", v.year, v.month, v.day);
+      } else if (auto s = d->as_string()) {
+        e.date = s->get();
+      } else {
+        return fail(*d, "date", "must be a date such as 2024-07-28");
+      }
+    } else {
+      return missing("date");
+    }
+    if (const toml::node* q = root.get("qr_profile")) {
+      TL_ASSIGN_OR_RETURN(e.qr_profile, string_of(*q, "qr_profile"));
+    }
+    TL_ASSIGN_OR_RETURN(auto levels, tables(root, "levels", true));
+    for (size_t i = 0; i < levels.size(); ++i) {
+      std::string path = fmt::format("levels[{}]", i);
+      TL_TRY(only_keys(*levels[i], path, {"code", "name"}));
+      Level l;
+      TL_ASSIGN_OR_RETURN(l.code, required_string(*levels[i], "code", path));
+      TL_ASSIGN_OR_RETURN(l.name, required_string(*levels[i], "name", path));
+      e.levels.push_back(std::move(l));
+    }
+    TL_ASSIGN_OR_RETURN(auto candidates, tables(root, "candidates", true));
+    for (size_t i = 0; i < candidates.size(); ++i) {
+      std::string path = fmt::format("candidates[{}]", i);
+      TL_TRY(only_keys(*candidates[i], path, {"code", "name"}));
+      Candidate c;
+      TL_ASSIGN_OR_RETURN(c.code, required_string(*candidates[i], "code", path));
+      TL_ASSIGN_OR_RETURN(c.name, required_string(*candidates[i], "name", path));
+      e.candidates.push_back(std::move(c));
+    }
+    TL_ASSIGN_OR_RETURN(auto cards, tables(root, "cards", false));
+    for (size_t i = 0; i < cards.size(); ++i) {
+      std::string path = fmt::format("cards[{}]", i);
+      TL_TRY(only_keys(*cards[i], path, {"position", "party", "candidate"}));
+      Card c;
+      const toml::node* pos = cards[i]->get("position");
+      if (!pos) return fail(*cards[i], path + ".position", "missing");
+      note(path + ".position", *pos);
+      auto p = pos->value<int64_t>();
+      if (!pos->is_integer() || !p || *p < 0 || *p > 1000000) return fail(*pos, path + ".position", "must be a positive integer");
+      c.position = static_cast<int>(*p);
+      TL_ASSIGN_OR_RETURN(c.party, required_string(*cards[i], "party", path));
+      TL_ASSIGN_OR_RETURN(c.candidate, required_string(*cards[i], "candidate", path));
+      e.cards.push_back(std::move(c));
+    }
+    TL_ASSIGN_OR_RETURN(e.fields, strings(root, "fields", false));
+    TL_ASSIGN_OR_RETURN(e.rules, strings(root, "rules", false));
+    TL_ASSIGN_OR_RETURN(e.sources, strings(root, "sources", true));
+    if (const toml::node* u = root.get("unregistered_voters")) {
+      note("unregistered_voters", *u);
+      const toml::table* t = u->as_table();
+      if (!t) return fail(*u, "unregistered_voters", "must be a table of area code = registered voters");
+      for (const auto& [key, node] : *t) {
+        std::string path = fmt::format("unregistered_voters.{}", key.str());
+        note(path, node);
+        auto n = node.value<int64_t>();
+        if (!node.is_integer() || !n || *n < 0) return fail(node, path, "must be a non-negative integer");
+        e.unregistered_voters[std::string(key.str())] = static_cast<uint64_t>(*n);
+      }
+    }
+    if (auto st = validate_election(e); !st) return located(st.error().message);
+    return e;
+  }
+
+ private:
+  void note(const std::string& path, const toml::node& n) { lines_[path] = n.source().begin.line; }
+
+  std::unexpected<Error> fail(const toml::node& n, const std::string& path, std::string_view what) const {
+    return err(ErrorCode::kInvalidArgument, fmt::format("{}:{}: {}: {}", file_, n.source().begin.line, path, what));
+  }
+  std::unexpected<Error> missing(const std::string& path) const {
+    return err(ErrorCode::kInvalidArgument, fmt::format("{}: {}: missing", file_, path));
+  }
+
+  // Puts the line of the member a validate_election() message starts with in front of it.
+  std::unexpected<Error> located(const std::string& message) const {
+    size_t end = 0;
+    while (end < message.size() && (std::isalnum(static_cast<unsigned char>(message[end])) ||
+                                    message[end] == '_' || message[end] == '.' || message[end] == '[' ||
+                                    message[end] == ']'))
+      ++end;
+    std::string path = message.substr(0, end);
+    while (!path.empty()) {
+      if (auto it = lines_.find(path); it != lines_.end())
+        return err(ErrorCode::kInvalidArgument, fmt::format("{}:{}: {}", file_, it->second, message));
+      size_t cut = path.find_last_of(".[");
+      if (cut == std::string::npos) break;
+      path.resize(cut);
+    }
+    return err(ErrorCode::kInvalidArgument, fmt::format("{}: {}", file_, message));
+  }
+
+  Status only_keys(const toml::table& t, const std::string& path, std::initializer_list<std::string_view> keys) {
+    for (const auto& [key, node] : t) {
+      if (std::find(keys.begin(), keys.end(), key.str()) == keys.end())
+        return fail(node, fmt::format("{}.{}", path, key.str()), "unknown key");
+    }
+    return ok();
+  }
+
+  Result<std::string> string_of(const toml::node& n, const std::string& path) {
+    note(path, n);
+    if (auto s = n.as_string()) return s->get();
+    return fail(n, path, "must be a string");
+  }
+
+  Result<std::string> required_string(const toml::table& t, std::string_view key, const std::string& parent = "") {
+    std::string path = parent.empty() ? std::string(key) : fmt::format("{}.{}", parent, key);
+    const toml::node* n = t.get(key);
+    if (!n) {
+      if (parent.empty()) return missing(path);
+      return err(ErrorCode::kInvalidArgument, fmt::format("{}:{}: {}: missing", file_, t.source().begin.line, path));
+    }
+    return string_of(*n, path);
+  }
+
+  Result<std::vector<const toml::table*>> tables(const toml::table& root, std::string_view key, bool required) {
+    std::vector<const toml::table*> out;
+    const toml::node* n = root.get(key);
+    if (!n) {
+      if (required) return missing(std::string(key));
+      return out;
+    }
+    note(std::string(key), *n);
+    const toml::array* a = n->as_array();
+    if (!a) return fail(*n, std::string(key), "must be an array of tables ([[" + std::string(key) + "]])");
+    for (size_t i = 0; i < a->size(); ++i) {
+      const toml::table* t = (*a)[i].as_table();
+      std::string path = fmt::format("{}[{}]", key, i);
+      if (!t) return fail((*a)[i], path, "must be a table");
+      note(path, *t);
+      out.push_back(t);
+    }
+    return out;
+  }
+
+  Result<std::vector<std::string>> strings(const toml::table& root, std::string_view key, bool required) {
+    std::vector<std::string> out;
+    const toml::node* n = root.get(key);
+    if (!n) {
+      if (required) return missing(std::string(key));
+      return out;
+    }
+    note(std::string(key), *n);
+    const toml::array* a = n->as_array();
+    if (!a) return fail(*n, std::string(key), "must be an array of strings");
+    for (size_t i = 0; i < a->size(); ++i) {
+      TL_ASSIGN_OR_RETURN(auto s, string_of((*a)[i], fmt::format("{}[{}]", key, i)));
+      out.push_back(std::move(s));
+    }
+    return out;
+  }
+
+  std::string file_;
+  std::map<std::string, uint32_t> lines_;
+};
+
+}  // namespace
+
+Result<Election> parse_election_toml(std::string_view text, std::string_view file_name) {
+  toml::table root;
+  try {
+    root = toml::parse(text, file_name);
+  } catch (const toml::parse_error& e) {
+    return err(ErrorCode::kInvalidArgument,
+               fmt::format("{}:{}:{}: {}", file_name, e.source().begin.line, e.source().begin.column, e.description()));
+  } catch (const std::exception& e) {
+    return err(ErrorCode::kInvalidArgument, fmt::format("{}: {}", file_name, e.what()));
+  }
+  return Reader(file_name).read(root);
+}
+
+Result<Election> load_election_toml(const std::string& path, Env& env) {
+  TL_ASSIGN_OR_RETURN(std::string text, env.read_file(path));
+  return parse_election_toml(text, path);
+}
+
+}  // namespace tallylog::election
