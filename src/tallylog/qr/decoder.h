@@ -1,0 +1,50 @@
+// Image -> QR payload. The only code in tallylog that touches zxing-cpp and zbar; their types
+// never appear here.
+//
+// Strategy (stops at the first step that finds a QR code):
+//   1. zxing-cpp on the whole image (its own rotations and downscaling);
+//   2. zbar on the whole image;
+//   3. pre-processed variants of the region where actas print their QR (the bottom part of a
+//      tall strip) and of the whole image: rescaled, binarised (Otsu, local mean) and rotated by
+//      small angles, each tried with zxing then zbar.
+// A payload is only ever returned when the library's Reed-Solomon error correction accepted the
+// symbol (zxing's Result::isValid with returnErrors off, zbar's decoded symbols). Two different
+// payloads in one image are an error, never a guess.
+//
+// Thread-safety: all functions are reentrant; decode many images on many threads at once.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "tallylog/base/error.h"
+#include "tallylog/qr/image.h"
+
+namespace tallylog::qr {
+
+struct DecodeOptions {
+  ImageLimits limits;
+  // false: a single zxing ReadBarcode with default hints and nothing else (the benchmark's
+  // "plain zxing" baseline). true: the full strategy above.
+  bool fallbacks = true;
+};
+
+struct DecodedQr {
+  std::string payload;  // the symbol's bytes exactly as encoded (no charset conversion)
+  std::string method;   // which step found it, e.g. "zxing", "zbar", "zxing:bottom-x2-otsu"
+};
+
+// Errors: kNotFound when no QR code could be read, kInvalidArgument when the image holds two
+// different QR codes.
+Result<DecodedQr> decode_qr(const GrayImage& image, const DecodeOptions& options = {});
+
+// Decodes the file bytes (JPEG or PNG) and then the QR code; image errors pass through
+// (see decode_image).
+Result<DecodedQr> decode_qr_file(std::string_view file_bytes, const DecodeOptions& options = {});
+
+// zbar alone on the whole image (no zxing, no pre-processing); used by the benchmark and tests
+// to compare engines. kNotFound / kInvalidArgument as for decode_qr.
+Result<DecodedQr> decode_qr_zbar_only(const GrayImage& image);
+
+}  // namespace tallylog::qr

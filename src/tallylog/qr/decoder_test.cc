@@ -1,0 +1,172 @@
+// Synthetic acta-like images (libqrencode) degraded the ways real scans and photos are; the
+// decoded payload must equal the encoded one exactly.
+#include "tallylog/qr/decoder.h"
+
+#include <gtest/gtest.h>
+
+#include "tallylog/qr/preprocess.h"
+#include "tallylog/qr/synthetic_acta.h"
+
+namespace tallylog::qr {
+namespace {
+
+using testing::make_acta;
+using testing::make_qr;
+using testing::ve2024_payload;
+
+void expect_decodes(const GrayImage& img, const std::string& payload) {
+  auto r = decode_qr(img);
+  ASSERT_TRUE(r) << r.error().to_string();
+  EXPECT_EQ(r->payload, payload) << "method " << r->method;
+}
+
+TEST(Decoder, ReadsTheRealPayloadFormatFromACleanStrip) {
+  const std::string p = ve2024_payload();
+  GrayImage img = make_acta(p);
+  auto r = decode_qr(img);
+  ASSERT_TRUE(r) << r.error().to_string();
+  EXPECT_EQ(r->payload, p);
+  EXPECT_EQ(r->method, "zxing");
+}
+
+TEST(Decoder, ReadsAPngAndAJpegFile) {
+  const std::string p = ve2024_payload("040202001", "03", 9);
+  GrayImage img = make_acta(p);
+  auto png = encode_png(img);
+  auto jpg = encode_jpeg(img, 75);
+  ASSERT_TRUE(png && jpg);
+  for (const auto* file : {&*png, &*jpg}) {
+    auto r = decode_qr_file(*file);
+    ASSERT_TRUE(r) << r.error().to_string();
+    EXPECT_EQ(r->payload, p);
+  }
+}
+
+TEST(Decoder, ReadsASmallQrOnATallStripWithTextNoise) {
+  testing::ActaLayout layout;
+  layout.width = 700;
+  layout.height = 6000;
+  layout.module_px = 3;
+  const std::string p = ve2024_payload("130601003", "02", 3);
+  expect_decodes(make_acta(p, layout), p);
+}
+
+TEST(Decoder, ReadsABlurredStrip) {
+  const std::string p = ve2024_payload("010113042", "01", 5);
+  testing::ActaLayout layout;
+  layout.module_px = 5;
+  expect_decodes(box_blur(make_acta(p, layout), 2), p);
+}
+
+TEST(Decoder, ReadsADownscaledStrip) {
+  const std::string p = ve2024_payload("220305011", "04", 11);
+  testing::ActaLayout layout;
+  layout.module_px = 6;
+  expect_decodes(scale(make_acta(p, layout), 0.4), p);
+}
+
+TEST(Decoder, ReadsQuarterTurnedStrips) {
+  const std::string p = ve2024_payload("240111018", "01", 13);
+  GrayImage img = make_acta(p);
+  for (double deg : {90.0, 180.0, 270.0}) {
+    SCOPED_TRACE(deg);
+    expect_decodes(rotate(img, deg), p);
+  }
+}
+
+TEST(Decoder, ReadsStripsRotatedByAFewDegrees) {
+  const std::string p = ve2024_payload("240111020", "01", 17);
+  GrayImage img = make_acta(p);
+  for (double deg : {2.0, -3.0, 5.0, -7.0}) {
+    SCOPED_TRACE(deg);
+    expect_decodes(rotate(img, deg), p);
+  }
+}
+
+TEST(Decoder, ReadsThroughHeavyJpegArtefacts) {
+  const std::string p = ve2024_payload("240111022", "01", 19);
+  testing::ActaLayout layout;
+  layout.module_px = 4;
+  GrayImage img = add_noise(make_acta(p, layout), 25, 3);
+  for (int quality : {30, 15, 8}) {
+    SCOPED_TRACE(quality);
+    auto jpg = encode_jpeg(img, quality);
+    ASSERT_TRUE(jpg);
+    auto r = decode_qr_file(*jpg);
+    ASSERT_TRUE(r) << r.error().to_string();
+    EXPECT_EQ(r->payload, p);
+  }
+}
+
+TEST(Decoder, ReadsALowContrastPhotoLikeStrip) {
+  const std::string p = ve2024_payload("240111025", "01", 23);
+  GrayImage img = make_acta(p);
+  // Grey paper and grey ink with a lighting gradient across the page.
+  for (int y = 0; y < img.height; ++y)
+    for (int x = 0; x < img.width; ++x) {
+      auto& px = img.pixels[static_cast<size_t>(y) * img.width + x];
+      px = static_cast<uint8_t>(90 + px * 70 / 255 + x * 40 / img.width);
+    }
+  expect_decodes(box_blur(img, 1), p);
+}
+
+TEST(Decoder, RefusesAnImageWithTwoDifferentQrCodes) {
+  testing::ActaLayout layout;
+  layout.height = 3000;
+  GrayImage img = make_acta(ve2024_payload("240111018", "01", 1), layout);
+  testing::paste(img, make_qr(ve2024_payload("240111018", "02", 2), 4), 100, 200);
+  auto r = decode_qr(img);
+  ASSERT_FALSE(r) << "decoded " << r->payload;
+  EXPECT_EQ(r.error().code, ErrorCode::kInvalidArgument);
+  EXPECT_NE(r.error().message.find("2 different QR codes"), std::string::npos) << r.error().message;
+}
+
+TEST(Decoder, AcceptsTheSameQrCodeTwice) {
+  const std::string p = ve2024_payload("240111018", "01", 1);
+  GrayImage img = make_acta(p);
+  testing::paste(img, make_qr(p, 4), 100, 200);
+  expect_decodes(img, p);
+}
+
+TEST(Decoder, ReportsNotFoundForAnImageWithoutQrCode) {
+  testing::ActaLayout layout;
+  layout.height = 1500;
+  GrayImage img = make_acta("x", layout);
+  // Paint over the QR region.
+  for (int y = img.height - 500; y < img.height; ++y)
+    for (int x = 0; x < img.width; ++x) img.pixels[static_cast<size_t>(y) * img.width + x] = 250;
+  auto r = decode_qr(img);
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code, ErrorCode::kNotFound);
+}
+
+TEST(Decoder, NeverReturnsAPayloadFromADamagedSymbolBeyondRepair) {
+  const std::string p = ve2024_payload();
+  GrayImage qr = make_qr(p, 4);
+  // Scribble over a third of the symbol's data area: beyond level M's ~15% correction.
+  for (int y = qr.height / 3; y < qr.height * 2 / 3; ++y)
+    for (int x = 16; x < qr.width - 16; ++x)
+      if (((x / 4) * 7 + (y / 4) * 3) % 5 < 2) qr.pixels[static_cast<size_t>(y) * qr.width + x] ^= 0xff;
+  auto r = decode_qr(qr);
+  if (r) {
+    EXPECT_EQ(r->payload, p) << "a wrong payload came back";
+  }
+}
+
+TEST(Decoder, PlainModeIsASingleZxingAttempt) {
+  const std::string p = ve2024_payload();
+  auto r = decode_qr(make_acta(p), DecodeOptions{.limits = {}, .fallbacks = false});
+  ASSERT_TRUE(r) << r.error().to_string();
+  EXPECT_EQ(r->payload, p);
+  EXPECT_EQ(r->method, "zxing-plain");
+}
+
+TEST(Decoder, ZbarAloneReadsACleanStrip) {
+  const std::string p = ve2024_payload();
+  auto r = decode_qr_zbar_only(make_acta(p));
+  ASSERT_TRUE(r) << r.error().to_string();
+  EXPECT_EQ(r->payload, p);
+}
+
+}  // namespace
+}  // namespace tallylog::qr
