@@ -1,0 +1,114 @@
+#include "tallylog/tally/bound.h"
+
+#include <algorithm>
+#include <numeric>
+
+namespace tallylog::tally {
+namespace {
+
+// A turnout as an exact fraction num/den (den > 0), so bounds never suffer rounding.
+struct Turnout {
+  uint64_t num = 0;
+  uint64_t den = 0;  // 0: nothing observed
+  bool known() const { return den != 0; }
+  bool operator<(const Turnout& o) const {
+    return static_cast<unsigned __int128>(num) * o.den < static_cast<unsigned __int128>(o.num) * den;
+  }
+};
+
+// ceil(voters * t), with t capped at 1 and unknown meaning 1.
+uint64_t votes_at(uint64_t voters, const Turnout& t) {
+  if (!t.known() || t.num >= t.den) return voters;
+  const unsigned __int128 p = static_cast<unsigned __int128>(voters) * t.num;
+  return static_cast<uint64_t>((p + t.den - 1) / t.den);
+}
+
+}  // namespace
+
+Result<OutcomeBound> outcome_bound(const Tabulation& tab, const BoundOptions& options) {
+  const Geography& g = tab.geography();
+  const int td = g.table_depth();
+  OutcomeBound out;
+  out.source = tab.rule().to_string();
+  out.turnout_depth = options.turnout_depth.value_or(std::max(1, td - 2));
+  if (out.turnout_depth < 0 || out.turnout_depth > td) {
+    return err(ErrorCode::kInvalidArgument, "bound: no level at depth " + std::to_string(out.turnout_depth));
+  }
+  out.turnout_level = std::string(g.depth_name(out.turnout_depth));
+
+  // Leader and rivals from the national totals.
+  const AreaTotals national = tab.totals(g.national());
+  std::vector<size_t> order(g.candidate_count());
+  std::iota(order.begin(), order.end(), size_t{0});
+  std::stable_sort(order.begin(), order.end(),
+                   [&](size_t x, size_t y) { return national.candidates[x] > national.candidates[y]; });
+
+  // Highest observed turnout per area at depth <= turnout_depth (a subtree maximum).
+  const AreaId end = g.depth_end(out.turnout_depth);
+  std::vector<Turnout> best(end);
+  for (AreaId t = g.depth_begin(td); t < g.depth_end(td); ++t) {
+    const TableStatus s = tab.table_status(t);
+    if (s == TableStatus::kCounted) {
+      ++out.tables_counted;
+      const uint64_t reg = g.area(t).registered_voters;
+      if (reg == 0) continue;
+      std::span<const int64_t> c = tab.table_counts(t);
+      const int64_t cast = std::max<int64_t>(0, c[g.valid_field()]) + std::max<int64_t>(0, c[g.null_field()]);
+      Turnout tt{static_cast<uint64_t>(cast), reg};
+      for (AreaId a = g.ancestor(t, out.turnout_depth); a != kNoArea; a = g.area(a).parent) {
+        if (best[a].known() && !(best[a] < tt)) break;  // ancestors already at least as high
+        best[a] = tt;
+      }
+    }
+  }
+  auto turnout_for = [&](AreaId a, bool& fell_back) {
+    fell_back = false;
+    for (; a != kNoArea; a = g.area(a).parent) {
+      if (best[a].known()) return best[a];
+      fell_back = true;
+    }
+    return Turnout{};
+  };
+
+  for (AreaId t = g.depth_begin(td); t < g.depth_end(td); ++t) {
+    const TableStatus s = tab.table_status(t);
+    if (s == TableStatus::kCounted) continue;
+    ++out.tables_unreported;
+    if (s == TableStatus::kConflicted) ++out.tables_conflicted;
+    const uint64_t reg = g.area(t).registered_voters;
+    out.registered_unreported += reg;
+    bool fell_back = false;
+    out.max_observed += votes_at(reg, turnout_for(g.ancestor(t, out.turnout_depth), fell_back));
+    if (fell_back) ++out.tables_fallback;
+  }
+  for (const auto& [code, voters] : g.election().unregistered_voters) {
+    out.unregistered_voters += voters;
+    AreaId area = kNoArea;
+    for (int d = 1; d <= td && area == kNoArea; ++d) area = g.find(d, code);
+    if (area == kNoArea) area = g.national();
+    bool fell_back = false;
+    out.max_observed += votes_at(voters, turnout_for(g.ancestor(area, out.turnout_depth), fell_back));
+  }
+  out.max_full = out.registered_unreported + out.unregistered_voters;
+
+  if (order.empty()) return out;
+  out.leader = g.election().candidates[order[0]].code;
+  out.leader_votes = national.candidates[order[0]];
+  out.decided_full = out.decided_observed = true;
+  for (size_t i = 1; i < order.size(); ++i) {
+    RivalBound r;
+    r.candidate = g.election().candidates[order[i]].code;
+    r.votes = national.candidates[order[i]];
+    r.lead = out.leader_votes - r.votes;
+    if (r.lead == 0) out.tied = true;
+    // lead > bound, compared without overflow (lead >= 0 here).
+    r.decided_full = r.lead > 0 && static_cast<uint64_t>(r.lead) > out.max_full;
+    r.decided_observed = r.lead > 0 && static_cast<uint64_t>(r.lead) > out.max_observed;
+    out.decided_full = out.decided_full && r.decided_full;
+    out.decided_observed = out.decided_observed && r.decided_observed;
+    out.rivals.push_back(std::move(r));
+  }
+  return out;
+}
+
+}  // namespace tallylog::tally

@@ -1,0 +1,65 @@
+// Is the outcome already decided? Given a tabulation, the leader's lead over each rival against
+// the most votes the tables not yet counted could still hold, under two bounds:
+//
+//   full      every registered voter of every uncounted table votes (100 % turnout), plus
+//             Election::unregistered_voters (voters of tables absent from the registry);
+//   observed  each uncounted table votes at the highest turnout ((valid + null) / registered)
+//             observed among counted tables of its area at `turnout_depth` (parish for
+//             Venezuela), falling back to the parent area, up to national, when an area has no
+//             counted table, and to 100 % when nothing is counted; capped at 100 %, rounded up.
+//
+// Uncounted = unreported or conflicted. Decided under a bound means: there is a unique leader
+// and, for every rival, lead > bound (strictly: if lead == bound the rival could still tie, and
+// a tie is not a decision). A tie for first place is therefore never decided. The precise
+// definitions are in docs/formats/tally-json.md ("Outcome bound").
+//
+// Pure: reads the tabulation, returns a value.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "tallylog/base/error.h"
+#include "tallylog/tally/tabulation.h"
+
+namespace tallylog::tally {
+
+struct BoundOptions {
+  // Depth whose areas define "the same area" for the observed bound; default: two levels above
+  // the table (parish when the levels are state, municipality, parish, centre, table), or 1.
+  std::optional<int> turnout_depth;
+};
+
+struct RivalBound {
+  std::string candidate;  // code
+  int64_t votes = 0;
+  int64_t lead = 0;  // leader's votes minus this rival's
+  bool decided_full = false;
+  bool decided_observed = false;
+};
+
+struct OutcomeBound {
+  std::string source;             // rule text
+  std::string leader;             // candidate code; empty when the election has no candidates
+  int64_t leader_votes = 0;
+  bool tied = false;              // another candidate has as many votes as the leader
+  std::vector<RivalBound> rivals;  // by votes, descending, then ballot order
+  int64_t tables_counted = 0;
+  int64_t tables_unreported = 0;  // registered tables without a counted sheet (incl. conflicted)
+  int64_t tables_conflicted = 0;
+  uint64_t registered_unreported = 0;  // registered voters of those tables
+  uint64_t unregistered_voters = 0;    // sum of Election::unregistered_voters
+  uint64_t max_full = 0;               // registered_unreported + unregistered_voters
+  uint64_t max_observed = 0;
+  int turnout_depth = 0;
+  std::string turnout_level;      // level code of turnout_depth
+  int64_t tables_fallback = 0;    // uncounted tables whose turnout came from a higher area
+  bool decided_full = false;
+  bool decided_observed = false;
+};
+
+Result<OutcomeBound> outcome_bound(const Tabulation& tab, const BoundOptions& options = {});
+
+}  // namespace tallylog::tally

@@ -1,0 +1,52 @@
+// The one place tally results become text, shared by the CLI and the HTTP server so both print
+// byte-identical JSON. Shapes are specified in docs/formats/tally-json.md. JSON objects keep
+// definition order (fields, then candidates in ballot order); numbers are exact integers except
+// the ratios `coverage` and `turnout` (rounded to 6 decimals, null when undefined).
+//
+// Pure functions; the exporter is a small stateful writer (one per output stream, not
+// thread-safe) so millions of rows can be streamed without holding them.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "tallylog/index/reader.h"
+#include "tallylog/tally/bound.h"
+#include "tallylog/tally/compare.h"
+#include "tallylog/tally/tabulation.h"
+
+namespace tallylog::tally {
+
+// Every area at `depth` (0 national) plus the national total.
+std::string tally_to_json(const Tabulation& tab, int depth);
+std::string tally_to_csv(const Tabulation& tab, int depth);
+// For people: aligned columns, thousands separators, percentages.
+std::string tally_to_text(const Tabulation& tab, int depth);
+
+std::string compare_to_json(const Comparison& c, const Geography& g);
+std::string compare_to_text(const Comparison& c, const Geography& g);
+
+std::string bound_to_json(const OutcomeBound& b, const Geography& g);
+std::string bound_to_text(const OutcomeBound& b, const Geography& g);
+
+// 1234567 -> "1,234,567"; -5 -> "-5".
+std::string with_thousands(int64_t n);
+
+enum class ExportFormat { kCsv, kJson };
+
+// One row per logged sheet (table and source) with its log index, so anyone can re-add the
+// numbers in a spreadsheet. Usage: out << begin(); for each record: out << row(r); out << end().
+class SheetExporter {
+ public:
+  SheetExporter(const Geography& g, ExportFormat format) : g_(g), format_(format) {}
+  std::string begin();
+  std::string row(const index::SheetRecord& record);
+  std::string end();
+
+ private:
+  const Geography& g_;
+  ExportFormat format_;
+  uint64_t rows_ = 0;
+};
+
+}  // namespace tallylog::tally

@@ -1,0 +1,149 @@
+#include "tallylog/tally/geography.h"
+
+#include <algorithm>
+#include <numeric>
+
+namespace tallylog::tally {
+namespace {
+
+struct PendingArea {
+  std::string code;
+  std::string name;
+  uint32_t parent_local = 0;  // index among the pending areas one depth up
+  uint64_t registered = 0;    // tables only
+};
+
+}  // namespace
+
+Result<std::shared_ptr<const Geography>> Geography::build(const election::Election& election,
+                                                          std::span<const election::Station> stations) {
+  const size_t levels = election.levels.size();
+  if (levels == 0) return err(ErrorCode::kInvalidArgument, "election \"" + election.id + "\" defines no levels");
+  std::shared_ptr<Geography> g(new Geography());
+  g->election_ = election;
+
+  // Pass 1: intern every area per depth, checking that each code keeps one parent.
+  std::vector<std::vector<PendingArea>> pending(levels + 1);
+  std::vector<std::unordered_map<std::string, uint32_t>> local(levels + 1);
+  pending[0].push_back({"", "national", 0, 0});
+  for (size_t s = 0; s < stations.size(); ++s) {
+    const election::Station& st = stations[s];
+    if (st.areas.size() != levels) {
+      return err(ErrorCode::kInvalidArgument, "station \"" + st.code + "\" (#" + std::to_string(s) + ") has " +
+                                                  std::to_string(st.areas.size()) + " areas, the election has " +
+                                                  std::to_string(levels) + " levels");
+    }
+    if (st.areas.back().code != st.code) {
+      return err(ErrorCode::kInvalidArgument, "station \"" + st.code + "\": last area code \"" +
+                                                  st.areas.back().code + "\" is not the station code");
+    }
+    uint32_t parent = 0;
+    for (size_t l = 0; l < levels; ++l) {
+      const size_t d = l + 1;
+      const election::AreaRef& ref = st.areas[l];
+      if (ref.code.empty()) {
+        return err(ErrorCode::kInvalidArgument,
+                   "station \"" + st.code + "\": empty area code at level " + election.levels[l].code);
+      }
+      auto [it, inserted] = local[d].try_emplace(ref.code, static_cast<uint32_t>(pending[d].size()));
+      if (inserted) {
+        pending[d].push_back({ref.code, ref.name, parent, d == levels ? st.registered : 0});
+      } else if (d == levels) {
+        return err(ErrorCode::kInvalidArgument, "station \"" + st.code + "\" appears twice in the registry");
+      } else if (pending[d][it->second].parent_local != parent) {
+        return err(ErrorCode::kInvalidArgument,
+                   "area \"" + ref.code + "\" at level " + election.levels[l].code + " has two parents (\"" +
+                       pending[d - 1][pending[d][it->second].parent_local].code + "\" and \"" +
+                       pending[d - 1][parent].code + "\"), seen at station \"" + st.code + "\"");
+      }
+      parent = it->second;
+    }
+  }
+
+  // Pass 2: order each depth by code and assign dense ids.
+  std::vector<std::vector<uint32_t>> final_of_local(levels + 1);
+  g->depth_begin_.push_back(0);
+  for (size_t d = 0; d <= levels; ++d) {
+    std::vector<uint32_t> order(pending[d].size());
+    std::iota(order.begin(), order.end(), 0u);
+    std::sort(order.begin(), order.end(),
+              [&](uint32_t a, uint32_t b) { return pending[d][a].code < pending[d][b].code; });
+    final_of_local[d].resize(order.size());
+    const AreaId base = static_cast<AreaId>(g->areas_.size());
+    for (uint32_t i = 0; i < order.size(); ++i) final_of_local[d][order[i]] = base + i;
+    for (uint32_t i = 0; i < order.size(); ++i) {
+      PendingArea& p = pending[d][order[i]];
+      Area a;
+      a.code = std::move(p.code);
+      a.name = std::move(p.name);
+      a.depth = static_cast<int>(d);
+      a.parent = d == 0 ? kNoArea : final_of_local[d - 1][p.parent_local];
+      if (d == levels) {
+        a.tables_registered = 1;
+        a.registered_voters = p.registered;
+      }
+      g->areas_.push_back(std::move(a));
+    }
+    g->depth_begin_.push_back(static_cast<AreaId>(g->areas_.size()));
+  }
+  // Registry totals, deepest first (children always have larger ids than parents).
+  for (AreaId id = static_cast<AreaId>(g->areas_.size()); id-- > 1;) {
+    Area& a = g->areas_[id];
+    g->areas_[a.parent].tables_registered += a.tables_registered;
+    g->areas_[a.parent].registered_voters += a.registered_voters;
+  }
+  g->by_code_.resize(levels + 1);
+  for (size_t d = 0; d <= levels; ++d) {
+    g->by_code_[d].reserve(pending[d].size());
+    for (AreaId id = g->depth_begin_[d]; id < g->depth_begin_[d + 1]; ++id) g->by_code_[d].emplace(g->areas_[id].code, id);
+  }
+
+  g->fields_ = election.fields;
+  for (const char* required : {"valid", "null"}) {
+    if (std::find(g->fields_.begin(), g->fields_.end(), required) == g->fields_.end()) g->fields_.push_back(required);
+  }
+  g->valid_field_ = *g->field_index("valid");
+  g->null_field_ = *g->field_index("null");
+  return std::shared_ptr<const Geography>(std::move(g));
+}
+
+std::string_view Geography::depth_name(int depth) const {
+  if (depth <= 0) return "national";
+  return election_.levels[depth - 1].code;
+}
+
+std::optional<int> Geography::depth_of(std::string_view level) const {
+  if (level == "national") return 0;
+  for (size_t i = 0; i < election_.levels.size(); ++i) {
+    if (election_.levels[i].code == level) return static_cast<int>(i + 1);
+  }
+  return std::nullopt;
+}
+
+AreaId Geography::find(int depth, std::string_view code) const {
+  if (depth < 0 || depth >= depth_count()) return kNoArea;
+  if (depth == 0) return code.empty() ? 0 : kNoArea;
+  auto it = by_code_[depth].find(std::string(code));
+  return it == by_code_[depth].end() ? kNoArea : it->second;
+}
+
+AreaId Geography::ancestor(AreaId id, int depth) const {
+  while (id != kNoArea && areas_[id].depth > depth) id = areas_[id].parent;
+  return id;
+}
+
+std::optional<size_t> Geography::field_index(std::string_view name) const {
+  for (size_t i = 0; i < fields_.size(); ++i) {
+    if (fields_[i] == name) return i;
+  }
+  return std::nullopt;
+}
+
+std::optional<size_t> Geography::candidate_index(std::string_view code) const {
+  for (size_t i = 0; i < election_.candidates.size(); ++i) {
+    if (election_.candidates[i].code == code) return i;
+  }
+  return std::nullopt;
+}
+
+}  // namespace tallylog::tally

@@ -1,0 +1,94 @@
+// The static shape a tabulation adds up over: the election's levels, every area of every level,
+// and every registered table (station), built once from the election definition and the station
+// registry. Areas are numbered densely (AreaId) level by level, outermost first, so that a parent
+// always has a smaller id than its children; id 0 is the national area, and tables are the last
+// block of ids. Also fixes the order of counts: fields (valid, null, ...), candidates, cards.
+//
+// Ownership: a value; Tabulations share it through std::shared_ptr<const Geography>.
+// Thread-safety: immutable after build(); safe to read from any number of threads.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "tallylog/base/error.h"
+#include "tallylog/election/model.h"
+
+namespace tallylog::tally {
+
+using AreaId = uint32_t;
+inline constexpr AreaId kNoArea = UINT32_MAX;
+
+// Depth of the national area; election level i has depth i + 1.
+inline constexpr int kNationalDepth = 0;
+
+struct Area {
+  std::string code;  // "" for the national area
+  std::string name;
+  AreaId parent = kNoArea;  // kNoArea for the national area
+  int depth = 0;            // 0 national, 1 + index into Election::levels otherwise
+  uint64_t tables_registered = 0;
+  uint64_t registered_voters = 0;  // registry figure (sum over its tables)
+};
+
+class Geography {
+ public:
+  // Fails with kInvalidArgument naming the station when a station has the wrong number of areas,
+  // a table code that differs from areas.back().code, a duplicate code, or an area code that
+  // appears under two different parents.
+  static Result<std::shared_ptr<const Geography>> build(const election::Election& election,
+                                                        std::span<const election::Station> stations);
+
+  const election::Election& election() const { return election_; }
+
+  // Depths: 0 is national, 1..levels are Election::levels. depth_count() == levels + 1.
+  int depth_count() const { return static_cast<int>(depth_begin_.size()) - 1; }
+  int table_depth() const { return depth_count() - 1; }
+  // "national", or Election::levels[depth - 1].code.
+  std::string_view depth_name(int depth) const;
+  // Depth of a level by its code ("national", "state", ...), or nullopt.
+  std::optional<int> depth_of(std::string_view level) const;
+
+  size_t area_count() const { return areas_.size(); }
+  const Area& area(AreaId id) const { return areas_[id]; }
+  AreaId national() const { return 0; }
+  // Areas of one depth are the contiguous ids [depth_begin(d), depth_end(d)), sorted by code.
+  AreaId depth_begin(int depth) const { return depth_begin_[depth]; }
+  AreaId depth_end(int depth) const { return depth_begin_[depth + 1]; }
+  // The area with `code` at `depth`, or kNoArea.
+  AreaId find(int depth, std::string_view code) const;
+  AreaId find_table(std::string_view code) const { return find(table_depth(), code); }
+  size_t table_count() const { return depth_end(table_depth()) - depth_begin(table_depth()); }
+  // The ancestor of `id` at `depth` (<= the area's own depth).
+  AreaId ancestor(AreaId id, int depth) const;
+
+  // Count layout shared by tabulation, comparison and formatting.
+  const std::vector<std::string>& fields() const { return fields_; }  // always has valid, null
+  size_t field_count() const { return fields_.size(); }
+  size_t candidate_count() const { return election_.candidates.size(); }
+  size_t card_count() const { return election_.cards.size(); }
+  // Index of "valid" / "null" in fields().
+  size_t valid_field() const { return valid_field_; }
+  size_t null_field() const { return null_field_; }
+  std::optional<size_t> field_index(std::string_view name) const;
+  std::optional<size_t> candidate_index(std::string_view code) const;
+
+ private:
+  Geography() = default;
+
+  election::Election election_;
+  std::vector<Area> areas_;
+  std::vector<AreaId> depth_begin_;  // depth_count() + 1 entries
+  std::vector<std::unordered_map<std::string, AreaId>> by_code_;  // per depth
+  std::vector<std::string> fields_;
+  size_t valid_field_ = 0;
+  size_t null_field_ = 1;
+};
+
+}  // namespace tallylog::tally

@@ -1,0 +1,257 @@
+#include "tallylog/tally/tabulation.h"
+
+#include <algorithm>
+#include <cstring>
+
+namespace tallylog::tally {
+
+Tabulation::Tabulation(std::shared_ptr<const Geography> geography, SourceRule rule)
+    : geo_(std::move(geography)), rule_(std::move(rule)) {
+  const Geography& g = *geo_;
+  compared_ = g.field_count() + g.candidate_count();
+  width_ = compared_ + g.card_count();
+  stride_ = kHeader + width_;
+  table_begin_ = g.depth_begin(g.table_depth());
+  for (size_t i = 0; i < g.candidate_count(); ++i) {
+    candidate_slots_.emplace_back(g.election().candidates[i].code, static_cast<uint32_t>(i));
+  }
+  std::sort(candidate_slots_.begin(), candidate_slots_.end());
+  for (const election::Card& card : g.election().cards) {
+    auto c = g.candidate_index(card.candidate);
+    card_candidate_.push_back(c ? static_cast<uint32_t>(*c) : kNone);
+  }
+  head_.assign(g.table_count(), kNone);
+  rep_.assign(g.table_count(), kNone);
+  agg_.assign(size_t(table_begin_) * stride_, 0);
+  scratch_.resize(3 * stride_);
+}
+
+Status Tabulation::to_counts(const index::SheetRecord& record, int64_t* out) const {
+  const election::Sheet& s = record.sheet;
+  const Geography& g = *geo_;
+  std::fill(out, out + width_, 0);
+  auto where = [&] { return "sheet at log index " + std::to_string(record.log_index) + " (" + s.station + ")"; };
+  for (const auto& [name, value] : s.fields) {
+    auto f = g.field_index(name);
+    if (!f) return err(ErrorCode::kInvalidArgument, where() + ": field \"" + name + "\" is not defined by the election");
+    out[*f] = value;
+  }
+  int64_t* cand = out + g.field_count();
+  // Both sequences are sorted by code: one merge pass, no lookups.
+  auto slot = candidate_slots_.begin();
+  for (const auto& [code, value] : s.candidates) {
+    while (slot != candidate_slots_.end() && slot->first < code) ++slot;
+    if (slot == candidate_slots_.end() || slot->first != code) {
+      return err(ErrorCode::kInvalidArgument, where() + ": candidate \"" + code + "\" is not in the election");
+    }
+    cand[slot->second] = value;
+  }
+  if (!s.cards.empty()) {
+    if (s.cards.size() != g.card_count()) {
+      return err(ErrorCode::kInvalidArgument, where() + ": " + std::to_string(s.cards.size()) +
+                                                  " cards, the election has " + std::to_string(g.card_count()));
+    }
+    std::copy(s.cards.begin(), s.cards.end(), out + compared_);
+    if (s.candidates.empty()) {  // per-candidate votes derived from the cards
+      for (size_t i = 0; i < s.cards.size(); ++i) {
+        if (card_candidate_[i] != kNone) cand[card_candidate_[i]] += s.cards[i];
+      }
+    }
+  }
+  return ok();
+}
+
+void Tabulation::select(uint32_t t) {
+  uint32_t c = head_[t];
+  if (c == kNone) {
+    rep_[t] = kNone;
+    return;
+  }
+  uint32_t best = c;
+  const int64_t* first = counts_of(c);
+  for (uint32_t o = contribs_[c].next; o != kNone; o = contribs_[o].next) {
+    if (!std::equal(first, first + compared_, counts_of(o))) {
+      rep_[t] = kConflict;
+      return;
+    }
+    if (contribs_[o].log_index > contribs_[best].log_index) best = o;
+  }
+  rep_[t] = best;
+}
+
+void Tabulation::row(uint32_t t, int64_t* out) const {
+  std::fill(out, out + stride_, 0);
+  const uint32_t r = rep_[t];
+  if (r == kConflict) {
+    out[1] = 1;
+  } else if (r != kNone) {
+    out[0] = 1;
+    out[2] = static_cast<int64_t>(geo_->area(table_begin_ + t).registered_voters);
+    std::copy(counts_of(r), counts_of(r) + width_, out + kHeader);
+  }
+}
+
+void Tabulation::propagate(uint32_t t, const int64_t* old_row, const int64_t* new_row) {
+  for (AreaId a = geo_->area(table_begin_ + t).parent; a != kNoArea; a = geo_->area(a).parent) {
+    int64_t* dst = &agg_[size_t(a) * stride_];
+    for (size_t i = 0; i < stride_; ++i) dst[i] += new_row[i] - old_row[i];
+  }
+}
+
+Status Tabulation::add(const index::SheetRecord& record) { return add_impl(record, true); }
+Status Tabulation::add_deferred(const index::SheetRecord& record) { return add_impl(record, false); }
+
+Status Tabulation::add_impl(const index::SheetRecord& record, bool propagate_now) {
+  if (record.superseded) return ok();
+  const bool matches = rule_.matches(record.sheet.source);
+  uint32_t t = kNone;
+  if (matches) {
+    AreaId id = geo_->find_table(record.sheet.station);
+    if (id == kNoArea) {
+      // Still honour the correction below: it may move a sheet away from a registered table.
+      ++unplaced_;
+    } else {
+      t = id - table_begin_;
+      for (uint32_t c = head_[t]; c != kNone; c = contribs_[c].next) {
+        if (contribs_[c].log_index == record.log_index) return ok();  // already held
+      }
+      TL_TRY(to_counts(record, &scratch_[2 * stride_]));
+    }
+  }
+  if (record.sheet.supersedes) retract_impl(*record.sheet.supersedes, t, propagate_now);
+  if (t == kNone) return ok();
+
+  int64_t* old_row = &scratch_[0];
+  int64_t* new_row = &scratch_[stride_];
+  if (propagate_now) row(t, old_row);
+  uint32_t c;
+  if (!free_.empty()) {
+    c = free_.back();
+    free_.pop_back();
+  } else {
+    c = static_cast<uint32_t>(contribs_.size());
+    contribs_.emplace_back();
+    counts_.resize(counts_.size() + width_);
+  }
+  uint32_t source = 0;
+  while (source < sources_.size() && sources_[source] != record.sheet.source) ++source;
+  if (source == sources_.size()) sources_.push_back(record.sheet.source);
+  contribs_[c] = Contribution{record.log_index, head_[t], t, source};
+  head_[t] = c;
+  std::copy(&scratch_[2 * stride_], &scratch_[2 * stride_] + width_, &counts_[size_t(c) * width_]);
+  select(t);
+  if (propagate_now) {
+    row(t, new_row);
+    propagate(t, old_row, new_row);
+  }
+  return ok();
+}
+
+bool Tabulation::retract(uint64_t log_index) { return retract_impl(log_index, kNone, true); }
+
+bool Tabulation::retract_impl(uint64_t log_index, uint32_t hint, bool propagate_now) {
+  // A correction nearly always concerns its own table: look there first (O(sheets of the
+  // table)); only a correction that moves a sheet to another station pays a scan of every held
+  // sheet, since the superseded sheet's station is not in the record.
+  uint32_t found = kNone;
+  if (hint != kNone) {
+    for (uint32_t c = head_[hint]; c != kNone; c = contribs_[c].next) {
+      if (contribs_[c].log_index == log_index) {
+        found = c;
+        break;
+      }
+    }
+  }
+  for (uint32_t c = 0; found == kNone && c < contribs_.size(); ++c) {
+    if (contribs_[c].log_index == log_index && contribs_[c].table != kNone) found = c;
+  }
+  if (found == kNone) return false;
+  const uint32_t t = contribs_[found].table;
+  int64_t* old_row = &scratch_[0];
+  int64_t* new_row = &scratch_[stride_];
+  if (propagate_now) row(t, old_row);
+  uint32_t* link = &head_[t];
+  while (*link != found) link = &contribs_[*link].next;
+  *link = contribs_[found].next;
+  contribs_[found].table = kNone;
+  contribs_[found].log_index = UINT64_MAX;
+  free_.push_back(found);
+  select(t);
+  if (propagate_now) {
+    row(t, new_row);
+    propagate(t, old_row, new_row);
+  }
+  return true;
+}
+
+void Tabulation::recompute_totals() {
+  std::fill(agg_.begin(), agg_.end(), 0);
+  std::vector<int64_t> r(stride_);
+  for (uint32_t t = 0; t < head_.size(); ++t) {
+    if (rep_[t] == kNone) continue;
+    row(t, r.data());
+    int64_t* dst = &agg_[size_t(geo_->area(table_begin_ + t).parent) * stride_];
+    for (size_t i = 0; i < stride_; ++i) dst[i] += r[i];
+  }
+  // Parents have smaller ids than children: one backward sweep adds each area into its parent.
+  for (AreaId a = table_begin_; a-- > 1;) {
+    const int64_t* src = &agg_[size_t(a) * stride_];
+    int64_t* dst = &agg_[size_t(geo_->area(a).parent) * stride_];
+    for (size_t i = 0; i < stride_; ++i) dst[i] += src[i];
+  }
+}
+
+AreaTotals Tabulation::totals(AreaId area) const {
+  const Geography& g = *geo_;
+  AreaTotals out;
+  out.area = area;
+  std::vector<int64_t> buf(stride_);
+  const int64_t* r;
+  if (area >= table_begin_) {
+    row(area - table_begin_, buf.data());
+    r = buf.data();
+  } else {
+    r = &agg_[size_t(area) * stride_];
+  }
+  out.tables_reported = r[0];
+  out.tables_conflicted = r[1];
+  out.registered_covered = r[2];
+  const int64_t* counts = r + kHeader;
+  out.fields.assign(counts, counts + g.field_count());
+  out.candidates.assign(counts + g.field_count(), counts + compared_);
+  out.cards.assign(counts + compared_, counts + width_);
+  return out;
+}
+
+TableStatus Tabulation::table_status(AreaId table) const {
+  const uint32_t r = rep_[table - table_begin_];
+  if (r == kNone) return TableStatus::kUnreported;
+  return r == kConflict ? TableStatus::kConflicted : TableStatus::kCounted;
+}
+
+std::optional<uint64_t> Tabulation::table_log_index(AreaId table) const {
+  const uint32_t r = rep_[table - table_begin_];
+  if (r == kNone || r == kConflict) return std::nullopt;
+  return contribs_[r].log_index;
+}
+
+std::span<const int64_t> Tabulation::table_counts(AreaId table) const {
+  const uint32_t r = rep_[table - table_begin_];
+  if (r == kNone || r == kConflict) return {};
+  return {counts_of(r), width_};
+}
+
+std::string_view Tabulation::table_source(AreaId table) const {
+  const uint32_t r = rep_[table - table_begin_];
+  if (r == kNone || r == kConflict) return {};
+  return sources_[contribs_[r].source];
+}
+
+std::vector<uint64_t> Tabulation::table_log_indexes(AreaId table) const {
+  std::vector<uint64_t> out;
+  for (uint32_t c = head_[table - table_begin_]; c != kNone; c = contribs_[c].next) out.push_back(contribs_[c].log_index);
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+}  // namespace tallylog::tally

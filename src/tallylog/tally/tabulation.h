@@ -1,0 +1,124 @@
+// A live tabulation: what the sheets selected by one SourceRule add up to in every area of a
+// Geography, from each table up to the national total. Built in bulk from the index (stream the
+// current sheets through add_deferred(), then recompute_totals()), then kept up to date one sheet
+// at a time with add(): a new sheet, or a correction that supersedes an earlier one, changes its
+// table and that table's ancestors only, so an update costs O(depth x counts).
+//
+// Which sheet counts for a table (docs/formats/tally-json.md, "Source rules"): the current
+// sheets matching the rule are kept per table. If they all agree on every field and candidate
+// count, the table is *counted* and the latest of them (highest log index) represents it; if any
+// two differ the table is *conflicted*: it adds to `tables_conflicted` and to no vote count. The
+// index's own `conflicted` flag is not trusted or needed; `superseded` records are ignored.
+//
+// Ownership: shares the Geography (immutable). Thread-safety: none; a server that updates it
+// while serving reads must hold a lock (or tabulate into a copy and swap).
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "tallylog/base/error.h"
+#include "tallylog/index/reader.h"
+#include "tallylog/tally/geography.h"
+#include "tallylog/tally/source_rule.h"
+
+namespace tallylog::tally {
+
+enum class TableStatus : uint8_t { kUnreported, kCounted, kConflicted };
+
+// Totals of one area under the tabulation's rule. Registry figures (tables_registered,
+// registered_voters) live in Geography::area().
+struct AreaTotals {
+  AreaId area = kNoArea;
+  int64_t tables_reported = 0;    // counted tables
+  int64_t tables_conflicted = 0;  // tables whose matching current sheets disagree
+  int64_t registered_covered = 0;  // registered voters of counted tables
+  std::vector<int64_t> fields;      // in Geography::fields() order
+  std::vector<int64_t> candidates;  // in Election::candidates order
+  std::vector<int64_t> cards;       // in ballot order; sums over counted sheets that carry cards
+
+  int64_t valid(const Geography& g) const { return fields[g.valid_field()]; }
+  int64_t null(const Geography& g) const { return fields[g.null_field()]; }
+};
+
+class Tabulation {
+ public:
+  Tabulation(std::shared_ptr<const Geography> geography, SourceRule rule);
+
+  const Geography& geography() const { return *geo_; }
+  const std::shared_ptr<const Geography>& shared_geography() const { return geo_; }
+  const SourceRule& rule() const { return rule_; }
+
+  // Adds one logged sheet and updates every level. A sheet whose `supersedes` names an earlier
+  // sheet retracts that one first (wherever it is). Sheets of other sources, superseded records
+  // and log indexes already present are ignored; sheets for stations absent from the registry
+  // are counted in unplaced_sheets(). Fails (changing nothing) on a candidate code or field the
+  // election does not define, or a card list of the wrong length.
+  Status add(const index::SheetRecord& record);
+  // Same, but leaves area totals stale until recompute_totals(): for bulk loading.
+  Status add_deferred(const index::SheetRecord& record);
+  // Recomputes every area's totals from the tables: O(areas x counts).
+  void recompute_totals();
+  // Removes the sheet at `log_index` if it is held; returns whether it was. O(held sheets):
+  // add() finds a superseded sheet of the same table without this scan.
+  bool retract(uint64_t log_index);
+
+  AreaTotals totals(AreaId area) const;
+  TableStatus table_status(AreaId table) const;
+  // The representative sheet of a counted table: its log index and counts laid out as
+  // fields, candidates, cards (Geography order). nullopt unless the table is counted.
+  std::optional<uint64_t> table_log_index(AreaId table) const;
+  std::span<const int64_t> table_counts(AreaId table) const;
+  std::string_view table_source(AreaId table) const;
+  // Log indexes of every current matching sheet held for the table, ascending.
+  std::vector<uint64_t> table_log_indexes(AreaId table) const;
+
+  uint64_t unplaced_sheets() const { return unplaced_; }
+  uint64_t sheets_held() const { return contribs_.size() - free_.size(); }
+
+ private:
+  static constexpr uint32_t kNone = UINT32_MAX;
+  static constexpr uint32_t kConflict = UINT32_MAX - 1;
+  static constexpr size_t kHeader = 3;  // reported, conflicted, covered
+
+  struct Contribution {
+    uint64_t log_index = 0;
+    uint32_t next = kNone;
+    uint32_t table = 0;  // index among tables
+    uint32_t source = 0;
+  };
+
+  Status add_impl(const index::SheetRecord& record, bool propagate);
+  Status to_counts(const index::SheetRecord& record, int64_t* out) const;
+  bool retract_impl(uint64_t log_index, uint32_t hint_table, bool propagate);
+  void select(uint32_t t);                        // recomputes rep_[t]
+  void row(uint32_t t, int64_t* out) const;       // header + counts of table t
+  void propagate(uint32_t t, const int64_t* old_row, const int64_t* new_row);
+  const int64_t* counts_of(uint32_t c) const { return &counts_[size_t(c) * width_]; }
+
+  std::shared_ptr<const Geography> geo_;
+  SourceRule rule_;
+  size_t width_;    // fields + candidates + cards
+  size_t compared_;  // fields + candidates: what must agree
+  size_t stride_;    // kHeader + width_
+  AreaId table_begin_;
+  std::vector<std::pair<std::string, uint32_t>> candidate_slots_;  // sorted by code
+  std::vector<uint32_t> card_candidate_;                            // card -> candidate slot
+
+  std::vector<Contribution> contribs_;
+  std::vector<int64_t> counts_;  // width_ per contribution
+  std::vector<uint32_t> free_;
+  std::vector<uint32_t> head_;   // per table
+  std::vector<uint32_t> rep_;    // per table: contribution, kNone or kConflict
+  std::vector<int64_t> agg_;     // stride_ per non-table area
+  std::vector<std::string> sources_;
+  uint64_t unplaced_ = 0;
+  std::vector<int64_t> scratch_;  // 2 rows + 1 counts, reused by add()
+};
+
+}  // namespace tallylog::tally
