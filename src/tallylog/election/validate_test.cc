@@ -1,1 +1,262 @@
+#include "tallylog/election/validate.h"
+
 #include <gtest/gtest.h>
+
+#include "tallylog/election/test_fixtures.h"
+
+namespace tallylog::election {
+namespace {
+
+using testing::small_election;
+using testing::small_sheet;
+using testing::small_station;
+
+Validator make_validator(Election e = small_election()) {
+  auto v = Validator::create(std::move(e));
+  EXPECT_TRUE(v) << v.error().message;
+  return std::move(*v);
+}
+
+// Validates `sheet` against small_station() and returns the rejected field ("" when accepted).
+struct Check {
+  Validator v = make_validator();
+  Station station = small_station();
+  std::optional<Rejection> run(Sheet sheet) const { return v.validate_sheet(sheet, &station); }
+};
+
+void expect_rejection(const std::optional<Rejection>& r, std::string_view field, std::string_view reason_part) {
+  ASSERT_TRUE(r) << "accepted, expected a rejection of " << field;
+  EXPECT_EQ(r->field, field) << r->reason;
+  EXPECT_NE(r->reason.find(reason_part), std::string::npos) << r->reason;
+}
+
+TEST(Validator, AcceptsAConsistentSheetAndFillsCandidateVotesFromCards) {
+  Check c;
+  Sheet s = small_sheet();
+  auto r = c.v.validate_sheet(s, &c.station);
+  EXPECT_FALSE(r) << r->field << ": " << r->reason;
+  EXPECT_EQ(s.candidates, (std::map<std::string, int64_t>{{"A", 15}, {"B", 20}}));
+}
+
+TEST(Validator, AcceptsASheetWithCandidateVotesOnly) {
+  Check c;
+  Sheet s = small_sheet();
+  s.cards.clear();
+  s.candidates = {{"A", 15}, {"B", 20}};
+  EXPECT_FALSE(c.run(s));
+}
+
+TEST(Validator, AcceptsCardsAndCandidatesThatAgree) {
+  Check c;
+  Sheet s = small_sheet();
+  s.candidates = {{"A", 15}, {"B", 20}};
+  EXPECT_FALSE(c.run(s));
+}
+
+TEST(Validator, RejectsCandidateVotesThatDisagreeWithTheirCards) {
+  Check c;
+  Sheet s = small_sheet();
+  s.candidates = {{"A", 16}, {"B", 20}};
+  expect_rejection(c.run(s), "candidates.A", "candidate A has 16 votes but its cards add up to 15");
+}
+
+TEST(Validator, RejectsAnUnknownStation) {
+  Check c;
+  Sheet s = small_sheet("R9.99");
+  expect_rejection(c.v.validate_sheet(s, nullptr), "station", "unknown station \"R9.99\"");
+}
+
+TEST(Validator, RejectsAStationRecordForAnotherStation) {
+  Check c;
+  Sheet s = small_sheet("R1.02");
+  expect_rejection(c.run(s), "station", "does not match");
+}
+
+TEST(Validator, RejectsAnUnacceptedSourceAndAcceptsPrefixPatterns) {
+  Check c;
+  Sheet s = small_sheet();
+  s.source = "observer:eu";
+  expect_rejection(c.run(s), "source", "source \"observer:eu\" is not accepted");
+  s.source = "witness:";
+  expect_rejection(c.run(s), "source", "not accepted");
+  s.source = "witness:mud";
+  EXPECT_FALSE(c.run(s));
+  s.source = "";
+  expect_rejection(c.run(s), "source", "empty");
+}
+
+TEST(Validator, RejectsTheWrongNumberOfCards) {
+  Check c;
+  Sheet s = small_sheet();
+  s.cards.push_back(0);
+  expect_rejection(c.run(s), "cards", "3 cards expected, got 4");
+}
+
+TEST(Validator, RejectsANegativeCardCount) {
+  Check c;
+  Sheet s = small_sheet();
+  s.cards[1] = -1;
+  expect_rejection(c.run(s), "cards[1]", "card 2 (P2) count -1 is negative");
+}
+
+TEST(Validator, RejectsACountAboveTwoToThe53) {
+  Check c;
+  Sheet s = small_sheet();
+  s.fields["null"] = int64_t{1} << 53;
+  expect_rejection(c.run(s), "null", "too large");
+}
+
+TEST(Validator, RejectsCardsWhenTheElectionHasNone) {
+  Election e = small_election();
+  e.cards.clear();
+  Validator v = make_validator(e);
+  Station st = small_station();
+  Sheet s = small_sheet();
+  expect_rejection(v.validate_sheet(s, &st), "cards", "no ballot cards");
+}
+
+TEST(Validator, RejectsMissingUnknownAndNegativeCandidates) {
+  Check c;
+  Sheet s = small_sheet();
+  s.cards.clear();
+  s.candidates = {{"A", 35}};
+  expect_rejection(c.run(s), "candidates.B", "missing votes for candidate B");
+  s.candidates = {{"A", 15}, {"B", 20}, {"C", 0}};
+  expect_rejection(c.run(s), "candidates.C", "unknown candidate \"C\"");
+  s.candidates = {{"A", 15}, {"AA", 0}, {"B", 20}};
+  expect_rejection(c.run(s), "candidates.AA", "unknown candidate \"AA\"");
+  s.candidates = {{"A", 36}, {"B", -1}};
+  expect_rejection(c.run(s), "candidates.B", "negative");
+  s.candidates.clear();
+  expect_rejection(c.run(s), "candidates.A", "missing votes for candidate A");
+}
+
+TEST(Validator, RejectsMissingUnknownAndNegativeFields) {
+  Check c;
+  Sheet s = small_sheet();
+  s.fields.erase("null");
+  expect_rejection(c.run(s), "null", "missing field \"null\"");
+  s = small_sheet();
+  s.fields["blank"] = 0;
+  expect_rejection(c.run(s), "blank", "unknown field \"blank\"");
+  s = small_sheet();
+  s.fields["null"] = -2;
+  expect_rejection(c.run(s), "null", "null count -2 is negative");
+}
+
+TEST(Validator, RejectsASheetWhoseArithmeticDoesNotAddUp) {
+  Check c;
+  Sheet s = small_sheet();
+  s.fields["valid"] = 36;
+  expect_rejection(c.run(s), "rules", "rule \"valid == candidates\" fails: 36 != 35");
+  s = small_sheet();
+  s.fields["null"] = 66;
+  expect_rejection(c.run(s), "rules", "rule \"valid + null <= registered\" fails: 101 > 100");
+}
+
+TEST(Validator, RejectsBadImageHashPayloadAndSubmitter) {
+  Check c;
+  Sheet s = small_sheet();
+  s.image_sha256 = std::string(64, 'A');
+  expect_rejection(c.run(s), "image_sha256", "64 lowercase hexadecimal");
+  s.image_sha256 = std::string(63, 'a');
+  expect_rejection(c.run(s), "image_sha256", "64 lowercase");
+  s.image_sha256 = std::string(64, 'f');
+  EXPECT_FALSE(c.run(s));
+
+  s.qr_payload = std::string(4097, 'x');
+  expect_rejection(c.run(s), "qr_payload", "4097 bytes long, at most 4096");
+  s.qr_payload = "ok\xc3";
+  expect_rejection(c.run(s), "qr_payload", "not valid UTF-8");
+  s.qr_payload = "multi\nline is fine";
+  EXPECT_FALSE(c.run(s));
+
+  s.submitted_by = std::string(257, 'x');
+  expect_rejection(c.run(s), "submitted_by", "257 bytes long");
+  s.submitted_by = "tab\there";
+  expect_rejection(c.run(s), "submitted_by", "control character");
+  s.submitted_by = "ok";
+  s.submitted_at = "yesterday";
+  expect_rejection(c.run(s), "submitted_at", "RFC 3339");
+  s.submitted_at = "2024-02-30T00:00:00Z";
+  expect_rejection(c.run(s), "submitted_at", "RFC 3339");
+  s.submitted_at = "2024-02-29T23:59:60.123+04:30";
+  EXPECT_FALSE(c.run(s));
+}
+
+TEST(Validator, RejectsOverlongAndInvalidUtf8StationCodes) {
+  Check c;
+  Sheet s = small_sheet(std::string(300, 'x'));
+  expect_rejection(c.v.validate_sheet(s, nullptr), "station", "300 bytes long");
+  s = small_sheet("R1\xff");
+  expect_rejection(c.v.validate_sheet(s, nullptr), "station", "not valid UTF-8");
+}
+
+TEST(Validator, AcceptsAWellFormedStation) {
+  Check c;
+  EXPECT_FALSE(c.v.validate_station(small_station()));
+}
+
+TEST(Validator, RejectsStationsThatDoNotFitTheLevels) {
+  Check c;
+  Station s = small_station();
+  s.areas.pop_back();
+  expect_rejection(c.v.validate_station(s), "areas", "has 1 areas but the election has 2 levels");
+  s = small_station();
+  s.areas[1].code = "R1.02";
+  expect_rejection(c.v.validate_station(s), "areas[1]", "must equal the station code");
+  s = small_station();
+  s.areas[0].code = "";
+  expect_rejection(c.v.validate_station(s), "areas[0]", "region code is empty");
+  s = small_station();
+  s.code = "";
+  expect_rejection(c.v.validate_station(s), "code", "empty");
+  s = small_station();
+  s.registered = uint64_t{1} << 60;
+  expect_rejection(c.v.validate_station(s), "registered", "too large");
+}
+
+TEST(Validator, DoesNotAllocateCandidateMapWhenCandidatesAreGiven) {
+  // A regression guard for the hot path: validating twice gives the same normalised sheet.
+  Check c;
+  Sheet s = small_sheet();
+  ASSERT_FALSE(c.v.validate_sheet(s, &c.station));
+  Sheet again = s;
+  ASSERT_FALSE(c.v.validate_sheet(again, &c.station));
+  EXPECT_EQ(again, s);
+}
+
+TEST(ValidateElection, AcceptsTheSmallElection) { EXPECT_TRUE(validate_election(small_election())); }
+
+TEST(ValidateElection, NamesTheMemberThatIsWrong) {
+  auto error_of = [](auto&& mutate) {
+    Election e = small_election();
+    mutate(e);
+    auto st = validate_election(e);
+    EXPECT_FALSE(st);
+    return st ? std::string() : st.error().message;
+  };
+  EXPECT_EQ(error_of([](Election& e) { e.candidates[1].code = "A"; }), "candidates[1].code: duplicate candidate code \"A\"");
+  EXPECT_EQ(error_of([](Election& e) { e.cards[2].candidate = "Z"; }), "cards[2].candidate: unknown candidate \"Z\"");
+  EXPECT_NE(error_of([](Election& e) { e.cards[1].position = 3; }).find("cards[1].position: 3"), std::string::npos);
+  EXPECT_NE(error_of([](Election& e) { e.fields.push_back("registered"); }).find("fields[2]: \"registered\" is reserved"), std::string::npos);
+  EXPECT_NE(error_of([](Election& e) { e.fields.push_back("valid"); }).find("fields[2]: duplicate"), std::string::npos);
+  EXPECT_NE(error_of([](Election& e) { e.sources = {"Bad Source"}; }).find("sources[0]"), std::string::npos);
+  EXPECT_NE(error_of([](Election& e) { e.sources.clear(); }).find("sources: at least one"), std::string::npos);
+  EXPECT_NE(error_of([](Election& e) { e.date = "2024-13-01"; }).find("date"), std::string::npos);
+  EXPECT_NE(error_of([](Election& e) { e.levels.clear(); }).find("levels"), std::string::npos);
+  EXPECT_NE(error_of([](Election& e) { e.candidates[0].code = "A-1"; }).find("candidates[0].code"), std::string::npos);
+  EXPECT_NE(error_of([](Election& e) { e.rules.push_back("x > 0"); }).find("rules[2] \"x > 0\": column 1"), std::string::npos);
+  EXPECT_NE(error_of([](Election& e) { e.id = ""; }).find("id"), std::string::npos);
+}
+
+TEST(ValidateElection, SourcePatternsMatchExactNamesOrNonEmptyPrefixes) {
+  EXPECT_TRUE(source_matches("official", "official"));
+  EXPECT_FALSE(source_matches("official", "officials"));
+  EXPECT_TRUE(source_matches("witness:*", "witness:mud"));
+  EXPECT_FALSE(source_matches("witness:*", "witness:"));
+  EXPECT_FALSE(source_matches("witness:*", "witnes"));
+}
+
+}  // namespace
+}  // namespace tallylog::election
