@@ -1,0 +1,129 @@
+#include "tallylog/http/static_files.h"
+
+#include <cctype>
+#include <vector>
+
+namespace tallylog::http {
+namespace {
+
+std::vector<std::string_view> split(std::string_view s, char sep) {
+  std::vector<std::string_view> out;
+  size_t start = 0;
+  while (true) {
+    size_t p = s.find(sep, start);
+    out.push_back(s.substr(start, p == std::string_view::npos ? std::string_view::npos : p - start));
+    if (p == std::string_view::npos) break;
+    start = p + 1;
+  }
+  return out;
+}
+
+bool all_digits(std::string_view s) {
+  if (s.empty()) return false;
+  for (char c : s)
+    if (c < '0' || c > '9') return false;
+  return true;
+}
+
+bool three_digits(std::string_view s) { return s.size() == 3 && all_digits(s); }
+
+}  // namespace
+
+Result<std::string> checked_log_path(std::string_view rel) {
+  if (rel == "checkpoint") return std::string(rel);
+  auto bad = [&] { return err(ErrorCode::kInvalidArgument, "not a log path"); };
+  if (rel.size() > 256) return bad();
+  for (char c : rel)
+    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '/' || c == '.')) return bad();
+  auto parts = split(rel, '/');
+  // tile / <level> / ...N segments... [ .p / <width> ]
+  if (parts.size() < 3 || parts[0] != "tile") return bad();
+  if (!(parts[1] == "entries" || (all_digits(parts[1]) && parts[1].size() <= 2))) return bad();
+  size_t end = parts.size();
+  bool partial = false;
+  if (end >= 4 && parts[end - 2].ends_with(".p")) {
+    auto w = parts[end - 1];
+    if (!all_digits(w) || w.size() > 3 || w == "0" || w[0] == '0') return bad();
+    int width = std::stoi(std::string(w));
+    if (width < 1 || width > 255) return bad();
+    partial = true;
+    end -= 1;
+  }
+  for (size_t i = 2; i < end; ++i) {
+    std::string_view seg = parts[i];
+    bool last = i + 1 == end;
+    if (last && partial) seg.remove_suffix(2);
+    if (last) {
+      if (!three_digits(seg)) return bad();
+    } else {
+      if (seg.size() != 4 || seg[0] != 'x' || !three_digits(seg.substr(1))) return bad();
+    }
+  }
+  return std::string(rel);
+}
+
+Result<std::string> checked_blob_digest(std::string_view rel) {
+  constexpr std::string_view kPrefix = "sha256/";
+  if (!rel.starts_with(kPrefix) || rel.size() != kPrefix.size() + 64)
+    return err(ErrorCode::kInvalidArgument, "not a blob path: expected sha256/<64 lowercase hex>");
+  auto hex = rel.substr(kPrefix.size());
+  for (char c : hex)
+    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f')))
+      return err(ErrorCode::kInvalidArgument, "not a blob path: expected sha256/<64 lowercase hex>");
+  return std::string(hex);
+}
+
+std::string blob_relative_path(std::string_view hex) {
+  // Same layout as the blob store: sha256/<first 2 hex>/<full hex>.
+  return "sha256/" + std::string(hex.substr(0, 2)) + "/" + std::string(hex);
+}
+
+std::string_view sniff_content_type(std::string_view b) {
+  if (b.size() >= 3 && b.substr(0, 3) == "\xFF\xD8\xFF") return "image/jpeg";
+  if (b.size() >= 8 && b.substr(0, 8) == "\x89PNG\r\n\x1a\n") return "image/png";
+  if (b.size() >= 12 && b.substr(0, 4) == "RIFF" && b.substr(8, 4) == "WEBP") return "image/webp";
+  if (b.size() >= 5 && b.substr(0, 5) == "%PDF-") return "application/pdf";
+  return "application/octet-stream";
+}
+
+namespace {
+
+Response not_found() { return Response::text(404, "not found\n"); }
+
+}  // namespace
+
+Response serve_log_file(Env& env, const std::string& log_dir, std::string_view rel) {
+  auto path = checked_log_path(rel);
+  if (!path) return Response::text(400, "bad log path\n");
+  auto data = env.read_file(join_path(log_dir, *path));
+  if (!data) return not_found();
+  Response r;
+  r.body = std::move(*data);
+  r.headers.emplace_back("X-Content-Type-Options", "nosniff");
+  r.headers.emplace_back("Access-Control-Allow-Origin", "*");
+  if (*path == "checkpoint") {
+    r.content_type = "text/plain; charset=utf-8";
+    r.headers.emplace_back("Cache-Control", "no-cache");
+  } else {
+    r.content_type = "application/octet-stream";
+    bool partial = path->find(".p/") != std::string::npos;
+    r.headers.emplace_back("Cache-Control", partial ? "public, max-age=10" : kImmutable);
+  }
+  return r;
+}
+
+Response serve_blob(Env& env, const std::string& blob_dir, std::string_view rel) {
+  auto hex = checked_blob_digest(rel);
+  if (!hex) return Response::text(400, "bad blob path\n");
+  auto data = env.read_file(join_path(blob_dir, blob_relative_path(*hex)));
+  if (!data) return not_found();
+  Response r;
+  r.content_type = std::string(sniff_content_type(*data));
+  r.body = std::move(*data);
+  r.headers.emplace_back("Cache-Control", kImmutable);
+  r.headers.emplace_back("X-Content-Type-Options", "nosniff");
+  r.headers.emplace_back("Content-Security-Policy", "default-src 'none'; sandbox");
+  return r;
+}
+
+}  // namespace tallylog::http
