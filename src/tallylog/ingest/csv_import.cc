@@ -1,0 +1,186 @@
+#include "tallylog/ingest/csv_import.h"
+
+#include "tallylog/base/clock.h"
+
+namespace tallylog::ingest {
+namespace {
+
+std::string base_name(std::string_view path) {
+  size_t slash = path.rfind('/');
+  return std::string(slash == std::string_view::npos ? path : path.substr(slash + 1));
+}
+
+void count(ImportSummary& sum, const Outcome& o, uint64_t line) {
+  switch (o.verdict) {
+    case Verdict::kAccepted: ++sum.accepted; break;
+    case Verdict::kDuplicate: ++sum.duplicates; break;
+    case Verdict::kConflict: ++sum.conflicts; break;
+    case Verdict::kRejected:
+      ++sum.rejected;
+      sum.rejects.push_back(RowReject{line, o.field, o.reason});
+      break;
+  }
+}
+
+void append_csv_field(std::string& out, std::string_view v) {
+  if (v.find_first_of(",\"\r\n") == std::string_view::npos) {
+    out += v;
+    return;
+  }
+  out.push_back('"');
+  for (char c : v) {
+    if (c == '"') out.push_back('"');
+    out.push_back(c);
+  }
+  out.push_back('"');
+}
+
+// Reads the header and runs `on_row` for each data row; malformed rows become rejects.
+template <typename Batch>
+Result<ImportSummary> run_import(Ingestor& ingestor, std::string_view text, std::string_view file_name,
+                                 const ImportOptions& options, Batch& batch) {
+  CsvReader reader(text, options.csv);
+  CsvRecord rec;
+  if (!reader.next(rec)) return err(ErrorCode::kInvalidArgument, std::string(file_name) + ": empty file, no header");
+  if (!rec.error.empty())
+    return err(ErrorCode::kInvalidArgument, std::string(file_name) + ":1: bad header: " + rec.error);
+  TL_TRY(batch.bind(rec.fields));
+  ImportSummary sum;
+  std::vector<index::Reject> parse_rejects;
+  const std::string now = format_rfc3339(Clock::real().now());
+  const std::string label = base_name(file_name);
+  auto flush = [&]() -> Status {
+    if (!parse_rejects.empty()) {
+      TL_TRY(ingestor.record_rejects(parse_rejects));
+      parse_rejects.clear();
+    }
+    TL_TRY(batch.flush(sum));
+    if (options.progress) options.progress(reader.position(), text.size());
+    return {};
+  };
+  while (reader.next(rec)) {
+    ++sum.rows;
+    if (!rec.error.empty()) {
+      // Keep line order in the report: flush what is pending first.
+      TL_TRY(batch.flush(sum));
+      ++sum.rejected;
+      sum.rejects.push_back(RowReject{rec.line, "row", rec.error});
+      parse_rejects.push_back(index::Reject{options.source, label + ":" + std::to_string(rec.line), "row", rec.error, now});
+      continue;
+    }
+    if (auto r = batch.add(rec, label); !r) {
+      TL_TRY(batch.flush(sum));
+      ++sum.rejected;
+      sum.rejects.push_back(RowReject{rec.line, r.error().field, r.error().reason});
+      parse_rejects.push_back(
+          index::Reject{options.source, label + ":" + std::to_string(rec.line), r.error().field, r.error().reason, now});
+      continue;
+    }
+    if (batch.size() >= options.batch_size) TL_TRY(flush());
+  }
+  TL_TRY(flush());
+  return sum;
+}
+
+struct StationBatch {
+  Ingestor& ingestor;
+  const Mapping& mapping;
+  std::optional<BoundMapping> bound;
+  std::vector<election::Station> stations;
+  std::vector<uint64_t> lines;
+
+  Status bind(std::span<const std::string> header) {
+    TL_ASSIGN_OR_RETURN(auto b, BoundMapping::bind_stations(mapping, header, ingestor.election()));
+    bound.emplace(std::move(b));
+    return {};
+  }
+  std::expected<void, RowError> add(const CsvRecord& rec, const std::string&) {
+    auto st = bound->station(rec.fields);
+    if (!st) return std::unexpected(st.error());
+    stations.push_back(std::move(*st));
+    lines.push_back(rec.line);
+    return {};
+  }
+  size_t size() const { return stations.size(); }
+  Status flush(ImportSummary& sum) {
+    if (stations.empty()) return {};
+    TL_ASSIGN_OR_RETURN(auto outcomes, ingestor.add_stations(stations));
+    for (size_t i = 0; i < outcomes.size(); ++i) count(sum, outcomes[i], lines[i]);
+    stations.clear();
+    lines.clear();
+    return {};
+  }
+};
+
+struct SheetBatch {
+  Ingestor& ingestor;
+  const Mapping& mapping;
+  const ImportOptions& options;
+  std::string submitted_by;
+  std::optional<BoundMapping> bound;
+  std::vector<election::Sheet> sheets;
+  std::vector<std::string> origins;
+  std::vector<uint64_t> lines;
+
+  Status bind(std::span<const std::string> header) {
+    TL_ASSIGN_OR_RETURN(auto b, BoundMapping::bind_sheets(mapping, header, ingestor.election()));
+    bound.emplace(std::move(b));
+    return {};
+  }
+  std::expected<void, RowError> add(const CsvRecord& rec, const std::string& label) {
+    auto sh = bound->sheet(rec.fields);
+    if (!sh) return std::unexpected(sh.error());
+    sh->source = options.source;
+    sh->submitted_by = submitted_by;
+    sheets.push_back(std::move(*sh));
+    origins.push_back(label + ":" + std::to_string(rec.line));
+    lines.push_back(rec.line);
+    return {};
+  }
+  size_t size() const { return sheets.size(); }
+  Status flush(ImportSummary& sum) {
+    if (sheets.empty()) return {};
+    TL_ASSIGN_OR_RETURN(auto outcomes, ingestor.submit_batch(sheets, origins));
+    for (size_t i = 0; i < outcomes.size(); ++i) count(sum, outcomes[i], lines[i]);
+    sheets.clear();
+    origins.clear();
+    lines.clear();
+    return {};
+  }
+};
+
+}  // namespace
+
+std::string ImportSummary::summary_line() const {
+  return "accepted " + std::to_string(accepted) + ", duplicates " + std::to_string(duplicates) + ", conflicts " +
+         std::to_string(conflicts) + ", rejected " + std::to_string(rejected);
+}
+
+Result<ImportSummary> import_stations_csv(Ingestor& ingestor, std::string_view csv_text, std::string_view file_name,
+                                          const Mapping& mapping, const ImportOptions& options) {
+  StationBatch batch{ingestor, mapping, {}, {}, {}};
+  return run_import(ingestor, csv_text, file_name, options, batch);
+}
+
+Result<ImportSummary> import_sheets_csv(Ingestor& ingestor, std::string_view csv_text, std::string_view file_name,
+                                        const Mapping& mapping, const ImportOptions& options) {
+  if (options.source.empty()) return err(ErrorCode::kInvalidArgument, "import: --source is required");
+  SheetBatch batch{ingestor, mapping, options, options.submitted_by, {}, {}, {}, {}};
+  if (batch.submitted_by.empty()) batch.submitted_by = "import:" + base_name(file_name);
+  return run_import(ingestor, csv_text, file_name, options, batch);
+}
+
+Status write_rejects_csv(Env& env, const std::string& path, const std::vector<RowReject>& rejects) {
+  std::string out = "line,field,reason\n";
+  for (const auto& r : rejects) {
+    out += std::to_string(r.line);
+    out.push_back(',');
+    append_csv_field(out, r.field);
+    out.push_back(',');
+    append_csv_field(out, r.reason);
+    out.push_back('\n');
+  }
+  return env.write_file_atomic(path, out, Durability::kNoSync);
+}
+
+}  // namespace tallylog::ingest

@@ -1,0 +1,62 @@
+// Bulk import of a CSV file through a Mapping and the Ingestor: the logic behind
+// `tallylog stations import` and `tallylog import`, kept out of the CLI so tests drive it directly.
+//
+// Rows are read with the strict CsvReader, mapped, and submitted in batches (one durable log
+// append per batch). A malformed row or one the ingestor rejects is counted, reported with its
+// line number, field and reason, and stored in <data>/rejects.sqlite; the import continues.
+// Re-running an import after a crash is safe: rows already logged come back as duplicates.
+//
+// Thread-safety: free functions; the Ingestor serialises writes.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "tallylog/base/env.h"
+#include "tallylog/base/error.h"
+#include "tallylog/ingest/csv.h"
+#include "tallylog/ingest/ingestor.h"
+#include "tallylog/ingest/mapping.h"
+
+namespace tallylog::ingest {
+
+struct ImportOptions {
+  std::string source;        // sheets: the source every row is attributed to ("witness:convzla")
+  std::string submitted_by;  // recorded in each sheet; default "import:<file name>"
+  size_t batch_size = 5000;
+  CsvOptions csv;
+  // Called after each batch with (bytes read, total bytes).
+  std::function<void(uint64_t, uint64_t)> progress;
+};
+
+struct RowReject {
+  uint64_t line = 0;
+  std::string field;
+  std::string reason;
+};
+
+struct ImportSummary {
+  uint64_t rows = 0;
+  uint64_t accepted = 0;
+  uint64_t duplicates = 0;
+  uint64_t conflicts = 0;
+  uint64_t rejected = 0;
+  std::vector<RowReject> rejects;  // in line order
+
+  // "accepted A, duplicates D, conflicts C, rejected R"
+  std::string summary_line() const;
+};
+
+// `file_name` labels rejects ("<file_name>:<line>") and the default submitted_by.
+Result<ImportSummary> import_stations_csv(Ingestor& ingestor, std::string_view csv_text, std::string_view file_name,
+                                          const Mapping& mapping, const ImportOptions& options);
+Result<ImportSummary> import_sheets_csv(Ingestor& ingestor, std::string_view csv_text, std::string_view file_name,
+                                        const Mapping& mapping, const ImportOptions& options);
+
+// Writes `line,field,reason` rows (RFC 4180 quoting) with a header to `path`.
+Status write_rejects_csv(Env& env, const std::string& path, const std::vector<RowReject>& rejects);
+
+}  // namespace tallylog::ingest

@@ -1,0 +1,93 @@
+// The one door through which records enter tallylog, whatever their origin (CSV import, QR scan,
+// HTTP POST). For each sheet, in order:
+//   validate (election::Validator)           -> kRejected, not logged, kept in rejects.sqlite
+//   identical to a sheet already logged for the same station and source
+//                                             -> kDuplicate, not logged (log_index = the original)
+//   `supersedes` names an earlier current sheet of the same station -> a correction
+//   another current, different sheet for the same station and source
+//                                             -> logged, kConflict (conflicts_with = the earlier one)
+//   otherwise                                 -> logged, kAccepted
+// then appends to the log (one durable append per batch), applies the batch to the index and
+// answers with the log index. Nothing rejected reaches the log; nothing is overwritten.
+//
+// Ownership: an Ingestor owns the Log (the appender; its lock file keeps other processes out) and
+// the SqliteIndex of <data>. Hot-path state (the station registry and, per station and source,
+// the identity digests of logged sheets) is loaded into memory at open, after the index has
+// caught up with the log.
+//
+// Thread-safety: every method may be called from any thread; writes are serialised by a mutex.
+// log() and index() are thread-safe read interfaces for the HTTP server, tally and exports.
+// If a log append fails the ingestor refuses further writes (reopen it: open() recovers).
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "tallylog/base/clock.h"
+#include "tallylog/base/env.h"
+#include "tallylog/base/error.h"
+#include "tallylog/election/model.h"
+#include "tallylog/index/reader.h"
+#include "tallylog/ingest/submit.h"
+#include "tallylog/log/log.h"
+
+namespace tallylog::index {
+class SqliteIndex;
+}
+
+namespace tallylog::ingest {
+
+struct IngestorOptions {
+  Env* env = &Env::posix();
+  Clock* clock = &Clock::real();
+  // Called while the index catches up with the log at open (done, total).
+  std::function<void(uint64_t, uint64_t)> catch_up_progress;
+};
+
+class Ingestor {
+ public:
+  // Creates <data_dir> with a new log whose entry 0 is `election`, and its index.
+  // `origin` empty: "tallylog/<election id>".
+  static Status init(const std::string& data_dir, const election::Election& election, std::string origin,
+                     const IngestorOptions& options = {});
+
+  // Opens the log (recovering it after a crash) and the index, and lets the index catch up.
+  static Result<std::unique_ptr<Ingestor>> open(const std::string& data_dir, const IngestorOptions& options = {});
+  ~Ingestor();
+
+  const election::Election& election() const;
+
+  // Registers stations. An identical station already registered is kDuplicate; a different
+  // one with the same code is kRejected (field "code"). One log append for the whole span.
+  Result<std::vector<Outcome>> add_stations(std::span<const election::Station> stations);
+
+  // Submits sheets (normalised in place by the validator; submitted_at filled from the clock
+  // when empty). `origins` (optional, same length) says where each came from ("file.csv:12")
+  // and is stored with rejects. The Result fails only on I/O errors; each sheet's verdict is in
+  // its Outcome. One log append for the whole span.
+  Result<std::vector<Outcome>> submit_batch(std::span<election::Sheet> sheets,
+                                            std::span<const std::string> origins = {});
+  Result<Outcome> submit(election::Sheet sheet, std::string origin = "");
+
+  // Records rejects found before a record could be built (e.g. a malformed CSV row).
+  Status record_rejects(std::span<const index::Reject> rejects);
+
+  log::LogReader& log();
+  index::IndexReader& index();
+  index::SqliteIndex& sqlite_index();
+
+  // Closes the log (flushes and signs). Further writes fail.
+  Status close();
+
+  struct State;
+
+ private:
+  Ingestor() = default;
+  std::unique_ptr<State> s_;
+};
+
+}  // namespace tallylog::ingest

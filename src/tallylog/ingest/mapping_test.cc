@@ -1,0 +1,164 @@
+#include "tallylog/ingest/mapping.h"
+
+#include <gtest/gtest.h>
+
+#include "tallylog/base/testing.h"
+#include "tallylog/election/toml.h"
+
+namespace tallylog::ingest {
+namespace {
+
+election::Election small_election() {
+  election::Election e;
+  e.id = "t";
+  e.levels = {{"state", "State"}, {"table", "Table"}};
+  e.candidates = {{"A", "Ann"}, {"B", "Bob"}};
+  e.fields = {"valid", "null"};
+  return e;
+}
+
+const char* kMapping = R"(
+name = "small"
+[station]
+code = "{ST:02}.{T:03}"
+registered = "REG"
+areas = [
+  { level = "state", code = "{ST:02}", name = "{STNAME}" },
+  { level = "table", code = "{ST:02}.{T:03}", name = "Table {T}" },
+]
+[sheet]
+station = "{ST:02}.{T:03}"
+[sheet.candidates]
+A = "VA"
+B = "VB"
+[sheet.fields]
+valid = "VALID"
+null = "NUL"
+)";
+
+const std::vector<std::string> kHeader = {"ST", "STNAME", "T", "REG", "VA", "VB", "VALID", "NUL"};
+
+TEST(Template, ParsesLiteralsColumnsAndPadding) {
+  auto t = parse_template("{A:09}.{B}x");
+  ASSERT_TRUE(t) << t.error().to_string();
+  ASSERT_EQ(t->size(), 4u);
+  EXPECT_EQ((*t)[0].text, "A");
+  EXPECT_EQ((*t)[0].pad, 9);
+  EXPECT_EQ((*t)[1].text, ".");
+  EXPECT_FALSE((*t)[1].is_column);
+  EXPECT_EQ((*t)[2].pad, 0);
+  EXPECT_FALSE(parse_template("{A").has_value());
+  EXPECT_FALSE(parse_template("{A:9}").has_value());
+  EXPECT_FALSE(parse_template("{}").has_value());
+  EXPECT_FALSE(parse_template("a}").has_value());
+}
+
+TEST(ParseCount, AcceptsIntegersAndRejectsEverythingElse) {
+  EXPECT_EQ(parse_count("0").value(), 0);
+  EXPECT_EQ(parse_count("123").value(), 123);
+  EXPECT_EQ(parse_count("-4").value(), -4);
+  for (const char* bad : {"", "-", "1.5", "12a", " 1", "1e3", "99999999999999999999"})
+    EXPECT_FALSE(parse_count(bad).has_value()) << bad;
+}
+
+TEST(Mapping, BuildsStationWithPaddedCodesAndAreas) {
+  auto m = Mapping::parse(kMapping, "small.toml");
+  ASSERT_TRUE(m) << m.error().to_string();
+  auto b = BoundMapping::bind_stations(*m, kHeader, small_election());
+  ASSERT_TRUE(b) << b.error().to_string();
+  std::vector<std::string> row = {"7", "Seven", "12", "300", "1", "2", "3", "0"};
+  auto st = b->station(row);
+  ASSERT_TRUE(st) << st.error().reason;
+  EXPECT_EQ(st->code, "07.012");
+  ASSERT_EQ(st->areas.size(), 2u);
+  EXPECT_EQ(st->areas[0].code, "07");
+  EXPECT_EQ(st->areas[0].name, "Seven");
+  EXPECT_EQ(st->areas[1].code, "07.012");
+  EXPECT_EQ(st->areas[1].name, "Table 12");
+  EXPECT_EQ(st->registered, 300u);
+}
+
+TEST(Mapping, BuildsSheetWithCandidatesAndFields) {
+  auto m = Mapping::parse(kMapping, "small.toml").value();
+  auto b = BoundMapping::bind_sheets(m, kHeader, small_election()).value();
+  std::vector<std::string> row = {"7", "Seven", "12", "300", "10", "20", "30", "1"};
+  auto sh = b.sheet(row);
+  ASSERT_TRUE(sh) << sh.error().reason;
+  EXPECT_EQ(sh->station, "07.012");
+  EXPECT_EQ(sh->candidates.at("A"), 10);
+  EXPECT_EQ(sh->candidates.at("B"), 20);
+  EXPECT_EQ(sh->fields.at("valid"), 30);
+  EXPECT_EQ(sh->fields.at("null"), 1);
+}
+
+TEST(Mapping, RowErrorsNameTheColumn) {
+  auto m = Mapping::parse(kMapping, "small.toml").value();
+  auto b = BoundMapping::bind_sheets(m, kHeader, small_election()).value();
+  auto e1 = b.sheet(std::vector<std::string>{"7", "S", "12", "300", "x", "20", "30", "1"});
+  ASSERT_FALSE(e1);
+  EXPECT_EQ(e1.error().field, "VA");
+  EXPECT_EQ(e1.error().reason, "'x' is not a whole number");
+  auto e2 = b.sheet(std::vector<std::string>{"7", "S", "1234", "300", "1", "2", "3", "1"});
+  ASSERT_FALSE(e2);
+  EXPECT_EQ(e2.error().field, "T");
+  auto e3 = b.sheet(std::vector<std::string>{"7", "S"});
+  ASSERT_FALSE(e3);
+  EXPECT_EQ(e3.error().field, "row");
+  auto e4 = b.sheet(std::vector<std::string>{"7", "S", "12", "300", "", "20", "30", "1"});
+  ASSERT_FALSE(e4);
+  EXPECT_EQ(e4.error().reason, "is empty");
+}
+
+TEST(Mapping, BindFailsOnMissingColumnOrUnknownCandidateOrLevelMismatch) {
+  auto m = Mapping::parse(kMapping, "small.toml").value();
+  std::vector<std::string> header = {"ST", "STNAME", "T", "REG", "VA", "VALID", "NUL"};
+  auto b = BoundMapping::bind_sheets(m, header, small_election());
+  ASSERT_FALSE(b);
+  EXPECT_NE(b.error().message.find("no column 'VB'"), std::string::npos);
+  auto e = small_election();
+  e.candidates.pop_back();
+  EXPECT_FALSE(BoundMapping::bind_sheets(m, kHeader, e).has_value());
+  e = small_election();
+  e.levels[0].code = "region";
+  auto s = BoundMapping::bind_stations(m, kHeader, e);
+  ASSERT_FALSE(s);
+  EXPECT_NE(s.error().message.find("'state'"), std::string::npos);
+}
+
+TEST(Mapping, ReportsTomlSyntaxErrorsWithLine) {
+  auto m = Mapping::parse("name = \n[station", "bad.toml");
+  ASSERT_FALSE(m);
+  EXPECT_NE(m.error().message.find("bad.toml:"), std::string::npos);
+}
+
+TEST(Mapping, BundledVenezuelaMappingBindsToTheBundledElection) {
+  auto e = election::load_election_toml(testing::source_dir() + "/elections/ve2024/election.toml");
+  ASSERT_TRUE(e) << e.error().to_string();
+  auto m = Mapping::load(Env::posix(), testing::source_dir() + "/elections/ve2024/convzla-v1.mapping.toml");
+  ASSERT_TRUE(m) << m.error().to_string();
+  std::vector<std::string> header = {"COD_EDO", "EDO", "COD_MUN", "MUN", "COD_PAR", "PAR", "CENTRO", "MESA",
+                                     "RE", "VOTOS_VALIDOS", "VOTOS_NULOS", "EG", "NM", "LM", "JABE", "JOBR",
+                                     "AE", "CF", "DC", "EM", "BERA", "URL"};
+  auto bs = BoundMapping::bind_stations(*m, header, *e);
+  ASSERT_TRUE(bs) << bs.error().to_string();
+  std::vector<std::string> row = {"1", "DTTO. CAPITAL", "1", "MP. BLVNO LIBERTADOR", "13", "PQ. EL RECREO",
+                                  "10113042", "1", "666", "364", "0", "232", "120", "5", "0", "0", "3", "1", "1",
+                                  "0", "2", "https://x/y.jpg"};
+  auto st = bs->station(row);
+  ASSERT_TRUE(st) << st.error().reason;
+  EXPECT_EQ(st->code, "010113042.01");
+  EXPECT_EQ(st->areas[0].code, "01");
+  EXPECT_EQ(st->areas[1].code, "0101");
+  EXPECT_EQ(st->areas[2].code, "0013");
+  EXPECT_EQ(st->areas[3].code, "010113042");
+  EXPECT_EQ(st->registered, 666u);
+  auto bsh = BoundMapping::bind_sheets(*m, header, *e);
+  ASSERT_TRUE(bsh) << bsh.error().to_string();
+  auto sh = bsh->sheet(row);
+  ASSERT_TRUE(sh);
+  EXPECT_EQ(sh->candidates.at("EG"), 232);
+  EXPECT_EQ(sh->fields.at("valid"), 364);
+}
+
+}  // namespace
+}  // namespace tallylog::ingest
