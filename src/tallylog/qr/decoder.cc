@@ -36,13 +36,13 @@ Result<std::optional<std::string>> single_payload(const std::vector<std::string>
   return only;
 }
 
-std::vector<std::string> zxing_read(const GrayImage& image, bool try_harder) {
+std::vector<std::string> zxing_read(const GrayImage& image, ZXing::Binarizer binarizer = ZXing::Binarizer::LocalAverage) {
   std::vector<std::string> out;
   if (image.width <= 0 || image.height <= 0) return out;
   try {
     ZXing::ImageView view(image.pixels.data(), image.width, image.height, ZXing::ImageFormat::Lum);
     ZXing::DecodeHints hints;
-    hints.setFormats(ZXing::BarcodeFormat::QRCode).setTryHarder(try_harder).setTryRotate(true).setReturnErrors(false);
+    hints.setFormats(ZXing::BarcodeFormat::QRCode).setTryHarder(true).setTryRotate(true).setReturnErrors(false).setBinarizer(binarizer);
     for (const auto& r : ZXing::ReadBarcodes(view, hints)) {
       if (!r.isValid() || r.format() != ZXing::BarcodeFormat::QRCode) continue;
       const auto& bytes = r.bytes();
@@ -57,43 +57,54 @@ std::vector<std::string> zxing_read(const GrayImage& image, bool try_harder) {
 struct Variant {
   std::string name;
   std::function<GrayImage(const GrayImage&)> make;
+  ZXing::Binarizer binarizer = ZXing::Binarizer::LocalAverage;
 };
 
-// Pre-processing variants, cheapest and likeliest first. Actas are tall strips (height several
-// times the width) with the QR code in the bottom part.
+// Above this size a variant is built from a half-size copy: fallbacks must stay cheap on a
+// large photo that holds no QR code at all.
+constexpr uint64_t kMaxVariantPixels = 6'000'000;
+
+GrayImage limit_size(GrayImage im) {
+  while (static_cast<uint64_t>(im.width) * im.height > kMaxVariantPixels) im = scale(im, 0.5);
+  return im;
+}
+
+// Pre-processing variants, likeliest first. Actas are tall strips (height several times the
+// width) with the QR code in the bottom part, so that region is tried before the whole image.
 std::vector<Variant> variants_for(const GrayImage& image) {
-  std::vector<Variant> v;
-  const bool tall = image.height > 2 * image.width;
-  struct Region {
-    std::string name;
-    std::function<GrayImage(const GrayImage&)> cut;
-  };
-  std::vector<Region> regions;
-  if (tall) {
-    regions.push_back({"bottom", [](const GrayImage& im) {
-                         int top = im.height - std::max(im.height * 35 / 100, im.width * 3 / 2);
-                         return crop(im, 0, top, im.width, im.height - top);
-                       }});
+  using Cut = std::function<GrayImage(const GrayImage&)>;
+  std::vector<std::pair<std::string, Cut>> regions;
+  if (image.height > 2 * image.width) {
+    regions.emplace_back("bottom", [](const GrayImage& im) {
+      int top = im.height - std::max(im.height * 35 / 100, im.width * 3 / 2);
+      return crop(im, 0, top, im.width, im.height - top);
+    });
   }
-  regions.push_back({"whole", [](const GrayImage& im) { return im; }});
-  for (const auto& region : regions) {
-    const auto cut = region.cut;
-    const std::string r = region.name;
+  regions.emplace_back("whole", [](const GrayImage& im) { return im; });
+  std::vector<Variant> v;
+  for (const auto& [r, cut] : regions) {
+    v.push_back({r + "-globalhist", cut, ZXing::Binarizer::GlobalHistogram});
+    if (r == "whole" && regions.size() > 1) {
+      // The QR region of a tall strip was already worked hard; on the whole strip only try
+      // the cheap global variants, in case the QR code sits elsewhere.
+      v.push_back({r + "-otsu", [cut](const GrayImage& im) { return binarize_otsu(cut(im)); }});
+      v.push_back({r + "-x0.5", [cut](const GrayImage& im) { return scale(cut(im), 0.5); }});
+      break;
+    }
     if (r != "whole") v.push_back({r, cut});
+    v.push_back({r + "-x2-sharp", [cut](const GrayImage& im) { return limit_size(sharpen(scale(cut(im), 2.0), 3, 1.5)); }});
     v.push_back({r + "-otsu", [cut](const GrayImage& im) { return binarize_otsu(cut(im)); }});
     v.push_back({r + "-local", [cut](const GrayImage& im) {
                    GrayImage c = cut(im);
                    return binarize_local(c, std::max(8, std::min(c.width, c.height) / 40), 8);
                  }});
     v.push_back({r + "-x0.5", [cut](const GrayImage& im) { return scale(cut(im), 0.5); }});
-    v.push_back({r + "-x2-otsu", [cut](const GrayImage& im) {
-                   GrayImage c = cut(im);
-                   if (static_cast<uint64_t>(c.width) * c.height > 8'000'000) return binarize_otsu(c);
-                   return binarize_otsu(scale(c, 2.0));
+    v.push_back({r + "-x3-sharp-otsu", [cut](const GrayImage& im) {
+                   return limit_size(binarize_otsu(sharpen(scale(cut(im), 3.0), 4, 2.0)));
                  }});
-    for (double angle : {-4.0, 4.0, -8.0, 8.0}) {
+    for (double angle : {-6.0, 6.0}) {
       v.push_back({r + "-rot" + std::to_string(static_cast<int>(angle)),
-                   [cut, angle](const GrayImage& im) { return rotate(cut(im), angle); }});
+                   [cut, angle](const GrayImage& im) { return rotate(limit_size(cut(im)), angle); }});
     }
   }
   return v;
@@ -128,7 +139,7 @@ Result<DecodedQr> decode_qr(const GrayImage& image, const DecodeOptions& options
     return std::optional<DecodedQr>(DecodedQr{std::move(*one), std::move(method)});
   };
 
-  TL_ASSIGN_OR_RETURN(auto first, attempt(zxing_read(image, true), "zxing"));
+  TL_ASSIGN_OR_RETURN(auto first, attempt(zxing_read(image), "zxing"));
   if (first) return std::move(*first);
   TL_ASSIGN_OR_RETURN(auto second, attempt(internal::zbar_read_qr(image), "zbar"));
   if (second) return std::move(*second);
@@ -136,7 +147,7 @@ Result<DecodedQr> decode_qr(const GrayImage& image, const DecodeOptions& options
   const auto variants = variants_for(image);
   for (const auto& variant : variants) {
     GrayImage pre = variant.make(image);
-    TL_ASSIGN_OR_RETURN(auto z, attempt(zxing_read(pre, true), "zxing:" + variant.name));
+    TL_ASSIGN_OR_RETURN(auto z, attempt(zxing_read(pre, variant.binarizer), "zxing:" + variant.name));
     if (z) return std::move(*z);
     TL_ASSIGN_OR_RETURN(auto b, attempt(internal::zbar_read_qr(pre), "zbar:" + variant.name));
     if (b) return std::move(*b);

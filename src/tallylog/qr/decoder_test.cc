@@ -110,6 +110,28 @@ TEST(Decoder, ReadsALowContrastPhotoLikeStrip) {
   expect_decodes(box_blur(img, 1), p);
 }
 
+TEST(Decoder, PreProcessingRescuesAStripDownscaledToAboutOnePixelPerModule) {
+  const std::string p = ve2024_payload("240111018", "05", 29);
+  GrayImage img = scale(make_acta(p), 0.3);
+  ASSERT_FALSE(decode_qr(img, DecodeOptions{.limits = {}, .fallbacks = false}));
+  ASSERT_FALSE(decode_qr_zbar_only(img));
+  auto r = decode_qr(img);
+  ASSERT_TRUE(r) << r.error().to_string();
+  EXPECT_EQ(r->payload, p);
+  EXPECT_EQ(r->method.rfind("zxing:", 0), 0u) << r->method;
+}
+
+TEST(Decoder, FallsBackToZbarWhenZxingMissesALowContrastScan) {
+  const std::string p = ve2024_payload();
+  GrayImage img = make_acta(p);
+  for (auto& px : img.pixels) px = static_cast<uint8_t>(120 + px * 40 / 255);
+  img = box_blur(img, 1);
+  auto r = decode_qr(img);
+  ASSERT_TRUE(r) << r.error().to_string();
+  EXPECT_EQ(r->payload, p);
+  EXPECT_EQ(r->method, "zbar");
+}
+
 TEST(Decoder, RefusesAnImageWithTwoDifferentQrCodes) {
   testing::ActaLayout layout;
   layout.height = 3000;

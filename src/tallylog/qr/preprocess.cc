@@ -176,6 +176,15 @@ GrayImage box_blur(const GrayImage& in, int radius) {
   return out;
 }
 
+GrayImage sharpen(const GrayImage& in, int radius, double amount) {
+  GrayImage blurred = box_blur(in, radius);
+  GrayImage out = in;
+  for (size_t i = 0; i < out.pixels.size(); ++i) {
+    out.pixels[i] = clamp_u8(in.pixels[i] + amount * (in.pixels[i] - blurred.pixels[i]));
+  }
+  return out;
+}
+
 GrayImage add_noise(const GrayImage& in, int amplitude, uint64_t seed) {
   GrayImage out = in;
   uint64_t state = seed * 0x9E3779B97F4A7C15ull + 1;

@@ -26,6 +26,10 @@ GrayImage binarize_local(const GrayImage& in, int radius, int offset);
 // the whole image, background white.
 GrayImage rotate(const GrayImage& in, double degrees);
 
+// Unsharp mask: in + amount * (in - box_blur(in, radius)), clamped. Restores edges softened by
+// downscaling or defocus before binarisation.
+GrayImage sharpen(const GrayImage& in, int radius, double amount);
+
 // Box blur with the given radius (tests use it to soften edges like a defocused phone photo).
 GrayImage box_blur(const GrayImage& in, int radius);
 
