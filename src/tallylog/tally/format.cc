@@ -331,6 +331,7 @@ std::string bound_to_text(const OutcomeBound& b, const Geography& g) {
 }
 
 std::string SheetExporter::begin() {
+  rows_ = 0;
   if (format_ == ExportFormat::kJson) return "{\"election\":" + dump(Json(g_.election().id)) + ",\"sheets\":[\n";
   std::string out = "table";
   const auto& levels = g_.election().levels;

@@ -1,1 +1,149 @@
+#include "tallylog/tally/format.h"
+
 #include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+
+#include "tallylog/tally/test_election.h"
+
+namespace tallylog::tally {
+namespace {
+
+using testing::sheet;
+using Json = nlohmann::json;
+
+Tabulation small_tabulation(std::string_view rule, const std::vector<index::SheetRecord>& records) {
+  auto stations = testing::small_stations();
+  Tabulation tab(*Geography::build(testing::small_election(), stations), *SourceRule::parse(rule));
+  for (const auto& r : records) EXPECT_TRUE(tab.add(r).has_value());
+  return tab;
+}
+
+TEST(Format, ThousandsSeparatorsGroupByThree) {
+  EXPECT_EQ(with_thousands(0), "0");
+  EXPECT_EQ(with_thousands(999), "999");
+  EXPECT_EQ(with_thousands(1000), "1,000");
+  EXPECT_EQ(with_thousands(17745239), "17,745,239");
+  EXPECT_EQ(with_thousands(-1234567), "-1,234,567");
+  EXPECT_EQ(with_thousands(INT64_MIN), "-9,223,372,036,854,775,808");
+}
+
+TEST(Format, TallyJsonHasTheDocumentedShape) {
+  auto tab = small_tabulation("official", {sheet(1, "T1", "official", 10, 20, 30, 4), sheet(2, "T4", "official", 1, 2, 3)});
+  Json j = Json::parse(tally_to_json(tab, 1));
+  EXPECT_EQ(j["level"], "state");
+  EXPECT_EQ(j["source"], "official");
+  ASSERT_EQ(j["areas"].size(), 2u);
+  const Json& s1 = j["areas"][0];
+  EXPECT_EQ(s1["code"], "S1");
+  EXPECT_EQ(s1["name"], "State S1");
+  EXPECT_EQ(s1["tables_reported"], 1);
+  EXPECT_EQ(s1["tables_registered"], 3);
+  EXPECT_EQ(s1["registered_voters"], 600);
+  EXPECT_EQ(s1["registered_covered"], 100);
+  EXPECT_EQ(s1["valid"], 60);
+  EXPECT_EQ(s1["null"], 4);
+  EXPECT_DOUBLE_EQ(s1["turnout"].get<double>(), 0.64);
+  EXPECT_EQ(s1["candidates"], (Json{{"A", 10}, {"B", 20}, {"C", 30}}));
+  EXPECT_EQ(j["total"]["valid"], 66);
+  EXPECT_EQ(j["total"]["tables_registered"], 5);
+  // Candidates keep ballot order in the text, not alphabetical order.
+  const std::string text = tally_to_json(tab, 0);
+  EXPECT_LT(text.find("\"A\""), text.find("\"B\""));
+}
+
+TEST(Format, TallyJsonUsesNullTurnoutWhenNothingIsCovered) {
+  auto tab = small_tabulation("*", {});
+  Json j = Json::parse(tally_to_json(tab, 3));
+  EXPECT_EQ(j["areas"].size(), 5u);
+  EXPECT_TRUE(j["total"]["turnout"].is_null());
+  EXPECT_EQ(j["total"]["coverage"], 0.0);
+}
+
+TEST(Format, TallyTextIsAlignedWithSeparatorsAndPercentages) {
+  std::vector<index::SheetRecord> rs = {sheet(1, "T5", "o", 1234567, 2, 3)};
+  auto tab = small_tabulation("*", rs);
+  const std::string text = tally_to_text(tab, 1);
+  EXPECT_NE(text.find("1,234,567"), std::string::npos) << text;
+  EXPECT_NE(text.find("20.00%"), std::string::npos) << text;  // 1 of 5 tables
+  EXPECT_NE(text.find("TOTAL"), std::string::npos);
+}
+
+TEST(Format, TallyCsvHasOneRowPerAreaAndTheTotal) {
+  auto tab = small_tabulation("*", {sheet(1, "T1", "o", 1, 2, 3)});
+  const std::string csv = tally_to_csv(tab, 2);
+  EXPECT_EQ(std::count(csv.begin(), csv.end(), '\n'), 1 + 3 + 1);
+  EXPECT_EQ(csv.substr(0, csv.find('\n')),
+            "level,code,name,tables_reported,tables_registered,tables_conflicted,registered_voters,registered_covered,"
+            "valid,null,A,B,C");
+  EXPECT_NE(csv.find("centre,C1,Centre C1,1,2,0,300,100,6,0,1,2,3\n"), std::string::npos) << csv;
+}
+
+TEST(Format, CompareJsonHasTheDocumentedShape) {
+  auto a = small_tabulation("official", {sheet(1, "T1", "official", 1, 2, 3), sheet(2, "T2", "official", 1, 1, 1)});
+  Tabulation b(a.shared_geography(), *SourceRule::parse("qr"));
+  ASSERT_TRUE(b.add(sheet(3, "T1", "qr", 1, 2, 4)).has_value());
+  ASSERT_TRUE(b.add(sheet(4, "T3", "qr", 1, 2, 4)).has_value());
+  auto c = *compare(a, b, 1);
+  Json j = Json::parse(compare_to_json(c, a.geography()));
+  EXPECT_EQ(j["matching"], 0);
+  EXPECT_EQ(j["only_a"], 1);
+  EXPECT_EQ(j["only_b"], 1);
+  ASSERT_EQ(j["differing"].size(), 1u);
+  EXPECT_EQ(j["differing"][0]["table"], "T1");
+  EXPECT_EQ(j["differing"][0]["fields"], (Json{{"valid", {6, 7}}, {"C", {3, 4}}}));
+  const std::string text = compare_to_text(c, a.geography());
+  EXPECT_NE(text.find("T1 (log 1 vs 3): valid 6 -> 7; C 3 -> 4"), std::string::npos) << text;
+}
+
+TEST(Format, BoundSaysDecidedYesOrNoPerBound) {
+  auto tab = small_tabulation("*", {sheet(1, "T1", "o", 60, 30, 0)});
+  auto b = *outcome_bound(tab);
+  const std::string text = bound_to_text(b, tab.geography());
+  EXPECT_NE(text.find("leader: A (Alice) with 60 votes"), std::string::npos) << text;
+  EXPECT_NE(text.find("bound 100% turnout: decided: no"), std::string::npos) << text;
+  EXPECT_NE(text.find("bound observed turnout: decided: no"), std::string::npos) << text;
+  Json j = Json::parse(bound_to_json(b, tab.geography()));
+  EXPECT_EQ(j["leader"]["candidate"], "A");
+  EXPECT_EQ(j["rivals"][0]["lead"], 30);
+  EXPECT_EQ(j["bounds"]["full"]["max_votes"], 1400);
+  EXPECT_EQ(j["bounds"]["full"]["decided"], false);
+  EXPECT_EQ(j["bounds"]["observed"]["level"], "state");
+}
+
+TEST(Format, ExportCsvHasOneRowPerSheetWithItsLogIndexAndEscapesText) {
+  auto stations = testing::small_stations();
+  auto g = *Geography::build(testing::small_election(), stations);
+  SheetExporter ex(*g, ExportFormat::kCsv);
+  auto r = sheet(42, "T4", "witness:\"a,b\"", 1, 2, 3, 1);
+  r.sheet.supersedes = 7;
+  std::string out = ex.begin();  // one statement each: operands of + are unsequenced
+  out += ex.row(r);
+  out += ex.row(sheet(43, "T99", "qr", 0, 0, 0));
+  out += ex.end();
+  EXPECT_EQ(out,
+            "table,state,centre,source,log_index,supersedes,conflicted,registered,valid,null,A,B,C,image_sha256\n"
+            "T4,S2,C3,\"witness:\"\"a,b\"\"\",42,7,0,400,6,1,1,2,3,\n"
+            "T99,,,qr,43,,0,,0,0,0,0,0,\n");
+}
+
+TEST(Format, ExportJsonIsOneValidDocument) {
+  auto stations = testing::small_stations();
+  auto g = *Geography::build(testing::small_election(), stations);
+  SheetExporter ex(*g, ExportFormat::kJson);
+  std::string out = ex.begin();
+  out += ex.row(sheet(1, "T1", "o", 1, 2, 3));
+  out += ex.row(sheet(2, "T2", "o", 4, 5, 6));
+  out += ex.end();
+  Json j = Json::parse(out);
+  ASSERT_EQ(j["sheets"].size(), 2u);
+  EXPECT_EQ(j["sheets"][1]["log_index"], 2);
+  EXPECT_EQ(j["sheets"][1]["areas"]["centre"], "C1");
+  EXPECT_EQ(j["sheets"][1]["candidates"]["C"], 6);
+  std::string empty = ex.begin();
+  empty += ex.end();
+  EXPECT_EQ(Json::parse(empty)["sheets"].size(), 0u);
+}
+
+}  // namespace
+}  // namespace tallylog::tally
