@@ -390,6 +390,171 @@ Result<Sheet> decode_sheet(const json& j) {
   return s;
 }
 
+
+// ---- fast path for sheets ------------------------------------------------------------------
+//
+// A strict hand-rolled reader for the canonical sheet encoding (the index decodes every sheet it
+// reads, so this is on the tally path too). It accepts a subset of JSON: no whitespace, members
+// in canonical order, canonical integers and minimally escaped strings. Whatever it returns is
+// still re-encoded and compared with the input by decode_entry(); anything it does not accept
+// goes to the general decoder, which gives the error message. Both accept exactly the canonical
+// encodings of sheets.
+class Cursor {
+ public:
+  explicit Cursor(std::string_view s) : p_(s.data()), end_(s.data() + s.size()) {}
+
+  bool at_end() const { return p_ == end_; }
+  bool peek(char c) const { return p_ != end_ && *p_ == c; }
+  bool lit(char c) {
+    if (p_ == end_ || *p_ != c) return false;
+    ++p_;
+    return true;
+  }
+
+  bool string(std::string& out) {
+    if (!lit('"')) return false;
+    out.clear();
+    const char* run = p_;
+    while (p_ != end_) {
+      auto c = static_cast<unsigned char>(*p_);
+      if (c == '"') {
+        out.append(run, p_);
+        ++p_;
+        return is_valid_utf8(out);
+      }
+      if (c < 0x20) return false;
+      if (c != '\\') {
+        ++p_;
+        continue;
+      }
+      out.append(run, p_);
+      if (++p_ == end_) return false;
+      switch (*p_++) {
+        case '"': out.push_back('"'); break;
+        case '\\': out.push_back('\\'); break;
+        case 'b': out.push_back('\b'); break;
+        case 'f': out.push_back('\f'); break;
+        case 'n': out.push_back('\n'); break;
+        case 'r': out.push_back('\r'); break;
+        case 't': out.push_back('\t'); break;
+        case 'u': {
+          // Only \u00XX for control characters without a short form, in lowercase hex.
+          if (end_ - p_ < 4 || p_[0] != '0' || p_[1] != '0' || (p_[2] != '0' && p_[2] != '1')) return false;
+          char lo = p_[3];
+          int v = (p_[2] - '0') * 16;
+          if (lo >= '0' && lo <= '9') v += lo - '0';
+          else if (lo >= 'a' && lo <= 'f') v += lo - 'a' + 10;
+          else return false;
+          if (v == '\b' || v == '\f' || v == '\n' || v == '\r' || v == '\t') return false;
+          out.push_back(static_cast<char>(v));
+          p_ += 4;
+          break;
+        }
+        default: return false;
+      }
+      run = p_;
+    }
+    return false;
+  }
+
+  bool integer(int64_t& out) {
+    bool neg = lit('-');
+    if (p_ == end_ || *p_ < '0' || *p_ > '9') return false;
+    if (*p_ == '0') {
+      ++p_;
+      if (neg) return false;  // "-0"
+      out = 0;
+    } else {
+      int64_t v = 0;
+      int digits = 0;
+      while (p_ != end_ && *p_ >= '0' && *p_ <= '9') {
+        if (++digits > 16) return false;
+        v = v * 10 + (*p_++ - '0');
+      }
+      if (v > kMaxJsonInteger) return false;
+      out = neg ? -v : v;
+    }
+    return p_ == end_ || (*p_ != '.' && *p_ != 'e' && *p_ != 'E' && (*p_ < '0' || *p_ > '9'));
+  }
+
+  bool int_map(std::map<std::string, int64_t>& out, std::string& key) {
+    if (!lit('{')) return false;
+    if (lit('}')) return true;
+    do {
+      int64_t v;
+      if (!string(key) || !lit(':') || !integer(v)) return false;
+      out.emplace_hint(out.end(), key, v);
+    } while (lit(','));
+    return lit('}');
+  }
+
+ private:
+  const char* p_;
+  const char* end_;
+};
+
+// Returns nullopt when the fast reader does not accept `bytes` (the general decoder then decides).
+std::optional<Sheet> fast_decode_sheet(std::string_view bytes) {
+  static constexpr std::string_view kTail = "\"type\":\"sheet\",\"v\":1}";
+  if (bytes.size() < kTail.size() + 2 || !bytes.ends_with(kTail)) return std::nullopt;
+  static constexpr std::string_view kKeys[] = {"candidates", "cards", "fields", "image_sha256", "qr_payload",
+                                               "source", "station", "submitted_at", "submitted_by", "supersedes",
+                                               "type"};
+  Cursor c(bytes);
+  Sheet s;
+  std::string key;
+  key.reserve(16);
+  size_t next = 0;
+  if (!c.lit('{')) return std::nullopt;
+  for (;;) {
+    if (!c.string(key) || !c.lit(':')) return std::nullopt;
+    while (next < std::size(kKeys) && kKeys[next] != key) ++next;
+    if (next == std::size(kKeys)) return std::nullopt;
+    bool ok = true;
+    switch (next) {
+      case 0: ok = c.int_map(s.candidates, key); break;
+      case 1: {
+        ok = c.lit('[');
+        if (ok && !c.lit(']')) {
+          s.cards.reserve(64);
+          do {
+            int64_t v;
+            ok = c.integer(v);
+            s.cards.push_back(v);
+          } while (ok && c.lit(','));
+          ok = ok && c.lit(']');
+        }
+        break;
+      }
+      case 2: ok = c.int_map(s.fields, key); break;
+      case 3: ok = c.string(s.image_sha256); break;
+      case 4: ok = c.string(s.qr_payload); break;
+      case 5: ok = c.string(s.source); break;
+      case 6: ok = c.string(s.station); break;
+      case 7: ok = c.string(s.submitted_at); break;
+      case 8: ok = c.string(s.submitted_by); break;
+      case 9: {
+        int64_t v;
+        ok = c.integer(v) && v >= 0;
+        if (ok) s.supersedes = static_cast<uint64_t>(v);
+        break;
+      }
+      case 10: {
+        // The tail ("type":"sheet","v":1}) was checked up front; make sure we are at it.
+        std::string type;
+        int64_t v;
+        ok = c.string(type) && type == "sheet" && c.lit(',') && c.string(key) && key == "v" && c.lit(':') &&
+             c.integer(v) && v == kEntryFormatVersion && c.lit('}') && c.at_end();
+        if (!ok) return std::nullopt;
+        if (s.station.empty() || s.source.empty() || s.candidates.empty()) return std::nullopt;
+        return s;
+      }
+    }
+    if (!ok || !c.lit(',')) return std::nullopt;
+    ++next;
+  }
+}
+
 }  // namespace
 
 std::string_view entry_type_name(EntryType type) {
@@ -464,6 +629,15 @@ std::string encode_entry(const Election& e) {
 bool is_record_entry(std::string_view bytes) { return !bytes.empty() && bytes.front() == '{'; }
 
 Result<Entry> decode_entry(std::string_view bytes) {
+  if (bytes.size() <= kMaxEntryBytes) {
+    if (auto fast = fast_decode_sheet(bytes)) {
+      if (encode_entry(*fast) == bytes) return Entry{EntryType::kSheet, std::move(*fast)};
+    }
+  }
+  return internal::decode_entry_general(bytes);
+}
+
+Result<Entry> internal::decode_entry_general(std::string_view bytes) {
   if (!is_record_entry(bytes)) return bad("not a JSON record (does not start with '{')");
   if (bytes.size() > kMaxEntryBytes) return bad(fmt::format("{} bytes is larger than the {} byte limit", bytes.size(), kMaxEntryBytes));
   if (!depth_ok(bytes, 8)) return bad("nested more than 8 levels deep");

@@ -57,4 +57,9 @@ Result<Entry> decode_entry(std::string_view bytes);
 std::string sheet_identity_key(const Sheet& sheet);
 std::string sheet_identity_digest(const Sheet& sheet);
 
+namespace internal {
+// decode_entry() without its fast path for sheets (for the differential test only).
+Result<Entry> decode_entry_general(std::string_view bytes);
+}  // namespace internal
+
 }  // namespace tallylog::election

@@ -228,10 +228,15 @@ TEST(Entry, DecodeSurvivesRandomAndMutatedInputAndAcceptsOnlyCanonicalBytes) {
   sheet.supersedes = 12;
   Election e = small_election();
   e.unregistered_voters = {{"R2", 5}};
-  const std::vector<std::string> seeds = {encode_entry(sheet), encode_entry(small_station()), encode_entry(e)};
+  Sheet odd = sheet;
+  odd.submitted_by = std::string("tab\t quote\" back\\ nul", 22) + std::string(1, '\0') + "\x1f é😀";
+  odd.fields = {{"null", 0}, {"valid", -35}};
+  odd.cards.clear();
+  const std::vector<std::string> seeds = {encode_entry(sheet), encode_entry(odd), encode_entry(small_station()),
+                                          encode_entry(e)};
   const std::string alphabet = "{}[]\",:0123456789-.eE\\u abcdefghijklmnopqrstuvwxyz\x01\x7f\xc3\xa9\xff";
   int accepted = 0;
-  for (int iter = 0; iter < 20000; ++iter) {
+  for (int iter = 0; iter < 30000; ++iter) {
     std::string input;
     if (iter % 10 == 0) {
       size_t n = rng() % 64;
@@ -251,6 +256,9 @@ TEST(Entry, DecodeSurvivesRandomAndMutatedInputAndAcceptsOnlyCanonicalBytes) {
       }
     }
     auto r = decode_entry(input);
+    // The fast sheet reader and the general decoder accept exactly the same bytes.
+    auto general = internal::decode_entry_general(input);
+    ASSERT_EQ(r.has_value(), general.has_value()) << input;
     if (!r) {
       EXPECT_FALSE(r.error().message.empty());
       continue;
