@@ -32,7 +32,9 @@ struct Numbers {
   int64_t cards = 35;
   RuleInputs inputs() const {
     int64_t sum = 0;
-    for (int64_t n : candidates) sum += n;
+    for (int64_t n : candidates) {
+      if (__builtin_add_overflow(sum, n, &sum)) sum = INT64_MAX;  // saturate: only the terms matter here
+    }
     return RuleInputs{fields, candidates, sum, cards, registered};
   }
 };
