@@ -26,6 +26,7 @@ CREATE TABLE IF NOT EXISTS stations(
   areas TEXT NOT NULL) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS sheets(
   log_index INTEGER PRIMARY KEY, station TEXT NOT NULL, source TEXT NOT NULL, identity BLOB NOT NULL,
+  content BLOB NOT NULL,
   supersedes INTEGER, superseded_by INTEGER, conflicted INTEGER NOT NULL, entry TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS sheets_by_station ON sheets(station, source, log_index);
 CREATE TABLE IF NOT EXISTS skipped(log_index INTEGER PRIMARY KEY, reason TEXT NOT NULL);
@@ -67,11 +68,12 @@ class Stmt {
     return *this;
   }
   Stmt& bind(int i, std::string_view v) {
-    sqlite3_bind_text(s_, i, v.data(), static_cast<int>(v.size()), SQLITE_STATIC);
+    // A default string_view has a null data(), which SQLite would bind as NULL, not ''.
+    sqlite3_bind_text(s_, i, v.data() ? v.data() : "", static_cast<int>(v.size()), SQLITE_STATIC);
     return *this;
   }
   Stmt& bind_blob(int i, std::string_view v) {
-    sqlite3_bind_blob(s_, i, v.data(), static_cast<int>(v.size()), SQLITE_STATIC);
+    sqlite3_bind_blob(s_, i, v.data() ? v.data() : "", static_cast<int>(v.size()), SQLITE_STATIC);
     return *this;
   }
   Stmt& bind_null(int i) {
@@ -200,7 +202,7 @@ struct SqliteIndex::Impl {
   bool batch_open = false;
 
   // writer statements
-  Stmt begin, commit, rollback, set_size, ins_election, ins_station, ins_sheet, count_group, mark_group,
+  Stmt begin, commit, rollback, set_size, ins_election, ins_station, ins_sheet, count_group, distinct_group, mark_group,
       supersede, sheet_group, ins_skipped;
   // reader statements
   Stmt r_size, r_station, r_station_count, r_sheet_at, r_election;
@@ -209,7 +211,7 @@ struct SqliteIndex::Impl {
 
   ~Impl() {
     // Statements must be finalized before their connections close.
-    for (Stmt* s : {&begin, &commit, &rollback, &set_size, &ins_election, &ins_station, &ins_sheet, &count_group,
+    for (Stmt* s : {&begin, &commit, &rollback, &set_size, &ins_election, &ins_station, &ins_sheet, &count_group, &distinct_group,
                     &mark_group, &supersede, &sheet_group, &ins_skipped, &r_size, &r_station, &r_station_count,
                     &r_sheet_at, &r_election, &ins_reject})
       s->finalize();
@@ -219,13 +221,12 @@ struct SqliteIndex::Impl {
   }
 
   Status recompute_group(std::string_view station, std::string_view source) {
-    count_group.reset().bind(1, station).bind(2, source);
-    TL_ASSIGN_OR_RETURN(bool row, count_group.step());
-    int64_t n = row ? count_group.i64(0) : 0;
-    count_group.reset();
+    distinct_group.reset().bind(1, station).bind(2, source);
+    TL_ASSIGN_OR_RETURN(bool row, distinct_group.step());
+    int64_t n = row ? distinct_group.i64(0) : 0;
+    distinct_group.reset();
     return mark_group.reset().bind(1, n > 1 ? 1 : 0).bind(2, station).bind(3, source).run();
   }
-
   Result<SheetRecord> read_sheet_row(Stmt& s) {
     // columns: log_index, superseded_by, conflicted, entry
     SheetRecord rec;
@@ -241,6 +242,13 @@ struct SqliteIndex::Impl {
     return rec;
   }
 };
+
+std::string sheet_content_digest(const election::Sheet& sheet, std::string_view identity_digest) {
+  if (!sheet.supersedes) return std::string(identity_digest);
+  election::Sheet copy = sheet;
+  copy.supersedes.reset();
+  return election::sheet_identity_digest(copy);
+}
 
 std::string index_path(std::string_view data_dir) { return join_path(data_dir, "index.sqlite"); }
 std::string rejects_path(std::string_view data_dir) { return join_path(data_dir, "rejects.sqlite"); }
@@ -278,10 +286,13 @@ Result<std::unique_ptr<SqliteIndex>> SqliteIndex::open(const std::string& data_d
   TL_TRY(m.ins_station.prepare(
       m.w, "INSERT OR REPLACE INTO stations(code, log_index, registered, areas) VALUES(?1, ?2, ?3, ?4)"));
   TL_TRY(m.ins_sheet.prepare(m.w,
-                             "INSERT INTO sheets(log_index, station, source, identity, supersedes, superseded_by, "
-                             "conflicted, entry) VALUES(?1, ?2, ?3, ?4, ?5, NULL, ?6, ?7)"));
-  TL_TRY(m.count_group.prepare(
-      m.w, "SELECT count(*) FROM sheets WHERE station=?1 AND source=?2 AND superseded_by IS NULL"));
+                             "INSERT INTO sheets(log_index, station, source, identity, content, supersedes, superseded_by, "
+                             "conflicted, entry) VALUES(?1, ?2, ?3, ?4, ?8, ?5, NULL, ?6, ?7)"));
+  TL_TRY(m.count_group.prepare(m.w,
+                               "SELECT count(*) FROM sheets WHERE station=?1 AND source=?2 AND superseded_by IS NULL "
+                               "AND content!=?3"));
+  TL_TRY(m.distinct_group.prepare(
+      m.w, "SELECT count(DISTINCT content) FROM sheets WHERE station=?1 AND source=?2 AND superseded_by IS NULL"));
   TL_TRY(m.mark_group.prepare(
       m.w, "UPDATE sheets SET conflicted=?1 WHERE station=?2 AND source=?3 AND superseded_by IS NULL"));
   TL_TRY(m.supersede.prepare(
@@ -394,6 +405,7 @@ Status SqliteIndex::WriteBatch::sheet(const election::Sheet& s, std::string_view
                                       std::string_view identity_digest) {
   auto& m = *index_->impl_;
   const int64_t idx = static_cast<int64_t>(next_);
+  const std::string content = sheet_content_digest(s, identity_digest);
   std::string old_station, old_source;
   bool superseded_other_group = false;
   if (s.supersedes) {
@@ -407,25 +419,30 @@ Status SqliteIndex::WriteBatch::sheet(const election::Sheet& s, std::string_view
     m.sheet_group.reset();
     TL_TRY(m.supersede.reset().bind(1, idx).bind(2, static_cast<int64_t>(*s.supersedes)).run());
   }
-  m.count_group.reset().bind(1, s.station).bind(2, s.source);
+  m.count_group.reset().bind(1, s.station).bind(2, s.source).bind_blob(3, content);
   TL_ASSIGN_OR_RETURN(bool row, m.count_group.step());
-  int64_t current = row ? m.count_group.i64(0) : 0;
+  int64_t differing = row ? m.count_group.i64(0) : 0;
   m.count_group.reset();
   m.ins_sheet.reset()
       .bind(1, idx)
       .bind(2, s.station)
       .bind(3, s.source)
       .bind_blob(4, identity_digest)
-      .bind(6, current > 0 ? 1 : 0)
-      .bind(7, entry);
+      .bind(6, differing > 0 ? 1 : 0)
+      .bind(7, entry)
+      .bind_blob(8, content);
   if (s.supersedes) {
     m.ins_sheet.bind(5, static_cast<int64_t>(*s.supersedes));
   } else {
     m.ins_sheet.bind_null(5);
   }
   TL_TRY(m.ins_sheet.run());
-  if (current > 0) TL_TRY(m.mark_group.reset().bind(1, 1).bind(2, s.station).bind(3, s.source).run());
-  if (superseded_other_group) TL_TRY(m.recompute_group(old_station, old_source));
+  if (s.supersedes) {
+    TL_TRY(m.recompute_group(s.station, s.source));
+    if (superseded_other_group) TL_TRY(m.recompute_group(old_station, old_source));
+  } else if (differing > 0) {
+    TL_TRY(m.mark_group.reset().bind(1, 1).bind(2, s.station).bind(3, s.source).run());
+  }
   ++next_;
   return {};
 }
@@ -465,7 +482,7 @@ Status SqliteIndex::add_rejects(std::span<const Reject> rejects) {
 Status SqliteIndex::for_each_sheet_summary(const std::function<void(const SheetSummary&)>& fn) {
   std::lock_guard lock(impl_->rmu);
   Stmt s;
-  TL_TRY(s.prepare(impl_->r, "SELECT log_index, station, source, identity, superseded_by FROM sheets ORDER BY log_index"));
+  TL_TRY(s.prepare(impl_->r, "SELECT log_index, station, source, identity, superseded_by, content FROM sheets ORDER BY log_index"));
   SheetSummary sum;
   while (true) {
     TL_ASSIGN_OR_RETURN(bool row, s.step());
@@ -475,6 +492,7 @@ Status SqliteIndex::for_each_sheet_summary(const std::function<void(const SheetS
     sum.source = s.text(2);
     sum.identity_digest = s.blob(3);
     sum.superseded = !s.is_null(4);
+    sum.content_digest = s.blob(5);
     fn(sum);
   }
   return {};
@@ -499,7 +517,8 @@ Result<std::string> SqliteIndex::dump() {
       "SELECT 'meta', key, value FROM meta ORDER BY key",
       "SELECT 'election', log_index, id, entry FROM election ORDER BY log_index",
       "SELECT 'station', code, log_index, registered, areas FROM stations ORDER BY code",
-      "SELECT 'sheet', log_index, station, source, hex(identity), supersedes, superseded_by, conflicted, entry "
+      "SELECT 'sheet', log_index, station, source, hex(identity), hex(content), supersedes, superseded_by, "
+      "conflicted, entry "
       "FROM sheets ORDER BY log_index",
       "SELECT 'skipped', log_index, reason FROM skipped ORDER BY log_index",
   };

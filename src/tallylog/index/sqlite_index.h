@@ -32,12 +32,18 @@ namespace tallylog::index {
 std::string index_path(std::string_view data_dir);    // <data>/index.sqlite
 std::string rejects_path(std::string_view data_dir);  // <data>/rejects.sqlite
 
+// What a sheet SAYS, ignoring which sheet it corrects: the identity digest of the sheet with
+// `supersedes` cleared (32 bytes). Two current sheets of one station and source conflict when
+// their content digests differ; a correction that restates another current sheet does not.
+std::string sheet_content_digest(const election::Sheet& sheet, std::string_view identity_digest);
+
 // A sheet as the ingestor keeps it in memory (loaded once at open).
 struct SheetSummary {
   uint64_t log_index = 0;
   std::string station;
   std::string source;
   std::string identity_digest;  // election::sheet_identity_digest, 32 bytes
+  std::string content_digest;   // sheet_content_digest
   bool superseded = false;
 };
 

@@ -24,7 +24,8 @@ struct SheetRef {
   uint64_t log_index = 0;
   uint32_t source = 0;
   bool superseded = false;
-  Digest digest{};
+  Digest digest{};   // identity: equal digests = identical resubmission
+  Digest content{};  // what it says, ignoring supersedes: differing contents = conflict
 };
 
 struct StationState {
@@ -119,7 +120,7 @@ Result<std::unique_ptr<Ingestor>> Ingestor::open(const std::string& data_dir, co
     auto it = s.stations.find(sum.station);
     if (it == s.stations.end()) it = s.stations.emplace(sum.station, StationState{}).first;
     it->second.sheets.push_back(SheetRef{sum.log_index, s.intern_source(sum.source), sum.superseded,
-                                         to_digest(sum.identity_digest)});
+                                         to_digest(sum.identity_digest), to_digest(sum.content_digest)});
   }));
   return ing;
 }
@@ -246,6 +247,7 @@ Result<std::vector<Outcome>> Ingestor::submit_batch(std::span<election::Sheet> s
       std::string digest = election::sheet_identity_digest(sh);
       Digest d = to_digest(digest);
       uint32_t src = s.intern_source(sh.source);
+      if (it == s.stations.end()) return err(ErrorCode::kInternal, "validated sheet of unknown station " + sh.station);
       auto& refs = it->second.sheets;
       const SheetRef* dup = nullptr;
       for (const auto& ref : refs)
@@ -273,13 +275,14 @@ Result<std::vector<Outcome>> Ingestor::submit_batch(std::span<election::Sheet> s
           if (replaced) replaced->superseded = true;
           o.verdict = Verdict::kAccepted;
           o.log_index = idx;
+          const Digest content = sh.supersedes ? to_digest(index::sheet_content_digest(sh, digest)) : d;
           for (const auto& ref : refs)
-            if (ref.source == src && !ref.superseded) {
+            if (ref.source == src && !ref.superseded && ref.content != content) {
               o.verdict = Verdict::kConflict;
               o.conflicts_with = ref.log_index;
               break;
             }
-          refs.push_back(SheetRef{idx, src, false, d});
+          refs.push_back(SheetRef{idx, src, false, d, content});
           entries_buf.clear();
           election::append_sheet_entry(sh, entries_buf);
           entries.push_back(entries_buf);

@@ -4,7 +4,8 @@
 //   identical to a sheet already logged for the same station and source
 //                                             -> kDuplicate, not logged (log_index = the original)
 //   `supersedes` names an earlier current sheet of the same station -> a correction
-//   another current, different sheet for the same station and source
+//   another current sheet for the same station and source says something different (counts,
+//   image, payload; which sheet it corrects does not count)
 //                                             -> logged, kConflict (conflicts_with = the earlier one)
 //   otherwise                                 -> logged, kAccepted
 // then appends to the log (one durable append per batch), applies the batch to the index and

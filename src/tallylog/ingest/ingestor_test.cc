@@ -1,0 +1,258 @@
+#include "tallylog/ingest/ingestor.h"
+
+#include <gtest/gtest.h>
+
+#include <set>
+#include <thread>
+
+#include "tallylog/base/testing.h"
+#include "tallylog/election/entry.h"
+#include "tallylog/election/toml.h"
+#include "tallylog/index/sqlite_index.h"
+#include "tallylog/ingest/csv_import.h"
+
+namespace tallylog::ingest {
+namespace {
+
+std::string src(const std::string& rel) { return testing::source_dir() + "/" + rel; }
+
+class IngestorTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto e = election::load_election_toml(src("elections/ve2024/election.toml"));
+    ASSERT_TRUE(e) << e.error().to_string();
+    election_ = *e;
+    data_ = dir_.path() + "/data";
+    ASSERT_TRUE(Ingestor::init(data_, election_, "")) << "init";
+    mapping_ = Mapping::load(Env::posix(), src("elections/ve2024/convzla-v1.mapping.toml")).value();
+    open();
+    auto text = Env::posix().read_file(src("tests/fixtures/ingest/stations.csv")).value();
+    ImportOptions o;
+    auto sum = import_stations_csv(*ing_, text, "stations.csv", mapping_, o);
+    ASSERT_TRUE(sum) << sum.error().to_string();
+    ASSERT_EQ(sum->summary_line(), "accepted 5, duplicates 0, conflicts 0, rejected 0");
+  }
+  void open() {
+    ing_.reset();
+    auto r = Ingestor::open(data_);
+    ASSERT_TRUE(r) << r.error().to_string();
+    ing_ = std::move(*r);
+  }
+  ImportSummary import_file(const std::string& rel, const std::string& source) {
+    auto text = Env::posix().read_file(src(rel)).value();
+    ImportOptions o;
+    o.source = source;
+    auto sum = import_sheets_csv(*ing_, text, rel, mapping_, o);
+    EXPECT_TRUE(sum) << sum.error().to_string();
+    return sum.value_or(ImportSummary{});
+  }
+  election::Sheet sheet(const std::string& station, int64_t eg, int64_t nm, const std::string& source = "official") {
+    election::Sheet s;
+    s.station = station;
+    s.source = source;
+    for (const auto& c : election_.candidates) s.candidates[c.code] = 0;
+    s.candidates["EG"] = eg;
+    s.candidates["NM"] = nm;
+    s.fields["valid"] = eg + nm;
+    s.fields["null"] = 0;
+    return s;
+  }
+  // Every entry of the log, decoded.
+  std::vector<election::Entry> log_entries() {
+    std::vector<election::Entry> out;
+    auto& lg = ing_->log();
+    auto st = lg.for_each_entry(0, lg.size(), [&](uint64_t, std::string_view e) -> Status {
+      TL_ASSIGN_OR_RETURN(auto d, election::decode_entry(e));
+      out.push_back(std::move(d));
+      return {};
+    });
+    EXPECT_TRUE(st) << st.error().to_string();
+    return out;
+  }
+
+  testing::TempDir dir_;
+  std::string data_;
+  election::Election election_;
+  Mapping mapping_;
+  std::unique_ptr<Ingestor> ing_;
+};
+
+TEST_F(IngestorTest, HostileCsvGivesExactCountsAndReasonsAndNothingRejectedIsLogged) {
+  ImportSummary sum = import_file("tests/fixtures/ingest/hostile.csv", "witness:convzla");
+  EXPECT_EQ(sum.summary_line(), "accepted 3, duplicates 2, conflicts 1, rejected 8");
+  EXPECT_EQ(sum.rows, 14u);
+  std::map<uint64_t, std::string> by_line;
+  for (const auto& r : sum.rejects) by_line[r.line] = r.field + ": " + r.reason;
+  ASSERT_EQ(by_line.size(), 8u);
+  EXPECT_EQ(by_line[6].substr(0, 4), "row:");
+  EXPECT_NE(by_line[6].find("9 fields"), std::string::npos) << by_line[6];
+  EXPECT_EQ(by_line[7].substr(0, 13), "candidates.NM") << by_line[7];
+  EXPECT_EQ(by_line[8], "EG: 'abc' is not a whole number");
+  EXPECT_EQ(by_line[9].substr(0, 8), "station:") << by_line[9];
+  EXPECT_NE(by_line[9].find("unknown station"), std::string::npos) << by_line[9];
+  EXPECT_EQ(by_line[10].substr(0, 6), "rules:") << by_line[10];
+  EXPECT_NE(by_line[11].find("longer than"), std::string::npos) << by_line[11];
+  EXPECT_NE(by_line[12].find("invalid UTF-8"), std::string::npos) << by_line[12];
+  EXPECT_EQ(by_line[14].substr(0, 6), "rules:") << by_line[14];
+  EXPECT_NE(by_line[14].find("registered"), std::string::npos) << by_line[14];
+
+  // The log holds the election, 5 stations and exactly the 4 logged sheets.
+  auto entries = log_entries();
+  ASSERT_EQ(entries.size(), 1u + 5u + 4u);
+  std::multiset<std::pair<std::string, int64_t>> logged;
+  for (const auto& e : entries)
+    if (auto* s = std::get_if<election::Sheet>(&e.record)) logged.emplace(s->station, s->candidates.at("EG"));
+  EXPECT_EQ(logged, (std::multiset<std::pair<std::string, int64_t>>{
+                        {"010113042.01", 232}, {"010113042.01", 233}, {"240111018.01", 260}, {"030101007.01", 100}}));
+
+  // The index flags the conflict and keeps the rejects apart.
+  auto conflicts = ing_->index().conflicts().value();
+  ASSERT_EQ(conflicts.size(), 1u);
+  EXPECT_EQ(conflicts[0].station, "010113042.01");
+  EXPECT_EQ(conflicts[0].log_indexes, (std::vector<uint64_t>{6, 8}));
+  auto rejects = ing_->index().rejects(100).value();
+  EXPECT_EQ(rejects.size(), 8u);
+  // Re-importing the same file logs nothing new.
+  ImportSummary again = import_file("tests/fixtures/ingest/hostile.csv", "witness:convzla");
+  EXPECT_EQ(again.summary_line(), "accepted 0, duplicates 6, conflicts 0, rejected 8");
+  EXPECT_EQ(ing_->log().size(), 10u);
+}
+
+TEST_F(IngestorTest, UnknownSourceIsRejected) {
+  auto o = ing_->submit(sheet("010113042.01", 10, 5, "rumour")).value();
+  EXPECT_EQ(o.verdict, Verdict::kRejected);
+  EXPECT_EQ(o.field, "source");
+}
+
+TEST_F(IngestorTest, CorrectionSupersedesAndResolvesTheConflict) {
+  auto a = ing_->submit(sheet("010113042.01", 10, 5)).value();
+  ASSERT_EQ(a.verdict, Verdict::kAccepted);
+  auto b = ing_->submit(sheet("010113042.01", 11, 5)).value();
+  ASSERT_EQ(b.verdict, Verdict::kConflict);
+  EXPECT_EQ(b.conflicts_with, a.log_index);
+  ASSERT_EQ(ing_->index().conflicts().value().size(), 1u);
+
+  // A correction of `a` that agrees with `b` ends the conflict.
+  auto fix = sheet("010113042.01", 11, 5);
+  fix.supersedes = a.log_index;
+  auto c = ing_->submit(fix).value();
+  EXPECT_EQ(c.verdict, Verdict::kAccepted) << c.reason;
+  EXPECT_TRUE(ing_->index().conflicts().value().empty());
+  auto recs = ing_->index().sheets_for_station("010113042.01").value();
+  ASSERT_EQ(recs.size(), 3u);
+  EXPECT_TRUE(recs[0].superseded);
+  EXPECT_FALSE(recs[1].superseded);
+  EXPECT_FALSE(recs[1].conflicted);
+  EXPECT_FALSE(recs[2].superseded);
+  EXPECT_EQ(recs[2].sheet.supersedes, a.log_index);
+
+  // Resubmitting the correction is a duplicate; a second correction of `a` is refused.
+  EXPECT_EQ(ing_->submit(fix).value().verdict, Verdict::kDuplicate);
+  auto again = sheet("010113042.01", 12, 5);
+  again.supersedes = a.log_index;
+  auto r = ing_->submit(again).value();
+  EXPECT_EQ(r.verdict, Verdict::kRejected);
+  EXPECT_EQ(r.field, "supersedes");
+  EXPECT_NE(r.reason.find("already superseded"), std::string::npos);
+  // A correction must name a sheet of the same station.
+  auto other = sheet("010113042.02", 1, 1);
+  other.supersedes = c.log_index;
+  r = ing_->submit(other).value();
+  EXPECT_EQ(r.verdict, Verdict::kRejected);
+  EXPECT_EQ(r.field, "supersedes");
+  // A correction that disagrees with the other current sheet is a conflict again.
+  auto wrong = sheet("010113042.01", 13, 5);
+  wrong.supersedes = c.log_index;
+  auto w = ing_->submit(wrong).value();
+  EXPECT_EQ(w.verdict, Verdict::kConflict);
+  EXPECT_EQ(w.conflicts_with, b.log_index);
+  auto conflicts = ing_->index().conflicts().value();
+  ASSERT_EQ(conflicts.size(), 1u);
+  EXPECT_EQ(conflicts[0].log_indexes, (std::vector<uint64_t>{*b.log_index, *w.log_index}));
+}
+
+TEST_F(IngestorTest, DuplicateInsideOneBatchIsRecognised) {
+  std::vector<election::Sheet> batch = {sheet("010113042.03", 1, 2), sheet("010113042.03", 1, 2)};
+  auto out = ing_->submit_batch(batch).value();
+  EXPECT_EQ(out[0].verdict, Verdict::kAccepted);
+  EXPECT_EQ(out[1].verdict, Verdict::kDuplicate);
+  EXPECT_EQ(out[1].log_index, out[0].log_index);
+}
+
+TEST_F(IngestorTest, ReindexRebuildsExactlyTheSameStateAndKeepsRejects) {
+  import_file("tests/fixtures/ingest/hostile.csv", "witness:convzla");
+  auto a = ing_->submit(sheet("010113042.02", 10, 5)).value();
+  auto fix = sheet("010113042.02", 9, 5);
+  fix.supersedes = a.log_index;
+  ASSERT_EQ(ing_->submit(fix).value().verdict, Verdict::kAccepted);
+  std::string before = ing_->sqlite_index().dump().value();
+  ASSERT_TRUE(ing_->close());
+  ing_.reset();
+  {
+    auto lg = log::Log::open(data_).value();
+    auto idx = index::SqliteIndex::rebuild(data_, *lg);
+    ASSERT_TRUE(idx) << idx.error().to_string();
+    EXPECT_EQ((*idx)->dump().value(), before);
+    EXPECT_EQ((*idx)->rejects(100).value().size(), 8u);
+    ASSERT_TRUE(lg->close());
+  }
+  open();
+  EXPECT_EQ(ing_->sqlite_index().dump().value(), before);
+}
+
+TEST_F(IngestorTest, IndexCatchesUpWithEntriesLoggedBeforeACrash) {
+  ASSERT_TRUE(ing_->close());
+  ing_.reset();
+  uint64_t first = 0;
+  {
+    // Simulate a crash between the log append and the index update.
+    auto lg = log::Log::open(data_).value();
+    auto s = sheet("030101007.01", 7, 3);
+    s.submitted_at = "2024-07-28T20:00:00Z";
+    first = lg->append(election::encode_entry(s)).value();
+    ASSERT_TRUE(lg->close());
+  }
+  open();
+  EXPECT_EQ(ing_->index().indexed_size().value(), first + 1);
+  auto rec = ing_->index().sheet_at(first).value();
+  ASSERT_TRUE(rec.has_value());
+  EXPECT_EQ(rec->sheet.candidates.at("EG"), 7);
+  // ... and the in-memory state knows it: resubmitting is a duplicate.
+  auto o = ing_->submit(sheet("030101007.01", 7, 3)).value();
+  EXPECT_EQ(o.verdict, Verdict::kDuplicate);
+  EXPECT_EQ(o.log_index, first);
+}
+
+TEST_F(IngestorTest, ConcurrentSubmittersLoseNothing) {
+  const std::vector<std::string> stations = {"010113042.01", "010113042.02", "010113042.03", "240111018.01"};
+  std::vector<std::thread> threads;
+  std::atomic<int> accepted{0}, duplicates{0};
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < 50; ++i) {
+        // Every thread submits the same 50 sheets per station; exactly one copy of each is logged.
+        auto o = ing_->submit(sheet(stations[t], i, 0, "observer:t")).value();
+        (o.verdict == Verdict::kDuplicate ? duplicates : accepted)++;
+        auto o2 = ing_->submit(sheet(stations[(t + 1) % 4], i, 0, "observer:u")).value();
+        (o2.verdict == Verdict::kDuplicate ? duplicates : accepted)++;
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(accepted + duplicates, 400);
+  EXPECT_EQ(ing_->log().size(), 6u + 400u - duplicates);
+}
+
+TEST_F(IngestorTest, StationsImportTwiceIsAllDuplicatesAndChangedStationIsRejected) {
+  auto text = Env::posix().read_file(src("tests/fixtures/ingest/stations.csv")).value();
+  auto sum = import_stations_csv(*ing_, text, "stations.csv", mapping_, ImportOptions{}).value();
+  EXPECT_EQ(sum.summary_line(), "accepted 0, duplicates 5, conflicts 0, rejected 0");
+  election::Station s = ing_->index().station("010113042.01").value().value();
+  s.registered += 1;
+  auto out = ing_->add_stations(std::span<const election::Station>(&s, 1)).value();
+  EXPECT_EQ(out[0].verdict, Verdict::kRejected);
+  EXPECT_EQ(out[0].field, "code");
+}
+
+}  // namespace
+}  // namespace tallylog::ingest
