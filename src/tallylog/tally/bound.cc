@@ -52,7 +52,7 @@ Result<OutcomeBound> outcome_bound(const Tabulation& tab, const BoundOptions& op
       ++out.tables_counted;
       const uint64_t reg = g.area(t).registered_voters;
       if (reg == 0) continue;
-      std::span<const int64_t> c = tab.table_counts(t);
+      std::span<const int32_t> c = tab.table_counts(t);
       const int64_t cast = std::max<int64_t>(0, c[g.valid_field()]) + std::max<int64_t>(0, c[g.null_field()]);
       Turnout tt{static_cast<uint64_t>(cast), reg};
       for (AreaId a = g.ancestor(t, out.turnout_depth); a != kNoArea; a = g.area(a).parent) {

@@ -41,7 +41,7 @@ Result<Comparison> compare(const Tabulation& a, const Tabulation& b, int summary
       ++area.only_b;
       area.valid_only_b += b.table_counts(t)[g.valid_field()];
     } else {
-      std::span<const int64_t> ca = a.table_counts(t), cb = b.table_counts(t);
+      std::span<const int32_t> ca = a.table_counts(t), cb = b.table_counts(t);
       if (std::equal(ca.begin(), ca.begin() + compared, cb.begin())) {
         ++out.matching;
         ++area.matching;
@@ -57,7 +57,7 @@ Result<Comparison> compare(const Tabulation& a, const Tabulation& b, int summary
         const std::string& name =
             i < g.field_count() ? g.fields()[i] : g.election().candidates[i - g.field_count()].code;
         d.fields.push_back({name, ca[i], cb[i]});
-        d.size += std::llabs(ca[i] - cb[i]);
+        d.size += std::llabs(int64_t{ca[i]} - cb[i]);
       }
       ++area.differing;
       area.difference += d.size;

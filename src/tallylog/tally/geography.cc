@@ -1,7 +1,9 @@
 #include "tallylog/tally/geography.h"
 
 #include <algorithm>
+#include <functional>
 #include <numeric>
+#include <unordered_map>
 
 namespace tallylog::tally {
 namespace {
@@ -94,8 +96,17 @@ Result<std::shared_ptr<const Geography>> Geography::build(const election::Electi
   }
   g->by_code_.resize(levels + 1);
   for (size_t d = 0; d <= levels; ++d) {
-    g->by_code_[d].reserve(pending[d].size());
-    for (AreaId id = g->depth_begin_[d]; id < g->depth_begin_[d + 1]; ++id) g->by_code_[d].emplace(g->areas_[id].code, id);
+    CodeIndex& index = g->by_code_[d];
+    size_t capacity = 16;
+    while (capacity < 2 * pending[d].size()) capacity *= 2;
+    index.slots.assign(capacity, 0);
+    index.mask = capacity - 1;
+    for (AreaId id = g->depth_begin_[d]; id < g->depth_begin_[d + 1]; ++id) {
+      const uint64_t h = std::hash<std::string_view>{}(g->areas_[id].code);
+      uint64_t i = h & index.mask;
+      while (index.slots[i] != 0) i = (i + 1) & index.mask;
+      index.slots[i] = (h >> 32 << 32) | (uint64_t{id} + 1);
+    }
   }
 
   g->fields_ = election.fields;
@@ -123,8 +134,16 @@ std::optional<int> Geography::depth_of(std::string_view level) const {
 AreaId Geography::find(int depth, std::string_view code) const {
   if (depth < 0 || depth >= depth_count()) return kNoArea;
   if (depth == 0) return code.empty() ? 0 : kNoArea;
-  auto it = by_code_[depth].find(std::string(code));
-  return it == by_code_[depth].end() ? kNoArea : it->second;
+  const CodeIndex& index = by_code_[depth];
+  const uint64_t h = std::hash<std::string_view>{}(code);
+  for (uint64_t i = h & index.mask;; i = (i + 1) & index.mask) {
+    const uint64_t slot = index.slots[i];
+    if (slot == 0) return kNoArea;
+    if ((slot >> 32) == (h >> 32)) {
+      const AreaId id = static_cast<AreaId>((slot & 0xffffffffu) - 1);
+      if (areas_[id].code == code) return id;
+    }
+  }
 }
 
 AreaId Geography::ancestor(AreaId id, int depth) const {

@@ -14,7 +14,6 @@
 #include <span>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <vector>
 
 #include "tallylog/base/error.h"
@@ -85,7 +84,14 @@ class Geography {
   election::Election election_;
   std::vector<Area> areas_;
   std::vector<AreaId> depth_begin_;  // depth_count() + 1 entries
-  std::vector<std::unordered_map<std::string, AreaId>> by_code_;  // per depth
+  // Per depth, an open-addressing hash index over area codes: each slot holds the top 32 bits
+  // of the code's hash and id + 1 (0 = empty). Flat, so a lookup among a million tables costs
+  // about two cache misses.
+  struct CodeIndex {
+    std::vector<uint64_t> slots;
+    uint64_t mask = 0;
+  };
+  std::vector<CodeIndex> by_code_;
   std::vector<std::string> fields_;
   size_t valid_field_ = 0;
   size_t null_field_ = 1;

@@ -23,20 +23,45 @@ Tabulation::Tabulation(std::shared_ptr<const Geography> geography, SourceRule ru
   head_.assign(g.table_count(), kNone);
   rep_.assign(g.table_count(), kNone);
   agg_.assign(size_t(table_begin_) * stride_, 0);
-  scratch_.resize(3 * stride_);
+  scratch_.resize(2 * stride_);
+  incoming_.resize(width_);
+  // Typically one sheet per table: reserve address space (pages are only touched when used).
+  contribs_.reserve(g.table_count());
+  counts_.reserve(g.table_count() * width_);
 }
 
-Status Tabulation::to_counts(const index::SheetRecord& record, int64_t* out) const {
+AreaId Tabulation::find_table(std::string_view station) {
+  // The index streams sheets ordered by station and tables are numbered in code order, so the
+  // table after the last one found is the likely answer: check it before hashing.
+  for (uint32_t t : {last_table_, last_table_ + 1}) {
+    if (t < head_.size() && geo_->area(table_begin_ + t).code == station) {
+      last_table_ = t;
+      return table_begin_ + t;
+    }
+  }
+  const AreaId id = geo_->find_table(station);
+  if (id != kNoArea) last_table_ = id - table_begin_;
+  return id;
+}
+
+Status Tabulation::to_counts(const index::SheetRecord& record, int32_t* out) const {
   const election::Sheet& s = record.sheet;
   const Geography& g = *geo_;
   std::fill(out, out + width_, 0);
   auto where = [&] { return "sheet at log index " + std::to_string(record.log_index) + " (" + s.station + ")"; };
+  // Names are built only on failure: this runs for every count of every sheet.
+  auto out_of_range = [&](int64_t v, const std::string& name) -> Status {
+    return err(ErrorCode::kInvalidArgument,
+               where() + ": count " + name + " = " + std::to_string(v) + " is out of the 32-bit range");
+  };
+  auto fits = [](int64_t v) { return v >= INT32_MIN && v <= INT32_MAX; };
   for (const auto& [name, value] : s.fields) {
     auto f = g.field_index(name);
     if (!f) return err(ErrorCode::kInvalidArgument, where() + ": field \"" + name + "\" is not defined by the election");
-    out[*f] = value;
+    if (!fits(value)) return out_of_range(value, name);
+    out[*f] = static_cast<int32_t>(value);
   }
-  int64_t* cand = out + g.field_count();
+  int32_t* cand = out + g.field_count();
   // Both sequences are sorted by code: one merge pass, no lookups.
   auto slot = candidate_slots_.begin();
   for (const auto& [code, value] : s.candidates) {
@@ -44,17 +69,26 @@ Status Tabulation::to_counts(const index::SheetRecord& record, int64_t* out) con
     if (slot == candidate_slots_.end() || slot->first != code) {
       return err(ErrorCode::kInvalidArgument, where() + ": candidate \"" + code + "\" is not in the election");
     }
-    cand[slot->second] = value;
+    if (!fits(value)) return out_of_range(value, code);
+    cand[slot->second] = static_cast<int32_t>(value);
   }
   if (!s.cards.empty()) {
     if (s.cards.size() != g.card_count()) {
       return err(ErrorCode::kInvalidArgument, where() + ": " + std::to_string(s.cards.size()) +
                                                   " cards, the election has " + std::to_string(g.card_count()));
     }
-    std::copy(s.cards.begin(), s.cards.end(), out + compared_);
+    for (size_t i = 0; i < s.cards.size(); ++i) {
+      if (!fits(s.cards[i])) return out_of_range(s.cards[i], "cards[" + std::to_string(i) + "]");
+      out[compared_ + i] = static_cast<int32_t>(s.cards[i]);
+    }
     if (s.candidates.empty()) {  // per-candidate votes derived from the cards
+      std::vector<int64_t> sums(g.candidate_count(), 0);
       for (size_t i = 0; i < s.cards.size(); ++i) {
-        if (card_candidate_[i] != kNone) cand[card_candidate_[i]] += s.cards[i];
+        if (card_candidate_[i] != kNone) sums[card_candidate_[i]] += s.cards[i];
+      }
+      for (size_t c = 0; c < sums.size(); ++c) {
+        if (!fits(sums[c])) return out_of_range(sums[c], g.election().candidates[c].code);
+        cand[c] = static_cast<int32_t>(sums[c]);
       }
     }
   }
@@ -68,7 +102,7 @@ void Tabulation::select(uint32_t t) {
     return;
   }
   uint32_t best = c;
-  const int64_t* first = counts_of(c);
+  const int32_t* first = counts_of(c);
   for (uint32_t o = contribs_[c].next; o != kNone; o = contribs_[o].next) {
     if (!std::equal(first, first + compared_, counts_of(o))) {
       rep_[t] = kConflict;
@@ -106,7 +140,7 @@ Status Tabulation::add_impl(const index::SheetRecord& record, bool propagate_now
   const bool matches = rule_.matches(record.sheet.source);
   uint32_t t = kNone;
   if (matches) {
-    AreaId id = geo_->find_table(record.sheet.station);
+    AreaId id = find_table(record.sheet.station);
     if (id == kNoArea) {
       // Still honour the correction below: it may move a sheet away from a registered table.
       ++unplaced_;
@@ -115,7 +149,7 @@ Status Tabulation::add_impl(const index::SheetRecord& record, bool propagate_now
       for (uint32_t c = head_[t]; c != kNone; c = contribs_[c].next) {
         if (contribs_[c].log_index == record.log_index) return ok();  // already held
       }
-      TL_TRY(to_counts(record, &scratch_[2 * stride_]));
+      TL_TRY(to_counts(record, incoming_.data()));
     }
   }
   if (record.sheet.supersedes) retract_impl(*record.sheet.supersedes, t, propagate_now);
@@ -138,7 +172,7 @@ Status Tabulation::add_impl(const index::SheetRecord& record, bool propagate_now
   if (source == sources_.size()) sources_.push_back(record.sheet.source);
   contribs_[c] = Contribution{record.log_index, head_[t], t, source};
   head_[t] = c;
-  std::copy(&scratch_[2 * stride_], &scratch_[2 * stride_] + width_, &counts_[size_t(c) * width_]);
+  std::copy(incoming_.begin(), incoming_.end(), &counts_[size_t(c) * width_]);
   select(t);
   if (propagate_now) {
     row(t, new_row);
@@ -235,7 +269,7 @@ std::optional<uint64_t> Tabulation::table_log_index(AreaId table) const {
   return contribs_[r].log_index;
 }
 
-std::span<const int64_t> Tabulation::table_counts(AreaId table) const {
+std::span<const int32_t> Tabulation::table_counts(AreaId table) const {
   const uint32_t r = rep_[table - table_begin_];
   if (r == kNone || r == kConflict) return {};
   return {counts_of(r), width_};

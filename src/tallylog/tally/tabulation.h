@@ -71,9 +71,11 @@ class Tabulation {
   AreaTotals totals(AreaId area) const;
   TableStatus table_status(AreaId table) const;
   // The representative sheet of a counted table: its log index and counts laid out as
-  // fields, candidates, cards (Geography order). nullopt unless the table is counted.
+  // fields, candidates, cards (Geography order); nullopt / empty unless the table is counted.
+  // One sheet's counts are held as 32-bit integers (add() rejects anything outside that range;
+  // a table has at most a few thousand voters); area totals are 64-bit.
   std::optional<uint64_t> table_log_index(AreaId table) const;
-  std::span<const int64_t> table_counts(AreaId table) const;
+  std::span<const int32_t> table_counts(AreaId table) const;
   std::string_view table_source(AreaId table) const;
   // Log indexes of every current matching sheet held for the table, ascending.
   std::vector<uint64_t> table_log_indexes(AreaId table) const;
@@ -94,12 +96,13 @@ class Tabulation {
   };
 
   Status add_impl(const index::SheetRecord& record, bool propagate);
-  Status to_counts(const index::SheetRecord& record, int64_t* out) const;
+  Status to_counts(const index::SheetRecord& record, int32_t* out) const;
+  AreaId find_table(std::string_view station);
   bool retract_impl(uint64_t log_index, uint32_t hint_table, bool propagate);
   void select(uint32_t t);                        // recomputes rep_[t]
   void row(uint32_t t, int64_t* out) const;       // header + counts of table t
   void propagate(uint32_t t, const int64_t* old_row, const int64_t* new_row);
-  const int64_t* counts_of(uint32_t c) const { return &counts_[size_t(c) * width_]; }
+  const int32_t* counts_of(uint32_t c) const { return &counts_[size_t(c) * width_]; }
 
   std::shared_ptr<const Geography> geo_;
   SourceRule rule_;
@@ -111,14 +114,16 @@ class Tabulation {
   std::vector<uint32_t> card_candidate_;                            // card -> candidate slot
 
   std::vector<Contribution> contribs_;
-  std::vector<int64_t> counts_;  // width_ per contribution
+  std::vector<int32_t> counts_;  // width_ per contribution
   std::vector<uint32_t> free_;
   std::vector<uint32_t> head_;   // per table
   std::vector<uint32_t> rep_;    // per table: contribution, kNone or kConflict
   std::vector<int64_t> agg_;     // stride_ per non-table area
   std::vector<std::string> sources_;
   uint64_t unplaced_ = 0;
-  std::vector<int64_t> scratch_;  // 2 rows + 1 counts, reused by add()
+  std::vector<int64_t> scratch_;  // 2 rows, reused by add()
+  std::vector<int32_t> incoming_;  // the counts of the sheet being added
+  uint32_t last_table_ = 0;        // sheets arrive ordered by station: try the next table first
 };
 
 }  // namespace tallylog::tally

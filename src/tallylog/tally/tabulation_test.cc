@@ -215,6 +215,14 @@ TEST(Tabulation, UnknownCandidateIsRejectedAndChangesNothing) {
   EXPECT_EQ(tab.sheets_held(), 1u);
 }
 
+TEST(Tabulation, CountOutsideThe32BitRangeIsRejected) {
+  auto tab = tabulate(small_geography(), "*", {});
+  auto s = tab.add(sheet(1, "T1", "official", int64_t{1} << 40, 0, 0));
+  ASSERT_FALSE(s.has_value());
+  EXPECT_NE(s.error().message.find("32-bit range"), std::string::npos) << s.error().message;
+  EXPECT_EQ(tab.sheets_held(), 0u);
+}
+
 TEST(Tabulation, SheetForAStationOutsideTheRegistryIsUnplaced) {
   auto tab = tabulate(small_geography(), "*", {sheet(1, "T99", "official", 1, 2, 3)});
   EXPECT_EQ(tab.unplaced_sheets(), 1u);
