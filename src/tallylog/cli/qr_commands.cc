@@ -1,0 +1,139 @@
+// `tallylog qr` (decode and print QR payloads) and `tallylog scan` (images -> sheets through the
+// ingest pipeline, images kept in the blob store). Flags, wiring and printing only: decoding
+// lives in qr/decoder.h, the pipeline in qr/scan.h.
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include "tallylog/base/env.h"
+#include "tallylog/blob/blob_store.h"
+#include "tallylog/cli/command.h"
+#include "tallylog/cli/progress.h"
+#include "tallylog/ingest/ingestor.h"
+#include "tallylog/qr/decoder.h"
+#include "tallylog/qr/scan.h"
+
+namespace tallylog::cli {
+namespace {
+
+// One output line per image: keep tabs, newlines and control bytes of a payload from breaking it.
+std::string printable(std::string_view s) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out;
+  out.reserve(s.size());
+  for (char c : s) {
+    auto u = static_cast<unsigned char>(c);
+    if (c == '\\') {
+      out += "\\\\";
+    } else if (u < 0x20 || u == 0x7f) {
+      out += "\\x";
+      out += kHex[u >> 4];
+      out += kHex[u & 15];
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
+struct QrArgs {
+  std::vector<std::string> images;
+  uint64_t max_pixels = qr::ImageLimits{}.max_pixels;
+  bool show_method = false;
+};
+
+void run_qr(const QrArgs& a) {
+  qr::DecodeOptions options;
+  options.limits.max_pixels = a.max_pixels;
+  bool any_failed = false;
+  for (const auto& file : a.images) {
+    auto bytes = Env::posix().read_file(file);
+    Result<qr::DecodedQr> r = bytes ? qr::decode_qr_file(*bytes, options) : std::unexpected(bytes.error());
+    if (r) {
+      std::cout << file << '\t' << printable(r->payload);
+      if (a.show_method) std::cout << '\t' << r->method;
+      std::cout << '\n';
+    } else {
+      any_failed = true;
+      std::cout << file << "\tERROR: " << printable(r.error().message) << '\n';
+    }
+  }
+  std::cout.flush();
+  if (any_failed) set_exit_code(1);
+}
+
+struct ScanArgs {
+  std::string data;
+  std::vector<std::string> inputs;
+  std::string source = "qr";
+  unsigned threads = 0;
+  size_t batch = 64;
+  std::string rejects_path;
+  uint64_t max_pixels = qr::ImageLimits{}.max_pixels;
+};
+
+std::string default_rejects_path(std::string first_input) {
+  while (first_input.size() > 1 && first_input.back() == '/') first_input.pop_back();
+  return first_input + ".rejects.csv";
+}
+
+void run_scan(const ScanArgs& a) {
+  auto files = value_or_exit(qr::list_image_files(a.inputs));
+  auto ingestor = value_or_exit(ingest::Ingestor::open(a.data));
+  auto blobs = value_or_exit(blob::BlobStore::open(Env::posix(), a.data));
+  qr::ScanOptions options;
+  options.source = a.source;
+  options.submitted_by = "scan";
+  options.threads = a.threads;
+  options.batch_size = a.batch;
+  options.decode.limits.max_pixels = a.max_pixels;
+  qr::ScanSummary summary;
+  {
+    Progress progress("scan", files.size());
+    options.progress = [&progress](uint64_t done, uint64_t) { progress.update(done); };
+    summary = value_or_exit(qr::scan_images(*ingestor, blobs, files, options));
+  }
+  check_or_exit(ingestor->close());
+  if (!summary.rejects.empty()) {
+    std::string path = a.rejects_path.empty() ? default_rejects_path(a.inputs.front()) : a.rejects_path;
+    auto written = qr::write_scan_rejects_csv(Env::posix(), path, summary.rejects);
+    if (!written && a.rejects_path.empty()) {
+      path = "scan.rejects.csv";  // the input's folder may be read-only: fall back to the current one
+      written = qr::write_scan_rejects_csv(Env::posix(), path, summary.rejects);
+    }
+    if (written) {
+      std::cerr << "rejected images listed in " << path << "\n";
+    } else {
+      fail(written.error());
+    }
+  }
+  std::cout << summary.summary_line() << std::endl;
+}
+
+void register_qr_commands(CLI::App& app) {
+  auto qa = std::make_shared<QrArgs>();
+  auto* q = app.add_subcommand("qr", "Decode the QR code of each image (JPEG or PNG) and print <file>\\t<payload>");
+  q->add_option("images", qa->images, "image files")->required();
+  q->add_option("--max-pixels", qa->max_pixels, "refuse images with more pixels than this (decompression bombs)");
+  q->add_flag("--method", qa->show_method, "append a column saying which decoder step found the code");
+  q->callback([qa] { run_qr(*qa); });
+
+  auto sa = std::make_shared<ScanArgs>();
+  auto* s = app.add_subcommand(
+      "scan", "Read tally sheets from images: decode the QR code, parse it with the election's QR profile, "
+              "store the image and submit the sheet. Prints 'accepted A, duplicates D, conflicts C, rejected R'");
+  s->add_option("data", sa->data, "data directory (tallylog init)")->required();
+  s->add_option("inputs", sa->inputs, "image files or directories (searched recursively for .jpg/.jpeg/.png)")
+      ->required();
+  s->add_option("--source", sa->source, "source the sheets are attributed to (default: qr)");
+  s->add_option("--threads", sa->threads, "decoding threads (default: all cores)");
+  s->add_option("--batch", sa->batch, "sheets per log append (default 64)")->check(CLI::Range(1, 100000));
+  s->add_option("--rejects", sa->rejects_path, "where to write rejected images (default: <first input>.rejects.csv)");
+  s->add_option("--max-pixels", sa->max_pixels, "refuse images with more pixels than this");
+  s->callback([sa] { run_scan(*sa); });
+}
+
+const CommandRegistrar kRegistrar(40, register_qr_commands);
+
+}  // namespace
+}  // namespace tallylog::cli
