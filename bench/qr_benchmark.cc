@@ -1,0 +1,114 @@
+// QR decoding on the real actas (../shared/data/ve2024/actas; personal data, read in place).
+//
+//   build/bench/qr_benchmark                    Google Benchmark: full decode (file bytes -> payload)
+//                                               of each real acta, single-threaded
+//   build/bench/qr_benchmark --table DIR [N]    one TSV row per image of DIR/expected_qr.csv:
+//     file, ours (ok|wrong|fail), our method, our median ms over N runs (default 15),
+//     plain zxing (one ReadBarcode, default hints), zbar library alone (whole image)
+// bench/qr_benchmark.sh adds zbarimg's results and timings and prints the comparison table.
+#include <benchmark/benchmark.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "tallylog/base/env.h"
+#include "tallylog/base/testing.h"
+#include "tallylog/qr/decoder.h"
+
+namespace {
+
+using namespace tallylog;
+
+std::vector<std::pair<std::string, std::string>> read_expected(const std::string& dir) {
+  std::vector<std::pair<std::string, std::string>> out;
+  std::ifstream in(dir + "/expected_qr.csv");
+  std::string line;
+  std::getline(in, line);
+  while (std::getline(in, line)) {
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    size_t comma = line.find(',');
+    if (comma == std::string::npos) continue;
+    std::string payload = line.substr(comma + 1);
+    if (payload.size() >= 2 && payload.front() == '"' && payload.back() == '"') payload = payload.substr(1, payload.size() - 2);
+    out.emplace_back(line.substr(0, comma), payload);
+  }
+  return out;
+}
+
+const char* verdict(const Result<qr::DecodedQr>& r, const std::string& expected) {
+  if (!r) return "fail";
+  return r->payload == expected ? "ok" : "wrong";
+}
+
+int table(const std::string& dir, int runs) {
+  auto expected = read_expected(dir);
+  if (expected.empty()) {
+    std::fprintf(stderr, "no rows in %s/expected_qr.csv\n", dir.c_str());
+    return 1;
+  }
+  for (const auto& [file, payload] : expected) {
+    const std::string path = dir + "/" + file;
+    std::vector<double> ms;
+    Result<qr::DecodedQr> ours = std::unexpected(Error{});
+    for (int i = 0; i < runs; ++i) {
+      auto t0 = std::chrono::steady_clock::now();
+      auto bytes = Env::posix().read_file(path);  // the file read counts, as for zbarimg
+      if (!bytes) {
+        std::fprintf(stderr, "%s\n", bytes.error().to_string().c_str());
+        return 1;
+      }
+      ours = qr::decode_qr_file(*bytes);
+      ms.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
+    }
+    std::sort(ms.begin(), ms.end());
+    auto bytes = Env::posix().read_file(path).value();
+    auto image = qr::decode_image(bytes).value();
+    auto plain = qr::decode_qr(image, qr::DecodeOptions{.limits = {}, .fallbacks = false});
+    auto zbar = qr::decode_qr_zbar_only(image);
+    std::printf("%s\t%s\t%s\t%.2f\t%s\t%s\n", file.c_str(), verdict(ours, payload), ours ? ours->method.c_str() : "-",
+                ms[ms.size() / 2], verdict(plain, payload), verdict(zbar, payload));
+  }
+  return 0;
+}
+
+void BM_DecodeRealActa(benchmark::State& state, std::string path) {
+  auto bytes = Env::posix().read_file(path);
+  if (!bytes) {
+    state.SkipWithError(bytes.error().message.c_str());
+    return;
+  }
+  for (auto _ : state) {
+    auto r = qr::decode_qr_file(*bytes);
+    if (!r) state.SkipWithError(r.error().message.c_str());
+    benchmark::DoNotOptimize(r);
+  }
+  state.SetLabel(std::to_string(bytes->size() / 1024) + " KiB JPEG");
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc >= 3 && std::strcmp(argv[1], "--table") == 0) {
+    return table(argv[2], argc >= 4 ? std::max(1, std::atoi(argv[3])) : 15);
+  }
+  if (auto data = testing::shared_data_dir()) {
+    const std::string dir = *data + "/ve2024/actas";
+    for (const auto& [file, payload] : read_expected(dir)) {
+      benchmark::RegisterBenchmark(("DecodeRealActa/" + file).c_str(), BM_DecodeRealActa, dir + "/" + file)
+          ->Unit(benchmark::kMillisecond);
+    }
+  } else {
+    std::fprintf(stderr, "%s\n", testing::kNoSharedData);
+  }
+  benchmark::Initialize(&argc, argv);
+  benchmark::RunSpecifiedBenchmarks();
+  benchmark::Shutdown();
+  return 0;
+}
