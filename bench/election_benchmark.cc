@@ -36,7 +36,7 @@ Station station() {
   return s;
 }
 
-// The acta of the data README: 38 card counts, valid = 541, null = 1.
+// The acta of the data README: 38 card counts (valid = their sum, 536), null = 1.
 Sheet sheet() {
   Sheet s;
   s.station = "240111018.01";
