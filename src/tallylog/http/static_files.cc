@@ -74,8 +74,8 @@ Result<std::string> checked_blob_digest(std::string_view rel) {
 }
 
 std::string blob_relative_path(std::string_view hex) {
-  // Same layout as the blob store: sha256/<first 2 hex>/<full hex>.
-  return "sha256/" + std::string(hex.substr(0, 2)) + "/" + std::string(hex);
+  // Same layout as blob::BlobStore: <data>/blobs/sha256/<hex>.
+  return "sha256/" + std::string(hex);
 }
 
 std::string_view sniff_content_type(std::string_view b) {

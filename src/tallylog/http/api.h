@@ -1,0 +1,81 @@
+// The tallylog HTTP application: routing, parameters, status codes and formatting over the read
+// interfaces (log::LogReader, index::IndexReader) and a submit function for the write side.
+// It holds no election logic: tabulation, comparison, bounds and their JSON come from the tally
+// module, validation and verdicts from the ingestor, QR decoding from the qr module (injected as
+// functions so this library links neither). Every route is documented in docs/api.md.
+//
+// Read side (no authentication): /log/..., /blobs/sha256/<hex>, /api/v1/..., /metrics, and the
+// web page (files from `web_dir`). Write side: POST /api/v1/sheets and /api/v1/images, only with
+// "Authorization: Bearer <token>" from <data>/tokens.json and a source the token allows; without a
+// valid token nothing is parsed and nothing is written.
+//
+// Ownership: Api borrows the backend objects; they must outlive it. Thread-safety: handle() may
+// be called from many threads at once; tabulations are cached per source rule and brought up to
+// date incrementally (under a mutex) when the index has grown.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "tallylog/base/env.h"
+#include "tallylog/base/error.h"
+#include "tallylog/election/model.h"
+#include "tallylog/http/server.h"
+#include "tallylog/index/reader.h"
+#include "tallylog/ingest/submit.h"
+#include "tallylog/log/log.h"
+
+namespace tallylog::http {
+
+struct ApiOptions {
+  std::string data_dir;  // <data>: log/, blobs/, tokens.json
+  std::string web_dir;   // the built page (web/dist); empty: no page
+  double submit_rate_per_token = 100;  // sustained submissions per second per token
+  double submit_burst_per_token = 200;
+  uint64_t max_sheet_bytes = 64 * 1024;
+  uint64_t max_image_bytes = 16 * 1024 * 1024;
+};
+
+struct ApiBackend {
+  Env* env = &Env::posix();
+  const log::LogReader* log = nullptr;
+  index::IndexReader* index = nullptr;
+  // Validates, logs and indexes a sheet; returns once durable. Null: the write side answers 503.
+  std::function<Result<ingest::Outcome>(election::Sheet sheet)> submit;
+  // Image bytes -> sheet (station and counts from its QR code). Null: /api/v1/images answers 501.
+  std::function<Result<election::Sheet>(std::string_view image_bytes)> sheet_from_image;
+  // Stores image bytes, returns the hex SHA-256. Null: images are not kept.
+  std::function<Result<std::string>(std::string_view bytes)> put_blob;
+};
+
+class Api {
+ public:
+  Api(ApiOptions options, ApiBackend backend);
+  ~Api();
+  Api(const Api&) = delete;
+  Api& operator=(const Api&) = delete;
+
+  Response handle(const Request& request);
+  // Body size limit for the server, by route.
+  uint64_t body_limit(std::string_view method, std::string_view path) const;
+  // Records a served request in the metrics.
+  void observe(const Request& request, int status, std::chrono::nanoseconds latency);
+  // The metrics label of a path: its route pattern, never the raw path.
+  static std::string route_label(std::string_view path);
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+// Parses a sheet submitted as JSON (docs/api.md "Sheet JSON"). Unknown keys are rejected.
+// Errors are kInvalidArgument with the offending field first: "cards[3]: must be an integer".
+Result<election::Sheet> sheet_from_json(std::string_view json);
+// The JSON answer for an Outcome, the same words the CLI prints.
+std::string outcome_to_json(const ingest::Outcome& outcome);
+
+}  // namespace tallylog::http
