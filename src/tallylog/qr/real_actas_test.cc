@@ -51,3 +51,35 @@ TEST(RealActas, EveryImageDecodesToExactlyTheExpectedPayload) {
 
 }  // namespace
 }  // namespace tallylog::qr
+
+namespace tallylog::qr {
+namespace {
+
+TEST(BundledFixtures, DecodeToExactlyTheExpectedPayloads) {
+  const std::string dir = tallylog::testing::source_dir() + "/tests/fixtures/qr";
+  auto expected = read_expected(dir);
+  ASSERT_EQ(expected.size(), 3u) << dir;
+  for (const auto& [file, payload] : expected) {
+    SCOPED_TRACE(file);
+    auto bytes = Env::posix().read_file(dir + "/" + file);
+    ASSERT_TRUE(bytes) << bytes.error().to_string();
+    auto r = decode_qr_file(*bytes);
+    ASSERT_TRUE(r) << r.error().to_string();
+    EXPECT_EQ(r->payload, payload);
+  }
+}
+
+TEST(BundledFixtures, TwoCodesAreRefusedAndThirtySevenCountsDoNotParse) {
+  const std::string dir = tallylog::testing::source_dir() + "/tests/fixtures/qr";
+  auto two = decode_qr_file(Env::posix().read_file(dir + "/two-codes.png").value());
+  ASSERT_FALSE(two);
+  EXPECT_EQ(two.error().code, ErrorCode::kInvalidArgument);
+  auto short_qr = decode_qr_file(Env::posix().read_file(dir + "/counts-37.png").value());
+  ASSERT_TRUE(short_qr) << short_qr.error().to_string();
+  auto sheet = builtin_profiles().find("ve2024-acta").value()->parse(short_qr->payload, election::Election{});
+  ASSERT_FALSE(sheet);
+  EXPECT_NE(sheet.error().message.find("37 comma-separated counts"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace tallylog::qr
