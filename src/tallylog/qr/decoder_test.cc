@@ -175,6 +175,34 @@ TEST(Decoder, NeverReturnsAPayloadFromADamagedSymbolBeyondRepair) {
   }
 }
 
+TEST(Decoder, RandomImagesNeverCrashAndNeverYieldAPayload) {
+  uint64_t seed = 99;
+  auto next = [&seed](int mod) {
+    seed ^= seed << 13, seed ^= seed >> 7, seed ^= seed << 17;
+    return static_cast<int>(seed % static_cast<uint64_t>(mod));
+  };
+  for (int round = 0; round < 12; ++round) {
+    GrayImage img;
+    img.width = 1 + next(200);
+    img.height = 1 + next(400);
+    img.pixels.resize(static_cast<size_t>(img.width) * img.height);
+    for (auto& px : img.pixels) px = static_cast<uint8_t>(round % 2 ? next(256) : (next(2) ? 0 : 255));
+    auto r = decode_qr(img);
+    ASSERT_FALSE(r) << img.width << "x" << img.height << " gave '" << r->payload << "'";
+    EXPECT_EQ(r.error().code, ErrorCode::kNotFound);
+  }
+}
+
+TEST(Decoder, RejectsAnImageWhoseBufferDoesNotMatchItsSize) {
+  GrayImage img;
+  img.width = 10;
+  img.height = 10;
+  img.pixels.resize(50);
+  auto r = decode_qr(img);
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code, ErrorCode::kInvalidArgument);
+}
+
 TEST(Decoder, PlainModeIsASingleZxingAttempt) {
   const std::string p = ve2024_payload();
   auto r = decode_qr(make_acta(p), DecodeOptions{.limits = {}, .fallbacks = false});
