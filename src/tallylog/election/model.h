@@ -39,8 +39,8 @@ struct Election {
   std::vector<Candidate> candidates;
   std::vector<Card> cards;          // empty when sheets carry per-candidate votes only
   std::vector<std::string> fields;  // other sheet counts, e.g. {"valid", "null"}
-  // Arithmetic rules a sheet must satisfy, in the grammar of docs/formats/entries.md, e.g.
-  // "valid == candidates", "valid + null <= registered".
+  // Arithmetic rules a sheet must satisfy (election/rules.h), e.g.
+  // "valid == candidates", "valid + null <= registered" (grammar: docs/formats/election-toml.md).
   std::vector<std::string> rules;
   // Accepted source names; a trailing '*' matches a prefix ("witness:*").
   std::vector<std::string> sources;
