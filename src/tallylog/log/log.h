@@ -55,7 +55,17 @@ struct CreateOptions {
 
 struct OpenOptions {
   Env* env = &Env::posix();
+  // The journal is rotated (tiles fsync'd, superseded partial tiles deleted, a new journal
+  // started) once it holds this many bytes; recovery replays at most this much.
+  uint64_t journal_rotate_bytes = 64 << 20;
+  // At most this many bytes of entries are sequenced in one journal record (group commit).
+  uint64_t max_batch_bytes = 16 << 20;
 };
+
+// Opens <data_dir>/log read-only: the tree as of the checkpoint on disk, whose signature is
+// checked against <data_dir>/log.vkey. Does not take the writer lock and does not see appends by
+// another process (open it again for a newer view).
+Result<std::unique_ptr<LogReader>> open_reader(const std::string& data_dir, const OpenOptions& o = {});
 
 class Log : public LogReader {
  public:
