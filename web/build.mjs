@@ -1,0 +1,35 @@
+// Bundles the page into dist/: dist/index.html plus content-hashed assets under dist/assets/
+// (served as immutable by `tallylog serve`). No CDN, no network at run time.
+import * as esbuild from 'esbuild';
+import { readFileSync, writeFileSync, rmSync, mkdirSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const dist = join(here, 'dist');
+rmSync(dist, { recursive: true, force: true });
+mkdirSync(join(dist, 'assets'), { recursive: true });
+
+const result = await esbuild.build({
+  entryPoints: [join(here, 'src/main.js'), join(here, 'src/style.css')],
+  bundle: true,
+  minify: true,
+  format: 'esm',
+  target: ['es2020'],
+  outdir: join(dist, 'assets'),
+  entryNames: '[name]-[hash]',
+  metafile: true,
+  logLevel: 'warning',
+});
+
+let js = '', css = '';
+for (const [out, meta] of Object.entries(result.metafile.outputs)) {
+  if (!meta.entryPoint) continue;
+  if (out.endsWith('.js')) js = basename(out);
+  if (out.endsWith('.css')) css = basename(out);
+}
+const html = readFileSync(join(here, 'src/index.html'), 'utf8')
+  .replace('%CSS%', `/assets/${css}`)
+  .replace('%JS%', `/assets/${js}`);
+writeFileSync(join(dist, 'index.html'), html);
+console.log(`web: built dist/index.html, assets/${js}, assets/${css}`);

@@ -1,0 +1,66 @@
+// Spanish and English labels. The choice is kept in localStorage; default from the browser.
+const STRINGS = {
+  es: {
+    title: 'Resultados verificables', nav_results: 'Resultados', nav_discrepancies: 'Discrepancias',
+    nav_export: 'Descargar datos (CSV)', loading: 'Cargando…', national: 'Nacional',
+    footer: 'Cada acta está en un registro público de solo adición (Merkle, C2SP tlog-tiles).',
+    tables_counted: 'Mesas contadas', coverage: 'Cobertura', valid: 'Votos válidos', null: 'Votos nulos',
+    turnout: 'Participación', candidate: 'Candidato', votes: 'Votos', share: '% válidos', source: 'Fuente',
+    all_sources: 'todas (sin conflictos)', area: 'Área', tables: 'Mesas', drill: 'Desglose por',
+    leader: 'Ventaja', decided_full: 'Decidido aun si votara todo elector de las mesas faltantes',
+    decided_observed: 'Decidido con la participación más alta observada', yes: 'sí', no: 'no',
+    max_remaining: 'Votos máximos por contar', lead_over: 'ventaja sobre', table: 'Mesa',
+    registered: 'Electores', status: 'Estado', counted: 'contada', unreported: 'sin acta', conflicted: 'en conflicto',
+    sheets_side: 'Actas de cada fuente', log_index: 'Índice en el log', superseded: 'reemplazada',
+    verified: (i, s) => `Verificada en el log en el índice ${i}, tamaño del checkpoint ${s}`,
+    not_verified: (r) => `Prueba NO verificada: ${r}`, pending: 'Registrada; aún no está en un checkpoint firmado',
+    verifying: 'Verificando prueba…', image: 'Imagen del acta', no_image: 'Sin imagen',
+    disc_title: 'Discrepancias entre fuentes', disc_none: 'No hay mesas con diferencias.',
+    difference: 'Diferencia', fields: 'Campos (A → B)', compare: 'Comparar', matching: 'Coinciden',
+    differing: 'Difieren', only_a: 'Solo en A', only_b: 'Solo en B', no_sheets: 'Ninguna fuente ha enviado esta acta.',
+    error: 'Error', back: 'Volver',
+  },
+  en: {
+    title: 'Verifiable results', nav_results: 'Results', nav_discrepancies: 'Discrepancies',
+    nav_export: 'Download data (CSV)', loading: 'Loading…', national: 'National',
+    footer: 'Every tally sheet is in a public append-only log (Merkle, C2SP tlog-tiles).',
+    tables_counted: 'Tables counted', coverage: 'Coverage', valid: 'Valid votes', null: 'Null votes',
+    turnout: 'Turnout', candidate: 'Candidate', votes: 'Votes', share: '% of valid', source: 'Source',
+    all_sources: 'all (non-conflicting)', area: 'Area', tables: 'Tables', drill: 'Breakdown by',
+    leader: 'Lead', decided_full: 'Decided even if every voter of the missing tables voted',
+    decided_observed: 'Decided at the highest observed turnout', yes: 'yes', no: 'no',
+    max_remaining: 'Most votes still uncounted', lead_over: 'lead over', table: 'Table',
+    registered: 'Voters', status: 'Status', counted: 'counted', unreported: 'no sheet', conflicted: 'conflicted',
+    sheets_side: 'Every source’s sheet', log_index: 'Log index', superseded: 'superseded',
+    verified: (i, s) => `Verified in the log at index ${i}, checkpoint size ${s}`,
+    not_verified: (r) => `Proof NOT verified: ${r}`, pending: 'Logged; not yet in a signed checkpoint',
+    verifying: 'Checking proof…', image: 'Sheet image', no_image: 'No image',
+    disc_title: 'Discrepancies between sources', disc_none: 'No tables differ.',
+    difference: 'Difference', fields: 'Fields (A → B)', compare: 'Compare', matching: 'Matching',
+    differing: 'Differing', only_a: 'Only in A', only_b: 'Only in B', no_sheets: 'No source has sent this sheet yet.',
+    error: 'Error', back: 'Back',
+  },
+};
+
+let lang = (() => {
+  try { const s = localStorage.getItem('tallylog.lang'); if (s === 'es' || s === 'en') return s; } catch (_) {}
+  return (navigator.language || 'es').toLowerCase().startsWith('en') ? 'en' : 'es';
+})();
+
+export const getLang = () => lang;
+export function setLang(l) {
+  lang = l;
+  try { localStorage.setItem('tallylog.lang', l); } catch (_) {}
+}
+export function t(key, ...args) {
+  const v = STRINGS[lang][key] ?? STRINGS.es[key] ?? key;
+  return typeof v === 'function' ? v(...args) : v;
+}
+export function fmt(n) {
+  if (n === null || n === undefined) return '–';
+  return new Intl.NumberFormat(lang === 'es' ? 'es-VE' : 'en-US').format(n);
+}
+export function pct(x) {
+  if (x === null || x === undefined || Number.isNaN(x)) return '–';
+  return new Intl.NumberFormat(lang === 'es' ? 'es-VE' : 'en-US', { style: 'percent', maximumFractionDigits: 2 }).format(x);
+}

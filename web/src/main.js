@@ -1,0 +1,259 @@
+// The tallylog results page: a small hash-routed app over the JSON API (docs/api.md).
+//   #/                      national totals, outcome bound, first level
+//   #/area/<depth>/<code>   one area: its totals (sum of its children) and its children
+//   #/table/<code>          one table: every source's sheet side by side, image, proofs checked here
+//   #/discrepancies         tables where two sources differ, largest difference first
+// Text from the data is inserted as text nodes only (never as HTML).
+import { t, fmt, pct, getLang, setLang } from './i18n.js';
+import { checkSheetProof } from './verify.js';
+
+const app = document.getElementById('app');
+let election = null;
+let source = '*';
+
+function h(tag, attrs = {}, ...children) {
+  const el = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs || {})) {
+    if (v === undefined || v === null || v === false) continue;
+    if (k === 'class') el.className = v;
+    else if (k.startsWith('on')) el.addEventListener(k.slice(2), v);
+    else el.setAttribute(k, v === true ? '' : String(v));
+  }
+  for (const c of children.flat()) {
+    if (c === null || c === undefined || c === false) continue;
+    el.append(c instanceof Node ? c : document.createTextNode(String(c)));
+  }
+  return el;
+}
+
+async function api(path) {
+  const r = await fetch(path, { headers: { Accept: 'application/json' } });
+  const body = await r.json().catch(() => ({}));
+  if (!r.ok) throw new Error(body.error || `${r.status} ${path}`);
+  return body;
+}
+
+const q = (params) => new URLSearchParams(params).toString();
+const levelCode = (depth) => election.levels[depth - 1].code;
+const levelName = (depth) => (depth === 0 ? t('national') : election.levels[depth - 1].name);
+const tableDepth = () => election.levels.length;
+const candName = (code) => (election.candidates.find((c) => c.code === code) || { name: code }).name;
+
+function sumAreas(areas) {
+  const s = { tables_reported: 0, tables_registered: 0, tables_conflicted: 0, registered_voters: 0,
+    registered_covered: 0, valid: 0, null: 0, candidates: {} };
+  for (const c of election.candidates) s.candidates[c.code] = 0;
+  for (const a of areas) {
+    for (const k of ['tables_reported', 'tables_registered', 'tables_conflicted', 'registered_voters',
+      'registered_covered', 'valid', 'null']) s[k] += a[k] || 0;
+    for (const [code, v] of Object.entries(a.candidates || {})) s.candidates[code] = (s.candidates[code] || 0) + v;
+  }
+  s.coverage = s.tables_registered ? s.tables_reported / s.tables_registered : null;
+  s.turnout = s.registered_covered ? (s.valid + s.null) / s.registered_covered : null;
+  return s;
+}
+
+function sourceControl(sources, onchange) {
+  const sel = h('select', { 'data-testid': 'source', onchange: (e) => onchange(e.target.value) },
+    h('option', { value: '*' }, t('all_sources')),
+    ...sources.map((s) => h('option', { value: s }, s)));
+  sel.value = source;
+  return h('label', {}, t('source') + ': ', sel);
+}
+
+function summaryCards(tot) {
+  const card = (k, v, id) => h('div', { class: 'card' }, h('div', { class: 'k' }, k), h('div', { class: 'v', 'data-testid': id }, v));
+  return h('div', { class: 'cards' },
+    card(t('tables_counted'), `${fmt(tot.tables_reported)} / ${fmt(tot.tables_registered)}`, 'tables-counted'),
+    card(t('coverage'), pct(tot.coverage), 'coverage'),
+    card(t('valid'), fmt(tot.valid), 'total-valid'),
+    card(t('null'), fmt(tot.null), 'total-null'),
+    card(t('turnout'), pct(tot.turnout), 'turnout'));
+}
+
+function candidateTable(tot) {
+  const rows = election.candidates.map((c) => ({ code: c.code, name: c.name, votes: tot.candidates[c.code] || 0 }))
+    .sort((a, b) => b.votes - a.votes);
+  const max = Math.max(1, ...rows.map((r) => r.votes));
+  return h('div', { class: 'scroll' }, h('table', { 'data-testid': 'candidates' },
+    h('thead', {}, h('tr', {}, h('th', {}, t('candidate')), h('th', {}, t('votes')), h('th', {}, t('share')), h('th', { class: 'hide-sm' }, ''))),
+    h('tbody', {}, rows.map((r) => h('tr', {},
+      h('td', {}, r.name),
+      h('td', { 'data-testid': `cand-votes-${r.code}`, 'data-votes': r.votes }, fmt(r.votes)),
+      h('td', {}, pct(tot.valid ? r.votes / tot.valid : null)),
+      h('td', { class: 'hide-sm', style: 'width:30%' }, h('div', { class: 'bar', style: `width:${(100 * r.votes) / max}%` })))))));
+}
+
+function boundBox(b) {
+  if (!b || !b.leader) return null;
+  const rival = b.rivals && b.rivals[0];
+  const yn = (x) => h('strong', { class: x ? 'ok' : 'bad' }, x ? t('yes') : t('no'));
+  return h('div', { class: 'bound', 'data-testid': 'bound' },
+    h('div', {}, `${t('leader')}: ${b.leader.name} `, rival ? `(${t('lead_over')} ${candName(rival.candidate)}: ${fmt(rival.lead)})` : ''),
+    h('div', {}, `${t('max_remaining')}: ${fmt(b.bounds.full.max_votes)}`),
+    h('div', {}, `${t('decided_full')}: `, yn(b.bounds.full.decided)),
+    h('div', {}, `${t('decided_observed')}: `, yn(b.bounds.observed.decided)));
+}
+
+function crumbs(ancestors) {
+  const parts = [h('a', { href: '#/' }, t('national'))];
+  for (const a of ancestors) {
+    parts.push(' › ');
+    parts.push(a.href ? h('a', { href: a.href }, a.name) : h('span', {}, a.name));
+  }
+  return h('div', { class: 'crumbs', 'data-testid': 'crumbs' }, parts);
+}
+
+async function renderArea(depth, code) {
+  const childDepth = depth + 1;
+  const params = { level: levelCode(childDepth), source };
+  if (code) params.parent = code;
+  const [tally, sources, bound] = await Promise.all([
+    api(`/api/v1/tally?${q(params)}`),
+    api('/api/v1/sources').then((s) => s.sources).catch(() => []),
+    depth === 0 ? api(`/api/v1/bound?${q({ source })}`).catch(() => null) : Promise.resolve(null),
+  ]);
+  const tot = depth === 0 ? tally.total : sumAreas(tally.areas);
+  const title = depth === 0 ? election.name : tally.parent_name || code;
+  const ancestors = (tally.ancestors || []).map((a) => ({ name: a.name, href: `#/area/${a.depth}/${encodeURIComponent(a.code)}` }));
+  if (depth > 0) ancestors.push({ name: title });
+  const childLink = (a) => (childDepth === tableDepth() ? `#/table/${encodeURIComponent(a.code)}` : `#/area/${childDepth}/${encodeURIComponent(a.code)}`);
+  const top = election.candidates.slice(0, 2);
+  const children = [...tally.areas].sort((a, b) => String(a.name).localeCompare(String(b.name)));
+  app.replaceChildren(
+    depth > 0 ? crumbs(ancestors) : '',
+    h('h1', { 'data-testid': 'area-title' }, title),
+    h('div', { class: 'controls' }, sourceControl(sources, (s) => { source = s; updateExport(); route(); })),
+    summaryCards(tot),
+    h('h2', {}, t('votes')),
+    candidateTable(tot),
+    depth === 0 ? boundBox(bound) : '',
+    h('h2', {}, `${t('drill')} ${levelName(childDepth)}`),
+    h('div', { class: 'scroll' }, h('table', { 'data-testid': 'children' },
+      h('thead', {}, h('tr', {}, h('th', {}, levelName(childDepth)), h('th', {}, t('coverage')), h('th', {}, t('valid')),
+        ...top.map((c) => h('th', { class: 'hide-sm' }, c.code)))),
+      h('tbody', {}, children.map((a) => h('tr', {},
+        h('td', {}, h('a', { href: childLink(a), 'data-code': a.code }, a.name || a.code)),
+        h('td', {}, childDepth === tableDepth() ? (a.tables_reported ? '✓' : '–') : pct(a.coverage)),
+        h('td', {}, fmt(a.valid)),
+        ...top.map((c) => h('td', { class: 'hide-sm' }, fmt((a.candidates || {})[c.code])))))))));
+}
+
+async function renderTable(code) {
+  const data = await api(`/api/v1/stations/${encodeURIComponent(code)}/sheets`);
+  const st = data.station;
+  const ancestors = st.areas.slice(0, -1).map((a, i) => ({ name: a.name || a.code, href: `#/area/${i + 1}/${encodeURIComponent(a.code)}` }));
+  ancestors.push({ name: code });
+  const sheets = data.sheets;
+  const current = sheets.filter((s) => !s.superseded);
+  const fields = election.fields && election.fields.length ? election.fields : ['valid', 'null'];
+  const rows = [
+    ...fields.map((f) => ({ label: t(f) !== f ? t(f) : f, get: (s) => (s.sheet.fields || {})[f] })),
+    ...election.candidates.map((c) => ({ label: c.name, get: (s) => (s.sheet.candidates || {})[c.code] })),
+  ];
+  const differs = (row) => new Set(current.map((s) => row.get(s))).size > 1;
+  const proofCell = (s) => {
+    const el = h('div', { 'data-testid': 'proof-status', 'data-log-index': s.log_index }, t('verifying'));
+    queueMicrotask(() => {
+      try {
+        const r = checkSheetProof(s, data.checkpoint.text);
+        if (r.ok) { el.className = 'ok'; el.dataset.verified = 'true'; el.textContent = '✔ ' + t('verified', r.index, r.size); }
+        else if (r.pending) { el.className = 'muted'; el.textContent = t('pending'); }
+        else { el.className = 'bad'; el.dataset.verified = 'false'; el.textContent = '✘ ' + t('not_verified', r.reason); }
+      } catch (e) { el.className = 'bad'; el.textContent = '✘ ' + t('not_verified', e.message); }
+    });
+    return el;
+  };
+  app.replaceChildren(
+    crumbs(ancestors),
+    h('h1', { 'data-testid': 'table-title' }, `${t('table')} ${code}`),
+    h('p', { class: 'muted' }, `${t('registered')}: ${fmt(st.registered)}`),
+    sheets.length === 0 ? h('p', {}, t('no_sheets')) : h('div', {},
+      h('h2', {}, t('sheets_side')),
+      h('div', { class: 'scroll' }, h('table', { 'data-testid': 'sheets-table' },
+        h('thead', {}, h('tr', {}, h('th', {}, ''), ...sheets.map((s) => h('th', {}, s.sheet.source, h('br'),
+          h('span', { class: 'muted' }, `#${s.log_index}${s.superseded ? ' · ' + t('superseded') : ''}${s.conflicted ? ' · ' + t('conflicted') : ''}`))))),
+        h('tbody', {}, rows.map((row) => {
+          const d = differs(row);
+          return h('tr', {}, h('td', {}, row.label), ...sheets.map((s) => h('td', { class: d && !s.superseded ? 'diff' : '' }, fmt(row.get(s)))));
+        })))),
+      h('div', { class: 'sheets' }, sheets.map((s) => h('div', { class: 'sheet', 'data-testid': 'sheet' },
+        h('div', {}, h('strong', {}, s.sheet.source), ` · ${t('log_index')} ${s.log_index}`),
+        proofCell(s),
+        s.sheet.image_sha256
+          ? h('a', { href: `/blobs/sha256/${s.sheet.image_sha256}`, target: '_blank', rel: 'noopener' },
+            h('img', { src: `/blobs/sha256/${s.sheet.image_sha256}`, alt: t('image'), loading: 'lazy', 'data-testid': 'sheet-image' }))
+          : h('p', { class: 'muted' }, t('no_image')))))));
+}
+
+async function renderDiscrepancies(params) {
+  const sources = (await api('/api/v1/sources')).sources;
+  const a = params.get('a') || (sources.includes('official') ? 'official' : sources[0] || '*');
+  const b = params.get('b') || sources.find((s) => s !== a) || '*';
+  const cmp = await api(`/api/v1/compare?${q({ a, b, level: levelCode(1) })}`);
+  const diffs = [...cmp.differing].sort((x, y) => y.size - x.size);
+  const pick = (value, which) => {
+    const sel = h('select', { 'data-testid': `source-${which}`, onchange: (e) => {
+      const p = new URLSearchParams({ a, b }); p.set(which, e.target.value); location.hash = `#/discrepancies?${p}`;
+    } }, h('option', { value: '*' }, t('all_sources')), ...sources.map((s) => h('option', { value: s }, s)));
+    sel.value = value;
+    return h('label', {}, `${which.toUpperCase()}: `, sel);
+  };
+  app.replaceChildren(
+    h('h1', {}, t('disc_title')),
+    h('div', { class: 'controls' }, pick(a, 'a'), pick(b, 'b')),
+    h('div', { class: 'cards' },
+      ...[['matching', cmp.matching], ['differing', cmp.differing.length], ['only_a', cmp.only_a], ['only_b', cmp.only_b]]
+        .map(([k, v]) => h('div', { class: 'card' }, h('div', { class: 'k' }, t(k)), h('div', { class: 'v' }, fmt(v))))),
+    diffs.length === 0 ? h('p', {}, t('disc_none')) : h('div', { class: 'scroll' }, h('table', { 'data-testid': 'discrepancies' },
+      h('thead', {}, h('tr', {}, h('th', {}, t('table')), h('th', {}, t('difference')), h('th', {}, t('fields')))),
+      h('tbody', {}, diffs.slice(0, 2000).map((d) => h('tr', {},
+        h('td', {}, h('a', { href: `#/table/${encodeURIComponent(d.table)}` }, d.table)),
+        h('td', {}, fmt(d.size)),
+        h('td', {}, Object.entries(d.fields).map(([f, [x, y]]) => `${f}: ${fmt(x)} → ${fmt(y)}`).join('; '))))))));
+}
+
+function updateExport() {
+  document.getElementById('export-link').href = `/api/v1/export?${q({ format: 'csv', source })}`;
+}
+
+function applyStaticLabels() {
+  document.documentElement.lang = getLang();
+  for (const el of document.querySelectorAll('[data-i18n]')) el.textContent = t(el.dataset.i18n);
+  document.getElementById('lang').textContent = getLang() === 'es' ? 'EN' : 'ES';
+}
+
+async function route() {
+  const hash = location.hash.replace(/^#/, '') || '/';
+  const [path, query] = hash.split('?');
+  const parts = path.split('/').filter(Boolean).map(decodeURIComponent);
+  try {
+    if (parts[0] === 'area' && parts.length === 3) await renderArea(Number(parts[1]), parts[2]);
+    else if (parts[0] === 'table' && parts.length === 2) await renderTable(parts[1]);
+    else if (parts[0] === 'discrepancies') await renderDiscrepancies(new URLSearchParams(query || ''));
+    else await renderArea(0, null);
+    app.dataset.ready = 'true';
+  } catch (e) {
+    app.replaceChildren(h('p', { class: 'bad', 'data-testid': 'error' }, `${t('error')}: ${e.message}`));
+  }
+}
+
+async function main() {
+  document.getElementById('lang').addEventListener('click', () => {
+    setLang(getLang() === 'es' ? 'en' : 'es');
+    applyStaticLabels();
+    route();
+  });
+  applyStaticLabels();
+  try {
+    election = await api('/api/v1/election');
+  } catch (e) {
+    app.replaceChildren(h('p', { class: 'bad' }, `${t('error')}: ${e.message}`));
+    return;
+  }
+  document.title = election.name;
+  window.addEventListener('hashchange', () => { delete app.dataset.ready; route(); });
+  route();
+}
+
+main();
