@@ -115,6 +115,22 @@ TEST(Entry, RoundTripsEveryRecordType) {
   EXPECT_EQ(std::get<Sheet>(dsh->record), sh);
 }
 
+TEST(Entry, EncodesRecordsMuchLargerThanTheWritersSizeHint) {
+  Sheet s = normalised_sheet();
+  s.qr_payload = std::string(5000, '\x01');  // each byte escapes to 6
+  std::string enc = encode_entry(s);
+  EXPECT_GT(enc.size(), 30000u);
+  auto dec = decode_entry(enc);
+  ASSERT_TRUE(dec) << dec.error().message;
+  EXPECT_EQ(std::get<Sheet>(dec->record), s);
+
+  Election e = small_election();
+  for (int i = 0; i < 500; ++i) e.candidates.push_back({"C" + std::to_string(i), std::string(40, 'n')});
+  auto de = decode_entry(encode_entry(e));
+  ASSERT_TRUE(de) << de.error().message;
+  EXPECT_EQ(std::get<Election>(de->record).candidates.size(), 502u);
+}
+
 TEST(Entry, AppendSheetEntryAppendsToTheBuffer) {
   std::string buf = "x";
   append_sheet_entry(normalised_sheet(), buf);
