@@ -1,0 +1,50 @@
+// Independent verification of a published log directory: recomputes the whole tree from the
+// entry bundles alone and checks every hash tile (full, the partials the checkpoint implies and
+// any other partial present), every partial entry bundle, and the checkpoint's signature.
+// Nothing is repaired; the first difference is reported with the file and index.
+//
+// Memory is independent of the log size (one bundle and the right edge at a time).
+// verify_log is pure apart from the LogFiles it is given; LogFiles implementations are used by
+// one thread.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "tallylog/base/env.h"
+#include "tallylog/base/error.h"
+#include "tallylog/merkle/hash.h"
+#include "tallylog/note/note.h"
+
+namespace tallylog::log {
+
+// Read access to a published log directory, by paths relative to it ("tile/0/000").
+class LogFiles {
+ public:
+  virtual ~LogFiles() = default;
+  virtual Result<std::string> read(const std::string& rel_path) = 0;  // kNotFound when absent
+  // Names in a directory (empty if it does not exist), or nullopt when the source cannot list
+  // directories (e.g. plain HTTP), in which case only the partials the checkpoint implies are checked.
+  virtual std::optional<std::vector<std::string>> list(const std::string& rel_dir) = 0;
+};
+
+std::unique_ptr<LogFiles> local_log_files(Env& env, std::string log_dir);
+
+struct VerifyReport {
+  std::string origin;
+  uint64_t size = 0;
+  merkle::Hash root{};
+  uint64_t tiles_checked = 0;     // hash tile files, full and partial
+  uint64_t bundles_checked = 0;   // entry bundle files, full and partial
+  uint64_t beyond_checkpoint = 0; // partial files wider than the checkpoint implies (not checked)
+};
+
+// kVerificationFailed / kCorrupt / kNotFound with a message naming the file and index.
+Result<VerifyReport> verify_log(LogFiles& files, const note::Verifier& key,
+                                const std::function<void(uint64_t done, uint64_t total)>& progress = {});
+
+}  // namespace tallylog::log
