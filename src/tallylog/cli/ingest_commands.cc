@@ -1,0 +1,155 @@
+// `tallylog stations import`, `tallylog import`, `tallylog sheets show` and `tallylog reindex`:
+// flags, wiring and printing only; the work is in ingest/ (csv_import.h, ingestor.h) and index/.
+#include <cstdio>
+#include <iostream>
+#include <string>
+
+#include "tallylog/base/env.h"
+#include "tallylog/cli/command.h"
+#include "tallylog/cli/progress.h"
+#include "tallylog/index/sqlite_index.h"
+#include "tallylog/ingest/csv_import.h"
+#include "tallylog/ingest/ingestor.h"
+#include "tallylog/ingest/mapping.h"
+#include "tallylog/log/log.h"
+
+namespace tallylog::cli {
+namespace {
+
+struct ImportArgs {
+  std::string data_dir;
+  std::string file;
+  std::string mapping;
+  std::string source;
+  std::string submitted_by;
+  size_t batch = 5000;
+};
+
+std::unique_ptr<ingest::Ingestor> open_ingestor(const std::string& data_dir) {
+  ingest::IngestorOptions o;
+  auto progress = std::make_shared<std::unique_ptr<Progress>>();
+  o.catch_up_progress = [progress](uint64_t done, uint64_t total) {
+    if (!*progress) *progress = std::make_unique<Progress>("index catching up", total);
+    (*progress)->update(done);
+  };
+  return value_or_exit(ingest::Ingestor::open(data_dir, o));
+}
+
+void report_rejects(const std::string& file, const ingest::ImportSummary& sum) {
+  std::string path = file + ".rejects.csv";
+  if (sum.rejects.empty()) {
+    (void)Env::posix().remove_file(path);  // a stale report from an earlier run would mislead
+    return;
+  }
+  if (auto s = ingest::write_rejects_csv(Env::posix(), path, sum.rejects); !s) {
+    std::cerr << "tallylog: could not write " << path << ": " << s.error().to_string() << "\n";
+  } else {
+    std::cerr << sum.rejects.size() << " rejected rows written to " << path << "\n";
+  }
+}
+
+void run_import(const ImportArgs& a, bool stations) {
+  auto mapping = value_or_exit(ingest::Mapping::load(Env::posix(), a.mapping));
+  std::string text = value_or_exit(Env::posix().read_file(a.file));
+  auto ing = open_ingestor(a.data_dir);
+  Progress progress(stations ? "stations" : "sheets", text.size());
+  ingest::ImportOptions o;
+  o.source = a.source;
+  o.submitted_by = a.submitted_by;
+  o.batch_size = a.batch;
+  o.progress = [&](uint64_t done, uint64_t) { progress.update(done); };
+  auto sum = stations ? ingest::import_stations_csv(*ing, text, a.file, mapping, o)
+                      : ingest::import_sheets_csv(*ing, text, a.file, mapping, o);
+  check_or_exit(ing->close());
+  if (!sum) check_or_exit(std::unexpected(sum.error()));
+  const ingest::ImportSummary& s = *sum;
+  report_rejects(a.file, s);
+  std::cout << s.summary_line() << std::endl;
+}
+
+std::string standing(const index::SheetRecord& r) {
+  if (r.superseded) return "superseded";
+  if (r.conflicted) return "conflicted";
+  return "current";
+}
+
+void register_ingest_commands(CLI::App& app) {
+  // stations import
+  auto* stations = app.add_subcommand("stations", "Station registry");
+  stations->require_subcommand(1);
+  auto sa = std::make_shared<ImportArgs>();
+  auto* simport = stations->add_subcommand("import", "Register the stations of a CSV file through a mapping");
+  simport->add_option("data", sa->data_dir, "data directory")->required();
+  simport->add_option("file", sa->file, "CSV file")->required()->check(CLI::ExistingFile);
+  simport->add_option("--mapping", sa->mapping, "mapping TOML")->required()->check(CLI::ExistingFile);
+  simport->add_option("--batch", sa->batch, "stations per log append")->capture_default_str();
+  simport->callback([sa] { run_import(*sa, true); });
+
+  // import
+  auto ia = std::make_shared<ImportArgs>();
+  auto* import = app.add_subcommand("import", "Import tally sheets from a CSV file through a mapping");
+  import->add_option("data", ia->data_dir, "data directory")->required();
+  import->add_option("file", ia->file, "CSV file")->required()->check(CLI::ExistingFile);
+  import->add_option("--source", ia->source, "source of every sheet (official, witness:<party>, ...)")->required();
+  import->add_option("--mapping", ia->mapping, "mapping TOML")->required()->check(CLI::ExistingFile);
+  import->add_option("--submitted-by", ia->submitted_by, "who submits (default import:<file>)");
+  import->add_option("--batch", ia->batch, "sheets per log append")->capture_default_str();
+  import->callback([ia] { run_import(*ia, false); });
+
+  // sheets show
+  auto* sheets = app.add_subcommand("sheets", "Tally sheets");
+  sheets->require_subcommand(1);
+  struct ShowArgs {
+    std::string data_dir, station, source;
+  };
+  auto sh = std::make_shared<ShowArgs>();
+  auto* show = sheets->add_subcommand("show", "Every sheet logged for a station, with its log index and standing");
+  show->add_option("data", sh->data_dir, "data directory")->required();
+  show->add_option("--station", sh->station, "station code, e.g. 010113042.01")->required();
+  show->add_option("--source", sh->source, "only this source");
+  show->callback([sh] {
+    auto idx = value_or_exit(index::SqliteIndex::open(sh->data_dir));
+    auto st = value_or_exit(idx->station(sh->station));
+    if (!st) {
+      fail("no station " + sh->station + " in the registry of " + sh->data_dir);
+      return;
+    }
+    std::cout << "station " << st->code << " registered " << st->registered;
+    for (const auto& a : st->areas) std::cout << " | " << a.code << " " << a.name;
+    std::cout << "\n";
+    auto recs = value_or_exit(idx->sheets_for_station(sh->station, sh->source));
+    if (recs.empty()) std::cout << "no sheets\n";
+    for (const auto& r : recs) {
+      std::cout << "log_index " << r.log_index << "  source " << r.sheet.source << "  " << standing(r);
+      if (r.sheet.supersedes) std::cout << "  supersedes " << *r.sheet.supersedes;
+      std::cout << "\n ";
+      for (const auto& [c, v] : r.sheet.candidates) std::cout << " " << c << "=" << v;
+      for (const auto& [f, v] : r.sheet.fields) std::cout << " " << f << "=" << v;
+      if (!r.sheet.cards.empty()) {
+        std::cout << " cards=";
+        for (size_t i = 0; i < r.sheet.cards.size(); ++i) std::cout << (i ? "," : "") << r.sheet.cards[i];
+      }
+      std::cout << "\n  submitted_by " << r.sheet.submitted_by << " at " << r.sheet.submitted_at << "\n";
+    }
+  });
+
+  // reindex
+  auto reindex_dir = std::make_shared<std::string>();
+  auto* reindex = app.add_subcommand("reindex", "Delete <data>/index.sqlite and rebuild it from the log alone");
+  reindex->add_option("data", *reindex_dir, "data directory")->required();
+  reindex->callback([reindex_dir] {
+    auto lg = value_or_exit(log::Log::open(*reindex_dir));
+    Progress progress("reindex", lg->size());
+    auto idx = value_or_exit(index::SqliteIndex::rebuild(
+        *reindex_dir, *lg, [&](uint64_t done, uint64_t) { progress.update(done); }));
+    auto n = value_or_exit(idx->indexed_size());
+    auto stations = value_or_exit(idx->station_count());
+    check_or_exit(lg->close());
+    std::cout << "reindexed " << n << " entries, " << stations << " stations" << std::endl;
+  });
+}
+
+const CommandRegistrar kRegistrar(40, register_ingest_commands);
+
+}  // namespace
+}  // namespace tallylog::cli
