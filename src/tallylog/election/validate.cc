@@ -268,12 +268,12 @@ std::optional<Rejection> Validator::validate_sheet(Sheet& sheet, const Station* 
         return reject(fmt::format("cards[{}]", i),
                       fmt::format("card {} ({}) count {} is {}", i + 1, election_.cards[i].party, n,
                                   n < 0 ? "negative" : "too large"));
-      v[card_candidate_[i]] += n;
+      // Each term and each partial sum stays <= 2^53-1, so no addition can overflow.
+      int64_t& candidate_votes = v[card_candidate_[i]];
+      candidate_votes += n;
       cards_sum += n;
-    }
-    for (size_t c = 0; c < ncand; ++c) {
-      if (v[c] > kMaxJsonInteger)
-        return reject("cards", fmt::format("the cards of candidate {} add up to more than 2^53-1", election_.candidates[c].code));
+      if (candidate_votes > kMaxJsonInteger || cards_sum > kMaxJsonInteger)
+        return reject("cards", "the card counts add up to more than 2^53-1");
     }
     if (sheet.candidates.empty()) {
       for (const auto& [code, index] : by_code_) sheet.candidates.emplace_hint(sheet.candidates.end(), code, v[index]);
@@ -287,12 +287,13 @@ std::optional<Rejection> Validator::validate_sheet(Sheet& sheet, const Station* 
     size_t k = 0;
     int64_t* g = given.data();
     while (it != sheet.candidates.end() || k < by_code_.size()) {
-      if (k == by_code_.size() || (it != sheet.candidates.end() && it->first < by_code_[k].first)) {
+      int cmp = it == sheet.candidates.end() ? 1 : k == by_code_.size() ? -1 : it->first.compare(by_code_[k].first);
+      if (cmp < 0) {
         std::string field = "candidates." + it->first;
         if (auto p = text_problem(it->first, kMaxStringBytes, false)) return reject("candidates", "candidate code " + *p);
         return reject(field, fmt::format("unknown candidate \"{}\"", it->first));
       }
-      if (it == sheet.candidates.end() || by_code_[k].first < it->first)
+      if (cmp > 0)
         return reject("candidates." + by_code_[k].first, fmt::format("missing votes for candidate {}", by_code_[k].first));
       int64_t n = it->second;
       if (n < 0 || n > kMaxJsonInteger)
@@ -308,8 +309,10 @@ std::optional<Rejection> Validator::validate_sheet(Sheet& sheet, const Station* 
     }
   }
   int64_t candidates_sum = 0;
-  for (int64_t n : given.span()) candidates_sum += n;
-  if (candidates_sum > kMaxJsonInteger) return reject("candidates", "candidate votes add up to more than 2^53-1");
+  for (int64_t n : given.span()) {
+    candidates_sum += n;
+    if (candidates_sum > kMaxJsonInteger) return reject("candidates", "candidate votes add up to more than 2^53-1");
+  }
   if (sheet.cards.empty()) cards_sum = candidates_sum;
 
   Scratch fields(election_.fields.size());
@@ -318,11 +321,12 @@ std::optional<Rejection> Validator::validate_sheet(Sheet& sheet, const Station* 
     size_t k = 0;
     int64_t* f = fields.data();
     while (it != sheet.fields.end() || k < by_field_.size()) {
-      if (k == by_field_.size() || (it != sheet.fields.end() && it->first < by_field_[k].first)) {
+      int cmp = it == sheet.fields.end() ? 1 : k == by_field_.size() ? -1 : it->first.compare(by_field_[k].first);
+      if (cmp < 0) {
         if (auto p = text_problem(it->first, kMaxStringBytes, false)) return reject("fields", "field name " + *p);
         return reject(it->first, fmt::format("unknown field \"{}\"", it->first));
       }
-      if (it == sheet.fields.end() || by_field_[k].first < it->first)
+      if (cmp > 0)
         return reject(by_field_[k].first, fmt::format("missing field \"{}\"", by_field_[k].first));
       int64_t n = it->second;
       if (n < 0 || n > kMaxJsonInteger)

@@ -106,6 +106,17 @@ TEST(Validator, RejectsACountAboveTwoToThe53) {
   expect_rejection(c.run(s), "null", "too large");
 }
 
+TEST(Validator, RejectsCardsWhoseSumExceedsTwoToThe53WithoutOverflowing) {
+  Check c;
+  Sheet s = small_sheet();
+  s.cards = {(int64_t{1} << 53) - 1, (int64_t{1} << 53) - 1, 0};
+  expect_rejection(c.run(s), "cards", "add up to more than 2^53-1");
+  s = small_sheet();
+  s.cards.clear();
+  s.candidates = {{"A", (int64_t{1} << 53) - 1}, {"B", (int64_t{1} << 53) - 1}};
+  expect_rejection(c.run(s), "candidates", "add up to more than 2^53-1");
+}
+
 TEST(Validator, RejectsCardsWhenTheElectionHasNone) {
   Election e = small_election();
   e.cards.clear();
@@ -224,6 +235,62 @@ TEST(Validator, DoesNotAllocateCandidateMapWhenCandidatesAreGiven) {
   Sheet again = s;
   ASSERT_FALSE(c.v.validate_sheet(again, &c.station));
   EXPECT_EQ(again, s);
+}
+
+// Fuzz-style: random hostile sheets never crash the validator; each is either rejected with a
+// named field or accepted with candidate votes that match its cards and its rules holding.
+TEST(Validator, SurvivesRandomHostileSheets) {
+  Check c;
+  uint64_t x = 7;
+  auto next = [&] { return x = x * 6364136223846793005ULL + 1442695040888963407ULL, x >> 17; };
+  auto count = [&]() -> int64_t {
+    switch (next() % 6) {
+      case 0: return -static_cast<int64_t>(next() % 5);
+      case 1: return INT64_MAX - static_cast<int64_t>(next() % 3);
+      case 2: return INT64_MIN + static_cast<int64_t>(next() % 3);
+      default: return static_cast<int64_t>(next() % 40);
+    }
+  };
+  auto text = [&] {
+    std::string t;
+    size_t n = next() % 6;
+    static const std::string alphabet = "AB\xff\x01valid_null.R1";
+    for (size_t i = 0; i < n; ++i) t.push_back(alphabet[next() % alphabet.size()]);
+    return t;
+  };
+  int accepted = 0;
+  for (int i = 0; i < 20000; ++i) {
+    Sheet s = small_sheet();
+    if (next() % 4 == 0) s.station = text();
+    if (next() % 4 == 0) s.source = next() % 2 ? "witness:" + text() : text();
+    size_t ncards = next() % 5 == 0 ? next() % 5 : 3;
+    s.cards.resize(ncards);
+    for (auto& n : s.cards) n = count();
+    if (next() % 3 == 0) {
+      for (int k = 0; k < 3; ++k) s.candidates[next() % 2 ? "A" : next() % 2 ? "B" : text()] = count();
+    }
+    if (next() % 2) s.fields["valid"] = count();
+    if (next() % 2) s.fields["null"] = count();
+    if (next() % 8 == 0) s.fields[text()] = count();
+    if (next() % 8 == 0) s.submitted_at = text();
+    Station st = small_station();
+    st.registered = next() % 2 ? 100 : next();
+    auto r = c.v.validate_sheet(s, next() % 10 ? &st : nullptr);
+    if (r) {
+      EXPECT_FALSE(r->field.empty());
+      EXPECT_FALSE(r->reason.empty());
+      continue;
+    }
+    ++accepted;
+    ASSERT_EQ(s.candidates.size(), 2u);
+    if (!s.cards.empty()) {
+      EXPECT_EQ(s.candidates["A"], s.cards[0] + s.cards[1]);
+      EXPECT_EQ(s.candidates["B"], s.cards[2]);
+    }
+    EXPECT_EQ(s.fields["valid"], s.candidates["A"] + s.candidates["B"]);
+    EXPECT_LE(static_cast<uint64_t>(s.fields["valid"] + s.fields["null"]), st.registered);
+  }
+  EXPECT_GT(accepted, 0);
 }
 
 TEST(ValidateElection, AcceptsTheSmallElection) { EXPECT_TRUE(validate_election(small_election())); }
