@@ -53,7 +53,10 @@ Json area_json(const Tabulation& tab, AreaId id) {
   Json cands = Json::object();
   for (size_t i = 0; i < g.candidate_count(); ++i) cands[g.election().candidates[i].code] = t.candidates[i];
   j["candidates"] = std::move(cands);
-  if (g.card_count() > 0) j["cards"] = t.cards;
+  if (g.card_count() > 0) {
+    j["tables_with_cards"] = t.tables_with_cards;
+    j["cards"] = t.cards;
+  }
   return j;
 }
 
@@ -246,13 +249,20 @@ std::string compare_to_text(const Comparison& c, const Geography& g) {
     out += "\nby " + std::string(g.depth_name(c.summary_depth)) + ", largest difference first:\n";
     std::vector<std::vector<std::string>> rows = {
         {"code", "name", "matching", "differing", "difference", "only A", "only B", "conflicted"}};
+    size_t quiet = 0;
     for (const AreaComparison& a : c.areas) {
+      if (a.differing + a.only_a + a.only_b + a.conflicted == 0) {
+        ++quiet;
+        continue;
+      }
       rows.push_back({a.area == g.national() ? "national" : g.area(a.area).code,
                       a.area == g.national() ? g.election().name : g.area(a.area).name, with_thousands(a.matching),
                       with_thousands(a.differing), with_thousands(a.difference), with_thousands(a.only_a),
                       with_thousands(a.only_b), with_thousands(a.conflicted)});
     }
-    out += render(rows, 2, false);
+    if (rows.size() > 1) out += render(rows, 2, false);
+    out += with_thousands(static_cast<int64_t>(quiet)) + " " + std::string(g.depth_name(c.summary_depth)) +
+           " areas where A and B agree on every table they report\n";
   }
   if (!c.differing.empty()) {
     out += "\ndiffering tables (field: A -> B):\n";

@@ -121,6 +121,7 @@ void Tabulation::row(uint32_t t, int64_t* out) const {
   } else if (r != kNone) {
     out[0] = 1;
     out[2] = static_cast<int64_t>(geo_->area(table_begin_ + t).registered_voters);
+    out[3] = contribs_[r].has_cards ? 1 : 0;
     std::copy(counts_of(r), counts_of(r) + width_, out + kHeader);
   }
 }
@@ -170,7 +171,7 @@ Status Tabulation::add_impl(const index::SheetRecord& record, bool propagate_now
   uint32_t source = 0;
   while (source < sources_.size() && sources_[source] != record.sheet.source) ++source;
   if (source == sources_.size()) sources_.push_back(record.sheet.source);
-  contribs_[c] = Contribution{record.log_index, head_[t], t, source};
+  contribs_[c] = Contribution{record.log_index, head_[t], t, source, !record.sheet.cards.empty()};
   head_[t] = c;
   std::copy(incoming_.begin(), incoming_.end(), &counts_[size_t(c) * width_]);
   select(t);
@@ -250,6 +251,7 @@ AreaTotals Tabulation::totals(AreaId area) const {
   out.tables_reported = r[0];
   out.tables_conflicted = r[1];
   out.registered_covered = r[2];
+  out.tables_with_cards = r[3];
   const int64_t* counts = r + kHeader;
   out.fields.assign(counts, counts + g.field_count());
   out.candidates.assign(counts + g.field_count(), counts + compared_);

@@ -38,9 +38,10 @@ struct AreaTotals {
   int64_t tables_reported = 0;    // counted tables
   int64_t tables_conflicted = 0;  // tables whose matching current sheets disagree
   int64_t registered_covered = 0;  // registered voters of counted tables
+  int64_t tables_with_cards = 0;   // counted tables whose sheet carries per-card counts
   std::vector<int64_t> fields;      // in Geography::fields() order
   std::vector<int64_t> candidates;  // in Election::candidates order
-  std::vector<int64_t> cards;       // in ballot order; sums over counted sheets that carry cards
+  std::vector<int64_t> cards;       // in ballot order; sums over the tables_with_cards only
 
   int64_t valid(const Geography& g) const { return fields[g.valid_field()]; }
   int64_t null(const Geography& g) const { return fields[g.null_field()]; }
@@ -86,13 +87,14 @@ class Tabulation {
  private:
   static constexpr uint32_t kNone = UINT32_MAX;
   static constexpr uint32_t kConflict = UINT32_MAX - 1;
-  static constexpr size_t kHeader = 3;  // reported, conflicted, covered
+  static constexpr size_t kHeader = 4;  // reported, conflicted, covered, with cards
 
   struct Contribution {
     uint64_t log_index = 0;
     uint32_t next = kNone;
     uint32_t table = 0;  // index among tables
     uint32_t source = 0;
+    bool has_cards = false;
   };
 
   Status add_impl(const index::SheetRecord& record, bool propagate);

@@ -243,6 +243,10 @@ TEST(Tabulation, CandidateVotesAreDerivedFromCardsWhenOnlyCardsAreGiven) {
   auto tab = tabulate(g, "*", {r});
   EXPECT_EQ(tab.totals(0).candidates, (std::vector<int64_t>{9, 6, 7}));
   EXPECT_EQ(tab.totals(0).cards, (std::vector<int64_t>{4, 5, 6, 7}));
+  EXPECT_EQ(tab.totals(0).tables_with_cards, 1);
+  ASSERT_TRUE(tab.add(testing::sheet(2, "T2", "official", 1, 1, 1)).has_value());  // no cards
+  EXPECT_EQ(tab.totals(0).tables_with_cards, 1);
+  EXPECT_EQ(tab.totals(0).tables_reported, 2);
 }
 
 // Naive reference: for each table, the current matching sheets; counted iff all agree.
