@@ -17,7 +17,8 @@ using namespace tallylog::election;
 
 const Validator& ve2024() {
   static const Validator* v = [] {
-    auto e = load_election_toml(tallylog::testing::source_dir() + "/elections/ve2024/election.toml");
+    auto e =
+        load_election_toml(tallylog::testing::source_dir() + "/elections/ve2024/election.toml");
     if (!e) {
       std::fprintf(stderr, "%s\n", e.error().message.c_str());
       std::abort();
@@ -30,8 +31,11 @@ const Validator& ve2024() {
 Station station() {
   Station s;
   s.code = "240111018.01";
-  s.areas = {{"24", "EDO. LA GUAIRA"}, {"24.1", "MP. VARGAS"}, {"240111", "PQ. CARABALLEDA"},
-             {"240111018", ""}, {s.code, "Mesa 1"}};
+  s.areas = {{"24", "EDO. LA GUAIRA"},
+             {"24.1", "MP. VARGAS"},
+             {"240111", "PQ. CARABALLEDA"},
+             {"240111018", ""},
+             {s.code, "Mesa 1"}};
   s.registered = 900;
   return s;
 }
@@ -41,11 +45,14 @@ Sheet sheet() {
   Sheet s;
   s.station = "240111018.01";
   s.source = "witness:convzla";
-  s.cards = {154, 10, 2, 4, 10, 1, 0, 2, 12, 1, 0, 1, 10, 4, 0, 0, 0, 1, 0, 1, 0, 0, 0, 0, 0, 0, 1, 0, 1, 0, 0, 0, 1, 9, 14, 294, 2, 1};
+  s.cards = {154, 10, 2, 4, 10, 1, 0, 2, 12, 1, 0, 1, 10, 4, 0, 0,  0,   1, 0,
+             1,   0,  0, 0, 0,  0, 0, 1, 0,  1, 0, 0, 0,  1, 9, 14, 294, 2, 1};
   int64_t total = 0;
   for (int64_t n : s.cards) total += n;
   s.fields = {{"valid", total}, {"null", 1}};
-  s.qr_payload = "240111018.01.1.0001!154,10,2,4,10,1,0,2,12,1,0,1,10,4,0,0,0,1,0,1,0,0,0,0,0,0,1,0,1,0,0,0,1,9,14,294,2,1!1!0";
+  s.qr_payload =
+      "240111018.01.1.0001!154,10,2,4,10,1,0,2,12,1,0,1,10,4,0,0,0,1,0,1,0,0,0,0,0,0,1,0,1,0,0,0,1,"
+      "9,14,294,2,1!1!0";
   s.image_sha256 = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08";
   s.submitted_by = "import";
   s.submitted_at = "2024-07-29T03:00:00Z";

@@ -80,13 +80,27 @@ void put_string(Sink& out, std::string_view s) {
     out.raw(s.data() + run, i - run);
     run = i + 1;
     switch (c) {
-      case '"': out.raw("\\\"", 2); break;
-      case '\\': out.raw("\\\\", 2); break;
-      case '\b': out.raw("\\b", 2); break;
-      case '\f': out.raw("\\f", 2); break;
-      case '\n': out.raw("\\n", 2); break;
-      case '\r': out.raw("\\r", 2); break;
-      case '\t': out.raw("\\t", 2); break;
+      case '"':
+        out.raw("\\\"", 2);
+        break;
+      case '\\':
+        out.raw("\\\\", 2);
+        break;
+      case '\b':
+        out.raw("\\b", 2);
+        break;
+      case '\f':
+        out.raw("\\f", 2);
+        break;
+      case '\n':
+        out.raw("\\n", 2);
+        break;
+      case '\r':
+        out.raw("\\r", 2);
+        break;
+      case '\t':
+        out.raw("\\t", 2);
+        break;
       default: {
         char u[6] = {'\\', 'u', '0', '0', kHex[c >> 4], kHex[c & 15]};
         out.raw(u, 6);
@@ -128,11 +142,21 @@ std::u16string to_utf16(std::string_view s) {
     auto c = static_cast<unsigned char>(s[i]);
     uint32_t cp;
     size_t n;
-    if (c < 0x80) { cp = c; n = 1; }
-    else if (c < 0xE0) { cp = c & 0x1F; n = 2; }
-    else if (c < 0xF0) { cp = c & 0x0F; n = 3; }
-    else { cp = c & 0x07; n = 4; }
-    for (size_t k = 1; k < n && i + k < s.size(); ++k) cp = (cp << 6) | (static_cast<unsigned char>(s[i + k]) & 0x3F);
+    if (c < 0x80) {
+      cp = c;
+      n = 1;
+    } else if (c < 0xE0) {
+      cp = c & 0x1F;
+      n = 2;
+    } else if (c < 0xF0) {
+      cp = c & 0x0F;
+      n = 3;
+    } else {
+      cp = c & 0x07;
+      n = 4;
+    }
+    for (size_t k = 1; k < n && i + k < s.size(); ++k)
+      cp = (cp << 6) | (static_cast<unsigned char>(s[i + k]) & 0x3F);
     i += n;
     if (cp >= 0x10000) {
       cp -= 0x10000;
@@ -168,7 +192,8 @@ void put_int_map(Sink& out, const Map& map) {
   } else {
     std::vector<std::pair<std::u16string, const typename Map::value_type*>> sorted;
     for (const auto& kv : map) sorted.emplace_back(to_utf16(kv.first), &kv);
-    std::sort(sorted.begin(), sorted.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+    std::sort(sorted.begin(), sorted.end(),
+              [](const auto& a, const auto& b) { return a.first < b.first; });
     for (const auto& [key16, kv] : sorted) put(kv->first, kv->second);
   }
   out.ch('}');
@@ -182,8 +207,9 @@ void put_type_and_version(Sink& out, std::string_view type, bool& first) {
 }
 
 size_t sheet_size_hint(const Sheet& s) {
-  return 200 + s.cards.size() * 4 + s.candidates.size() * 16 + s.fields.size() * 16 + s.qr_payload.size() +
-         s.station.size() + s.source.size() + s.submitted_by.size() + s.submitted_at.size() + s.image_sha256.size();
+  return 200 + s.cards.size() * 4 + s.candidates.size() * 16 + s.fields.size() * 16 +
+         s.qr_payload.size() + s.station.size() + s.source.size() + s.submitted_by.size() +
+         s.submitted_at.size() + s.image_sha256.size();
 }
 
 void write_sheet(const Sheet& s, std::string& str, bool with_submitter) {
@@ -224,7 +250,8 @@ void write_sheet(const Sheet& s, std::string& str, bool with_submitter) {
 }
 
 template <typename T, typename Fn>
-void put_array_member(Sink& out, std::string_view key, const std::vector<T>& items, bool& first, Fn&& put_item) {
+void put_array_member(Sink& out, std::string_view key, const std::vector<T>& items, bool& first,
+                      Fn&& put_item) {
   if (items.empty()) return;
   put_key(out, key, first);
   out.ch('[');
@@ -258,14 +285,18 @@ bool depth_ok(std::string_view s, int max) {
   for (size_t i = 0; i < s.size(); ++i) {
     char c = s[i];
     if (in_string) {
-      if (c == '\\') ++i;
-      else if (c == '"') in_string = false;
+      if (c == '\\')
+        ++i;
+      else if (c == '"')
+        in_string = false;
       continue;
     }
-    if (c == '"') in_string = true;
+    if (c == '"')
+      in_string = true;
     else if (c == '{' || c == '[') {
       if (++depth > max) return false;
-    } else if (c == '}' || c == ']') --depth;
+    } else if (c == '}' || c == ']')
+      --depth;
   }
   return true;
 }
@@ -278,15 +309,18 @@ Result<std::string> get_string(const json& v, std::string_view path) {
 Result<int64_t> get_int(const json& v, std::string_view path) {
   if (v.is_number_unsigned()) {
     uint64_t u = v.get<uint64_t>();
-    if (u > static_cast<uint64_t>(kMaxJsonInteger)) return bad(fmt::format("{} is larger than 2^53-1", path));
+    if (u > static_cast<uint64_t>(kMaxJsonInteger))
+      return bad(fmt::format("{} is larger than 2^53-1", path));
     return static_cast<int64_t>(u);
   }
   if (v.is_number_integer()) {
     int64_t i = v.get<int64_t>();
-    if (i < -kMaxJsonInteger || i > kMaxJsonInteger) return bad(fmt::format("{} is out of range (|n| <= 2^53-1)", path));
+    if (i < -kMaxJsonInteger || i > kMaxJsonInteger)
+      return bad(fmt::format("{} is out of range (|n| <= 2^53-1)", path));
     return i;
   }
-  if (v.is_number_float()) return bad(fmt::format("{} must be an integer, not a fraction or exponent", path));
+  if (v.is_number_float())
+    return bad(fmt::format("{} must be an integer, not a fraction or exponent", path));
   return bad(fmt::format("{} must be an integer", path));
 }
 
@@ -343,21 +377,32 @@ Result<Election> decode_election(const json& j) {
     const std::string& k = it.key();
     const json& v = it.value();
     if (k == "type" || k == "v") continue;
-    if (k == "id") { TL_ASSIGN_OR_RETURN(e.id, get_string(v, k)); }
-    else if (k == "name") { TL_ASSIGN_OR_RETURN(e.name, get_string(v, k)); }
-    else if (k == "date") { TL_ASSIGN_OR_RETURN(e.date, get_string(v, k)); }
-    else if (k == "contest") { TL_ASSIGN_OR_RETURN(e.contest, get_string(v, k)); }
-    else if (k == "qr_profile") { TL_ASSIGN_OR_RETURN(e.qr_profile, get_string(v, k)); }
-    else if (k == "fields") { TL_ASSIGN_OR_RETURN(e.fields, get_string_array(v, k)); }
-    else if (k == "rules") { TL_ASSIGN_OR_RETURN(e.rules, get_string_array(v, k)); }
-    else if (k == "sources") { TL_ASSIGN_OR_RETURN(e.sources, get_string_array(v, k)); }
-    else if (k == "unregistered_voters") { TL_ASSIGN_OR_RETURN(e.unregistered_voters, get_int_map<uint64_t>(v, k)); }
-    else if (k == "levels" || k == "candidates") {
+    if (k == "id") {
+      TL_ASSIGN_OR_RETURN(e.id, get_string(v, k));
+    } else if (k == "name") {
+      TL_ASSIGN_OR_RETURN(e.name, get_string(v, k));
+    } else if (k == "date") {
+      TL_ASSIGN_OR_RETURN(e.date, get_string(v, k));
+    } else if (k == "contest") {
+      TL_ASSIGN_OR_RETURN(e.contest, get_string(v, k));
+    } else if (k == "qr_profile") {
+      TL_ASSIGN_OR_RETURN(e.qr_profile, get_string(v, k));
+    } else if (k == "fields") {
+      TL_ASSIGN_OR_RETURN(e.fields, get_string_array(v, k));
+    } else if (k == "rules") {
+      TL_ASSIGN_OR_RETURN(e.rules, get_string_array(v, k));
+    } else if (k == "sources") {
+      TL_ASSIGN_OR_RETURN(e.sources, get_string_array(v, k));
+    } else if (k == "unregistered_voters") {
+      TL_ASSIGN_OR_RETURN(e.unregistered_voters, get_int_map<uint64_t>(v, k));
+    } else if (k == "levels" || k == "candidates") {
       if (!v.is_array()) return bad(k + " must be an array");
       for (size_t i = 0; i < v.size(); ++i) {
         TL_ASSIGN_OR_RETURN(auto cn, get_code_name(v[i], fmt::format("{}[{}]", k, i)));
-        if (k == "levels") e.levels.push_back(Level{std::move(cn.first), std::move(cn.second)});
-        else e.candidates.push_back(Candidate{std::move(cn.first), std::move(cn.second)});
+        if (k == "levels")
+          e.levels.push_back(Level{std::move(cn.first), std::move(cn.second)});
+        else
+          e.candidates.push_back(Candidate{std::move(cn.first), std::move(cn.second)});
       }
     } else if (k == "cards") {
       if (!v.is_array()) return bad("cards must be an array");
@@ -384,9 +429,13 @@ Result<Election> decode_election(const json& j) {
       return bad(fmt::format("election: unknown member \"{}\"", k));
     }
   }
-  for (auto [name, empty] : {std::pair{"id", e.id.empty()}, {"name", e.name.empty()}, {"date", e.date.empty()},
-                             {"contest", e.contest.empty()}, {"levels", e.levels.empty()},
-                             {"candidates", e.candidates.empty()}, {"sources", e.sources.empty()}}) {
+  for (auto [name, empty] : {std::pair{"id", e.id.empty()},
+                             {"name", e.name.empty()},
+                             {"date", e.date.empty()},
+                             {"contest", e.contest.empty()},
+                             {"levels", e.levels.empty()},
+                             {"candidates", e.candidates.empty()},
+                             {"sources", e.sources.empty()}}) {
     if (empty) return bad(fmt::format("election: member \"{}\" is missing", name));
   }
   return e;
@@ -399,9 +448,12 @@ Result<Station> decode_station(const json& j) {
     const std::string& k = it.key();
     const json& v = it.value();
     if (k == "type" || k == "v") continue;
-    if (k == "code") { TL_ASSIGN_OR_RETURN(s.code, get_string(v, k)); }
-    else if (k == "registered") { TL_ASSIGN_OR_RETURN(s.registered, get_uint(v, k)); has_registered = true; }
-    else if (k == "areas") {
+    if (k == "code") {
+      TL_ASSIGN_OR_RETURN(s.code, get_string(v, k));
+    } else if (k == "registered") {
+      TL_ASSIGN_OR_RETURN(s.registered, get_uint(v, k));
+      has_registered = true;
+    } else if (k == "areas") {
       if (!v.is_array()) return bad("areas must be an array");
       for (size_t i = 0; i < v.size(); ++i) {
         TL_ASSIGN_OR_RETURN(auto cn, get_code_name(v[i], fmt::format("areas[{}]", i)));
@@ -423,16 +475,25 @@ Result<Sheet> decode_sheet(const json& j) {
     const std::string& k = it.key();
     const json& v = it.value();
     if (k == "type" || k == "v") continue;
-    if (k == "station") { TL_ASSIGN_OR_RETURN(s.station, get_string(v, k)); }
-    else if (k == "source") { TL_ASSIGN_OR_RETURN(s.source, get_string(v, k)); }
-    else if (k == "image_sha256") { TL_ASSIGN_OR_RETURN(s.image_sha256, get_string(v, k)); }
-    else if (k == "qr_payload") { TL_ASSIGN_OR_RETURN(s.qr_payload, get_string(v, k)); }
-    else if (k == "submitted_by") { TL_ASSIGN_OR_RETURN(s.submitted_by, get_string(v, k)); }
-    else if (k == "submitted_at") { TL_ASSIGN_OR_RETURN(s.submitted_at, get_string(v, k)); }
-    else if (k == "supersedes") { TL_ASSIGN_OR_RETURN(s.supersedes, get_uint(v, k)); }
-    else if (k == "candidates") { TL_ASSIGN_OR_RETURN(s.candidates, get_int_map<int64_t>(v, k)); }
-    else if (k == "fields") { TL_ASSIGN_OR_RETURN(s.fields, get_int_map<int64_t>(v, k)); }
-    else if (k == "cards") {
+    if (k == "station") {
+      TL_ASSIGN_OR_RETURN(s.station, get_string(v, k));
+    } else if (k == "source") {
+      TL_ASSIGN_OR_RETURN(s.source, get_string(v, k));
+    } else if (k == "image_sha256") {
+      TL_ASSIGN_OR_RETURN(s.image_sha256, get_string(v, k));
+    } else if (k == "qr_payload") {
+      TL_ASSIGN_OR_RETURN(s.qr_payload, get_string(v, k));
+    } else if (k == "submitted_by") {
+      TL_ASSIGN_OR_RETURN(s.submitted_by, get_string(v, k));
+    } else if (k == "submitted_at") {
+      TL_ASSIGN_OR_RETURN(s.submitted_at, get_string(v, k));
+    } else if (k == "supersedes") {
+      TL_ASSIGN_OR_RETURN(s.supersedes, get_uint(v, k));
+    } else if (k == "candidates") {
+      TL_ASSIGN_OR_RETURN(s.candidates, get_int_map<int64_t>(v, k));
+    } else if (k == "fields") {
+      TL_ASSIGN_OR_RETURN(s.fields, get_int_map<int64_t>(v, k));
+    } else if (k == "cards") {
       if (!v.is_array()) return bad("cards must be an array");
       s.cards.reserve(v.size());
       for (size_t i = 0; i < v.size(); ++i) {
@@ -448,7 +509,6 @@ Result<Sheet> decode_sheet(const json& j) {
   if (s.candidates.empty()) return bad("sheet: member \"candidates\" is missing");
   return s;
 }
-
 
 // ---- fast path for sheets ------------------------------------------------------------------
 //
@@ -489,27 +549,46 @@ class Cursor {
       out.append(run, p_);
       if (++p_ == end_) return false;
       switch (*p_++) {
-        case '"': out.push_back('"'); break;
-        case '\\': out.push_back('\\'); break;
-        case 'b': out.push_back('\b'); break;
-        case 'f': out.push_back('\f'); break;
-        case 'n': out.push_back('\n'); break;
-        case 'r': out.push_back('\r'); break;
-        case 't': out.push_back('\t'); break;
+        case '"':
+          out.push_back('"');
+          break;
+        case '\\':
+          out.push_back('\\');
+          break;
+        case 'b':
+          out.push_back('\b');
+          break;
+        case 'f':
+          out.push_back('\f');
+          break;
+        case 'n':
+          out.push_back('\n');
+          break;
+        case 'r':
+          out.push_back('\r');
+          break;
+        case 't':
+          out.push_back('\t');
+          break;
         case 'u': {
           // Only \u00XX for control characters without a short form, in lowercase hex.
-          if (end_ - p_ < 4 || p_[0] != '0' || p_[1] != '0' || (p_[2] != '0' && p_[2] != '1')) return false;
+          if (end_ - p_ < 4 || p_[0] != '0' || p_[1] != '0' || (p_[2] != '0' && p_[2] != '1'))
+            return false;
           char lo = p_[3];
           int v = (p_[2] - '0') * 16;
-          if (lo >= '0' && lo <= '9') v += lo - '0';
-          else if (lo >= 'a' && lo <= 'f') v += lo - 'a' + 10;
-          else return false;
+          if (lo >= '0' && lo <= '9')
+            v += lo - '0';
+          else if (lo >= 'a' && lo <= 'f')
+            v += lo - 'a' + 10;
+          else
+            return false;
           if (v == '\b' || v == '\f' || v == '\n' || v == '\r' || v == '\t') return false;
           out.push_back(static_cast<char>(v));
           p_ += 4;
           break;
         }
-        default: return false;
+        default:
+          return false;
       }
       run = p_;
     }
@@ -556,9 +635,9 @@ class Cursor {
 std::optional<Sheet> fast_decode_sheet(std::string_view bytes) {
   static constexpr std::string_view kTail = "\"type\":\"sheet\",\"v\":1}";
   if (bytes.size() < kTail.size() + 2 || !bytes.ends_with(kTail)) return std::nullopt;
-  static constexpr std::string_view kKeys[] = {"candidates", "cards", "fields", "image_sha256", "qr_payload",
-                                               "source", "station", "submitted_at", "submitted_by", "supersedes",
-                                               "type"};
+  static constexpr std::string_view kKeys[] = {
+      "candidates", "cards",        "fields",       "image_sha256", "qr_payload", "source",
+      "station",    "submitted_at", "submitted_by", "supersedes",   "type"};
   Cursor c(bytes);
   Sheet s;
   std::string key;
@@ -571,7 +650,9 @@ std::optional<Sheet> fast_decode_sheet(std::string_view bytes) {
     if (next == std::size(kKeys)) return std::nullopt;
     bool ok = true;
     switch (next) {
-      case 0: ok = c.int_map(s.candidates, key); break;
+      case 0:
+        ok = c.int_map(s.candidates, key);
+        break;
       case 1: {
         ok = c.lit('[');
         if (ok && !c.lit(']')) {
@@ -585,13 +666,27 @@ std::optional<Sheet> fast_decode_sheet(std::string_view bytes) {
         }
         break;
       }
-      case 2: ok = c.int_map(s.fields, key); break;
-      case 3: ok = c.string(s.image_sha256); break;
-      case 4: ok = c.string(s.qr_payload); break;
-      case 5: ok = c.string(s.source); break;
-      case 6: ok = c.string(s.station); break;
-      case 7: ok = c.string(s.submitted_at); break;
-      case 8: ok = c.string(s.submitted_by); break;
+      case 2:
+        ok = c.int_map(s.fields, key);
+        break;
+      case 3:
+        ok = c.string(s.image_sha256);
+        break;
+      case 4:
+        ok = c.string(s.qr_payload);
+        break;
+      case 5:
+        ok = c.string(s.source);
+        break;
+      case 6:
+        ok = c.string(s.station);
+        break;
+      case 7:
+        ok = c.string(s.submitted_at);
+        break;
+      case 8:
+        ok = c.string(s.submitted_by);
+        break;
       case 9: {
         int64_t v;
         ok = c.integer(v) && v >= 0;
@@ -602,8 +697,8 @@ std::optional<Sheet> fast_decode_sheet(std::string_view bytes) {
         // The tail ("type":"sheet","v":1}) was checked up front; make sure we are at it.
         std::string type;
         int64_t v;
-        ok = c.string(type) && type == "sheet" && c.lit(',') && c.string(key) && key == "v" && c.lit(':') &&
-             c.integer(v) && v == kEntryFormatVersion && c.lit('}') && c.at_end();
+        ok = c.string(type) && type == "sheet" && c.lit(',') && c.string(key) && key == "v" &&
+             c.lit(':') && c.integer(v) && v == kEntryFormatVersion && c.lit('}') && c.at_end();
         if (!ok) return std::nullopt;
         if (s.station.empty() || s.source.empty() || s.candidates.empty()) return std::nullopt;
         return s;
@@ -618,9 +713,12 @@ std::optional<Sheet> fast_decode_sheet(std::string_view bytes) {
 
 std::string_view entry_type_name(EntryType type) {
   switch (type) {
-    case EntryType::kElection: return "election";
-    case EntryType::kStation: return "station";
-    case EntryType::kSheet: return "sheet";
+    case EntryType::kElection:
+      return "election";
+    case EntryType::kStation:
+      return "station";
+    case EntryType::kSheet:
+      return "sheet";
   }
   return "?";
 }
@@ -640,7 +738,8 @@ std::string encode_entry(const Station& s) {
     Sink out(str, 128 + s.areas.size() * 48);
     out.ch('{');
     bool first = true;
-    put_array_member(out, "areas", s.areas, first, [&](const AreaRef& a) { put_code_name(out, a.code, a.name); });
+    put_array_member(out, "areas", s.areas, first,
+                     [&](const AreaRef& a) { put_code_name(out, a.code, a.name); });
     put_string_member(out, "code", s.code, first);
     put_key(out, "registered", first);
     put_int(out, s.registered);
@@ -656,7 +755,8 @@ std::string encode_entry(const Election& e) {
   out.ch('{');
   bool first = true;
   auto put_str = [&](const std::string& s) { put_string(out, s); };
-  put_array_member(out, "candidates", e.candidates, first, [&](const Candidate& c) { put_code_name(out, c.code, c.name); });
+  put_array_member(out, "candidates", e.candidates, first,
+                   [&](const Candidate& c) { put_code_name(out, c.code, c.name); });
   put_array_member(out, "cards", e.cards, first, [&](const Card& c) {
     bool f = true;
     out.ch('{');
@@ -670,7 +770,8 @@ std::string encode_entry(const Election& e) {
   put_string_member(out, "date", e.date, first);
   put_array_member(out, "fields", e.fields, first, put_str);
   put_string_member(out, "id", e.id, first);
-  put_array_member(out, "levels", e.levels, first, [&](const Level& l) { put_code_name(out, l.code, l.name); });
+  put_array_member(out, "levels", e.levels, first,
+                   [&](const Level& l) { put_code_name(out, l.code, l.name); });
   put_string_member(out, "name", e.name, first);
   put_string_member(out, "qr_profile", e.qr_profile, first);
   put_array_member(out, "rules", e.rules, first, put_str);
@@ -701,7 +802,9 @@ Result<Entry> decode_entry(std::string_view bytes) {
 
 Result<Entry> internal::decode_entry_general(std::string_view bytes) {
   if (!is_record_entry(bytes)) return bad("not a JSON record (does not start with '{')");
-  if (bytes.size() > kMaxEntryBytes) return bad(fmt::format("{} bytes is larger than the {} byte limit", bytes.size(), kMaxEntryBytes));
+  if (bytes.size() > kMaxEntryBytes)
+    return bad(
+        fmt::format("{} bytes is larger than the {} byte limit", bytes.size(), kMaxEntryBytes));
   if (!depth_ok(bytes, 8)) return bad("nested more than 8 levels deep");
   json j;
   try {
@@ -711,12 +814,14 @@ Result<Entry> internal::decode_entry_general(std::string_view bytes) {
   }
   if (!j.is_object()) return bad("not a JSON object");
   auto type_it = j.find("type");
-  if (type_it == j.end() || !type_it->is_string()) return bad("member \"type\" is missing or not a string");
+  if (type_it == j.end() || !type_it->is_string())
+    return bad("member \"type\" is missing or not a string");
   auto v_it = j.find("v");
   if (v_it == j.end()) return bad("member \"v\" (format version) is missing");
   TL_ASSIGN_OR_RETURN(int64_t version, get_int(*v_it, "v"));
   if (version != kEntryFormatVersion)
-    return bad(fmt::format("format version {} is not supported (this build reads {})", version, kEntryFormatVersion));
+    return bad(fmt::format("format version {} is not supported (this build reads {})", version,
+                           kEntryFormatVersion));
   const std::string& type = type_it->get_ref<const std::string&>();
   Entry entry;
   std::string canonical;

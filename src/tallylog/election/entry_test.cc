@@ -24,11 +24,12 @@ TEST(Entry, EncodesSheetAsCanonicalJsonWithSortedKeys) {
   s.image_sha256 = std::string(64, 'a');
   s.qr_payload = "X!1,2!0!0";
   s.supersedes = 7;
-  EXPECT_EQ(encode_entry(s),
-            R"({"candidates":{"A":15,"B":20},"cards":[10,5,20],"fields":{"null":2,"valid":35},)"
-            R"("image_sha256":"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",)"
-            R"("qr_payload":"X!1,2!0!0","source":"official","station":"R1.01",)"
-            R"("submitted_at":"2024-07-29T01:02:03Z","submitted_by":"importer","supersedes":7,"type":"sheet","v":1})");
+  EXPECT_EQ(
+      encode_entry(s),
+      R"({"candidates":{"A":15,"B":20},"cards":[10,5,20],"fields":{"null":2,"valid":35},)"
+      R"("image_sha256":"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",)"
+      R"("qr_payload":"X!1,2!0!0","source":"official","station":"R1.01",)"
+      R"("submitted_at":"2024-07-29T01:02:03Z","submitted_by":"importer","supersedes":7,"type":"sheet","v":1})");
 }
 
 TEST(Entry, OmitsEmptyOptionalSheetMembers) {
@@ -36,7 +37,8 @@ TEST(Entry, OmitsEmptyOptionalSheetMembers) {
   s.station = "S";
   s.source = "qr";
   s.candidates = {{"A", 0}};
-  EXPECT_EQ(encode_entry(s), R"({"candidates":{"A":0},"source":"qr","station":"S","type":"sheet","v":1})");
+  EXPECT_EQ(encode_entry(s),
+            R"({"candidates":{"A":0},"source":"qr","station":"S","type":"sheet","v":1})");
 }
 
 TEST(Entry, EncodesStation) {
@@ -49,21 +51,26 @@ TEST(Entry, EncodesElection) {
   Election e = small_election();
   e.qr_profile = "p";
   e.unregistered_voters = {{"R2", 50}};
-  EXPECT_EQ(encode_entry(e),
-            R"({"candidates":[{"code":"A","name":"Alice"},{"code":"B","name":"Bob"}],)"
-            R"("cards":[{"candidate":"A","party":"P1","position":1},{"candidate":"A","party":"P2","position":2},)"
-            R"({"candidate":"B","party":"P3","position":3}],"contest":"president","date":"2024-07-28",)"
-            R"("fields":["valid","null"],"id":"test","levels":[{"code":"region","name":"Region"},)"
-            R"({"code":"table","name":"Table"}],"name":"Test election","qr_profile":"p",)"
-            R"("rules":["valid == candidates","valid + null <= registered"],)"
-            R"("sources":["official","witness:*","qr"],"type":"election","unregistered_voters":{"R2":50},"v":1})");
+  EXPECT_EQ(
+      encode_entry(e),
+      R"({"candidates":[{"code":"A","name":"Alice"},{"code":"B","name":"Bob"}],)"
+      R"("cards":[{"candidate":"A","party":"P1","position":1},{"candidate":"A","party":"P2","position":2},)"
+      R"({"candidate":"B","party":"P3","position":3}],"contest":"president","date":"2024-07-28",)"
+      R"("fields":["valid","null"],"id":"test","levels":[{"code":"region","name":"Region"},)"
+      R"({"code":"table","name":"Table"}],"name":"Test election","qr_profile":"p",)"
+      R"("rules":["valid == candidates","valid + null <= registered"],)"
+      R"("sources":["official","witness:*","qr"],"type":"election","unregistered_voters":{"R2":50},"v":1})");
 }
 
 TEST(Entry, EscapesOnlyQuoteBackslashAndControlCharactersAsJcsSays) {
   Station s = small_station();
   s.areas[0].name = std::string("a\"b\\c/d\x01\x1f\b\f\n\r\t\x7f", 15) + "é€😀";
   std::string enc = encode_entry(s);
-  EXPECT_NE(enc.find(R"("name":"a\"b\\c/d\u0001\u001f\b\f\n\r\t)" "\x7f" "é€😀\""), std::string::npos) << enc;
+  EXPECT_NE(enc.find(R"("name":"a\"b\\c/d\u0001\u001f\b\f\n\r\t)"
+                     "\x7f"
+                     "é€😀\""),
+            std::string::npos)
+      << enc;
   auto dec = decode_entry(enc);
   ASSERT_TRUE(dec) << dec.error().message;
   EXPECT_EQ(std::get<Station>(dec->record).areas[0].name, s.areas[0].name);
@@ -82,10 +89,12 @@ TEST(Entry, SortsObjectKeysByUtf16CodeUnitsNotCodePoints) {
   Sheet s;
   s.station = "S";
   s.source = "qr";
-  // U+E000 (UTF-16 0xE000) sorts after U+1F600 (UTF-16 0xD83D 0xDE00), though its code point is smaller.
+  // U+E000 (UTF-16 0xE000) sorts after U+1F600 (UTF-16 0xD83D 0xDE00), though its code point is
+  // smaller.
   s.candidates = {{"\xee\x80\x80", 1}, {"\xf0\x9f\x98\x80", 2}, {"a", 3}};
-  EXPECT_EQ(encode_entry(s), "{\"candidates\":{\"a\":3,\"\xf0\x9f\x98\x80\":2,\"\xee\x80\x80\":1},"
-                             "\"source\":\"qr\",\"station\":\"S\",\"type\":\"sheet\",\"v\":1}");
+  EXPECT_EQ(encode_entry(s),
+            "{\"candidates\":{\"a\":3,\"\xf0\x9f\x98\x80\":2,\"\xee\x80\x80\":1},"
+            "\"source\":\"qr\",\"station\":\"S\",\"type\":\"sheet\",\"v\":1}");
   auto dec = decode_entry(encode_entry(s));
   ASSERT_TRUE(dec) << dec.error().message;
   EXPECT_EQ(std::get<Sheet>(dec->record), s);
@@ -125,7 +134,8 @@ TEST(Entry, EncodesRecordsMuchLargerThanTheWritersSizeHint) {
   EXPECT_EQ(std::get<Sheet>(dec->record), s);
 
   Election e = small_election();
-  for (int i = 0; i < 500; ++i) e.candidates.push_back({"C" + std::to_string(i), std::string(40, 'n')});
+  for (int i = 0; i < 500; ++i)
+    e.candidates.push_back({"C" + std::to_string(i), std::string(40, 'n')});
   auto de = decode_entry(encode_entry(e));
   ASSERT_TRUE(de) << de.error().message;
   EXPECT_EQ(std::get<Election>(de->record).candidates.size(), 502u);
@@ -143,57 +153,97 @@ void expect_rejected(std::string_view bytes, std::string_view needle) {
   EXPECT_NE(r.error().message.find(needle), std::string::npos) << r.error().message;
 }
 
-constexpr std::string_view kMinimal = R"({"candidates":{"A":0},"source":"qr","station":"S","type":"sheet","v":1})";
+constexpr std::string_view kMinimal =
+    R"({"candidates":{"A":0},"source":"qr","station":"S","type":"sheet","v":1})";
 
 TEST(Entry, DecodesTheMinimalSheet) { ASSERT_TRUE(decode_entry(kMinimal)); }
 
 TEST(Entry, DecodeRejectsWhitespace) {
-  expect_rejected(R"({"candidates":{"A":0}, "source":"qr","station":"S","type":"sheet","v":1})", "canonical");
-  expect_rejected(R"({"candidates":{"A":0},"source":"qr","station":"S","type":"sheet","v":1} )", "canonical");
-  expect_rejected(R"({"candidates":{"A":0},"source":"qr","station":"S","type":"sheet","v":1})" "\n", "canonical");
+  expect_rejected(R"({"candidates":{"A":0}, "source":"qr","station":"S","type":"sheet","v":1})",
+                  "canonical");
+  expect_rejected(R"({"candidates":{"A":0},"source":"qr","station":"S","type":"sheet","v":1} )",
+                  "canonical");
+  expect_rejected(R"({"candidates":{"A":0},"source":"qr","station":"S","type":"sheet","v":1})"
+                  "\n",
+                  "canonical");
 }
 
 TEST(Entry, DecodeRejectsKeysOutOfOrder) {
-  expect_rejected(R"({"source":"qr","candidates":{"A":0},"station":"S","type":"sheet","v":1})", "canonical");
-  expect_rejected(R"({"candidates":{"B":0,"A":0},"source":"qr","station":"S","type":"sheet","v":1})", "canonical");
+  expect_rejected(R"({"source":"qr","candidates":{"A":0},"station":"S","type":"sheet","v":1})",
+                  "canonical");
+  expect_rejected(
+      R"({"candidates":{"B":0,"A":0},"source":"qr","station":"S","type":"sheet","v":1})",
+      "canonical");
 }
 
 TEST(Entry, DecodeRejectsDuplicateKeys) {
-  expect_rejected(R"({"candidates":{"A":0},"source":"qr","source":"qr","station":"S","type":"sheet","v":1})", "");
-  expect_rejected(R"({"candidates":{"A":0,"A":0},"source":"qr","station":"S","type":"sheet","v":1})", "");
+  expect_rejected(
+      R"({"candidates":{"A":0},"source":"qr","source":"qr","station":"S","type":"sheet","v":1})",
+      "");
+  expect_rejected(
+      R"({"candidates":{"A":0,"A":0},"source":"qr","station":"S","type":"sheet","v":1})", "");
 }
 
 TEST(Entry, DecodeRejectsNonIntegerAndNonCanonicalNumbers) {
-  expect_rejected(R"({"candidates":{"A":1.0},"source":"qr","station":"S","type":"sheet","v":1})", "integer");
-  expect_rejected(R"({"candidates":{"A":1e2},"source":"qr","station":"S","type":"sheet","v":1})", "integer");
-  expect_rejected(R"({"candidates":{"A":01},"source":"qr","station":"S","type":"sheet","v":1})", "");
-  expect_rejected(R"({"candidates":{"A":-0},"source":"qr","station":"S","type":"sheet","v":1})", "canonical");
-  expect_rejected(R"({"candidates":{"A":9007199254740992},"source":"qr","station":"S","type":"sheet","v":1})", "2^53");
-  expect_rejected(R"({"candidates":{"A":-9007199254740992},"source":"qr","station":"S","type":"sheet","v":1})", "2^53");
-  expect_rejected(R"({"candidates":{"A":123456789012345678901234567890},"source":"qr","station":"S","type":"sheet","v":1})", "");
-  expect_rejected(R"({"candidates":{"A":"1"},"source":"qr","station":"S","type":"sheet","v":1})", "candidates.A must be an integer");
+  expect_rejected(R"({"candidates":{"A":1.0},"source":"qr","station":"S","type":"sheet","v":1})",
+                  "integer");
+  expect_rejected(R"({"candidates":{"A":1e2},"source":"qr","station":"S","type":"sheet","v":1})",
+                  "integer");
+  expect_rejected(R"({"candidates":{"A":01},"source":"qr","station":"S","type":"sheet","v":1})",
+                  "");
+  expect_rejected(R"({"candidates":{"A":-0},"source":"qr","station":"S","type":"sheet","v":1})",
+                  "canonical");
+  expect_rejected(
+      R"({"candidates":{"A":9007199254740992},"source":"qr","station":"S","type":"sheet","v":1})",
+      "2^53");
+  expect_rejected(
+      R"({"candidates":{"A":-9007199254740992},"source":"qr","station":"S","type":"sheet","v":1})",
+      "2^53");
+  expect_rejected(
+      R"({"candidates":{"A":123456789012345678901234567890},"source":"qr","station":"S","type":"sheet","v":1})",
+      "");
+  expect_rejected(R"({"candidates":{"A":"1"},"source":"qr","station":"S","type":"sheet","v":1})",
+                  "candidates.A must be an integer");
 }
 
 TEST(Entry, DecodeRejectsNonMinimalStringEscapes) {
-  expect_rejected(R"({"candidates":{"A":0},"source":"q\/r","station":"S","type":"sheet","v":1})", "canonical");
-  expect_rejected(R"({"candidates":{"A":0},"source":"\u0071r","station":"S","type":"sheet","v":1})", "canonical");
-  expect_rejected(R"({"candidates":{"A":0},"source":"qr\u000A","station":"S","type":"sheet","v":1})", "canonical");
-  expect_rejected(R"({"candidates":{"A":0},"source":"qr\u001F","station":"S","type":"sheet","v":1})", "canonical");
+  expect_rejected(R"({"candidates":{"A":0},"source":"q\/r","station":"S","type":"sheet","v":1})",
+                  "canonical");
+  expect_rejected(R"({"candidates":{"A":0},"source":"\u0071r","station":"S","type":"sheet","v":1})",
+                  "canonical");
+  expect_rejected(
+      R"({"candidates":{"A":0},"source":"qr\u000A","station":"S","type":"sheet","v":1})",
+      "canonical");
+  expect_rejected(
+      R"({"candidates":{"A":0},"source":"qr\u001F","station":"S","type":"sheet","v":1})",
+      "canonical");
 }
 
 TEST(Entry, DecodeRejectsEmptyOptionalMembersThatCanonicalFormOmits) {
-  expect_rejected(R"({"candidates":{"A":0},"image_sha256":"","source":"qr","station":"S","type":"sheet","v":1})", "canonical");
-  expect_rejected(R"({"candidates":{"A":0},"cards":[],"source":"qr","station":"S","type":"sheet","v":1})", "canonical");
+  expect_rejected(
+      R"({"candidates":{"A":0},"image_sha256":"","source":"qr","station":"S","type":"sheet","v":1})",
+      "canonical");
+  expect_rejected(
+      R"({"candidates":{"A":0},"cards":[],"source":"qr","station":"S","type":"sheet","v":1})",
+      "canonical");
 }
 
 TEST(Entry, DecodeRejectsUnknownMissingAndMistypedMembers) {
-  expect_rejected(R"({"candidates":{"A":0},"colour":"red","source":"qr","station":"S","type":"sheet","v":1})", "unknown member \"colour\"");
-  expect_rejected(R"({"candidates":{"A":0},"source":"qr","type":"sheet","v":1})", "\"station\" is missing");
-  expect_rejected(R"({"candidates":{"A":0},"source":1,"station":"S","type":"sheet","v":1})", "source must be a string");
-  expect_rejected(R"({"candidates":{"A":0},"source":"qr","station":"S","type":"ballot","v":1})", "unknown type \"ballot\"");
-  expect_rejected(R"({"candidates":{"A":0},"source":"qr","station":"S","type":"sheet","v":2})", "version 2");
+  expect_rejected(
+      R"({"candidates":{"A":0},"colour":"red","source":"qr","station":"S","type":"sheet","v":1})",
+      "unknown member \"colour\"");
+  expect_rejected(R"({"candidates":{"A":0},"source":"qr","type":"sheet","v":1})",
+                  "\"station\" is missing");
+  expect_rejected(R"({"candidates":{"A":0},"source":1,"station":"S","type":"sheet","v":1})",
+                  "source must be a string");
+  expect_rejected(R"({"candidates":{"A":0},"source":"qr","station":"S","type":"ballot","v":1})",
+                  "unknown type \"ballot\"");
+  expect_rejected(R"({"candidates":{"A":0},"source":"qr","station":"S","type":"sheet","v":2})",
+                  "version 2");
   expect_rejected(R"({"candidates":{"A":0},"source":"qr","station":"S","type":"sheet"})", "\"v\"");
-  expect_rejected(R"({"candidates":{"A":0},"source":"qr","station":"S","supersedes":-1,"type":"sheet","v":1})", "negative");
+  expect_rejected(
+      R"({"candidates":{"A":0},"source":"qr","station":"S","supersedes":-1,"type":"sheet","v":1})",
+      "negative");
   expect_rejected(R"({"code":"S","registered":1,"type":"station","v":1})", "\"areas\" is missing");
 }
 
@@ -205,9 +255,13 @@ TEST(Entry, DecodeRejectsRawLinesAndBrokenJson) {
   expect_rejected("", "not a JSON record");
   expect_rejected("{", "not valid JSON");
   expect_rejected(std::string(kMinimal) + "}", "not valid JSON");
-  expect_rejected("{\"candidates\":{\"A\":0},\"source\":\"q\xff\",\"station\":\"S\",\"type\":\"sheet\",\"v\":1}", "not valid JSON");
-  expect_rejected(R"({"candidates":{"A":0},"source":"\ud800","station":"S","type":"sheet","v":1})", "not valid JSON");
-  expect_rejected(std::string(1, '{') + std::string(100000, '[') , "nested");
+  expect_rejected(
+      "{\"candidates\":{\"A\":0},\"source\":\"q\xff\",\"station\":\"S\",\"type\":\"sheet\",\"v\":"
+      "1}",
+      "not valid JSON");
+  expect_rejected(R"({"candidates":{"A":0},"source":"\ud800","station":"S","type":"sheet","v":1})",
+                  "not valid JSON");
+  expect_rejected(std::string(1, '{') + std::string(100000, '['), "nested");
 }
 
 TEST(Entry, IdentityKeyIgnoresSubmitterAndTimeButNothingElse) {
@@ -248,9 +302,10 @@ TEST(Entry, DecodeSurvivesRandomAndMutatedInputAndAcceptsOnlyCanonicalBytes) {
   odd.submitted_by = std::string("tab\t quote\" back\\ nul", 22) + std::string(1, '\0') + "\x1f é😀";
   odd.fields = {{"null", 0}, {"valid", -35}};
   odd.cards.clear();
-  const std::vector<std::string> seeds = {encode_entry(sheet), encode_entry(odd), encode_entry(small_station()),
-                                          encode_entry(e)};
-  const std::string alphabet = "{}[]\",:0123456789-.eE\\u abcdefghijklmnopqrstuvwxyz\x01\x7f\xc3\xa9\xff";
+  const std::vector<std::string> seeds = {encode_entry(sheet), encode_entry(odd),
+                                          encode_entry(small_station()), encode_entry(e)};
+  const std::string alphabet =
+      "{}[]\",:0123456789-.eE\\u abcdefghijklmnopqrstuvwxyz\x01\x7f\xc3\xa9\xff";
   int accepted = 0;
   for (int iter = 0; iter < 30000; ++iter) {
     std::string input;
@@ -265,9 +320,15 @@ TEST(Entry, DecodeSurvivesRandomAndMutatedInputAndAcceptsOnlyCanonicalBytes) {
         size_t at = rng() % input.size();
         char c = alphabet[rng() % alphabet.size()];
         switch (rng() % 3) {
-          case 0: input[at] = c; break;
-          case 1: input.insert(input.begin() + static_cast<std::ptrdiff_t>(at), c); break;
-          default: input.erase(at, 1 + rng() % 4); break;
+          case 0:
+            input[at] = c;
+            break;
+          case 1:
+            input.insert(input.begin() + static_cast<std::ptrdiff_t>(at), c);
+            break;
+          default:
+            input.erase(at, 1 + rng() % 4);
+            break;
         }
       }
     }

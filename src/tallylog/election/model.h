@@ -73,10 +73,10 @@ struct Sheet {
   std::map<std::string, int64_t> candidates;
   // Other counts named by Election::fields ("valid", "null", ...).
   std::map<std::string, int64_t> fields;
-  std::string image_sha256;  // lowercase hex of the sheet image, or empty
-  std::string qr_payload;    // raw QR text, or empty
-  std::string submitted_by;  // who submitted (token name, importer), may be empty
-  std::string submitted_at;  // RFC 3339 UTC
+  std::string image_sha256;            // lowercase hex of the sheet image, or empty
+  std::string qr_payload;              // raw QR text, or empty
+  std::string submitted_by;            // who submitted (token name, importer), may be empty
+  std::string submitted_at;            // RFC 3339 UTC
   std::optional<uint64_t> supersedes;  // log index of the sheet this one corrects
 
   bool operator==(const Sheet&) const = default;

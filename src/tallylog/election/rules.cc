@@ -28,8 +28,9 @@ class RuleParser {
     skip_spaces();
     size_t at = pos_;
     auto cmp = parse_comparison();
-    if (!cmp) return fail(at, at < text_.size() ? "expected a comparison (== != <= >= < >)"
-                                                 : "expected a comparison (== != <= >= < >) at end of rule");
+    if (!cmp)
+      return fail(at, at < text_.size() ? "expected a comparison (== != <= >= < >)"
+                                        : "expected a comparison (== != <= >= < >) at end of rule");
     rule.comparison = *cmp;
     TL_TRY(parse_expression(rule.rhs));
     skip_spaces();
@@ -48,7 +49,10 @@ class RuleParser {
 
   std::optional<Comparison> parse_comparison() {
     auto rest = text_.substr(pos_);
-    auto take = [&](size_t n, Comparison c) { pos_ += n; return c; };
+    auto take = [&](size_t n, Comparison c) {
+      pos_ += n;
+      return c;
+    };
     if (rest.starts_with("==")) return take(2, Comparison::kEq);
     if (rest.starts_with("!=")) return take(2, Comparison::kNe);
     if (rest.starts_with("<=")) return take(2, Comparison::kLe);
@@ -93,7 +97,8 @@ class RuleParser {
         if (v > kMaxJsonInteger) return fail(start, "integer too large (at most 2^53-1)");
         ++pos_;
       }
-      if (pos_ < text_.size() && is_ident_char(text_[pos_])) return fail(start, "malformed integer");
+      if (pos_ < text_.size() && is_ident_char(text_[pos_]))
+        return fail(start, "malformed integer");
       t.kind = Term::Kind::kConstant;
       t.value = v;
       return t;
@@ -101,11 +106,21 @@ class RuleParser {
     if (!is_ident_start(c)) return fail(start, fmt::format("expected a term, found '{}'", c));
     while (pos_ < text_.size() && is_ident_char(text_[pos_])) ++pos_;
     std::string_view word = text_.substr(start, pos_ - start);
-    if (word == "registered") { t.kind = Term::Kind::kRegistered; return t; }
-    if (word == "candidates") { t.kind = Term::Kind::kCandidatesSum; return t; }
-    if (word == "cards") { t.kind = Term::Kind::kCardsSum; return t; }
+    if (word == "registered") {
+      t.kind = Term::Kind::kRegistered;
+      return t;
+    }
+    if (word == "candidates") {
+      t.kind = Term::Kind::kCandidatesSum;
+      return t;
+    }
+    if (word == "cards") {
+      t.kind = Term::Kind::kCardsSum;
+      return t;
+    }
     if (word == "candidate") {
-      if (pos_ >= text_.size() || text_[pos_] != '.') return fail(pos_, "expected '.' and a candidate code after \"candidate\"");
+      if (pos_ >= text_.size() || text_[pos_] != '.')
+        return fail(pos_, "expected '.' and a candidate code after \"candidate\"");
       ++pos_;
       size_t code_start = pos_;
       while (pos_ < text_.size() && is_ident_char(text_[pos_])) ++pos_;
@@ -140,12 +155,24 @@ __int128 sum_terms(const std::vector<Term>& terms, const RuleInputs& in) {
   for (const Term& t : terms) {
     int64_t v = 0;
     switch (t.kind) {
-      case Term::Kind::kConstant: v = t.value; break;
-      case Term::Kind::kField: v = in.fields[static_cast<size_t>(t.value)]; break;
-      case Term::Kind::kCandidate: v = in.candidates[static_cast<size_t>(t.value)]; break;
-      case Term::Kind::kCandidatesSum: v = in.candidates_sum; break;
-      case Term::Kind::kCardsSum: v = in.cards_sum; break;
-      case Term::Kind::kRegistered: v = in.registered; break;
+      case Term::Kind::kConstant:
+        v = t.value;
+        break;
+      case Term::Kind::kField:
+        v = in.fields[static_cast<size_t>(t.value)];
+        break;
+      case Term::Kind::kCandidate:
+        v = in.candidates[static_cast<size_t>(t.value)];
+        break;
+      case Term::Kind::kCandidatesSum:
+        v = in.candidates_sum;
+        break;
+      case Term::Kind::kCardsSum:
+        v = in.cards_sum;
+        break;
+      case Term::Kind::kRegistered:
+        v = in.registered;
+        break;
     }
     total += t.negate ? -static_cast<__int128>(v) : static_cast<__int128>(v);
   }
@@ -155,7 +182,8 @@ __int128 sum_terms(const std::vector<Term>& terms, const RuleInputs& in) {
 std::string int128_string(__int128 v) {
   if (v >= INT64_MIN && v <= INT64_MAX) return std::to_string(static_cast<int64_t>(v));
   bool neg = v < 0;
-  unsigned __int128 u = neg ? -static_cast<unsigned __int128>(v) : static_cast<unsigned __int128>(v);
+  unsigned __int128 u =
+      neg ? -static_cast<unsigned __int128>(v) : static_cast<unsigned __int128>(v);
   std::string s;
   while (u > 0) {
     s.push_back(static_cast<char>('0' + static_cast<int>(u % 10)));
@@ -169,12 +197,18 @@ std::string int128_string(__int128 v) {
 // The operator that held instead, so the message reads as a fact: "364 != 363".
 std::string_view negation_text(Comparison c) {
   switch (c) {
-    case Comparison::kEq: return "!=";
-    case Comparison::kNe: return "==";
-    case Comparison::kLe: return ">";
-    case Comparison::kGe: return "<";
-    case Comparison::kLt: return ">=";
-    case Comparison::kGt: return "<=";
+    case Comparison::kEq:
+      return "!=";
+    case Comparison::kNe:
+      return "==";
+    case Comparison::kLe:
+      return ">";
+    case Comparison::kGe:
+      return "<";
+    case Comparison::kLt:
+      return ">=";
+    case Comparison::kGt:
+      return "<=";
   }
   return "?";
 }
@@ -206,12 +240,24 @@ std::optional<RuleFailure> RuleSet::check(const RuleInputs& in) const {
     __int128 b = sum_terms(r.rhs, in);
     bool holds = false;
     switch (r.comparison) {
-      case Comparison::kEq: holds = a == b; break;
-      case Comparison::kNe: holds = a != b; break;
-      case Comparison::kLe: holds = a <= b; break;
-      case Comparison::kGe: holds = a >= b; break;
-      case Comparison::kLt: holds = a < b; break;
-      case Comparison::kGt: holds = a > b; break;
+      case Comparison::kEq:
+        holds = a == b;
+        break;
+      case Comparison::kNe:
+        holds = a != b;
+        break;
+      case Comparison::kLe:
+        holds = a <= b;
+        break;
+      case Comparison::kGe:
+        holds = a >= b;
+        break;
+      case Comparison::kLt:
+        holds = a < b;
+        break;
+      case Comparison::kGt:
+        holds = a > b;
+        break;
     }
     if (!holds) {
       return RuleFailure{i, fmt::format("rule \"{}\" fails: {} {} {}", r.text, int128_string(a),

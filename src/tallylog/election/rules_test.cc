@@ -33,7 +33,8 @@ struct Numbers {
   RuleInputs inputs() const {
     int64_t sum = 0;
     for (int64_t n : candidates) {
-      if (__builtin_add_overflow(sum, n, &sum)) sum = INT64_MAX;  // saturate: only the terms matter here
+      if (__builtin_add_overflow(sum, n, &sum))
+        sum = INT64_MAX;  // saturate: only the terms matter here
     }
     return RuleInputs{fields, candidates, sum, cards, registered};
   }
@@ -66,10 +67,14 @@ TEST(Rules, EveryComparisonOperatorEvaluates) {
   EXPECT_FALSE(compile_one("cards == 35").check(n.inputs()));
   EXPECT_FALSE(compile_one("-null + 37 == valid").check(n.inputs()));
   EXPECT_FALSE(compile_one("registered-valid-null==63").check(n.inputs()));
-  EXPECT_EQ(compile_one("registered < 100").check(n.inputs())->message, "rule \"registered < 100\" fails: 100 >= 100");
-  EXPECT_EQ(compile_one("valid > registered").check(n.inputs())->message, "rule \"valid > registered\" fails: 35 <= 100");
-  EXPECT_EQ(compile_one("null != 2").check(n.inputs())->message, "rule \"null != 2\" fails: 2 == 2");
-  EXPECT_EQ(compile_one("valid - 40 >= 0").check(n.inputs())->message, "rule \"valid - 40 >= 0\" fails: -5 < 0");
+  EXPECT_EQ(compile_one("registered < 100").check(n.inputs())->message,
+            "rule \"registered < 100\" fails: 100 >= 100");
+  EXPECT_EQ(compile_one("valid > registered").check(n.inputs())->message,
+            "rule \"valid > registered\" fails: 35 <= 100");
+  EXPECT_EQ(compile_one("null != 2").check(n.inputs())->message,
+            "rule \"null != 2\" fails: 2 == 2");
+  EXPECT_EQ(compile_one("valid - 40 >= 0").check(n.inputs())->message,
+            "rule \"valid - 40 >= 0\" fails: -5 < 0");
 }
 
 TEST(Rules, SumsDoNotOverflowOnHugeCounts) {
@@ -79,7 +84,8 @@ TEST(Rules, SumsDoNotOverflowOnHugeCounts) {
   auto f = compile_one("candidate.A + candidate.B == valid").check(n.inputs());
   ASSERT_TRUE(f);
   EXPECT_EQ(f->message,
-            "rule \"candidate.A + candidate.B == valid\" fails: 18446744073709551614 != 9223372036854775807");
+            "rule \"candidate.A + candidate.B == valid\" fails: 18446744073709551614 != "
+            "9223372036854775807");
 }
 
 TEST(Rules, ReportsTheRuleIndexAndColumnOfAnUnknownField) {
@@ -88,18 +94,26 @@ TEST(Rules, ReportsTheRuleIndexAndColumnOfAnUnknownField) {
 }
 
 TEST(Rules, RejectsMalformedRulesWithColumn) {
-  EXPECT_NE(compile_error("candidate.Z >= 0").find("column 11: unknown candidate \"Z\""), std::string::npos);
+  EXPECT_NE(compile_error("candidate.Z >= 0").find("column 11: unknown candidate \"Z\""),
+            std::string::npos);
   EXPECT_NE(compile_error("candidate >= 0").find("column 10: expected '.'"), std::string::npos);
   EXPECT_NE(compile_error("valid").find("column 6: expected a comparison"), std::string::npos);
-  EXPECT_NE(compile_error("valid = null").find("column 7: expected a comparison"), std::string::npos);
-  EXPECT_NE(compile_error("valid == ").find("column 10: expected a term at end of rule"), std::string::npos);
-  EXPECT_NE(compile_error("valid == null null").find("column 15: unexpected 'n'"), std::string::npos);
-  EXPECT_NE(compile_error("valid * 2 == null").find("column 7: expected a comparison"), std::string::npos);
+  EXPECT_NE(compile_error("valid = null").find("column 7: expected a comparison"),
+            std::string::npos);
+  EXPECT_NE(compile_error("valid == ").find("column 10: expected a term at end of rule"),
+            std::string::npos);
+  EXPECT_NE(compile_error("valid == null null").find("column 15: unexpected 'n'"),
+            std::string::npos);
+  EXPECT_NE(compile_error("valid * 2 == null").find("column 7: expected a comparison"),
+            std::string::npos);
   EXPECT_NE(compile_error("12ab == valid").find("column 1: malformed integer"), std::string::npos);
-  EXPECT_NE(compile_error("99999999999999999999 > valid").find("column 1: integer too large"), std::string::npos);
+  EXPECT_NE(compile_error("99999999999999999999 > valid").find("column 1: integer too large"),
+            std::string::npos);
   EXPECT_NE(compile_error("").find("empty rule"), std::string::npos);
-  EXPECT_NE(compile_error("valid == (null)").find("column 10: expected a term, found '('"), std::string::npos);
-  EXPECT_NE(compile_error("valid == candidates == null").find("column 21: unexpected '='"), std::string::npos);
+  EXPECT_NE(compile_error("valid == (null)").find("column 10: expected a term, found '('"),
+            std::string::npos);
+  EXPECT_NE(compile_error("valid == candidates == null").find("column 21: unexpected '='"),
+            std::string::npos);
 }
 
 TEST(Rules, CompilerSurvivesRandomText) {

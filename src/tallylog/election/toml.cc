@@ -4,12 +4,12 @@
 #include "tallylog/election/toml.h"
 
 #include <fmt/format.h>
+#include <toml++/toml.h>
 
 #include <algorithm>
 #include <cctype>
 #include <map>
 #include <set>
-#include <toml++/toml.h>
 
 #include "tallylog/election/validate.h"
 
@@ -22,9 +22,9 @@ class Reader {
 
   Result<Election> read(const toml::table& root) {
     Election e;
-    static const std::set<std::string_view> kKnown = {"id", "name", "date", "contest", "levels", "candidates",
-                                                      "cards", "fields", "rules", "sources", "qr_profile",
-                                                      "unregistered_voters"};
+    static const std::set<std::string_view> kKnown = {
+        "id",    "name",   "date",  "contest", "levels",     "candidates",
+        "cards", "fields", "rules", "sources", "qr_profile", "unregistered_voters"};
     for (const auto& [key, node] : root) {
       if (!kKnown.contains(key.str())) return fail(node, std::string(key.str()), "unknown key");
     }
@@ -74,7 +74,8 @@ class Reader {
       if (!pos) return fail(*cards[i], path + ".position", "missing");
       note(path + ".position", *pos);
       auto p = pos->value<int64_t>();
-      if (!pos->is_integer() || !p || *p < 0 || *p > 1000000) return fail(*pos, path + ".position", "must be a positive integer");
+      if (!pos->is_integer() || !p || *p < 0 || *p > 1000000)
+        return fail(*pos, path + ".position", "must be a positive integer");
       c.position = static_cast<int>(*p);
       TL_ASSIGN_OR_RETURN(c.party, required_string(*cards[i], "party", path));
       TL_ASSIGN_OR_RETURN(c.candidate, required_string(*cards[i], "candidate", path));
@@ -86,12 +87,14 @@ class Reader {
     if (const toml::node* u = root.get("unregistered_voters")) {
       note("unregistered_voters", *u);
       const toml::table* t = u->as_table();
-      if (!t) return fail(*u, "unregistered_voters", "must be a table of area code = registered voters");
+      if (!t)
+        return fail(*u, "unregistered_voters", "must be a table of area code = registered voters");
       for (const auto& [key, node] : *t) {
         std::string path = fmt::format("unregistered_voters.{}", key.str());
         note(path, node);
         auto n = node.value<int64_t>();
-        if (!node.is_integer() || !n || *n < 0) return fail(node, path, "must be a non-negative integer");
+        if (!node.is_integer() || !n || *n < 0)
+          return fail(node, path, "must be a non-negative integer");
         e.unregistered_voters[std::string(key.str())] = static_cast<uint64_t>(*n);
       }
     }
@@ -102,8 +105,10 @@ class Reader {
  private:
   void note(const std::string& path, const toml::node& n) { lines_[path] = n.source().begin.line; }
 
-  std::unexpected<Error> fail(const toml::node& n, const std::string& path, std::string_view what) const {
-    return err(ErrorCode::kInvalidArgument, fmt::format("{}:{}: {}: {}", file_, n.source().begin.line, path, what));
+  std::unexpected<Error> fail(const toml::node& n, const std::string& path,
+                              std::string_view what) const {
+    return err(ErrorCode::kInvalidArgument,
+               fmt::format("{}:{}: {}: {}", file_, n.source().begin.line, path, what));
   }
   std::unexpected<Error> missing(const std::string& path) const {
     return err(ErrorCode::kInvalidArgument, fmt::format("{}: {}: missing", file_, path));
@@ -112,14 +117,15 @@ class Reader {
   // Puts the line of the member a validate_election() message starts with in front of it.
   std::unexpected<Error> located(const std::string& message) const {
     size_t end = 0;
-    while (end < message.size() && (std::isalnum(static_cast<unsigned char>(message[end])) ||
-                                    message[end] == '_' || message[end] == '.' || message[end] == '[' ||
-                                    message[end] == ']'))
+    while (end < message.size() &&
+           (std::isalnum(static_cast<unsigned char>(message[end])) || message[end] == '_' ||
+            message[end] == '.' || message[end] == '[' || message[end] == ']'))
       ++end;
     std::string path = message.substr(0, end);
     while (!path.empty()) {
       if (auto it = lines_.find(path); it != lines_.end())
-        return err(ErrorCode::kInvalidArgument, fmt::format("{}:{}: {}", file_, it->second, message));
+        return err(ErrorCode::kInvalidArgument,
+                   fmt::format("{}:{}: {}", file_, it->second, message));
       size_t cut = path.find_last_of(".[");
       if (cut == std::string::npos) break;
       path.resize(cut);
@@ -127,7 +133,8 @@ class Reader {
     return err(ErrorCode::kInvalidArgument, fmt::format("{}: {}", file_, message));
   }
 
-  Status only_keys(const toml::table& t, const std::string& path, std::initializer_list<std::string_view> keys) {
+  Status only_keys(const toml::table& t, const std::string& path,
+                   std::initializer_list<std::string_view> keys) {
     for (const auto& [key, node] : t) {
       if (std::find(keys.begin(), keys.end(), key.str()) == keys.end())
         return fail(node, fmt::format("{}.{}", path, key.str()), "unknown key");
@@ -141,17 +148,20 @@ class Reader {
     return fail(n, path, "must be a string");
   }
 
-  Result<std::string> required_string(const toml::table& t, std::string_view key, const std::string& parent = "") {
+  Result<std::string> required_string(const toml::table& t, std::string_view key,
+                                      const std::string& parent = "") {
     std::string path = parent.empty() ? std::string(key) : fmt::format("{}.{}", parent, key);
     const toml::node* n = t.get(key);
     if (!n) {
       if (parent.empty()) return missing(path);
-      return err(ErrorCode::kInvalidArgument, fmt::format("{}:{}: {}: missing", file_, t.source().begin.line, path));
+      return err(ErrorCode::kInvalidArgument,
+                 fmt::format("{}:{}: {}: missing", file_, t.source().begin.line, path));
     }
     return string_of(*n, path);
   }
 
-  Result<std::vector<const toml::table*>> tables(const toml::table& root, std::string_view key, bool required) {
+  Result<std::vector<const toml::table*>> tables(const toml::table& root, std::string_view key,
+                                                 bool required) {
     std::vector<const toml::table*> out;
     const toml::node* n = root.get(key);
     if (!n) {
@@ -160,7 +170,9 @@ class Reader {
     }
     note(std::string(key), *n);
     const toml::array* a = n->as_array();
-    if (!a) return fail(*n, std::string(key), "must be an array of tables ([[" + std::string(key) + "]])");
+    if (!a)
+      return fail(*n, std::string(key),
+                  "must be an array of tables ([[" + std::string(key) + "]])");
     for (size_t i = 0; i < a->size(); ++i) {
       const toml::table* t = (*a)[i].as_table();
       std::string path = fmt::format("{}[{}]", key, i);
@@ -171,7 +183,8 @@ class Reader {
     return out;
   }
 
-  Result<std::vector<std::string>> strings(const toml::table& root, std::string_view key, bool required) {
+  Result<std::vector<std::string>> strings(const toml::table& root, std::string_view key,
+                                           bool required) {
     std::vector<std::string> out;
     const toml::node* n = root.get(key);
     if (!n) {
@@ -200,7 +213,8 @@ Result<Election> parse_election_toml(std::string_view text, std::string_view fil
     root = toml::parse(text, file_name);
   } catch (const toml::parse_error& e) {
     return err(ErrorCode::kInvalidArgument,
-               fmt::format("{}:{}:{}: {}", file_name, e.source().begin.line, e.source().begin.column, e.description()));
+               fmt::format("{}:{}:{}: {}", file_name, e.source().begin.line,
+                           e.source().begin.column, e.description()));
   } catch (const std::exception& e) {
     return err(ErrorCode::kInvalidArgument, fmt::format("{}: {}", file_name, e.what()));
   }

@@ -91,35 +91,48 @@ TEST(ElectionToml, AcceptsTheDateAsAString) {
 }
 
 TEST(ElectionToml, SyntaxErrorNamesFileLineAndColumn) {
-  EXPECT_NE(error_of(replaced("contest = \"mayor\"", "contest = \"mayor")).find("e.toml:4:"), std::string::npos);
+  EXPECT_NE(error_of(replaced("contest = \"mayor\"", "contest = \"mayor")).find("e.toml:4:"),
+            std::string::npos);
 }
 
 TEST(ElectionToml, UnknownKeyIsNamedWithItsLine) {
   EXPECT_EQ(error_of(replaced("contest = \"mayor\"", "contest = \"mayor\"\ncolour = \"red\"")),
             "e.toml:5: colour: unknown key");
-  EXPECT_EQ(error_of(replaced("name = \"Bob\"", "name = \"Bob\"\nage = 3")), "e.toml:24: candidates[1].age: unknown key");
+  EXPECT_EQ(error_of(replaced("name = \"Bob\"", "name = \"Bob\"\nage = 3")),
+            "e.toml:24: candidates[1].age: unknown key");
 }
 
 TEST(ElectionToml, MissingKeysAreNamed) {
   EXPECT_EQ(error_of(replaced("id = \"demo\"\n", "")), "e.toml: id: missing");
-  EXPECT_EQ(error_of(replaced("sources = [\"official\", \"witness:*\"]\n", "")), "e.toml: sources: missing");
-  EXPECT_NE(error_of(replaced("name = \"Bob\"", "")).find("candidates[1].name: missing"), std::string::npos);
+  EXPECT_EQ(error_of(replaced("sources = [\"official\", \"witness:*\"]\n", "")),
+            "e.toml: sources: missing");
+  EXPECT_NE(error_of(replaced("name = \"Bob\"", "")).find("candidates[1].name: missing"),
+            std::string::npos);
 }
 
 TEST(ElectionToml, WrongTypesAreNamedWithTheirLine) {
-  EXPECT_EQ(error_of(replaced("contest = \"mayor\"", "contest = 3")), "e.toml:4: contest: must be a string");
-  EXPECT_EQ(error_of(replaced("position = 2", "position = \"2\"")), "e.toml:31: cards[1].position: must be a positive integer");
-  EXPECT_EQ(error_of(replaced("\"R9\" = 1200", "\"R9\" = -1")), "e.toml:36: unregistered_voters.R9: must be a non-negative integer");
-  EXPECT_EQ(error_of(replaced("fields = [\"valid\", \"null\"]", "fields = [\"valid\", 2]")), "e.toml:5: fields[1]: must be a string");
-  EXPECT_EQ(error_of(replaced("date = 2025-01-02", "date = 2025")), "e.toml:3: date: must be a date such as 2024-07-28");
+  EXPECT_EQ(error_of(replaced("contest = \"mayor\"", "contest = 3")),
+            "e.toml:4: contest: must be a string");
+  EXPECT_EQ(error_of(replaced("position = 2", "position = \"2\"")),
+            "e.toml:31: cards[1].position: must be a positive integer");
+  EXPECT_EQ(error_of(replaced("\"R9\" = 1200", "\"R9\" = -1")),
+            "e.toml:36: unregistered_voters.R9: must be a non-negative integer");
+  EXPECT_EQ(error_of(replaced("fields = [\"valid\", \"null\"]", "fields = [\"valid\", 2]")),
+            "e.toml:5: fields[1]: must be a string");
+  EXPECT_EQ(error_of(replaced("date = 2025-01-02", "date = 2025")),
+            "e.toml:3: date: must be a date such as 2024-07-28");
 }
 
 TEST(ElectionToml, SemanticErrorsCarryTheLineOfTheMember) {
-  EXPECT_EQ(error_of(replaced("code = \"B\"", "code = \"A\"")), "e.toml:22: candidates[1].code: duplicate candidate code \"A\"");
-  EXPECT_EQ(error_of(replaced("candidate = \"B\"", "candidate = \"C\"")), "e.toml:33: cards[1].candidate: unknown candidate \"C\"");
+  EXPECT_EQ(error_of(replaced("code = \"B\"", "code = \"A\"")),
+            "e.toml:22: candidates[1].code: duplicate candidate code \"A\"");
+  EXPECT_EQ(error_of(replaced("candidate = \"B\"", "candidate = \"C\"")),
+            "e.toml:33: cards[1].candidate: unknown candidate \"C\"");
   EXPECT_EQ(error_of(replaced("valid == candidates", "valid == candidatez")),
             "e.toml:6: rules[0] \"valid == candidatez\": column 10: unknown field \"candidatez\"");
-  EXPECT_NE(error_of(replaced("position = 2", "position = 3")).find("e.toml:31: cards[1].position: 3"), std::string::npos);
+  EXPECT_NE(
+      error_of(replaced("position = 2", "position = 3")).find("e.toml:31: cards[1].position: 3"),
+      std::string::npos);
 }
 
 TEST(ElectionToml, LoadReportsAMissingFile) {
@@ -158,7 +171,8 @@ TEST(Ve2024Election, LoadsWithTenCandidatesAndThirtyEightCardsInBallotOrder) {
   ASSERT_EQ(e.candidates.size(), 10u);
   std::vector<std::string> codes;
   for (const auto& c : e.candidates) codes.push_back(c.code);
-  EXPECT_EQ(codes, (std::vector<std::string>{"EG", "NM", "LM", "JABE", "JOBR", "AE", "CF", "DC", "EM", "BERA"}));
+  EXPECT_EQ(codes, (std::vector<std::string>{"EG", "NM", "LM", "JABE", "JOBR", "AE", "CF", "DC",
+                                             "EM", "BERA"}));
   EXPECT_EQ(e.find_candidate("EG")->name, "Edmundo González Urrutia");
   ASSERT_EQ(e.cards.size(), 38u);
   EXPECT_EQ(e.cards[0].party, "PSUV");
@@ -217,7 +231,8 @@ TEST(Ve2024Election, EveryRowOfThePublishedTableValidates) {
   std::ifstream in(*data + "/ve2024/RESULTADOS_2024_CSV_V1.csv");
   std::string line;
   std::getline(in, line);
-  const std::vector<std::string> cand = {"EG", "NM", "LM", "JABE", "JOBR", "AE", "CF", "DC", "EM", "BERA"};
+  const std::vector<std::string> cand = {"EG", "NM", "LM", "JABE", "JOBR",
+                                         "AE", "CF", "DC", "EM",   "BERA"};
   uint64_t rows = 0, registered = 0;
   while (std::getline(in, line)) {
     if (!line.empty() && line.back() == '\r') line.pop_back();
@@ -227,7 +242,11 @@ TEST(Ve2024Election, EveryRowOfThePublishedTableValidates) {
     std::snprintf(centre, sizeof centre, "%09lld", std::stoll(c[6]));
     Station st;
     st.code = std::string(centre) + "." + (c[7].size() < 2 ? "0" : "") + c[7];
-    st.areas = {{c[0], c[1]}, {c[0] + "." + c[2], c[3]}, {c[4], c[5]}, {centre, ""}, {st.code, "Mesa " + c[7]}};
+    st.areas = {{c[0], c[1]},
+                {c[0] + "." + c[2], c[3]},
+                {c[4], c[5]},
+                {centre, ""},
+                {st.code, "Mesa " + c[7]}};
     st.registered = std::stoull(c[8]);
     auto sr = v.validate_station(st);
     ASSERT_FALSE(sr) << st.code << ": " << sr->field << ": " << sr->reason;

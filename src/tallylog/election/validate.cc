@@ -24,7 +24,8 @@ bool is_identifier(std::string_view s) {
   if (s.empty() || s.size() > kMaxIdentifier) return false;
   auto start = [](char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_'; };
   if (!start(s[0])) return false;
-  return std::all_of(s.begin() + 1, s.end(), [&](char c) { return start(c) || (c >= '0' && c <= '9'); });
+  return std::all_of(s.begin() + 1, s.end(),
+                     [&](char c) { return start(c) || (c >= '0' && c <= '9'); });
 }
 
 bool has_control(std::string_view s) {
@@ -42,7 +43,8 @@ std::optional<std::string> text_problem(std::string_view value, size_t max, bool
     if (allow_empty) return std::nullopt;
     return std::string("is empty");
   }
-  if (value.size() > max) return fmt::format("is {} bytes long, at most {} allowed", value.size(), max);
+  if (value.size() > max)
+    return fmt::format("is {} bytes long, at most {} allowed", value.size(), max);
   if (!is_valid_utf8(value)) return std::string("is not valid UTF-8");
   if (!allow_control && has_control(value)) return std::string("contains a control character");
   return std::nullopt;
@@ -54,7 +56,8 @@ bool is_digits(std::string_view s) {
 
 bool is_valid_date(std::string_view d) {
   if (d.size() != 10 || d[4] != '-' || d[7] != '-') return false;
-  if (!is_digits(d.substr(0, 4)) || !is_digits(d.substr(5, 2)) || !is_digits(d.substr(8, 2))) return false;
+  if (!is_digits(d.substr(0, 4)) || !is_digits(d.substr(5, 2)) || !is_digits(d.substr(8, 2)))
+    return false;
   int y = std::stoi(std::string(d.substr(0, 4)));
   int m = (d[5] - '0') * 10 + (d[6] - '0');
   int day = (d[8] - '0') * 10 + (d[9] - '0');
@@ -67,9 +70,11 @@ bool is_valid_date(std::string_view d) {
 
 // YYYY-MM-DDTHH:MM:SS[.frac](Z|±HH:MM)
 bool is_rfc3339(std::string_view t) {
-  if (t.size() < 20 || !is_valid_date(t.substr(0, 10)) || (t[10] != 'T' && t[10] != 't')) return false;
+  if (t.size() < 20 || !is_valid_date(t.substr(0, 10)) || (t[10] != 'T' && t[10] != 't'))
+    return false;
   auto two = [&](size_t at, int max) {
-    return at + 2 <= t.size() && is_digits(t.substr(at, 2)) && (t[at] - '0') * 10 + (t[at + 1] - '0') <= max;
+    return at + 2 <= t.size() && is_digits(t.substr(at, 2)) &&
+           (t[at] - '0') * 10 + (t[at + 1] - '0') <= max;
   };
   if (!two(11, 23) || t[13] != ':' || !two(14, 59) || t[16] != ':' || !two(17, 60)) return false;
   size_t i = 19;
@@ -79,30 +84,39 @@ bool is_rfc3339(std::string_view t) {
     if (i == s) return false;
   }
   if (i == t.size() - 1 && (t[i] == 'Z' || t[i] == 'z')) return true;
-  return i + 6 == t.size() && (t[i] == '+' || t[i] == '-') && two(i + 1, 23) && t[i + 3] == ':' && two(i + 4, 59);
+  return i + 6 == t.size() && (t[i] == '+' || t[i] == '-') && two(i + 1, 23) && t[i + 3] == ':' &&
+         two(i + 4, 59);
 }
 
 bool is_source_text(std::string_view s) {
   return std::all_of(s.begin(), s.end(), [](char c) {
-    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-' || c == '.' || c == ':';
+    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-' || c == '.' ||
+           c == ':';
   });
 }
 
 bool is_lower_hex64(std::string_view s) {
-  return s.size() == 64 &&
-         std::all_of(s.begin(), s.end(), [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); });
+  return s.size() == 64 && std::all_of(s.begin(), s.end(), [](char c) {
+           return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
+         });
 }
 
-std::unexpected<Error> invalid(std::string message) { return err(ErrorCode::kInvalidArgument, std::move(message)); }
+std::unexpected<Error> invalid(std::string message) {
+  return err(ErrorCode::kInvalidArgument, std::move(message));
+}
 
-Rejection reject(std::string field, std::string reason) { return Rejection{std::move(field), std::move(reason)}; }
+Rejection reject(std::string field, std::string reason) {
+  return Rejection{std::move(field), std::move(reason)};
+}
 
 // Small scratch array: on the stack for ordinary elections, on the heap for very large ones.
 class Scratch {
  public:
   explicit Scratch(size_t n) : n_(n) {
-    if (n > kStackSlots) heap_.assign(n, 0);
-    else std::fill_n(stack_, n, 0);
+    if (n > kStackSlots)
+      heap_.assign(n, 0);
+    else
+      std::fill_n(stack_, n, 0);
   }
   int64_t* data() { return n_ > kStackSlots ? heap_.data() : stack_; }
   std::span<const int64_t> span() { return {data(), n_}; }
@@ -124,42 +138,56 @@ bool source_matches(std::string_view pattern, std::string_view source) {
 }
 
 Status validate_election(const Election& e) {
-  if (e.id.empty() || e.id.size() > kMaxIdentifier || !is_source_text(e.id) || e.id.find(':') != std::string::npos)
-    return invalid(fmt::format("id: \"{}\" must be 1-{} characters of a-z 0-9 _ - .", e.id, kMaxIdentifier));
+  if (e.id.empty() || e.id.size() > kMaxIdentifier || !is_source_text(e.id) ||
+      e.id.find(':') != std::string::npos)
+    return invalid(
+        fmt::format("id: \"{}\" must be 1-{} characters of a-z 0-9 _ - .", e.id, kMaxIdentifier));
   if (auto p = text_problem(e.name, kMaxStringBytes, false)) return invalid("name: " + *p);
-  if (!is_valid_date(e.date)) return invalid(fmt::format("date: \"{}\" is not a date YYYY-MM-DD", e.date));
+  if (!is_valid_date(e.date))
+    return invalid(fmt::format("date: \"{}\" is not a date YYYY-MM-DD", e.date));
   if (auto p = text_problem(e.contest, kMaxStringBytes, false)) return invalid("contest: " + *p);
 
   if (e.levels.empty()) return invalid("levels: at least one level is required");
-  if (e.levels.size() > kMaxLevels) return invalid(fmt::format("levels: at most {} levels", kMaxLevels));
+  if (e.levels.size() > kMaxLevels)
+    return invalid(fmt::format("levels: at most {} levels", kMaxLevels));
   std::set<std::string_view> seen;
   for (size_t i = 0; i < e.levels.size(); ++i) {
     if (!is_identifier(e.levels[i].code))
-      return invalid(fmt::format("levels[{}].code: \"{}\" is not an identifier (letters, digits, _)", i, e.levels[i].code));
+      return invalid(
+          fmt::format("levels[{}].code: \"{}\" is not an identifier (letters, digits, _)", i,
+                      e.levels[i].code));
     if (!seen.insert(e.levels[i].code).second)
       return invalid(fmt::format("levels[{}].code: duplicate level \"{}\"", i, e.levels[i].code));
-    if (auto p = text_problem(e.levels[i].name, kMaxStringBytes, false)) return invalid(fmt::format("levels[{}].name: {}", i, *p));
+    if (auto p = text_problem(e.levels[i].name, kMaxStringBytes, false))
+      return invalid(fmt::format("levels[{}].name: {}", i, *p));
   }
 
   if (e.candidates.empty()) return invalid("candidates: at least one candidate is required");
-  if (e.candidates.size() > kMaxCandidates) return invalid(fmt::format("candidates: at most {}", kMaxCandidates));
+  if (e.candidates.size() > kMaxCandidates)
+    return invalid(fmt::format("candidates: at most {}", kMaxCandidates));
   seen.clear();
   for (size_t i = 0; i < e.candidates.size(); ++i) {
     const Candidate& c = e.candidates[i];
     if (!is_identifier(c.code))
-      return invalid(fmt::format("candidates[{}].code: \"{}\" is not an identifier (letters, digits, _)", i, c.code));
+      return invalid(fmt::format(
+          "candidates[{}].code: \"{}\" is not an identifier (letters, digits, _)", i, c.code));
     if (!seen.insert(c.code).second)
-      return invalid(fmt::format("candidates[{}].code: duplicate candidate code \"{}\"", i, c.code));
-    if (auto p = text_problem(c.name, kMaxStringBytes, false)) return invalid(fmt::format("candidates[{}].name: {}", i, *p));
+      return invalid(
+          fmt::format("candidates[{}].code: duplicate candidate code \"{}\"", i, c.code));
+    if (auto p = text_problem(c.name, kMaxStringBytes, false))
+      return invalid(fmt::format("candidates[{}].name: {}", i, *p));
   }
 
   if (e.cards.size() > kMaxCards) return invalid(fmt::format("cards: at most {}", kMaxCards));
   for (size_t i = 0; i < e.cards.size(); ++i) {
     const Card& c = e.cards[i];
     if (c.position != static_cast<int>(i) + 1)
-      return invalid(fmt::format("cards[{}].position: {} but cards must be numbered 1, 2, 3... in ballot order (expected {})",
-                                 i, c.position, i + 1));
-    if (auto p = text_problem(c.party, kMaxStringBytes, false)) return invalid(fmt::format("cards[{}].party: {}", i, *p));
+      return invalid(
+          fmt::format("cards[{}].position: {} but cards must be numbered 1, 2, 3... in ballot "
+                      "order (expected {})",
+                      i, c.position, i + 1));
+    if (auto p = text_problem(c.party, kMaxStringBytes, false))
+      return invalid(fmt::format("cards[{}].party: {}", i, *p));
     if (!e.find_candidate(c.candidate))
       return invalid(fmt::format("cards[{}].candidate: unknown candidate \"{}\"", i, c.candidate));
   }
@@ -168,28 +196,36 @@ Status validate_election(const Election& e) {
   seen.clear();
   for (size_t i = 0; i < e.fields.size(); ++i) {
     const std::string& f = e.fields[i];
-    if (!is_identifier(f)) return invalid(fmt::format("fields[{}]: \"{}\" is not an identifier (letters, digits, _)", i, f));
+    if (!is_identifier(f))
+      return invalid(
+          fmt::format("fields[{}]: \"{}\" is not an identifier (letters, digits, _)", i, f));
     if (f == "registered" || f == "candidates" || f == "cards" || f == "candidate")
       return invalid(fmt::format("fields[{}]: \"{}\" is reserved in rules", i, f));
-    if (!seen.insert(f).second) return invalid(fmt::format("fields[{}]: duplicate field \"{}\"", i, f));
+    if (!seen.insert(f).second)
+      return invalid(fmt::format("fields[{}]: duplicate field \"{}\"", i, f));
   }
 
   if (e.sources.empty()) return invalid("sources: at least one accepted source is required");
-  if (e.sources.size() > kMaxSources) return invalid(fmt::format("sources: at most {}", kMaxSources));
+  if (e.sources.size() > kMaxSources)
+    return invalid(fmt::format("sources: at most {}", kMaxSources));
   seen.clear();
   for (size_t i = 0; i < e.sources.size(); ++i) {
     std::string_view s = e.sources[i];
     std::string_view body = s.ends_with('*') ? s.substr(0, s.size() - 1) : s;
     if (body.empty() || body.size() > kMaxIdentifier || !is_source_text(body))
-      return invalid(fmt::format("sources[{}]: \"{}\" must be a name of a-z 0-9 _ - . : optionally ending in *", i, s));
-    if (!seen.insert(s).second) return invalid(fmt::format("sources[{}]: duplicate source \"{}\"", i, s));
+      return invalid(fmt::format(
+          "sources[{}]: \"{}\" must be a name of a-z 0-9 _ - . : optionally ending in *", i, s));
+    if (!seen.insert(s).second)
+      return invalid(fmt::format("sources[{}]: duplicate source \"{}\"", i, s));
   }
 
-  if (!e.qr_profile.empty() && (e.qr_profile.size() > kMaxIdentifier || !is_source_text(e.qr_profile)))
+  if (!e.qr_profile.empty() &&
+      (e.qr_profile.size() > kMaxIdentifier || !is_source_text(e.qr_profile)))
     return invalid(fmt::format("qr_profile: \"{}\" must be a name of a-z 0-9 _ - .", e.qr_profile));
 
   for (const auto& [area, voters] : e.unregistered_voters) {
-    if (auto p = text_problem(area, kMaxStringBytes, false)) return invalid(fmt::format("unregistered_voters.{}: key {}", area, *p));
+    if (auto p = text_problem(area, kMaxStringBytes, false))
+      return invalid(fmt::format("unregistered_voters.{}: key {}", area, *p));
     if (voters > static_cast<uint64_t>(kMaxJsonInteger))
       return invalid(fmt::format("unregistered_voters.{}: {} is too large", area, voters));
   }
@@ -204,9 +240,11 @@ Result<Validator> Validator::create(Election election) {
   TL_TRY(validate_election(election));
   Validator v;
   TL_ASSIGN_OR_RETURN(v.rules_, compile_rules(election));
-  for (size_t i = 0; i < election.candidates.size(); ++i) v.by_code_.emplace_back(election.candidates[i].code, i);
+  for (size_t i = 0; i < election.candidates.size(); ++i)
+    v.by_code_.emplace_back(election.candidates[i].code, i);
   std::sort(v.by_code_.begin(), v.by_code_.end());
-  for (size_t i = 0; i < election.fields.size(); ++i) v.by_field_.emplace_back(election.fields[i], i);
+  for (size_t i = 0; i < election.fields.size(); ++i)
+    v.by_field_.emplace_back(election.fields[i], i);
   std::sort(v.by_field_.begin(), v.by_field_.end());
   for (const Card& c : election.cards) {
     for (size_t i = 0; i < election.candidates.size(); ++i) {
@@ -225,10 +263,11 @@ bool Validator::source_accepted(std::string_view source) const {
 }
 
 std::optional<Rejection> Validator::validate_station(const Station& s) const {
-  if (auto p = text_problem(s.code, kMaxStringBytes, false)) return reject("code", "station code " + *p);
+  if (auto p = text_problem(s.code, kMaxStringBytes, false))
+    return reject("code", "station code " + *p);
   if (s.areas.size() != election_.levels.size())
-    return reject("areas", fmt::format("station {} has {} areas but the election has {} levels", s.code, s.areas.size(),
-                                       election_.levels.size()));
+    return reject("areas", fmt::format("station {} has {} areas but the election has {} levels",
+                                       s.code, s.areas.size(), election_.levels.size()));
   for (size_t i = 0; i < s.areas.size(); ++i) {
     const std::string field = fmt::format("areas[{}]", i);
     if (auto p = text_problem(s.areas[i].code, kMaxStringBytes, false))
@@ -238,29 +277,37 @@ std::optional<Rejection> Validator::validate_station(const Station& s) const {
   }
   if (s.areas.back().code != s.code)
     return reject(fmt::format("areas[{}]", s.areas.size() - 1),
-                  fmt::format("the last area's code \"{}\" must equal the station code \"{}\"", s.areas.back().code, s.code));
+                  fmt::format("the last area's code \"{}\" must equal the station code \"{}\"",
+                              s.areas.back().code, s.code));
   if (s.registered > static_cast<uint64_t>(kMaxJsonInteger))
     return reject("registered", fmt::format("{} registered voters is too large", s.registered));
   return std::nullopt;
 }
 
 std::optional<Rejection> Validator::validate_sheet(Sheet& sheet, const Station* station) const {
-  if (auto p = text_problem(sheet.station, kMaxStringBytes, false)) return reject("station", "station code " + *p);
-  if (station == nullptr) return reject("station", fmt::format("unknown station \"{}\"", sheet.station));
+  if (auto p = text_problem(sheet.station, kMaxStringBytes, false))
+    return reject("station", "station code " + *p);
+  if (station == nullptr)
+    return reject("station", fmt::format("unknown station \"{}\"", sheet.station));
   if (station->code != sheet.station)
-    return reject("station", fmt::format("station record \"{}\" does not match the sheet's station \"{}\"", station->code,
-                                         sheet.station));
-  if (auto p = text_problem(sheet.source, kMaxStringBytes, false)) return reject("source", "source " + *p);
+    return reject("station",
+                  fmt::format("station record \"{}\" does not match the sheet's station \"{}\"",
+                              station->code, sheet.station));
+  if (auto p = text_problem(sheet.source, kMaxStringBytes, false))
+    return reject("source", "source " + *p);
   if (!source_accepted(sheet.source))
-    return reject("source", fmt::format("source \"{}\" is not accepted by this election", sheet.source));
+    return reject("source",
+                  fmt::format("source \"{}\" is not accepted by this election", sheet.source));
 
   const size_t ncand = election_.candidates.size();
   Scratch votes(ncand);
   int64_t cards_sum = 0;
   if (!sheet.cards.empty()) {
-    if (election_.cards.empty()) return reject("cards", "this election has no ballot cards; give votes per candidate");
+    if (election_.cards.empty())
+      return reject("cards", "this election has no ballot cards; give votes per candidate");
     if (sheet.cards.size() != election_.cards.size())
-      return reject("cards", fmt::format("{} cards expected, got {}", election_.cards.size(), sheet.cards.size()));
+      return reject("cards", fmt::format("{} cards expected, got {}", election_.cards.size(),
+                                         sheet.cards.size()));
     int64_t* v = votes.data();
     for (size_t i = 0; i < sheet.cards.size(); ++i) {
       int64_t n = sheet.cards[i];
@@ -276,7 +323,8 @@ std::optional<Rejection> Validator::validate_sheet(Sheet& sheet, const Station* 
         return reject("cards", "the card counts add up to more than 2^53-1");
     }
     if (sheet.candidates.empty()) {
-      for (const auto& [code, index] : by_code_) sheet.candidates.emplace_hint(sheet.candidates.end(), code, v[index]);
+      for (const auto& [code, index] : by_code_)
+        sheet.candidates.emplace_hint(sheet.candidates.end(), code, v[index]);
     }
   }
 
@@ -287,22 +335,28 @@ std::optional<Rejection> Validator::validate_sheet(Sheet& sheet, const Station* 
     size_t k = 0;
     int64_t* g = given.data();
     while (it != sheet.candidates.end() || k < by_code_.size()) {
-      int cmp = it == sheet.candidates.end() ? 1 : k == by_code_.size() ? -1 : it->first.compare(by_code_[k].first);
+      int cmp = it == sheet.candidates.end() ? 1
+                : k == by_code_.size()       ? -1
+                                             : it->first.compare(by_code_[k].first);
       if (cmp < 0) {
         std::string field = "candidates." + it->first;
-        if (auto p = text_problem(it->first, kMaxStringBytes, false)) return reject("candidates", "candidate code " + *p);
+        if (auto p = text_problem(it->first, kMaxStringBytes, false))
+          return reject("candidates", "candidate code " + *p);
         return reject(field, fmt::format("unknown candidate \"{}\"", it->first));
       }
       if (cmp > 0)
-        return reject("candidates." + by_code_[k].first, fmt::format("missing votes for candidate {}", by_code_[k].first));
+        return reject("candidates." + by_code_[k].first,
+                      fmt::format("missing votes for candidate {}", by_code_[k].first));
       int64_t n = it->second;
       if (n < 0 || n > kMaxJsonInteger)
         return reject("candidates." + it->first,
-                      fmt::format("candidate {} count {} is {}", it->first, n, n < 0 ? "negative" : "too large"));
+                      fmt::format("candidate {} count {} is {}", it->first, n,
+                                  n < 0 ? "negative" : "too large"));
       size_t index = by_code_[k].second;
       if (!sheet.cards.empty() && votes.data()[index] != n)
         return reject("candidates." + it->first,
-                      fmt::format("candidate {} has {} votes but its cards add up to {}", it->first, n, votes.data()[index]));
+                      fmt::format("candidate {} has {} votes but its cards add up to {}", it->first,
+                                  n, votes.data()[index]));
       g[index] = n;
       ++it;
       ++k;
@@ -311,7 +365,8 @@ std::optional<Rejection> Validator::validate_sheet(Sheet& sheet, const Station* 
   int64_t candidates_sum = 0;
   for (int64_t n : given.span()) {
     candidates_sum += n;
-    if (candidates_sum > kMaxJsonInteger) return reject("candidates", "candidate votes add up to more than 2^53-1");
+    if (candidates_sum > kMaxJsonInteger)
+      return reject("candidates", "candidate votes add up to more than 2^53-1");
   }
   if (sheet.cards.empty()) cards_sum = candidates_sum;
 
@@ -321,16 +376,20 @@ std::optional<Rejection> Validator::validate_sheet(Sheet& sheet, const Station* 
     size_t k = 0;
     int64_t* f = fields.data();
     while (it != sheet.fields.end() || k < by_field_.size()) {
-      int cmp = it == sheet.fields.end() ? 1 : k == by_field_.size() ? -1 : it->first.compare(by_field_[k].first);
+      int cmp = it == sheet.fields.end() ? 1
+                : k == by_field_.size()  ? -1
+                                         : it->first.compare(by_field_[k].first);
       if (cmp < 0) {
-        if (auto p = text_problem(it->first, kMaxStringBytes, false)) return reject("fields", "field name " + *p);
+        if (auto p = text_problem(it->first, kMaxStringBytes, false))
+          return reject("fields", "field name " + *p);
         return reject(it->first, fmt::format("unknown field \"{}\"", it->first));
       }
       if (cmp > 0)
         return reject(by_field_[k].first, fmt::format("missing field \"{}\"", by_field_[k].first));
       int64_t n = it->second;
       if (n < 0 || n > kMaxJsonInteger)
-        return reject(it->first, fmt::format("{} count {} is {}", it->first, n, n < 0 ? "negative" : "too large"));
+        return reject(it->first, fmt::format("{} count {} is {}", it->first, n,
+                                             n < 0 ? "negative" : "too large"));
       f[by_field_[k].second] = n;
       ++it;
       ++k;
@@ -339,16 +398,20 @@ std::optional<Rejection> Validator::validate_sheet(Sheet& sheet, const Station* 
 
   if (!sheet.image_sha256.empty() && !is_lower_hex64(sheet.image_sha256))
     return reject("image_sha256", "image_sha256 must be 64 lowercase hexadecimal digits");
-  if (auto p = text_problem(sheet.qr_payload, kMaxPayloadBytes, true, true)) return reject("qr_payload", "QR payload " + *p);
-  if (auto p = text_problem(sheet.submitted_by, kMaxStringBytes, true)) return reject("submitted_by", "submitted_by " + *p);
+  if (auto p = text_problem(sheet.qr_payload, kMaxPayloadBytes, true, true))
+    return reject("qr_payload", "QR payload " + *p);
+  if (auto p = text_problem(sheet.submitted_by, kMaxStringBytes, true))
+    return reject("submitted_by", "submitted_by " + *p);
   if (!sheet.submitted_at.empty() && !is_rfc3339(sheet.submitted_at))
-    return reject("submitted_at", fmt::format("\"{}\" is not an RFC 3339 time", sheet.submitted_at.substr(0, 64)));
+    return reject("submitted_at",
+                  fmt::format("\"{}\" is not an RFC 3339 time", sheet.submitted_at.substr(0, 64)));
   if (sheet.supersedes && *sheet.supersedes > static_cast<uint64_t>(kMaxJsonInteger))
     return reject("supersedes", fmt::format("log index {} is too large", *sheet.supersedes));
 
   if (station->registered > static_cast<uint64_t>(kMaxJsonInteger))
     return reject("station", "the station's registered voters are out of range");
-  RuleInputs in{fields.span(), given.span(), candidates_sum, cards_sum, static_cast<int64_t>(station->registered)};
+  RuleInputs in{fields.span(), given.span(), candidates_sum, cards_sum,
+                static_cast<int64_t>(station->registered)};
   if (auto failure = rules_.check(in)) return reject("rules", std::move(failure->message));
   return std::nullopt;
 }

@@ -59,9 +59,9 @@ class Validator {
 
   Election election_;
   RuleSet rules_;
-  std::vector<size_t> card_candidate_;                      // card i -> candidate index
-  std::vector<std::pair<std::string, size_t>> by_code_;     // candidate code -> index, sorted
-  std::vector<std::pair<std::string, size_t>> by_field_;    // field name -> index, sorted
+  std::vector<size_t> card_candidate_;                    // card i -> candidate index
+  std::vector<std::pair<std::string, size_t>> by_code_;   // candidate code -> index, sorted
+  std::vector<std::pair<std::string, size_t>> by_field_;  // field name -> index, sorted
 };
 
 }  // namespace tallylog::election

@@ -24,7 +24,8 @@ struct Check {
   std::optional<Rejection> run(Sheet sheet) const { return v.validate_sheet(sheet, &station); }
 };
 
-void expect_rejection(const std::optional<Rejection>& r, std::string_view field, std::string_view reason_part) {
+void expect_rejection(const std::optional<Rejection>& r, std::string_view field,
+                      std::string_view reason_part) {
   ASSERT_TRUE(r) << "accepted, expected a rejection of " << field;
   EXPECT_EQ(r->field, field) << r->reason;
   EXPECT_NE(r->reason.find(reason_part), std::string::npos) << r->reason;
@@ -245,10 +246,14 @@ TEST(Validator, SurvivesRandomHostileSheets) {
   auto next = [&] { return x = x * 6364136223846793005ULL + 1442695040888963407ULL, x >> 17; };
   auto count = [&]() -> int64_t {
     switch (next() % 6) {
-      case 0: return -static_cast<int64_t>(next() % 5);
-      case 1: return INT64_MAX - static_cast<int64_t>(next() % 3);
-      case 2: return INT64_MIN + static_cast<int64_t>(next() % 3);
-      default: return static_cast<int64_t>(next() % 40);
+      case 0:
+        return -static_cast<int64_t>(next() % 5);
+      case 1:
+        return INT64_MAX - static_cast<int64_t>(next() % 3);
+      case 2:
+        return INT64_MIN + static_cast<int64_t>(next() % 3);
+      default:
+        return static_cast<int64_t>(next() % 40);
     }
   };
   auto text = [&] {
@@ -267,7 +272,8 @@ TEST(Validator, SurvivesRandomHostileSheets) {
     s.cards.resize(ncards);
     for (auto& n : s.cards) n = count();
     if (next() % 3 == 0) {
-      for (int k = 0; k < 3; ++k) s.candidates[next() % 2 ? "A" : next() % 2 ? "B" : text()] = count();
+      for (int k = 0; k < 3; ++k)
+        s.candidates[next() % 2 ? "A" : next() % 2 ? "B" : text()] = count();
     }
     if (next() % 2) s.fields["valid"] = count();
     if (next() % 2) s.fields["null"] = count();
@@ -293,7 +299,9 @@ TEST(Validator, SurvivesRandomHostileSheets) {
   EXPECT_GT(accepted, 0);
 }
 
-TEST(ValidateElection, AcceptsTheSmallElection) { EXPECT_TRUE(validate_election(small_election())); }
+TEST(ValidateElection, AcceptsTheSmallElection) {
+  EXPECT_TRUE(validate_election(small_election()));
+}
 
 TEST(ValidateElection, NamesTheMemberThatIsWrong) {
   auto error_of = [](auto&& mutate) {
@@ -303,17 +311,30 @@ TEST(ValidateElection, NamesTheMemberThatIsWrong) {
     EXPECT_FALSE(st);
     return st ? std::string() : st.error().message;
   };
-  EXPECT_EQ(error_of([](Election& e) { e.candidates[1].code = "A"; }), "candidates[1].code: duplicate candidate code \"A\"");
-  EXPECT_EQ(error_of([](Election& e) { e.cards[2].candidate = "Z"; }), "cards[2].candidate: unknown candidate \"Z\"");
-  EXPECT_NE(error_of([](Election& e) { e.cards[1].position = 3; }).find("cards[1].position: 3"), std::string::npos);
-  EXPECT_NE(error_of([](Election& e) { e.fields.push_back("registered"); }).find("fields[2]: \"registered\" is reserved"), std::string::npos);
-  EXPECT_NE(error_of([](Election& e) { e.fields.push_back("valid"); }).find("fields[2]: duplicate"), std::string::npos);
-  EXPECT_NE(error_of([](Election& e) { e.sources = {"Bad Source"}; }).find("sources[0]"), std::string::npos);
-  EXPECT_NE(error_of([](Election& e) { e.sources.clear(); }).find("sources: at least one"), std::string::npos);
+  EXPECT_EQ(error_of([](Election& e) { e.candidates[1].code = "A"; }),
+            "candidates[1].code: duplicate candidate code \"A\"");
+  EXPECT_EQ(error_of([](Election& e) { e.cards[2].candidate = "Z"; }),
+            "cards[2].candidate: unknown candidate \"Z\"");
+  EXPECT_NE(error_of([](Election& e) { e.cards[1].position = 3; }).find("cards[1].position: 3"),
+            std::string::npos);
+  EXPECT_NE(error_of([](Election& e) {
+              e.fields.push_back("registered");
+            }).find("fields[2]: \"registered\" is reserved"),
+            std::string::npos);
+  EXPECT_NE(error_of([](Election& e) { e.fields.push_back("valid"); }).find("fields[2]: duplicate"),
+            std::string::npos);
+  EXPECT_NE(error_of([](Election& e) { e.sources = {"Bad Source"}; }).find("sources[0]"),
+            std::string::npos);
+  EXPECT_NE(error_of([](Election& e) { e.sources.clear(); }).find("sources: at least one"),
+            std::string::npos);
   EXPECT_NE(error_of([](Election& e) { e.date = "2024-13-01"; }).find("date"), std::string::npos);
   EXPECT_NE(error_of([](Election& e) { e.levels.clear(); }).find("levels"), std::string::npos);
-  EXPECT_NE(error_of([](Election& e) { e.candidates[0].code = "A-1"; }).find("candidates[0].code"), std::string::npos);
-  EXPECT_NE(error_of([](Election& e) { e.rules.push_back("x > 0"); }).find("rules[2] \"x > 0\": column 1"), std::string::npos);
+  EXPECT_NE(error_of([](Election& e) { e.candidates[0].code = "A-1"; }).find("candidates[0].code"),
+            std::string::npos);
+  EXPECT_NE(error_of([](Election& e) {
+              e.rules.push_back("x > 0");
+            }).find("rules[2] \"x > 0\": column 1"),
+            std::string::npos);
   EXPECT_NE(error_of([](Election& e) { e.id = ""; }).find("id"), std::string::npos);
 }
 
