@@ -856,7 +856,10 @@ std::string sheet_identity_key(const Sheet& sheet) {
 }
 
 std::string sheet_identity_digest(const Sheet& sheet) {
-  Sha256Digest d = sha256(sheet_identity_key(sheet));
+  thread_local std::string buffer;  // reused: ingest calls this once per sheet
+  buffer.clear();
+  write_sheet(sheet, buffer, false);
+  Sha256Digest d = sha256(buffer);
   return std::string(reinterpret_cast<const char*>(d.data()), d.size());
 }
 
