@@ -77,24 +77,34 @@ struct Ingestor::State {
   }
 };
 
-Status Ingestor::init(const std::string& data_dir, const election::Election& e, std::string origin,
-                      const IngestorOptions& options) {
+std::string Ingestor::default_origin(const election::Election& e) { return "tallylog/" + e.id; }
+
+Status Ingestor::log_election(log::Log& lg, const std::string& data_dir, const election::Election& e) {
   TL_ASSIGN_OR_RETURN(auto validator, election::Validator::create(e));
   (void)validator;
-  if (origin.empty()) origin = "tallylog/" + e.id;
-  TL_TRY(options.env->create_dirs(data_dir));
-  if (options.env->exists(index::index_path(data_dir)))
+  if (lg.size() != 0)
+    return err(ErrorCode::kFailedPrecondition, data_dir + ": the log is not empty; the election must be entry 0");
+  if (Env::posix().exists(index::index_path(data_dir)))
     return err(ErrorCode::kAlreadyExists, data_dir + " already has an index; is it already initialised?");
-  log::OpenOptions oo;
-  oo.env = options.env;
-  TL_ASSIGN_OR_RETURN(auto lg, log::Log::create(data_dir, log::CreateOptions{origin}, oo));
   std::string entry = election::encode_entry(e);
-  TL_ASSIGN_OR_RETURN(uint64_t first, lg->append(entry));
+  TL_ASSIGN_OR_RETURN(uint64_t first, lg.append(entry));
   if (first != 0) return err(ErrorCode::kInternal, "the election entry was logged at " + std::to_string(first));
   TL_ASSIGN_OR_RETURN(auto idx, index::SqliteIndex::open(data_dir));
   TL_ASSIGN_OR_RETURN(auto batch, idx->begin_batch());
   TL_TRY(batch.election(e, entry));
-  TL_TRY(batch.commit());
+  return batch.commit();
+}
+
+Status Ingestor::init(const std::string& data_dir, const election::Election& e, std::string origin,
+                      const IngestorOptions& options) {
+  TL_ASSIGN_OR_RETURN(auto validator, election::Validator::create(e));
+  (void)validator;
+  if (origin.empty()) origin = default_origin(e);
+  TL_TRY(options.env->create_dirs(data_dir));
+  log::OpenOptions oo;
+  oo.env = options.env;
+  TL_ASSIGN_OR_RETURN(auto lg, log::Log::create(data_dir, log::CreateOptions{origin}, oo));
+  TL_TRY(log_election(*lg, data_dir, e));
   return lg->close();
 }
 

@@ -51,8 +51,13 @@ struct IngestorOptions {
 
 class Ingestor {
  public:
+  // The log origin used when none is given: "tallylog/<election id>".
+  static std::string default_origin(const election::Election& election);
+  // Makes `election` entry 0 of a freshly created, empty `log` in <data_dir> and creates the
+  // index (for `tallylog init --election`, which creates the log itself).
+  static Status log_election(log::Log& log, const std::string& data_dir, const election::Election& election);
   // Creates <data_dir> with a new log whose entry 0 is `election`, and its index.
-  // `origin` empty: "tallylog/<election id>".
+  // `origin` empty: default_origin(election).
   static Status init(const std::string& data_dir, const election::Election& election, std::string origin,
                      const IngestorOptions& options = {});
 
