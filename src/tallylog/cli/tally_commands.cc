@@ -13,6 +13,7 @@
 #include "tallylog/tally/bound.h"
 #include "tallylog/tally/compare.h"
 #include "tallylog/tally/format.h"
+#include "tallylog/tally/from_index.h"
 #include "tallylog/tally/tabulation.h"
 
 namespace tallylog::cli {
@@ -30,29 +31,13 @@ Result<Opened> open_data(const std::string& data_dir) {
   }
   Opened o;
   TL_ASSIGN_OR_RETURN(o.index, index::SqliteIndex::open(data_dir));
-  TL_ASSIGN_OR_RETURN(election::Election e, o.index->election());
-  std::vector<election::Station> stations;
-  if (auto n = o.index->station_count()) stations.reserve(*n);
-  TL_TRY(o.index->for_each_station([&](const election::Station& s) { stations.push_back(s); }));
-  TL_ASSIGN_OR_RETURN(o.geo, tally::Geography::build(e, stations));
+  TL_ASSIGN_OR_RETURN(o.geo, tally::geography_from_index(*o.index));
   return o;
 }
 
 Result<tally::Tabulation> tabulate(Opened& o, const tally::SourceRule& rule) {
-  tally::Tabulation tab(o.geo, rule);
-  Status first = ok();
   Progress progress("tabulating sheets", 0);
-  uint64_t n = 0;
-  // An exact source is filtered by the index; prefix and all-source rules by the tabulation.
-  const std::string filter = rule.kind() == tally::SourceRule::Kind::kExact ? rule.to_string() : "";
-  TL_TRY(o.index->for_each_current_sheet(filter, [&](const index::SheetRecord& r) {
-    if (!first) return;
-    if (auto s = tab.add_deferred(r); !s) first = s;
-    if (++n % 8192 == 0) progress.update(n);
-  }));
-  TL_TRY(first);
-  tab.recompute_totals();
-  return tab;
+  return tally::tabulate_index(*o.index, o.geo, rule, [&](uint64_t n) { progress.update(n); });
 }
 
 int depth_or_exit(const tally::Geography& g, const std::string& level) {
