@@ -23,6 +23,7 @@ struct ImportArgs {
   std::string source;
   std::string submitted_by;
   size_t batch = 5000;
+  bool stats = false;
 };
 
 std::unique_ptr<ingest::Ingestor> open_ingestor(const std::string& data_dir) {
@@ -60,6 +61,11 @@ void run_import(const ImportArgs& a, bool stations) {
   o.progress = [&](uint64_t done, uint64_t) { progress.update(done); };
   auto sum = stations ? ingest::import_stations_csv(*ing, text, a.file, mapping, o)
                       : ingest::import_sheets_csv(*ing, text, a.file, mapping, o);
+  if (a.stats) {
+    auto st = ing->stats();
+    std::fprintf(stderr, "time: checks %.3f s, log appends %.3f s, index %.3f s, %llu batches\n", st.check_seconds,
+                 st.log_seconds, st.index_seconds, static_cast<unsigned long long>(st.batches));
+  }
   check_or_exit(ing->close());
   if (!sum) check_or_exit(std::unexpected(sum.error()));
   const ingest::ImportSummary& s = *sum;
@@ -94,6 +100,7 @@ void register_ingest_commands(CLI::App& app) {
   import->add_option("--mapping", ia->mapping, "mapping TOML")->required()->check(CLI::ExistingFile);
   import->add_option("--submitted-by", ia->submitted_by, "who submits (default import:<file>)");
   import->add_option("--batch", ia->batch, "sheets per log append")->capture_default_str();
+  import->add_flag("--stats", ia->stats, "print where the time went (to stderr)");
   import->callback([ia] { run_import(*ia, false); });
 
   // sheets show

@@ -1,6 +1,7 @@
 #include "tallylog/ingest/ingestor.h"
 
 #include <array>
+#include <chrono>
 #include <cstring>
 #include <mutex>
 #include <unordered_map>
@@ -13,6 +14,10 @@ namespace tallylog::ingest {
 namespace {
 
 using Digest = std::array<char, 32>;
+
+double seconds_since(std::chrono::steady_clock::time_point t) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
+}
 
 Digest to_digest(std::string_view s) {
   Digest d{};
@@ -49,13 +54,14 @@ struct Ingestor::State {
   std::unique_ptr<log::Log> log;
   std::unique_ptr<index::SqliteIndex> index;
   std::optional<election::Validator> validator;
-  std::mutex mu;
+  mutable std::mutex mu;
   bool failed = false;
   std::string failure;
   uint64_t next_index = 0;
   std::unordered_map<std::string, StationState> stations;
   std::vector<std::string> sources;
   std::unordered_map<std::string, uint32_t> source_ids;
+  IngestStats stats;
 
   uint32_t intern_source(const std::string& s) {
     auto it = source_ids.find(s);
@@ -153,6 +159,11 @@ Status Ingestor::close() {
   return st;
 }
 
+IngestStats Ingestor::stats() const {
+  std::lock_guard lock(s_->mu);
+  return s_->stats;
+}
+
 Status Ingestor::record_rejects(std::span<const index::Reject> rejects) {
   return s_->index->add_rejects(rejects);
 }
@@ -239,6 +250,7 @@ Result<std::vector<Outcome>> Ingestor::submit_batch(std::span<election::Sheet> s
   std::vector<std::string> digests;
   std::vector<index::Reject> rejects;
   const std::string now = format_rfc3339(s.options.clock->now());
+  auto t_check = std::chrono::steady_clock::now();
   election::Station probe;
   for (size_t i = 0; i < sheets.size(); ++i) {
     election::Sheet& sh = sheets[i];
@@ -306,8 +318,12 @@ Result<std::vector<Outcome>> Ingestor::submit_batch(std::span<election::Sheet> s
                                       o.reason, now});
   }
   if (!rejects.empty()) TL_TRY(s.index->add_rejects(rejects));
+  s.stats.check_seconds += seconds_since(t_check);
+  ++s.stats.batches;
   if (entries.empty()) return out;
+  auto t_log = std::chrono::steady_clock::now();
   auto first = s.log->append_batch(entries);
+  s.stats.log_seconds += seconds_since(t_log);
   if (!first) {
     s.fail(first.error());
     return std::unexpected(first.error());
@@ -319,6 +335,8 @@ Result<std::vector<Outcome>> Ingestor::submit_batch(std::span<election::Sheet> s
     return std::unexpected(e);
   }
   s.next_index += entries.size();
+  s.stats.logged += entries.size();
+  auto t_index = std::chrono::steady_clock::now();
   auto applied = [&]() -> Status {
     TL_ASSIGN_OR_RETURN(auto batch, s.index->begin_batch());
     if (batch.next_index() != *first)
@@ -327,6 +345,7 @@ Result<std::vector<Outcome>> Ingestor::submit_batch(std::span<election::Sheet> s
     for (size_t k = 0; k < logged.size(); ++k) TL_TRY(batch.sheet(sheets[logged[k]], entries[k], digests[k]));
     return batch.commit();
   }();
+  s.stats.index_seconds += seconds_since(t_index);
   if (!applied) {
     s.fail(applied.error());
     return std::unexpected(with_context(applied.error(), "sheets are logged but the index update failed"));

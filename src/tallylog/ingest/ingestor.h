@@ -49,6 +49,16 @@ struct IngestorOptions {
   std::function<void(uint64_t, uint64_t)> catch_up_progress;
 };
 
+// Where submit time went (wall-clock seconds, cumulative since open), for benchmarks and
+// operators tuning batch sizes.
+struct IngestStats {
+  double check_seconds = 0;  // validation, duplicate/conflict checks, encoding
+  double log_seconds = 0;    // durable log appends
+  double index_seconds = 0;  // index transactions
+  uint64_t batches = 0;
+  uint64_t logged = 0;
+};
+
 class Ingestor {
  public:
   // The log origin used when none is given: "tallylog/<election id>".
@@ -85,6 +95,8 @@ class Ingestor {
   log::LogReader& log();
   index::IndexReader& index();
   index::SqliteIndex& sqlite_index();
+
+  IngestStats stats() const;
 
   // Closes the log (flushes and signs). Further writes fail.
   Status close();
