@@ -2,6 +2,7 @@
 // ingest pipeline, images kept in the blob store). Flags, wiring and printing only: decoding
 // lives in qr/decoder.h, the pipeline in qr/scan.h.
 #include <iostream>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -79,7 +80,13 @@ std::string default_rejects_path(std::string first_input) {
 
 void run_scan(const ScanArgs& a) {
   auto files = value_or_exit(qr::list_image_files(a.inputs));
-  auto ingestor = value_or_exit(ingest::Ingestor::open(a.data));
+  ingest::IngestorOptions io;
+  auto catch_up = std::make_shared<std::unique_ptr<Progress>>();
+  io.catch_up_progress = [catch_up](uint64_t done, uint64_t total) {
+    if (!*catch_up) *catch_up = std::make_unique<Progress>("index catching up", total);
+    (*catch_up)->update(done);
+  };
+  auto ingestor = value_or_exit(ingest::Ingestor::open(a.data, io));
   auto blobs = value_or_exit(blob::BlobStore::open(Env::posix(), a.data));
   qr::ScanOptions options;
   options.source = a.source;
@@ -87,27 +94,30 @@ void run_scan(const ScanArgs& a) {
   options.threads = a.threads;
   options.batch_size = a.batch;
   options.decode.limits.max_pixels = a.max_pixels;
-  qr::ScanSummary summary;
+  Result<qr::ScanSummary> summary = std::unexpected(Error{});
   {
     Progress progress("scan", files.size());
     options.progress = [&progress](uint64_t done, uint64_t) { progress.update(done); };
-    summary = value_or_exit(qr::scan_images(*ingestor, blobs, files, options));
+    summary = qr::scan_images(*ingestor, blobs, files, options);
   }
   check_or_exit(ingestor->close());
-  if (!summary.rejects.empty()) {
-    std::string path = a.rejects_path.empty() ? default_rejects_path(a.inputs.front()) : a.rejects_path;
-    auto written = qr::write_scan_rejects_csv(Env::posix(), path, summary.rejects);
+  if (!summary) check_or_exit(std::unexpected(summary.error()));
+  std::string path = a.rejects_path.empty() ? default_rejects_path(a.inputs.front()) : a.rejects_path;
+  if (summary->rejects.empty()) {
+    (void)Env::posix().remove_file(path);  // a stale report from an earlier run would mislead
+  } else {
+    auto written = qr::write_scan_rejects_csv(Env::posix(), path, summary->rejects);
     if (!written && a.rejects_path.empty()) {
       path = "scan.rejects.csv";  // the input's folder may be read-only: fall back to the current one
-      written = qr::write_scan_rejects_csv(Env::posix(), path, summary.rejects);
+      written = qr::write_scan_rejects_csv(Env::posix(), path, summary->rejects);
     }
     if (written) {
-      std::cerr << "rejected images listed in " << path << "\n";
+      std::cerr << summary->rejects.size() << " rejected images written to " << path << "\n";
     } else {
-      fail(written.error());
+      std::cerr << "tallylog: could not write " << path << ": " << written.error().to_string() << "\n";
     }
   }
-  std::cout << summary.summary_line() << std::endl;
+  std::cout << summary->summary_line() << std::endl;
 }
 
 void register_qr_commands(CLI::App& app) {
