@@ -329,3 +329,70 @@ TEST(Tabulation, IncrementalUpdatesEqualAFullRecomputeOnRandomSequences) {
 
 }  // namespace
 }  // namespace tallylog::tally
+
+namespace tallylog::tally {
+namespace {
+
+std::string random_text(std::mt19937& rng) {
+  static const char kAlphabet[] = "T12345SC\0\xff,\"*:";
+  static const std::string alphabet(kAlphabet, sizeof kAlphabet - 1);
+  std::string s(rng() % 4, '\0');
+  for (char& c : s) c = alphabet[rng() % alphabet.size()];
+  return s;
+}
+
+TEST(Geography, SurvivesRandomRegistries) {
+  std::mt19937 rng(11);
+  for (int round = 0; round < 2000; ++round) {
+    std::vector<election::Station> stations(rng() % 6);
+    for (auto& s : stations) {
+      s.code = random_text(rng);
+      s.areas.resize(rng() % 5);
+      for (auto& a : s.areas) a.code = random_text(rng);
+      if (!s.areas.empty() && rng() % 2) s.areas.back().code = s.code;
+      s.registered = rng();
+    }
+    auto g = Geography::build(testing::small_election(), stations);
+    if (!g) {
+      EXPECT_FALSE(g.error().message.empty());
+      continue;
+    }
+    uint64_t sum = 0;
+    for (AreaId t = (*g)->depth_begin(3); t < (*g)->depth_end(3); ++t) sum += (*g)->area(t).registered_voters;
+    EXPECT_EQ((*g)->area(0).registered_voters, sum);
+  }
+}
+
+TEST(Tabulation, SurvivesRandomHostileSheets) {
+  auto stations = testing::small_stations();
+  auto g = *Geography::build(testing::small_election(), stations);
+  std::mt19937 rng(13);
+  const std::vector<int64_t> values = {0, 1, -1, INT32_MAX, INT32_MIN, INT64_MAX, INT64_MIN, 42};
+  Tabulation tab(g, {});
+  for (int i = 0; i < 20000; ++i) {
+    index::SheetRecord r;
+    r.log_index = rng() % 64;
+    r.superseded = rng() % 10 == 0;
+    r.sheet.station = rng() % 4 ? "T" + std::to_string(1 + rng() % 6) : random_text(rng);
+    r.sheet.source = rng() % 2 ? "official" : "qr";
+    for (const char* c : {"A", "B", "C", "D"}) {
+      if (rng() % 4) r.sheet.candidates[c] = values[rng() % values.size()];
+    }
+    for (const char* f : {"valid", "null", "blank"}) {
+      if (rng() % 4) r.sheet.fields[f] = values[rng() % values.size()];
+    }
+    if (rng() % 8 == 0) r.sheet.cards.resize(rng() % 3);
+    if (rng() % 5 == 0) r.sheet.supersedes = rng() % 64;
+    (void)tab.add(r);  // errors are fine; crashes and inconsistency are not
+  }
+  // Whatever survived, the live totals equal a recompute from the same held sheets.
+  Tabulation copy = tab;
+  copy.recompute_totals();
+  for (AreaId a = 0; a < g->area_count(); ++a) {
+    EXPECT_EQ(tab.totals(a).candidates, copy.totals(a).candidates);
+    EXPECT_EQ(tab.totals(a).tables_reported, copy.totals(a).tables_reported);
+  }
+}
+
+}  // namespace
+}  // namespace tallylog::tally
