@@ -1,0 +1,174 @@
+// `tallylog log append|proof|consistency` and `tallylog verify`: flags, wiring and printing
+// only; the work is in log/ (log.h, verify.h).
+#include <fstream>
+#include <iostream>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "tallylog/base/bytes.h"
+#include "tallylog/base/env.h"
+#include "tallylog/cli/command.h"
+#include "tallylog/cli/progress.h"
+#include "tallylog/log/log.h"
+#include "tallylog/log/verify.h"
+#include "tallylog/note/note.h"
+
+namespace tallylog::cli {
+namespace {
+
+constexpr size_t kAppendBatch = 4096;
+
+struct AppendArgs {
+  std::string data_dir;
+  std::vector<std::string> files;
+};
+
+// Appends each line (without its "\n", and without a "\r" before it) as one entry.
+void run_append(const AppendArgs& a) {
+  auto log = value_or_exit(log::Log::open(a.data_dir));
+  std::vector<std::string> batch;
+  auto flush = [&] {
+    if (batch.empty()) return;
+    uint64_t first = value_or_exit(log->append_batch(batch));
+    for (uint64_t i = 0; i < batch.size(); ++i) std::cout << first + i << "\n";
+    batch.clear();
+  };
+  auto consume = [&](std::istream& in, const std::string& name) {
+    std::string line;
+    uint64_t line_no = 0;
+    while (std::getline(in, line)) {
+      ++line_no;
+      if (!line.empty() && line.back() == '\r') line.pop_back();
+      if (line.size() > log::kMaxEntrySize) {
+        fail(name + ":" + std::to_string(line_no) + ": line is " + std::to_string(line.size()) +
+             " bytes; log entries are at most " + std::to_string(log::kMaxEntrySize));
+        throw CLI::RuntimeError(exit_code());
+      }
+      batch.push_back(std::move(line));
+      if (batch.size() >= kAppendBatch) flush();
+    }
+  };
+  if (a.files.empty()) {
+    consume(std::cin, "stdin");
+  } else {
+    for (const auto& f : a.files) {
+      std::ifstream in(f, std::ios::binary);
+      if (!in) {
+        flush();
+        fail("cannot open " + f);
+        throw CLI::RuntimeError(exit_code());
+      }
+      consume(in, f);
+    }
+  }
+  flush();
+  check_or_exit(log->close());
+}
+
+struct ProofArgs {
+  std::string data_dir;
+  uint64_t index = 0;
+  uint64_t from = 0;
+  int64_t size = -1;  // -1: the current size
+};
+
+void run_proof(const ProofArgs& a) {
+  auto reader = value_or_exit(log::open_reader(a.data_dir));
+  uint64_t size = a.size < 0 ? reader->size() : static_cast<uint64_t>(a.size);
+  auto proof = value_or_exit(reader->inclusion_proof(a.index, size));
+  std::cout << "index " << a.index << " size " << size << "\n";
+  for (const auto& h : proof) std::cout << merkle::hash_base64(h) << "\n";
+}
+
+void run_consistency(const ProofArgs& a) {
+  auto reader = value_or_exit(log::open_reader(a.data_dir));
+  uint64_t to = a.size < 0 ? reader->size() : static_cast<uint64_t>(a.size);
+  auto proof = value_or_exit(reader->consistency_proof(a.from, to));
+  std::cout << "from " << a.from << " to " << to << "\n";
+  for (const auto& h : proof) std::cout << merkle::hash_base64(h) << "\n";
+}
+
+struct VerifyArgs {
+  std::string path;
+  std::string vkey;
+};
+
+std::string trim(std::string s) {
+  while (!s.empty() && (s.back() == '\n' || s.back() == '\r' || s.back() == ' ')) s.pop_back();
+  return s;
+}
+
+void run_verify(const VerifyArgs& a) {
+  Env& env = Env::posix();
+  std::string log_dir = a.path;
+  while (log_dir.size() > 1 && log_dir.back() == '/') log_dir.pop_back();
+  // Accept the data directory too: <data> holds log/ and log.vkey.
+  if (!env.exists(join_path(log_dir, "checkpoint")) && env.exists(join_path(log_dir, "log/checkpoint"))) {
+    log_dir = join_path(log_dir, "log");
+  }
+  std::string vkey_text;
+  if (!a.vkey.empty()) {
+    vkey_text = env.exists(a.vkey) ? trim(value_or_exit(env.read_file(a.vkey))) : a.vkey;
+  } else {
+    std::string stored = join_path(dir_name(log_dir), "log.vkey");
+    auto r = env.read_file(stored);
+    if (!r) {
+      fail("no --vkey given and " + stored + " cannot be read: " + r.error().message);
+      throw CLI::RuntimeError(exit_code());
+    }
+    vkey_text = trim(*r);
+  }
+  auto key = value_or_exit(note::Verifier::parse(vkey_text));
+  auto files = log::local_log_files(env, log_dir);
+  std::unique_ptr<Progress> progress;
+  auto report = log::verify_log(*files, key, [&](uint64_t done, uint64_t total) {
+    if (!progress) progress = std::make_unique<Progress>("verify", total);
+    progress->update(done);
+  });
+  progress.reset();
+  if (!report) {
+    fail("verification FAILED: " + report.error().to_string());
+    throw CLI::RuntimeError(exit_code());
+  }
+  std::cout << "ok: " << report->origin << " size " << report->size << " root " << merkle::hash_base64(report->root)
+            << " (" << report->bundles_checked << " entry bundles, " << report->tiles_checked << " hash tiles checked";
+  if (report->beyond_checkpoint) std::cout << "; " << report->beyond_checkpoint << " partial files beyond the checkpoint ignored";
+  std::cout << ")\n";
+}
+
+void register_log_commands(CLI::App& app) {
+  auto* log_cmd = app.add_subcommand("log", "Low-level log operations: append lines, print proofs");
+  log_cmd->require_subcommand(1);
+
+  auto append = std::make_shared<AppendArgs>();
+  auto* a = log_cmd->add_subcommand("append", "Append each line of the files (or stdin) as one entry; prints the indexes");
+  a->add_option("data", append->data_dir, "data directory")->required();
+  a->add_option("files", append->files, "input files (default: stdin)");
+  a->callback([append] { run_append(*append); });
+
+  auto proof = std::make_shared<ProofArgs>();
+  auto* p = log_cmd->add_subcommand("proof", "Print the inclusion proof of an entry");
+  p->add_option("data", proof->data_dir, "data directory")->required();
+  p->add_option("--index", proof->index, "entry index")->required();
+  p->add_option("--size", proof->size, "tree size (default: the current checkpoint)");
+  p->callback([proof] { run_proof(*proof); });
+
+  auto cons = std::make_shared<ProofArgs>();
+  auto* c = log_cmd->add_subcommand("consistency", "Print the consistency proof between two tree sizes");
+  c->add_option("data", cons->data_dir, "data directory")->required();
+  c->add_option("--from", cons->from, "older tree size")->required();
+  c->add_option("--to", cons->size, "newer tree size (default: the current checkpoint)");
+  c->callback([cons] { run_consistency(*cons); });
+
+  auto verify = std::make_shared<VerifyArgs>();
+  auto* v = app.add_subcommand("verify", "Recompute the log from its entry bundles and check every tile and the checkpoint");
+  v->add_option("log", verify->path, "published log directory (<data>/log)")->required();
+  v->add_option("--vkey", verify->vkey, "verifier key, or a file holding it (default: <data>/log.vkey)");
+  v->callback([verify] { run_verify(*verify); });
+}
+
+const CommandRegistrar kRegistrar(20, register_log_commands);
+
+}  // namespace
+}  // namespace tallylog::cli

@@ -1,0 +1,39 @@
+#!/bin/bash
+# End-to-end test of the log commands: init, log append, log proof, log consistency, verify,
+# and verify failing on a corrupted tile. Usage: log_cli_test.sh <path to tallylog>
+set -u
+T="$1"
+D="$(mktemp -d)"
+trap 'rm -rf "$D"' EXIT
+fails=0
+check() { if eval "$2"; then echo "ok   $1"; else echo "FAIL $1"; fails=$((fails + 1)); fi; }
+
+VKEY="$("$T" init "$D/data" --origin tallylog.test/cli)"
+check "init prints the verifier key" '[[ "$VKEY" == tallylog.test/cli+*+* ]] && [ "$VKEY" = "$(cat "$D/data/log.vkey")" ]'
+check "init refuses an existing data dir" '! "$T" init "$D/data" --origin tallylog.test/cli 2>/dev/null'
+check "init refuses an origin with a newline" '! "$T" init "$D/bad" --origin "$(printf "a\nb")" 2>/dev/null'
+check "the private key is mode 0600" '[ "$(stat -c %a "$D/data/log.key")" = 600 ]'
+
+seq 1 300 > "$D/lines.txt"
+OUT="$("$T" log append "$D/data" "$D/lines.txt")"
+check "append prints one index per line" '[ "$(echo "$OUT" | head -1)" = 0 ] && [ "$(echo "$OUT" | tail -1)" = 299 ] && [ "$(echo "$OUT" | wc -l)" = 300 ]'
+OUT="$(printf 'from stdin\nsecond\n' | "$T" log append "$D/data")"
+check "append reads stdin" '[ "$OUT" = "$(printf "300\n301")" ]'
+check "the checkpoint says size 302" '[ "$(sed -n 2p "$D/data/log/checkpoint")" = 302 ]'
+
+PROOF="$("$T" log proof "$D/data" --index 7 --size 300)"
+check "proof prints a header with the sizes then base64 hashes" '[ "$(echo "$PROOF" | head -1)" = "index 7 size 300" ] && [ "$(echo "$PROOF" | wc -l)" = 10 ] && echo "$PROOF" | tail -n +2 | grep -qvE "^[A-Za-z0-9+/]{43}=$" ; [ $? = 1 ]'
+CONS="$("$T" log consistency "$D/data" --from 10)"
+check "consistency prints a header with the sizes" '[ "$(echo "$CONS" | head -1)" = "from 10 to 302" ] && [ "$(echo "$CONS" | wc -l)" -gt 1 ]'
+check "a proof beyond the tree fails" '! "$T" log proof "$D/data" --index 302 2>/dev/null'
+
+check "verify accepts the intact log" '"$T" verify "$D/data/log" >/dev/null'
+check "verify accepts --vkey as a string" '"$T" verify "$D/data/log" --vkey "$VKEY" >/dev/null'
+OTHER="$("$T" init "$D/other" --origin tallylog.test/cli)"
+check "verify rejects another key" '! "$T" verify "$D/data/log" --vkey "$OTHER" 2>/dev/null'
+printf '\x00' | dd of="$D/data/log/tile/0/000" bs=1 seek=77 conv=notrunc 2>/dev/null
+ERR="$("$T" verify "$D/data/log" 2>&1)"; RC=$?
+check "verify fails on a corrupted tile and names it" '[ $RC -ne 0 ] && [[ "$ERR" == *"tile/0/000: hash 2 (entry 2)"* ]]'
+
+echo "$fails failures"
+[ "$fails" = 0 ]
