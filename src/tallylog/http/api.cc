@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cctype>
 #include <map>
 #include <mutex>
@@ -310,8 +311,13 @@ struct Api::Impl {
   uint64_t geo_stations = 0;
   struct Tab {
     std::unique_ptr<tally::Tabulation> tab;
-    uint64_t applied = 0;  // index entries [0, applied) are in tab
+    uint64_t applied = 0;     // index entries [0, applied) are in tab
+    uint64_t generation = 0;  // `writes` when it was last brought up to date
   };
+  // Bumped after every submission through this Api. The ingestor holds the log's lock, so no
+  // other process can write while we serve: an unchanged count means the index has not moved and
+  // a hot read needs no SQLite query at all.
+  std::atomic<uint64_t> writes{1};
   std::map<std::string, Tab> tabs;
   std::map<std::string, std::pair<uint64_t, std::string>> cache;  // key -> (applied size, body)
 
@@ -323,6 +329,10 @@ struct Api::Impl {
 
   // Must hold mu. Returns the up-to-date tabulation for `rule`.
   Result<Tab*> tabulation(const tally::SourceRule& rule) {
+    const uint64_t gen = writes.load();
+    if (geo) {
+      if (auto it = tabs.find(rule.to_string()); it != tabs.end() && it->second.generation == gen) return &it->second;
+    }
     TL_ASSIGN_OR_RETURN(uint64_t size, be.index->indexed_size());
     TL_ASSIGN_OR_RETURN(uint64_t stations, be.index->station_count());
     if (!geo || stations != geo_stations) {
@@ -355,6 +365,7 @@ struct Api::Impl {
       if (rec && rule.matches(rec->sheet.source)) TL_TRY(t.tab->add(*rec));
     }
     t.applied = std::max(t.applied, size);
+    t.generation = gen;
     return &t;
   }
 
@@ -414,6 +425,10 @@ struct Api::Impl {
       j["areas"] = std::move(kept);
       j["parent"] = parent;
       j["parent_name"] = g.area(p).name;
+      Json ancestors = Json::array();  // outermost first, without the national area and the parent
+      for (tally::AreaId a = g.area(p).parent; a != tally::kNoArea && a != g.national(); a = g.area(a).parent)
+        ancestors.insert(ancestors.begin(), Json{{"depth", g.area(a).depth}, {"code", g.area(a).code}, {"name", g.area(a).name}});
+      j["ancestors"] = std::move(ancestors);
       return Response::json(200, j.dump() + "\n");
     });
   }
@@ -727,6 +742,7 @@ struct Api::Impl {
     sheet->submitted_by = who.name;
     sheet->submitted_at.clear();
     auto outcome = be.submit(std::move(*sheet));
+    writes.fetch_add(1);
     if (!outcome) return error_response(503, "not recorded: " + outcome.error().to_string());
     return answer(*outcome);
   }
@@ -770,6 +786,7 @@ struct Api::Impl {
     std::string station = sheet->station;
     std::string digest = sheet->image_sha256;
     auto outcome = be.submit(std::move(*sheet));
+    writes.fetch_add(1);
     if (!outcome) return error_response(503, "not recorded: " + outcome.error().to_string());
     Json extra{{"station", station}};
     if (!digest.empty()) extra["image_sha256"] = digest;

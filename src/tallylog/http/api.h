@@ -11,7 +11,9 @@
 //
 // Ownership: Api borrows the backend objects; they must outlive it. Thread-safety: handle() may
 // be called from many threads at once; tabulations are cached per source rule and brought up to
-// date incrementally (under a mutex) when the index has grown.
+// date incrementally (under a mutex) after each submission made through this Api. The backend's
+// submit function must be the only writer of the index while the Api serves (the ingestor's log
+// lock guarantees that for `tallylog serve`).
 #pragma once
 
 #include <chrono>

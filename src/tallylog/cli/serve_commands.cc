@@ -1,0 +1,145 @@
+// `tallylog serve <data>`: the public read API, the results page and the authenticated write side
+// over HTTP (see docs/api.md). Wiring only: the ingestor owns the log and index, the qr module
+// decodes posted images, the blob store keeps them, http/ does the rest.
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <iostream>
+#include <memory>
+#include <string>
+
+#include "tallylog/blob/blob_store.h"
+#include "tallylog/cli/command.h"
+#include "tallylog/http/api.h"
+#include "tallylog/http/server.h"
+#include "tallylog/http/submit_batcher.h"
+#include "tallylog/ingest/ingestor.h"
+#include "tallylog/qr/decoder.h"
+#include "tallylog/qr/profile.h"
+
+namespace tallylog::cli {
+namespace {
+
+struct ServeArgs {
+  std::string data_dir;
+  std::string listen = "127.0.0.1:8080";
+  std::string web_dir;
+  int io_threads = 0;
+  int worker_threads = 16;
+  int read_timeout_ms = 10000;
+  int idle_timeout_ms = 120000;
+  double rate = 100;
+  double burst = 200;
+};
+
+// The built page: --web, else $TALLYLOG_WEB_DIR, else web/dist above the binary or the current directory.
+std::string find_web_dir(const std::string& flag) {
+  namespace fs = std::filesystem;
+  if (!flag.empty()) return flag;
+  if (const char* env = std::getenv("TALLYLOG_WEB_DIR"); env && *env) return env;
+  std::error_code ec;
+  std::vector<fs::path> starts = {fs::current_path(ec)};
+  if (auto exe = fs::read_symlink("/proc/self/exe", ec); !ec) starts.push_back(exe.parent_path());
+  for (auto p : starts) {
+    for (int i = 0; i < 8 && !p.empty(); ++i, p = p.parent_path()) {
+      if (fs::exists(p / "web" / "dist" / "index.html", ec)) return (p / "web" / "dist").string();
+      if (p == p.parent_path()) break;
+    }
+  }
+  return "";
+}
+
+void raise_fd_limit() {
+  rlimit rl{};
+  if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+    rl.rlim_cur = rl.rlim_max;
+    setrlimit(RLIMIT_NOFILE, &rl);
+  }
+}
+
+void run_serve(const ServeArgs& a) {
+  auto colon = a.listen.rfind(':');
+  if (colon == std::string::npos) {
+    fail("--listen: expected host:port, got '" + a.listen + "'");
+    throw CLI::RuntimeError(2);
+  }
+  http::ServerOptions so;
+  so.host = a.listen.substr(0, colon);
+  try {
+    int port = std::stoi(a.listen.substr(colon + 1));
+    if (port < 0 || port > 65535) throw std::out_of_range("port");
+    so.port = static_cast<uint16_t>(port);
+  } catch (const std::exception&) {
+    fail("--listen: bad port in '" + a.listen + "'");
+    throw CLI::RuntimeError(2);
+  }
+  so.io_threads = a.io_threads;
+  so.worker_threads = a.worker_threads;
+  so.read_timeout = std::chrono::milliseconds(a.read_timeout_ms);
+  so.idle_timeout = std::chrono::milliseconds(a.idle_timeout_ms);
+  raise_fd_limit();
+
+  auto ingestor = value_or_exit(ingest::Ingestor::open(a.data_dir));
+  auto blobs = value_or_exit(blob::BlobStore::open(Env::posix(), a.data_dir));
+  const election::Election election = ingestor->election();
+  const qr::QrProfile* profile = nullptr;
+  if (!election.qr_profile.empty()) {
+    if (auto p = qr::builtin_profiles().find(election.qr_profile)) profile = *p;
+  }
+
+  http::ApiOptions ao;
+  ao.data_dir = a.data_dir;
+  ao.web_dir = find_web_dir(a.web_dir);
+  ao.submit_rate_per_token = a.rate;
+  ao.submit_burst_per_token = a.burst;
+  http::ApiBackend be;
+  be.log = &ingestor->log();
+  be.index = &ingestor->index();
+  // Concurrent POSTs share one durable log append (group commit).
+  http::SubmitBatcher batcher([&ingestor](std::span<election::Sheet> sheets) {
+    std::vector<std::string> origins(sheets.size(), "http");
+    return ingestor->submit_batch(sheets, origins);
+  });
+  be.submit = [&batcher](election::Sheet s) { return batcher.submit(std::move(s)); };
+  if (profile) {
+    be.sheet_from_image = [profile, &election](std::string_view bytes) -> Result<election::Sheet> {
+      TL_ASSIGN_OR_RETURN(auto qr, qr::decode_qr_file(bytes));
+      return profile->parse(qr.payload, election);
+    };
+  }
+  be.put_blob = [&blobs](std::string_view bytes) { return blobs.put(bytes); };
+  http::Api api(ao, be);
+  http::Server server(
+      so, [&api](const http::Request& r) { return api.handle(r); },
+      [&api](std::string_view m, std::string_view p) { return api.body_limit(m, p); },
+      [&api](const http::Request& r, int status, std::chrono::nanoseconds d) { api.observe(r, status, d); });
+  check_or_exit(server.start());
+  std::cerr << "tallylog: serving " << a.data_dir << " on http://" << so.host << ":" << server.port() << "/"
+            << (ao.web_dir.empty() ? "  (no web page found: run scripts/build-web.sh)" : "") << "\n";
+  server.run_until_signal();
+  std::cerr << "tallylog: stopping; closing the log\n";
+  check_or_exit(ingestor->close());
+}
+
+void register_serve_commands(CLI::App& app) {
+  auto a = std::make_shared<ServeArgs>();
+  auto* s = app.add_subcommand("serve", "Serve the results page, the JSON API, the log tiles and images over HTTP");
+  s->add_option("data", a->data_dir, "data directory")->required();
+  s->add_option("--listen", a->listen, "host:port to listen on")->capture_default_str();
+  s->add_option("--web", a->web_dir, "folder of the built web page (default: web/dist)");
+  s->add_option("--io-threads", a->io_threads, "I/O threads (default: one per core)");
+  s->add_option("--worker-threads", a->worker_threads, "threads for submissions")->capture_default_str();
+  s->add_option("--read-timeout-ms", a->read_timeout_ms, "a request must arrive whole within this")
+      ->capture_default_str();
+  s->add_option("--idle-timeout-ms", a->idle_timeout_ms, "idle keep-alive connections are closed after this")
+      ->capture_default_str();
+  s->add_option("--rate", a->rate, "submissions per second per token")->capture_default_str();
+  s->add_option("--burst", a->burst, "submission burst per token")->capture_default_str();
+  s->callback([a] { run_serve(*a); });
+}
+
+const CommandRegistrar kRegistrar(80, register_serve_commands);
+
+}  // namespace
+}  // namespace tallylog::cli

@@ -1,0 +1,106 @@
+// Browser test of the results page: Debian chromium driven by playwright-core against a running
+// `tallylog serve`. Usage: node page.test.mjs <base url> <expected tally json> <table code>
+// Prints one line per check and "N passed, N failed" last; exits non-zero on any failure.
+import { chromium } from 'playwright-core';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const [base, expectedPath, tableCode] = process.argv.slice(2);
+const expected = JSON.parse(readFileSync(expectedPath, 'utf8'));
+let passed = 0, failed = 0;
+function check(name, ok, detail = '') {
+  if (ok) { passed++; console.log(`ok   ${name}`); }
+  else { failed++; console.log(`FAIL ${name}${detail ? ': ' + detail : ''}`); }
+}
+
+const profile = mkdtempSync(join(tmpdir(), 'tallylog-chromium-'));
+// A fresh profile directory each run (playwright passes it as --user-data-dir).
+const context = await chromium.launchPersistentContext(profile, {
+  executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+  headless: true,
+  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+    '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  viewport: { width: 390, height: 844 },  // a phone
+  locale: 'es-VE',
+});
+try {
+  const page = await context.newPage();
+  const errors = [];
+  const external = [];
+  page.on('pageerror', (e) => errors.push(String(e)));
+  page.on('request', (r) => { if (!r.url().startsWith(base)) external.push(r.url()); });
+
+  // 1. National totals equal `tallylog tally --format json`.
+  await page.goto(base + '/', { waitUntil: 'load' });
+  await page.waitForSelector('#app[data-ready="true"]', { timeout: 30000 });
+  const total = expected.total;
+  for (const [code, votes] of Object.entries(total.candidates)) {
+    const shown = await page.getAttribute(`[data-testid="cand-votes-${code}"]`, 'data-votes');
+    check(`national votes of ${code} equal the tally (${votes})`, Number(shown) === votes, `page shows ${shown}`);
+  }
+  const validText = await page.textContent('[data-testid="total-valid"]');
+  check('national valid votes equal the tally', Number(validText.replace(/\D/g, '')) === total.valid, validText);
+  const counted = await page.textContent('[data-testid="tables-counted"]');
+  check('coverage shows tables counted of registered',
+    counted.replace(/\D/g, '') === `${total.tables_reported}${total.tables_registered}`, counted);
+  check('the outcome bound is shown', (await page.locator('[data-testid="bound"]').count()) === 1);
+
+  // 2. Drill down by clicking from the national page to the table.
+  const levels = (await (await page.request.get(base + '/api/v1/election')).json()).levels;
+  const station = (await (await page.request.get(`${base}/api/v1/stations/${tableCode}`)).json()).station;
+  for (let d = 0; d < levels.length; d++) {
+    const code = station.areas[d].code;
+    const link = page.locator(`[data-testid="children"] a[data-code="${code}"]`);
+    if ((await link.count()) !== 1) { check(`drill-down link to ${levels[d].code} ${code}`, false, 'not found'); break; }
+    const target = await link.getAttribute('href');
+    await link.click();
+    // Wait for this navigation's render, not the previous page's ready flag.
+    await page.waitForFunction((h) => decodeURIComponent(location.hash) === decodeURIComponent(h) &&
+      document.getElementById('app').dataset.ready === 'true', target, { timeout: 30000 });
+  }
+  check('drilling down reaches the table page', (await page.locator('[data-testid="table-title"]').count()) === 1,
+    page.url());
+  check('the table page URL names the table', decodeURIComponent(page.url()).endsWith(`#/table/${tableCode}`), page.url());
+
+  // 3. Every source's sheet side by side, the image, and the proof checked in the browser.
+  const sheets = await page.locator('[data-testid="sheet"]').count();
+  check('the table shows the official and the scanned sheet side by side', sheets >= 2, `${sheets} sheets`);
+  await page.waitForFunction(() => [...document.querySelectorAll('[data-testid="proof-status"]')]
+    .every((e) => e.dataset.verified !== undefined || e.classList.contains('muted')), null, { timeout: 15000 });
+  const statuses = await page.locator('[data-testid="proof-status"]').evaluateAll((els) => els.map((e) => ({ v: e.dataset.verified, t: e.textContent })));
+  check('every sheet proof verifies in the browser', statuses.length > 0 && statuses.every((s) => s.v === 'true'),
+    JSON.stringify(statuses));
+  check('proof status says index and checkpoint size', statuses.every((s) => /índice \d+, tamaño del checkpoint \d+/.test(s.t)),
+    statuses.map((s) => s.t).join(' | '));
+  const img = page.locator('[data-testid="sheet-image"]').first();
+  const imgOk = (await img.count()) === 1 && await img.evaluate(async (el) => {
+    if (!el.complete) await new Promise((r) => { el.onload = r; el.onerror = r; });
+    return el.naturalWidth > 0;
+  });
+  check('the scanned sheet image loads from /blobs', imgOk);
+
+  // 4. English labels, discrepancies page, export link.
+  await page.click('#lang');
+  await page.waitForFunction(() => /Verified/.test(document.querySelector('[data-testid="proof-status"]')?.textContent || ''),
+    null, { timeout: 15000 }).catch(() => {});
+  const proofEn = await page.locator('[data-testid="proof-status"]').first().textContent();
+  check('the language toggle switches to English', /Verified in the log at index \d+/.test(proofEn), proofEn);
+  await page.goto(base + '/#/discrepancies');
+  await page.waitForFunction(() => location.hash.startsWith('#/discrepancies') &&
+    document.getElementById('app').dataset.ready === 'true' && document.querySelector('h1'), null, { timeout: 30000 });
+  check('the discrepancies page renders', (await page.locator('h1').textContent()).length > 0);
+  const href = await page.getAttribute('#export-link', 'href');
+  const exp = await page.request.get(base + href);
+  check('the export link downloads CSV', exp.ok() && (exp.headers()['content-type'] || '').startsWith('text/csv'), href);
+
+  check('no script errors', errors.length === 0, errors.join('; '));
+  check('no request leaves the server (works offline, no CDN)', external.length === 0, external.join(' '));
+} catch (e) {
+  check('browser session', false, e.stack || String(e));
+} finally {
+  await context.close();
+  rmSync(profile, { recursive: true, force: true });
+}
+console.log(`${passed} passed, ${failed} failed`);
+process.exit(failed === 0 ? 0 : 1);

@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# Browser test of the results page: npm ci (playwright-core) and the web build, a fresh data
+# directory with the bundled Venezuela 2024 data (init, station registry, the published actas as
+# "official", one synthetic acta QR image made with qrencode and read by `tallylog scan`), then
+# `tallylog serve` on a free 127.0.0.1 port and Debian chromium (/usr/bin/chromium) through
+# playwright-core. Prints "N passed, N failed" last; exits non-zero on failure.
+#   TALLYLOG_BIN   the tallylog binary (default build/src/tallylog/cli/tallylog)
+#   TALLYLOG_BROWSER_ROWS  import only the first N CSV rows (default: all)
+set -euo pipefail
+HERE=$(cd "$(dirname "$0")" && pwd)
+ROOT=$(cd "$HERE/../.." && pwd)
+BIN=${TALLYLOG_BIN:-$ROOT/build/src/tallylog/cli/tallylog}
+ELECTION=$ROOT/elections/ve2024
+CSV=$ELECTION/data/RESULTADOS_2024_CSV_V1.csv
+MAPPING=$ELECTION/convzla-v1.mapping.toml
+
+fail_early() { echo "browser test: $*" >&2; echo "0 passed, 1 failed"; exit 1; }
+[[ -x $BIN ]] || fail_early "no tallylog binary at $BIN (build first)"
+[[ -x /usr/bin/chromium ]] || fail_early "/usr/bin/chromium missing (apt-get install chromium)"
+command -v qrencode >/dev/null || fail_early "qrencode missing (apt-get install qrencode)"
+
+(cd "$HERE" && if [[ ! -d node_modules || package-lock.json -nt node_modules/.package-lock.json ]]; then
+  npm ci --no-audit --no-fund --loglevel=error; fi) || fail_early "npm ci failed"
+"$ROOT/scripts/build-web.sh" >/dev/null || fail_early "web build failed"
+
+WORK=$(mktemp -d)
+SERVER_PID=""
+cleanup() {
+  if [[ -n $SERVER_PID ]]; then kill -TERM "$SERVER_PID" 2>/dev/null || true; wait "$SERVER_PID" 2>/dev/null || true; fi
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+DATA=$WORK/data
+if [[ -n ${TALLYLOG_BROWSER_ROWS:-} ]]; then
+  head -n $((TALLYLOG_BROWSER_ROWS + 1)) "$CSV" >"$WORK/actas.csv"
+  CSV=$WORK/actas.csv
+fi
+echo "browser test: importing the bundled data into $DATA"
+"$BIN" init "$DATA" --election "$ELECTION/election.toml" >/dev/null
+"$BIN" stations import "$DATA" "$CSV" --mapping "$MAPPING" >/dev/null
+"$BIN" import "$DATA" "$CSV" --source official --mapping "$MAPPING" >/dev/null
+
+# One synthetic scanned acta for the first table of the CSV (010113042.01): the same counts as
+# the published row, every candidate's votes on the first of its party cards (ballot order:
+# cards 1-13 NM, 14-19 LM, 20 JABE, 21-24 JOBR, 25-30 AE, 31 CF, 32-33 DC, 34-36 EG, 37 EM, 38 BERA).
+TABLE=010113042.01
+cards=(); for i in $(seq 1 38); do cards+=(0); done
+cards[0]=120; cards[13]=5; cards[24]=3; cards[30]=1; cards[31]=1; cards[33]=232; cards[37]=2
+PAYLOAD="010113042.01.1.0001!$(IFS=,; echo "${cards[*]}")!0!0"
+mkdir -p "$WORK/scans"
+qrencode -s 8 -m 4 -o "$WORK/scans/acta-$TABLE.png" "$PAYLOAD"
+"$BIN" scan "$DATA" "$WORK/scans" --source qr --rejects "$WORK/rejects.csv"
+
+"$BIN" tally "$DATA" --format json >"$WORK/expected.json"
+
+PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()')
+"$BIN" serve "$DATA" --listen "127.0.0.1:$PORT" --web "$ROOT/web/dist" 2>"$WORK/serve.log" &
+SERVER_PID=$!
+for _ in $(seq 1 100); do
+  curl -fs "http://127.0.0.1:$PORT/api/v1/election" >/dev/null 2>&1 && break
+  sleep 0.2
+done
+curl -fs "http://127.0.0.1:$PORT/api/v1/election" >/dev/null || { cat "$WORK/serve.log" >&2; fail_early "server did not start"; }
+
+status=0
+node "$HERE/page.test.mjs" "http://127.0.0.1:$PORT" "$WORK/expected.json" "$TABLE" || status=$?
+exit $status
