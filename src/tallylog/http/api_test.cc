@@ -438,3 +438,22 @@ TEST(RouteLabel, KeepsCardinalityLow) {
 
 }  // namespace
 }  // namespace tallylog::http
+
+namespace tallylog::http {
+namespace {
+
+TEST_F(ApiTest, ServesTheCheckpointFromTheReaderUncached) {
+  Api api = make_api();
+  auto r = api.handle(get("/log/checkpoint"));
+  EXPECT_EQ(r.status, 200);
+  EXPECT_EQ(r.body, *log.checkpoint());
+  EXPECT_EQ(r.content_type, "text/plain; charset=utf-8");
+  bool no_cache = false;
+  for (auto& [k, v] : r.headers) no_cache |= k == "Cache-Control" && v == "no-cache";
+  EXPECT_TRUE(no_cache);
+  EXPECT_EQ(api.handle(get("/log/tile/0/..%2f..%2ftokens.json")).status, 400);
+  EXPECT_EQ(api.handle(get("/blobs/sha256/..%2f..%2ftokens.json")).status, 400);
+}
+
+}  // namespace
+}  // namespace tallylog::http
