@@ -1,0 +1,88 @@
+#!/usr/bin/env bash
+# Hostile requests against a real `tallylog serve` on a small copy of the bundled data: each line
+# prints the request, the status expected and the status received; then checks the server still
+# answers, a real QR image is accepted through POST /api/v1/images (raw and multipart), and SIGTERM
+# stops it with exit 0. Prints "N passed, N failed"; exits non-zero on any failure.
+#   TALLYLOG_BIN  tallylog binary (default build/src/tallylog/cli/tallylog)
+set -uo pipefail
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+BIN=${TALLYLOG_BIN:-$ROOT/build/src/tallylog/cli/tallylog}
+E=$ROOT/elections/ve2024
+WORK=$(mktemp -d)
+PID=""
+trap '[[ -n $PID ]] && kill -TERM $PID 2>/dev/null; rm -rf "$WORK"' EXIT
+head -n 201 "$E/data/RESULTADOS_2024_CSV_V1.csv" >"$WORK/a.csv"
+"$BIN" init "$WORK/d" --election "$E/election.toml" >/dev/null
+"$BIN" stations import "$WORK/d" "$WORK/a.csv" --mapping "$E/convzla-v1.mapping.toml" >/dev/null
+"$BIN" import "$WORK/d" "$WORK/a.csv" --source official --mapping "$E/convzla-v1.mapping.toml" >/dev/null
+TOKEN=$("$BIN" tokens add "$WORK/d" --name hostile --source 'witness:*' --source qr 2>/dev/null)
+PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()')
+B=http://127.0.0.1:$PORT
+"$BIN" serve "$WORK/d" --listen "127.0.0.1:$PORT" --read-timeout-ms 1000 2>"$WORK/serve.log" &
+PID=$!
+for _ in $(seq 1 100); do curl -fs "$B/log/checkpoint" >/dev/null 2>&1 && break; sleep 0.1; done
+
+passed=0; failed=0
+expect() {  # expect <want> <description> <curl args...>
+  local want=$1 what=$2; shift 2
+  local got
+  got=$(curl -s -o /dev/null -w '%{http_code}' --path-as-is "$@")
+  if [[ $got == "$want" ]]; then passed=$((passed+1)); printf 'ok   %s  %-55s\n' "$got" "$what";
+  else failed=$((failed+1)); printf 'FAIL %s (want %s)  %s\n' "$got" "$want" "$what"; fi
+}
+AUTH=(-H "Authorization: Bearer $TOKEN")
+JSON=(-H 'Content-Type: application/json')
+expect 200 "GET /log/checkpoint" "$B/log/checkpoint"
+expect 400 "GET /log/../log.key" "$B/log/../log.key"
+expect 400 "GET /log/%2e%2e/log.key" "$B/log/%2e%2e/log.key"
+expect 400 "GET /log/tile/..%2f..%2flog.key" "$B/log/tile/..%2f..%2flog.key"
+expect 400 "GET /log//etc/passwd" "$B/log//etc/passwd"
+expect 400 "GET /log/tile/0/000%00" "$B/log/tile/0/000%00"
+expect 404 "GET /log/tile/0/999 (well-formed, absent)" "$B/log/tile/0/999"
+expect 400 "GET /blobs/sha256/../../tokens.json" "$B/blobs/sha256/../../tokens.json"
+expect 400 "GET /blobs/sha256/%2e%2e%2ftokens.json" "$B/blobs/sha256/%2e%2e%2ftokens.json"
+expect 404 "GET /blobs/sha256/<64 zeros>" "$B/blobs/sha256/$(printf '0%.0s' {1..64})"
+expect 400 "GET /../tokens.json (web files)" "$B/../tokens.json"
+expect 401 "POST sheet without a token" -X POST "${JSON[@]}" -d '{}' "$B/api/v1/sheets"
+expect 401 "POST sheet with a bad token" -X POST "${JSON[@]}" -H 'Authorization: Bearer tl_0000' -d '{}' "$B/api/v1/sheets"
+expect 401 "POST sheet with Basic auth" -X POST "${JSON[@]}" -u a:b -d '{}' "$B/api/v1/sheets"
+expect 400 "POST sheet with bad JSON" -X POST "${JSON[@]}" "${AUTH[@]}" -d '{"station":' "$B/api/v1/sheets"
+expect 400 "POST sheet with a string count" -X POST "${JSON[@]}" "${AUTH[@]}" -d '{"station":"010113042.01","source":"witness:x","fields":{"valid":"1"}}' "$B/api/v1/sheets"
+expect 403 "POST sheet for a source the token lacks" -X POST "${JSON[@]}" "${AUTH[@]}" -d '{"station":"010113042.01","source":"official","fields":{"valid":1,"null":0}}' "$B/api/v1/sheets"
+head -c 70000 /dev/zero | tr '\0' 'x' >"$WORK/big.json"
+expect 413 "POST a 70 KB sheet (limit 64 KiB)" -X POST "${JSON[@]}" "${AUTH[@]}" --data-binary @"$WORK/big.json" "$B/api/v1/sheets"
+expect 431 "GET with 20 KB of headers" -H "X-Big: $(head -c 20000 /dev/zero | tr '\0' 'a')" "$B/log/checkpoint"
+expect 405 "DELETE /api/v1/tally" -X DELETE "$B/api/v1/tally"
+expect 405 "GET /api/v1/sheets" "$B/api/v1/sheets"
+expect 400 "GET /api/v1/tally?level=nowhere" "$B/api/v1/tally?level=nowhere"
+# Slowloris: a header dribbled a byte per 0.3 s is cut off after the 1 s read timeout.
+t0=$(date +%s.%N)
+python3 - "$PORT" <<'PY' && { passed=$((passed+1)); echo "ok        slowloris connection closed by the server within 2 s"; } || { failed=$((failed+1)); echo "FAIL      slowloris connection not closed"; }
+import socket, sys, time
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
+s.settimeout(0.3)
+start = time.time()
+for ch in b"GET /log/checkpoint HTTP/1.1\r\nHost: x\r\nX-Slow: " + b"a" * 100:
+    try:
+        s.send(bytes([ch]))
+        data = s.recv(100)
+        if data == b"" or data.startswith(b"HTTP/1.1 408"): sys.exit(0 if time.time() - start < 2 else 1)
+    except socket.timeout:
+        pass
+    except (BrokenPipeError, ConnectionResetError):
+        sys.exit(0 if time.time() - start < 2 else 1)
+    if time.time() - start > 5: sys.exit(1)
+sys.exit(1)
+PY
+expect 200 "GET /log/checkpoint after all that" "$B/log/checkpoint"
+# A real QR image through the API, raw then multipart (the same acta: a duplicate the second time).
+cards=(); for i in $(seq 1 38); do cards+=(0); done
+cards[0]=120; cards[13]=5; cards[24]=3; cards[30]=1; cards[31]=1; cards[33]=232; cards[37]=2
+qrencode -s 8 -m 4 -o "$WORK/acta.png" "010113042.01.1.0001!$(IFS=,; echo "${cards[*]}")!0!0"
+expect 201 "POST /api/v1/images (raw PNG, QR read, sheet logged)" -X POST "${AUTH[@]}" -H 'Content-Type: image/png' --data-binary @"$WORK/acta.png" "$B/api/v1/images?source=qr"
+expect 200 "POST /api/v1/images (multipart, same acta: duplicate)" -X POST "${AUTH[@]}" -F source=qr -F image=@"$WORK/acta.png" "$B/api/v1/images"
+expect 422 "POST /api/v1/images without a QR code" -X POST "${AUTH[@]}" --data-binary @"$ROOT/web/src/style.css" "$B/api/v1/images?source=qr"
+kill -TERM $PID; if wait $PID; then passed=$((passed+1)); echo "ok        SIGTERM: server exited 0"; else failed=$((failed+1)); echo "FAIL      SIGTERM exit status"; fi
+PID=""
+echo "$passed passed, $failed failed"
+[[ $failed == 0 ]]
