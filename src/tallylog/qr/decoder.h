@@ -32,7 +32,7 @@ struct DecodeOptions {
 
 struct DecodedQr {
   std::string payload;  // the symbol's bytes exactly as encoded (no charset conversion)
-  std::string method;   // which step found it, e.g. "zxing", "zbar", "zxing:bottom-x2-otsu"
+  std::string method;   // which step found it: "zxing-half", "zxing", "zbar", "zxing:bottom-x2-sharp", ...
 };
 
 // Errors: kNotFound when no QR code could be read, kInvalidArgument when the image holds two
@@ -40,7 +40,10 @@ struct DecodedQr {
 Result<DecodedQr> decode_qr(const GrayImage& image, const DecodeOptions& options = {});
 
 // Decodes the file bytes (JPEG or PNG) and then the QR code; image errors pass through
-// (see decode_image).
+// (see decode_image). A large JPEG is first decoded at half size and searched with zxing alone
+// (method "zxing-half"); only when that finds nothing does the full-size strategy run. A second,
+// different QR code too small to be seen at half size is then not noticed; codes of the size
+// printed on tally sheets are.
 Result<DecodedQr> decode_qr_file(std::string_view file_bytes, const DecodeOptions& options = {});
 
 // zbar alone on the whole image (no zxing, no pre-processing); used by the benchmark and tests

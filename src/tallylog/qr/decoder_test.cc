@@ -143,6 +143,26 @@ TEST(Decoder, RefusesAnImageWithTwoDifferentQrCodes) {
   EXPECT_NE(r.error().message.find("2 different QR codes"), std::string::npos) << r.error().message;
 }
 
+TEST(Decoder, ALargeJpegIsReadAtHalfSizeFirst) {
+  const std::string p = ve2024_payload("240111018", "07", 31);
+  auto jpg = encode_jpeg(make_acta(p), 70);
+  ASSERT_TRUE(jpg);
+  auto r = decode_qr_file(*jpg);
+  ASSERT_TRUE(r) << r.error().to_string();
+  EXPECT_EQ(r->payload, p);
+  EXPECT_EQ(r->method, "zxing-half");
+}
+
+TEST(Decoder, TheHalfSizePassStillRefusesTwoDifferentQrCodes) {
+  GrayImage img = make_acta(ve2024_payload("240111018", "01", 1));
+  testing::paste(img, make_qr(ve2024_payload("240111018", "02", 2), 4), 100, 200);
+  auto jpg = encode_jpeg(img, 80);
+  ASSERT_TRUE(jpg);
+  auto r = decode_qr_file(*jpg);
+  ASSERT_FALSE(r) << "decoded " << r->payload;
+  EXPECT_EQ(r.error().code, ErrorCode::kInvalidArgument);
+}
+
 TEST(Decoder, AcceptsTheSameQrCodeTwice) {
   const std::string p = ve2024_payload("240111018", "01", 1);
   GrayImage img = make_acta(p);

@@ -35,7 +35,7 @@ extern "C" void jpeg_emit_message(j_common_ptr cinfo, int msg_level) {
   if (msg_level < 0 && cinfo->err->msg_code == JWRN_JPEG_EOF) mgr->truncated = true;
 }
 
-Result<GrayImage> decode_jpeg(std::string_view bytes, const ImageLimits& limits) {
+Result<GrayImage> decode_jpeg(std::string_view bytes, const ImageLimits& limits, int reduce) {
   jpeg_decompress_struct cinfo;
   JpegErrorManager jerr;
   std::memset(&jerr, 0, sizeof jerr);
@@ -66,6 +66,8 @@ Result<GrayImage> decode_jpeg(std::string_view bytes, const ImageLimits& limits)
   if (fail == Fail::kNone) {
     cinfo.out_color_space = JCS_GRAYSCALE;
     cinfo.dct_method = JDCT_ISLOW;
+    cinfo.scale_num = 1;
+    cinfo.scale_denom = static_cast<unsigned>(reduce == 2 || reduce == 4 || reduce == 8 ? reduce : 1);
     jpeg_start_decompress(&cinfo);
     out.width = static_cast<int>(cinfo.output_width);
     out.height = static_cast<int>(cinfo.output_height);
@@ -131,10 +133,10 @@ ImageFormat sniff_image_format(std::string_view bytes) {
   return ImageFormat::kUnknown;
 }
 
-Result<GrayImage> decode_image(std::string_view bytes, const ImageLimits& limits) {
+Result<GrayImage> decode_image(std::string_view bytes, const ImageLimits& limits, int jpeg_reduce) {
   switch (sniff_image_format(bytes)) {
     case ImageFormat::kJpeg:
-      return decode_jpeg(bytes, limits);
+      return decode_jpeg(bytes, limits, jpeg_reduce);
     case ImageFormat::kPng:
       return decode_png(bytes, limits);
     case ImageFormat::kUnknown:

@@ -60,6 +60,17 @@ TEST(Image, JpegRoundTripsWithinCompressionError) {
   EXPECT_LT(worst, 60);
 }
 
+TEST(Image, JpegCanBeDecodedAtAReducedSize) {
+  auto jpg = encode_jpeg(gradient(64, 48), 90);
+  ASSERT_TRUE(jpg);
+  auto half = decode_image(*jpg, {}, 2);
+  ASSERT_TRUE(half) << half.error().to_string();
+  EXPECT_EQ(half->width, 32);
+  EXPECT_EQ(half->height, 24);
+  auto png = encode_png(gradient(64, 48));
+  EXPECT_EQ(decode_image(*png, {}, 2)->width, 64);  // PNG ignores the reduction
+}
+
 TEST(Image, TextFileIsNotAnImage) {
   auto r = decode_image("station,votes\n010113042.01,12\n");
   ASSERT_FALSE(r);

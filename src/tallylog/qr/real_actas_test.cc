@@ -44,6 +44,10 @@ TEST(RealActas, EveryImageDecodesToExactlyTheExpectedPayload) {
     auto r = decode_qr_file(*bytes);
     ASSERT_TRUE(r) << r.error().to_string();
     EXPECT_EQ(r->payload, payload);
+    // The full-size path (taken when the half-size pass finds nothing) reads them too.
+    auto full = decode_qr(decode_image(*bytes).value());
+    ASSERT_TRUE(full) << full.error().to_string();
+    EXPECT_EQ(full->payload, payload);
     auto sheet = builtin_profiles().find("ve2024-acta").value()->parse(r->payload, bare);
     EXPECT_TRUE(sheet) << sheet.error().to_string();
   }
