@@ -4,7 +4,7 @@
 
 namespace tallylog::log {
 namespace {
-constexpr size_t kCacheTiles = 512;
+constexpr size_t kCacheTiles = 1024;  // at most ~16 MiB with internal nodes
 }
 
 void TileReader::publish(uint64_t size, std::string checkpoint) {
@@ -28,16 +28,20 @@ Result<std::string> TileReader::read_tile_file(const std::string& full, const st
   return env_->read_file(join_path(log_dir_, full));
 }
 
-Result<std::shared_ptr<const TileReader::CachedTile>> TileReader::full_tile(unsigned level, uint64_t n) const {
-  auto key = std::make_pair(level, n);
+Result<std::shared_ptr<const TileReader::CachedTile>> TileReader::cached_tile(unsigned level, uint64_t n,
+                                                                             uint64_t width) const {
+  CacheKey key{level, n, width};
   {
     std::lock_guard lock(mu_);
     auto it = cache_.find(key);
     if (it != cache_.end()) return it->second;
   }
-  std::string path = tile_path(level, n, kTileWidth);
-  TL_ASSIGN_OR_RETURN(std::string data, read_tile_file(path, ""));
-  TL_ASSIGN_OR_RETURN(auto hashes, parse_tile(data, kTileWidth, path));
+  std::string full = tile_path(level, n, kTileWidth);
+  std::string path = tile_path(level, n, width);
+  TL_ASSIGN_OR_RETURN(std::string data, read_tile_file(full, width == kTileWidth ? "" : path));
+  // A full tile read in place of a deleted partial: its prefix is the partial.
+  if (width < kTileWidth && data.size() == kTileWidth * 32) data.resize(width * 32);
+  TL_ASSIGN_OR_RETURN(auto hashes, parse_tile(data, width, path));
   auto t = std::make_shared<CachedTile>();
   t->hashes = std::make_shared<const std::vector<merkle::Hash>>(std::move(hashes));
   const std::vector<merkle::Hash>* below = t->hashes.get();
@@ -58,15 +62,8 @@ Result<std::shared_ptr<const TileReader::CachedTile>> TileReader::full_tile(unsi
 
 Result<std::shared_ptr<const std::vector<merkle::Hash>>> TileReader::tile(unsigned level, uint64_t n,
                                                                          uint64_t width) const {
-  if (width == kTileWidth) {
-    TL_ASSIGN_OR_RETURN(auto t, full_tile(level, n));
-    return t->hashes;
-  }
-  std::string partial = tile_path(level, n, width);
-  TL_ASSIGN_OR_RETURN(std::string data, read_tile_file(tile_path(level, n, kTileWidth), partial));
-  if (data.size() == kTileWidth * 32 && width < kTileWidth) data.resize(width * 32);
-  TL_ASSIGN_OR_RETURN(auto hashes, parse_tile(data, width, partial));
-  return std::make_shared<const std::vector<merkle::Hash>>(std::move(hashes));
+  TL_ASSIGN_OR_RETURN(auto t, cached_tile(level, n, width));
+  return t->hashes;
 }
 
 Result<std::string> TileReader::bundle(uint64_t n, uint64_t width) const {
@@ -82,12 +79,8 @@ Result<merkle::Hash> TileReader::subtree_hash(unsigned level, uint64_t index) co
     return err(ErrorCode::kInternal, "subtree (" + std::to_string(level) + ", " + std::to_string(index) +
                                          ") is not complete in the tree of size " + std::to_string(size()));
   }
-  if (w == kTileWidth) {
-    TL_ASSIGN_OR_RETURN(auto t, full_tile(tl, n));
-    return r == 0 ? (*t->hashes)[off] : t->nodes[r][off >> r];
-  }
-  TL_ASSIGN_OR_RETURN(auto t, tile(tl, n, w));
-  return merkle::root_of(std::span<const merkle::Hash>(*t).subspan(off, len));
+  TL_ASSIGN_OR_RETURN(auto t, cached_tile(tl, n, w));
+  return r == 0 ? (*t->hashes)[off] : t->nodes[r][off >> r];
 }
 
 Result<merkle::Hash> TileReader::root_hash(uint64_t tree_size) const {

@@ -12,6 +12,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <tuple>
 
 #include "tallylog/base/env.h"
 #include "tallylog/log/log.h"
@@ -45,19 +46,22 @@ class TileReader final : public LogReader {
  private:
   struct CachedTile {
     std::shared_ptr<const std::vector<merkle::Hash>> hashes;
-    // Internal nodes of the tile: nodes[r] holds the 256 >> r hashes of level r (r = 1..8).
+    // Internal nodes of the tile: nodes[r] holds the width >> r complete nodes r levels up.
     std::array<std::vector<merkle::Hash>, kTileHeight + 1> nodes;
   };
+  using CacheKey = std::tuple<unsigned, uint64_t, uint64_t>;  // level, n, width
   Result<std::string> read_tile_file(const std::string& full, const std::string& partial) const;
-  Result<std::shared_ptr<const CachedTile>> full_tile(unsigned level, uint64_t n) const;
+  // Tile (level, n) cut to `width` hashes (a full tile when width is 256), with its internal
+  // nodes; cached, since a tile of a given width never changes.
+  Result<std::shared_ptr<const CachedTile>> cached_tile(unsigned level, uint64_t n, uint64_t width) const;
 
   Env* env_;
   std::string log_dir_;
   std::atomic<uint64_t> size_{0};
   mutable std::mutex mu_;
   std::string checkpoint_;
-  mutable std::map<std::pair<unsigned, uint64_t>, std::shared_ptr<const CachedTile>> cache_;
-  mutable std::list<std::pair<unsigned, uint64_t>> cache_order_;
+  mutable std::map<CacheKey, std::shared_ptr<const CachedTile>> cache_;
+  mutable std::list<CacheKey> cache_order_;
 };
 
 }  // namespace tallylog::log

@@ -5,6 +5,8 @@
 
 #include <openssl/sha.h>
 
+#include <cstring>
+
 #include "tallylog/base/bytes.h"
 
 namespace tallylog::merkle {
@@ -25,8 +27,11 @@ Hash node_hash(const Hash& left, const Hash& right) {
   buf[0] = 0x01;
   std::memcpy(buf + 1, left.data(), 32);
   std::memcpy(buf + 33, right.data(), 32);
+  SHA256_CTX ctx;
+  SHA256_Init(&ctx);
+  SHA256_Update(&ctx, buf, sizeof buf);
   Hash h;
-  SHA256(buf, sizeof buf, h.data());
+  SHA256_Final(h.data(), &ctx);
   return h;
 }
 
