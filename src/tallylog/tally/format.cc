@@ -70,18 +70,25 @@ std::string csv_escape(std::string_view s) {
   return out + "\"";
 }
 
+// Display width of UTF-8 text: code points (names such as "Elección" are not all ASCII).
+size_t display_width(std::string_view s) {
+  size_t n = 0;
+  for (unsigned char c : s) n += (c & 0xC0) != 0x80;
+  return n;
+}
+
 // A column-aligned text table: first `left` columns left-aligned, the rest right-aligned.
 std::string render(const std::vector<std::vector<std::string>>& rows, size_t left, size_t rule_before_last) {
   std::vector<size_t> width;
   for (const auto& r : rows) {
     if (width.size() < r.size()) width.resize(r.size(), 0);
-    for (size_t i = 0; i < r.size(); ++i) width[i] = std::max(width[i], r[i].size());
+    for (size_t i = 0; i < r.size(); ++i) width[i] = std::max(width[i], display_width(r[i]));
   }
   auto line = [&](const std::vector<std::string>& r) {
     std::string out;
     for (size_t i = 0; i < r.size(); ++i) {
       if (i) out += "  ";
-      const std::string pad(width[i] - r[i].size(), ' ');
+      const std::string pad(width[i] - display_width(r[i]), ' ');
       out += i < left ? r[i] + (i + 1 == r.size() ? "" : pad) : pad + r[i];
     }
     return out + "\n";
@@ -151,8 +158,8 @@ std::string tally_to_csv(const Tabulation& tab, int depth) {
 std::string tally_to_text(const Tabulation& tab, int depth) {
   const Geography& g = tab.geography();
   std::vector<std::vector<std::string>> rows;
-  std::vector<std::string> head = {std::string(g.depth_name(depth)), "name", "tables", "of", "covered",
-                                   "registered", "valid", "null", "turnout"};
+  std::vector<std::string> head = {std::string(g.depth_name(depth)), "name", "counted", "tables", "coverage",
+                                   "voters counted / registered", "valid", "null", "turnout"};
   for (const auto& c : g.election().candidates) {
     head.push_back(c.code);
     head.push_back("%");
@@ -180,9 +187,8 @@ std::string tally_to_text(const Tabulation& tab, int depth) {
   for (AreaId a = g.depth_begin(depth); a < g.depth_end(depth); ++a) row(a);
   if (depth != 0) row(g.national());
   std::string out = render(rows, 2, depth != 0);
-  out += "source: " + tab.rule().to_string() + "; tables = counted tables, covered = share of registered tables; " +
-         "registered = voters of counted tables / registry; turnout = (valid + null) / voters of counted tables; " +
-         "% = share of valid votes\n";
+  out += "source: " + tab.rule().to_string() + "; counted = tables with a counted sheet, of the registry's tables; " +
+         "turnout = (valid + null) / voters of counted tables; % = share of valid votes\n";
   const AreaTotals n = tab.totals(g.national());
   if (n.tables_conflicted > 0) {
     out += with_thousands(n.tables_conflicted) + " conflicted tables (sheets disagree) are not counted\n";

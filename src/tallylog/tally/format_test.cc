@@ -69,6 +69,28 @@ TEST(Format, TallyTextIsAlignedWithSeparatorsAndPercentages) {
   EXPECT_NE(text.find("TOTAL"), std::string::npos);
 }
 
+TEST(Format, TallyTextAlignsNamesWithAccentsByCharacters) {
+  auto e = testing::small_election();
+  e.name = "Elección";
+  auto stations = testing::small_stations();
+  stations[3].areas[0].name = "Mérida";
+  stations[4].areas[0].name = "Mérida";
+  Tabulation tab(*Geography::build(e, stations), {});
+  const std::string text = tally_to_text(tab, 1);
+  // The last column is right-aligned, so every line of the table (header, rule, S1, S2, TOTAL)
+  // has the same width in characters; counting bytes instead would shift the accented lines.
+  std::vector<size_t> widths;
+  size_t pos = 0;
+  for (int line = 0; line < 5; ++line) {
+    const size_t nl = text.find('\n', pos);
+    size_t chars = 0;
+    for (size_t i = pos; i < nl; ++i) chars += (static_cast<unsigned char>(text[i]) & 0xC0) != 0x80;
+    widths.push_back(chars);
+    pos = nl + 1;
+  }
+  for (size_t w : widths) EXPECT_EQ(w, widths[0]) << text;
+}
+
 TEST(Format, TallyCsvHasOneRowPerAreaAndTheTotal) {
   auto tab = small_tabulation("*", {sheet(1, "T1", "o", 1, 2, 3)});
   const std::string csv = tally_to_csv(tab, 2);
