@@ -115,6 +115,8 @@ class Session : public std::enable_shared_from_this<Session> {
   void on_shutdown() {
     if (state_ == State::kIdle) close();
   }
+  // Only once no thread runs the io_context: aborts whatever the connection still waits for.
+  void force_close() { close(); }
 
   net::any_io_executor executor() { return stream_.get_executor(); }
 
@@ -338,6 +340,22 @@ void Server::Impl::stop_and_join() {
   ioc.stop();
   for (auto& t : threads) t.join();
   threads.clear();
+  // No thread runs the io_context now. Pending handlers (the aborted accept, connections that
+  // outlived drain_timeout) hold references to this Impl: abort them and run their completions so
+  // those references are released instead of leaking in a cycle.
+  beast::error_code ec;
+  acceptor->close(ec);
+  {
+    std::vector<std::shared_ptr<Session>> rest;
+    {
+      std::lock_guard lock(mu);
+      for (auto& [p, w] : sessions)
+        if (auto sp = w.lock()) rest.push_back(std::move(sp));
+    }
+    for (auto& sp : rest) sp->force_close();
+  }
+  ioc.restart();
+  ioc.poll();
   joined = true;
 }
 
