@@ -140,11 +140,13 @@ Status Tabulation::add_impl(const index::SheetRecord& record, bool propagate_now
   if (record.superseded) return ok();
   const bool matches = rule_.matches(record.sheet.source);
   uint32_t t = kNone;
-  if (matches) {
+  if (matches || record.sheet.supersedes) {
     AreaId id = find_table(record.sheet.station);
     if (id == kNoArea) {
       // Still honour the correction below: it may move a sheet away from a registered table.
-      ++unplaced_;
+      if (matches) ++unplaced_;
+    } else if (!matches) {
+      t = id - table_begin_;  // only as the place to look for the superseded sheet
     } else {
       t = id - table_begin_;
       for (uint32_t c = head_[t]; c != kNone; c = contribs_[c].next) {
@@ -154,7 +156,7 @@ Status Tabulation::add_impl(const index::SheetRecord& record, bool propagate_now
     }
   }
   if (record.sheet.supersedes) retract_impl(*record.sheet.supersedes, t, propagate_now);
-  if (t == kNone) return ok();
+  if (t == kNone || !matches) return ok();
 
   int64_t* old_row = &scratch_[0];
   int64_t* new_row = &scratch_[stride_];
@@ -173,6 +175,7 @@ Status Tabulation::add_impl(const index::SheetRecord& record, bool propagate_now
   if (source == sources_.size()) sources_.push_back(record.sheet.source);
   contribs_[c] = Contribution{record.log_index, head_[t], t, source, !record.sheet.cards.empty()};
   head_[t] = c;
+  if (where_built_) where_[record.log_index] = c;
   std::copy(incoming_.begin(), incoming_.end(), &counts_[size_t(c) * width_]);
   select(t);
   if (propagate_now) {
@@ -185,9 +188,9 @@ Status Tabulation::add_impl(const index::SheetRecord& record, bool propagate_now
 bool Tabulation::retract(uint64_t log_index) { return retract_impl(log_index, kNone, true); }
 
 bool Tabulation::retract_impl(uint64_t log_index, uint32_t hint, bool propagate_now) {
-  // A correction nearly always concerns its own table: look there first (O(sheets of the
-  // table)); only a correction that moves a sheet to another station pays a scan of every held
-  // sheet, since the superseded sheet's station is not in the record.
+  // A correction concerns its own table (the ingestor rejects anything else): look there first,
+  // O(sheets of the table). The superseded sheet's station is not in the record, so anything
+  // else goes through the lazily built log-index map.
   uint32_t found = kNone;
   if (hint != kNone) {
     for (uint32_t c = head_[hint]; c != kNone; c = contribs_[c].next) {
@@ -197,10 +200,19 @@ bool Tabulation::retract_impl(uint64_t log_index, uint32_t hint, bool propagate_
       }
     }
   }
-  for (uint32_t c = 0; found == kNone && c < contribs_.size(); ++c) {
-    if (contribs_[c].log_index == log_index && contribs_[c].table != kNone) found = c;
+  if (found == kNone) {
+    if (!where_built_) {
+      where_.reserve(contribs_.size());
+      for (uint32_t c = 0; c < contribs_.size(); ++c) {
+        if (contribs_[c].table != kNone) where_[contribs_[c].log_index] = c;
+      }
+      where_built_ = true;
+    }
+    auto it = where_.find(log_index);
+    if (it == where_.end()) return false;
+    found = it->second;
   }
-  if (found == kNone) return false;
+  if (where_built_) where_.erase(log_index);
   const uint32_t t = contribs_[found].table;
   int64_t* old_row = &scratch_[0];
   int64_t* new_row = &scratch_[stride_];

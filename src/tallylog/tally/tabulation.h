@@ -20,6 +20,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "tallylog/base/error.h"
@@ -65,8 +66,9 @@ class Tabulation {
   Status add_deferred(const index::SheetRecord& record);
   // Recomputes every area's totals from the tables: O(areas x counts).
   void recompute_totals();
-  // Removes the sheet at `log_index` if it is held; returns whether it was. O(held sheets):
-  // add() finds a superseded sheet of the same table without this scan.
+  // Removes the sheet at `log_index` if it is held; returns whether it was. The first lookup of a
+  // sheet outside the correcting sheet's own table builds a log-index map (O(held sheets), once);
+  // later lookups are O(1). Corrections of the same table (all the ingestor accepts) never need it.
   bool retract(uint64_t log_index);
 
   AreaTotals totals(AreaId area) const;
@@ -122,6 +124,9 @@ class Tabulation {
   std::vector<uint32_t> rep_;    // per table: contribution, kNone or kConflict
   std::vector<int64_t> agg_;     // stride_ per non-table area
   std::vector<std::string> sources_;
+  // log index -> contribution, built on the first retraction that misses its own table.
+  std::unordered_map<uint64_t, uint32_t> where_;
+  bool where_built_ = false;
   uint64_t unplaced_ = 0;
   std::vector<int64_t> scratch_;  // 2 rows, reused by add()
   std::vector<int32_t> incoming_;  // the counts of the sheet being added

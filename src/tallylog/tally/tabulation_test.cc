@@ -198,6 +198,20 @@ TEST(Tabulation, CorrectionMovingASheetToAnotherStationRetractsTheOld) {
   EXPECT_EQ(tab.totals(0).registered_covered, 200);
 }
 
+TEST(Tabulation, CorrectionFromAnotherSourceStillRetractsTheSheetItSupersedes) {
+  auto tab = tabulate(small_geography(), "official", {sheet(1, "T1", "official", 10, 0, 0)});
+  auto fix = sheet(2, "T1", "qr", 9, 0, 0);  // not counted under "official", but it corrects sheet 1
+  fix.sheet.supersedes = 1;
+  ASSERT_TRUE(tab.add(fix).has_value());
+  EXPECT_EQ(tab.totals(0).tables_reported, 0);
+  EXPECT_EQ(tab.sheets_held(), 0u);
+  // A correction naming a sheet that is not held changes nothing.
+  auto stray = sheet(3, "T2", "qr", 1, 0, 0);
+  stray.sheet.supersedes = 77;
+  ASSERT_TRUE(tab.add(stray).has_value());
+  EXPECT_FALSE(tab.retract(77));
+}
+
 TEST(Tabulation, AddingTheSameLogIndexTwiceCountsItOnce) {
   auto tab = tabulate(small_geography(), "*", {sheet(1, "T1", "official", 1, 2, 3), sheet(1, "T1", "official", 1, 2, 3)});
   EXPECT_EQ(tab.totals(0).candidates, (std::vector<int64_t>{1, 2, 3}));
