@@ -2,6 +2,7 @@
 
 #include <array>
 #include <chrono>
+#include <future>
 #include <cstring>
 #include <mutex>
 #include <unordered_map>
@@ -321,31 +322,40 @@ Result<std::vector<Outcome>> Ingestor::submit_batch(std::span<election::Sheet> s
   s.stats.check_seconds += seconds_since(t_check);
   ++s.stats.batches;
   if (entries.empty()) return out;
+  // The index transaction is built while the log append runs (on another thread) and committed
+  // only once the entries are durable in the log: the index never holds what the log does not.
+  const uint64_t expected_first = s.next_index;
+  auto build_index = [&]() -> Result<index::SqliteIndex::WriteBatch> {
+    auto t_index = std::chrono::steady_clock::now();
+    TL_ASSIGN_OR_RETURN(auto batch, s.index->begin_batch());
+    if (batch.next_index() != expected_first)
+      return err(ErrorCode::kInternal, "index is at " + std::to_string(batch.next_index()) + ", batch at " +
+                                           std::to_string(expected_first));
+    for (size_t k = 0; k < logged.size(); ++k) TL_TRY(batch.sheet(sheets[logged[k]], entries[k], digests[k]));
+    s.stats.index_seconds += seconds_since(t_index);
+    return batch;
+  };
+  std::future<Result<index::SqliteIndex::WriteBatch>> index_future;
+  const bool overlap = entries.size() >= 256;  // a thread is not worth it for a few sheets
+  if (overlap) index_future = std::async(std::launch::async, build_index);
   auto t_log = std::chrono::steady_clock::now();
   auto first = s.log->append_batch(entries);
   s.stats.log_seconds += seconds_since(t_log);
+  // Wait for the index thread in every case: it uses `entries` and `sheets`.
+  Result<index::SqliteIndex::WriteBatch> batch = overlap ? index_future.get() : build_index();
   if (!first) {
     s.fail(first.error());
-    return std::unexpected(first.error());
+    return std::unexpected(first.error());  // `batch` rolls back
   }
-  if (*first != s.next_index) {
+  if (*first != expected_first) {
     auto e = Error{ErrorCode::kInternal, "log appended at " + std::to_string(*first) + ", expected " +
-                                             std::to_string(s.next_index)};
+                                             std::to_string(expected_first)};
     s.fail(e);
     return std::unexpected(e);
   }
   s.next_index += entries.size();
   s.stats.logged += entries.size();
-  auto t_index = std::chrono::steady_clock::now();
-  auto applied = [&]() -> Status {
-    TL_ASSIGN_OR_RETURN(auto batch, s.index->begin_batch());
-    if (batch.next_index() != *first)
-      return err(ErrorCode::kInternal, "index is at " + std::to_string(batch.next_index()) + ", batch at " +
-                                           std::to_string(*first));
-    for (size_t k = 0; k < logged.size(); ++k) TL_TRY(batch.sheet(sheets[logged[k]], entries[k], digests[k]));
-    return batch.commit();
-  }();
-  s.stats.index_seconds += seconds_since(t_index);
+  Status applied = batch ? batch->commit() : Status(std::unexpected(batch.error()));
   if (!applied) {
     s.fail(applied.error());
     return std::unexpected(with_context(applied.error(), "sheets are logged but the index update failed"));

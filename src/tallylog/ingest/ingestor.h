@@ -54,7 +54,7 @@ struct IngestorOptions {
 struct IngestStats {
   double check_seconds = 0;  // validation, duplicate/conflict checks, encoding
   double log_seconds = 0;    // durable log appends
-  double index_seconds = 0;  // index transactions
+  double index_seconds = 0;  // index transactions (overlapping the log appends for big batches)
   uint64_t batches = 0;
   uint64_t logged = 0;
 };
