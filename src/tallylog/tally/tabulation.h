@@ -57,10 +57,11 @@ class Tabulation {
   const SourceRule& rule() const { return rule_; }
 
   // Adds one logged sheet and updates every level. A sheet whose `supersedes` names an earlier
-  // sheet retracts that one first (wherever it is). Sheets of other sources, superseded records
-  // and log indexes already present are ignored; sheets for stations absent from the registry
-  // are counted in unplaced_sheets(). Fails (changing nothing) on a candidate code or field the
-  // election does not define, or a card list of the wrong length.
+  // sheet retracts that one first (wherever it is, whatever the correcting sheet's source).
+  // Otherwise sheets of other sources, superseded records and log indexes already present are
+  // ignored; sheets for stations absent from the registry are counted in unplaced_sheets().
+  // Fails (changing nothing) on a candidate code or field the election does not define, a card
+  // list of the wrong length, or a count outside the 32-bit range.
   Status add(const index::SheetRecord& record);
   // Same, but leaves area totals stale until recompute_totals(): for bulk loading.
   Status add_deferred(const index::SheetRecord& record);
