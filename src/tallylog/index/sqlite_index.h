@@ -110,7 +110,7 @@ class SqliteIndex : public IndexReader {
   Result<std::optional<SheetRecord>> sheet_at(uint64_t log_index) override;
   Result<std::vector<Conflict>> conflicts() override;
   Result<std::vector<std::string>> sources() override;
-  Result<std::vector<Reject>> rejects(size_t limit) override;
+  Result<std::vector<Reject>> rejects(size_t limit) override;  // newest first
 
   struct Impl;
 
