@@ -14,6 +14,7 @@ check "init refuses an existing data dir" '! "$T" init "$D/data" --origin tallyl
 check "init refuses an origin with a newline" '! "$T" init "$D/bad" --origin "$(printf "a\nb")" 2>/dev/null'
 check "the private key is mode 0600" '[ "$(stat -c %a "$D/data/log.key")" = 600 ]'
 
+cp "$D/data/log/checkpoint" "$D/cp0"
 seq 1 300 > "$D/lines.txt"
 OUT="$("$T" log append "$D/data" "$D/lines.txt")"
 check "append prints one index per line" '[ "$(echo "$OUT" | head -1)" = 0 ] && [ "$(echo "$OUT" | tail -1)" = 299 ] && [ "$(echo "$OUT" | wc -l)" = 300 ]'
@@ -28,6 +29,7 @@ check "consistency prints a header with the sizes" '[ "$(echo "$CONS" | head -1)
 check "a proof beyond the tree fails" '! "$T" log proof "$D/data" --index 302 2>/dev/null'
 
 check "verify accepts the intact log" '"$T" verify "$D/data/log" >/dev/null'
+check "verify accepts an earlier checkpoint with --previous" '"$T" verify "$D/data/log" --previous "$D/cp0" >/dev/null'
 check "verify accepts --vkey as a string" '"$T" verify "$D/data/log" --vkey "$VKEY" >/dev/null'
 OTHER="$("$T" init "$D/other" --origin tallylog.test/cli)"
 check "verify rejects another key" '! "$T" verify "$D/data/log" --vkey "$OTHER" 2>/dev/null'

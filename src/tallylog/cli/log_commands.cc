@@ -92,6 +92,7 @@ void run_consistency(const ProofArgs& a) {
 struct VerifyArgs {
   std::string path;
   std::string vkey;
+  std::string previous;
 };
 
 std::string trim(std::string s) {
@@ -122,10 +123,13 @@ void run_verify(const VerifyArgs& a) {
   auto key = value_or_exit(note::Verifier::parse(vkey_text));
   auto files = log::local_log_files(env, log_dir);
   std::unique_ptr<Progress> progress;
-  auto report = log::verify_log(*files, key, [&](uint64_t done, uint64_t total) {
+  log::VerifyOptions options;
+  options.progress = [&](uint64_t done, uint64_t total) {
     if (!progress) progress = std::make_unique<Progress>("verify", total);
     progress->update(done);
-  });
+  };
+  if (!a.previous.empty()) options.previous_checkpoint = value_or_exit(env.read_file(a.previous));
+  auto report = log::verify_log(*files, key, options);
   progress.reset();
   if (!report) {
     fail("verification FAILED: " + report.error().to_string());
@@ -165,6 +169,8 @@ void register_log_commands(CLI::App& app) {
   auto* v = app.add_subcommand("verify", "Recompute the log from its entry bundles and check every tile and the checkpoint");
   v->add_option("log", verify->path, "published log directory (<data>/log)")->required();
   v->add_option("--vkey", verify->vkey, "verifier key, or a file holding it (default: <data>/log.vkey)");
+  v->add_option("--previous", verify->previous,
+                "a checkpoint file seen earlier: must be consistent with this log (no shrink, same root at its size)");
   v->callback([verify] { run_verify(*verify); });
 }
 

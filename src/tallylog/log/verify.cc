@@ -1,6 +1,7 @@
 #include "tallylog/log/verify.h"
 
 #include <charconv>
+#include <optional>
 
 #include "tallylog/log/tiles.h"
 #include "tallylog/note/checkpoint.h"
@@ -131,6 +132,11 @@ std::unique_ptr<LogFiles> local_log_files(Env& env, std::string log_dir) {
 
 Result<VerifyReport> verify_log(LogFiles& files, const note::Verifier& key,
                                 const std::function<void(uint64_t, uint64_t)>& progress) {
+  return verify_log(files, key, VerifyOptions{.progress = progress, .previous_checkpoint = {}});
+}
+
+Result<VerifyReport> verify_log(LogFiles& files, const note::Verifier& key, const VerifyOptions& options) {
+  const auto& progress = options.progress;
   VerifyReport report;
   auto cp_text = files.read("checkpoint");
   if (!cp_text) return std::unexpected(with_context(cp_text.error(), "checkpoint"));
@@ -140,6 +146,24 @@ Result<VerifyReport> verify_log(LogFiles& files, const note::Verifier& key,
   report.size = cp->size;
   report.root = cp->root;
   const uint64_t size = cp->size;
+  std::optional<note::Checkpoint> previous;
+  if (!options.previous_checkpoint.empty()) {
+    auto p = note::open_checkpoint(options.previous_checkpoint, key);
+    if (!p) return std::unexpected(with_context(p.error(), "previous checkpoint"));
+    if (p->size > size) {
+      return mismatch("checkpoint: tree size shrinks from " + std::to_string(p->size) + " (previous checkpoint) to " +
+                      std::to_string(size));
+    }
+    previous = *p;
+  }
+  auto check_previous = [&](const TileBuilder& b) -> Status {
+    if (previous && b.size() == previous->size && b.root() != previous->root) {
+      return mismatch("previous checkpoint: root at size " + std::to_string(previous->size) +
+                      " differs from the tree recomputed from the entry bundles (the log was rewritten)");
+    }
+    return ok();
+  };
+  TL_TRY(check_previous(TileBuilder{}));
 
   Verifier v(files, report);
   TileBuilder builder;
@@ -155,7 +179,10 @@ Result<VerifyReport> verify_log(LogFiles& files, const note::Verifier& key,
       return std::unexpected(with_context(data.error(), rel));
     }
     TL_ASSIGN_OR_RETURN(auto entries, parse_bundle(*data, width, rel));
-    for (std::string_view e : entries) TL_TRY(builder.add_leaf(merkle::leaf_hash(e), on_full));
+    for (std::string_view e : entries) {
+      TL_TRY(builder.add_leaf(merkle::leaf_hash(e), on_full));
+      TL_TRY(check_previous(builder));
+    }
     ++report.bundles_checked;
     TL_TRY(v.check_bundle_partials(n, width, *data, entries));
     if (progress) progress(builder.size(), size);

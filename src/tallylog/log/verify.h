@@ -43,7 +43,16 @@ struct VerifyReport {
   uint64_t beyond_checkpoint = 0; // partial files wider than the checkpoint implies (not checked)
 };
 
+struct VerifyOptions {
+  std::function<void(uint64_t done, uint64_t total)> progress;
+  // A checkpoint seen earlier (signed note text), e.g. by a monitor: it must verify with the
+  // same key, not be larger than the current one ("size shrinks") and have the root of the
+  // current tree at its size (the log was not rewritten).
+  std::string previous_checkpoint;
+};
+
 // kVerificationFailed / kCorrupt / kNotFound with a message naming the file and index.
+Result<VerifyReport> verify_log(LogFiles& files, const note::Verifier& key, const VerifyOptions& options);
 Result<VerifyReport> verify_log(LogFiles& files, const note::Verifier& key,
                                 const std::function<void(uint64_t done, uint64_t total)>& progress = {});
 

@@ -124,5 +124,25 @@ TEST(Verify, RejectsACheckpointSignedByAnotherKey) {
   EXPECT_EQ(r.error().code, ErrorCode::kVerificationFailed);
 }
 
+TEST(Verify, ChecksAPreviousCheckpointAndRejectsASizeThatShrinks) {
+  testing::TempDir dir;
+  auto log = Log::create(dir.path(), {.origin = "tallylog.test/prev"}).value();
+  ASSERT_TRUE(log->append("a"));
+  ASSERT_TRUE(log->append("b"));
+  std::string at2 = log->checkpoint().value();
+  ASSERT_TRUE(log->append("c"));
+  auto key = note::Verifier::parse(log->verifier_key()).value();
+  auto files = local_log_files(Env::posix(), dir.file("log"));
+  EXPECT_TRUE(verify_log(*files, key, VerifyOptions{.progress = {}, .previous_checkpoint = at2}));
+  // A later checkpoint presented as "previous": the log would have shrunk.
+  std::string at3 = log->checkpoint().value();
+  ASSERT_TRUE(log->close());
+  MemLogFiles mem(dir.file("log"));
+  mem.files["checkpoint"] = at2;
+  auto r = verify_log(mem, key, VerifyOptions{.progress = {}, .previous_checkpoint = at3});
+  ASSERT_FALSE(r);
+  EXPECT_NE(r.error().message.find("shrinks from 3"), std::string::npos) << r.error().message;
+}
+
 }  // namespace
 }  // namespace tallylog::log
