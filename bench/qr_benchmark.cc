@@ -1,6 +1,7 @@
 // QR decoding on the real actas (../shared/data/ve2024/actas; personal data, read in place).
 //
-//   build/bench/qr_benchmark                    Google Benchmark: full decode (file bytes -> payload)
+//   build/bench/qr_benchmark                    Google Benchmark: full decode (file bytes ->
+//   payload)
 //                                               of each real acta, single-threaded
 //   build/bench/qr_benchmark --table DIR [N]    one TSV row per image of DIR/expected_qr.csv:
 //     file, ours (ok|wrong|fail), our method, our median ms over N runs (default 15),
@@ -36,7 +37,8 @@ std::vector<std::pair<std::string, std::string>> read_expected(const std::string
     size_t comma = line.find(',');
     if (comma == std::string::npos) continue;
     std::string payload = line.substr(comma + 1);
-    if (payload.size() >= 2 && payload.front() == '"' && payload.back() == '"') payload = payload.substr(1, payload.size() - 2);
+    if (payload.size() >= 2 && payload.front() == '"' && payload.back() == '"')
+      payload = payload.substr(1, payload.size() - 2);
     out.emplace_back(line.substr(0, comma), payload);
   }
   return out;
@@ -65,15 +67,17 @@ int table(const std::string& dir, int runs) {
         return 1;
       }
       ours = qr::decode_qr_file(*bytes);
-      ms.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
+      ms.push_back(
+          std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
     }
     std::sort(ms.begin(), ms.end());
     auto bytes = Env::posix().read_file(path).value();
     auto image = qr::decode_image(bytes).value();
     auto plain = qr::decode_qr(image, qr::DecodeOptions{.limits = {}, .fallbacks = false});
     auto zbar = qr::decode_qr_zbar_only(image);
-    std::printf("%s\t%s\t%s\t%.2f\t%s\t%s\n", file.c_str(), verdict(ours, payload), ours ? ours->method.c_str() : "-",
-                ms[ms.size() / 2], verdict(plain, payload), verdict(zbar, payload));
+    std::printf("%s\t%s\t%s\t%.2f\t%s\t%s\n", file.c_str(), verdict(ours, payload),
+                ours ? ours->method.c_str() : "-", ms[ms.size() / 2], verdict(plain, payload),
+                verdict(zbar, payload));
   }
   return 0;
 }
@@ -114,7 +118,8 @@ int main(int argc, char** argv) {
     const std::string dir = *data + "/ve2024/actas";
     std::vector<std::string> files;
     for (const auto& [file, payload] : read_expected(dir)) {
-      benchmark::RegisterBenchmark(("DecodeRealActa/" + file).c_str(), BM_DecodeRealActa, dir + "/" + file)
+      benchmark::RegisterBenchmark(("DecodeRealActa/" + file).c_str(), BM_DecodeRealActa,
+                                   dir + "/" + file)
           ->Unit(benchmark::kMillisecond);
       files.push_back(dir + "/" + file);
     }

@@ -19,8 +19,9 @@ Result<BlobStore> BlobStore::open(Env& env, std::string data_dir, uint64_t max_b
 
 Result<std::string> BlobStore::path_for(std::string_view hex) const {
   if (!is_valid_digest(hex)) {
-    return err(ErrorCode::kInvalidArgument, "blob digest must be 64 lowercase hex characters, got '" +
-                                                std::string(hex.substr(0, 80)) + "'");
+    return err(ErrorCode::kInvalidArgument,
+               "blob digest must be 64 lowercase hex characters, got '" +
+                   std::string(hex.substr(0, 80)) + "'");
   }
   return join_path(dir_, hex);
 }
@@ -28,7 +29,8 @@ Result<std::string> BlobStore::path_for(std::string_view hex) const {
 Result<std::string> BlobStore::put(std::string_view bytes) const {
   if (bytes.size() > max_) {
     return err(ErrorCode::kResourceExhausted, "blob of " + std::to_string(bytes.size()) +
-                                                  " bytes exceeds the limit of " + std::to_string(max_) + " bytes");
+                                                  " bytes exceeds the limit of " +
+                                                  std::to_string(max_) + " bytes");
   }
   std::string hex = sha256_hex(bytes);
   TL_ASSIGN_OR_RETURN(std::string path, path_for(hex));

@@ -24,7 +24,8 @@ class BlobStore {
   static constexpr uint64_t kDefaultMaxBlobBytes = 64ull << 20;
 
   // Opens (creating directories as needed) the store under `data_dir`.
-  static Result<BlobStore> open(Env& env, std::string data_dir, uint64_t max_blob_bytes = kDefaultMaxBlobBytes);
+  static Result<BlobStore> open(Env& env, std::string data_dir,
+                                uint64_t max_blob_bytes = kDefaultMaxBlobBytes);
 
   // Stores `bytes` durably and returns its lowercase hex SHA-256.
   Result<std::string> put(std::string_view bytes) const;
@@ -44,7 +45,8 @@ class BlobStore {
   static bool is_valid_digest(std::string_view hex_digest);
 
  private:
-  BlobStore(Env& env, std::string dir, uint64_t max_blob_bytes) : env_(&env), dir_(std::move(dir)), max_(max_blob_bytes) {}
+  BlobStore(Env& env, std::string dir, uint64_t max_blob_bytes)
+      : env_(&env), dir_(std::move(dir)), max_(max_blob_bytes) {}
   Env* env_;
   std::string dir_;  // <data>/blobs/sha256
   uint64_t max_;

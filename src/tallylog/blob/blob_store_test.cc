@@ -14,13 +14,17 @@ class FailingEnv : public Env {
   bool fail_writes = false;
   int writes = 0;
   Result<std::string> read_file(const std::string& p) override { return base().read_file(p); }
-  Result<std::string> read_range(const std::string& p, uint64_t o, uint64_t m) override { return base().read_range(p, o, m); }
+  Result<std::string> read_range(const std::string& p, uint64_t o, uint64_t m) override {
+    return base().read_range(p, o, m);
+  }
   Status write_file_atomic(const std::string& p, std::string_view d, Durability du) override {
     ++writes;
     if (fail_writes) return err(ErrorCode::kIo, "injected: no space left on device writing " + p);
     return base().write_file_atomic(p, d, du);
   }
-  Result<std::unique_ptr<AppendFile>> open_append(const std::string& p) override { return base().open_append(p); }
+  Result<std::unique_ptr<AppendFile>> open_append(const std::string& p) override {
+    return base().open_append(p);
+  }
   Status truncate(const std::string& p, uint64_t s) override { return base().truncate(p, s); }
   Result<uint64_t> file_size(const std::string& p) override { return base().file_size(p); }
   bool exists(const std::string& p) override { return base().exists(p); }
@@ -28,7 +32,9 @@ class FailingEnv : public Env {
   Status remove_file(const std::string& p) override { return base().remove_file(p); }
   Status rename(const std::string& f, const std::string& t) override { return base().rename(f, t); }
   Status sync_dir(const std::string& p) override { return base().sync_dir(p); }
-  Result<std::vector<std::string>> list_dir(const std::string& p) override { return base().list_dir(p); }
+  Result<std::vector<std::string>> list_dir(const std::string& p) override {
+    return base().list_dir(p);
+  }
   Status write_new_file_private(const std::string& p, std::string_view d, unsigned m) override {
     return base().write_new_file_private(p, d, m);
   }
@@ -80,8 +86,9 @@ TEST(BlobStore, RejectsDigestsThatCouldEscapeTheStore) {
   tallylog::testing::TempDir dir;
   auto store = BlobStore::open(Env::posix(), dir.path());
   ASSERT_TRUE(store);
-  for (std::string bad : {std::string("../../etc/passwd"), std::string(64, 'A'), std::string(63, 'a'),
-                          std::string(65, 'a'), std::string(), std::string(62, 'a') + "/."}) {
+  for (std::string bad :
+       {std::string("../../etc/passwd"), std::string(64, 'A'), std::string(63, 'a'),
+        std::string(65, 'a'), std::string(), std::string(62, 'a') + "/."}) {
     EXPECT_FALSE(store->path_for(bad)) << bad;
     EXPECT_FALSE(store->get(bad)) << bad;
     EXPECT_FALSE(store->contains(bad)) << bad;
@@ -103,7 +110,8 @@ TEST(BlobStore, DetectsABlobWhoseBytesWereAltered) {
   ASSERT_TRUE(store);
   auto hex = store->put("original");
   ASSERT_TRUE(hex);
-  ASSERT_TRUE(Env::posix().write_file_atomic(store->path_for(*hex).value(), "tampered", Durability::kNoSync));
+  ASSERT_TRUE(Env::posix().write_file_atomic(store->path_for(*hex).value(), "tampered",
+                                             Durability::kNoSync));
   auto r = store->get(*hex);
   ASSERT_FALSE(r);
   EXPECT_EQ(r.error().code, ErrorCode::kCorrupt);

@@ -49,7 +49,8 @@ void run_qr(const QrArgs& a) {
   bool any_failed = false;
   for (const auto& file : a.images) {
     auto bytes = Env::posix().read_file(file);
-    Result<qr::DecodedQr> r = bytes ? qr::decode_qr_file(*bytes, options) : std::unexpected(bytes.error());
+    Result<qr::DecodedQr> r =
+        bytes ? qr::decode_qr_file(*bytes, options) : std::unexpected(bytes.error());
     if (r) {
       std::cout << file << '\t' << printable(r->payload);
       if (a.show_method) std::cout << '\t' << r->method;
@@ -102,19 +103,22 @@ void run_scan(const ScanArgs& a) {
   }
   check_or_exit(ingestor->close());
   if (!summary) check_or_exit(std::unexpected(summary.error()));
-  std::string path = a.rejects_path.empty() ? default_rejects_path(a.inputs.front()) : a.rejects_path;
+  std::string path =
+      a.rejects_path.empty() ? default_rejects_path(a.inputs.front()) : a.rejects_path;
   if (summary->rejects.empty()) {
     (void)Env::posix().remove_file(path);  // a stale report from an earlier run would mislead
   } else {
     auto written = qr::write_scan_rejects_csv(Env::posix(), path, summary->rejects);
     if (!written && a.rejects_path.empty()) {
-      path = "scan.rejects.csv";  // the input's folder may be read-only: fall back to the current one
+      path =
+          "scan.rejects.csv";  // the input's folder may be read-only: fall back to the current one
       written = qr::write_scan_rejects_csv(Env::posix(), path, summary->rejects);
     }
     if (written) {
       std::cerr << summary->rejects.size() << " rejected images written to " << path << "\n";
     } else {
-      std::cerr << "tallylog: could not write " << path << ": " << written.error().to_string() << "\n";
+      std::cerr << "tallylog: could not write " << path << ": " << written.error().to_string()
+                << "\n";
     }
   }
   std::cout << summary->summary_line() << std::endl;
@@ -122,23 +126,31 @@ void run_scan(const ScanArgs& a) {
 
 void register_qr_commands(CLI::App& app) {
   auto qa = std::make_shared<QrArgs>();
-  auto* q = app.add_subcommand("qr", "Decode the QR code of each image (JPEG or PNG) and print <file>\\t<payload>");
+  auto* q = app.add_subcommand(
+      "qr", "Decode the QR code of each image (JPEG or PNG) and print <file>\\t<payload>");
   q->add_option("images", qa->images, "image files")->required();
-  q->add_option("--max-pixels", qa->max_pixels, "refuse images with more pixels than this (decompression bombs)");
-  q->add_flag("--method", qa->show_method, "append a column saying which decoder step found the code");
+  q->add_option("--max-pixels", qa->max_pixels,
+                "refuse images with more pixels than this (decompression bombs)");
+  q->add_flag("--method", qa->show_method,
+              "append a column saying which decoder step found the code");
   q->callback([qa] { run_qr(*qa); });
 
   auto sa = std::make_shared<ScanArgs>();
   auto* s = app.add_subcommand(
-      "scan", "Read tally sheets from images: decode the QR code, parse it with the election's QR profile, "
-              "store the image and submit the sheet. Prints 'accepted A, duplicates D, conflicts C, rejected R'");
+      "scan",
+      "Read tally sheets from images: decode the QR code, parse it with the election's QR profile, "
+      "store the image and submit the sheet. Prints 'accepted A, duplicates D, conflicts C, "
+      "rejected R'");
   s->add_option("data", sa->data, "data directory (tallylog init)")->required();
-  s->add_option("inputs", sa->inputs, "image files or directories (searched recursively for .jpg/.jpeg/.png)")
+  s->add_option("inputs", sa->inputs,
+                "image files or directories (searched recursively for .jpg/.jpeg/.png)")
       ->required();
   s->add_option("--source", sa->source, "source the sheets are attributed to (default: qr)");
   s->add_option("--threads", sa->threads, "decoding threads (default: all cores)");
-  s->add_option("--batch", sa->batch, "sheets per log append (default 64)")->check(CLI::Range(1, 100000));
-  s->add_option("--rejects", sa->rejects_path, "where to write rejected images (default: <first input>.rejects.csv)");
+  s->add_option("--batch", sa->batch, "sheets per log append (default 64)")
+      ->check(CLI::Range(1, 100000));
+  s->add_option("--rejects", sa->rejects_path,
+                "where to write rejected images (default: <first input>.rejects.csv)");
   s->add_option("--max-pixels", sa->max_pixels, "refuse images with more pixels than this");
   s->callback([sa] { run_scan(*sa); });
 }

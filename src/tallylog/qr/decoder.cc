@@ -29,20 +29,26 @@ Result<std::optional<std::string>> single_payload(const std::vector<std::string>
     if (!only) {
       only = p;
     } else if (*only != p) {
-      return err(ErrorCode::kInvalidArgument, "image holds 2 different QR codes ('" + preview(*only) + "' and '" +
-                                                  preview(p) + "'); refusing to choose one");
+      return err(ErrorCode::kInvalidArgument, "image holds 2 different QR codes ('" +
+                                                  preview(*only) + "' and '" + preview(p) +
+                                                  "'); refusing to choose one");
     }
   }
   return only;
 }
 
-std::vector<std::string> zxing_read(const GrayImage& image, ZXing::Binarizer binarizer = ZXing::Binarizer::LocalAverage) {
+std::vector<std::string> zxing_read(const GrayImage& image,
+                                    ZXing::Binarizer binarizer = ZXing::Binarizer::LocalAverage) {
   std::vector<std::string> out;
   if (image.width <= 0 || image.height <= 0) return out;
   try {
     ZXing::ImageView view(image.pixels.data(), image.width, image.height, ZXing::ImageFormat::Lum);
     ZXing::DecodeHints hints;
-    hints.setFormats(ZXing::BarcodeFormat::QRCode).setTryHarder(true).setTryRotate(true).setReturnErrors(false).setBinarizer(binarizer);
+    hints.setFormats(ZXing::BarcodeFormat::QRCode)
+        .setTryHarder(true)
+        .setTryRotate(true)
+        .setReturnErrors(false)
+        .setBinarizer(binarizer);
     for (const auto& r : ZXing::ReadBarcodes(view, hints)) {
       if (!r.isValid() || r.format() != ZXing::BarcodeFormat::QRCode) continue;
       const auto& bytes = r.bytes();
@@ -96,7 +102,9 @@ std::vector<Variant> variants_for(const GrayImage& image) {
       break;
     }
     if (r != "whole") v.push_back({r, cut});
-    v.push_back({r + "-x2-sharp", [cut](const GrayImage& im) { return limit_size(sharpen(scale(cut(im), 2.0), 3, 1.5)); }});
+    v.push_back({r + "-x2-sharp", [cut](const GrayImage& im) {
+                   return limit_size(sharpen(scale(cut(im), 2.0), 3, 1.5));
+                 }});
     v.push_back({r + "-otsu", [cut](const GrayImage& im) { return binarize_otsu(cut(im)); }});
     v.push_back({r + "-local", [cut](const GrayImage& im) {
                    GrayImage c = cut(im);
@@ -107,8 +115,9 @@ std::vector<Variant> variants_for(const GrayImage& image) {
                    return limit_size(binarize_otsu(sharpen(scale(cut(im), 3.0), 4, 2.0)));
                  }});
     for (double angle : {-6.0, 6.0}) {
-      v.push_back({r + "-rot" + std::to_string(static_cast<int>(angle)),
-                   [cut, angle](const GrayImage& im) { return rotate(limit_size(cut(im)), angle); }});
+      v.push_back(
+          {r + "-rot" + std::to_string(static_cast<int>(angle)),
+           [cut, angle](const GrayImage& im) { return rotate(limit_size(cut(im)), angle); }});
     }
   }
   return v;
@@ -137,7 +146,8 @@ Result<DecodedQr> decode_qr(const GrayImage& image, const DecodeOptions& options
   }
   if (!options.fallbacks) return plain_zxing(image);
 
-  auto attempt = [](const std::vector<std::string>& found, std::string method) -> Result<std::optional<DecodedQr>> {
+  auto attempt = [](const std::vector<std::string>& found,
+                    std::string method) -> Result<std::optional<DecodedQr>> {
     TL_ASSIGN_OR_RETURN(auto one, single_payload(found));
     if (!one) return std::optional<DecodedQr>();
     return std::optional<DecodedQr>(DecodedQr{std::move(*one), std::move(method)});
@@ -151,12 +161,14 @@ Result<DecodedQr> decode_qr(const GrayImage& image, const DecodeOptions& options
   const auto variants = variants_for(image);
   for (const auto& variant : variants) {
     GrayImage pre = variant.make(image);
-    TL_ASSIGN_OR_RETURN(auto z, attempt(zxing_read(pre, variant.binarizer), "zxing:" + variant.name));
+    TL_ASSIGN_OR_RETURN(auto z,
+                        attempt(zxing_read(pre, variant.binarizer), "zxing:" + variant.name));
     if (z) return std::move(*z);
     TL_ASSIGN_OR_RETURN(auto b, attempt(internal::zbar_read_qr(pre), "zbar:" + variant.name));
     if (b) return std::move(*b);
   }
-  return err(ErrorCode::kNotFound, "no readable QR code (tried zxing, zbar and " + std::to_string(variants.size()) +
+  return err(ErrorCode::kNotFound, "no readable QR code (tried zxing, zbar and " +
+                                       std::to_string(variants.size()) +
                                        " pre-processed variants)");
 }
 

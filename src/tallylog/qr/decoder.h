@@ -32,7 +32,8 @@ struct DecodeOptions {
 
 struct DecodedQr {
   std::string payload;  // the symbol's bytes exactly as encoded (no charset conversion)
-  std::string method;   // which step found it: "zxing-half", "zxing", "zbar", "zxing:bottom-x2-sharp", ...
+  std::string
+      method;  // which step found it: "zxing-half", "zxing", "zbar", "zxing:bottom-x2-sharp", ...
 };
 
 // Errors: kNotFound when no QR code could be read, kInvalidArgument when the image holds two

@@ -188,7 +188,8 @@ TEST(Decoder, NeverReturnsAPayloadFromADamagedSymbolBeyondRepair) {
   // Scribble over a third of the symbol's data area: beyond level M's ~15% correction.
   for (int y = qr.height / 3; y < qr.height * 2 / 3; ++y)
     for (int x = 16; x < qr.width - 16; ++x)
-      if (((x / 4) * 7 + (y / 4) * 3) % 5 < 2) qr.pixels[static_cast<size_t>(y) * qr.width + x] ^= 0xff;
+      if (((x / 4) * 7 + (y / 4) * 3) % 5 < 2)
+        qr.pixels[static_cast<size_t>(y) * qr.width + x] ^= 0xff;
   auto r = decode_qr(qr);
   if (r) {
     EXPECT_EQ(r->payload, p) << "a wrong payload came back";
@@ -206,7 +207,8 @@ TEST(Decoder, RandomImagesNeverCrashAndNeverYieldAPayload) {
     img.width = 1 + next(200);
     img.height = 1 + next(400);
     img.pixels.resize(static_cast<size_t>(img.width) * img.height);
-    for (auto& px : img.pixels) px = static_cast<uint8_t>(round % 2 ? next(256) : (next(2) ? 0 : 255));
+    for (auto& px : img.pixels)
+      px = static_cast<uint8_t>(round % 2 ? next(256) : (next(2) ? 0 : 255));
     auto r = decode_qr(img);
     ASSERT_FALSE(r) << img.width << "x" << img.height << " gave '" << r->payload << "'";
     EXPECT_EQ(r.error().code, ErrorCode::kNotFound);

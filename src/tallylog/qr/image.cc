@@ -3,8 +3,8 @@
 // Only trivially destructible state lives between setjmp and the longjmp target.
 #include "tallylog/qr/image.h"
 
-#include <jpeglib.h>
 #include <jerror.h>
+#include <jpeglib.h>
 #include <png.h>
 
 #include <csetjmp>
@@ -67,7 +67,8 @@ Result<GrayImage> decode_jpeg(std::string_view bytes, const ImageLimits& limits,
     cinfo.out_color_space = JCS_GRAYSCALE;
     cinfo.dct_method = JDCT_ISLOW;
     cinfo.scale_num = 1;
-    cinfo.scale_denom = static_cast<unsigned>(reduce == 2 || reduce == 4 || reduce == 8 ? reduce : 1);
+    cinfo.scale_denom =
+        static_cast<unsigned>(reduce == 2 || reduce == 4 || reduce == 8 ? reduce : 1);
     jpeg_start_decompress(&cinfo);
     out.width = static_cast<int>(cinfo.output_width);
     out.height = static_cast<int>(cinfo.output_height);
@@ -81,15 +82,17 @@ Result<GrayImage> decode_jpeg(std::string_view bytes, const ImageLimits& limits,
   jpeg_destroy_decompress(&cinfo);
   switch (fail) {
     case Fail::kTooLarge:
-      return err(ErrorCode::kResourceExhausted,
-                 "JPEG: " + std::to_string(claimed_w) + "x" + std::to_string(claimed_h) +
-                     " pixels exceeds the limit of " + std::to_string(limits.max_pixels) + " pixels");
+      return err(ErrorCode::kResourceExhausted, "JPEG: " + std::to_string(claimed_w) + "x" +
+                                                    std::to_string(claimed_h) +
+                                                    " pixels exceeds the limit of " +
+                                                    std::to_string(limits.max_pixels) + " pixels");
     case Fail::kColour:
       return err(ErrorCode::kInvalidArgument, "JPEG: CMYK images are not supported");
     default:
       break;
   }
-  if (jerr.truncated) return err(ErrorCode::kCorrupt, "JPEG: file is truncated (premature end of data)");
+  if (jerr.truncated)
+    return err(ErrorCode::kCorrupt, "JPEG: file is truncated (premature end of data)");
   return out;
 }
 
@@ -101,11 +104,12 @@ Result<GrayImage> decode_png(std::string_view bytes, const ImageLimits& limits) 
     return err(ErrorCode::kCorrupt, std::string("PNG: ") + image.message);
   }
   const uint64_t w = image.width, h = image.height;
-  if (w == 0 || h == 0 || w > limits.max_dimension || h > limits.max_dimension || w * h > limits.max_pixels) {
+  if (w == 0 || h == 0 || w > limits.max_dimension || h > limits.max_dimension ||
+      w * h > limits.max_pixels) {
     png_image_free(&image);
-    return err(ErrorCode::kResourceExhausted, "PNG: " + std::to_string(w) + "x" + std::to_string(h) +
-                                                  " pixels exceeds the limit of " +
-                                                  std::to_string(limits.max_pixels) + " pixels");
+    return err(ErrorCode::kResourceExhausted,
+               "PNG: " + std::to_string(w) + "x" + std::to_string(h) +
+                   " pixels exceeds the limit of " + std::to_string(limits.max_pixels) + " pixels");
   }
   image.format = PNG_FORMAT_GRAY;
   GrayImage out;
@@ -114,7 +118,8 @@ Result<GrayImage> decode_png(std::string_view bytes, const ImageLimits& limits) 
   out.pixels.resize(static_cast<size_t>(w * h));
   // Transparent pixels composite onto white, as on paper.
   png_color white{255, 255, 255};
-  if (!png_image_finish_read(&image, &white, out.pixels.data(), static_cast<png_int_32>(w), nullptr)) {
+  if (!png_image_finish_read(&image, &white, out.pixels.data(), static_cast<png_int_32>(w),
+                             nullptr)) {
     std::string message = image.message;
     png_image_free(&image);
     return err(ErrorCode::kCorrupt, "PNG: " + message);
@@ -126,10 +131,12 @@ Result<GrayImage> decode_png(std::string_view bytes, const ImageLimits& limits) 
 
 ImageFormat sniff_image_format(std::string_view bytes) {
   if (bytes.size() >= 3 && static_cast<unsigned char>(bytes[0]) == 0xFF &&
-      static_cast<unsigned char>(bytes[1]) == 0xD8 && static_cast<unsigned char>(bytes[2]) == 0xFF) {
+      static_cast<unsigned char>(bytes[1]) == 0xD8 &&
+      static_cast<unsigned char>(bytes[2]) == 0xFF) {
     return ImageFormat::kJpeg;
   }
-  if (bytes.size() >= 8 && bytes.substr(0, 8) == std::string_view("\x89PNG\r\n\x1a\n", 8)) return ImageFormat::kPng;
+  if (bytes.size() >= 8 && bytes.substr(0, 8) == std::string_view("\x89PNG\r\n\x1a\n", 8))
+    return ImageFormat::kPng;
   return ImageFormat::kUnknown;
 }
 
@@ -147,8 +154,10 @@ Result<GrayImage> decode_image(std::string_view bytes, const ImageLimits& limits
 }
 
 Result<std::string> encode_png(const GrayImage& img) {
-  if (img.width <= 0 || img.height <= 0 || img.pixels.size() != static_cast<size_t>(img.width) * img.height) {
-    return err(ErrorCode::kInvalidArgument, "encode_png: image has no pixels or a wrong buffer size");
+  if (img.width <= 0 || img.height <= 0 ||
+      img.pixels.size() != static_cast<size_t>(img.width) * img.height) {
+    return err(ErrorCode::kInvalidArgument,
+               "encode_png: image has no pixels or a wrong buffer size");
   }
   png_image image;
   std::memset(&image, 0, sizeof image);
@@ -157,11 +166,13 @@ Result<std::string> encode_png(const GrayImage& img) {
   image.height = static_cast<png_uint_32>(img.height);
   image.format = PNG_FORMAT_GRAY;
   png_alloc_size_t size = 0;
-  if (!png_image_write_to_memory(&image, nullptr, &size, 0, img.pixels.data(), img.width, nullptr)) {
+  if (!png_image_write_to_memory(&image, nullptr, &size, 0, img.pixels.data(), img.width,
+                                 nullptr)) {
     return err(ErrorCode::kInternal, std::string("PNG encode: ") + image.message);
   }
   std::string out(size, '\0');
-  if (!png_image_write_to_memory(&image, out.data(), &size, 0, img.pixels.data(), img.width, nullptr)) {
+  if (!png_image_write_to_memory(&image, out.data(), &size, 0, img.pixels.data(), img.width,
+                                 nullptr)) {
     return err(ErrorCode::kInternal, std::string("PNG encode: ") + image.message);
   }
   out.resize(size);
@@ -169,8 +180,10 @@ Result<std::string> encode_png(const GrayImage& img) {
 }
 
 Result<std::string> encode_jpeg(const GrayImage& img, int quality) {
-  if (img.width <= 0 || img.height <= 0 || img.pixels.size() != static_cast<size_t>(img.width) * img.height) {
-    return err(ErrorCode::kInvalidArgument, "encode_jpeg: image has no pixels or a wrong buffer size");
+  if (img.width <= 0 || img.height <= 0 ||
+      img.pixels.size() != static_cast<size_t>(img.width) * img.height) {
+    return err(ErrorCode::kInvalidArgument,
+               "encode_jpeg: image has no pixels or a wrong buffer size");
   }
   jpeg_compress_struct cinfo;
   JpegErrorManager jerr;
@@ -194,7 +207,8 @@ Result<std::string> encode_jpeg(const GrayImage& img, int quality) {
   jpeg_set_quality(&cinfo, quality < 1 ? 1 : (quality > 100 ? 100 : quality), TRUE);
   jpeg_start_compress(&cinfo, TRUE);
   while (cinfo.next_scanline < cinfo.image_height) {
-    JSAMPROW row = const_cast<JSAMPROW>(img.pixels.data() + static_cast<size_t>(cinfo.next_scanline) * img.width);
+    JSAMPROW row = const_cast<JSAMPROW>(img.pixels.data() +
+                                        static_cast<size_t>(cinfo.next_scanline) * img.width);
     jpeg_write_scanlines(&cinfo, &row, 1);
   }
   jpeg_finish_compress(&cinfo);

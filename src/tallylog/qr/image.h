@@ -40,7 +40,8 @@ ImageFormat sniff_image_format(std::string_view bytes);
 // header's dimensions exceed `limits` (always the full dimensions, whatever `jpeg_reduce`).
 // `jpeg_reduce` (1, 2, 4 or 8) decodes a JPEG at 1/jpeg_reduce of its size through libjpeg's
 // DCT scaling, several times faster than a full decode; PNG ignores it.
-Result<GrayImage> decode_image(std::string_view bytes, const ImageLimits& limits = {}, int jpeg_reduce = 1);
+Result<GrayImage> decode_image(std::string_view bytes, const ImageLimits& limits = {},
+                               int jpeg_reduce = 1);
 
 // Encodes as PNG (8-bit grayscale). Used by tests and tools that write pre-processed images.
 Result<std::string> encode_png(const GrayImage& image);

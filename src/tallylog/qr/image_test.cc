@@ -17,7 +17,8 @@ GrayImage gradient(int w, int h) {
   img.height = h;
   img.pixels.resize(static_cast<size_t>(w) * h);
   for (int y = 0; y < h; ++y)
-    for (int x = 0; x < w; ++x) img.pixels[static_cast<size_t>(y) * w + x] = static_cast<uint8_t>((x * 7 + y * 3) & 0xff);
+    for (int x = 0; x < w; ++x)
+      img.pixels[static_cast<size_t>(y) * w + x] = static_cast<uint8_t>((x * 7 + y * 3) & 0xff);
   return img;
 }
 
@@ -56,7 +57,8 @@ TEST(Image, JpegRoundTripsWithinCompressionError) {
   ASSERT_EQ(back->width, 64);
   ASSERT_EQ(back->height, 48);
   int worst = 0;
-  for (size_t i = 0; i < img.pixels.size(); ++i) worst = std::max(worst, std::abs(img.pixels[i] - back->pixels[i]));
+  for (size_t i = 0; i < img.pixels.size(); ++i)
+    worst = std::max(worst, std::abs(img.pixels[i] - back->pixels[i]));
   EXPECT_LT(worst, 60);
 }
 

@@ -35,7 +35,8 @@ double sample(const GrayImage& in, double x, double y) {
 
 GrayImage crop(const GrayImage& in, int x, int y, int w, int h) {
   int x0 = std::clamp(x, 0, in.width), y0 = std::clamp(y, 0, in.height);
-  int x1 = std::clamp(x + std::max(w, 0), 0, in.width), y1 = std::clamp(y + std::max(h, 0), 0, in.height);
+  int x1 = std::clamp(x + std::max(w, 0), 0, in.width),
+      y1 = std::clamp(y + std::max(h, 0), 0, in.height);
   if (x1 <= x0 || y1 <= y0) return blank(1, 1, 255);
   GrayImage out = blank(x1 - x0, y1 - y0, 255);
   for (int r = 0; r < out.height; ++r) {
@@ -53,12 +54,15 @@ GrayImage scale(const GrayImage& in, double factor) {
   if (factor <= 0.5) {
     // Area average: each output pixel is the mean of the input block it covers.
     for (int y = 0; y < h; ++y) {
-      int sy0 = static_cast<int>(y / factor), sy1 = std::min(in.height, static_cast<int>((y + 1) / factor));
+      int sy0 = static_cast<int>(y / factor),
+          sy1 = std::min(in.height, static_cast<int>((y + 1) / factor));
       for (int x = 0; x < w; ++x) {
-        int sx0 = static_cast<int>(x / factor), sx1 = std::min(in.width, static_cast<int>((x + 1) / factor));
+        int sx0 = static_cast<int>(x / factor),
+            sx1 = std::min(in.width, static_cast<int>((x + 1) / factor));
         uint32_t sum = 0, n = 0;
         for (int yy = sy0; yy < std::max(sy1, sy0 + 1) && yy < in.height; ++yy)
-          for (int xx = sx0; xx < std::max(sx1, sx0 + 1) && xx < in.width; ++xx) sum += in.at(xx, yy), ++n;
+          for (int xx = sx0; xx < std::max(sx1, sx0 + 1) && xx < in.width; ++xx)
+            sum += in.at(xx, yy), ++n;
         out.pixels[static_cast<size_t>(y) * w + x] = static_cast<uint8_t>(n ? sum / n : 255);
       }
     }
@@ -106,7 +110,8 @@ GrayImage binarize_local(const GrayImage& in, int radius, int offset) {
     uint64_t row = 0;
     for (int x = 0; x < w; ++x) {
       row += in.at(x, y);
-      sat[static_cast<size_t>(y + 1) * (w + 1) + x + 1] = sat[static_cast<size_t>(y) * (w + 1) + x + 1] + row;
+      sat[static_cast<size_t>(y + 1) * (w + 1) + x + 1] =
+          sat[static_cast<size_t>(y) * (w + 1) + x + 1] + row;
     }
   }
   GrayImage out = in;
@@ -114,8 +119,10 @@ GrayImage binarize_local(const GrayImage& in, int radius, int offset) {
     int y0 = std::max(0, y - radius), y1 = std::min(h, y + radius + 1);
     for (int x = 0; x < w; ++x) {
       int x0 = std::max(0, x - radius), x1 = std::min(w, x + radius + 1);
-      uint64_t s = sat[static_cast<size_t>(y1) * (w + 1) + x1] - sat[static_cast<size_t>(y0) * (w + 1) + x1] -
-                   sat[static_cast<size_t>(y1) * (w + 1) + x0] + sat[static_cast<size_t>(y0) * (w + 1) + x0];
+      uint64_t s = sat[static_cast<size_t>(y1) * (w + 1) + x1] -
+                   sat[static_cast<size_t>(y0) * (w + 1) + x1] -
+                   sat[static_cast<size_t>(y1) * (w + 1) + x0] +
+                   sat[static_cast<size_t>(y0) * (w + 1) + x0];
       double mean = static_cast<double>(s) / ((x1 - x0) * (y1 - y0));
       out.pixels[static_cast<size_t>(y) * w + x] = in.at(x, y) < mean - offset ? 0 : 255;
     }
@@ -133,9 +140,12 @@ GrayImage rotate(const GrayImage& in, double degrees) {
     for (int y = 0; y < h; ++y) {
       for (int x = 0; x < w; ++x) {
         int nx, ny;
-        if (d == 90) nx = y, ny = w - 1 - x;          // counter-clockwise
-        else if (d == 180) nx = w - 1 - x, ny = h - 1 - y;
-        else nx = h - 1 - y, ny = x;
+        if (d == 90)
+          nx = y, ny = w - 1 - x;  // counter-clockwise
+        else if (d == 180)
+          nx = w - 1 - x, ny = h - 1 - y;
+        else
+          nx = h - 1 - y, ny = x;
         out.pixels[static_cast<size_t>(ny) * out.width + nx] = in.at(x, y);
       }
     }
@@ -164,13 +174,15 @@ GrayImage box_blur(const GrayImage& in, int radius) {
   for (int y = 0; y < h; ++y)
     for (int x = 0; x < w; ++x) {
       int sum = 0, n = 0;
-      for (int k = std::max(0, x - radius); k <= std::min(w - 1, x + radius); ++k) sum += in.at(k, y), ++n;
+      for (int k = std::max(0, x - radius); k <= std::min(w - 1, x + radius); ++k)
+        sum += in.at(k, y), ++n;
       tmp.pixels[static_cast<size_t>(y) * w + x] = static_cast<uint8_t>(sum / n);
     }
   for (int y = 0; y < h; ++y)
     for (int x = 0; x < w; ++x) {
       int sum = 0, n = 0;
-      for (int k = std::max(0, y - radius); k <= std::min(h - 1, y + radius); ++k) sum += tmp.at(x, k), ++n;
+      for (int k = std::max(0, y - radius); k <= std::min(h - 1, y + radius); ++k)
+        sum += tmp.at(x, k), ++n;
       out.pixels[static_cast<size_t>(y) * w + x] = static_cast<uint8_t>(sum / n);
     }
   return out;

@@ -5,7 +5,8 @@ namespace tallylog::qr {
 Status ProfileRegistry::add(std::unique_ptr<QrProfile> profile) {
   if (!profile) return err(ErrorCode::kInvalidArgument, "null QR profile");
   if (find(profile->name())) {
-    return err(ErrorCode::kAlreadyExists, "QR profile '" + std::string(profile->name()) + "' is already registered");
+    return err(ErrorCode::kAlreadyExists,
+               "QR profile '" + std::string(profile->name()) + "' is already registered");
   }
   profiles_.push_back(std::move(profile));
   return ok();
@@ -16,7 +17,8 @@ Result<const QrProfile*> ProfileRegistry::find(std::string_view name) const {
     if (p->name() == name) return p.get();
   std::string known;
   for (const auto& n : names()) known += (known.empty() ? "" : ", ") + n;
-  return err(ErrorCode::kNotFound, "unknown QR profile '" + std::string(name) + "' (known: " + known + ")");
+  return err(ErrorCode::kNotFound,
+             "unknown QR profile '" + std::string(name) + "' (known: " + known + ")");
 }
 
 std::vector<std::string> ProfileRegistry::names() const {

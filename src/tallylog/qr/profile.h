@@ -24,7 +24,8 @@ class QrProfile {
   // Parses `payload` strictly for `election`. Sets station, cards, candidates, fields and
   // qr_payload (the raw payload); leaves source, image_sha256 and submitted_* to the caller.
   // Errors are kInvalidArgument with a message naming the part of the payload that is wrong.
-  virtual Result<election::Sheet> parse(std::string_view payload, const election::Election& election) const = 0;
+  virtual Result<election::Sheet> parse(std::string_view payload,
+                                        const election::Election& election) const = 0;
 };
 
 class ProfileRegistry {

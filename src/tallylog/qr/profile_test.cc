@@ -8,7 +8,8 @@ namespace tallylog::qr {
 namespace {
 
 constexpr const char* kExample =
-    "240111018.01.1.0001!154,10,2,4,10,1,0,2,12,1,0,1,10,4,0,0,0,1,0,1,0,0,0,0,0,0,1,0,1,0,0,0,1,9,14,294,2,1!1!0";
+    "240111018.01.1.0001!154,10,2,4,10,1,0,2,12,1,0,1,10,4,0,0,0,1,0,1,0,0,0,0,0,0,1,0,1,0,0,0,1,9,"
+    "14,294,2,1!1!0";
 
 // The ve2024 ballot (ballot_card_order.csv): card ranges per candidate.
 election::Election ve2024() {
@@ -19,10 +20,10 @@ election::Election ve2024() {
     const char* code;
     int first, last;
   };
-  for (auto [code, first, last] : {Range{"NM", 1, 13}, Range{"LM", 14, 19}, Range{"JABE", 20, 20},
-                                   Range{"JOBR", 21, 24}, Range{"AE", 25, 30}, Range{"CF", 31, 31},
-                                   Range{"DC", 32, 33}, Range{"EG", 34, 36}, Range{"EM", 37, 37},
-                                   Range{"BERA", 38, 38}}) {
+  for (auto [code, first, last] :
+       {Range{"NM", 1, 13}, Range{"LM", 14, 19}, Range{"JABE", 20, 20}, Range{"JOBR", 21, 24},
+        Range{"AE", 25, 30}, Range{"CF", 31, 31}, Range{"DC", 32, 33}, Range{"EG", 34, 36},
+        Range{"EM", 37, 37}, Range{"BERA", 38, 38}}) {
     e.candidates.push_back({code, code});
     for (int p = first; p <= last; ++p) e.cards.push_back({p, "party" + std::to_string(p), code});
   }
@@ -32,7 +33,9 @@ election::Election ve2024() {
 
 const QrProfile& profile() { return *builtin_profiles().find("ve2024-acta").value(); }
 
-std::string with_counts(const std::string& counts) { return "240111018.01.1.0001!" + counts + "!1!0"; }
+std::string with_counts(const std::string& counts) {
+  return "240111018.01.1.0001!" + counts + "!1!0";
+}
 
 std::string counts_of(int n, const char* value = "1") {
   std::string s;
@@ -98,7 +101,8 @@ TEST(Ve2024ActaProfile, RejectsMalformedPayloadsNamingThePart) {
       {"240111018.01.1.0001!" + counts_of(38) + "!1!0\n", "printable ASCII"},
       {"", "empty"},
       // Brazil's boletim de urna QR: a QR from another election.
-      {"QRBU:1:1 VRQR:1.5 VRCH:20240924 ORIG:VOTA ORLC:LEG PROC:2024 DTPL:20241006", "printable ASCII"},
+      {"QRBU:1:1 VRQR:1.5 VRCH:20240924 ORIG:VOTA ORLC:LEG PROC:2024 DTPL:20241006",
+       "printable ASCII"},
       {"https://example.org/acta/240111018", "expected 4 parts"},
   };
   for (const auto& c : cases) {
@@ -129,9 +133,14 @@ TEST(Ve2024ActaProfile, SurvivesRandomMutationsOfAValidPayload) {
     for (int i = 0; i < edits; ++i) {
       size_t at = rng() % p.size();
       switch (rng() % 3) {
-        case 0: p[at] = alphabet[rng() % alphabet.size()]; break;
-        case 1: p.erase(at, 1); break;
-        default: p.insert(at, 1, alphabet[rng() % alphabet.size()]);
+        case 0:
+          p[at] = alphabet[rng() % alphabet.size()];
+          break;
+        case 1:
+          p.erase(at, 1);
+          break;
+        default:
+          p.insert(at, 1, alphabet[rng() % alphabet.size()]);
       }
     }
     auto r = profile().parse(p, e);

@@ -24,7 +24,8 @@ std::vector<std::pair<std::string, std::string>> read_expected(const std::string
     size_t comma = line.find(',');
     if (comma == std::string::npos) continue;
     std::string payload = line.substr(comma + 1);
-    if (payload.size() >= 2 && payload.front() == '"' && payload.back() == '"') payload = payload.substr(1, payload.size() - 2);
+    if (payload.size() >= 2 && payload.front() == '"' && payload.back() == '"')
+      payload = payload.substr(1, payload.size() - 2);
     out.emplace_back(line.substr(0, comma), payload);
   }
   return out;
@@ -80,7 +81,10 @@ TEST(BundledFixtures, TwoCodesAreRefusedAndThirtySevenCountsDoNotParse) {
   EXPECT_EQ(two.error().code, ErrorCode::kInvalidArgument);
   auto short_qr = decode_qr_file(Env::posix().read_file(dir + "/counts-37.png").value());
   ASSERT_TRUE(short_qr) << short_qr.error().to_string();
-  auto sheet = builtin_profiles().find("ve2024-acta").value()->parse(short_qr->payload, election::Election{});
+  auto sheet = builtin_profiles()
+                   .find("ve2024-acta")
+                   .value()
+                   ->parse(short_qr->payload, election::Election{});
   ASSERT_FALSE(sheet);
   EXPECT_NE(sheet.error().message.find("37 comma-separated counts"), std::string::npos);
 }

@@ -21,7 +21,8 @@ bool has_image_extension(std::string_view name) {
 }
 
 Status collect(Env& env, const std::string& dir, std::vector<std::string>& out, int depth) {
-  if (depth > 32) return err(ErrorCode::kInvalidArgument, "directories nested too deeply under " + dir);
+  if (depth > 32)
+    return err(ErrorCode::kInvalidArgument, "directories nested too deeply under " + dir);
   TL_ASSIGN_OR_RETURN(auto names, env.list_dir(dir));
   std::sort(names.begin(), names.end());
   for (const auto& name : names) {
@@ -41,8 +42,9 @@ struct Prepared {
   ImageReject reject;                    // otherwise
 };
 
-Prepared prepare(const std::string& file, const QrProfile& profile, const election::Election& election,
-                 const blob::BlobStore& blobs, const ScanOptions& options) {
+Prepared prepare(const std::string& file, const QrProfile& profile,
+                 const election::Election& election, const blob::BlobStore& blobs,
+                 const ScanOptions& options) {
   Prepared out;
   auto fail = [&](std::string field, const Error& e) {
     out.reject = ImageReject{file, std::move(field), e.message};
@@ -76,11 +78,12 @@ std::string csv_field(std::string_view s) {
 }  // namespace
 
 std::string ScanSummary::summary_line() const {
-  return "accepted " + std::to_string(accepted) + ", duplicates " + std::to_string(duplicates) + ", conflicts " +
-         std::to_string(conflicts) + ", rejected " + std::to_string(rejected);
+  return "accepted " + std::to_string(accepted) + ", duplicates " + std::to_string(duplicates) +
+         ", conflicts " + std::to_string(conflicts) + ", rejected " + std::to_string(rejected);
 }
 
-Result<std::vector<std::string>> list_image_files(const std::vector<std::string>& inputs, Env& env) {
+Result<std::vector<std::string>> list_image_files(const std::vector<std::string>& inputs,
+                                                  Env& env) {
   std::vector<std::string> out;
   for (const auto& input : inputs) {
     if (env.list_dir(input)) {
@@ -111,7 +114,8 @@ Result<ScanSummary> scan_images(ingest::Ingestor& ingestor, const blob::BlobStor
   std::condition_variable ready;
   std::atomic<size_t> next{0};
   std::atomic<bool> stop{false};
-  unsigned threads = options.threads ? options.threads : std::max(1u, std::thread::hardware_concurrency());
+  unsigned threads =
+      options.threads ? options.threads : std::max(1u, std::thread::hardware_concurrency());
   threads = static_cast<unsigned>(std::min<size_t>(threads, std::max<size_t>(n, 1)));
   // Workers may run at most this far ahead of submission, bounding memory on huge scans.
   const size_t window = std::max<size_t>(options.batch_size, 1) * 2 + threads * 4;
@@ -148,19 +152,26 @@ Result<ScanSummary> scan_images(ingest::Ingestor& ingestor, const blob::BlobStor
 
   std::vector<election::Sheet> batch;
   std::vector<std::string> origins;
-  std::vector<size_t> batch_index;                         // input position of each batch sheet
+  std::vector<size_t> batch_index;                           // input position of each batch sheet
   std::vector<std::pair<size_t, ImageReject>> reject_order;  // (input position, reject)
   auto flush = [&]() -> Status {
     if (batch.empty()) return ok();
     TL_ASSIGN_OR_RETURN(auto outcomes, ingestor.submit_batch(batch, origins));
     for (size_t k = 0; k < outcomes.size(); ++k) {
       switch (outcomes[k].verdict) {
-        case ingest::Verdict::kAccepted: ++summary.accepted; break;
-        case ingest::Verdict::kDuplicate: ++summary.duplicates; break;
-        case ingest::Verdict::kConflict: ++summary.conflicts; break;
+        case ingest::Verdict::kAccepted:
+          ++summary.accepted;
+          break;
+        case ingest::Verdict::kDuplicate:
+          ++summary.duplicates;
+          break;
+        case ingest::Verdict::kConflict:
+          ++summary.conflicts;
+          break;
         case ingest::Verdict::kRejected:
           ++summary.rejected;
-          reject_order.emplace_back(batch_index[k], ImageReject{origins[k], outcomes[k].field, outcomes[k].reason});
+          reject_order.emplace_back(batch_index[k],
+                                    ImageReject{origins[k], outcomes[k].field, outcomes[k].reason});
           break;
       }
     }
@@ -211,9 +222,11 @@ Result<ScanSummary> scan_images(ingest::Ingestor& ingestor, const blob::BlobStor
   return summary;
 }
 
-Status write_scan_rejects_csv(Env& env, const std::string& path, const std::vector<ImageReject>& rejects) {
+Status write_scan_rejects_csv(Env& env, const std::string& path,
+                              const std::vector<ImageReject>& rejects) {
   std::string out = "file,field,reason\n";
-  for (const auto& r : rejects) out += csv_field(r.file) + "," + csv_field(r.field) + "," + csv_field(r.reason) + "\n";
+  for (const auto& r : rejects)
+    out += csv_field(r.file) + "," + csv_field(r.field) + "," + csv_field(r.reason) + "\n";
   return env.write_file_atomic(path, out, Durability::kSync);
 }
 

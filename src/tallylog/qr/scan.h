@@ -41,7 +41,7 @@ struct ScanOptions {
 
 struct ImageReject {
   std::string file;
-  std::string field;   // "image", "qr", or the validator's field ("station", "cards[3]", ...)
+  std::string field;  // "image", "qr", or the validator's field ("station", "cards[3]", ...)
   std::string reason;
 };
 
@@ -59,7 +59,8 @@ struct ScanSummary {
 
 // Expands each input: a directory gives its *.jpg, *.jpeg and *.png files (any case,
 // recursively, sorted by path); a file is taken as given. kNotFound for a missing input.
-Result<std::vector<std::string>> list_image_files(const std::vector<std::string>& inputs, Env& env = Env::posix());
+Result<std::vector<std::string>> list_image_files(const std::vector<std::string>& inputs,
+                                                  Env& env = Env::posix());
 
 // Fails only for problems that stop the whole scan (the election names no or an unknown QR
 // profile, an I/O error of the log); per-image problems are in the summary.
@@ -67,6 +68,7 @@ Result<ScanSummary> scan_images(ingest::Ingestor& ingestor, const blob::BlobStor
                                 const std::vector<std::string>& files, const ScanOptions& options);
 
 // Writes `file,field,reason` rows (RFC 4180 quoting) with a header, atomically.
-Status write_scan_rejects_csv(Env& env, const std::string& path, const std::vector<ImageReject>& rejects);
+Status write_scan_rejects_csv(Env& env, const std::string& path,
+                              const std::vector<ImageReject>& rejects);
 
 }  // namespace tallylog::qr

@@ -11,7 +11,8 @@ namespace tallylog::qr {
 namespace {
 
 election::Election ve2024_election() {
-  auto e = election::load_election_toml(tallylog::testing::source_dir() + "/elections/ve2024/election.toml");
+  auto e = election::load_election_toml(tallylog::testing::source_dir() +
+                                        "/elections/ve2024/election.toml");
   EXPECT_TRUE(e) << e.error().to_string();
   return e.value_or(election::Election{});
 }
@@ -19,8 +20,11 @@ election::Election ve2024_election() {
 election::Station station(const std::string& code) {
   election::Station s;
   s.code = code;
-  s.areas = {{code.substr(0, 2), "state"}, {code.substr(0, 4), "municipality"}, {code.substr(0, 6), "parish"},
-             {code.substr(0, 9), "centre"}, {code, "table"}};
+  s.areas = {{code.substr(0, 2), "state"},
+             {code.substr(0, 4), "municipality"},
+             {code.substr(0, 6), "parish"},
+             {code.substr(0, 9), "centre"},
+             {code, "table"}};
   s.registered = 2000;
   return s;
 }
@@ -68,10 +72,10 @@ TEST_F(ScanTest, ScansADirectoryCountingEachOutcomeAndStoringAcceptedImages) {
   write("in/a.png", acta_png(p1));
   write("in/b.PNG", acta_png(p2));
   write("in/sub/c.png", acta_png(p3));
-  write("in/sub/c-copy.png", acta_png(p3));                                           // duplicate
-  write("in/d.png", "this is a text file, not an image\n");                          // image
-  write("in/e.png", acta_png(short_payload));                                         // qr: 37 counts
-  write("in/f.png", acta_png(testing::ve2024_payload("999999999", "01", 4)));        // unknown station
+  write("in/sub/c-copy.png", acta_png(p3));                                    // duplicate
+  write("in/d.png", "this is a text file, not an image\n");                    // image
+  write("in/e.png", acta_png(short_payload));                                  // qr: 37 counts
+  write("in/f.png", acta_png(testing::ve2024_payload("999999999", "01", 4)));  // unknown station
   write("in/notes.txt", "ignored: not an image extension");
 
   auto files = list_image_files({images_.file("in")});

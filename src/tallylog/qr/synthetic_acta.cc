@@ -36,7 +36,8 @@ void paste(GrayImage& dst, const GrayImage& src, int x, int y) {
     for (int c = 0; c < src.width; ++c) {
       int dx = x + c;
       if (dx < 0 || dx >= dst.width) continue;
-      dst.pixels[static_cast<size_t>(dy) * dst.width + dx] = src.pixels[static_cast<size_t>(r) * src.width + c];
+      dst.pixels[static_cast<size_t>(dy) * dst.width + dx] =
+          src.pixels[static_cast<size_t>(r) * src.width + c];
     }
   }
 }
@@ -70,7 +71,8 @@ GrayImage make_acta(std::string_view payload, const ActaLayout& layout) {
           int h = 8 + next(6);
           for (int yy = 0; yy < h; ++yy)
             for (int xx = 0; xx < 4; ++xx)
-              if (next(3)) img.pixels[static_cast<size_t>(y + 14 - h + yy) * img.width + x + c + xx] = 30;
+              if (next(3))
+                img.pixels[static_cast<size_t>(y + 14 - h + yy) * img.width + x + c + xx] = 30;
         }
         x += word + 6 + next(10);
       }
@@ -85,7 +87,8 @@ std::string ve2024_payload(std::string_view centre, std::string_view table, uint
   uint64_t s = seed * 2654435761u + 3;
   for (int i = 0; i < 38; ++i) {
     s ^= s << 13, s ^= s >> 7, s ^= s << 17;
-    int n = i == 0 ? 100 + static_cast<int>(s % 200) : (i == 35 ? 200 + static_cast<int>(s % 150) : static_cast<int>(s % 15));
+    int n = i == 0 ? 100 + static_cast<int>(s % 200)
+                   : (i == 35 ? 200 + static_cast<int>(s % 150) : static_cast<int>(s % 15));
     p += (i ? "," : "") + std::to_string(n);
   }
   s ^= s << 13;

@@ -30,6 +30,7 @@ struct ActaLayout {
 GrayImage make_acta(std::string_view payload, const ActaLayout& layout = {});
 
 // A valid ve2024-acta payload for station `centre`.`table` whose counts derive from `seed`.
-std::string ve2024_payload(std::string_view centre = "240111018", std::string_view table = "01", uint64_t seed = 7);
+std::string ve2024_payload(std::string_view centre = "240111018", std::string_view table = "01",
+                           uint64_t seed = 7);
 
 }  // namespace tallylog::qr::testing
