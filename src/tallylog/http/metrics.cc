@@ -7,8 +7,10 @@ namespace tallylog::http {
 void Metrics::observe(std::string_view route, int status, std::chrono::nanoseconds latency) {
   double secs = std::chrono::duration<double>(latency).count();
   std::lock_guard lock(mu_);
-  auto key = std::make_pair(std::string(route), status);
-  ++requests_[key];
+  // Heterogeneous lookups: no allocation once a route has been seen.
+  auto r = requests_.find(route);
+  if (r == requests_.end()) r = requests_.emplace(std::string(route), std::map<int, uint64_t>{}).first;
+  ++r->second[status];
   auto it = latency_.find(route);
   if (it == latency_.end()) it = latency_.emplace(std::string(route), Histogram{}).first;
   auto& h = it->second;
@@ -20,8 +22,10 @@ void Metrics::observe(std::string_view route, int status, std::chrono::nanosecon
 
 uint64_t Metrics::requests(std::string_view route, int status) const {
   std::lock_guard lock(mu_);
-  auto it = requests_.find(std::make_pair(std::string(route), status));
-  return it == requests_.end() ? 0 : it->second;
+  auto it = requests_.find(route);
+  if (it == requests_.end()) return 0;
+  auto st = it->second.find(status);
+  return st == it->second.end() ? 0 : st->second;
 }
 
 std::string prometheus_label(std::string_view v) {
@@ -41,9 +45,10 @@ std::string Metrics::render(const std::vector<Gauge>& gauges) const {
     std::lock_guard lock(mu_);
     out += "# HELP tallylog_http_requests_total HTTP requests answered, by route and status.\n";
     out += "# TYPE tallylog_http_requests_total counter\n";
-    for (const auto& [k, n] : requests_)
-      out += fmt::format("tallylog_http_requests_total{{route=\"{}\",status=\"{}\"}} {}\n", prometheus_label(k.first),
-                         k.second, n);
+    for (const auto& [route, by_status] : requests_)
+      for (const auto& [status, n] : by_status)
+        out += fmt::format("tallylog_http_requests_total{{route=\"{}\",status=\"{}\"}} {}\n", prometheus_label(route),
+                           status, n);
     out += "# HELP tallylog_http_request_duration_seconds Time from first request byte to response written.\n";
     out += "# TYPE tallylog_http_request_duration_seconds histogram\n";
     for (const auto& [route, h] : latency_) {

@@ -37,7 +37,7 @@ class Metrics {
     double sum = 0;
   };
   mutable std::mutex mu_;
-  std::map<std::pair<std::string, int>, uint64_t, std::less<>> requests_;
+  std::map<std::string, std::map<int, uint64_t>, std::less<>> requests_;  // route -> status -> count
   std::map<std::string, Histogram, std::less<>> latency_;
 };
 
