@@ -22,6 +22,8 @@ command -v qrencode >/dev/null || fail_early "qrencode missing (apt-get install 
 (cd "$HERE" && if [[ ! -d node_modules || package-lock.json -nt node_modules/.package-lock.json ]]; then
   npm ci --no-audit --no-fund --loglevel=error; fi) || fail_early "npm ci failed"
 "$ROOT/scripts/build-web.sh" >/dev/null || fail_early "web build failed"
+# The page's proof checker against the Merkle test vectors (node, no browser needed).
+(cd "$ROOT/web" && node --test test/ >"$(mktemp)" 2>&1) || fail_early "web unit tests (web/test) failed: run 'cd web && node --test test/'"
 
 WORK=$(mktemp -d)
 SERVER_PID=""
