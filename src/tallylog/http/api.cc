@@ -818,7 +818,7 @@ std::string Api::route_label(std::string_view path) {
     auto parts = split_path(path);
     if (parts.size() >= 3) {
       static const std::vector<std::string_view> kKnown = {"election", "areas", "stations", "tally", "compare", "bound",
-                                                           "export", "conflicts", "sources", "sheets", "images"};
+                                                           "export", "conflicts", "sources", "sheets", "images", "metrics"};
       for (auto k : kKnown)
         if (parts[2] == k) {
           std::string label = "/api/v1/" + std::string(k);
@@ -903,6 +903,7 @@ Response Api::handle(const Request& req) {
       if (name == "export") return im.export_route(q);
       if (name == "conflicts") return im.conflicts_route();
       if (name == "sources") return im.sources_route();
+      if (name == "metrics") return im.metrics_route();  // alias of /metrics
     }
     if (name == "stations" && (parts.size() == 4 || (parts.size() == 5 && parts[4] == "sheets"))) {
       std::string code = percent_decode_component(parts[3], false);
