@@ -33,6 +33,17 @@ check "verify accepts an earlier checkpoint with --previous" '"$T" verify "$D/da
 check "verify accepts --vkey as a string" '"$T" verify "$D/data/log" --vkey "$VKEY" >/dev/null'
 OTHER="$("$T" init "$D/other" --origin tallylog.test/cli)"
 check "verify rejects another key" '! "$T" verify "$D/data/log" --vkey "$OTHER" 2>/dev/null'
+# Over HTTP, from a static server on 127.0.0.1 (python3's http.server), when python3 is there.
+if command -v python3 >/dev/null; then
+  python3 -u -m http.server 0 --bind 127.0.0.1 --directory "$D/data" > "$D/http.log" 2>&1 &
+  SERVER=$!
+  for _ in $(seq 50); do grep -qs "port" "$D/http.log" && break; sleep 0.1; done
+  PORT="$(grep -o 'port [0-9]*' "$D/http.log" | head -1 | cut -d' ' -f2)"
+  check "verify accepts the log over http://" '"$T" verify "http://127.0.0.1:$PORT/log" --vkey "$VKEY" >/dev/null'
+  check "verify over http:// rejects another key" '! "$T" verify "http://127.0.0.1:$PORT/log" --vkey "$OTHER" 2>/dev/null'
+  check "verify over http:// reports a missing log" '! "$T" verify "http://127.0.0.1:$PORT/nolog" --vkey "$VKEY" 2>/dev/null'
+  kill "$SERVER"; wait "$SERVER" 2>/dev/null
+fi
 printf '\x00' | dd of="$D/data/log/tile/0/000" bs=1 seek=77 conv=notrunc 2>/dev/null
 ERR="$("$T" verify "$D/data/log" 2>&1)"; RC=$?
 check "verify fails on a corrupted tile and names it" '[ $RC -ne 0 ] && [[ "$ERR" == *"tile/0/000: hash 2 (entry 2)"* ]]'

@@ -10,6 +10,7 @@
 #include "tallylog/base/env.h"
 #include "tallylog/cli/command.h"
 #include "tallylog/cli/progress.h"
+#include "tallylog/log/http_files.h"
 #include "tallylog/log/log.h"
 #include "tallylog/log/verify.h"
 #include "tallylog/note/note.h"
@@ -102,6 +103,11 @@ std::string trim(std::string s) {
 
 void run_verify(const VerifyArgs& a) {
   Env& env = Env::posix();
+  bool remote = a.path.starts_with("http://") || a.path.starts_with("https://");
+  if (remote && a.vkey.empty()) {
+    fail("verifying a URL needs --vkey (the log's verifier key, or a file holding it)");
+    throw CLI::RuntimeError(exit_code());
+  }
   std::string log_dir = a.path;
   while (log_dir.size() > 1 && log_dir.back() == '/') log_dir.pop_back();
   // Accept the data directory too: <data> holds log/ and log.vkey.
@@ -121,7 +127,7 @@ void run_verify(const VerifyArgs& a) {
     vkey_text = trim(*r);
   }
   auto key = value_or_exit(note::Verifier::parse(vkey_text));
-  auto files = log::local_log_files(env, log_dir);
+  auto files = remote ? value_or_exit(log::http_log_files(a.path)) : log::local_log_files(env, log_dir);
   std::unique_ptr<Progress> progress;
   log::VerifyOptions options;
   options.progress = [&](uint64_t done, uint64_t total) {
@@ -167,7 +173,7 @@ void register_log_commands(CLI::App& app) {
 
   auto verify = std::make_shared<VerifyArgs>();
   auto* v = app.add_subcommand("verify", "Recompute the log from its entry bundles and check every tile and the checkpoint");
-  v->add_option("log", verify->path, "published log directory (<data>/log)")->required();
+  v->add_option("log", verify->path, "published log directory (<data>/log) or its http:// URL")->required();
   v->add_option("--vkey", verify->vkey, "verifier key, or a file holding it (default: <data>/log.vkey)");
   v->add_option("--previous", verify->previous,
                 "a checkpoint file seen earlier: must be consistent with this log (no shrink, same root at its size)");
