@@ -3,9 +3,16 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <cstdio>
 #include <filesystem>
 #include <set>
 #include <thread>
+
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "tallylog/log/verify.h"
 
 #include "tallylog/base/testing.h"
 #include "tallylog/merkle/tree.h"
@@ -307,6 +314,56 @@ TEST(Log, ACrashAtAnyPointLosesNoAcknowledgedEntry) {
     uint64_t n = (*log)->size();
     expect_checkpoint(**log, (*log)->verifier_key(), n, merkle::root_of(leaf_hashes(n)));
     ASSERT_TRUE((*log)->append("after the crash"));
+  }
+}
+
+// A real crash: a child process appends and reports each acknowledged batch through a pipe;
+// the parent SIGKILLs it mid-stream, reopens the log and checks nothing acknowledged is lost.
+TEST(Log, SurvivesSigkillOfTheAppendingProcess) {
+  for (int round = 0; round < 4; ++round) {
+    testing::TempDir dir;
+    std::string vkey;
+    {
+      auto log = Log::create(dir.path(), {.origin = "tallylog.test/kill"}).value();
+      vkey = log->verifier_key();
+    }
+    int fds[2];
+    ASSERT_EQ(::pipe(fds), 0);
+    pid_t pid = ::fork();
+    ASSERT_GE(pid, 0);
+    if (pid == 0) {
+      ::close(fds[0]);
+      OpenOptions o;
+      o.journal_rotate_bytes = 30000;  // rotations happen too
+      auto log = Log::open(dir.path(), o);
+      if (!log) ::_exit(2);
+      for (uint64_t i = 0;; i += 37) {
+        std::vector<std::string> b;
+        for (uint64_t j = i; j < i + 37; ++j) b.push_back(entry_text(j));
+        if (!(*log)->append_batch(b)) ::_exit(3);
+        uint64_t acked = i + 37;
+        if (::write(fds[1], &acked, sizeof acked) != sizeof acked) ::_exit(4);
+      }
+    }
+    ::close(fds[1]);
+    uint64_t acked = 0, v = 0;
+    for (int k = 0; k < 5 + round * 7 && ::read(fds[0], &v, sizeof v) == sizeof v; ++k) acked = v;
+    ::kill(pid, SIGKILL);
+    int status = 0;
+    ::waitpid(pid, &status, 0);
+    while (::read(fds[0], &v, sizeof v) == sizeof v) acked = v;  // acks sent before the kill
+    ::close(fds[0]);
+    ASSERT_TRUE(WIFSIGNALED(status)) << "child exited with " << WEXITSTATUS(status);
+    auto log = Log::open(dir.path());
+    ASSERT_TRUE(log) << log.error().to_string();
+    uint64_t n = (*log)->size();
+    EXPECT_GE(n, acked) << "round " << round;
+    std::printf("round %d: %llu acknowledged before SIGKILL, %llu recovered\n", round, static_cast<unsigned long long>(acked), static_cast<unsigned long long>(n));
+    expect_checkpoint(**log, vkey, n, merkle::root_of(leaf_hashes(n)));
+    ASSERT_TRUE((*log)->close());
+    auto files = local_log_files(Env::posix(), dir.file("log"));
+    auto r = verify_log(*files, note::Verifier::parse(vkey).value());
+    EXPECT_TRUE(r) << r.error().to_string();
   }
 }
 
