@@ -1,5 +1,6 @@
 // `tallylog stations import`, `tallylog import`, `tallylog sheets show` and `tallylog reindex`:
 // flags, wiring and printing only; the work is in ingest/ (csv_import.h, ingestor.h) and index/.
+#include <chrono>
 #include <cstdio>
 #include <iostream>
 #include <string>
@@ -52,7 +53,9 @@ void report_rejects(const std::string& file, const ingest::ImportSummary& sum) {
 void run_import(const ImportArgs& a, bool stations) {
   auto mapping = value_or_exit(ingest::Mapping::load(Env::posix(), a.mapping));
   std::string text = value_or_exit(Env::posix().read_file(a.file));
+  auto t_open = std::chrono::steady_clock::now();
   auto ing = open_ingestor(a.data_dir);
+  double open_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t_open).count();
   Progress progress(stations ? "stations" : "sheets", text.size());
   ingest::ImportOptions o;
   o.source = a.source;
@@ -66,7 +69,11 @@ void run_import(const ImportArgs& a, bool stations) {
     std::fprintf(stderr, "time: checks %.3f s, log appends %.3f s, index %.3f s, %llu batches\n", st.check_seconds,
                  st.log_seconds, st.index_seconds, static_cast<unsigned long long>(st.batches));
   }
+  auto t_close = std::chrono::steady_clock::now();
   check_or_exit(ing->close());
+  if (a.stats)
+    std::fprintf(stderr, "time: open %.3f s, close %.3f s\n", open_s,
+                 std::chrono::duration<double>(std::chrono::steady_clock::now() - t_close).count());
   if (!sum) check_or_exit(std::unexpected(sum.error()));
   const ingest::ImportSummary& s = *sum;
   report_rejects(a.file, s);

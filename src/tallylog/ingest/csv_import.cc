@@ -1,5 +1,8 @@
 #include "tallylog/ingest/csv_import.h"
 
+#include <algorithm>
+#include <future>
+
 #include "tallylog/base/clock.h"
 
 namespace tallylog::ingest {
@@ -61,15 +64,12 @@ Result<ImportSummary> run_import(Ingestor& ingestor, std::string_view text, std:
   while (reader.next(rec)) {
     ++sum.rows;
     if (!rec.error.empty()) {
-      // Keep line order in the report: flush what is pending first.
-      TL_TRY(batch.flush(sum));
       ++sum.rejected;
       sum.rejects.push_back(RowReject{rec.line, "row", rec.error});
       parse_rejects.push_back(index::Reject{options.source, label + ":" + std::to_string(rec.line), "row", rec.error, now});
       continue;
     }
     if (auto r = batch.add(rec, label); !r) {
-      TL_TRY(batch.flush(sum));
       ++sum.rejected;
       sum.rejects.push_back(RowReject{rec.line, r.error().field, r.error().reason});
       parse_rejects.push_back(
@@ -79,6 +79,10 @@ Result<ImportSummary> run_import(Ingestor& ingestor, std::string_view text, std:
     if (batch.size() >= options.batch_size) TL_TRY(flush());
   }
   TL_TRY(flush());
+  TL_TRY(batch.finish(sum));
+  // Batches are checked while later rows are parsed, so rejects arrive out of order.
+  std::stable_sort(sum.rejects.begin(), sum.rejects.end(),
+                   [](const RowReject& a, const RowReject& b) { return a.line < b.line; });
   return sum;
 }
 
@@ -110,6 +114,7 @@ struct StationBatch {
     lines.clear();
     return {};
   }
+  Status finish(ImportSummary&) { return {}; }
 };
 
 struct SheetBatch {
@@ -138,15 +143,39 @@ struct SheetBatch {
     return {};
   }
   size_t size() const { return sheets.size(); }
+
+  // The batch being submitted on another thread while the next one is parsed.
+  struct InFlight {
+    std::vector<election::Sheet> sheets;
+    std::vector<std::string> origins;
+    std::vector<uint64_t> lines;
+    std::vector<Outcome> outcomes;
+  } in_flight;
+  std::future<Status> submitting;  // declared last: destroyed (joined) first
+
+  Status join(ImportSummary& sum) {
+    if (!submitting.valid()) return {};
+    TL_TRY(submitting.get());
+    for (size_t i = 0; i < in_flight.outcomes.size(); ++i) count(sum, in_flight.outcomes[i], in_flight.lines[i]);
+    return {};
+  }
   Status flush(ImportSummary& sum) {
+    TL_TRY(join(sum));
     if (sheets.empty()) return {};
-    TL_ASSIGN_OR_RETURN(auto outcomes, ingestor.submit_batch(sheets, origins));
-    for (size_t i = 0; i < outcomes.size(); ++i) count(sum, outcomes[i], lines[i]);
+    in_flight.sheets.swap(sheets);
+    in_flight.origins.swap(origins);
+    in_flight.lines.swap(lines);
     sheets.clear();
     origins.clear();
     lines.clear();
+    in_flight.outcomes.clear();
+    submitting = std::async(std::launch::async, [this]() -> Status {
+      TL_ASSIGN_OR_RETURN(in_flight.outcomes, ingestor.submit_batch(in_flight.sheets, in_flight.origins));
+      return {};
+    });
     return {};
   }
+  Status finish(ImportSummary& sum) { return join(sum); }
 };
 
 }  // namespace
@@ -165,7 +194,7 @@ Result<ImportSummary> import_stations_csv(Ingestor& ingestor, std::string_view c
 Result<ImportSummary> import_sheets_csv(Ingestor& ingestor, std::string_view csv_text, std::string_view file_name,
                                         const Mapping& mapping, const ImportOptions& options) {
   if (options.source.empty()) return err(ErrorCode::kInvalidArgument, "import: --source is required");
-  SheetBatch batch{ingestor, mapping, options, options.submitted_by, {}, {}, {}, {}};
+  SheetBatch batch{ingestor, mapping, options, options.submitted_by, {}, {}, {}, {}, {}, {}};
   if (batch.submitted_by.empty()) batch.submitted_by = "import:" + base_name(file_name);
   return run_import(ingestor, csv_text, file_name, options, batch);
 }

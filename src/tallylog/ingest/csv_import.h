@@ -5,6 +5,7 @@
 // append per batch). A malformed row or one the ingestor rejects is counted, reported with its
 // line number, field and reason, and stored in <data>/rejects.sqlite; the import continues.
 // Re-running an import after a crash is safe: rows already logged come back as duplicates.
+// Sheets are submitted on a second thread while the next batch is parsed (one batch in flight).
 //
 // Thread-safety: free functions; the Ingestor serialises writes.
 #pragma once
