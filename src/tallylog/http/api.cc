@@ -20,6 +20,7 @@
 #include "tallylog/http/static_files.h"
 #include "tallylog/http/tokens.h"
 #include "tallylog/merkle/hash.h"
+#include "tallylog/tally/from_index.h"
 #include "tallylog/tally/bound.h"
 #include "tallylog/tally/compare.h"
 #include "tallylog/tally/format.h"
@@ -349,20 +350,17 @@ struct Api::Impl {
     auto it = tabs.find(key);
     if (it == tabs.end()) {
       Tab t;
-      t.tab = std::make_unique<tally::Tabulation>(geo, rule);
-      Status add_status = ok();
-      TL_TRY(be.index->for_each_current_sheet({}, [&](const index::SheetRecord& r) {
-        if (add_status && rule.matches(r.sheet.source)) add_status = t.tab->add_deferred(r);
-      }));
-      TL_TRY(add_status);
-      t.tab->recompute_totals();
+      TL_ASSIGN_OR_RETURN(auto full, tally::tabulate_index(*be.index, geo, rule, nullptr));
+      t.tab = std::make_unique<tally::Tabulation>(std::move(full));
       t.applied = size;
       it = tabs.emplace(key, std::move(t)).first;
     }
     auto& t = it->second;
     for (uint64_t i = t.applied; i < size; ++i) {
       TL_ASSIGN_OR_RETURN(auto rec, be.index->sheet_at(i));
-      if (rec && rule.matches(rec->sheet.source)) TL_TRY(t.tab->add(*rec));
+      // add() filters by the rule itself, and must also see corrections from other sources so
+      // that a superseded matching sheet is retracted (the live tally equals a full recompute).
+      if (rec) TL_TRY(t.tab->add(*rec));
     }
     t.applied = std::max(t.applied, size);
     t.generation = gen;

@@ -231,6 +231,20 @@ TEST_F(ApiTest, TallyFollowsNewSubmissionsIncrementally) {
   EXPECT_EQ(after.body, expected_tally("*", 1));
 }
 
+// Regression: the live tally filtered records by source before add(), so a correction from
+// another source never retracted the sheet it supersedes and live totals drifted from a recompute.
+TEST_F(ApiTest, LiveTallyRetractsASheetCorrectedFromAnotherSource) {
+  Api api = make_api();
+  auto before = api.handle(get("/api/v1/tally?level=region&source=official"));
+  auto correction = Json::parse(witness_sheet_json("R1.01"));
+  correction["supersedes"] = idx.records.front().log_index;
+  auto posted = api.handle(post("/api/v1/sheets", correction.dump(), token));
+  ASSERT_EQ(posted.status, 201) << posted.body;
+  auto after = api.handle(get("/api/v1/tally?level=region&source=official"));
+  EXPECT_NE(before.body, after.body);
+  EXPECT_EQ(after.body, expected_tally("official", 1));
+}
+
 TEST_F(ApiTest, TallyDrillsDownToTheAreasOfAParent) {
   Api api = make_api();
   auto r = api.handle(get("/api/v1/tally?level=table&parent=R1"));
@@ -400,6 +414,21 @@ TEST_F(ApiTest, ServesTheElectionAndStations) {
   EXPECT_EQ(j["stations"][0]["status"], "counted");
   EXPECT_EQ(j["stations"][1]["status"], "unreported");
   EXPECT_EQ(api.handle(get("/api/v1/stations/R1.02")).status, 200);
+}
+
+TEST_F(ApiTest, PublishesTheLogVerifierKeyForClientsToCheckTheCheckpointSignature) {
+  Api api = make_api();
+  EXPECT_EQ(api.handle(get("/api/v1/log/vkey")).status, 404);
+  EXPECT_TRUE(Json::parse(api.handle(get("/api/v1/election")).body)["log_vkey"].is_null());
+  const std::string vkey = "PeterNeumann+c74f20a3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW";
+  ASSERT_TRUE(Env::posix().write_file_atomic(dir.file("log.vkey"), vkey + "\n", Durability::kNoSync));
+  auto r = api.handle(get("/api/v1/log/vkey"));
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(r.body, vkey + "\n");
+  EXPECT_TRUE(r.content_type.starts_with("text/plain"));
+  EXPECT_EQ(Json::parse(api.handle(get("/api/v1/election")).body)["log_vkey"], vkey);
+  EXPECT_EQ(api.handle(get("/api/v1/log/key")).status, 404);
+  EXPECT_EQ(Api::route_label("/api/v1/log/vkey"), "/api/v1/log/vkey");
 }
 
 TEST_F(ApiTest, WebFilesRefuseTraversal) {
