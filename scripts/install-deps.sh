@@ -10,7 +10,7 @@ PACKAGES=(
   libgtest-dev libgmock-dev libbenchmark-dev
 )
 if [[ "${TALLYLOG_WITH_BROWSER:-0}" == 1 ]]; then
-  PACKAGES+=(chromium nodejs npm)
+  PACKAGES+=(chromium nodejs npm curl python3)
 fi
 if [[ "${TALLYLOG_WITH_BENCH_TOOLS:-0}" == 1 ]]; then
   PACKAGES+=(wrk hyperfine)
