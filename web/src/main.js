@@ -5,7 +5,8 @@
 //   #/discrepancies         tables where two sources differ, largest difference first
 // Text from the data is inserted as text nodes only (never as HTML).
 import { t, fmt, pct, getLang, setLang } from './i18n.js';
-import { checkSheetProof } from './verify.js';
+import { verifySheet } from './verify.js';
+import { verifyNote, parseVerifierKey } from './note.js';
 
 const app = document.getElementById('app');
 let election = null;
@@ -152,15 +153,27 @@ async function renderTable(code) {
     ...election.candidates.map((c) => ({ label: c.name, get: (s) => (s.sheet.candidates || {})[c.code] })),
   ];
   const differs = (row) => new Set(current.map((s) => row.get(s))).size > 1;
+  // "Verified" means both: the checkpoint is signed by the log's key (checked once per page) and
+  // the sheet's inclusion proof leads to the root of that signed checkpoint.
+  let signature;
+  try {
+    signature = verifyNote(data.checkpoint && data.checkpoint.text, election.log_vkey);
+  } catch (e) {
+    signature = { ok: false, reason: e.message };
+  }
+  const sigBox = h('div', { 'data-testid': 'checkpoint-status', 'data-signature': signature.ok ? 'valid' : 'invalid',
+    class: signature.ok ? 'ok sig' : 'bad sig sig-bad' },
+  signature.ok ? '✔ ' + t('sig_ok', `${signature.name}+${signature.keyId}`) : '✘ ' + t('sig_bad', signature.reason));
   const proofCell = (s) => {
     const el = h('div', { 'data-testid': 'proof-status', 'data-log-index': s.log_index }, t('verifying'));
     queueMicrotask(() => {
       try {
-        const r = checkSheetProof(s, data.checkpoint.text);
+        const r = verifySheet(s, data.checkpoint.text, election.log_vkey, signature);
         if (r.ok) { el.className = 'ok'; el.dataset.verified = 'true'; el.textContent = '✔ ' + t('verified', r.index, r.size); }
+        else if (!signature.ok) { el.className = 'bad'; el.dataset.verified = 'false'; el.textContent = '✘ ' + t('not_verified', t('not_signed')); }
         else if (r.pending) { el.className = 'muted'; el.textContent = t('pending'); }
         else { el.className = 'bad'; el.dataset.verified = 'false'; el.textContent = '✘ ' + t('not_verified', r.reason); }
-      } catch (e) { el.className = 'bad'; el.textContent = '✘ ' + t('not_verified', e.message); }
+      } catch (e) { el.className = 'bad'; el.dataset.verified = 'false'; el.textContent = '✘ ' + t('not_verified', e.message); }
     });
     return el;
   };
@@ -168,6 +181,7 @@ async function renderTable(code) {
     crumbs(ancestors),
     h('h1', { 'data-testid': 'table-title' }, `${t('table')} ${code}`),
     h('p', { class: 'muted' }, `${t('registered')}: ${fmt(st.registered)}`),
+    sheets.length === 0 ? '' : sigBox,
     sheets.length === 0 ? h('p', {}, t('no_sheets')) : h('div', {},
       h('h2', {}, t('sheets_side')),
       h('div', { class: 'scroll' }, h('table', { 'data-testid': 'sheets-table' },
@@ -213,6 +227,18 @@ async function renderDiscrepancies(params) {
         h('td', {}, Object.entries(d.fields).map(([f, [x, y]]) => `${f}: ${fmt(x)} → ${fmt(y)}`).join('; '))))))));
 }
 
+// The log's verifier key in the footer of every page, so a person can compare it with the one
+// published elsewhere (name+id is what the signature lines name; the full key is the public key).
+function showLogKey() {
+  const el = document.getElementById('log-key');
+  if (!el) return;
+  const key = parseVerifierKey(election && election.log_vkey);
+  el.replaceChildren(`${t('log_key')}: `, key.error
+    ? h('span', { class: 'bad', 'data-testid': 'log-key-id' }, election && election.log_vkey ? key.error : t('no_log_key'))
+    : h('code', { 'data-testid': 'log-key-id', title: key.text }, `${key.name}+${key.keyId}`),
+  key.error ? '' : h('br'), key.error ? '' : h('code', { class: 'vkey', 'data-testid': 'log-vkey' }, key.text));
+}
+
 function updateExport() {
   document.getElementById('export-link').href = `/api/v1/export?${q({ format: 'csv', source })}`;
 }
@@ -221,6 +247,7 @@ function applyStaticLabels() {
   document.documentElement.lang = getLang();
   for (const el of document.querySelectorAll('[data-i18n]')) el.textContent = t(el.dataset.i18n);
   document.getElementById('lang').textContent = getLang() === 'es' ? 'EN' : 'ES';
+  if (election) showLogKey();
 }
 
 async function route() {
@@ -252,6 +279,7 @@ async function main() {
     return;
   }
   document.title = election.name;
+  showLogKey();
   window.addEventListener('hashchange', () => { delete app.dataset.ready; route(); });
   route();
 }

@@ -1,6 +1,8 @@
-// RFC 9162 §2.1.3.2 inclusion proof verification, in the browser. SHA-256 comes from
-// @noble/hashes because crypto.subtle is missing on plain-HTTP, non-localhost origins.
+// RFC 9162 §2.1.3.2 inclusion proof verification in the browser, and (verifySheet, with note.js)
+// the checkpoint's Ed25519 signature. SHA-256 comes from @noble/hashes because crypto.subtle is
+// missing on plain-HTTP, non-localhost origins.
 import { sha256 } from '@noble/hashes/sha2.js';
+import { verifyNote } from './note.js';
 
 export function b64decode(s) {
   const bin = atob(s);
@@ -80,4 +82,15 @@ export function checkSheetProof(record, checkpointText) {
   if (record.proof.tree_size !== cp.size) return { ok: false, reason: 'proof for another tree size' };
   const ok = verifyInclusion(record.log_index, cp.size, leaf, proof, cp.root);
   return { ok, index: record.log_index, size: cp.size, reason: ok ? '' : 'root mismatch' };
+}
+
+// The whole check the page makes for one sheet: the checkpoint is a signed note whose signature
+// verifies with the log's verifier key `vkey` (note.js) AND the sheet's inclusion proof leads to
+// the root of that signed text. `signature` may be passed in (verifyNote's answer) so a page with
+// many sheets checks the signature once. Returns {ok, pending, index, size, reason, signature}.
+export function verifySheet(record, checkpointText, vkey, signature = verifyNote(checkpointText, vkey)) {
+  if (!signature.ok) {
+    return { ok: false, index: record.log_index, reason: `checkpoint signature: ${signature.reason}`, signature };
+  }
+  return { ...checkSheetProof(record, signature.text), signature };
 }
