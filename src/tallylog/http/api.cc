@@ -631,7 +631,30 @@ struct Api::Impl {
     j["sources"] = e->sources;
     j["qr_profile"] = e->qr_profile;
     j["log_size"] = be.log->size();
+    auto vkey = log_vkey();
+    j["log_vkey"] = vkey ? Json(*vkey) : Json(nullptr);
     return json_response(200, j);
+  }
+
+  // <data>/log.vkey, the checkpoint verifier key ("name+hex8+base64"), first line, trimmed; nullopt
+  // when the file is absent or unreadable. Public by design: a client checks the checkpoint's
+  // signature with it (and compares it with the key published out of band).
+  std::optional<std::string> log_vkey() {
+    auto text = be.env->read_file(join_path(opt.data_dir, "log.vkey"));
+    if (!text) return std::nullopt;
+    std::string_view v = *text;
+    v = v.substr(0, v.find('\n'));
+    while (!v.empty() && (v.back() == '\r' || v.back() == ' ' || v.back() == '\t')) v.remove_suffix(1);
+    if (v.empty() || v.size() > 1024) return std::nullopt;
+    return std::string(v);
+  }
+
+  Response vkey_route() {
+    auto v = log_vkey();
+    if (!v) return error_response(404, "no verifier key (log.vkey) in the data directory");
+    Response r = Response::text(200, *v + "\n");
+    r.headers = {{"X-Content-Type-Options", "nosniff"}, {"Access-Control-Allow-Origin", "*"}, {"Cache-Control", "no-cache"}};
+    return r;
   }
 
   Response conflicts_route() {
@@ -816,11 +839,12 @@ std::string Api::route_label(std::string_view path) {
     auto parts = split_path(path);
     if (parts.size() >= 3) {
       static const std::vector<std::string_view> kKnown = {"election", "areas", "stations", "tally", "compare", "bound",
-                                                           "export", "conflicts", "sources", "sheets", "images", "metrics"};
+                                                           "export", "conflicts", "sources", "sheets", "images", "metrics", "log"};
       for (auto k : kKnown)
         if (parts[2] == k) {
           std::string label = "/api/v1/" + std::string(k);
           if (k == "stations" && parts.size() >= 4) label += parts.size() >= 5 ? "/:code/sheets" : "/:code";
+          if (k == "log") label = "/api/v1/log/vkey";
           return label;
         }
     }
@@ -903,6 +927,7 @@ Response Api::handle(const Request& req) {
       if (name == "sources") return im.sources_route();
       if (name == "metrics") return im.metrics_route();  // alias of /metrics
     }
+    if (name == "log" && parts.size() == 4 && parts[3] == "vkey") return im.vkey_route();
     if (name == "stations" && (parts.size() == 4 || (parts.size() == 5 && parts[4] == "sheets"))) {
       std::string code = percent_decode_component(parts[3], false);
       return im.station_route(code, parts.size() == 5);

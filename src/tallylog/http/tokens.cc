@@ -1,7 +1,14 @@
 #include "tallylog/http/tokens.h"
 
+#include <fcntl.h>
 #include <nlohmann/json.hpp>
 #include <openssl/rand.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <memory>
 
 #include "tallylog/base/bytes.h"
 #include "tallylog/base/sha256.h"
@@ -19,9 +26,38 @@ bool TokenInfo::allows_source(std::string_view source) const {
   return false;
 }
 
+namespace {
+
+// An exclusive flock on `path` (created if needed), held until destruction. Blocks until the
+// other writer is done: token writes are short.
+class WriteLock {
+ public:
+  static Result<std::unique_ptr<WriteLock>> acquire(const std::string& path) {
+    int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (fd < 0) return err(ErrorCode::kIo, "open " + path + ": " + std::strerror(errno));
+    while (::flock(fd, LOCK_EX) != 0) {
+      if (errno == EINTR) continue;
+      int e = errno;
+      ::close(fd);
+      return err(ErrorCode::kIo, "flock " + path + ": " + std::strerror(e));
+    }
+    return std::unique_ptr<WriteLock>(new WriteLock(fd));
+  }
+  ~WriteLock() { ::close(fd_); }  // closing releases the lock
+  WriteLock(const WriteLock&) = delete;
+  WriteLock& operator=(const WriteLock&) = delete;
+
+ private:
+  explicit WriteLock(int fd) : fd_(fd) {}
+  int fd_;
+};
+
+}  // namespace
+
 TokenStore::TokenStore(std::string data_dir, Env& env) : data_dir_(std::move(data_dir)), env_(&env) {}
 
 std::string TokenStore::path() const { return join_path(data_dir_, "tokens.json"); }
+std::string TokenStore::lock_path() const { return join_path(data_dir_, "tokens.json.lock"); }
 
 Result<std::vector<TokenInfo>> TokenStore::list() const {
   std::vector<TokenInfo> out;
@@ -52,11 +88,17 @@ Status TokenStore::save(const std::vector<TokenInfo>& tokens) {
     arr.push_back(std::move(o));
   }
   std::string text = nlohmann::json{{"tokens", arr}}.dump(2) + "\n";
-  if (!env_->exists(path())) {
-    auto s = env_->write_new_file_private(path(), text, 0600);
-    if (s || s.error().code != ErrorCode::kAlreadyExists) return s;
+  // Under the write lock only one writer uses the side file; a leftover from a crash is removed.
+  // write_new_file_private makes it durable with mode 0600; the rename replaces tokens.json
+  // atomically and keeps that mode (write_file_atomic would create it 0644).
+  const std::string next = path() + ".new";
+  TL_TRY(env_->remove_file(next));
+  TL_TRY(env_->write_new_file_private(next, text, 0600));
+  if (auto r = env_->rename(next, path()); !r) {
+    (void)env_->remove_file(next);
+    return r;
   }
-  return env_->write_file_atomic(path(), text, Durability::kSync);
+  return env_->sync_dir(dir_name(path()));
 }
 
 Result<std::string> TokenStore::add(std::string_view name, const std::vector<std::string>& sources,
@@ -67,6 +109,7 @@ Result<std::string> TokenStore::add(std::string_view name, const std::vector<std
   for (const auto& s : sources)
     if (s.empty() || s == "*") return err(ErrorCode::kInvalidArgument, "source '" + s + "' is not allowed for a token");
   if (random_bytes.size() < 16) return err(ErrorCode::kInvalidArgument, "token randomness must be at least 16 bytes");
+  TL_ASSIGN_OR_RETURN(auto lock, WriteLock::acquire(lock_path()));
   TL_ASSIGN_OR_RETURN(auto tokens, list());
   for (const auto& t : tokens)
     if (t.name == name && t.active())
@@ -83,6 +126,7 @@ Result<std::string> TokenStore::add(std::string_view name, const std::vector<std
 }
 
 Status TokenStore::revoke(std::string_view name, std::string_view now) {
+  TL_ASSIGN_OR_RETURN(auto lock, WriteLock::acquire(lock_path()));
   TL_ASSIGN_OR_RETURN(auto tokens, list());
   bool found = false;
   for (auto& t : tokens)

@@ -4,8 +4,11 @@
 // "witness:*"). `tallylog tokens add` prints the secret once; it cannot be recovered later.
 //
 // TokenStore re-reads the file on every call, so tokens added or revoked by the CLI while a server
-// runs take effect at once. Thread-safe for readers; concurrent writers (two CLI processes adding
-// at the same instant) are not serialised: the last write wins.
+// runs take effect at once. Thread-safe. Writers (add, revoke) are serialised across threads and
+// processes by an exclusive flock on <data>/tokens.json.lock (a real file even when `env` is not
+// the POSIX one), held around the whole read-modify-write, so no concurrent add or revoke is lost;
+// the new file is written beside (mode 0600) and renamed over tokens.json, so readers see the old
+// or the new list, never a mix.
 #pragma once
 
 #include <optional>
@@ -47,7 +50,8 @@ class TokenStore {
   std::string path() const;
 
  private:
-  Status save(const std::vector<TokenInfo>& tokens);
+  Status save(const std::vector<TokenInfo>& tokens);  // caller holds the write lock
+  std::string lock_path() const;
   std::string data_dir_;
   Env* env_;
 };

@@ -1,6 +1,14 @@
 #include "tallylog/http/tokens.h"
 
 #include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <set>
+#include <thread>
+#include <vector>
 
 #include "tallylog/base/testing.h"
 #include "tallylog/http/rate_limiter.h"
@@ -60,6 +68,80 @@ TEST(TokenStore, ReportsACorruptFile) {
   TokenStore store(dir.path());
   ASSERT_TRUE(Env::posix().write_file_atomic(store.path(), "{not json", Durability::kNoSync));
   EXPECT_EQ(store.authenticate("tl_00").error().code, ErrorCode::kCorrupt);
+}
+
+// Many CLI processes adding and revoking at once: every write is serialised by the lock file,
+// so nothing is lost (without it the last writer of a read-modify-write wins).
+TEST(TokenStore, ConcurrentAddsAndRevokesFromManyProcessesAreAllKept) {
+  testing::TempDir dir;
+  constexpr int kProcs = 6, kEach = 12;
+  std::vector<pid_t> kids;
+  for (int p = 0; p < kProcs; ++p) {
+    pid_t pid = ::fork();
+    ASSERT_GE(pid, 0);
+    if (pid == 0) {
+      TokenStore store(dir.path());
+      int bad = 0;
+      for (int i = 0; i < kEach; ++i) {
+        std::string name = "p" + std::to_string(p) + "-" + std::to_string(i);
+        auto bytes = random_token_bytes();
+        if (!bytes || !store.add(name, {"witness:*"}, *bytes, "t0")) ++bad;
+        if (i % 2 == 1 && !store.revoke("p" + std::to_string(p) + "-" + std::to_string(i - 1), "t1")) ++bad;
+      }
+      ::_exit(bad == 0 ? 0 : 1);
+    }
+    kids.push_back(pid);
+  }
+  for (pid_t pid : kids) {
+    int status = 0;
+    ASSERT_EQ(::waitpid(pid, &status, 0), pid);
+    EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << "child " << pid;
+  }
+  TokenStore store(dir.path());
+  auto all = store.list();
+  ASSERT_TRUE(all) << all.error().to_string();
+  ASSERT_EQ(all->size(), static_cast<size_t>(kProcs * kEach));
+  std::set<std::string> names;
+  for (const auto& t : *all) {
+    names.insert(t.name);
+    int i = std::stoi(t.name.substr(t.name.find('-') + 1));
+    EXPECT_EQ(t.active(), i % 2 == 1) << t.name;
+  }
+  EXPECT_EQ(names.size(), static_cast<size_t>(kProcs * kEach));
+  EXPECT_FALSE(Env::posix().exists(store.path() + ".new"));
+}
+
+TEST(TokenStore, ConcurrentAddsFromManyThreadsAreAllKept) {
+  testing::TempDir dir;
+  constexpr int kThreads = 8, kEach = 10;
+  std::vector<std::thread> threads;
+  std::atomic<int> failures{0};
+  for (int t = 0; t < kThreads; ++t)
+    threads.emplace_back([&, t] {
+      TokenStore store(dir.path());
+      for (int i = 0; i < kEach; ++i)
+        if (!store.add("t" + std::to_string(t) + "-" + std::to_string(i), {"qr"}, kRandom + std::to_string(i), "t0"))
+          ++failures;
+    });
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(failures.load(), 0);
+  auto all = TokenStore(dir.path()).list();
+  ASSERT_TRUE(all);
+  EXPECT_EQ(all->size(), static_cast<size_t>(kThreads * kEach));
+}
+
+TEST(TokenStore, KeepsTheFilePrivateAcrossRewrites) {
+  testing::TempDir dir;
+  TokenStore store(dir.path());
+  ASSERT_TRUE(store.add("erin", {"qr"}, kRandom, "t0"));
+  ASSERT_TRUE(store.add("frank", {"qr"}, kRandom, "t0"));
+  ASSERT_TRUE(store.revoke("erin", "t1"));
+  struct stat st {};
+  ASSERT_EQ(::stat(store.path().c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0600u);
+  auto all = store.list();
+  ASSERT_TRUE(all);
+  EXPECT_EQ(all->size(), 2u);
 }
 
 TEST(RandomTokenBytes, GivesDifferentBytesEachTime) {
