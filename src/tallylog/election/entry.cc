@@ -371,6 +371,24 @@ Result<std::pair<std::string, std::string>> get_code_name(const json& v, std::st
   return out;
 }
 
+Result<UnregisteredTables> get_unregistered_tables(const json& v, std::string_view path) {
+  if (!v.is_object()) return bad(fmt::format("{} must be an object", path));
+  UnregisteredTables out;
+  for (auto it = v.begin(); it != v.end(); ++it) {
+    std::string p = fmt::format("{}.{}", path, it.key());
+    if (it.key() == "count") {
+      TL_ASSIGN_OR_RETURN(out.count, get_uint(it.value(), p));
+    } else if (it.key() == "max_voters_per_table") {
+      TL_ASSIGN_OR_RETURN(out.max_voters_per_table, get_uint(it.value(), p));
+    } else if (it.key() == "areas") {
+      TL_ASSIGN_OR_RETURN(out.areas, get_int_map<uint64_t>(it.value(), p));
+    } else {
+      return bad(fmt::format("{}: unknown member \"{}\"", path, it.key()));
+    }
+  }
+  return out;
+}
+
 Result<Election> decode_election(const json& j) {
   Election e;
   for (auto it = j.begin(); it != j.end(); ++it) {
@@ -395,6 +413,8 @@ Result<Election> decode_election(const json& j) {
       TL_ASSIGN_OR_RETURN(e.sources, get_string_array(v, k));
     } else if (k == "unregistered_voters") {
       TL_ASSIGN_OR_RETURN(e.unregistered_voters, get_int_map<uint64_t>(v, k));
+    } else if (k == "unregistered_tables") {
+      TL_ASSIGN_OR_RETURN(e.unregistered_tables, get_unregistered_tables(v, k));
     } else if (k == "levels" || k == "candidates") {
       if (!v.is_array()) return bad(k + " must be an array");
       for (size_t i = 0; i < v.size(); ++i) {
@@ -778,6 +798,24 @@ std::string encode_entry(const Election& e) {
   put_array_member(out, "sources", e.sources, first, put_str);
   put_key(out, "type", first);
   put_string(out, "election");
+  if (const UnregisteredTables& ut = e.unregistered_tables; !ut.empty()) {
+    put_key(out, "unregistered_tables", first);
+    out.ch('{');
+    bool f = true;
+    if (!ut.areas.empty()) {
+      put_key(out, "areas", f);
+      put_int_map(out, ut.areas);
+    }
+    if (ut.count != 0) {
+      put_key(out, "count", f);
+      put_int(out, ut.count);
+    }
+    if (ut.max_voters_per_table) {
+      put_key(out, "max_voters_per_table", f);
+      put_int(out, *ut.max_voters_per_table);
+    }
+    out.ch('}');
+  }
   if (!e.unregistered_voters.empty()) {
     put_key(out, "unregistered_voters", first);
     put_int_map(out, e.unregistered_voters);

@@ -62,6 +62,32 @@ TEST(Entry, EncodesElection) {
       R"("sources":["official","witness:*","qr"],"type":"election","unregistered_voters":{"R2":50},"v":1})");
 }
 
+TEST(Entry, EncodesUnregisteredTablesOmittingZeroAndAbsentMembers) {
+  Election e = small_election();
+  e.unregistered_tables.count = 5494;
+  std::string enc = encode_entry(e);
+  EXPECT_NE(enc.find(R"("type":"election","unregistered_tables":{"count":5494},"v":1})"),
+            std::string::npos)
+      << enc;
+  e.unregistered_tables.max_voters_per_table = 600;
+  e.unregistered_tables.areas = {{"R1", 3}};
+  e.unregistered_voters = {{"R2", 50}};
+  enc = encode_entry(e);
+  EXPECT_NE(enc.find(R"("unregistered_tables":{"areas":{"R1":3},"count":5494,"max_voters_per_table":600},)"
+                     R"("unregistered_voters":{"R2":50},"v":1})"),
+            std::string::npos)
+      << enc;
+  auto dec = decode_entry(enc);
+  ASSERT_TRUE(dec) << dec.error().message;
+  EXPECT_EQ(std::get<Election>(dec->record).unregistered_tables, e.unregistered_tables);
+
+  e.unregistered_tables = {};
+  e.unregistered_tables.areas = {{"R1", 3}};
+  enc = encode_entry(e);
+  EXPECT_NE(enc.find(R"("unregistered_tables":{"areas":{"R1":3}},)"), std::string::npos) << enc;
+  ASSERT_TRUE(decode_entry(enc));
+}
+
 TEST(Entry, EscapesOnlyQuoteBackslashAndControlCharactersAsJcsSays) {
   Station s = small_station();
   s.areas[0].name = std::string("a\"b\\c/d\x01\x1f\b\f\n\r\t\x7f", 15) + "é€😀";
@@ -247,6 +273,27 @@ TEST(Entry, DecodeRejectsUnknownMissingAndMistypedMembers) {
   expect_rejected(R"({"code":"S","registered":1,"type":"station","v":1})", "\"areas\" is missing");
 }
 
+TEST(Entry, ElectionsWithoutUnregisteredTablesEncodeAsBeforeAndZeroMembersAreRejected) {
+  Election e = small_election();
+  const std::string enc = encode_entry(e);
+  EXPECT_EQ(enc.find("unregistered_tables"), std::string::npos);
+  auto dec = decode_entry(enc);
+  ASSERT_TRUE(dec) << dec.error().message;
+  EXPECT_TRUE(std::get<Election>(dec->record).unregistered_tables.empty());
+  const std::string tail = R"("type":"election","v":1})";
+  ASSERT_TRUE(enc.ends_with(tail));
+  auto with = [&](std::string_view member) {
+    return enc.substr(0, enc.size() - tail.size()) + R"("type":"election",)" + std::string(member) + R"(,"v":1})";
+  };
+  ASSERT_TRUE(decode_entry(with(R"("unregistered_tables":{"count":1})")));
+  expect_rejected(with(R"("unregistered_tables":{})"), "canonical");
+  expect_rejected(with(R"("unregistered_tables":{"count":0})"), "canonical");
+  expect_rejected(with(R"("unregistered_tables":{"areas":{},"count":1})"), "canonical");
+  expect_rejected(with(R"("unregistered_tables":{"count":-1})"), "unregistered_tables.count must not be negative");
+  expect_rejected(with(R"("unregistered_tables":{"count":1,"cap":2})"), "unknown member \"cap\"");
+  expect_rejected(with(R"("unregistered_tables":5)"), "unregistered_tables must be an object");
+}
+
 TEST(Entry, DecodeRejectsRawLinesAndBrokenJson) {
   EXPECT_FALSE(is_record_entry("hello world"));
   EXPECT_FALSE(is_record_entry(""));
@@ -298,6 +345,9 @@ TEST(Entry, DecodeSurvivesRandomAndMutatedInputAndAcceptsOnlyCanonicalBytes) {
   sheet.supersedes = 12;
   Election e = small_election();
   e.unregistered_voters = {{"R2", 5}};
+  e.unregistered_tables.count = 7;
+  e.unregistered_tables.areas = {{"R1", 2}};
+  e.unregistered_tables.max_voters_per_table = 900;
   Sheet odd = sheet;
   odd.submitted_by = std::string("tab\t quote\" back\\ nul", 22) + std::string(1, '\0') + "\x1f é😀";
   odd.fields = {{"null", 0}, {"valid", -35}};

@@ -30,6 +30,22 @@ struct Card {
   std::string candidate;  // Candidate::code
 };
 
+// Tables known to exist but absent from the station registry, whose registered voters are not
+// known (for Venezuela 2024: the tables missing from the published table of actas). The outcome
+// bound assumes each may hold up to `max_voters_per_table` voters; when that is not given, the
+// largest registered-voters figure of any table in the registry.
+struct UnregisteredTables {
+  uint64_t count = 0;  // tables whose area is not given (bounded with national figures)
+  // Further tables by area code of any level (bounded with that area's figures).
+  std::map<std::string, uint64_t> areas;
+  std::optional<uint64_t> max_voters_per_table;
+
+  // Every table: count + the sum of areas.
+  uint64_t total() const;
+  bool empty() const { return count == 0 && areas.empty() && !max_voters_per_table; }
+  bool operator==(const UnregisteredTables&) const = default;
+};
+
 struct Election {
   std::string id;       // short stable identifier, e.g. "ve2024"
   std::string name;     // "Elección Presidencial 2024"
@@ -48,6 +64,8 @@ struct Election {
   // Registered voters of tables absent from the registry, by area code of any level
   // (used by the outcome bound).
   std::map<std::string, uint64_t> unregistered_voters;
+  // Tables absent from the registry whose voters are unknown (used by the outcome bound).
+  UnregisteredTables unregistered_tables;
 
   const Candidate* find_candidate(std::string_view code) const;
 };

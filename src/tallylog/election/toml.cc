@@ -24,7 +24,8 @@ class Reader {
     Election e;
     static const std::set<std::string_view> kKnown = {
         "id",    "name",   "date",  "contest", "levels",     "candidates",
-        "cards", "fields", "rules", "sources", "qr_profile", "unregistered_voters"};
+        "cards", "fields", "rules", "sources", "qr_profile", "unregistered_voters",
+        "unregistered_tables"};
     for (const auto& [key, node] : root) {
       if (!kKnown.contains(key.str())) return fail(node, std::string(key.str()), "unknown key");
     }
@@ -98,11 +99,50 @@ class Reader {
         e.unregistered_voters[std::string(key.str())] = static_cast<uint64_t>(*n);
       }
     }
+    if (const toml::node* u = root.get("unregistered_tables")) {
+      TL_TRY(read_unregistered_tables(*u, e.unregistered_tables));
+    }
     if (auto st = validate_election(e); !st) return located(st.error().message);
     return e;
   }
 
  private:
+  // [unregistered_tables]: count, max_voters_per_table (integers) and areas (code = count).
+  Status read_unregistered_tables(const toml::node& u, UnregisteredTables& out) {
+    const std::string base = "unregistered_tables";
+    note(base, u);
+    const toml::table* t = u.as_table();
+    if (!t)
+      return fail(u, base, "must be a table with count, max_voters_per_table and/or areas");
+    TL_TRY(only_keys(*t, base, {"count", "max_voters_per_table", "areas"}));
+    if (const toml::node* c = t->get("count")) {
+      TL_ASSIGN_OR_RETURN(out.count, non_negative(*c, base + ".count"));
+    }
+    if (const toml::node* m = t->get("max_voters_per_table")) {
+      TL_ASSIGN_OR_RETURN(out.max_voters_per_table,
+                          non_negative(*m, base + ".max_voters_per_table"));
+    }
+    if (const toml::node* a = t->get("areas")) {
+      note(base + ".areas", *a);
+      const toml::table* at = a->as_table();
+      if (!at) return fail(*a, base + ".areas", "must be a table of area code = number of tables");
+      for (const auto& [key, node] : *at) {
+        TL_ASSIGN_OR_RETURN(out.areas[std::string(key.str())],
+                            non_negative(node, fmt::format("{}.areas.{}", base, key.str())));
+      }
+    }
+    if (!t->contains("count") && !t->contains("areas"))
+      return fail(u, base, "must give count or areas (max_voters_per_table alone bounds nothing)");
+    return ok();
+  }
+
+  Result<uint64_t> non_negative(const toml::node& n, const std::string& path) {
+    note(path, n);
+    auto v = n.value<int64_t>();
+    if (!n.is_integer() || !v || *v < 0) return fail(n, path, "must be a non-negative integer");
+    return static_cast<uint64_t>(*v);
+  }
+
   void note(const std::string& path, const toml::node& n) { lines_[path] = n.source().begin.line; }
 
   std::unexpected<Error> fail(const toml::node& n, const std::string& path,

@@ -135,6 +135,58 @@ TEST(ElectionToml, SemanticErrorsCarryTheLineOfTheMember) {
       std::string::npos);
 }
 
+TEST(ElectionToml, ReadsUnregisteredTablesWithCountCapAndAreas) {
+  auto r = parse_election_toml(std::string(kSmall) + R"(
+[unregistered_tables]
+count = 5494
+max_voters_per_table = 600
+
+[unregistered_tables.areas]
+"R1" = 7
+)",
+                               "e.toml");
+  ASSERT_TRUE(r) << r.error().message;
+  EXPECT_EQ(r->unregistered_tables.count, 5494u);
+  EXPECT_EQ(r->unregistered_tables.max_voters_per_table, 600u);
+  EXPECT_EQ(r->unregistered_tables.areas.at("R1"), 7u);
+  EXPECT_EQ(r->unregistered_tables.total(), 5501u);
+}
+
+TEST(ElectionToml, UnregisteredTablesWithoutACapLeaveItUnset) {
+  auto r = parse_election_toml(std::string(kSmall) + "\n[unregistered_tables]\ncount = 3\n", "e.toml");
+  ASSERT_TRUE(r) << r.error().message;
+  EXPECT_EQ(r->unregistered_tables.count, 3u);
+  EXPECT_FALSE(r->unregistered_tables.max_voters_per_table.has_value());
+  EXPECT_TRUE(r->unregistered_tables.areas.empty());
+  // Absent altogether: empty.
+  EXPECT_TRUE(parse_election_toml(kSmall, "e.toml")->unregistered_tables.empty());
+}
+
+TEST(ElectionToml, UnregisteredTablesErrorsNameTheKeyAndLine) {
+  const std::string base = std::string(kSmall) + "\n[unregistered_tables]\n";  // line 38
+  EXPECT_EQ(error_of(base + "count = -1\n"),
+            "e.toml:39: unregistered_tables.count: must be a non-negative integer");
+  EXPECT_EQ(error_of(base + "count = \"5494\"\n"),
+            "e.toml:39: unregistered_tables.count: must be a non-negative integer");
+  EXPECT_EQ(error_of(base + "count = 1.5\n"),
+            "e.toml:39: unregistered_tables.count: must be a non-negative integer");
+  EXPECT_EQ(error_of(base + "count = 2\nmax_voters = 9\n"),
+            "e.toml:40: unregistered_tables.max_voters: unknown key");
+  EXPECT_EQ(error_of(base + "count = 2\nareas = 3\n"),
+            "e.toml:40: unregistered_tables.areas: must be a table of area code = number of tables");
+  EXPECT_EQ(error_of(base + "count = 2\nareas = { R1 = -4 }\n"),
+            "e.toml:40: unregistered_tables.areas.R1: must be a non-negative integer");
+  EXPECT_EQ(error_of(base + "max_voters_per_table = 9\n"),
+            "e.toml:38: unregistered_tables: must give count or areas (max_voters_per_table alone "
+            "bounds nothing)");
+  EXPECT_EQ(error_of(base + "count = 2\nmax_voters_per_table = 0\n"),
+            "e.toml:40: unregistered_tables.max_voters_per_table: 0 must be 1 to 1000000000");
+  EXPECT_EQ(error_of(base + "count = 1000000001\n"),
+            "e.toml:39: unregistered_tables.count: 1000000001 is larger than 1000000000");
+  EXPECT_EQ(error_of(replaced("contest = \"mayor\"", "contest = \"mayor\"\nunregistered_tables = 5")),
+            "e.toml:5: unregistered_tables: must be a table with count, max_voters_per_table and/or areas");
+}
+
 TEST(ElectionToml, LoadReportsAMissingFile) {
   auto r = load_election_toml("/nonexistent/election.toml");
   ASSERT_FALSE(r);
@@ -185,6 +237,9 @@ TEST(Ve2024Election, LoadsWithTenCandidatesAndThirtyEightCardsInBallotOrder) {
   EXPECT_EQ(e.levels[4].name, "Mesa");
   EXPECT_EQ(e.qr_profile, "ve2024-acta");
   EXPECT_EQ(e.fields, (std::vector<std::string>{"valid", "null"}));
+  // 30,026 tables, 24,532 in the published table (shared data README); no cap given.
+  EXPECT_EQ(e.unregistered_tables.count, 5494u);
+  EXPECT_FALSE(e.unregistered_tables.max_voters_per_table.has_value());
   Validator v = *Validator::create(e);
   EXPECT_TRUE(v.source_accepted("witness:mud"));
   EXPECT_TRUE(v.source_accepted("qr"));

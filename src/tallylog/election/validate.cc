@@ -18,6 +18,9 @@ constexpr size_t kMaxFields = 100;
 constexpr size_t kMaxLevels = 16;
 constexpr size_t kMaxRules = 100;
 constexpr size_t kMaxSources = 100;
+// Limits of UnregisteredTables, so that tables x voters fits 64 bits with room to add.
+constexpr uint64_t kMaxUnregisteredTables = 1000000000;
+constexpr uint64_t kMaxVotersPerTable = 1000000000;
 constexpr size_t kStackSlots = 64;
 
 bool is_identifier(std::string_view s) {
@@ -229,6 +232,29 @@ Status validate_election(const Election& e) {
     if (voters > static_cast<uint64_t>(kMaxJsonInteger))
       return invalid(fmt::format("unregistered_voters.{}: {} is too large", area, voters));
   }
+
+  const UnregisteredTables& ut = e.unregistered_tables;
+  if (ut.count > kMaxUnregisteredTables)
+    return invalid(fmt::format("unregistered_tables.count: {} is larger than {}", ut.count,
+                               kMaxUnregisteredTables));
+  for (const auto& [area, tables] : ut.areas) {
+    if (auto p = text_problem(area, kMaxStringBytes, false))
+      return invalid(fmt::format("unregistered_tables.areas.{}: key {}", area, *p));
+    if (tables > kMaxUnregisteredTables)
+      return invalid(fmt::format("unregistered_tables.areas.{}: {} is larger than {}", area,
+                                 tables, kMaxUnregisteredTables));
+  }
+  if (ut.total() > kMaxUnregisteredTables)
+    return invalid(fmt::format("unregistered_tables: {} tables in all is more than {}", ut.total(),
+                               kMaxUnregisteredTables));
+  if (ut.max_voters_per_table &&
+      (*ut.max_voters_per_table == 0 || *ut.max_voters_per_table > kMaxVotersPerTable))
+    return invalid(fmt::format("unregistered_tables.max_voters_per_table: {} must be 1 to {}",
+                               *ut.max_voters_per_table, kMaxVotersPerTable));
+  if (ut.max_voters_per_table && ut.total() == 0)
+    return invalid(
+        "unregistered_tables.max_voters_per_table: given without count or areas (no table to "
+        "bound)");
 
   if (e.rules.size() > kMaxRules) return invalid(fmt::format("rules: at most {}", kMaxRules));
   auto rules = compile_rules(e);
