@@ -89,7 +89,49 @@ Result<OutcomeBound> outcome_bound(const Tabulation& tab, const BoundOptions& op
     bool fell_back = false;
     out.max_observed += votes_at(voters, turnout_for(g.ancestor(area, out.turnout_depth), fell_back));
   }
-  out.max_full = out.registered_unreported + out.unregistered_voters;
+  if (best[g.national()].known()) {
+    out.national_turnout_cast = best[g.national()].num;
+    out.national_turnout_registered = best[g.national()].den;
+  }
+
+  // Tables absent from the registry whose voters are unknown: each holds up to `cap` voters.
+  const election::UnregisteredTables& ut = g.election().unregistered_tables;
+  if (ut.max_voters_per_table) {
+    out.unregistered_table_cap = *ut.max_voters_per_table;
+    out.unregistered_table_cap_source = CapSource::kElection;
+  } else {
+    for (AreaId t = g.depth_begin(td); t < g.depth_end(td); ++t) {
+      if (out.unregistered_table_cap_table.empty() || g.area(t).registered_voters > out.unregistered_table_cap) {
+        out.unregistered_table_cap = g.area(t).registered_voters;
+        out.unregistered_table_cap_table = g.area(t).code;
+      }
+    }
+  }
+  // Validation keeps tables <= 10^9 and a given cap <= 10^9; a registry figure is <= 2^53, so
+  // the products are computed in 128 bits and saturate.
+  auto saturated = [](unsigned __int128 v) {
+    return v > UINT64_MAX ? UINT64_MAX : static_cast<uint64_t>(v);
+  };
+  auto add_tables = [&](uint64_t tables, AreaId area) {
+    bool fell_back = false;
+    const uint64_t per_table = votes_at(out.unregistered_table_cap, turnout_for(area, fell_back));
+    out.unregistered_tables += tables;
+    out.unregistered_tables_voters =
+        saturated(static_cast<unsigned __int128>(tables) * out.unregistered_table_cap + out.unregistered_tables_voters);
+    out.unregistered_tables_observed =
+        saturated(static_cast<unsigned __int128>(tables) * per_table + out.unregistered_tables_observed);
+  };
+  if (ut.count != 0) add_tables(ut.count, g.national());
+  for (const auto& [code, tables] : ut.areas) {
+    AreaId area = kNoArea;
+    for (int d = 1; d <= td && area == kNoArea; ++d) area = g.find(d, code);
+    if (area == kNoArea) area = g.national();
+    add_tables(tables, g.ancestor(area, out.turnout_depth));
+    out.unregistered_tables_in_areas += tables;
+  }
+  out.max_observed = saturated(static_cast<unsigned __int128>(out.max_observed) + out.unregistered_tables_observed);
+  out.max_full = saturated(static_cast<unsigned __int128>(out.registered_unreported) + out.unregistered_voters +
+                           out.unregistered_tables_voters);
 
   if (order.empty()) return out;
   out.leader = g.election().candidates[order[0]].code;

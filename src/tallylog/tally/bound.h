@@ -2,11 +2,16 @@
 // the most votes the tables not yet counted could still hold, under two bounds:
 //
 //   full      every registered voter of every uncounted table votes (100 % turnout), plus
-//             Election::unregistered_voters (voters of tables absent from the registry);
+//             Election::unregistered_voters (voters of tables absent from the registry), plus
+//             Election::unregistered_tables (tables absent from the registry whose voters are
+//             unknown) x a cap per table: their max_voters_per_table, or else the largest
+//             registered-voters figure of any table in the registry;
 //   observed  each uncounted table votes at the highest turnout ((valid + null) / registered)
 //             observed among counted tables of its area at `turnout_depth` (parish for
 //             Venezuela), falling back to the parent area, up to national, when an area has no
-//             counted table, and to 100 % when nothing is counted; capped at 100 %, rounded up.
+//             counted table, and to 100 % when nothing is counted; capped at 100 %, rounded up
+//             per table. Unregistered tables use the highest turnout of the area they are
+//             given for (national for UnregisteredTables::count).
 //
 // Uncounted = unreported or conflicted. Decided under a bound means: there is a unique leader
 // and, for every rival, lead > bound (strictly: if lead == bound the rival could still tie, and
@@ -32,6 +37,12 @@ struct BoundOptions {
   std::optional<int> turnout_depth;
 };
 
+// Where the voters-per-table cap of tables absent from the registry comes from.
+enum class CapSource {
+  kElection,         // UnregisteredTables::max_voters_per_table in the election file
+  kRegistryLargest,  // the largest registered-voters figure of any table in the registry
+};
+
 struct RivalBound {
   std::string candidate;  // code
   int64_t votes = 0;
@@ -51,7 +62,20 @@ struct OutcomeBound {
   int64_t tables_conflicted = 0;
   uint64_t registered_unreported = 0;  // registered voters of those tables
   uint64_t unregistered_voters = 0;    // sum of Election::unregistered_voters
-  uint64_t max_full = 0;               // registered_unreported + unregistered_voters
+  // Tables absent from the registry with unknown voters (Election::unregistered_tables).
+  uint64_t unregistered_tables = 0;          // every such table: count + per-area counts
+  uint64_t unregistered_tables_in_areas = 0;  // of which given per area
+  // Voters assumed per such table, and where that figure came from.
+  uint64_t unregistered_table_cap = 0;
+  CapSource unregistered_table_cap_source = CapSource::kRegistryLargest;
+  std::string unregistered_table_cap_table;  // kRegistryLargest: the registry table holding it
+  uint64_t unregistered_tables_voters = 0;   // unregistered_tables x cap (part of max_full)
+  uint64_t unregistered_tables_observed = 0;  // their part of max_observed
+  // Highest turnout (valid + null) / registered among counted tables nationally, as a fraction;
+  // 0/0 when nothing is counted (100 % is then assumed).
+  uint64_t national_turnout_cast = 0;
+  uint64_t national_turnout_registered = 0;
+  uint64_t max_full = 0;  // registered_unreported + unregistered_voters + unregistered_tables_voters
   uint64_t max_observed = 0;
   int turnout_depth = 0;
   std::string turnout_level;      // level code of turnout_depth

@@ -93,6 +93,103 @@ TEST(OutcomeBound, ConflictedTablesAndUnregisteredVotersCountAsUnreported) {
   EXPECT_EQ(b.max_observed, 305u);
 }
 
+// Every registered table counted: A 1,410, B 45 (lead 1,365); turnouts 95 %, 95 %, 96.7 %,
+// 97.5 %, 98 % (T5, the largest table, 500 voters).
+std::vector<index::SheetRecord> all_counted() {
+  return {sheet(1, "T1", "o", 90, 5, 0), sheet(2, "T2", "o", 180, 10, 0), sheet(3, "T3", "o", 280, 10, 0),
+          sheet(4, "T4", "o", 380, 10, 0), sheet(5, "T5", "o", 480, 10, 0)};
+}
+
+TEST(OutcomeBound, TablesAbsentFromTheRegistryCanTurnADecidedOutcomeUndecided) {
+  auto before = *outcome_bound(tabulate(testing::small_election(), all_counted()));
+  EXPECT_EQ(before.rivals[0].lead, 1365);
+  EXPECT_EQ(before.max_full, 0u);
+  EXPECT_EQ(before.unregistered_tables, 0u);
+  EXPECT_EQ(before.unregistered_tables_voters, 0u);
+  EXPECT_TRUE(before.decided_full);
+  EXPECT_TRUE(before.decided_observed);
+
+  auto e = testing::small_election();
+  e.unregistered_tables.count = 3;
+  auto b = *outcome_bound(tabulate(e, all_counted()));
+  EXPECT_EQ(b.tables_unreported, 0);
+  EXPECT_EQ(b.unregistered_tables, 3u);
+  // No cap in the election: the largest registered figure in the registry, T5's 500.
+  EXPECT_EQ(b.unregistered_table_cap, 500u);
+  EXPECT_EQ(b.unregistered_table_cap_source, CapSource::kRegistryLargest);
+  EXPECT_EQ(b.unregistered_table_cap_table, "T5");
+  EXPECT_EQ(b.unregistered_tables_voters, 1500u);
+  EXPECT_EQ(b.max_full, 1500u);
+  // Highest turnout observed nationally: T5's 490/500; ceil(500 * 0.98) = 490 per table.
+  EXPECT_EQ(b.national_turnout_cast, 490u);
+  EXPECT_EQ(b.national_turnout_registered, 500u);
+  EXPECT_EQ(b.unregistered_tables_observed, 1470u);
+  EXPECT_EQ(b.max_observed, 1470u);
+  EXPECT_FALSE(b.decided_full);
+  EXPECT_FALSE(b.decided_observed);
+  EXPECT_FALSE(b.rivals[0].decided_full);
+  EXPECT_FALSE(b.rivals[1].decided_full) << "C (no votes) trails by 1,410 < 1,500";
+}
+
+TEST(OutcomeBound, AGivenCapPerTableReplacesTheRegistryMaximum) {
+  auto e = testing::small_election();
+  e.unregistered_tables.count = 3;
+  e.unregistered_tables.max_voters_per_table = 400;
+  auto b = *outcome_bound(tabulate(e, all_counted()));
+  EXPECT_EQ(b.unregistered_table_cap, 400u);
+  EXPECT_EQ(b.unregistered_table_cap_source, CapSource::kElection);
+  EXPECT_EQ(b.unregistered_table_cap_table, "");
+  EXPECT_EQ(b.max_full, 1200u);       // < lead 1,365
+  EXPECT_EQ(b.max_observed, 1176u);   // 3 x ceil(400 * 0.98)
+  EXPECT_TRUE(b.decided_full);
+  EXPECT_TRUE(b.decided_observed);
+
+  // One more table of that size reaches the lead: 4 x 400 = 1,600 > 1,365, 4 x 392 = 1,568.
+  e.unregistered_tables.count = 4;
+  auto c = *outcome_bound(tabulate(e, all_counted()));
+  EXPECT_FALSE(c.decided_full);
+  EXPECT_FALSE(c.decided_observed);
+}
+
+TEST(OutcomeBound, UnregisteredTablesAddToUnreportedTablesAndUnregisteredVoters) {
+  auto e = testing::small_election();
+  e.unregistered_voters = {{"S2", 100}};
+  e.unregistered_tables.count = 2;
+  e.unregistered_tables.max_voters_per_table = 10;
+  // Turnout 50 % everywhere; T5 (500) unreported.
+  auto b = *outcome_bound(tabulate(e, {sheet(1, "T1", "o", 50, 0, 0), sheet(2, "T2", "o", 100, 0, 0),
+                                       sheet(3, "T3", "o", 150, 0, 0), sheet(4, "T4", "o", 200, 0, 0)}));
+  EXPECT_EQ(b.max_full, 500u + 100u + 20u);
+  EXPECT_EQ(b.max_observed, 250u + 50u + 10u);
+}
+
+TEST(OutcomeBound, UnregisteredTablesGivenPerAreaUseThatAreasHighestTurnout) {
+  // S1 tables at 50 %, S2 at 50 % (T4) and 90 % (T5): national best 90 %, S1 50 %, S2 90 %.
+  auto e = testing::small_election();
+  e.unregistered_tables.count = 1;                         // national: 90 %
+  e.unregistered_tables.areas = {{"S1", 2}, {"C3", 1}, {"nowhere", 1}};  // 50 %, 90 % (S2), national
+  e.unregistered_tables.max_voters_per_table = 1000;
+  auto b = *outcome_bound(tabulate(e, {sheet(1, "T1", "o", 50, 0, 0), sheet(2, "T2", "o", 100, 0, 0),
+                                       sheet(3, "T3", "o", 150, 0, 0), sheet(4, "T4", "o", 200, 0, 0),
+                                       sheet(5, "T5", "o", 450, 0, 0)}));
+  EXPECT_EQ(b.unregistered_tables, 5u);
+  EXPECT_EQ(b.unregistered_tables_in_areas, 4u);
+  EXPECT_EQ(b.max_full, 5000u);
+  EXPECT_EQ(b.max_observed, 900u + 2 * 500u + 900u + 900u);
+  EXPECT_EQ(b.rivals[0].lead, 950);
+  EXPECT_FALSE(b.decided_observed);
+}
+
+TEST(OutcomeBound, UnregisteredTablesUseFullTurnoutWhenNothingIsCounted) {
+  auto e = testing::small_election();
+  e.unregistered_tables.count = 2;
+  auto b = *outcome_bound(tabulate(e, {}));
+  EXPECT_EQ(b.national_turnout_registered, 0u);
+  EXPECT_EQ(b.unregistered_tables_observed, 1000u);
+  EXPECT_EQ(b.max_full, 1500u + 1000u);
+  EXPECT_EQ(b.max_observed, 1500u + 1000u);
+}
+
 TEST(OutcomeBound, TurnoutLevelFallsBackToTheParentWhenTheAreaHasNoCountedTable) {
   auto tab = tabulate(testing::small_election(),
                       {sheet(1, "T1", "o", 100, 0, 0), sheet(2, "T2", "o", 20, 0, 0), sheet(4, "T4", "o", 40, 0, 0)});

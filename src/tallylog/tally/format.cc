@@ -307,6 +307,18 @@ std::string bound_to_json(const OutcomeBound& b, const Geography& g) {
   j["tables_conflicted"] = b.tables_conflicted;
   j["registered_unreported"] = b.registered_unreported;
   j["unregistered_voters"] = b.unregistered_voters;
+  const bool cap_from_election = b.unregistered_table_cap_source == CapSource::kElection;
+  j["unregistered_tables"] = Json{
+      {"count", b.unregistered_tables},
+      {"in_areas", b.unregistered_tables_in_areas},
+      {"max_voters_per_table", b.unregistered_table_cap},
+      {"cap_source", cap_from_election ? "election" : "registry_largest"},
+      {"cap_table", cap_from_election || b.unregistered_table_cap_table.empty() ? Json(nullptr)
+                                                                                : Json(b.unregistered_table_cap_table)},
+      {"max_voters", b.unregistered_tables_voters},
+      {"max_votes_observed", b.unregistered_tables_observed},
+      {"national_turnout", ratio(static_cast<int64_t>(b.national_turnout_cast),
+                                 static_cast<int64_t>(b.national_turnout_registered))}};
   Json bounds;
   bounds["full"] = Json{{"turnout", "100%"}, {"max_votes", b.max_full}, {"decided", b.decided_full}};
   bounds["observed"] = Json{{"turnout", "highest observed"},
@@ -330,6 +342,30 @@ std::string bound_to_text(const OutcomeBound& b, const Geography& g) {
          with_thousands(b.tables_unreported) + " (" + with_thousands(b.tables_conflicted) + " conflicted) with " +
          with_thousands(static_cast<int64_t>(b.registered_unreported)) + " registered voters; outside the registry: " +
          with_thousands(static_cast<int64_t>(b.unregistered_voters)) + " voters\n";
+  if (b.unregistered_tables != 0) {
+    const auto n = [](uint64_t v) { return with_thousands(static_cast<int64_t>(v)); };
+    out += "tables absent from the registry, voters unknown: " + n(b.unregistered_tables) +
+           " (election file, [unregistered_tables]";
+    if (b.unregistered_tables_in_areas != 0) out += "; " + n(b.unregistered_tables_in_areas) + " of them given per area";
+    out += ")\n  assumed at most " + n(b.unregistered_table_cap) + " voters each: ";
+    if (b.unregistered_table_cap_source == CapSource::kElection) {
+      out += "max_voters_per_table in the election file";
+    } else {
+      out += "the largest registered-voters figure of any table in the registry";
+      if (!b.unregistered_table_cap_table.empty()) out += " (" + b.unregistered_table_cap_table + ")";
+      out += ", as the election file gives no max_voters_per_table";
+    }
+    out += "\n  adds up to " + n(b.unregistered_tables_voters) + " voters at 100% turnout and " +
+           n(b.unregistered_tables_observed) + " votes at the highest observed turnout (";
+    out += b.unregistered_tables_in_areas == b.unregistered_tables ? std::string("per area given")
+           : b.national_turnout_registered == 0
+               ? std::string("nothing counted: 100%")
+               : "nationally " + percent(static_cast<int64_t>(b.national_turnout_cast),
+                                         static_cast<int64_t>(b.national_turnout_registered));
+    if (b.unregistered_tables_in_areas != 0 && b.unregistered_tables_in_areas != b.unregistered_tables)
+      out += "; per area for those given per area";
+    out += ")\n";
+  }
   out += "unreported maximum at 100% turnout:             " + with_thousands(static_cast<int64_t>(b.max_full)) +
          " votes\n";
   out += "unreported maximum at highest observed turnout: " + with_thousands(static_cast<int64_t>(b.max_observed)) +

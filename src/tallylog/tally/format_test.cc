@@ -133,6 +133,53 @@ TEST(Format, BoundSaysDecidedYesOrNoPerBound) {
   EXPECT_EQ(j["bounds"]["observed"]["level"], "state");
 }
 
+TEST(Format, BoundStatesTheUnregisteredTablesAssumptionInTextAndJson) {
+  auto stations = testing::small_stations();
+  auto e = testing::small_election();
+  e.unregistered_tables.count = 3;
+  Tabulation tab(*Geography::build(e, stations), *SourceRule::parse("*"));
+  ASSERT_TRUE(tab.add(sheet(1, "T5", "o", 400, 50, 0)).has_value());
+  auto b = *outcome_bound(tab);
+  const std::string text = bound_to_text(b, tab.geography());
+  EXPECT_NE(text.find("tables absent from the registry, voters unknown: 3"), std::string::npos) << text;
+  EXPECT_NE(text.find("assumed at most 500 voters each: the largest registered-voters figure of any table in "
+                      "the registry (T5), as the election file gives no max_voters_per_table"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("adds up to 1,500 voters at 100% turnout and 1,350 votes at the highest observed turnout "
+                      "(nationally 90.00%)"),
+            std::string::npos)
+      << text;
+  Json j = Json::parse(bound_to_json(b, tab.geography()));
+  EXPECT_EQ(j["unregistered_tables"],
+            (Json{{"count", 3}, {"in_areas", 0}, {"max_voters_per_table", 500}, {"cap_source", "registry_largest"},
+                  {"cap_table", "T5"}, {"max_voters", 1500}, {"max_votes_observed", 1350},
+                  {"national_turnout", 0.9}}));
+  // 1,000 registered unreported (T1-T4) + 1,500.
+  EXPECT_EQ(j["bounds"]["full"]["max_votes"], 2500);
+
+  e.unregistered_tables.max_voters_per_table = 20;
+  Tabulation given(*Geography::build(e, stations), *SourceRule::parse("*"));
+  auto g = *outcome_bound(given);
+  EXPECT_NE(bound_to_text(g, given.geography()).find("assumed at most 20 voters each: max_voters_per_table in the "
+                                                     "election file"),
+            std::string::npos);
+  Json k = Json::parse(bound_to_json(g, given.geography()));
+  EXPECT_EQ(k["unregistered_tables"]["cap_source"], "election");
+  EXPECT_TRUE(k["unregistered_tables"]["cap_table"].is_null());
+  EXPECT_TRUE(k["unregistered_tables"]["national_turnout"].is_null());
+  EXPECT_EQ(k["unregistered_tables"]["max_votes_observed"], 60);
+}
+
+TEST(Format, BoundWithoutUnregisteredTablesSaysNothingAboutThemInText) {
+  auto tab = small_tabulation("*", {sheet(1, "T1", "o", 60, 30, 0)});
+  auto b = *outcome_bound(tab);
+  EXPECT_EQ(bound_to_text(b, tab.geography()).find("absent from the registry"), std::string::npos);
+  Json j = Json::parse(bound_to_json(b, tab.geography()));
+  EXPECT_EQ(j["unregistered_tables"]["count"], 0);
+  EXPECT_EQ(j["unregistered_tables"]["max_voters"], 0);
+}
+
 TEST(Format, ExportCsvHasOneRowPerSheetWithItsLogIndexAndEscapesText) {
   auto stations = testing::small_stations();
   auto g = *Geography::build(testing::small_election(), stations);

@@ -130,5 +130,24 @@ TEST_F(Ve2024Test, GonzalezLeadsAndASourceComparedWithItselfMatchesEverywhere) {
   EXPECT_TRUE(c->differing.empty());
 }
 
+// The published table covers 24,532 of 30,026 tables: with the 5,494 missing ones at the largest
+// registered figure in the table (1,451, centre 10120033 table 1) the lead is no longer decisive.
+TEST_F(Ve2024Test, TheMissingTablesAtTheLargestTablesSizeLeaveTheOutcomeUndecided) {
+  election::Election e = data_.election;
+  e.unregistered_tables.count = 5494;
+  auto g = Geography::build(e, data_.stations);
+  ASSERT_TRUE(g.has_value());
+  Tabulation tab(*g, {});
+  for (const auto& r : data_.sheets) ASSERT_TRUE(tab.add_deferred(r).has_value());
+  tab.recompute_totals();
+  auto b = *outcome_bound(tab);
+  EXPECT_EQ(b.rivals[0].lead, 3915001);
+  EXPECT_EQ(b.unregistered_table_cap, 1451u);
+  EXPECT_EQ(b.unregistered_table_cap_table, "010120033.01");
+  EXPECT_EQ(b.max_full, 5494u * 1451u);
+  EXPECT_FALSE(b.decided_full);
+  EXPECT_FALSE(b.decided_observed);
+}
+
 }  // namespace
 }  // namespace tallylog::tally
