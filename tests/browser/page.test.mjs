@@ -1,13 +1,16 @@
 // Browser test of the results page: Debian chromium driven by playwright-core against a running
-// `tallylog serve`. Usage: node page.test.mjs <base url> <expected tally json> <table code>
+// `tallylog serve`. Usage: node page.test.mjs <base url> <expected tally json> <table code> [<data>/log.vkey]
 // Prints one line per check and "N passed, N failed" last; exits non-zero on any failure.
 import { chromium } from 'playwright-core';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-const [base, expectedPath, tableCode] = process.argv.slice(2);
+const [base, expectedPath, tableCode, vkeyPath] = process.argv.slice(2);
 const expected = JSON.parse(readFileSync(expectedPath, 'utf8'));
+// The verifier key as written by `tallylog init` (the one a person would compare with).
+const vkey = vkeyPath ? readFileSync(vkeyPath, 'utf8').trim() : null;
+const keyNameId = vkey ? vkey.slice(0, vkey.indexOf('+', vkey.indexOf('+') + 1)) : null;
 let passed = 0, failed = 0;
 function check(name, ok, detail = '') {
   if (ok) { passed++; console.log(`ok   ${name}`); }
@@ -56,8 +59,11 @@ try {
     const target = await link.getAttribute('href');
     await link.click();
     // Wait for this navigation's render, not the previous page's ready flag.
+    // app.dataset.rendered names the route the DOM shows: the previous page's ready flag may still
+    // be set before the hashchange handler has run.
     await page.waitForFunction((h) => decodeURIComponent(location.hash) === decodeURIComponent(h) &&
-      document.getElementById('app').dataset.ready === 'true', target, { timeout: 30000 });
+      decodeURIComponent(document.getElementById('app').dataset.rendered || '') === decodeURIComponent(h),
+    target, { timeout: 30000 });
   }
   check('drilling down reaches the table page', (await page.locator('[data-testid="table-title"]').count()) === 1,
     page.url());
@@ -71,8 +77,19 @@ try {
   const statuses = await page.locator('[data-testid="proof-status"]').evaluateAll((els) => els.map((e) => ({ v: e.dataset.verified, t: e.textContent })));
   check('every sheet proof verifies in the browser', statuses.length > 0 && statuses.every((s) => s.v === 'true'),
     JSON.stringify(statuses));
-  check('proof status says index and checkpoint size', statuses.every((s) => /índice \d+, tamaño del checkpoint \d+/.test(s.t)),
+  check('proof status says index and checkpoint size', statuses.every((s) => /índice \d+, tamaño del checkpoint firmado \d+/.test(s.t)),
     statuses.map((s) => s.t).join(' | '));
+  const sig = page.locator('[data-testid="checkpoint-status"]');
+  const sigState = (await sig.count()) === 1 ? await sig.getAttribute('data-signature') : null;
+  const sigText = (await sig.count()) === 1 ? await sig.textContent() : '';
+  check('the checkpoint signature verifies in the browser against the log key', sigState === 'valid', `${sigState}: ${sigText}`);
+  if (vkey) {
+    check(`the signature status names the key ${keyNameId}`, sigText.includes(keyNameId) && /firma Ed25519 verificada/.test(sigText), sigText);
+    const shownKey = (await page.locator('[data-testid="log-vkey"]').textContent().catch(() => '')) || '';
+    check('the page shows the full log verifier key (as in <data>/log.vkey)', shownKey.trim() === vkey, shownKey);
+    const apiKey = await (await page.request.get(base + '/api/v1/log/vkey')).text();
+    check('GET /api/v1/log/vkey serves <data>/log.vkey', apiKey.trim() === vkey, apiKey);
+  }
   const img = page.locator('[data-testid="sheet-image"]').first();
   const imgOk = (await img.count()) === 1 && await img.evaluate(async (el) => {
     if (!el.complete) await new Promise((r) => { el.onload = r; el.onerror = r; });
@@ -88,11 +105,39 @@ try {
   check('the language toggle switches to English', /Verified in the log at index \d+/.test(proofEn), proofEn);
   await page.goto(base + '/#/discrepancies');
   await page.waitForFunction(() => location.hash.startsWith('#/discrepancies') &&
-    document.getElementById('app').dataset.ready === 'true' && document.querySelector('h1'), null, { timeout: 30000 });
+    (document.getElementById('app').dataset.rendered || '').startsWith('#/discrepancies') && document.querySelector('h1'),
+  null, { timeout: 30000 });
   check('the discrepancies page renders', (await page.locator('h1').textContent()).length > 0);
   const href = await page.getAttribute('#export-link', 'href');
   const exp = await page.request.get(base + href);
   check('the export link downloads CSV', exp.ok() && (exp.headers()['content-type'] || '').startsWith('text/csv'), href);
+
+  // 5. A forged checkpoint (origin line changed, so the proof still leads to its root but the
+  // signature cannot verify) must show the failure state, and no sheet may show as verified.
+  await page.route('**/api/v1/stations/*/sheets', async (route) => {
+    const res = await route.fetch();
+    const body = await res.json();
+    const lines = body.checkpoint.text.split('\n');
+    lines[0] += '-forged';
+    body.checkpoint.text = lines.join('\n');
+    await route.fulfill({ response: res, json: body });
+  });
+  await page.goto(`${base}/#/table/${tableCode}`);
+  await page.waitForFunction((c) => decodeURIComponent(location.hash) === `#/table/${c}` &&
+    decodeURIComponent(document.getElementById('app').dataset.rendered || '') === `#/table/${c}` &&
+    document.querySelector('[data-testid="checkpoint-status"]'),
+  tableCode, { timeout: 30000 });
+  await page.waitForFunction(() => [...document.querySelectorAll('[data-testid="proof-status"]')]
+    .every((e) => e.dataset.verified !== undefined || e.classList.contains('muted')), null, { timeout: 15000 });
+  const forgedSig = page.locator('[data-testid="checkpoint-status"]');
+  const forgedState = await forgedSig.getAttribute('data-signature');
+  const forgedText = await forgedSig.textContent();
+  check('a forged checkpoint shows the signature failure state', forgedState === 'invalid' &&
+    /signature NOT verified/.test(forgedText) && (await forgedSig.evaluate((e) => e.classList.contains('bad'))), `${forgedState}: ${forgedText}`);
+  const forged = await page.locator('[data-testid="proof-status"]').evaluateAll((els) => els.map((e) => ({ v: e.dataset.verified, t: e.textContent })));
+  check('with a forged checkpoint no sheet shows as verified', forged.length > 0 && forged.every((s) => s.v === 'false'),
+    JSON.stringify(forged));
+  await page.unroute('**/api/v1/stations/*/sheets');
 
   check('no script errors', errors.length === 0, errors.join('; '));
   check('no request leaves the server (works offline, no CDN)', external.length === 0, external.join(' '));

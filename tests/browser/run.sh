@@ -22,8 +22,8 @@ command -v qrencode >/dev/null || fail_early "qrencode missing (apt-get install 
 (cd "$HERE" && if [[ ! -d node_modules || package-lock.json -nt node_modules/.package-lock.json ]]; then
   npm ci --no-audit --no-fund --loglevel=error; fi) || fail_early "npm ci failed"
 "$ROOT/scripts/build-web.sh" >/dev/null || fail_early "web build failed"
-# The page's proof checker against the Merkle test vectors (node, no browser needed).
-(cd "$ROOT/web" && node --test test/ >"$(mktemp)" 2>&1) || fail_early "web unit tests (web/test) failed: run 'cd web && node --test test/'"
+# The page's proof and signature checkers against test vectors (node, no browser needed).
+(cd "$ROOT/web" && TALLYLOG_BIN="$BIN" node --test test/ >"$(mktemp)" 2>&1) || fail_early "web unit tests (web/test) failed: run 'cd web && node --test test/'"
 
 WORK=$(mktemp -d)
 SERVER_PID=""
@@ -65,5 +65,5 @@ done
 curl -fs "http://127.0.0.1:$PORT/api/v1/election" >/dev/null || { cat "$WORK/serve.log" >&2; fail_early "server did not start"; }
 
 status=0
-node "$HERE/page.test.mjs" "http://127.0.0.1:$PORT" "$WORK/expected.json" "$TABLE" || status=$?
+node "$HERE/page.test.mjs" "http://127.0.0.1:$PORT" "$WORK/expected.json" "$TABLE" "$DATA/log.vkey" || status=$?
 exit $status

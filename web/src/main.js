@@ -260,6 +260,7 @@ async function route() {
     else if (parts[0] === 'discrepancies') await renderDiscrepancies(new URLSearchParams(query || ''));
     else await renderArea(0, null);
     app.dataset.ready = 'true';
+    app.dataset.rendered = `#${hash}`;  // which route the DOM shows (tests wait on it, not on a stale ready flag)
   } catch (e) {
     app.replaceChildren(h('p', { class: 'bad', 'data-testid': 'error' }, `${t('error')}: ${e.message}`));
   }
