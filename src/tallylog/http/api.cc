@@ -689,9 +689,10 @@ struct Api::Impl {
   }
 
   Response web_route(std::string_view path) {
-    if (opt.web_dir.empty()) return Response::text(404, "no web page configured\n");
+    // Refuse a hostile path first, so the answer does not depend on whether a page is installed.
     std::string rel = path == "/" ? "index.html" : std::string(path.substr(1));
     if (!safe_web_path(rel)) return Response::text(400, "bad path\n");
+    if (opt.web_dir.empty()) return Response::text(404, "no web page configured\n");
     auto data = be.env->read_file(join_path(opt.web_dir, rel));
     if (!data) return Response::text(404, "not found\n");
     Response r;

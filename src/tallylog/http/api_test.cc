@@ -445,6 +445,13 @@ TEST_F(ApiTest, WebFilesRefuseTraversal) {
   EXPECT_EQ(api.handle(get("/missing.js")).status, 404);
 }
 
+// Regression: with no web page built, traversal answered 404 instead of 400 (CI on a fresh clone).
+TEST_F(ApiTest, WebTraversalIsRefusedEvenWithoutAWebPage) {
+  Api api = make_api();
+  EXPECT_EQ(api.handle(get("/../tokens.json")).status, 400);
+  EXPECT_EQ(api.handle(get("/index.html")).status, 404);
+}
+
 TEST(SheetFromJson, SurvivesRandomInput) {
   std::mt19937 rng(3);
   const std::string seed = R"({"station":"R1.01","source":"qr","cards":[1,2,3],"fields":{"valid":6}})";
