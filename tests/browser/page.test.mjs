@@ -48,6 +48,13 @@ try {
   check('coverage shows tables counted of registered',
     counted.replace(/\D/g, '') === `${total.tables_reported}${total.tables_registered}`, counted);
   check('the outcome bound is shown', (await page.locator('[data-testid="bound"]').count()) === 1);
+  // The bundled election declares 5,494 tables absent from the registry: the page must say so,
+  // with the cap the bound assumed (the API's figure), since that assumption decides the verdict.
+  const bound = await (await page.request.get(base + '/api/v1/bound')).json();
+  const missingText = (await page.locator('[data-testid="bound-missing-tables"]').textContent()) || '';
+  check('the bound states the tables missing from the registry and the assumed cap',
+    missingText.replace(/\D/g, '').startsWith(String(bound.unregistered_tables.count)) &&
+      missingText.replace(/\D/g, '').endsWith(String(bound.unregistered_tables.max_voters_per_table)), missingText);
 
   // 2. Drill down by clicking from the national page to the table.
   const levels = (await (await page.request.get(base + '/api/v1/election')).json()).levels;

@@ -85,6 +85,15 @@ function candidateTable(tot) {
       h('td', { class: 'hide-sm', style: 'width:30%' }, h('div', { class: 'bar', style: `width:${(100 * r.votes) / max}%` })))))));
 }
 
+// The bound's assumption about tables the registry lacks (their voters unknown): say it plainly,
+// since it decides the verdict on data such as Venezuela 2024's.
+function missingTables(u) {
+  const n = u ? (u.count || 0) + (u.in_areas || 0) : 0;
+  if (!n) return '';
+  return h('div', { class: 'assumption', 'data-testid': 'bound-missing-tables' },
+    t('missing_tables').replace('{n}', fmt(n)).replace('{cap}', fmt(u.max_voters_per_table)));
+}
+
 function boundBox(b) {
   if (!b || !b.leader) return null;
   const rival = b.rivals && b.rivals[0];
@@ -92,6 +101,7 @@ function boundBox(b) {
   return h('div', { class: 'bound', 'data-testid': 'bound' },
     h('div', {}, `${t('leader')}: ${b.leader.name} `, rival ? `(${t('lead_over')} ${candName(rival.candidate)}: ${fmt(rival.lead)})` : ''),
     h('div', {}, `${t('max_remaining')}: ${fmt(b.bounds.full.max_votes)}`),
+    missingTables(b.unregistered_tables),
     h('div', {}, `${t('decided_full')}: `, yn(b.bounds.full.decided)),
     h('div', {}, `${t('decided_observed')}: `, yn(b.bounds.observed.decided)));
 }
