@@ -5,7 +5,7 @@
 # stops it with exit 0. Prints "N passed, N failed"; exits non-zero on any failure.
 #   TALLYLOG_BIN  tallylog binary (default build/src/tallylog/cli/tallylog)
 set -uo pipefail
-ROOT=$(cd "$(dirname "$0")/.." && pwd)
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 BIN=${TALLYLOG_BIN:-$ROOT/build/src/tallylog/cli/tallylog}
 E=$ROOT/elections/ve2024
 WORK=$(mktemp -d)
