@@ -15,8 +15,8 @@ trap 'rm -rf "$work"' EXIT
 now() { date +%s.%N; }
 python3 "$root/bench/ingest_synthetic_csv.py" "$work/synthetic.csv" "$n"
 "$bin" init "$work/data" --election "$root/elections/ve2024/election.toml" > /dev/null
-t0=$(now); "$bin" stations import "$work/data" "$work/synthetic.csv" --mapping "$mapping" --batch 20000
-t1=$(now); "$bin" import "$work/data" "$work/synthetic.csv" --source official --mapping "$mapping" --batch 20000 --stats
+t0=$(now); "$bin" stations import "$work/data" "$work/synthetic.csv" --mapping "$mapping" --batch 100000
+t1=$(now); "$bin" import "$work/data" "$work/synthetic.csv" --source official --mapping "$mapping" --batch 100000 --stats
 t2=$(now)
 awk -v n="$n" -v a="$t0" -v b="$t1" -v c="$t2" 'BEGIN {
   printf "synthetic stations import: %d in %.2f s (%.0f stations/s)\n", n, b - a, n / (b - a);

@@ -66,8 +66,9 @@ void run_import(const ImportArgs& a, bool stations) {
                       : ingest::import_sheets_csv(*ing, text, a.file, mapping, o);
   if (a.stats) {
     auto st = ing->stats();
-    std::fprintf(stderr, "time: checks %.3f s, log appends %.3f s, index %.3f s, %llu batches\n", st.check_seconds,
-                 st.log_seconds, st.index_seconds, static_cast<unsigned long long>(st.batches));
+    std::fprintf(stderr, "time: checks %.3f s, log appends %.3f s, index %.3f s, index commits %.3f s, %llu batches\n",
+                 st.check_seconds, st.log_seconds, st.index_seconds, st.commit_seconds,
+                 static_cast<unsigned long long>(st.batches));
   }
   auto t_close = std::chrono::steady_clock::now();
   check_or_exit(ing->close());

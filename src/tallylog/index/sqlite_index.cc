@@ -402,7 +402,7 @@ Status SqliteIndex::WriteBatch::station(const election::Station& s) {
 }
 
 Status SqliteIndex::WriteBatch::sheet(const election::Sheet& s, std::string_view entry,
-                                      std::string_view identity_digest) {
+                                      std::string_view identity_digest, std::optional<bool> differs) {
   auto& m = *index_->impl_;
   const int64_t idx = static_cast<int64_t>(next_);
   const std::string content = sheet_content_digest(s, identity_digest);
@@ -419,10 +419,15 @@ Status SqliteIndex::WriteBatch::sheet(const election::Sheet& s, std::string_view
     m.sheet_group.reset();
     TL_TRY(m.supersede.reset().bind(1, idx).bind(2, static_cast<int64_t>(*s.supersedes)).run());
   }
-  m.count_group.reset().bind(1, s.station).bind(2, s.source).bind_blob(3, content);
-  TL_ASSIGN_OR_RETURN(bool row, m.count_group.step());
-  int64_t differing = row ? m.count_group.i64(0) : 0;
-  m.count_group.reset();
+  int64_t differing = 0;
+  if (differs && !s.supersedes) {
+    differing = *differs ? 1 : 0;
+  } else {
+    m.count_group.reset().bind(1, s.station).bind(2, s.source).bind_blob(3, content);
+    TL_ASSIGN_OR_RETURN(bool row, m.count_group.step());
+    differing = row ? m.count_group.i64(0) : 0;
+    m.count_group.reset();
+  }
   m.ins_sheet.reset()
       .bind(1, idx)
       .bind(2, s.station)

@@ -18,6 +18,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -71,8 +72,11 @@ class SqliteIndex : public IndexReader {
     uint64_t next_index() const { return next_; }
     Status election(const election::Election& e, std::string_view entry);
     Status station(const election::Station& s);
-    // `identity_digest` is election::sheet_identity_digest(sheet).
-    Status sheet(const election::Sheet& s, std::string_view entry, std::string_view identity_digest);
+    // `identity_digest` is election::sheet_identity_digest(sheet). `differs`, when the caller
+    // knows it (the ingestor does), says whether another current sheet of the same station and
+    // source says something different; it saves a query, and is ignored for corrections.
+    Status sheet(const election::Sheet& s, std::string_view entry, std::string_view identity_digest,
+                 std::optional<bool> differs = std::nullopt);
     Status skip(std::string_view why);  // an entry that is not one of our records
     Status commit();
 

@@ -170,12 +170,18 @@ struct SheetBatch {
     lines.clear();
     in_flight.outcomes.clear();
     submitting = std::async(std::launch::async, [this]() -> Status {
-      TL_ASSIGN_OR_RETURN(in_flight.outcomes, ingestor.submit_batch(in_flight.sheets, in_flight.origins));
+      // Deferred: the index commit of this batch overlaps the checks and log append of the next.
+      TL_ASSIGN_OR_RETURN(in_flight.outcomes,
+                          ingestor.submit_batch_deferred(std::move(in_flight.sheets), in_flight.origins));
+      in_flight.sheets.clear();
       return {};
     });
     return {};
   }
-  Status finish(ImportSummary& sum) { return join(sum); }
+  Status finish(ImportSummary& sum) {
+    TL_TRY(join(sum));
+    return ingestor.sync_index();
+  }
 };
 
 }  // namespace

@@ -2,8 +2,8 @@
 
 #include <array>
 #include <chrono>
-#include <future>
 #include <cstring>
+#include <future>
 #include <mutex>
 #include <unordered_map>
 
@@ -49,6 +49,21 @@ Outcome rejected(std::string field, std::string reason) {
 
 }  // namespace
 
+namespace detail {
+struct IndexResult {  // what a batch's index update did
+  Status status;
+  double index_seconds = 0;
+  double commit_seconds = 0;
+};
+struct LogResult {  // what a deferred batch's log append did
+  Status status;
+  double seconds = 0;
+  uint64_t logged = 0;
+};
+}  // namespace detail
+using detail::IndexResult;
+using detail::LogResult;
+
 struct Ingestor::State {
   IngestorOptions options;
   std::string data_dir;
@@ -63,6 +78,10 @@ struct Ingestor::State {
   std::vector<std::string> sources;
   std::unordered_map<std::string, uint32_t> source_ids;
   IngestStats stats;
+  // The index update of the last batch still running (deferred, or overlapping the log append).
+  std::future<IndexResult> index_task;
+  // The log append of the last deferred batch still running.
+  std::future<LogResult> log_task;
 
   uint32_t intern_source(const std::string& s) {
     auto it = source_ids.find(s);
@@ -83,6 +102,123 @@ struct Ingestor::State {
     failure = e.to_string();
   }
 };
+
+namespace {
+
+// A batch's index update: its sheets, entries and digests, owned so that it can run after
+// submit returns (deferred) or on a helper thread while the log append runs.
+struct IndexJob {
+  std::vector<election::Sheet> owned;  // deferred: the sheets, moved in
+  std::span<const election::Sheet> sheets;
+  std::vector<std::string> entries;
+  std::vector<std::string> digests;
+  std::vector<size_t> logged;       // positions in `sheets` of the logged ones, in entry order
+  std::vector<int8_t> differs;      // per logged sheet: 1 = conflicts with a current sheet
+  uint64_t first = 0;               // expected log index of entries[0]
+};
+
+IndexResult build_and_commit(index::SqliteIndex& idx, const IndexJob& job,
+                                       std::future<bool>* log_durable) {
+  IndexResult r;
+  auto t_index = std::chrono::steady_clock::now();
+  auto batch = [&]() -> Result<index::SqliteIndex::WriteBatch> {
+    TL_ASSIGN_OR_RETURN(auto batch, idx.begin_batch());
+    if (batch.next_index() != job.first)
+      return err(ErrorCode::kInternal, "index is at " + std::to_string(batch.next_index()) + ", batch at " +
+                                           std::to_string(job.first));
+    for (size_t k = 0; k < job.logged.size(); ++k) {
+      const election::Sheet& sh = job.sheets[job.logged[k]];
+      TL_TRY(batch.sheet(sh, job.entries[k], job.digests[k],
+                         sh.supersedes ? std::nullopt : std::optional<bool>(job.differs[k] != 0)));
+    }
+    return batch;
+  }();
+  r.index_seconds = seconds_since(t_index);
+  // Committed only once the entries are durable in the log: the index never holds what the
+  // log does not (an uncommitted batch rolls back when destroyed).
+  if (log_durable && !log_durable->get()) {
+    r.status = err(ErrorCode::kFailedPrecondition, "the log append failed; index batch rolled back");
+    return r;
+  }
+  if (!batch) {
+    r.status = std::unexpected(batch.error());
+    return r;
+  }
+  auto t_commit = std::chrono::steady_clock::now();
+  r.status = batch->commit();
+  r.commit_seconds = seconds_since(t_commit);
+  return r;
+}
+
+// Waits for the deferred index work; an index failure stops the ingestor. Called with s.mu held.
+Status join_index(Ingestor::State& s) {
+  if (!s.index_task.valid()) return {};
+  IndexResult r = s.index_task.get();
+  s.stats.index_seconds += r.index_seconds;
+  s.stats.commit_seconds += r.commit_seconds;
+  if (!r.status && !s.failed) {
+    s.fail(r.status.error());
+    return std::unexpected(with_context(r.status.error(), "sheets are logged but the index update failed"));
+  }
+  return r.status;
+}
+
+Status join_log(Ingestor::State& s) {
+  if (!s.log_task.valid()) return {};
+  LogResult r = s.log_task.get();
+  s.stats.log_seconds += r.seconds;
+  if (!r.status) {
+    if (!s.failed) s.fail(r.status.error());
+    return r.status;
+  }
+  s.stats.logged += r.logged;
+  return {};
+}
+
+// Deferred: the previous batch must be durable before this one goes to the log (at most one
+// append in flight, so memory stays bounded); then the log append and the index update run in
+// the background, and the caller checks the next batch meanwhile.
+Result<std::vector<Outcome>> launch_deferred(Ingestor::State& s, std::shared_ptr<IndexJob> job,
+                                                       std::vector<Outcome> out) {
+  TL_TRY(join_log(s));
+  job->first = s.next_index - job->entries.size();
+  auto durable = std::make_shared<std::promise<bool>>();
+  std::future<bool> durable_future = durable->get_future();
+  s.log_task = std::async(std::launch::async, [&lg = *s.log, job, durable]() -> LogResult {
+    LogResult r;
+    auto t_log = std::chrono::steady_clock::now();
+    auto first = lg.append_batch(job->entries);
+    r.seconds = seconds_since(t_log);
+    const bool ok = first && *first == job->first;
+    durable->set_value(ok);
+    if (!first) {
+      r.status = std::unexpected(first.error());
+    } else if (!ok) {
+      r.status = err(ErrorCode::kInternal, "log appended at " + std::to_string(*first) + ", expected " +
+                                               std::to_string(job->first));
+    } else {
+      r.logged = job->entries.size();
+    }
+    return r;
+  });
+  s.index_task = std::async(std::launch::async,
+                            [&idx = *s.index, job, prev = std::move(s.index_task),
+                             durable = std::move(durable_future)]() mutable -> IndexResult {
+                              IndexResult before;
+                              if (prev.valid()) before = prev.get();
+                              if (!before.status) {
+                                (void)durable.get();
+                                return before;
+                              }
+                              IndexResult r = build_and_commit(idx, *job, &durable);
+                              r.index_seconds += before.index_seconds;
+                              r.commit_seconds += before.commit_seconds;
+                              return r;
+                            });
+  return out;
+}
+
+}  // namespace
 
 std::string Ingestor::default_origin(const election::Election& e) { return "tallylog/" + e.id; }
 
@@ -143,7 +279,10 @@ Result<std::unique_ptr<Ingestor>> Ingestor::open(const std::string& data_dir, co
 }
 
 Ingestor::~Ingestor() {
-  if (s_ && s_->log) (void)s_->log->close();
+  if (!s_) return;
+  if (s_->log_task.valid()) (void)s_->log_task.get();
+  if (s_->index_task.valid()) (void)s_->index_task.get();
+  if (s_->log) (void)s_->log->close();
 }
 
 const election::Election& Ingestor::election() const { return s_->validator->election(); }
@@ -153,11 +292,14 @@ index::SqliteIndex& Ingestor::sqlite_index() { return *s_->index; }
 
 Status Ingestor::close() {
   std::lock_guard lock(s_->mu);
-  if (!s_->log) return {};
+  Status logged = join_log(*s_);
+  Status indexed = join_index(*s_);
+  if (logged && !indexed) logged = indexed;
+  if (!s_->log) return logged;
   auto st = s_->log->close();
   s_->failed = true;
   s_->failure = "closed";
-  return st;
+  return logged ? st : logged;
 }
 
 IngestStats Ingestor::stats() const {
@@ -173,6 +315,8 @@ Result<std::vector<Outcome>> Ingestor::add_stations(std::span<const election::St
   State& s = *s_;
   std::lock_guard lock(s.mu);
   TL_TRY(s.check_usable());
+  TL_TRY(join_log(s));
+  TL_TRY(join_index(s));
   std::vector<Outcome> out(stations.size());
   std::vector<std::string> entries;
   std::vector<size_t> logged;
@@ -239,16 +383,44 @@ Result<std::vector<Outcome>> Ingestor::add_stations(std::span<const election::St
   return out;
 }
 
+Status Ingestor::sync_index() {
+  std::lock_guard lock(s_->mu);
+  TL_TRY(join_log(*s_));
+  return join_index(*s_);
+}
+
 Result<std::vector<Outcome>> Ingestor::submit_batch(std::span<election::Sheet> sheets,
                                                     std::span<const std::string> origins) {
+  std::lock_guard lock(s_->mu);
+  return submit_locked(sheets, origins, nullptr);
+}
+
+Result<std::vector<Outcome>> Ingestor::submit_batch_deferred(std::vector<election::Sheet> sheets,
+                                                             std::span<const std::string> origins) {
+  std::lock_guard lock(s_->mu);
+  return submit_locked(sheets, origins, &sheets);
+}
+
+Result<std::vector<Outcome>> Ingestor::submit_locked(std::span<election::Sheet> sheets,
+                                                     std::span<const std::string> origins,
+                                                     std::vector<election::Sheet>* owned) {
   State& s = *s_;
-  std::lock_guard lock(s.mu);
   TL_TRY(s.check_usable());
+  const bool deferred = owned != nullptr;
+  // A synchronous batch needs the log and the index to itself; a deferred one queues behind.
+  if (!deferred) {
+    TL_TRY(join_log(s));
+    TL_TRY(join_index(s));
+  } else if (s.index_task.valid() &&
+             s.index_task.wait_for(std::chrono::seconds(0)) == std::future_status::ready) {
+    TL_TRY(join_index(s));
+  }
   std::vector<Outcome> out(sheets.size());
-  std::string entries_buf;
-  std::vector<std::string> entries;
-  std::vector<size_t> logged;
-  std::vector<std::string> digests;
+  auto job = std::make_shared<IndexJob>();
+  job->entries.reserve(sheets.size());
+  job->digests.reserve(sheets.size());
+  job->logged.reserve(sheets.size());
+  job->differs.reserve(sheets.size());
   std::vector<index::Reject> rejects;
   const std::string now = format_rfc3339(s.options.clock->now());
   auto t_check = std::chrono::steady_clock::now();
@@ -294,7 +466,7 @@ Result<std::vector<Outcome>> Ingestor::submit_batch(std::span<election::Sheet> s
                                            " is already superseded");
         }
         if (o.field.empty()) {
-          const uint64_t idx = s.next_index + entries.size();
+          const uint64_t idx = s.next_index + job->entries.size();
           if (replaced) replaced->superseded = true;
           o.verdict = Verdict::kAccepted;
           o.log_index = idx;
@@ -306,11 +478,10 @@ Result<std::vector<Outcome>> Ingestor::submit_batch(std::span<election::Sheet> s
               break;
             }
           refs.push_back(SheetRef{idx, src, false, d, content});
-          entries_buf.clear();
-          election::append_sheet_entry(sh, entries_buf);
-          entries.push_back(entries_buf);
-          digests.push_back(std::move(digest));
-          logged.push_back(i);
+          election::append_sheet_entry(sh, job->entries.emplace_back());
+          job->digests.push_back(std::move(digest));
+          job->logged.push_back(i);
+          job->differs.push_back(o.verdict == Verdict::kConflict ? 1 : 0);
         }
       }
     }
@@ -321,45 +492,63 @@ Result<std::vector<Outcome>> Ingestor::submit_batch(std::span<election::Sheet> s
   if (!rejects.empty()) TL_TRY(s.index->add_rejects(rejects));
   s.stats.check_seconds += seconds_since(t_check);
   ++s.stats.batches;
-  if (entries.empty()) return out;
-  // The index transaction is built while the log append runs (on another thread) and committed
-  // only once the entries are durable in the log: the index never holds what the log does not.
-  const uint64_t expected_first = s.next_index;
-  auto build_index = [&]() -> Result<index::SqliteIndex::WriteBatch> {
-    auto t_index = std::chrono::steady_clock::now();
-    TL_ASSIGN_OR_RETURN(auto batch, s.index->begin_batch());
-    if (batch.next_index() != expected_first)
-      return err(ErrorCode::kInternal, "index is at " + std::to_string(batch.next_index()) + ", batch at " +
-                                           std::to_string(expected_first));
-    for (size_t k = 0; k < logged.size(); ++k) TL_TRY(batch.sheet(sheets[logged[k]], entries[k], digests[k]));
-    s.stats.index_seconds += seconds_since(t_index);
-    return batch;
-  };
-  std::future<Result<index::SqliteIndex::WriteBatch>> index_future;
-  const bool overlap = entries.size() >= 256;  // a thread is not worth it for a few sheets
-  if (overlap) index_future = std::async(std::launch::async, build_index);
+  if (job->entries.empty()) return out;
+  if (deferred) {
+    job->owned = std::move(*owned);  // moving a vector keeps its elements in place
+    job->sheets = job->owned;
+    s.next_index += job->entries.size();  // the next batch is checked while this one is appended
+    return launch_deferred(s, std::move(job), std::move(out));
+  }
+  job->first = s.next_index;
+  job->sheets = sheets;
+  // The index transaction is built on another thread while the log append runs; it commits only
+  // once the append is durable.
+  std::promise<bool> log_durable;
+  std::future<IndexResult> index_future;
+  const bool overlap = job->entries.size() >= 256;  // a thread is not worth it for a few sheets
+  if (overlap) {
+    index_future = std::async(std::launch::async,
+                              [&idx = *s.index, job, prev = std::move(s.index_task),
+                               durable = log_durable.get_future()]() mutable -> IndexResult {
+                                IndexResult before;
+                                if (prev.valid()) before = prev.get();
+                                if (!before.status) {
+                                  (void)durable.get();
+                                  return before;
+                                }
+                                IndexResult r = build_and_commit(idx, *job, &durable);
+                                r.index_seconds += before.index_seconds;
+                                r.commit_seconds += before.commit_seconds;
+                                return r;
+                              });
+  }
   auto t_log = std::chrono::steady_clock::now();
-  auto first = s.log->append_batch(entries);
+  auto first = s.log->append_batch(job->entries);
   s.stats.log_seconds += seconds_since(t_log);
-  // Wait for the index thread in every case: it uses `entries` and `sheets`.
-  Result<index::SqliteIndex::WriteBatch> batch = overlap ? index_future.get() : build_index();
+  const bool log_ok = first && *first == job->first;
+  if (overlap) log_durable.set_value(log_ok);
   if (!first) {
     s.fail(first.error());
-    return std::unexpected(first.error());  // `batch` rolls back
+    if (overlap) (void)index_future.get();  // it uses the sheets; rolls back
+    return std::unexpected(first.error());
   }
-  if (*first != expected_first) {
+  if (*first != job->first) {
     auto e = Error{ErrorCode::kInternal, "log appended at " + std::to_string(*first) + ", expected " +
-                                             std::to_string(expected_first)};
+                                             std::to_string(job->first)};
     s.fail(e);
+    if (overlap) (void)index_future.get();
     return std::unexpected(e);
   }
-  s.next_index += entries.size();
-  s.stats.logged += entries.size();
-  Status applied = batch ? batch->commit() : Status(std::unexpected(batch.error()));
-  if (!applied) {
-    s.fail(applied.error());
-    return std::unexpected(with_context(applied.error(), "sheets are logged but the index update failed"));
+  s.next_index += job->entries.size();
+  s.stats.logged += job->entries.size();
+  if (overlap) {
+    s.index_task = std::move(index_future);
+  } else {
+    std::promise<IndexResult> done;
+    done.set_value(build_and_commit(*s.index, *job, nullptr));
+    s.index_task = done.get_future();
   }
+  TL_TRY(join_index(s));
   return out;
 }
 

@@ -55,6 +55,7 @@ struct IngestStats {
   double check_seconds = 0;  // validation, duplicate/conflict checks, encoding
   double log_seconds = 0;    // durable log appends
   double index_seconds = 0;  // index transactions (overlapping the log appends for big batches)
+  double commit_seconds = 0;  // index commits (after the log append is durable)
   uint64_t batches = 0;
   uint64_t logged = 0;
 };
@@ -89,6 +90,20 @@ class Ingestor {
                                             std::span<const std::string> origins = {});
   Result<Outcome> submit(election::Sheet sheet, std::string origin = "");
 
+  // For bulk imports: like submit_batch (same checks, same verdicts, one durable log append per
+  // batch, the index updated in log order and committed only after the log append is durable),
+  // but pipelined: it returns once the batch is checked and the PREVIOUS deferred batch is
+  // durable in the log; this batch's log append and index transaction then run on background
+  // threads while the caller prepares and checks the next one. So the verdicts returned are
+  // acknowledged only once the next submit_batch_deferred() or sync_index() returns OK; if
+  // either fails, the ingestor stops (reopen it: the log recovers and the index catches up,
+  // exactly as after a crash between a log append and its index commit). Takes the sheets
+  // (normalised, then owned by the background work).
+  Result<std::vector<Outcome>> submit_batch_deferred(std::vector<election::Sheet> sheets,
+                                                     std::span<const std::string> origins = {});
+  // Waits until every deferred batch is durable in the log and committed to the index.
+  Status sync_index();
+
   // Records rejects found before a record could be built (e.g. a malformed CSV row).
   Status record_rejects(std::span<const index::Reject> rejects);
 
@@ -98,12 +113,15 @@ class Ingestor {
 
   IngestStats stats() const;
 
-  // Closes the log (flushes and signs). Further writes fail.
+  // Waits for deferred index commits, then closes the log (flushes and signs). Further writes fail.
   Status close();
 
   struct State;
 
  private:
+  Result<std::vector<Outcome>> submit_locked(std::span<election::Sheet> sheets, std::span<const std::string> origins,
+                                             std::vector<election::Sheet>* owned);
+
   Ingestor() = default;
   std::unique_ptr<State> s_;
 };

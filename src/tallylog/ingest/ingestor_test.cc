@@ -200,6 +200,66 @@ TEST_F(IngestorTest, ReindexRebuildsExactlyTheSameStateAndKeepsRejects) {
   EXPECT_EQ(ing_->sqlite_index().dump().value(), before);
 }
 
+TEST_F(IngestorTest, DeferredBatchesGiveTheSameVerdictsAndIndexAsSynchronousOnes) {
+  // The same batches (duplicates within and across batches, a conflict, a correction of a sheet
+  // whose index commit is still in flight, a reject) through submit_batch in a second data
+  // directory and through submit_batch_deferred here.
+  auto batches = [&]() {
+    std::vector<std::vector<election::Sheet>> b(3);
+    b[0] = {sheet("010113042.01", 10, 5), sheet("010113042.02", 3, 4), sheet("010113042.02", 3, 4)};
+    b[1] = {sheet("010113042.01", 10, 5), sheet("010113042.01", 11, 5), sheet("999999999.99", 1, 1),
+            sheet("010113042.03", 1, 1)};
+    b[2] = {sheet("010113042.02", 3, 5), sheet("010113042.03", 2, 1)};
+    b[2][0].supersedes = 7;  // the sheet of station .02 logged in the first batch
+    for (auto& batch : b)
+      for (auto& s : batch) s.submitted_at = "2026-11-29T00:00:00Z";
+    return b;
+  };
+  std::string other = dir_.path() + "/sync";
+  ASSERT_TRUE(Ingestor::init(other, election_, ""));
+  auto sync = Ingestor::open(other).value();
+  {
+    auto text = Env::posix().read_file(src("tests/fixtures/ingest/stations.csv")).value();
+    ASSERT_TRUE(import_stations_csv(*sync, text, "stations.csv", mapping_, ImportOptions{}));
+  }
+  auto sync_batches = batches();
+  auto deferred_batches = batches();
+  for (size_t i = 0; i < sync_batches.size(); ++i) {
+    auto a = sync->submit_batch(sync_batches[i]);
+    auto b = ing_->submit_batch_deferred(std::move(deferred_batches[i]));
+    ASSERT_TRUE(a) << a.error().to_string();
+    ASSERT_TRUE(b) << b.error().to_string();
+    ASSERT_EQ(a->size(), b->size());
+    for (size_t k = 0; k < a->size(); ++k) {
+      EXPECT_EQ((*a)[k].verdict, (*b)[k].verdict) << "batch " << i << " sheet " << k;
+      EXPECT_EQ((*a)[k].log_index, (*b)[k].log_index) << "batch " << i << " sheet " << k;
+      EXPECT_EQ((*a)[k].conflicts_with, (*b)[k].conflicts_with) << "batch " << i << " sheet " << k;
+      EXPECT_EQ((*a)[k].field, (*b)[k].field) << "batch " << i << " sheet " << k;
+    }
+    if (i == 1) {
+      EXPECT_EQ((*b)[0].verdict, Verdict::kDuplicate);
+      EXPECT_EQ((*b)[1].verdict, Verdict::kConflict);
+      EXPECT_EQ((*b)[2].verdict, Verdict::kRejected);
+    }
+    if (i == 2) {
+      EXPECT_EQ((*b)[0].verdict, Verdict::kAccepted) << (*b)[0].reason;
+    }
+  }
+  ASSERT_TRUE(ing_->sync_index());
+  EXPECT_EQ(ing_->sqlite_index().indexed_size().value(), ing_->log().size());
+  std::string deferred_dump = ing_->sqlite_index().dump().value();
+  EXPECT_EQ(deferred_dump, sync->sqlite_index().dump().value());
+  EXPECT_NE(deferred_dump.find("|1|{"), std::string::npos) << "a conflicted sheet is in the index";
+  ASSERT_TRUE(ing_->close());
+  ASSERT_TRUE(sync->close());
+  ing_.reset();
+  auto lg = log::Log::open(data_).value();
+  auto idx = index::SqliteIndex::rebuild(data_, *lg);
+  ASSERT_TRUE(idx) << idx.error().to_string();
+  EXPECT_EQ((*idx)->dump().value(), deferred_dump);
+  ASSERT_TRUE(lg->close());
+}
+
 TEST_F(IngestorTest, IndexCatchesUpWithEntriesLoggedBeforeACrash) {
   ASSERT_TRUE(ing_->close());
   ing_.reset();
