@@ -266,8 +266,10 @@ Result<std::unique_ptr<Ingestor>> Ingestor::open(const std::string& data_dir, co
   TL_ASSIGN_OR_RETURN(auto el, s.index->election());
   TL_ASSIGN_OR_RETURN(auto v, election::Validator::create(std::move(el)));
   s.validator.emplace(std::move(v));
+  TL_ASSIGN_OR_RETURN(uint64_t station_count, s.index->station_count());
+  s.stations.reserve(station_count + station_count / 4);  // no rehashing while a million load
   TL_TRY(s.index->for_each_station_brief([&](std::string_view code, uint64_t registered) {
-    s.stations[std::string(code)].registered = registered;
+    s.stations.try_emplace(std::string(code)).first->second.registered = registered;
   }));
   TL_TRY(s.index->for_each_sheet_summary([&](const index::SheetSummary& sum) {
     auto it = s.stations.find(sum.station);
@@ -355,27 +357,35 @@ Result<std::vector<Outcome>> Ingestor::add_stations(std::span<const election::St
   }
   if (!rejects.empty()) TL_TRY(s.index->add_rejects(rejects));
   if (entries.empty()) return out;
+  // As for sheets: the index transaction is built while the log append runs, and committed
+  // only once the append is durable.
+  const uint64_t expected_first = s.next_index;
+  auto build_index = [&]() -> Result<index::SqliteIndex::WriteBatch> {
+    TL_ASSIGN_OR_RETURN(auto batch, s.index->begin_batch());
+    if (batch.next_index() != expected_first)
+      return err(ErrorCode::kInternal, "index is at " + std::to_string(batch.next_index()) + ", batch at " +
+                                           std::to_string(expected_first));
+    for (size_t i : logged) TL_TRY(batch.station(stations[i]));
+    return batch;
+  };
+  std::future<Result<index::SqliteIndex::WriteBatch>> index_future;
+  const bool overlap = entries.size() >= 256;
+  if (overlap) index_future = std::async(std::launch::async, build_index);
   auto first = s.log->append_batch(entries);
+  Result<index::SqliteIndex::WriteBatch> batch = overlap ? index_future.get() : build_index();
   if (!first) {
     s.fail(first.error());
-    return std::unexpected(first.error());
+    return std::unexpected(first.error());  // `batch` rolls back
   }
-  if (*first != s.next_index) {
+  if (*first != expected_first) {
     auto e = Error{ErrorCode::kInternal, "log appended at " + std::to_string(*first) + ", expected " +
-                                             std::to_string(s.next_index)};
+                                             std::to_string(expected_first)};
     s.fail(e);
     return std::unexpected(e);
   }
   s.next_index += entries.size();
   for (size_t i : logged) s.stations[stations[i].code].registered = stations[i].registered;
-  auto applied = [&]() -> Status {
-    TL_ASSIGN_OR_RETURN(auto batch, s.index->begin_batch());
-    if (batch.next_index() != *first)
-      return err(ErrorCode::kInternal, "index is at " + std::to_string(batch.next_index()) + ", batch at " +
-                                           std::to_string(*first));
-    for (size_t i : logged) TL_TRY(batch.station(stations[i]));
-    return batch.commit();
-  }();
+  Status applied = batch ? batch->commit() : Status(std::unexpected(batch.error()));
   if (!applied) {
     s.fail(applied.error());
     return std::unexpected(with_context(applied.error(), "stations are logged but the index update failed"));
