@@ -23,7 +23,7 @@ struct ImportArgs {
   std::string mapping;
   std::string source;
   std::string submitted_by;
-  size_t batch = 5000;
+  size_t batch = 50000;
   bool stats = false;
 };
 

@@ -27,7 +27,7 @@ namespace tallylog::ingest {
 struct ImportOptions {
   std::string source;        // sheets: the source every row is attributed to ("witness:convzla")
   std::string submitted_by;  // recorded in each sheet; default "import:<file name>"
-  size_t batch_size = 5000;
+  size_t batch_size = 50000;  // rows per log append (and per index transaction)
   CsvOptions csv;
   // Called after each batch with (bytes read, total bytes).
   std::function<void(uint64_t, uint64_t)> progress;
