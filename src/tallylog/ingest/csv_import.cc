@@ -14,15 +14,8 @@ std::string base_name(std::string_view path) {
 }
 
 void count(ImportSummary& sum, const Outcome& o, uint64_t line) {
-  switch (o.verdict) {
-    case Verdict::kAccepted: ++sum.accepted; break;
-    case Verdict::kDuplicate: ++sum.duplicates; break;
-    case Verdict::kConflict: ++sum.conflicts; break;
-    case Verdict::kRejected:
-      ++sum.rejected;
-      sum.rejects.push_back(RowReject{line, o.field, o.reason});
-      break;
-  }
+  sum.add(o.verdict);
+  if (o.verdict == Verdict::kRejected) sum.rejects.push_back(RowReject{line, o.field, o.reason});
 }
 
 void append_csv_field(std::string& out, std::string_view v) {
@@ -185,11 +178,6 @@ struct SheetBatch {
 };
 
 }  // namespace
-
-std::string ImportSummary::summary_line() const {
-  return "accepted " + std::to_string(accepted) + ", duplicates " + std::to_string(duplicates) + ", conflicts " +
-         std::to_string(conflicts) + ", rejected " + std::to_string(rejected);
-}
 
 Result<ImportSummary> import_stations_csv(Ingestor& ingestor, std::string_view csv_text, std::string_view file_name,
                                           const Mapping& mapping, const ImportOptions& options) {

@@ -21,6 +21,7 @@
 #include "tallylog/ingest/csv.h"
 #include "tallylog/ingest/ingestor.h"
 #include "tallylog/ingest/mapping.h"
+#include "tallylog/ingest/submit.h"
 
 namespace tallylog::ingest {
 
@@ -39,16 +40,9 @@ struct RowReject {
   std::string reason;
 };
 
-struct ImportSummary {
+struct ImportSummary : VerdictCounts {
   uint64_t rows = 0;
-  uint64_t accepted = 0;
-  uint64_t duplicates = 0;
-  uint64_t conflicts = 0;
-  uint64_t rejected = 0;
   std::vector<RowReject> rejects;  // in line order
-
-  // "accepted A, duplicates D, conflicts C, rejected R"
-  std::string summary_line() const;
 };
 
 // `file_name` labels rejects ("<file_name>:<line>") and the default submitted_by.

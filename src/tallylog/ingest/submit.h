@@ -25,4 +25,26 @@ struct Outcome {
   std::string reason;  // for kRejected: a sentence a person can act on
 };
 
+// Verdict counts over a run (CSV import, QR scan), with the one summary line every ingest
+// command prints last: "accepted A, duplicates D, conflicts C, rejected R".
+struct VerdictCounts {
+  uint64_t accepted = 0;
+  uint64_t duplicates = 0;
+  uint64_t conflicts = 0;
+  uint64_t rejected = 0;
+
+  void add(Verdict v) {
+    switch (v) {
+      case Verdict::kAccepted: ++accepted; break;
+      case Verdict::kDuplicate: ++duplicates; break;
+      case Verdict::kConflict: ++conflicts; break;
+      case Verdict::kRejected: ++rejected; break;
+    }
+  }
+  std::string summary_line() const {
+    return "accepted " + std::to_string(accepted) + ", duplicates " + std::to_string(duplicates) + ", conflicts " +
+           std::to_string(conflicts) + ", rejected " + std::to_string(rejected);
+  }
+};
+
 }  // namespace tallylog::ingest

@@ -77,11 +77,6 @@ std::string csv_field(std::string_view s) {
 
 }  // namespace
 
-std::string ScanSummary::summary_line() const {
-  return "accepted " + std::to_string(accepted) + ", duplicates " + std::to_string(duplicates) +
-         ", conflicts " + std::to_string(conflicts) + ", rejected " + std::to_string(rejected);
-}
-
 Result<std::vector<std::string>> list_image_files(const std::vector<std::string>& inputs,
                                                   Env& env) {
   std::vector<std::string> out;
@@ -158,21 +153,9 @@ Result<ScanSummary> scan_images(ingest::Ingestor& ingestor, const blob::BlobStor
     if (batch.empty()) return ok();
     TL_ASSIGN_OR_RETURN(auto outcomes, ingestor.submit_batch(batch, origins));
     for (size_t k = 0; k < outcomes.size(); ++k) {
-      switch (outcomes[k].verdict) {
-        case ingest::Verdict::kAccepted:
-          ++summary.accepted;
-          break;
-        case ingest::Verdict::kDuplicate:
-          ++summary.duplicates;
-          break;
-        case ingest::Verdict::kConflict:
-          ++summary.conflicts;
-          break;
-        case ingest::Verdict::kRejected:
-          ++summary.rejected;
-          reject_order.emplace_back(batch_index[k],
-                                    ImageReject{origins[k], outcomes[k].field, outcomes[k].reason});
-          break;
+      summary.add(outcomes[k].verdict);
+      if (outcomes[k].verdict == ingest::Verdict::kRejected) {
+        reject_order.emplace_back(batch_index[k], ImageReject{origins[k], outcomes[k].field, outcomes[k].reason});
       }
     }
     batch.clear();

@@ -23,6 +23,7 @@
 #include "tallylog/base/error.h"
 #include "tallylog/blob/blob_store.h"
 #include "tallylog/ingest/ingestor.h"
+#include "tallylog/ingest/submit.h"
 #include "tallylog/qr/decoder.h"
 
 namespace tallylog::qr {
@@ -45,16 +46,9 @@ struct ImageReject {
   std::string reason;
 };
 
-struct ScanSummary {
+struct ScanSummary : ingest::VerdictCounts {
   uint64_t images = 0;
-  uint64_t accepted = 0;
-  uint64_t duplicates = 0;
-  uint64_t conflicts = 0;
-  uint64_t rejected = 0;
   std::vector<ImageReject> rejects;  // in input order
-
-  // "accepted A, duplicates D, conflicts C, rejected R" (the same line as `import`).
-  std::string summary_line() const;
 };
 
 // Expands each input: a directory gives its *.jpg, *.jpeg and *.png files (any case,
