@@ -150,6 +150,26 @@ IndexResult build_and_commit(index::SqliteIndex& idx, const IndexJob& job,
   return r;
 }
 
+// Runs on its own thread: waits for the previous batch's index task (index batches commit in
+// log order), then builds and commits this batch once the log says it is durable. An earlier
+// failure carries forward without touching the index.
+std::future<IndexResult> chain_index_commit(index::SqliteIndex& idx, std::shared_ptr<IndexJob> job,
+                                            std::future<IndexResult> prev, std::future<bool> durable) {
+  return std::async(std::launch::async,
+                    [&idx, job = std::move(job), prev = std::move(prev), durable = std::move(durable)]() mutable {
+                      IndexResult before;
+                      if (prev.valid()) before = prev.get();
+                      if (!before.status) {
+                        (void)durable.get();
+                        return before;
+                      }
+                      IndexResult r = build_and_commit(idx, *job, &durable);
+                      r.index_seconds += before.index_seconds;
+                      r.commit_seconds += before.commit_seconds;
+                      return r;
+                    });
+}
+
 // Waits for the deferred index work; an index failure stops the ingestor. Called with s.mu held.
 Status join_index(Ingestor::State& s) {
   if (!s.index_task.valid()) return {};
@@ -201,20 +221,7 @@ Result<std::vector<Outcome>> launch_deferred(Ingestor::State& s, std::shared_ptr
     }
     return r;
   });
-  s.index_task = std::async(std::launch::async,
-                            [&idx = *s.index, job, prev = std::move(s.index_task),
-                             durable = std::move(durable_future)]() mutable -> IndexResult {
-                              IndexResult before;
-                              if (prev.valid()) before = prev.get();
-                              if (!before.status) {
-                                (void)durable.get();
-                                return before;
-                              }
-                              IndexResult r = build_and_commit(idx, *job, &durable);
-                              r.index_seconds += before.index_seconds;
-                              r.commit_seconds += before.commit_seconds;
-                              return r;
-                            });
+  s.index_task = chain_index_commit(*s.index, job, std::move(s.index_task), std::move(durable_future));
   return out;
 }
 
@@ -517,20 +524,7 @@ Result<std::vector<Outcome>> Ingestor::submit_locked(std::span<election::Sheet> 
   std::future<IndexResult> index_future;
   const bool overlap = job->entries.size() >= 256;  // a thread is not worth it for a few sheets
   if (overlap) {
-    index_future = std::async(std::launch::async,
-                              [&idx = *s.index, job, prev = std::move(s.index_task),
-                               durable = log_durable.get_future()]() mutable -> IndexResult {
-                                IndexResult before;
-                                if (prev.valid()) before = prev.get();
-                                if (!before.status) {
-                                  (void)durable.get();
-                                  return before;
-                                }
-                                IndexResult r = build_and_commit(idx, *job, &durable);
-                                r.index_seconds += before.index_seconds;
-                                r.commit_seconds += before.commit_seconds;
-                                return r;
-                              });
+    index_future = chain_index_commit(*s.index, job, std::move(s.index_task), log_durable.get_future());
   }
   auto t_log = std::chrono::steady_clock::now();
   auto first = s.log->append_batch(job->entries);
