@@ -14,7 +14,6 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
-#include <fstream>
 #include <string>
 #include <utility>
 #include <vector>
@@ -22,27 +21,11 @@
 #include "tallylog/base/env.h"
 #include "tallylog/base/testing.h"
 #include "tallylog/qr/decoder.h"
+#include "tallylog/qr/synthetic_acta.h"
 
 namespace {
 
 using namespace tallylog;
-
-std::vector<std::pair<std::string, std::string>> read_expected(const std::string& dir) {
-  std::vector<std::pair<std::string, std::string>> out;
-  std::ifstream in(dir + "/expected_qr.csv");
-  std::string line;
-  std::getline(in, line);
-  while (std::getline(in, line)) {
-    if (!line.empty() && line.back() == '\r') line.pop_back();
-    size_t comma = line.find(',');
-    if (comma == std::string::npos) continue;
-    std::string payload = line.substr(comma + 1);
-    if (payload.size() >= 2 && payload.front() == '"' && payload.back() == '"')
-      payload = payload.substr(1, payload.size() - 2);
-    out.emplace_back(line.substr(0, comma), payload);
-  }
-  return out;
-}
 
 const char* verdict(const Result<qr::DecodedQr>& r, const std::string& expected) {
   if (!r) return "fail";
@@ -50,7 +33,7 @@ const char* verdict(const Result<qr::DecodedQr>& r, const std::string& expected)
 }
 
 int table(const std::string& dir, int runs) {
-  auto expected = read_expected(dir);
+  auto expected = qr::testing::read_expected_qr(dir);
   if (expected.empty()) {
     std::fprintf(stderr, "no rows in %s/expected_qr.csv\n", dir.c_str());
     return 1;
@@ -117,7 +100,7 @@ int main(int argc, char** argv) {
   if (auto data = testing::shared_data_dir()) {
     const std::string dir = *data + "/ve2024/actas";
     std::vector<std::string> files;
-    for (const auto& [file, payload] : read_expected(dir)) {
+    for (const auto& [file, payload] : qr::testing::read_expected_qr(dir)) {
       benchmark::RegisterBenchmark(("DecodeRealActa/" + file).c_str(), BM_DecodeRealActa,
                                    dir + "/" + file)
           ->Unit(benchmark::kMillisecond);

@@ -2,40 +2,20 @@
 // place, never copied). Skips when the shared data is absent.
 #include <gtest/gtest.h>
 
-#include <fstream>
-#include <sstream>
-
 #include "tallylog/base/env.h"
 #include "tallylog/base/testing.h"
 #include "tallylog/qr/decoder.h"
 #include "tallylog/qr/profile.h"
+#include "tallylog/qr/synthetic_acta.h"
 
 namespace tallylog::qr {
 namespace {
-
-// expected_qr.csv: file,"payload" (payloads contain commas, so they are quoted).
-std::vector<std::pair<std::string, std::string>> read_expected(const std::string& dir) {
-  std::vector<std::pair<std::string, std::string>> out;
-  std::ifstream in(dir + "/expected_qr.csv");
-  std::string line;
-  std::getline(in, line);  // header
-  while (std::getline(in, line)) {
-    if (!line.empty() && line.back() == '\r') line.pop_back();
-    size_t comma = line.find(',');
-    if (comma == std::string::npos) continue;
-    std::string payload = line.substr(comma + 1);
-    if (payload.size() >= 2 && payload.front() == '"' && payload.back() == '"')
-      payload = payload.substr(1, payload.size() - 2);
-    out.emplace_back(line.substr(0, comma), payload);
-  }
-  return out;
-}
 
 TEST(RealActas, EveryImageDecodesToExactlyTheExpectedPayload) {
   auto data = tallylog::testing::shared_data_dir();
   if (!data) GTEST_SKIP() << tallylog::testing::kNoSharedData;
   const std::string dir = *data + "/ve2024/actas";
-  auto expected = read_expected(dir);
+  auto expected = qr::testing::read_expected_qr(dir);
   ASSERT_EQ(expected.size(), 5u);
   election::Election bare;
   for (const auto& [file, payload] : expected) {
@@ -62,7 +42,7 @@ namespace {
 
 TEST(BundledFixtures, DecodeToExactlyTheExpectedPayloads) {
   const std::string dir = tallylog::testing::source_dir() + "/tests/fixtures/qr";
-  auto expected = read_expected(dir);
+  auto expected = qr::testing::read_expected_qr(dir);
   ASSERT_EQ(expected.size(), 3u) << dir;
   for (const auto& [file, payload] : expected) {
     SCOPED_TRACE(file);

@@ -6,6 +6,9 @@
 #include <memory>
 #include <stdexcept>
 
+#include "tallylog/base/env.h"
+#include "tallylog/ingest/csv.h"
+
 namespace tallylog::qr::testing {
 
 GrayImage make_qr(std::string_view payload, int module_px, int quiet_modules) {
@@ -93,6 +96,20 @@ std::string ve2024_payload(std::string_view centre, std::string_view table, uint
   }
   s ^= s << 13;
   return p + "!" + std::to_string(s % 4) + "!0";
+}
+
+std::vector<std::pair<std::string, std::string>> read_expected_qr(const std::string& dir) {
+  std::vector<std::pair<std::string, std::string>> out;
+  auto text = Env::posix().read_file(join_path(dir, "expected_qr.csv"));
+  if (!text) return out;
+  ingest::CsvReader reader(*text);
+  ingest::CsvRecord record;
+  reader.next(record);  // header
+  while (reader.next(record)) {
+    if (record.error.empty() && record.fields.size() >= 2)
+      out.emplace_back(std::move(record.fields[0]), std::move(record.fields[1]));
+  }
+  return out;
 }
 
 }  // namespace tallylog::qr::testing

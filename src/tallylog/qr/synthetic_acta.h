@@ -6,6 +6,8 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "tallylog/qr/image.h"
 
@@ -32,5 +34,10 @@ GrayImage make_acta(std::string_view payload, const ActaLayout& layout = {});
 // A valid ve2024-acta payload for station `centre`.`table` whose counts derive from `seed`.
 std::string ve2024_payload(std::string_view centre = "240111018", std::string_view table = "01",
                            uint64_t seed = 7);
+
+// The rows of DIR/expected_qr.csv (file,"payload"; payloads contain commas, so they are quoted),
+// read with ingest::CsvReader, header skipped, malformed rows left out. Empty when the file is
+// missing.
+std::vector<std::pair<std::string, std::string>> read_expected_qr(const std::string& dir);
 
 }  // namespace tallylog::qr::testing
