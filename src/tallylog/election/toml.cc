@@ -48,24 +48,8 @@ class Reader {
     if (const toml::node* q = root.get("qr_profile")) {
       TL_ASSIGN_OR_RETURN(e.qr_profile, string_of(*q, "qr_profile"));
     }
-    TL_ASSIGN_OR_RETURN(auto levels, tables(root, "levels", true));
-    for (size_t i = 0; i < levels.size(); ++i) {
-      std::string path = fmt::format("levels[{}]", i);
-      TL_TRY(only_keys(*levels[i], path, {"code", "name"}));
-      Level l;
-      TL_ASSIGN_OR_RETURN(l.code, required_string(*levels[i], "code", path));
-      TL_ASSIGN_OR_RETURN(l.name, required_string(*levels[i], "name", path));
-      e.levels.push_back(std::move(l));
-    }
-    TL_ASSIGN_OR_RETURN(auto candidates, tables(root, "candidates", true));
-    for (size_t i = 0; i < candidates.size(); ++i) {
-      std::string path = fmt::format("candidates[{}]", i);
-      TL_TRY(only_keys(*candidates[i], path, {"code", "name"}));
-      Candidate c;
-      TL_ASSIGN_OR_RETURN(c.code, required_string(*candidates[i], "code", path));
-      TL_ASSIGN_OR_RETURN(c.name, required_string(*candidates[i], "name", path));
-      e.candidates.push_back(std::move(c));
-    }
+    TL_TRY(code_name_tables(root, "levels", e.levels));
+    TL_TRY(code_name_tables(root, "candidates", e.candidates));
     TL_ASSIGN_OR_RETURN(auto cards, tables(root, "cards", false));
     for (size_t i = 0; i < cards.size(); ++i) {
       std::string path = fmt::format("cards[{}]", i);
@@ -171,6 +155,22 @@ class Reader {
       path.resize(cut);
     }
     return err(ErrorCode::kInvalidArgument, fmt::format("{}: {}", file_, message));
+  }
+
+  // A required array of tables whose members are exactly the strings `code` and `name`
+  // (levels, candidates).
+  template <class T>
+  Status code_name_tables(const toml::table& root, std::string_view key, std::vector<T>& out) {
+    TL_ASSIGN_OR_RETURN(auto ts, tables(root, key, true));
+    for (size_t i = 0; i < ts.size(); ++i) {
+      std::string path = fmt::format("{}[{}]", key, i);
+      TL_TRY(only_keys(*ts[i], path, {"code", "name"}));
+      T v;
+      TL_ASSIGN_OR_RETURN(v.code, required_string(*ts[i], "code", path));
+      TL_ASSIGN_OR_RETURN(v.name, required_string(*ts[i], "name", path));
+      out.push_back(std::move(v));
+    }
+    return ok();
   }
 
   Status only_keys(const toml::table& t, const std::string& path,
