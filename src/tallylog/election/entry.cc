@@ -746,8 +746,7 @@ std::string_view entry_type_name(EntryType type) {
 void append_sheet_entry(const Sheet& sheet, std::string& out) { write_sheet(sheet, out, true); }
 
 std::string encode_entry(const Sheet& sheet) {
-  std::string out;
-  out.reserve(256 + sheet.cards.size() * 4 + sheet.qr_payload.size());
+  std::string out;  // write_sheet sizes it from sheet_size_hint
   write_sheet(sheet, out, true);
   return out;
 }
@@ -887,8 +886,7 @@ Result<Entry> internal::decode_entry_general(std::string_view bytes) {
 }
 
 std::string sheet_identity_key(const Sheet& sheet) {
-  std::string out;
-  out.reserve(256 + sheet.cards.size() * 4 + sheet.qr_payload.size());
+  std::string out;  // write_sheet sizes it from sheet_size_hint
   write_sheet(sheet, out, false);
   return out;
 }
