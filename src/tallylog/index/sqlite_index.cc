@@ -307,13 +307,9 @@ Result<std::unique_ptr<SqliteIndex>> SqliteIndex::open(const std::string& data_d
   TL_TRY(m.r_election.prepare(m.r, "SELECT entry FROM election ORDER BY log_index LIMIT 1"));
   TL_TRY(m.ins_reject.prepare(
       m.rej, "INSERT INTO rejects(source, origin, field, reason, at) VALUES(?1, ?2, ?3, ?4, ?5)"));
-  {
-    Stmt s;
-    TL_TRY(s.prepare(m.w, "SELECT value FROM meta WHERE key='indexed_size'"));
-    TL_ASSIGN_OR_RETURN(bool row, s.step());
-    m.indexed = row ? static_cast<uint64_t>(s.i64(0)) : 0;
-  }
-  return std::unique_ptr<SqliteIndex>(new SqliteIndex(std::move(impl)));
+  std::unique_ptr<SqliteIndex> idx(new SqliteIndex(std::move(impl)));
+  TL_ASSIGN_OR_RETURN(idx->impl_->indexed, idx->indexed_size());
+  return idx;
 }
 
 Result<std::unique_ptr<SqliteIndex>> SqliteIndex::rebuild(const std::string& data_dir, const log::LogReader& log,
