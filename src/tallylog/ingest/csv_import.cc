@@ -54,19 +54,20 @@ Result<ImportSummary> run_import(Ingestor& ingestor, std::string_view text, std:
     if (options.progress) options.progress(reader.position(), text.size());
     return {};
   };
+  // A row rejected before it reaches the ingestor: reported to the caller and recorded in the index.
+  auto reject_row = [&](uint64_t line, const std::string& field, const std::string& reason) {
+    ++sum.rejected;
+    sum.rejects.push_back(RowReject{line, field, reason});
+    parse_rejects.push_back(index::Reject{options.source, label + ":" + std::to_string(line), field, reason, now});
+  };
   while (reader.next(rec)) {
     ++sum.rows;
     if (!rec.error.empty()) {
-      ++sum.rejected;
-      sum.rejects.push_back(RowReject{rec.line, "row", rec.error});
-      parse_rejects.push_back(index::Reject{options.source, label + ":" + std::to_string(rec.line), "row", rec.error, now});
+      reject_row(rec.line, "row", rec.error);
       continue;
     }
     if (auto r = batch.add(rec, label); !r) {
-      ++sum.rejected;
-      sum.rejects.push_back(RowReject{rec.line, r.error().field, r.error().reason});
-      parse_rejects.push_back(
-          index::Reject{options.source, label + ":" + std::to_string(rec.line), r.error().field, r.error().reason, now});
+      reject_row(rec.line, r.error().field, r.error().reason);
       continue;
     }
     if (batch.size() >= options.batch_size) TL_TRY(flush());
