@@ -1,6 +1,6 @@
-// `tallylog init <data> --origin <name>`: creates a data directory with a new, empty log and
-// prints its verifier key. Later steps of init (e.g. appending the election definition) go in
-// run_init() after create_log().
+// `tallylog init <data> [--origin <name>] [--election <toml>]`: creates a data directory with a
+// new log, appends the election record as entry 0 when --election is given (through
+// ingest::Ingestor::log_election, which also starts the index), and prints the verifier key.
 #include <iostream>
 #include <memory>
 #include <optional>
@@ -17,7 +17,7 @@ namespace {
 struct InitArgs {
   std::string data_dir;
   std::string origin;
-  std::string election;  // election TOML; its record becomes entry 0 (added by ingest)
+  std::string election;  // election TOML; its record becomes entry 0
 };
 
 // Creates <data>/ and its log (key pair, empty signed checkpoint); the log stays open for
