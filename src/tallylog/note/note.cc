@@ -33,6 +33,11 @@ std::string hex8(uint32_t v) {
   return buf;
 }
 
+// "<name>+<hex8 key ID>+<base64(0x01 || key)>": the shared tail of verifier and private key texts.
+std::string key_text(const std::string& name, uint32_t id, std::string_view key) {
+  return name + "+" + hex8(id) + "+" + base64_encode(std::string(1, static_cast<char>(kAlgEd25519)) + std::string(key));
+}
+
 Result<uint32_t> parse_hex8(std::string_view s) {
   if (s.size() != 8) return err(ErrorCode::kInvalidArgument, "key ID must be 8 lowercase hex digits");
   auto raw = hex_decode(s);
@@ -131,9 +136,7 @@ Result<Verifier> Verifier::parse(std::string_view vkey) {
   return v;
 }
 
-std::string Verifier::text() const {
-  return name_ + "+" + hex8(key_id_) + "+" + base64_encode(std::string(1, static_cast<char>(kAlgEd25519)) + public_key_);
-}
+std::string Verifier::text() const { return key_text(name_, key_id_, public_key_); }
 
 bool Verifier::verify(std::string_view message, std::string_view signature) const {
   if (signature.size() != 64) return false;
@@ -180,14 +183,9 @@ Result<Signer> Signer::parse(std::string_view skey) {
   return s;
 }
 
-std::string Signer::private_key_text() const {
-  return "PRIVATE+KEY+" + name_ + "+" + hex8(key_id_) + "+" +
-         base64_encode(std::string(1, static_cast<char>(kAlgEd25519)) + seed_);
-}
+std::string Signer::private_key_text() const { return "PRIVATE+KEY+" + key_text(name_, key_id_, seed_); }
 
-std::string Signer::verifier_key() const {
-  return name_ + "+" + hex8(key_id_) + "+" + base64_encode(std::string(1, static_cast<char>(kAlgEd25519)) + public_key_);
-}
+std::string Signer::verifier_key() const { return key_text(name_, key_id_, public_key_); }
 
 Verifier Signer::verifier() const { return Verifier::parse(verifier_key()).value(); }
 
