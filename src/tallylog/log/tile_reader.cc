@@ -83,11 +83,16 @@ Result<merkle::Hash> TileReader::subtree_hash(unsigned level, uint64_t index) co
   return r == 0 ? (*t->hashes)[off] : t->nodes[r][off >> r];
 }
 
-Result<merkle::Hash> TileReader::root_hash(uint64_t tree_size) const {
+Status TileReader::check_within(uint64_t tree_size) const {
   if (tree_size > size()) {
     return err(ErrorCode::kNotFound, "tree size " + std::to_string(tree_size) + " is beyond the log size " +
                                          std::to_string(size()));
   }
+  return ok();
+}
+
+Result<merkle::Hash> TileReader::root_hash(uint64_t tree_size) const {
+  TL_TRY(check_within(tree_size));
   return merkle::root_from_subtrees(tree_size, [this](unsigned l, uint64_t i) { return subtree_hash(l, i); });
 }
 
@@ -122,18 +127,12 @@ Status TileReader::for_each_entry(uint64_t begin, uint64_t end,
 }
 
 Result<std::vector<merkle::Hash>> TileReader::inclusion_proof(uint64_t index, uint64_t tree_size) const {
-  if (tree_size > size()) {
-    return err(ErrorCode::kNotFound, "tree size " + std::to_string(tree_size) + " is beyond the log size " +
-                                         std::to_string(size()));
-  }
+  TL_TRY(check_within(tree_size));
   return merkle::inclusion_proof(index, tree_size, [this](unsigned l, uint64_t i) { return subtree_hash(l, i); });
 }
 
 Result<std::vector<merkle::Hash>> TileReader::consistency_proof(uint64_t from_size, uint64_t to_size) const {
-  if (to_size > size()) {
-    return err(ErrorCode::kNotFound, "tree size " + std::to_string(to_size) + " is beyond the log size " +
-                                         std::to_string(size()));
-  }
+  TL_TRY(check_within(to_size));
   return merkle::consistency_proof(from_size, to_size, [this](unsigned l, uint64_t i) { return subtree_hash(l, i); });
 }
 

@@ -51,6 +51,8 @@ class TileReader final : public LogReader {
   };
   using CacheKey = std::tuple<unsigned, uint64_t, uint64_t>;  // level, n, width
   Result<std::string> read_tile_file(const std::string& full, const std::string& partial) const;
+  // kNotFound when tree_size is beyond the published size.
+  Status check_within(uint64_t tree_size) const;
   // Tile (level, n) cut to `width` hashes (a full tile when width is 256), with its internal
   // nodes; cached, since a tile of a given width never changes.
   Result<std::shared_ptr<const CachedTile>> cached_tile(unsigned level, uint64_t n, uint64_t width) const;
