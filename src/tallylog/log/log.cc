@@ -249,23 +249,26 @@ Status LogImpl::write_public(const std::string& rel, std::string_view data) {
 }
 
 Status LogImpl::load_edge(uint64_t size) {
+  auto read_edge = [&](const std::string& rel) -> Result<std::string> {
+    auto data = env_->read_file(join_path(paths_.log_dir, rel));
+    if (!data) return std::unexpected(with_context(data.error(), "restoring the right edge at size " + std::to_string(size)));
+    return data;
+  };
   std::vector<std::vector<merkle::Hash>> edges(kMaxTileLevels);
   for (unsigned l = 0; l < kMaxTileLevels; ++l) {
     uint64_t count = size >> (kTileHeight * l);
     uint64_t w = count % kTileWidth;
     if (w == 0) continue;
     std::string rel = tile_path(l, count / kTileWidth, w);
-    auto data = env_->read_file(join_path(paths_.log_dir, rel));
-    if (!data) return std::unexpected(with_context(data.error(), "restoring the right edge at size " + std::to_string(size)));
-    TL_ASSIGN_OR_RETURN(edges[l], parse_tile(*data, w, rel));
+    TL_ASSIGN_OR_RETURN(std::string data, read_edge(rel));
+    TL_ASSIGN_OR_RETURN(edges[l], parse_tile(data, w, rel));
   }
   TL_ASSIGN_OR_RETURN(builder_, TileBuilder::restore(size, std::move(edges)));
   bundle_.clear();
   if (uint64_t w = size % kTileWidth; w != 0) {
     std::string rel = bundle_path(size / kTileWidth, w);
-    auto data = env_->read_file(join_path(paths_.log_dir, rel));
-    if (!data) return std::unexpected(with_context(data.error(), "restoring the right edge at size " + std::to_string(size)));
-    TL_ASSIGN_OR_RETURN(auto entries, parse_bundle(*data, w, rel));
+    TL_ASSIGN_OR_RETURN(std::string data, read_edge(rel));
+    TL_ASSIGN_OR_RETURN(auto entries, parse_bundle(data, w, rel));
     for (auto e : entries) bundle_.emplace_back(e);
   }
   return ok();
