@@ -4,6 +4,7 @@
 #include <future>
 
 #include "tallylog/base/clock.h"
+#include "tallylog/base/csv.h"
 
 namespace tallylog::ingest {
 namespace {
@@ -16,19 +17,6 @@ std::string base_name(std::string_view path) {
 void count(ImportSummary& sum, const Outcome& o, uint64_t line) {
   sum.add(o.verdict);
   if (o.verdict == Verdict::kRejected) sum.rejects.push_back(RowReject{line, o.field, o.reason});
-}
-
-void append_csv_field(std::string& out, std::string_view v) {
-  if (v.find_first_of(",\"\r\n") == std::string_view::npos) {
-    out += v;
-    return;
-  }
-  out.push_back('"');
-  for (char c : v) {
-    if (c == '"') out.push_back('"');
-    out.push_back(c);
-  }
-  out.push_back('"');
 }
 
 // Reads the header and runs `on_row` for each data row; malformed rows become rejects.

@@ -7,6 +7,7 @@
 #include <optional>
 #include <thread>
 
+#include "tallylog/base/csv.h"
 #include "tallylog/qr/profile.h"
 
 namespace tallylog::qr {
@@ -63,16 +64,6 @@ Prepared prepare(const std::string& file, const QrProfile& profile,
   sheet->image_sha256 = *hex;
   out.sheet = std::move(*sheet);
   return out;
-}
-
-std::string csv_field(std::string_view s) {
-  if (s.find_first_of(",\"\r\n") == std::string_view::npos) return std::string(s);
-  std::string q = "\"";
-  for (char c : s) {
-    if (c == '"') q += '"';
-    q += c;
-  }
-  return q + "\"";
 }
 
 }  // namespace

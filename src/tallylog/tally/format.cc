@@ -5,6 +5,8 @@
 #include <cstdio>
 #include <nlohmann/json.hpp>
 
+#include "tallylog/base/csv.h"
+
 namespace tallylog::tally {
 namespace {
 
@@ -58,16 +60,6 @@ Json area_json(const Tabulation& tab, AreaId id) {
     j["cards"] = t.cards;
   }
   return j;
-}
-
-std::string csv_escape(std::string_view s) {
-  if (s.find_first_of(",\"\r\n") == std::string_view::npos) return std::string(s);
-  std::string out = "\"";
-  for (char c : s) {
-    if (c == '"') out += '"';
-    out += c;
-  }
-  return out + "\"";
 }
 
 // Display width of UTF-8 text: code points (names such as "Elección" are not all ASCII).
@@ -136,14 +128,14 @@ std::string tally_to_csv(const Tabulation& tab, int depth) {
   const Geography& g = tab.geography();
   std::string out =
       "level,code,name,tables_reported,tables_registered,tables_conflicted,registered_voters,registered_covered";
-  for (const std::string& f : g.fields()) out += "," + csv_escape(f);
-  for (const auto& c : g.election().candidates) out += "," + csv_escape(c.code);
+  for (const std::string& f : g.fields()) out += "," + csv_field(f);
+  for (const auto& c : g.election().candidates) out += "," + csv_field(c.code);
   out += "\n";
   auto row = [&](AreaId a, std::string_view level) {
     const Area& area = g.area(a);
     const AreaTotals t = tab.totals(a);
-    out += csv_escape(level) + "," + csv_escape(a == g.national() ? "national" : area.code) + "," +
-           csv_escape(a == g.national() ? g.election().name : area.name) + "," + std::to_string(t.tables_reported) +
+    out += csv_field(level) + "," + csv_field(a == g.national() ? "national" : area.code) + "," +
+           csv_field(a == g.national() ? g.election().name : area.name) + "," + std::to_string(t.tables_reported) +
            "," + std::to_string(area.tables_registered) + "," + std::to_string(t.tables_conflicted) + "," +
            std::to_string(area.registered_voters) + "," + std::to_string(t.registered_covered);
     for (int64_t v : t.fields) out += "," + std::to_string(v);
@@ -387,10 +379,10 @@ std::string SheetExporter::begin() {
   if (format_ == ExportFormat::kJson) return "{\"election\":" + dump(Json(g_.election().id)) + ",\"sheets\":[\n";
   std::string out = "table";
   const auto& levels = g_.election().levels;
-  for (size_t i = 0; i + 1 < levels.size(); ++i) out += "," + csv_escape(levels[i].code);
+  for (size_t i = 0; i + 1 < levels.size(); ++i) out += "," + csv_field(levels[i].code);
   out += ",source,log_index,supersedes,conflicted,registered";
-  for (const std::string& f : g_.fields()) out += "," + csv_escape(f);
-  for (const auto& c : g_.election().candidates) out += "," + csv_escape(c.code);
+  for (const std::string& f : g_.fields()) out += "," + csv_field(f);
+  for (const auto& c : g_.election().candidates) out += "," + csv_field(c.code);
   for (const auto& card : g_.election().cards) out += ",card" + std::to_string(card.position);
   return out + ",image_sha256\n";
 }
@@ -433,11 +425,11 @@ std::string SheetExporter::row(const index::SheetRecord& r) {
     j["image_sha256"] = s.image_sha256;
     return (rows_ > 1 ? ",\n" : "") + dump(j);
   }
-  std::string out = csv_escape(s.station);
+  std::string out = csv_field(s.station);
   for (size_t i = 0; i + 1 < levels.size(); ++i) {
-    out += "," + (t == kNoArea ? std::string() : csv_escape(g_.area(g_.ancestor(t, int(i) + 1)).code));
+    out += "," + (t == kNoArea ? std::string() : csv_field(g_.area(g_.ancestor(t, int(i) + 1)).code));
   }
-  out += "," + csv_escape(s.source) + "," + std::to_string(r.log_index) + "," +
+  out += "," + csv_field(s.source) + "," + std::to_string(r.log_index) + "," +
          (s.supersedes ? std::to_string(*s.supersedes) : std::string()) + "," + (r.conflicted ? "1" : "0") + "," +
          (t == kNoArea ? std::string() : std::to_string(g_.area(t).registered_voters));
   for (const std::string& f : g_.fields()) out += "," + (field(f) ? std::to_string(*field(f)) : std::string());
@@ -447,7 +439,7 @@ std::string SheetExporter::row(const index::SheetRecord& r) {
   for (size_t i = 0; i < g_.card_count(); ++i) {
     out += "," + (i < s.cards.size() && s.cards.size() == g_.card_count() ? std::to_string(s.cards[i]) : std::string());
   }
-  return out + "," + csv_escape(s.image_sha256) + "\n";
+  return out + "," + csv_field(s.image_sha256) + "\n";
 }
 
 std::string SheetExporter::end() { return format_ == ExportFormat::kJson ? "\n]}\n" : std::string(); }
