@@ -154,8 +154,8 @@ TEST(Server, ClosesASlowlorisConnectionAfterTheReadTimeout) {
   Server s(test_options(), echo);
   ASSERT_TRUE(s.start());
   int fd = connect_to(s.port());
-  auto t0 = std::chrono::steady_clock::now();
-  // Dribble a header one byte at a time, never finishing it.
+  // Dribble a header one byte at a time, never finishing it, for about 2 s (40 x 50 ms): far
+  // past the 300 ms read timeout. A server without one never closes; no wall-clock assertion.
   std::string partial = "GET / HTTP/1.1\r\nHost: t\r\nX-A: ";
   bool closed = false;
   for (size_t i = 0; i < 40 && !closed; ++i) {
@@ -163,9 +163,7 @@ TEST(Server, ClosesASlowlorisConnectionAfterTheReadTimeout) {
     auto got = testing::recv_some(fd, 50);
     if (got) closed = true;  // 408 or EOF
   }
-  auto elapsed = std::chrono::steady_clock::now() - t0;
   EXPECT_TRUE(closed);
-  EXPECT_LT(elapsed, 1500ms);
   ::close(fd);
   EXPECT_EQ(fetch(s.port(), get_request("/after"))->status, 200);
 }
