@@ -14,6 +14,7 @@
 #include "tallylog/cli/command.h"
 #include "tallylog/http/api.h"
 #include "tallylog/http/server.h"
+#include "tallylog/http/static_files.h"
 #include "tallylog/http/submit_batcher.h"
 #include "tallylog/ingest/ingestor.h"
 #include "tallylog/qr/decoder.h"
@@ -96,6 +97,7 @@ void run_serve(const ServeArgs& a) {
   http::ApiOptions ao;
   ao.data_dir = a.data_dir;
   ao.web_dir = find_web_dir(a.web_dir);
+  if (!ao.web_dir.empty()) check_or_exit(http::check_web_root(ao.web_dir, a.data_dir));
   ao.submit_rate_per_token = a.rate;
   ao.submit_burst_per_token = a.burst;
   http::ApiBackend be;

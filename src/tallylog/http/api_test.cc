@@ -452,6 +452,59 @@ TEST_F(ApiTest, WebTraversalIsRefusedEvenWithoutAWebPage) {
   EXPECT_EQ(api.handle(get("/index.html")).status, 404);
 }
 
+// Regression (issue 10.8): invalid UTF-8 in a path, query or body gave 500 (the JSON writer threw
+// on the error message that quoted it).
+TEST_F(ApiTest, AnswersInvalidUtf8InAPathQueryOrBodyWith400) {
+  Api api = make_api();
+  EXPECT_EQ(api.handle(get("/api/v1/stations/%FF")).status, 400);
+  EXPECT_EQ(api.handle(get("/api/v1/stations/%C3%28/sheets")).status, 400);
+  EXPECT_EQ(api.handle(get("/api/v1/tally?level=%FF")).status, 400);
+  EXPECT_EQ(api.handle(get("/api/v1/tally?%FE=1")).status, 400);
+  EXPECT_EQ(api.handle(get("/api/v1/areas?parent=%ED%A0%80&level=table")).status, 400);  // a surrogate
+  auto body = api.handle(post("/api/v1/sheets", "{\"station\":\"R1.01\xFF\",\"source\":\"witness:x\"}", token));
+  EXPECT_EQ(body.status, 400);
+  EXPECT_EQ(Json::parse(body.body)["field"], "body");
+  auto image = api.handle(post("/api/v1/images?source=witness%3A%FF", "QR:R2.01", token));
+  EXPECT_EQ(image.status, 400);
+  EXPECT_EQ(idx.records.size(), 1u);
+}
+
+// Regression (issue 10.8): a repeated key was accepted, the last one winning.
+TEST_F(ApiTest, RefusesDuplicateJsonKeysNamingTheKey) {
+  Api api = make_api();
+  auto check = [&](std::string body, std::string field) {
+    auto r = api.handle(post("/api/v1/sheets", body, token));
+    EXPECT_EQ(r.status, 400) << body;
+    EXPECT_EQ(Json::parse(r.body)["field"], field) << body;
+  };
+  check(R"({"station":"R1.01","source":"witness:x","station":"R2.01","cards":[1,2,3]})", "station");
+  check(R"({"station":"R2.01","source":"witness:x","fields":{"valid":6,"null":0,"valid":7}})", "fields.valid");
+  check(R"({"station":"R2.01","source":"witness:x","candidates":{"A":3},"cards":[1,2,3],"candidates":{"A":4}})",
+        "candidates");
+  EXPECT_EQ(idx.records.size(), 1u);
+  // Equal keys in different objects are not duplicates.
+  auto fine = api.handle(post("/api/v1/sheets",
+                              R"({"station":"R2.01","source":"witness:x","cards":[1,2,3],"fields":{"valid":6,"null":0}})",
+                              token));
+  EXPECT_EQ(fine.status, 201) << fine.body;
+}
+
+// Regression (issue 10.8): a token for "witness:*" could submit any suffix: markup, "../",
+// spaces, a right-to-left override.
+TEST_F(ApiTest, RefusesSourceNamesOutsideTheElectionsGrammar) {
+  Api api = make_api();
+  for (std::string source : {"witness:<script>", "witness:../x", "witness:a b", "witness:\xE2\x80\xAE" "dum", "witness:"}) {
+    auto body = Json::parse(witness_sheet_json("R2.01"));
+    body["source"] = source;
+    auto r = api.handle(post("/api/v1/sheets", body.dump(), token));
+    EXPECT_EQ(r.status, 400) << source;
+    EXPECT_EQ(Json::parse(r.body)["field"], "source") << source;
+  }
+  EXPECT_EQ(api.handle(post("/api/v1/images?source=witness:..%2Fx", "QR:R2.01", token)).status, 400);
+  EXPECT_EQ(api.handle(post("/api/v1/images?source=witness:%3Cb%3E", "QR:R2.01", token)).status, 400);
+  EXPECT_EQ(idx.records.size(), 1u);
+}
+
 TEST(SheetFromJson, SurvivesRandomInput) {
   std::mt19937 rng(3);
   const std::string seed = R"({"station":"R1.01","source":"qr","cards":[1,2,3],"fields":{"valid":6}})";
