@@ -117,7 +117,7 @@ expect 422 "POST /api/v1/images without a QR code" -X POST "${AUTH[@]}" --data-b
 kill -TERM $PID; if wait $PID; then passed=$((passed+1)); echo "ok        SIGTERM: server exited 0"; else failed=$((failed+1)); echo "FAIL      SIGTERM exit status"; fi
 PID=""
 # Issue 10.9: the data directory as web root is refused; a symlink out of the web root is not followed.
-if "$BIN" serve "$WORK/d" --listen "127.0.0.1:0" --web "$WORK/d" 2>"$WORK/web.err"; then
+if timeout 20 "$BIN" serve "$WORK/d" --listen "127.0.0.1:0" --web "$WORK/d" 2>"$WORK/web.err"; then
   failed=$((failed+1)); echo "FAIL      serve --web <data dir> started"
 elif grep -q "data directory" "$WORK/web.err"; then passed=$((passed+1)); echo "ok        serve --web <data dir> refused: $(head -c 80 "$WORK/web.err")"
 else failed=$((failed+1)); echo "FAIL      serve --web <data dir>: $(cat "$WORK/web.err")"; fi
