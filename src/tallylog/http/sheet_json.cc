@@ -28,29 +28,29 @@ Result<election::Sheet> sheet_from_json(std::string_view text) {
   try {
     j = Json::parse(text);
   } catch (const std::exception& e) {
-    return err(ErrorCode::kInvalidArgument, std::string("body: not valid JSON: ") + e.what());
+    return err_field(ErrorCode::kInvalidArgument, "body", std::string("not valid JSON: ") + e.what());
   }
-  if (!j.is_object()) return err(ErrorCode::kInvalidArgument, "body: must be a JSON object");
+  if (!j.is_object()) return err_field(ErrorCode::kInvalidArgument, "body", "must be a JSON object");
   election::Sheet s;
   auto need_string = [&](const char* key, std::string& out, bool required) -> Status {
     if (!j.contains(key)) {
-      if (required) return err(ErrorCode::kInvalidArgument, std::string(key) + ": missing");
+      if (required) return err_field(ErrorCode::kInvalidArgument, key, "missing");
       return ok();
     }
-    if (!j[key].is_string()) return err(ErrorCode::kInvalidArgument, std::string(key) + ": must be a string");
+    if (!j[key].is_string()) return err_field(ErrorCode::kInvalidArgument, key, "must be a string");
     out = j[key].get<std::string>();
-    if (!is_valid_utf8(out)) return err(ErrorCode::kInvalidArgument, std::string(key) + ": must be UTF-8");
+    if (!is_valid_utf8(out)) return err_field(ErrorCode::kInvalidArgument, key, "must be UTF-8");
     return ok();
   };
   auto int_of = [](const Json& v, const std::string& where) -> Result<int64_t> {
-    if (!v.is_number_integer()) return err(ErrorCode::kInvalidArgument, where + ": must be an integer");
+    if (!v.is_number_integer()) return err_field(ErrorCode::kInvalidArgument, where, "must be an integer");
     return v.get<int64_t>();
   };
   for (auto it = j.begin(); it != j.end(); ++it) {
     static const std::vector<std::string> kKnown = {"station", "source", "cards", "candidates", "fields",
                                                     "image_sha256", "qr_payload", "supersedes"};
     if (std::find(kKnown.begin(), kKnown.end(), it.key()) == kKnown.end())
-      return err(ErrorCode::kInvalidArgument, it.key() + ": unknown key");
+      return err_field(ErrorCode::kInvalidArgument, it.key(), "unknown key");
   }
   TL_TRY(need_string("station", s.station, true));
   TL_TRY(need_string("source", s.source, true));
@@ -58,7 +58,7 @@ Result<election::Sheet> sheet_from_json(std::string_view text) {
   TL_TRY(need_string("qr_payload", s.qr_payload, false));
   if (j.contains("cards")) {
     if (!j["cards"].is_array() || j["cards"].size() > 1000)
-      return err(ErrorCode::kInvalidArgument, "cards: must be an array of integers");
+      return err_field(ErrorCode::kInvalidArgument, "cards", "must be an array of integers");
     for (size_t i = 0; i < j["cards"].size(); ++i) {
       TL_ASSIGN_OR_RETURN(int64_t v, int_of(j["cards"][i], "cards[" + std::to_string(i) + "]"));
       s.cards.push_back(v);
@@ -67,7 +67,7 @@ Result<election::Sheet> sheet_from_json(std::string_view text) {
   for (const char* key : {"candidates", "fields"}) {
     if (!j.contains(key)) continue;
     if (!j[key].is_object() || j[key].size() > 1000)
-      return err(ErrorCode::kInvalidArgument, std::string(key) + ": must be an object of integers");
+      return err_field(ErrorCode::kInvalidArgument, key, "must be an object of integers");
     auto& target = std::string_view(key) == "candidates" ? s.candidates : s.fields;
     for (auto it = j[key].begin(); it != j[key].end(); ++it) {
       TL_ASSIGN_OR_RETURN(int64_t v, int_of(it.value(), std::string(key) + "." + it.key()));
@@ -76,7 +76,7 @@ Result<election::Sheet> sheet_from_json(std::string_view text) {
   }
   if (j.contains("supersedes") && !j["supersedes"].is_null()) {
     if (!j["supersedes"].is_number_unsigned())
-      return err(ErrorCode::kInvalidArgument, "supersedes: must be a log index (non-negative integer)");
+      return err_field(ErrorCode::kInvalidArgument, "supersedes", "must be a log index (non-negative integer)");
     s.supersedes = j["supersedes"].get<uint64_t>();
   }
   return s;
