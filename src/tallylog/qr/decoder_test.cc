@@ -190,10 +190,12 @@ TEST(Decoder, NeverReturnsAPayloadFromADamagedSymbolBeyondRepair) {
     for (int x = 16; x < qr.width - 16; ++x)
       if (((x / 4) * 7 + (y / 4) * 3) % 5 < 2)
         qr.pixels[static_cast<size_t>(y) * qr.width + x] ^= 0xff;
+  // Undamaged, it reads; damaged beyond level M's correction, every step must give up rather
+  // than return anything (this test used to pass whenever the payload was right, repaired or not).
+  ASSERT_TRUE(decode_qr(make_qr(p, 4)));
   auto r = decode_qr(qr);
-  if (r) {
-    EXPECT_EQ(r->payload, p) << "a wrong payload came back";
-  }
+  ASSERT_FALSE(r) << "a payload came back: " << r->payload << (r->payload == p ? " (the right one)" : " (WRONG)");
+  EXPECT_EQ(r.error().code, ErrorCode::kNotFound) << r.error().to_string();
 }
 
 TEST(Decoder, RandomImagesNeverCrashAndNeverYieldAPayload) {
