@@ -4,7 +4,9 @@
 #   2. builds with -Werror and runs the whole ctest suite
 #   3. builds the tests again with AddressSanitizer + UndefinedBehaviorSanitizer and runs them
 #   4. runs the browser test of the web page (Debian chromium driven by playwright-core)
-# Prints "N passed, N failed" last; exits non-zero on any failure.
+# Prints the number of tests each ctest run ran, passed, failed and skipped (a skipped test fails
+# its step: every test must run from a fresh clone), then "test steps: N passed, N failed" last;
+# exits non-zero on any failure.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
@@ -27,20 +29,43 @@ step() {  # step <name> <command...>
   fi
 }
 
+counts=()
+# run_ctest <build dir> <ctest args...>: ctest, then its counts; fails on a failed or skipped test.
+run_ctest() {
+  local dir=$1
+  shift
+  local log
+  log=$(mktemp)
+  ctest --test-dir "$dir" --output-on-failure "$@" 2>&1 | tee "$log"
+  local rc=${PIPESTATUS[0]}
+  local total failed skipped
+  total=$(sed -nE 's/.* tests failed out of ([0-9]+)$/\1/p' "$log" | tail -1)
+  failed=$(sed -nE 's/.*, ([0-9]+) tests failed out of [0-9]+$/\1/p' "$log" | tail -1)
+  # ctest lists every test that did not run at the end: "  21 - Name (Skipped)".
+  skipped=$(grep -cE '^[[:space:]]*[0-9]+ - .* \((Skipped|Not Run|Disabled)\)$' "$log" || true)
+  rm -f "$log"
+  local line="ctest $dir: ${total:-0} tests run: $(( ${total:-0} - ${failed:-0} - skipped )) passed, ${failed:-?} failed, $skipped skipped"
+  echo "$line"
+  counts+=("$line")
+  [[ $rc == 0 && -n $total && $total -gt 0 && $skipped == 0 ]]
+}
+
 JOBS=$(nproc)
 step "build (Werror)" env TALLYLOG_BUILD_DIR=build scripts/build.sh -DTALLYLOG_WERROR=ON
-step "unit and integration tests" ctest --test-dir build --output-on-failure -j "$JOBS" --timeout 600
+step "unit and integration tests" run_ctest build -j "$JOBS" --timeout 600
 if [[ "${TALLYLOG_SKIP_SANITIZERS:-0}" != 1 ]]; then
   step "build (ASan+UBSan)" env TALLYLOG_BUILD_DIR=build-asan TALLYLOG_BUILD_TYPE=Debug scripts/build.sh \
     -DTALLYLOG_WERROR=ON -DTALLYLOG_SANITIZE=ON -DTALLYLOG_BENCHMARKS=OFF
-  step "tests under ASan+UBSan" env ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
-    UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-    ctest --test-dir build-asan --output-on-failure -j "$JOBS" --timeout 900 -LE no_sanitizer
+  # Tests labelled no_sanitizer judge peak memory, which AddressSanitizer's shadow memory inflates.
+  export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+  step "tests under ASan+UBSan" run_ctest build-asan -j "$JOBS" --timeout 900 -LE no_sanitizer
+  unset ASAN_OPTIONS UBSAN_OPTIONS
 fi
 if [[ -x tests/browser/run.sh && "${TALLYLOG_SKIP_BROWSER:-0}" != 1 ]]; then
   step "browser test of the web page" env TALLYLOG_BIN="$ROOT/build/src/tallylog/cli/tallylog" tests/browser/run.sh
 fi
 
 echo
+for line in "${counts[@]}"; do echo "$line"; done
 echo "test steps: $passed passed, $failed failed"
 [[ $failed == 0 ]]

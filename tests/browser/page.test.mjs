@@ -114,7 +114,22 @@ try {
   await page.waitForFunction(() => location.hash.startsWith('#/discrepancies') &&
     (document.getElementById('app').dataset.rendered || '').startsWith('#/discrepancies') && document.querySelector('h1'),
   null, { timeout: 30000 });
-  check('the discrepancies page renders', (await page.locator('h1').textContent()).length > 0);
+  // Sources "official" (every published row) and "qr" (one scanned acta with the same counts as
+  // its published row): one table matches, none differ, the rest are only in "official".
+  check('the discrepancies page has its title', (await page.locator('h1').textContent()) === 'Discrepancies between sources',
+    await page.locator('h1').textContent());
+  check('the discrepancies page compares official with qr',
+    (await page.inputValue('[data-testid="source-a"]')) === 'official' && (await page.inputValue('[data-testid="source-b"]')) === 'qr');
+  const cmp = await (await page.request.get(base + '/api/v1/compare?a=official&b=qr')).json();
+  const cards = (await page.locator('.cards .card .v').allTextContents()).map((v) => Number(v.replace(/\D/g, '')));
+  check('the discrepancy counts equal the API\'s comparison',
+    JSON.stringify(cards) === JSON.stringify([cmp.matching, cmp.differing.length, cmp.only_a, cmp.only_b]),
+    `page ${JSON.stringify(cards)}, api ${JSON.stringify([cmp.matching, cmp.differing.length, cmp.only_a, cmp.only_b])}`);
+  check('one table matches, none differ, the others are only in official',
+    JSON.stringify(cards) === JSON.stringify([1, 0, expected.total.tables_reported - 1, 0]), JSON.stringify(cards));
+  check('no differing table is listed and the page says so',
+    (await page.locator('[data-testid="discrepancies"]').count()) === 0 &&
+      (await page.locator('#app').textContent()).includes('No tables differ.'));
   const href = await page.getAttribute('#export-link', 'href');
   const exp = await page.request.get(base + href);
   check('the export link downloads CSV', exp.ok() && (exp.headers()['content-type'] || '').startsWith('text/csv'), href);

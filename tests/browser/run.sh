@@ -23,7 +23,11 @@ command -v qrencode >/dev/null || fail_early "qrencode missing (apt-get install 
   npm ci --no-audit --no-fund --loglevel=error; fi) || fail_early "npm ci failed"
 "$ROOT/scripts/build-web.sh" >/dev/null || fail_early "web build failed"
 # The page's proof and signature checkers against test vectors (node, no browser needed).
-(cd "$ROOT/web" && TALLYLOG_BIN="$BIN" node --test test/ >"$(mktemp)" 2>&1) || fail_early "web unit tests (web/test) failed: run 'cd web && node --test test/'"
+WEB_LOG=$(mktemp)
+(cd "$ROOT/web" && TALLYLOG_BIN="$BIN" node --test test/ >"$WEB_LOG" 2>&1) || fail_early "web unit tests (web/test) failed: run 'cd web && node --test test/'"
+echo "browser test: web unit tests: $(grep -E '^# (tests|pass|fail|skipped) ' "$WEB_LOG" | sed 's/^# //' | paste -sd' ')"
+grep -qx '# skipped 0' "$WEB_LOG" || fail_early "web unit tests (web/test) skipped a test: every test must run"
+rm -f "$WEB_LOG"
 
 WORK=$(mktemp -d)
 SERVER_PID=""

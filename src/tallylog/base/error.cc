@@ -21,8 +21,12 @@ std::string_view error_code_name(ErrorCode code) {
 std::string Error::to_string() const {
   std::string out(error_code_name(code));
   out += ": ";
-  out += message;
+  out += field_and_message();
   return out;
+}
+
+std::string Error::field_and_message() const {
+  return field.empty() ? message : field + ": " + message;
 }
 
 Error with_context(Error e, std::string_view context) {

@@ -31,9 +31,17 @@ std::string_view error_code_name(ErrorCode code);
 struct Error {
   ErrorCode code = ErrorCode::kInternal;
   std::string message;
+  // The input field the error is about ("station", "cards[3]", "candidates.EG", "level"), set by
+  // the validator or parser that knows it (err_field); empty when there is none. The message
+  // then says what is wrong with the field without repeating its name. Callers that answer per
+  // field (the HTTP API's 400s) read it here instead of parsing the message.
+  std::string field = {};
 
-  // "<code name>: <message>", e.g. "corrupt: tile/0/000: 31 bytes is not a multiple of 32".
+  // "<code name>: <message>", e.g. "corrupt: tile/0/000: 31 bytes is not a multiple of 32", or
+  // "<code name>: <field>: <message>" when the field is set.
   std::string to_string() const;
+  // "<field>: <message>", or the message alone when no field is set.
+  std::string field_and_message() const;
 };
 
 template <typename T>
@@ -42,10 +50,16 @@ using Status = std::expected<void, Error>;
 
 // `return err(ErrorCode::kNotFound, "no station " + code);`
 inline std::unexpected<Error> err(ErrorCode code, std::string message) {
-  return std::unexpected<Error>(Error{code, std::move(message)});
+  return std::unexpected<Error>(Error{code, std::move(message), {}});
+}
+
+// An error about one input field: `return err_field(ErrorCode::kInvalidArgument, "station", "missing");`
+inline std::unexpected<Error> err_field(ErrorCode code, std::string field, std::string message) {
+  return std::unexpected<Error>(Error{code, std::move(message), std::move(field)});
 }
 
 // Prefixes context onto an error travelling up: `return std::unexpected(with_context(r.error(), "tile/0/001"))`.
+// The field, if any, is kept.
 Error with_context(Error e, std::string_view context);
 
 inline Status ok() { return {}; }

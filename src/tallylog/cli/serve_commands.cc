@@ -35,6 +35,7 @@ struct ServeArgs {
   int idle_timeout_ms = 120000;
   double rate = 100;
   double burst = 200;
+  uint64_t max_pixels = qr::ImageLimits{}.max_pixels;
 };
 
 // The built page: --web, else $TALLYLOG_WEB_DIR, else web/dist above the binary or the current directory.
@@ -131,8 +132,10 @@ void run_serve(const ServeArgs& a) {
                        "(submit to the server that holds the log's key)";
   }
   if (profile) {
-    be.sheet_from_image = [profile, &election](std::string_view bytes) -> Result<election::Sheet> {
-      TL_ASSIGN_OR_RETURN(auto qr, qr::decode_qr_file(bytes));
+    qr::DecodeOptions decode;  // the working resolution and work budget bound each request
+    decode.limits.max_pixels = a.max_pixels;
+    be.sheet_from_image = [profile, &election, decode](std::string_view bytes) -> Result<election::Sheet> {
+      TL_ASSIGN_OR_RETURN(auto qr, qr::decode_qr_file(bytes, decode));
       return profile->parse(qr.payload, election);
     };
   }
@@ -174,6 +177,9 @@ void register_serve_commands(CLI::App& app) {
       ->capture_default_str();
   s->add_option("--rate", a->rate, "submissions per second per token")->capture_default_str();
   s->add_option("--burst", a->burst, "submission burst per token")->capture_default_str();
+  s->add_option("--max-pixels", a->max_pixels,
+                "refuse posted images with more pixels than this (decompression bombs)")
+      ->capture_default_str();
   s->callback([a] { run_serve(*a); });
 }
 

@@ -182,7 +182,18 @@ void expect_rejected(std::string_view bytes, std::string_view needle) {
 constexpr std::string_view kMinimal =
     R"({"candidates":{"A":0},"source":"qr","station":"S","type":"sheet","v":1})";
 
-TEST(Entry, DecodesTheMinimalSheet) { ASSERT_TRUE(decode_entry(kMinimal)); }
+TEST(Entry, DecodesTheMinimalSheet) {
+  auto e = decode_entry(kMinimal);
+  ASSERT_TRUE(e) << e.error().to_string();
+  const auto* s = std::get_if<Sheet>(&e->record);
+  ASSERT_NE(s, nullptr) << "not decoded as a sheet";
+  EXPECT_EQ(s->station, "S");
+  EXPECT_EQ(s->source, "qr");
+  EXPECT_EQ(s->candidates, (std::map<std::string, int64_t>{{"A", 0}}));
+  EXPECT_TRUE(s->cards.empty());
+  EXPECT_TRUE(s->fields.empty());
+  EXPECT_FALSE(s->supersedes);
+}
 
 TEST(Entry, DecodeRejectsWhitespace) {
   expect_rejected(R"({"candidates":{"A":0}, "source":"qr","station":"S","type":"sheet","v":1})",

@@ -383,6 +383,30 @@ TEST_F(ApiTest, RejectsMalformedSheetJsonNamingTheField) {
   check(R"({"station":"R1.01","source":"witness:x","supersedes":-1})", "supersedes");
 }
 
+// Issue 11.6: the field came from splitting the message at its first ':', so a field whose name
+// holds a colon was cut in two ("candidates.E" with reason "G: must be an integer").
+TEST_F(ApiTest, RejectionsNameTheWholeFieldEvenWhenItHoldsAColon) {
+  Api api = make_api();
+  auto check = [&](std::string body, std::string field, std::string reason) {
+    auto r = api.handle(post("/api/v1/sheets", body, token));
+    EXPECT_EQ(r.status, 400) << body;
+    auto j = Json::parse(r.body);
+    EXPECT_EQ(j["field"], field) << body;
+    EXPECT_EQ(j["reason"], reason) << body;
+  };
+  check(R"({"station":"R1.01","source":"witness:x","candidates":{"E:G":"7"}})", "candidates.E:G",
+        "must be an integer");
+  check(R"({"station":"R1.01","source":"witness:x","a:b":1})", "a:b", "unknown key");
+  check(R"({"station":"R1.01"})", "source", "missing");
+  // Query errors carry their field too.
+  auto level = api.handle(get("/api/v1/tally?level=nowhere"));
+  EXPECT_EQ(level.status, 400);
+  EXPECT_EQ(Json::parse(level.body)["field"], "level") << level.body;
+  auto source = api.handle(get("/api/v1/tally?source=a*b"));
+  EXPECT_EQ(source.status, 400);
+  EXPECT_EQ(Json::parse(source.body)["field"], "source") << source.body;
+}
+
 TEST_F(ApiTest, RateLimitsEachTokenWith429) {
   ApiOptions o;
   o.submit_rate_per_token = 0.001;

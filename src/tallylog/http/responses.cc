@@ -24,7 +24,7 @@ Response from_error(const Error& e) {
     case ErrorCode::kUnavailable: status = 503; break;
     default: status = 500;
   }
-  return error_response(status, e.to_string());
+  return error_response(status, e.to_string(), e.field);
 }
 
 Response method_not_allowed(std::string_view allow) {

@@ -18,7 +18,7 @@ Response json_response(int status, const Json& j);
 // {"error": message, "field": field (when given)}.
 Response error_response(int status, std::string_view message, std::string_view field = {});
 // kInvalidArgument 400, kNotFound 404, kResourceExhausted 413, kFailedPrecondition and
-// kUnavailable 503, anything else 500.
+// kUnavailable 503, anything else 500; "field" is the Error's field when it has one.
 Response from_error(const Error& e);
 // 405 with an Allow header.
 Response method_not_allowed(std::string_view allow);

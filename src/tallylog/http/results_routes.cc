@@ -34,7 +34,7 @@ std::optional<uint64_t> checkpoint_size(std::string_view text) {
 Result<tally::SourceRule> rule_param(const Query& q, const char* name) {
   auto it = q.find(name);
   auto r = tally::SourceRule::parse(it == q.end() ? "*" : it->second);
-  if (!r) return err(ErrorCode::kInvalidArgument, std::string(name) + ": " + r.error().message);
+  if (!r) return err_field(ErrorCode::kInvalidArgument, name, r.error().message);
   return r;
 }
 
@@ -42,7 +42,7 @@ Result<int> depth_param(const tally::Geography& geo, const Query& q, int fallbac
   auto it = q.find("level");
   if (it == q.end() || it->second.empty()) return std::min(fallback, geo.depth_count() - 1);
   auto d = geo.depth_of(it->second);
-  if (!d) return err(ErrorCode::kInvalidArgument, "level: unknown level '" + it->second + "'");
+  if (!d) return err_field(ErrorCode::kInvalidArgument, "level", "unknown level '" + it->second + "'");
   return *d;
 }
 
@@ -76,10 +76,10 @@ struct Results {
       std::string body = tally::tally_to_json(*tab->tab, *depth);
       if (parent.empty()) return Response::json(200, body + "\n");
       // Drill-down: keep the areas under `parent` (an area of the level just above).
-      if (*depth < 1) return err(ErrorCode::kInvalidArgument, "parent: the national level has no parent");
+      if (*depth < 1) return err_field(ErrorCode::kInvalidArgument, "parent", "the national level has no parent");
       tally::AreaId p = g.find(*depth - 1, parent);
       if (p == tally::kNoArea && *depth - 1 == 0) p = g.national();
-      if (p == tally::kNoArea) return err(ErrorCode::kNotFound, "parent: no area '" + parent + "'");
+      if (p == tally::kNoArea) return err_field(ErrorCode::kNotFound, "parent", "no area '" + parent + "'");
       Json j = Json::parse(body);
       Json kept = Json::array();
       for (auto& a : j["areas"]) {

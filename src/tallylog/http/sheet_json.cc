@@ -27,7 +27,7 @@ std::string_view verdict_name(ingest::Verdict v) {
 // "last one wins" would let two readers of the same body see different sheets). Errors never quote
 // the body's bytes.
 Result<Json> parse_strict(std::string_view text) {
-  if (!is_valid_utf8(text)) return err(ErrorCode::kInvalidArgument, "body: not valid UTF-8");
+  if (!is_valid_utf8(text)) return err_field(ErrorCode::kInvalidArgument, "body", "not valid UTF-8");
   struct Level {
     std::string prefix;              // "candidates." for the object under "candidates"
     std::vector<std::string> seen;  // its keys so far
@@ -59,37 +59,37 @@ Result<Json> parse_strict(std::string_view text) {
   try {
     j = Json::parse(text, cb);
   } catch (const nlohmann::json::parse_error& e) {
-    return err(ErrorCode::kInvalidArgument, "body: not valid JSON (at byte " + std::to_string(e.byte) + ")");
+    return err_field(ErrorCode::kInvalidArgument, "body", "not valid JSON (at byte " + std::to_string(e.byte) + ")");
   } catch (const std::exception&) {
-    return err(ErrorCode::kInvalidArgument, "body: not valid JSON");
+    return err_field(ErrorCode::kInvalidArgument, "body", "not valid JSON");
   }
-  if (!duplicate.empty()) return err(ErrorCode::kInvalidArgument, duplicate + ": duplicate key");
+  if (!duplicate.empty()) return err_field(ErrorCode::kInvalidArgument, duplicate, "duplicate key");
   return j;
 }
 
 Result<election::Sheet> sheet_from_json(std::string_view text) {
   TL_ASSIGN_OR_RETURN(Json j, parse_strict(text));
-  if (!j.is_object()) return err(ErrorCode::kInvalidArgument, "body: must be a JSON object");
+  if (!j.is_object()) return err_field(ErrorCode::kInvalidArgument, "body", "must be a JSON object");
   election::Sheet s;
   auto need_string = [&](const char* key, std::string& out, bool required) -> Status {
     if (!j.contains(key)) {
-      if (required) return err(ErrorCode::kInvalidArgument, std::string(key) + ": missing");
+      if (required) return err_field(ErrorCode::kInvalidArgument, key, "missing");
       return ok();
     }
-    if (!j[key].is_string()) return err(ErrorCode::kInvalidArgument, std::string(key) + ": must be a string");
+    if (!j[key].is_string()) return err_field(ErrorCode::kInvalidArgument, key, "must be a string");
     out = j[key].get<std::string>();
-    if (!is_valid_utf8(out)) return err(ErrorCode::kInvalidArgument, std::string(key) + ": must be UTF-8");
+    if (!is_valid_utf8(out)) return err_field(ErrorCode::kInvalidArgument, key, "must be UTF-8");
     return ok();
   };
   auto int_of = [](const Json& v, const std::string& where) -> Result<int64_t> {
-    if (!v.is_number_integer()) return err(ErrorCode::kInvalidArgument, where + ": must be an integer");
+    if (!v.is_number_integer()) return err_field(ErrorCode::kInvalidArgument, where, "must be an integer");
     return v.get<int64_t>();
   };
   for (auto it = j.begin(); it != j.end(); ++it) {
     static const std::vector<std::string> kKnown = {"station", "source", "cards", "candidates", "fields",
                                                     "image_sha256", "qr_payload", "supersedes"};
     if (std::find(kKnown.begin(), kKnown.end(), it.key()) == kKnown.end())
-      return err(ErrorCode::kInvalidArgument, it.key() + ": unknown key");
+      return err_field(ErrorCode::kInvalidArgument, it.key(), "unknown key");
   }
   TL_TRY(need_string("station", s.station, true));
   TL_TRY(need_string("source", s.source, true));
@@ -97,7 +97,7 @@ Result<election::Sheet> sheet_from_json(std::string_view text) {
   TL_TRY(need_string("qr_payload", s.qr_payload, false));
   if (j.contains("cards")) {
     if (!j["cards"].is_array() || j["cards"].size() > 1000)
-      return err(ErrorCode::kInvalidArgument, "cards: must be an array of integers");
+      return err_field(ErrorCode::kInvalidArgument, "cards", "must be an array of integers");
     for (size_t i = 0; i < j["cards"].size(); ++i) {
       TL_ASSIGN_OR_RETURN(int64_t v, int_of(j["cards"][i], "cards[" + std::to_string(i) + "]"));
       s.cards.push_back(v);
@@ -106,7 +106,7 @@ Result<election::Sheet> sheet_from_json(std::string_view text) {
   for (const char* key : {"candidates", "fields"}) {
     if (!j.contains(key)) continue;
     if (!j[key].is_object() || j[key].size() > 1000)
-      return err(ErrorCode::kInvalidArgument, std::string(key) + ": must be an object of integers");
+      return err_field(ErrorCode::kInvalidArgument, key, "must be an object of integers");
     auto& target = std::string_view(key) == "candidates" ? s.candidates : s.fields;
     for (auto it = j[key].begin(); it != j[key].end(); ++it) {
       TL_ASSIGN_OR_RETURN(int64_t v, int_of(it.value(), std::string(key) + "." + it.key()));
@@ -115,7 +115,7 @@ Result<election::Sheet> sheet_from_json(std::string_view text) {
   }
   if (j.contains("supersedes") && !j["supersedes"].is_null()) {
     if (!j["supersedes"].is_number_unsigned())
-      return err(ErrorCode::kInvalidArgument, "supersedes: must be a log index (non-negative integer)");
+      return err_field(ErrorCode::kInvalidArgument, "supersedes", "must be a log index (non-negative integer)");
     s.supersedes = j["supersedes"].get<uint64_t>();
   }
   return s;

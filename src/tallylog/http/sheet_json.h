@@ -12,7 +12,8 @@
 namespace tallylog::http {
 
 // Parses a sheet submitted as JSON. Unknown keys are rejected. Errors are kInvalidArgument with
-// the offending field first: "cards[3]: must be an integer".
+// Error::field naming the offending field ("cards[3]", "body" for what is not a JSON object) and
+// the message saying what is wrong with it ("must be an integer").
 Result<election::Sheet> sheet_from_json(std::string_view json);
 // A sheet as the read API shows it (the inverse of sheet_from_json, plus the server-set members).
 std::string sheet_to_json(const election::Sheet& sheet);

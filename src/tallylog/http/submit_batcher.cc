@@ -58,4 +58,9 @@ uint64_t SubmitBatcher::batches() const {
   return batches_;
 }
 
+size_t SubmitBatcher::pending() const {
+  std::lock_guard lock(mu_);
+  return queue_.size();
+}
+
 }  // namespace tallylog::http

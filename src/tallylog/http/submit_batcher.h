@@ -31,6 +31,8 @@ class SubmitBatcher {
 
   Result<ingest::Outcome> submit(election::Sheet sheet);
   uint64_t batches() const;
+  // Sheets queued and not yet handed to the batch function.
+  size_t pending() const;
 
  private:
   struct Pending;

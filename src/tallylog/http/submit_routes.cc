@@ -58,11 +58,8 @@ struct Submit {
     const auto& who = std::get<TokenInfo>(auth);
     auto sheet = sheet_from_json(req.body);
     if (!sheet) {
-      const auto& m = sheet.error().message;
-      auto colon = m.find(':');
-      Json j{{"verdict", "rejected"},
-             {"field", colon == std::string::npos ? "body" : m.substr(0, colon)},
-             {"reason", colon == std::string::npos ? m : m.substr(colon + 2)}};
+      const Error& e = sheet.error();  // the parser names the field; the message is the reason
+      Json j{{"verdict", "rejected"}, {"field", e.field.empty() ? "body" : e.field}, {"reason", e.message}};
       return json_response(400, j);
     }
     if (auto st = election::check_source_name(sheet->source); !st) return rejected("source", st.error().message);

@@ -10,32 +10,33 @@ CsvReader::CsvReader(std::string_view text, CsvOptions options) : text_(text), o
   if (text_.starts_with("\xEF\xBB\xBF")) pos_ = 3;
 }
 
-void CsvReader::skip_to_line_end() {
-  while (pos_ < text_.size() && text_[pos_] != '\n') ++pos_;
-  if (pos_ < text_.size()) {
-    ++pos_;
-    ++line_;
-  }
+// A physical line ends at LF, CRLF or a lone CR (old Mac files); each counts as one line.
+size_t CsvReader::line_break_at(size_t pos) const {
+  if (pos >= text_.size()) return 0;
+  if (text_[pos] == '\n') return 1;
+  if (text_[pos] == '\r') return pos + 1 < text_.size() && text_[pos + 1] == '\n' ? 2 : 1;
+  return 0;
+}
+
+void CsvReader::resume_after_line(size_t start, uint64_t line) {
+  pos_ = start;
+  while (pos_ < text_.size() && line_break_at(pos_) == 0) ++pos_;
+  pos_ += line_break_at(pos_);
+  line_ = line + 1;
 }
 
 bool CsvReader::next(CsvRecord& rec) {
   const size_t n = text_.size();
   // Skip empty lines.
-  while (pos_ < n) {
-    if (text_[pos_] == '\n') {
-      ++pos_;
-      ++line_;
-    } else if (text_[pos_] == '\r' && pos_ + 1 < n && text_[pos_ + 1] == '\n') {
-      pos_ += 2;
-      ++line_;
-    } else {
-      break;
-    }
+  while (size_t br = line_break_at(pos_)) {
+    pos_ += br;
+    ++line_;
   }
   if (pos_ >= n) return false;
 
   rec.line = line_;
   rec.error.clear();
+  const size_t record_start = pos_;
   size_t nfields = 0;
   auto field_slot = [&]() -> std::string& {
     if (nfields < rec.fields.size()) {
@@ -45,15 +46,18 @@ bool CsvReader::next(CsvRecord& rec) {
     }
     return rec.fields[nfields++];
   };
-  auto set_error = [&](std::string message) {
-    if (rec.error.empty()) rec.error = std::move(message);
+  // A malformed record ends with the physical line it started on: the next line is read as a
+  // record of its own, so one stray quote never swallows the rows after it.
+  auto fail_record = [&](std::string message) {
+    rec.error = std::move(message);
+    rec.fields.resize(nfields);
+    resume_after_line(record_start, rec.line);
+    return true;
   };
 
   while (true) {
     if (nfields >= options_.max_fields) {
-      set_error("more than " + std::to_string(options_.max_fields) + " fields");
-      skip_to_line_end();
-      break;
+      return fail_record("more than " + std::to_string(options_.max_fields) + " fields");
     }
     std::string& f = field_slot();
     const size_t field_index = nfields;  // 1-based in messages
@@ -65,8 +69,9 @@ bool CsvReader::next(CsvRecord& rec) {
       while (pos_ < n) {
         size_t q = text_.find('"', pos_);
         if (q == std::string_view::npos) q = n;
-        for (size_t i = pos_; i < q; ++i)
-          if (text_[i] == '\n') ++line_;
+        for (size_t i = pos_; i < q; ++i) {
+          if (text_[i] == '\n' || (text_[i] == '\r' && (i + 1 >= n || text_[i + 1] != '\n'))) ++line_;
+        }
         f.append(text_.substr(pos_, q - pos_));
         pos_ = q;
         if (pos_ >= n) break;
@@ -80,34 +85,27 @@ bool CsvReader::next(CsvRecord& rec) {
         break;
       }
       if (!closed) {
-        set_error("field " + std::to_string(field_index) + ": quoted field is not terminated");
-        rec.fields.resize(nfields);
-        return true;
+        return fail_record("field " + std::to_string(field_index) +
+                           ": the quote that opens it is never closed (unmatched '\"')");
       }
       if (pos_ >= n) {
         end_of_record = true;
       } else if (text_[pos_] == ',') {
         ++pos_;
-      } else if (text_[pos_] == '\n') {
-        ++pos_;
-        ++line_;
-        end_of_record = true;
-      } else if (text_[pos_] == '\r' && pos_ + 1 < n && text_[pos_ + 1] == '\n') {
-        pos_ += 2;
+      } else if (size_t br = line_break_at(pos_)) {
+        pos_ += br;
         ++line_;
         end_of_record = true;
       } else {
-        set_error("field " + std::to_string(field_index) + ": text after the closing quote");
-        skip_to_line_end();
-        end_of_record = true;
+        return fail_record("field " + std::to_string(field_index) +
+                           ": text after the closing quote (a quote inside a quoted field must be doubled)");
       }
     } else {
       // Unquoted field: up to ',' or end of line.
       size_t start = pos_;
       while (pos_ < n) {
         char c = text_[pos_];
-        if (c == ',' || c == '\n' || c == '"') break;
-        if (c == '\r' && pos_ + 1 < n && text_[pos_ + 1] == '\n') break;
+        if (c == ',' || c == '\n' || c == '\r' || c == '"') break;
         ++pos_;
       }
       f.assign(text_.substr(start, pos_ - start));
@@ -116,22 +114,18 @@ bool CsvReader::next(CsvRecord& rec) {
       } else if (text_[pos_] == ',') {
         ++pos_;
       } else if (text_[pos_] == '"') {
-        set_error("field " + std::to_string(field_index) + ": quote inside an unquoted field");
-        skip_to_line_end();
-        end_of_record = true;
-      } else if (text_[pos_] == '\n') {
-        ++pos_;
-        ++line_;
-        end_of_record = true;
-      } else {  // CRLF
-        pos_ += 2;
+        return fail_record("field " + std::to_string(field_index) + ": quote inside an unquoted field");
+      } else {
+        pos_ += line_break_at(pos_);
         ++line_;
         end_of_record = true;
       }
     }
     if (f.size() > options_.max_field_bytes) {
-      set_error("field " + std::to_string(field_index) + ": longer than " +
-                std::to_string(options_.max_field_bytes) + " bytes");
+      if (rec.error.empty()) {
+        rec.error = "field " + std::to_string(field_index) + ": longer than " +
+                    std::to_string(options_.max_field_bytes) + " bytes";
+      }
       f.resize(options_.max_field_bytes);
     }
     if (end_of_record) break;
@@ -140,7 +134,11 @@ bool CsvReader::next(CsvRecord& rec) {
   if (rec.error.empty()) {
     for (size_t i = 0; i < nfields; ++i) {
       if (!is_valid_utf8(rec.fields[i])) {
-        set_error("field " + std::to_string(i + 1) + ": invalid UTF-8");
+        rec.error = "field " + std::to_string(i + 1) + ": invalid UTF-8";
+        break;
+      }
+      if (rec.fields[i].find('\0') != std::string::npos) {
+        rec.error = "field " + std::to_string(i + 1) + ": contains a NUL byte";
         break;
       }
     }

@@ -1,10 +1,12 @@
 // A strict RFC 4180 CSV reader over text held in memory (the caller maps or reads the file).
 //
-// Accepts CRLF and LF line endings, a leading UTF-8 byte-order mark (skipped), and quoted fields
-// containing commas, doubled quotes and line breaks. Strict: a quote inside an unquoted field,
-// text after a closing quote, invalid UTF-8, a field longer than CsvOptions::max_field_bytes or a
-// record with too many fields makes that ONE record malformed (CsvRecord::error says why and the
-// reader resumes at the next line); only an unterminated quoted field ends the input.
+// Accepts LF, CRLF and lone-CR line endings, a leading UTF-8 byte-order mark (skipped), and
+// quoted fields containing commas, doubled quotes and line breaks. Strict: a quote inside an
+// unquoted field, text after a closing quote, a quote never closed, invalid UTF-8, a NUL byte, a
+// field longer than CsvOptions::max_field_bytes or a record with too many fields makes that ONE
+// record malformed (CsvRecord::error says why). After a malformed quote or too many fields the
+// reader resumes at the physical line after the one the record started on, so a stray quote
+// never swallows the rows below it: each of them is read (or reported) in turn.
 // Completely empty lines are skipped. Line numbers are 1-based physical lines (the header is 1).
 //
 // Ownership: the reader borrows `text`, which must outlive it. Not thread-safe; one per thread.
@@ -40,7 +42,8 @@ class CsvReader {
   size_t position() const { return pos_; }
 
  private:
-  void skip_to_line_end();
+  size_t line_break_at(size_t pos) const;  // length of the line break at pos (0: none)
+  void resume_after_line(size_t start, uint64_t line);
 
   std::string_view text_;
   CsvOptions options_;

@@ -28,6 +28,17 @@ Result<ImportSummary> run_import(Ingestor& ingestor, std::string_view text, std:
   if (!reader.next(rec)) return err(ErrorCode::kInvalidArgument, std::string(file_name) + ": empty file, no header");
   if (!rec.error.empty())
     return err(ErrorCode::kInvalidArgument, std::string(file_name) + ":1: bad header: " + rec.error);
+  // A column named twice would be read from its first occurrence only: refuse to guess.
+  for (size_t i = 0; i < rec.fields.size(); ++i) {
+    for (size_t j = 0; j < i; ++j) {
+      if (rec.fields[i] == rec.fields[j]) {
+        return err(ErrorCode::kInvalidArgument,
+                   std::string(file_name) + ":1: bad header: column '" + printable_text(rec.fields[i]) +
+                       "' appears twice (columns " + std::to_string(j + 1) + " and " + std::to_string(i + 1) +
+                       ")");
+      }
+    }
+  }
   TL_TRY(batch.bind(rec.fields));
   ImportSummary sum;
   std::vector<index::Reject> parse_rejects;
@@ -62,6 +73,11 @@ Result<ImportSummary> run_import(Ingestor& ingestor, std::string_view text, std:
   }
   TL_TRY(flush());
   TL_TRY(batch.finish(sum));
+  if (sum.rows == 0) {
+    // Loud, never "0 rows" and success: a file of only a header is almost always a wrong file,
+    // an export cut short or line endings we could not see.
+    return err(ErrorCode::kInvalidArgument, std::string(file_name) + ": no data rows after the header");
+  }
   // Batches are checked while later rows are parsed, so rejects arrive out of order.
   std::stable_sort(sum.rejects.begin(), sum.rejects.end(),
                    [](const RowReject& a, const RowReject& b) { return a.line < b.line; });
@@ -187,9 +203,9 @@ Status write_rejects_csv(Env& env, const std::string& path, const std::vector<Ro
   for (const auto& r : rejects) {
     out += std::to_string(r.line);
     out.push_back(',');
-    append_csv_field(out, r.field);
+    append_csv_text_field(out, r.field);  // control characters escaped: see base/csv.h
     out.push_back(',');
-    append_csv_field(out, r.reason);
+    append_csv_text_field(out, r.reason);
     out.push_back('\n');
   }
   return env.write_file_atomic(path, out, Durability::kNoSync);

@@ -4,6 +4,8 @@
 // Rows are read with the strict CsvReader, mapped, and submitted in batches (one durable log
 // append per batch). A malformed row or one the ingestor rejects is counted, reported with its
 // line number, field and reason, and stored in <data>/rejects.sqlite; the import continues.
+// The whole import fails (kInvalidArgument) for an empty file, a malformed header, a header
+// naming a column twice, or a header with no data rows after it.
 // Re-running an import after a crash is safe: rows already logged come back as duplicates.
 // Sheets are submitted on a second thread while the next batch is parsed (one batch in flight).
 //
@@ -51,7 +53,8 @@ Result<ImportSummary> import_stations_csv(Ingestor& ingestor, std::string_view c
 Result<ImportSummary> import_sheets_csv(Ingestor& ingestor, std::string_view csv_text, std::string_view file_name,
                                         const Mapping& mapping, const ImportOptions& options);
 
-// Writes `line,field,reason` rows (RFC 4180 quoting) with a header to `path`.
+// Writes `line,field,reason` rows (RFC 4180 quoting) with a header to `path`; control characters
+// in field and reason are written as escapes (printable_text in base/csv.h), never raw.
 Status write_rejects_csv(Env& env, const std::string& path, const std::vector<RowReject>& rejects);
 
 }  // namespace tallylog::ingest

@@ -87,10 +87,53 @@ TEST(CsvReader, RejectsTooManyFields) {
   EXPECT_EQ(recs[1].fields, (Fields{"6"}));
 }
 
-TEST(CsvReader, ReportsUnterminatedQuoteAndStops) {
-  auto recs = read_all("a,\"never closed\nb,c\n");
-  ASSERT_EQ(recs.size(), 1u);
-  EXPECT_NE(recs[0].error.find("not terminated"), std::string::npos);
+// Finding 10.9: a row with an unclosed quote silently swallowed every row after it.
+TEST(CsvReader, AnUnclosedQuoteRejectsItsRowAndTheRowsAfterItAreRead) {
+  auto recs = read_all("h1,h2\n1,\"never closed\n2,b\n3,c\n");
+  ASSERT_EQ(recs.size(), 4u);
+  EXPECT_EQ(recs[1].line, 2u);
+  EXPECT_NE(recs[1].error.find("field 2: the quote that opens it is never closed"), std::string::npos)
+      << recs[1].error;
+  EXPECT_EQ(recs[2].fields, (Fields{"2", "b"}));
+  EXPECT_EQ(recs[2].line, 3u);
+  EXPECT_TRUE(recs[2].error.empty());
+  EXPECT_EQ(recs[3].fields, (Fields{"3", "c"}));
+  EXPECT_EQ(recs[3].line, 4u);
+}
+
+// A stray quote that a later row's quotes "close" must not merge the two rows into one error.
+TEST(CsvReader, AStrayQuoteClosedByALaterRowRejectsOnlyItsOwnRow) {
+  auto recs = read_all("1,\"bad\n2,\"ok\",3\n4,5,6\n");
+  ASSERT_EQ(recs.size(), 3u);
+  EXPECT_EQ(recs[0].line, 1u);
+  EXPECT_NE(recs[0].error.find("text after the closing quote"), std::string::npos) << recs[0].error;
+  EXPECT_EQ(recs[1].line, 2u);
+  EXPECT_TRUE(recs[1].error.empty()) << recs[1].error;
+  EXPECT_EQ(recs[1].fields, (Fields{"2", "ok", "3"}));
+  EXPECT_EQ(recs[2].fields, (Fields{"4", "5", "6"}));
+  EXPECT_EQ(recs[2].line, 3u);
+}
+
+// Finding 10.9: a file with CR-only line endings (old Mac exports) read as 0 rows.
+TEST(CsvReader, ReadsCrOnlyLineEndings) {
+  auto recs = read_all("a,b\r1,2\r\r3,\"x\ry\"\r4,5");
+  ASSERT_EQ(recs.size(), 4u);
+  EXPECT_EQ(recs[0].fields, (Fields{"a", "b"}));
+  EXPECT_EQ(recs[1].fields, (Fields{"1", "2"}));
+  EXPECT_EQ(recs[1].line, 2u);
+  EXPECT_EQ(recs[2].fields, (Fields{"3", "x\ry"}));
+  EXPECT_EQ(recs[2].line, 4u);
+  EXPECT_EQ(recs[3].fields, (Fields{"4", "5"}));
+  EXPECT_EQ(recs[3].line, 6u);
+  for (auto& r : recs) EXPECT_TRUE(r.error.empty()) << r.error;
+}
+
+TEST(CsvReader, RejectsANulByteNamingTheField) {
+  using namespace std::string_literals;
+  auto recs = read_all("a,b\0c\nd,e\n"s);
+  ASSERT_EQ(recs.size(), 2u);
+  EXPECT_EQ(recs[0].error, "field 2: contains a NUL byte");
+  EXPECT_TRUE(recs[1].error.empty());
 }
 
 TEST(CsvReader, SurvivesRandomBytesWithoutCrashingOrLooping) {

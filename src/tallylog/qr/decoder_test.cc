@@ -190,10 +190,12 @@ TEST(Decoder, NeverReturnsAPayloadFromADamagedSymbolBeyondRepair) {
     for (int x = 16; x < qr.width - 16; ++x)
       if (((x / 4) * 7 + (y / 4) * 3) % 5 < 2)
         qr.pixels[static_cast<size_t>(y) * qr.width + x] ^= 0xff;
+  // Undamaged, it reads; damaged beyond level M's correction, every step must give up rather
+  // than return anything (this test used to pass whenever the payload was right, repaired or not).
+  ASSERT_TRUE(decode_qr(make_qr(p, 4)));
   auto r = decode_qr(qr);
-  if (r) {
-    EXPECT_EQ(r->payload, p) << "a wrong payload came back";
-  }
+  ASSERT_FALSE(r) << "a payload came back: " << r->payload << (r->payload == p ? " (the right one)" : " (WRONG)");
+  EXPECT_EQ(r.error().code, ErrorCode::kNotFound) << r.error().to_string();
 }
 
 TEST(Decoder, RandomImagesNeverCrashAndNeverYieldAPayload) {
@@ -213,6 +215,80 @@ TEST(Decoder, RandomImagesNeverCrashAndNeverYieldAPayload) {
     ASSERT_FALSE(r) << img.width << "x" << img.height << " gave '" << r->payload << "'";
     EXPECT_EQ(r.error().code, ErrorCode::kNotFound);
   }
+}
+
+GrayImage one_colour(int w, int h, uint8_t value) {
+  GrayImage img;
+  img.width = w;
+  img.height = h;
+  img.pixels.assign(static_cast<size_t>(w) * h, value);
+  return img;
+}
+
+// Finding 10.3 (decompression bombs): an 8000x8000 one-colour PNG of 76 KB took 84 s and 2 GB,
+// as every fallback ran on (and upscaled) the full 64 Mpx. Here at a tenth of the scale: the
+// image is worked on at the working resolution and every step stops at the work budget.
+TEST(Decoder, AOneColourBombIsWorkedOnAtTheWorkingResolutionAndStopsAtTheBudget) {
+  auto png = encode_png(one_colour(2000, 2000, 255));
+  ASSERT_TRUE(png);
+  for (bool as_image : {false, true}) {
+    SCOPED_TRACE(as_image ? "decode_qr" : "decode_qr_file");
+    DecodeStats stats;
+    DecodeOptions options;
+    options.limits.max_decoded_pixels = 40'000;
+    options.max_work_pixels = 400'000;
+    options.stats = &stats;
+    auto r = as_image ? decode_qr(decode_image(*png, ImageLimits{.max_decoded_pixels = 4'000'000}).value(), options)
+                      : decode_qr_file(*png, options);
+    ASSERT_FALSE(r);
+    EXPECT_EQ(r.error().code, ErrorCode::kResourceExhausted) << r.error().to_string();
+    EXPECT_NE(r.error().message.find("work budget"), std::string::npos) << r.error().message;
+    EXPECT_TRUE(stats.budget_exhausted);
+    EXPECT_LE(stats.largest_image_pixels, 40'000u);
+    EXPECT_GT(stats.largest_image_pixels, 10'000u);  // downscaled to it, not needlessly further
+    EXPECT_LE(stats.work_pixels, 400'000u);
+    EXPECT_GE(stats.engine_runs, 2);
+  }
+}
+
+TEST(Decoder, AQrCodeInAnImageAboveTheWorkingResolutionIsStillRead) {
+  const std::string p = ve2024_payload("240111018", "09", 37);
+  GrayImage page = one_colour(2400, 1800, 235);
+  testing::paste(page, make_qr(p, 8), 900, 500);  // 8 px per module, 4 after halving
+  auto png = encode_png(page);
+  auto jpg = encode_jpeg(page, 85);
+  ASSERT_TRUE(png && jpg);
+  for (const auto* file : {&*png, &*jpg}) {
+    DecodeStats stats;
+    DecodeOptions options;
+    options.limits.max_decoded_pixels = 1'100'000;  // 2400x1800 -> 1200x900
+    options.stats = &stats;
+    auto r = decode_qr_file(*file, options);
+    ASSERT_TRUE(r) << r.error().to_string();
+    EXPECT_EQ(r->payload, p);
+    EXPECT_LE(stats.largest_image_pixels, 1'100'000u);
+  }
+}
+
+// The budget must never cut the search short on what a real acta looks like: a 200 dpi strip
+// (these are ~640x7000) without a readable code goes through every step and is "not found".
+TEST(Decoder, TheDefaultBudgetLetsEveryStepRunOnAnActaSizedStrip) {
+  testing::ActaLayout layout;
+  layout.width = 660;
+  layout.height = 7100;
+  GrayImage img = make_acta("x", layout);
+  for (int y = img.height - 700; y < img.height; ++y)
+    for (int x = 0; x < img.width; ++x) img.pixels[static_cast<size_t>(y) * img.width + x] = 250;
+  DecodeStats stats;
+  DecodeOptions options;
+  options.stats = &stats;
+  auto r = decode_qr(img, options);
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code, ErrorCode::kNotFound) << r.error().to_string();
+  EXPECT_FALSE(stats.budget_exhausted);
+  EXPECT_LE(stats.work_pixels, options.max_work_pixels);
+  EXPECT_EQ(stats.engine_runs, 2 + 2 * 12) << "whole image, then 12 variants with zxing and zbar";
+  EXPECT_GT(stats.work_pixels, options.max_work_pixels / 2) << "the budget is not needlessly large";
 }
 
 TEST(Decoder, RejectsAnImageWhoseBufferDoesNotMatchItsSize) {

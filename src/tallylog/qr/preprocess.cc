@@ -52,27 +52,53 @@ GrayImage scale(const GrayImage& in, double factor) {
   int h = std::max(1, static_cast<int>(std::lround(in.height * factor)));
   GrayImage out = blank(w, h, 255);
   if (factor <= 0.5) {
-    // Area average: each output pixel is the mean of the input block it covers.
+    // Area average: each output pixel is the mean of the input block it covers. Column spans
+    // are computed once; each block row is summed into one accumulator row.
+    std::vector<int> x0(static_cast<size_t>(w)), x1(static_cast<size_t>(w));
+    for (int x = 0; x < w; ++x) {
+      x0[x] = std::min(in.width - 1, static_cast<int>(x / factor));
+      x1[x] = std::max(x0[x] + 1, std::min(in.width, static_cast<int>((x + 1) / factor)));
+    }
+    std::vector<uint32_t> sums(static_cast<size_t>(w));
     for (int y = 0; y < h; ++y) {
-      int sy0 = static_cast<int>(y / factor),
-          sy1 = std::min(in.height, static_cast<int>((y + 1) / factor));
+      const int sy0 = std::min(in.height - 1, static_cast<int>(y / factor));
+      const int sy1 = std::max(sy0 + 1, std::min(in.height, static_cast<int>((y + 1) / factor)));
+      std::fill(sums.begin(), sums.end(), 0);
+      for (int yy = sy0; yy < sy1; ++yy) {
+        const uint8_t* row = in.pixels.data() + static_cast<size_t>(yy) * in.width;
+        for (int x = 0; x < w; ++x)
+          for (int xx = x0[x]; xx < x1[x]; ++xx) sums[x] += row[xx];
+      }
+      uint8_t* dst = out.pixels.data() + static_cast<size_t>(y) * w;
       for (int x = 0; x < w; ++x) {
-        int sx0 = static_cast<int>(x / factor),
-            sx1 = std::min(in.width, static_cast<int>((x + 1) / factor));
-        uint32_t sum = 0, n = 0;
-        for (int yy = sy0; yy < std::max(sy1, sy0 + 1) && yy < in.height; ++yy)
-          for (int xx = sx0; xx < std::max(sx1, sx0 + 1) && xx < in.width; ++xx)
-            sum += in.at(xx, yy), ++n;
-        out.pixels[static_cast<size_t>(y) * w + x] = static_cast<uint8_t>(n ? sum / n : 255);
+        const uint32_t n = static_cast<uint32_t>((x1[x] - x0[x]) * (sy1 - sy0));
+        dst[x] = static_cast<uint8_t>(sums[x] / n);
       }
     }
     return out;
   }
+  // Bilinear, separable: the source column pair and weight of every output column once.
+  std::vector<int> cx(static_cast<size_t>(w));
+  std::vector<float> fx(static_cast<size_t>(w));
+  for (int x = 0; x < w; ++x) {
+    double sx = std::clamp((x + 0.5) / factor - 0.5, 0.0, in.width - 1.0);
+    cx[x] = std::min(static_cast<int>(sx), std::max(in.width - 2, 0));
+    fx[x] = static_cast<float>(sx - cx[x]);
+  }
+  const int x_next = in.width > 1 ? 1 : 0;
   for (int y = 0; y < h; ++y) {
     double sy = std::clamp((y + 0.5) / factor - 0.5, 0.0, in.height - 1.0);
+    const int y0 = std::min(static_cast<int>(sy), std::max(in.height - 2, 0));
+    const int y1 = in.height > 1 ? y0 + 1 : y0;
+    const float wy = static_cast<float>(sy - y0);
+    const uint8_t* r0 = in.pixels.data() + static_cast<size_t>(y0) * in.width;
+    const uint8_t* r1 = in.pixels.data() + static_cast<size_t>(y1) * in.width;
+    uint8_t* dst = out.pixels.data() + static_cast<size_t>(y) * w;
     for (int x = 0; x < w; ++x) {
-      double sx = std::clamp((x + 0.5) / factor - 0.5, 0.0, in.width - 1.0);
-      out.pixels[static_cast<size_t>(y) * w + x] = clamp_u8(sample(in, sx, sy));
+      const int c = cx[x];
+      const float a = r0[c] + (r0[c + x_next] - r0[c]) * fx[x];
+      const float b = r1[c] + (r1[c + x_next] - r1[c]) * fx[x];
+      dst[x] = static_cast<uint8_t>(std::clamp(a + (b - a) * wy + 0.5f, 0.0f, 255.0f));
     }
   }
   return out;
@@ -104,30 +130,38 @@ GrayImage binarize_otsu(const GrayImage& in) {
 GrayImage binarize_local(const GrayImage& in, int radius, int offset) {
   const int w = in.width, h = in.height;
   radius = std::max(1, radius);
-  // Summed-area table for O(1) window means.
-  std::vector<uint64_t> sat(static_cast<size_t>(w + 1) * (h + 1), 0);
-  for (int y = 0; y < h; ++y) {
-    uint64_t row = 0;
-    for (int x = 0; x < w; ++x) {
-      row += in.at(x, y);
-      sat[static_cast<size_t>(y + 1) * (w + 1) + x + 1] =
-          sat[static_cast<size_t>(y) * (w + 1) + x + 1] + row;
+  // Summed-area table for O(1) window means; 32-bit sums while they cannot overflow.
+  auto run = [&]<typename Sum>(Sum) {
+    std::vector<Sum> sat(static_cast<size_t>(w + 1) * (h + 1), 0);
+    for (int y = 0; y < h; ++y) {
+      Sum row = 0;
+      const uint8_t* src = in.pixels.data() + static_cast<size_t>(y) * w;
+      Sum* above = sat.data() + static_cast<size_t>(y) * (w + 1) + 1;
+      Sum* here = above + (w + 1);
+      for (int x = 0; x < w; ++x) {
+        row += src[x];
+        here[x] = above[x] + row;
+      }
     }
-  }
-  GrayImage out = in;
-  for (int y = 0; y < h; ++y) {
-    int y0 = std::max(0, y - radius), y1 = std::min(h, y + radius + 1);
-    for (int x = 0; x < w; ++x) {
-      int x0 = std::max(0, x - radius), x1 = std::min(w, x + radius + 1);
-      uint64_t s = sat[static_cast<size_t>(y1) * (w + 1) + x1] -
-                   sat[static_cast<size_t>(y0) * (w + 1) + x1] -
-                   sat[static_cast<size_t>(y1) * (w + 1) + x0] +
-                   sat[static_cast<size_t>(y0) * (w + 1) + x0];
-      double mean = static_cast<double>(s) / ((x1 - x0) * (y1 - y0));
-      out.pixels[static_cast<size_t>(y) * w + x] = in.at(x, y) < mean - offset ? 0 : 255;
+    GrayImage out = in;
+    for (int y = 0; y < h; ++y) {
+      const int y0 = std::max(0, y - radius), y1 = std::min(h, y + radius + 1);
+      const Sum* top = sat.data() + static_cast<size_t>(y0) * (w + 1);
+      const Sum* bottom = sat.data() + static_cast<size_t>(y1) * (w + 1);
+      const uint8_t* src = in.pixels.data() + static_cast<size_t>(y) * w;
+      uint8_t* dst = out.pixels.data() + static_cast<size_t>(y) * w;
+      for (int x = 0; x < w; ++x) {
+        const int x0 = std::max(0, x - radius), x1 = std::min(w, x + radius + 1);
+        const Sum s = bottom[x1] - top[x1] - bottom[x0] + top[x0];
+        const int64_t area = static_cast<int64_t>(x1 - x0) * (y1 - y0);
+        // pixel < mean - offset, in integers: pixel * area < s - offset * area.
+        dst[x] = static_cast<int64_t>(src[x]) * area < static_cast<int64_t>(s) - offset * area ? 0 : 255;
+      }
     }
-  }
-  return out;
+    return out;
+  };
+  if (static_cast<uint64_t>(w) * static_cast<uint64_t>(h) * 255u < (uint64_t{1} << 32)) return run(uint32_t{});
+  return run(uint64_t{});
 }
 
 GrayImage rotate(const GrayImage& in, double degrees) {
@@ -171,20 +205,36 @@ GrayImage box_blur(const GrayImage& in, int radius) {
   if (radius <= 0) return in;
   const int w = in.width, h = in.height;
   GrayImage tmp = in, out = in;
-  for (int y = 0; y < h; ++y)
+  // Running sums: O(1) per pixel whatever the radius. Windows are clipped at the edges.
+  for (int y = 0; y < h; ++y) {
+    const uint8_t* src = in.pixels.data() + static_cast<size_t>(y) * w;
+    uint8_t* dst = tmp.pixels.data() + static_cast<size_t>(y) * w;
+    int sum = 0;
+    for (int k = 0; k <= std::min(w - 1, radius); ++k) sum += src[k];
     for (int x = 0; x < w; ++x) {
-      int sum = 0, n = 0;
-      for (int k = std::max(0, x - radius); k <= std::min(w - 1, x + radius); ++k)
-        sum += in.at(k, y), ++n;
-      tmp.pixels[static_cast<size_t>(y) * w + x] = static_cast<uint8_t>(sum / n);
+      const int lo = std::max(0, x - radius), hi = std::min(w - 1, x + radius);
+      dst[x] = static_cast<uint8_t>(sum / (hi - lo + 1));
+      if (x + radius + 1 < w) sum += src[x + radius + 1];
+      if (x - radius >= 0) sum -= src[x - radius];
     }
-  for (int y = 0; y < h; ++y)
-    for (int x = 0; x < w; ++x) {
-      int sum = 0, n = 0;
-      for (int k = std::max(0, y - radius); k <= std::min(h - 1, y + radius); ++k)
-        sum += tmp.at(x, k), ++n;
-      out.pixels[static_cast<size_t>(y) * w + x] = static_cast<uint8_t>(sum / n);
+  }
+  std::vector<int> sums(static_cast<size_t>(w), 0);
+  for (int k = 0; k <= std::min(h - 1, radius); ++k)
+    for (int x = 0; x < w; ++x) sums[x] += tmp.pixels[static_cast<size_t>(k) * w + x];
+  for (int y = 0; y < h; ++y) {
+    const int lo = std::max(0, y - radius), hi = std::min(h - 1, y + radius);
+    const int n = hi - lo + 1;
+    uint8_t* dst = out.pixels.data() + static_cast<size_t>(y) * w;
+    for (int x = 0; x < w; ++x) dst[x] = static_cast<uint8_t>(sums[x] / n);
+    if (y + radius + 1 < h) {
+      const uint8_t* add = tmp.pixels.data() + static_cast<size_t>(y + radius + 1) * w;
+      for (int x = 0; x < w; ++x) sums[x] += add[x];
     }
+    if (y - radius >= 0) {
+      const uint8_t* sub = tmp.pixels.data() + static_cast<size_t>(y - radius) * w;
+      for (int x = 0; x < w; ++x) sums[x] -= sub[x];
+    }
+  }
   return out;
 }
 

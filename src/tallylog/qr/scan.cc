@@ -199,8 +199,14 @@ Result<ScanSummary> scan_images(ingest::Ingestor& ingestor, const blob::BlobStor
 Status write_scan_rejects_csv(Env& env, const std::string& path,
                               const std::vector<ImageReject>& rejects) {
   std::string out = "file,field,reason\n";
-  for (const auto& r : rejects)
-    out += csv_field(r.file) + "," + csv_field(r.field) + "," + csv_field(r.reason) + "\n";
+  for (const auto& r : rejects) {  // control characters escaped: see base/csv.h
+    append_csv_text_field(out, r.file);
+    out.push_back(',');
+    append_csv_text_field(out, r.field);
+    out.push_back(',');
+    append_csv_text_field(out, r.reason);
+    out.push_back('\n');
+  }
   return env.write_file_atomic(path, out, Durability::kSync);
 }
 

@@ -61,7 +61,8 @@ Result<std::vector<std::string>> list_image_files(const std::vector<std::string>
 Result<ScanSummary> scan_images(ingest::Ingestor& ingestor, const blob::BlobStore& blobs,
                                 const std::vector<std::string>& files, const ScanOptions& options);
 
-// Writes `file,field,reason` rows (RFC 4180 quoting) with a header, atomically.
+// Writes `file,field,reason` rows (RFC 4180 quoting) with a header, atomically; control
+// characters are written as escapes (printable_text in base/csv.h), never raw.
 Status write_scan_rejects_csv(Env& env, const std::string& path,
                               const std::vector<ImageReject>& rejects);
 

@@ -73,9 +73,8 @@ bool load(const std::string& path, Ve2024& out) {
 class Ve2024Test : public ::testing::Test {
  protected:
   void SetUp() override {
-    auto dir = tallylog::testing::shared_data_dir();
-    if (!dir) GTEST_SKIP() << tallylog::testing::kNoSharedData;
-    ASSERT_TRUE(load(*dir + "/ve2024/RESULTADOS_2024_CSV_V1.csv", data_));
+    // The bundled copy of the real table (elections/ve2024/data, provenance in SOURCE.md).
+    ASSERT_TRUE(load(tallylog::testing::source_dir() + "/elections/ve2024/data/RESULTADOS_2024_CSV_V1.csv", data_));
     auto g = Geography::build(data_.election, data_.stations);
     ASSERT_TRUE(g.has_value()) << g.error().to_string();
     geo_ = *g;
