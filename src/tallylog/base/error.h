@@ -44,9 +44,17 @@ struct Error {
   std::string field_and_message() const;
 };
 
+// [[nodiscard]]: a Result or Status dropped on the floor is a compile error (-Werror), so an
+// error can only be ignored on purpose, with `(void)` and a comment saying why. It is
+// std::expected in every other respect (same layout, same members, converts both ways).
 template <typename T>
-using Result = std::expected<T, Error>;
-using Status = std::expected<void, Error>;
+class [[nodiscard]] Result : public std::expected<T, Error> {
+ public:
+  using std::expected<T, Error>::expected;
+  Result(const std::expected<T, Error>& e) : std::expected<T, Error>(e) {}   // NOLINT: implicit by design
+  Result(std::expected<T, Error>&& e) : std::expected<T, Error>(std::move(e)) {}  // NOLINT
+};
+using Status = Result<void>;
 
 // `return err(ErrorCode::kNotFound, "no station " + code);`
 inline std::unexpected<Error> err(ErrorCode code, std::string message) {
