@@ -337,6 +337,26 @@ TEST_F(ApiTest, RejectsMalformedSheetJsonNamingTheField) {
   check(R"({"station":"R1.01","source":"witness:x","supersedes":-1})", "supersedes");
 }
 
+// Found by fuzz/sheet_json_fuzzer.cc: a malformed body holding a byte that is not UTF-8 made the
+// JSON error answer throw (nlohmann quotes the bytes it last read), so the server answered 500.
+TEST_F(ApiTest, AnswersMalformedSheetJsonWithInvalidUtf8With400AndValidJson) {
+  Api api = make_api();
+  Response r;
+  ASSERT_NO_THROW(r = api.handle(post("/api/v1/sheets", "{\"station\":\"R1.01\",\"sour\xbf\xc4\x01", token)));
+  EXPECT_EQ(r.status, 400);
+  ASSERT_TRUE(Json::accept(r.body)) << r.body;
+  EXPECT_EQ(Json::parse(r.body)["field"], "body");
+}
+
+// The same fault through a 403 that quotes a query value that is not UTF-8.
+TEST_F(ApiTest, AnswersASourceThatIsNotUtf8WithValidJson) {
+  Api api = make_api();
+  Response r;
+  ASSERT_NO_THROW(r = api.handle(post("/api/v1/images?source=witness%FF", "QR:R2.01", token)));
+  EXPECT_EQ(r.status, 403);
+  EXPECT_TRUE(Json::accept(r.body)) << r.body;
+}
+
 TEST_F(ApiTest, RateLimitsEachTokenWith429) {
   ApiOptions o;
   o.submit_rate_per_token = 0.001;

@@ -2,7 +2,11 @@
 
 namespace tallylog::http {
 
-Response json_response(int status, const Json& j) { return Response::json(status, j.dump() + "\n"); }
+// Messages may quote what a client sent (a query value, a multipart part, a JSON parser's "last
+// read"), which need not be UTF-8: replace bad bytes with U+FFFD rather than throw.
+Response json_response(int status, const Json& j) {
+  return Response::json(status, j.dump(-1, ' ', false, Json::error_handler_t::replace) + "\n");
+}
 
 Response error_response(int status, std::string_view message, std::string_view field) {
   Json j;
