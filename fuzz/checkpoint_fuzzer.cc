@@ -19,7 +19,12 @@ const note::Signer& log_key() {
 
 void check_signed_round_trip(const note::Checkpoint& c) {
   if (!note::check_key_name(c.origin)) return;
-  note::Signer signer = fixed_signer(c.origin, 'c');
+  // Deriving a key costs more than the rest of the run: remember them by name.
+  static std::map<std::string, note::Signer> signers;
+  if (signers.size() > 1024) signers.clear();
+  auto it = signers.find(c.origin);
+  if (it == signers.end()) it = signers.emplace(c.origin, fixed_signer(c.origin, 'c')).first;
+  const note::Signer& signer = it->second;
   auto text = note::sign_checkpoint(c, signer);
   if (!text) {
     check(text.error().code == ErrorCode::kInvalidArgument, "a checkpoint that cannot be signed is bad input",

@@ -94,7 +94,7 @@ void map_rows(std::string_view text) {
   CsvRecord rec;
   std::optional<ingest::BoundMapping> stations, sheets;
   size_t rows = 0;
-  while (reader.next(rec) && rows++ < 200) {
+  while (reader.next(rec) && rows++ < 50) {
     if (!rec.error.empty()) continue;
     if (!stations && !sheets) {  // the first well-formed record is the header
       auto st = ingest::BoundMapping::bind_stations(ve2024_mapping(), rec.fields, e);

@@ -134,9 +134,12 @@ targets = ["/", "/index.html", "/assets/app.js", "/log/checkpoint", "/log/tile/0
            "/api/v1/stations/010113042%2E01/sheets", "/api/v1/export?format=csv&source=*", "/api/v1/conflicts",
            "/api/v1/sources", "/api/v1/metrics", "/../../etc/passwd", "/log/tile/../../log.key"]
 for i, t in enumerate(targets): put("http_path", f"{i:02d}", t)
-queries = ["level=state&source=witness:*", "level=parish&parent=0101&format=csv", "a=witness:fuzz&b=official&level=state",
-           "source=witness%3Afuzz&depth=2", "level=centre&area=010113042", "format=json&source=*", "source=qr",
-           "level=table&parent=010113042&format=csv&depth=5", "a=*&b=witness:*"]
+# http_query: a route selector ('0' tally, '1' areas, '2' stations, '3' compare, '4' bound,
+# '5' export, '6' a station's sheets, '7' POST images), then the query string
+queries = ["0level=state&source=witness:*", "0level=parish&parent=0101&format=csv",
+           "3a=witness:fuzz&b=official&level=state", "4source=witness%3Afuzz&depth=2", "2level=centre&area=010113042",
+           "5format=json&source=*", "7source=qr", "0level=table&parent=010113042&format=csv&depth=5", "3a=*&b=witness:*",
+           "1level=municipality&parent=01", "6"]
 for i, q in enumerate(queries): put("http_query", f"{i:02d}", q)
 sheet = {"station": "010113042.01", "source": "witness:mud",
          "cards": [120,0,0,0,0,0,0,0,0,0,0,0,0,5,0,0,0,0,0,0,0,0,0,0,3,0,0,0,0,0,1,1,0,232,0,0,0,2],

@@ -7,6 +7,7 @@
 #include "fuzz_support.h"
 #include "http_fixture.h"
 #include "tallylog/base/bytes.h"
+#include "tallylog/http/sheet_json.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace tallylog;

@@ -76,9 +76,14 @@ MemLogFiles unpack(std::string_view in) {
 }
 
 // Signs a checkpoint body with the harness key; a body the signer refuses is kept as is.
+// Ed25519 signatures are deterministic, so signed bodies are remembered (mutations of the
+// other files keep the checkpoint, and signing would otherwise dominate the run time).
 std::string signed_checkpoint(const std::string& body) {
+  static std::map<std::string, std::string> cache;
+  if (auto it = cache.find(body); it != cache.end()) return it->second;
+  if (cache.size() > 4096) cache.clear();
   auto s = note::sign_note(body, log_key());
-  return s ? *s : body;
+  return cache[body] = s ? *s : body;
 }
 
 // How many hashes or entries a tile path holds: its partial width, or a full tile.
