@@ -12,7 +12,8 @@
 # earlier runs found (<build>/fuzz-corpus/<name>, where new inputs go); crashing inputs land in
 # <build>/fuzz-artifacts/<name>/, logs in <build>/fuzz-logs/<name>.log. Prints one line per
 # harness (executions, exec/s, coverage) and exits non-zero if any harness failed.
-# Long campaigns share the machine: run them as `nice -n 19 scripts/fuzz.sh ...`.
+# Long campaigns share the machine: run them as `nice -n 19 scripts/fuzz.sh ...` (fuzz/campaign.sh
+# does). TALLYLOG_FUZZ_NO_BUILD=1 skips the build step.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
@@ -31,14 +32,17 @@ ALL=$(cd fuzz && ls ./*_fuzzer.cc | sed 's|^\./||; s|_fuzzer\.cc$||')
 HARNESSES=("$@")
 if ((${#HARNESSES[@]} == 0)); then read -r -d '' -a HARNESSES <<<"$ALL"; fi
 
-TALLYLOG_WITH_FUZZ=1 scripts/install-deps.sh || { echo "fuzz.sh: could not install clang-19" >&2; exit 1; }
-if grep -qs '^TALLYLOG_FUZZ:BOOL=ON' "$BUILD_DIR/CMakeCache.txt"; then
+if [[ "${TALLYLOG_FUZZ_NO_BUILD:-0}" != 1 ]]; then  # fuzz/campaign.sh builds once, then runs two of these
+  TALLYLOG_WITH_FUZZ=1 scripts/install-deps.sh || { echo "fuzz.sh: could not install clang-19" >&2; exit 1; }
+  export CCACHE_BASEDIR="$ROOT" CCACHE_NOHASHDIR=1  # as scripts/build.sh: clones share the cache
+  if ! grep -qs '^TALLYLOG_FUZZ:BOOL=ON' "$BUILD_DIR/CMakeCache.txt"; then
+    LAUNCHER=()
+    command -v ccache >/dev/null && LAUNCHER=(-DCMAKE_C_COMPILER_LAUNCHER=ccache -DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
+    cmake -S . -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE="${TALLYLOG_BUILD_TYPE:-RelWithDebInfo}" "${LAUNCHER[@]}" \
+      -DCMAKE_C_COMPILER="${CC:-clang-19}" -DCMAKE_CXX_COMPILER="${CXX:-clang++-19}" -DTALLYLOG_FUZZ=ON \
+      -DTALLYLOG_BENCHMARKS=OFF >/dev/null || exit 1
+  fi
   cmake --build "$BUILD_DIR" --target fuzzers -j "${TALLYLOG_JOBS:-$(nproc)}" >/dev/null || exit 1
-else
-  CC=${CC:-clang-19} CXX=${CXX:-clang++-19}
-  TALLYLOG_BUILD_DIR="$BUILD_DIR" TALLYLOG_BUILD_TYPE="${TALLYLOG_BUILD_TYPE:-RelWithDebInfo}" scripts/build.sh \
-    -DCMAKE_C_COMPILER="$CC" -DCMAKE_CXX_COMPILER="$CXX" -DTALLYLOG_FUZZ=ON -DTALLYLOG_BENCHMARKS=OFF >/dev/null ||
-    exit 1
 fi
 
 # Dictionary per harness (fuzz/dict/).
