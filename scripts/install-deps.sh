@@ -19,7 +19,7 @@ if [[ "${TALLYLOG_WITH_FUZZ:-0}" == 1 ]]; then
   PACKAGES+=(clang-19 libclang-rt-19-dev)
 fi
 if [[ "${TALLYLOG_WITH_BENCH_TOOLS:-0}" == 1 ]]; then
-  PACKAGES+=(wrk hyperfine)
+  PACKAGES+=(wrk hyperfine nginx)  # nginx: the baseline in bench/http_cold_start.sh (never started as a service)
 fi
 
 missing=()

@@ -2,8 +2,7 @@
 
 namespace tallylog::http {
 
-// Messages may quote what a client sent (a query value, a multipart part, a JSON parser's "last
-// read"), which need not be UTF-8: replace bad bytes with U+FFFD rather than throw.
+// Invalid UTF-8 that reached a message is replaced (U+FFFD) rather than thrown as a 500.
 Response json_response(int status, const Json& j) {
   return Response::json(status, j.dump(-1, ' ', false, Json::error_handler_t::replace) + "\n");
 }
