@@ -43,15 +43,21 @@ HttpFixture::HttpFixture() : state_(new State) {
   data_dir_ = state_->dir.file("data");
   const election::Election& e = ve2024_election();
   must(ingest::Ingestor::init(data_dir_, e, "fuzz.example/ve2024"), "init the data directory");
-  state_->ingestor = must(ingest::Ingestor::open(data_dir_), "open the ingestor");
-  auto& ing = *state_->ingestor;
-  ingest::ImportOptions io;
-  io.source = "witness:fuzz";
-  must(ingest::import_stations_csv(ing, repo_file("tests/fixtures/ingest/stations.csv"), "stations.csv",
+  {
+    auto ing = must(ingest::Ingestor::open(data_dir_), "open the ingestor");
+    ingest::ImportOptions io;
+    io.source = "witness:fuzz";
+    must(ingest::import_stations_csv(*ing, repo_file("tests/fixtures/ingest/stations.csv"), "stations.csv",
+                                     ve2024_mapping(), io),
+         "import stations");
+    must(ingest::import_sheets_csv(*ing, repo_file("tests/fixtures/ingest/hostile.csv"), "hostile.csv",
                                    ve2024_mapping(), io),
-       "import stations");
-  must(ingest::import_sheets_csv(ing, repo_file("tests/fixtures/ingest/hostile.csv"), "hostile.csv", ve2024_mapping(), io),
-       "import sheets");
+         "import sheets");
+    // Closing publishes a checkpoint covering everything; reopened below, the log and the index
+    // stay as they are for the life of the process (the publisher has nothing left to publish).
+    must(ing->close(), "close the ingestor");
+  }
+  state_->ingestor = must(ingest::Ingestor::open(data_dir_), "reopen the ingestor");
   state_->validator = std::make_unique<election::Validator>(must(election::Validator::create(e), "validator"));
   state_->profile = must(qr::builtin_profiles().find(e.qr_profile), "QR profile");
 
@@ -77,8 +83,8 @@ HttpFixture::HttpFixture() : state_(new State) {
   ao.submit_rate_per_token = 1e12;
   ao.submit_burst_per_token = 1e12;
   http::ApiBackend be;
-  be.log = &ing.log();
-  be.index = &ing.index();
+  be.log = &state_->ingestor->log();
+  be.index = &state_->ingestor->index();
   State* st = state_;
   be.submit = [st](election::Sheet s) -> Result<ingest::Outcome> {
     ingest::Outcome o;

@@ -348,15 +348,6 @@ TEST_F(ApiTest, AnswersMalformedSheetJsonWithInvalidUtf8With400AndValidJson) {
   EXPECT_EQ(Json::parse(r.body)["field"], "body");
 }
 
-// The same fault through a 403 that quotes a query value that is not UTF-8.
-TEST_F(ApiTest, AnswersASourceThatIsNotUtf8WithValidJson) {
-  Api api = make_api();
-  Response r;
-  ASSERT_NO_THROW(r = api.handle(post("/api/v1/images?source=witness%FF", "QR:R2.01", token)));
-  EXPECT_EQ(r.status, 403);
-  EXPECT_TRUE(Json::accept(r.body)) << r.body;
-}
-
 TEST_F(ApiTest, RateLimitsEachTokenWith429) {
   ApiOptions o;
   o.submit_rate_per_token = 0.001;
