@@ -12,6 +12,12 @@ PACKAGES=(
 if [[ "${TALLYLOG_WITH_BROWSER:-0}" == 1 ]]; then
   PACKAGES+=(chromium nodejs npm)
 fi
+# clang with libFuzzer and the sanitizer runtimes, for the fuzz harnesses (fuzz/, scripts/fuzz.sh)
+# and the sanitizer build of scripts/test.sh. clang-19, not Debian 12's default clang 14: clang 14
+# cannot compile libstdc++ 12's std::expected (it needs P0848, conditionally trivial destructors).
+if [[ "${TALLYLOG_WITH_FUZZ:-0}" == 1 ]]; then
+  PACKAGES+=(clang-19 libclang-rt-19-dev)
+fi
 if [[ "${TALLYLOG_WITH_BENCH_TOOLS:-0}" == 1 ]]; then
   PACKAGES+=(wrk hyperfine nginx)  # nginx: the baseline in bench/http_cold_start.sh (never started as a service)
 fi

@@ -407,6 +407,17 @@ TEST_F(ApiTest, RejectionsNameTheWholeFieldEvenWhenItHoldsAColon) {
   EXPECT_EQ(Json::parse(source.body)["field"], "source") << source.body;
 }
 
+// Found by fuzz/sheet_json_fuzzer.cc: a malformed body holding a byte that is not UTF-8 made the
+// JSON error answer throw (nlohmann quotes the bytes it last read), so the server answered 500.
+TEST_F(ApiTest, AnswersMalformedSheetJsonWithInvalidUtf8With400AndValidJson) {
+  Api api = make_api();
+  Response r;
+  ASSERT_NO_THROW(r = api.handle(post("/api/v1/sheets", "{\"station\":\"R1.01\",\"sour\xbf\xc4\x01", token)));
+  EXPECT_EQ(r.status, 400);
+  ASSERT_TRUE(Json::accept(r.body)) << r.body;
+  EXPECT_EQ(Json::parse(r.body)["field"], "body");
+}
+
 TEST_F(ApiTest, RateLimitsEachTokenWith429) {
   ApiOptions o;
   o.submit_rate_per_token = 0.001;

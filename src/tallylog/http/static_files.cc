@@ -39,7 +39,11 @@ Result<std::string> checked_log_path(std::string_view rel) {
   auto parts = split(rel, '/');
   // tile / <level> / ...N segments... [ .p / <width> ]
   if (parts.size() < 3 || parts[0] != "tile") return bad();
-  if (!(parts[1] == "entries" || (all_digits(parts[1]) && parts[1].size() <= 2))) return bad();
+  // One spelling per file (tile_path/bundle_path): a level has no leading zero ("00" is not
+  // level 0), and N's most significant group is never x000 ("x000/067" is not 067).
+  if (!(parts[1] == "entries" || (all_digits(parts[1]) && parts[1].size() <= 2 &&
+                                  (parts[1].size() == 1 || parts[1][0] != '0'))))
+    return bad();
   size_t end = parts.size();
   bool partial = false;
   if (end >= 4 && parts[end - 2].ends_with(".p")) {
@@ -57,7 +61,7 @@ Result<std::string> checked_log_path(std::string_view rel) {
     if (last) {
       if (!three_digits(seg)) return bad();
     } else {
-      if (seg.size() != 4 || seg[0] != 'x' || !three_digits(seg.substr(1))) return bad();
+      if (seg.size() != 4 || seg[0] != 'x' || !three_digits(seg.substr(1)) || (i == 2 && seg == "x000")) return bad();
     }
   }
   return std::string(rel);

@@ -26,6 +26,16 @@ TEST(CheckedLogPath, RefusesTraversalEncodingAndOddShapes) {
   EXPECT_FALSE(checked_log_path(std::string_view("tile/0/000\0/x", 12)));
 }
 
+// Found by fuzz/tile_path_fuzzer.cc: "tile/entries/x000/x234/067.p/255" was accepted though
+// bundle 234067 is spelled "tile/entries/x234/067.p/255"; a level "00" likewise.
+TEST(CheckedLogPath, RefusesPathsThatAreNotTheOneSpellingOfTheirTile) {
+  for (const char* p : {"tile/0/x000/067", "tile/entries/x000/x234/067.p/255", "tile/0/x000/x000/000", "tile/00/000",
+                        "tile/01/000", "tile/07/x001/000.p/5"})
+    EXPECT_FALSE(checked_log_path(p)) << p;
+  for (const char* p : {"tile/0/x001/x000/067", "tile/10/000", "tile/0/x234/067", "tile/entries/x234/067.p/255"})
+    EXPECT_TRUE(checked_log_path(p)) << p;
+}
+
 TEST(CheckedLogPath, NeverAcceptsDotDotInRandomPaths) {
   std::mt19937 rng(7);
   const std::string alphabet = "tile/0123456789x.p%e2entriscko\\\0";

@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# The recorded campaign of docs/fuzzing.md: every harness for N executions (default 10 million),
+# two harnesses at a time (the machine has 2 cores), under nice -n 19 so other work comes first.
+#   fuzz/campaign.sh [executions] [harness ...]
+# Uses scripts/fuzz.sh with $TALLYLOG_FUZZ_BUILD_DIR (default build-fuzz, RelWithDebInfo). The
+# table lines go to <build>/fuzz-campaign.txt with the load average at start and end.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+RUNS=${1:-10000000}
+shift || true
+BUILD_DIR="${TALLYLOG_FUZZ_BUILD_DIR:-build-fuzz}"
+export TALLYLOG_FUZZ_BUILD_DIR="$BUILD_DIR"
+# Cheaper ASan bookkeeping for long runs (no fill of new blocks, 5-frame allocation stacks); a
+# crash is then reproduced with the default options from its saved input.
+export ASAN_OPTIONS="${ASAN_OPTIONS:-max_malloc_fill_size=0:malloc_context_size=5}"
+ALL=$(cd fuzz && ls ./*_fuzzer.cc | sed 's|^\./||; s|_fuzzer\.cc$||')
+HARNESSES=("$@")
+if ((${#HARNESSES[@]} == 0)); then read -r -d '' -a HARNESSES <<<"$ALL"; fi
+scripts/fuzz.sh --runs 1 "${HARNESSES[0]}" >/dev/null 2>&1  # builds once before the lanes start
+export TALLYLOG_FUZZ_NO_BUILD=1
+OUT="$BUILD_DIR/fuzz-campaign.txt"
+echo "campaign $(date -u +%FT%TZ): $RUNS executions per harness, ASAN_OPTIONS=$ASAN_OPTIONS;" \
+  "load at start: $(cut -d' ' -f1-3 /proc/loadavg)" >>"$OUT"
+lane() {  # runs every other harness, starting at index $1
+  for ((i = $1; i < ${#HARNESSES[@]}; i += 2)); do
+    local h=${HARNESSES[$i]} t0=$SECONDS
+    line=$(nice -n 19 scripts/fuzz.sh --runs "$RUNS" "$h" | tail -1)
+    echo "$line  [$((SECONDS - t0)) s wall, load $(cut -d' ' -f1 /proc/loadavg)]" | tee -a "$OUT"
+  done
+}
+lane 0 &
+lane 1 &
+wait
+echo "campaign end $(date -u +%FT%TZ); load at end: $(cut -d' ' -f1-3 /proc/loadavg)" >>"$OUT"
