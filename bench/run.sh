@@ -14,7 +14,9 @@ export TALLYLOG_BIN=$PWD/$BUILD/src/tallylog/cli/tallylog
 section() { echo; echo "################ $*"; }
 section "log: durable batched appends, hashing vs OpenSSL, proofs (issue 2)"
 "$BUILD/bench/log_benchmark" --benchmark_counters_tabular=true
-section "log: verify of a 1,000,000-entry log (issue 2)"
+section "log: disk and restart cost of 36,000 one-by-one appends vs batched (issue 10, finding 10)"
+"$BUILD/bench/log_one_by_one_benchmark" 36000 300
+section "log: verify of a 1,000,000-entry log (issue 2), writer open of it (issue 10, finding 7)"
 bench/verify_1m.sh 1000000 "$BUILD"
 section "election: validate + encode + decode per sheet (issue 3)"
 "$BUILD/bench/election_benchmark"

@@ -1,7 +1,9 @@
 #!/bin/bash
 # Builds a 1,000,000-entry log with `tallylog log append` (entries of ~100 bytes), then times
 # `tallylog verify` over it and prints its peak RSS. Target: verify < 5 s, memory independent of
-# the log size (compare with N=100000).
+# the log size (compare with N=100000). Then times a writer's open of the same log (`tallylog log
+# append` of nothing: open, which checks every stored file against the tree rebuilt from the
+# journal, then close), the cost of OpenCheck::kFull at that size.
 # Usage: bench/verify_1m.sh [entries, default 1000000] [build dir, default build]
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -28,3 +30,5 @@ echo "log size on disk: $(du -sh "$work/data/log" | cut -f1)"
 sync
 /usr/bin/time -v "$bin" verify "$work/data/log" 2> "$work/time.txt"
 grep -E "Elapsed \(wall clock\)|Maximum resident set size|User time|System time" "$work/time.txt" | sed 's/^\s*/verify: /'
+/usr/bin/time -v "$bin" log append "$work/data" < /dev/null 2> "$work/time.txt" >/dev/null
+grep -E "Elapsed \(wall clock\)|Maximum resident set size|User time|System time" "$work/time.txt" | sed 's/^\s*/writer open+close: /'

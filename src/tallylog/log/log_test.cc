@@ -599,6 +599,48 @@ TEST(Log, PublishesItsOwnNoteWhenTheHookFailsLiesOrHangs) {
   ASSERT_TRUE(log->close());
 }
 
+// A mirror holds only log/ and log.vkey: open_reader needs nothing else (no key, no journal).
+TEST(Log, OpenReaderWorksOnADirectoryWithOnlyLogAndVkey) {
+  testing::TempDir dir, mirror;
+  {
+    auto log = Log::create(dir.path(), {.origin = "tallylog.test/mirror"}, quiet()).value();
+    ASSERT_TRUE(append_range(*log, 0, 700, 100));
+  }
+  namespace fs = std::filesystem;
+  fs::copy(dir.file("log"), mirror.file("log"), fs::copy_options::recursive);
+  fs::copy(dir.file("log.vkey"), mirror.file("log.vkey"));
+  auto reader = open_reader(mirror.path());
+  ASSERT_TRUE(reader) << reader.error().to_string();
+  EXPECT_EQ((*reader)->size(), 700u);
+  EXPECT_EQ((*reader)->entry(650).value(), entry_text(650));
+  EXPECT_EQ((*reader)->root_hash(700).value(), merkle::root_of(leaf_hashes(700)));
+  EXPECT_FALSE(fs::exists(mirror.file("staging")));  // a reader writes nothing
+}
+
+// OpenCheck::kRecent skips re-reading old bundles at open, but what is read is still checked.
+TEST(Log, RecentOpenCheckSkipsOldBundlesButReadsStillCatchThem) {
+  testing::TempDir dir;
+  OpenOptions o = quiet();
+  o.journal_rotate_bytes = 1000;
+  {
+    auto log = Log::create(dir.path(), {.origin = "tallylog.test/recent"}, o).value();
+    for (uint64_t i = 0; i < 1200; i += 100) {
+      ASSERT_TRUE(append_range(*log, i, i + 100, 100));
+      ASSERT_TRUE(log->publish_now());
+    }
+  }
+  std::string bundle = dir.file("log/tile/entries/001");
+  std::string data = Env::posix().read_file(bundle).value();
+  data[data.find(entry_text(300)) + 13] ^= 1;
+  ASSERT_TRUE(Env::posix().write_file_atomic(bundle, data, Durability::kNoSync));
+  o.check = OpenCheck::kRecent;
+  auto log = Log::open(dir.path(), o);
+  ASSERT_TRUE(log) << log.error().to_string();
+  auto r = (*log)->for_each_entry(0, 1200, [](uint64_t, std::string_view) { return ok(); });
+  ASSERT_FALSE(r);
+  EXPECT_NE(r.error().message.find("entry 300"), std::string::npos) << r.error().message;
+}
+
 // A real crash: a child process appends and reports each acknowledged batch through a pipe;
 // the parent SIGKILLs it mid-stream, reopens the log and checks nothing acknowledged is lost.
 TEST(Log, SurvivesSigkillOfTheAppendingProcess) {
