@@ -125,7 +125,7 @@ class FakeIndex : public index::IndexReader {
     const tally::CountLayout layout(e);
     for (auto& r : records) {
       if (r.superseded || (!source.empty() && r.sheet.source != source)) continue;
-      auto counts = tally::CountVector::of(layout, r.sheet, "sheet");
+      auto counts = tally::CountVector::of(layout, r.sheet, r.log_index);
       std::string blob = counts ? counts->encode() : std::string();
       std::string error = counts ? std::string() : counts.error().message;
       fn(index::CountRecord{r.log_index, r.sheet.station, r.sheet.source, r.corrects, r.conflicted, blob, error});
