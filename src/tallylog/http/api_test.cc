@@ -139,6 +139,9 @@ class FakeIndex : public index::IndexReader {
       if (!r.superseded) ++n[r.sheet.source];
     return std::vector<std::pair<std::string, uint64_t>>(n.begin(), n.end());
   }
+  Result<std::unique_ptr<index::ReadSnapshot>> snapshot() override {
+    return std::unique_ptr<index::ReadSnapshot>(std::make_unique<index::ReadSnapshot>());
+  }
   // This fake keeps no per-area totals: the API tabulates from the counts above.
   Result<std::string> aggregates_state() override { return std::string("not kept by this fake"); }
   Status for_each_sheet_summary(const std::function<void(const index::SheetSummary&)>&) override { return unused(); }
