@@ -250,7 +250,7 @@ class ApiTest : public ::testing::Test {
     auto geo = *tally::Geography::build(idx.e, idx.stations);
     tally::Tabulation t(geo, *tally::SourceRule::parse(rule_text));
     for (auto& r : idx.records) EXPECT_TRUE(t.add(r));
-    return tally::tally_to_json(t, depth) + "\n";
+    return tally::tally_to_json(t, depth, idx.size) + "\n";
   }
 
   testing::TempDir dir;
