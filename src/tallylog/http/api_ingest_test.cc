@@ -87,14 +87,19 @@ TEST_F(ApiIngestTest, AWitnessCannotSupersedeTheOfficialSheet) {
               {"cards", {0, 0, 35}},
               {"fields", {{"valid", 35}, {"null", 2}}},
               {"supersedes", official_at_}};
-  const uint64_t size = ing_->log().size();
+  // The log's size once a checkpoint covers everything indexed (it is published in the background).
+  auto settled_size = [&] {
+    EXPECT_TRUE(ing_->log().await_checkpoint(ing_->index().indexed_size().value()));
+    return ing_->log().size();
+  };
+  const uint64_t size = settled_size();
   auto r = post("/api/v1/sheets", forged.dump());
   EXPECT_EQ(r.status, 400) << r.body;
   auto j = Json::parse(r.body);
   EXPECT_EQ(j["verdict"], "rejected");
   EXPECT_EQ(j["field"], "supersedes");
   EXPECT_NE(j["reason"].get<std::string>().find("another source"), std::string::npos) << r.body;
-  EXPECT_EQ(ing_->log().size(), size);
+  EXPECT_EQ(settled_size(), size);
   const auto after = get("/api/v1/tally?level=national&source=official");
   EXPECT_EQ(after.body, before.body);
   auto sheets = Json::parse(get("/api/v1/stations/R1.01/sheets").body)["sheets"];
