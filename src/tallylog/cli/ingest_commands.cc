@@ -7,6 +7,7 @@
 #include <string>
 
 #include "tallylog/base/env.h"
+#include "tallylog/base/mapped_file.h"
 #include "tallylog/cli/command.h"
 #include "tallylog/cli/progress.h"
 #include "tallylog/ingest/read_only.h"
@@ -53,7 +54,10 @@ void report_rejects(const std::string& file, const ingest::ImportSummary& sum) {
 
 void run_import(const ImportArgs& a, bool stations) {
   auto mapping = value_or_exit(ingest::Mapping::load(Env::posix(), a.mapping));
-  std::string text = value_or_exit(Env::posix().read_file(a.file));
+  // Mapped, and the pages behind the reader handed back after each batch: memory is bounded by
+  // the batches in flight, not by the file (issue 16).
+  auto file = value_or_exit(MappedFile::open(a.file));
+  const std::string_view text = file->data();
   auto t_open = std::chrono::steady_clock::now();
   auto ing = open_ingestor(a.data_dir);
   double open_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t_open).count();
@@ -62,7 +66,10 @@ void run_import(const ImportArgs& a, bool stations) {
   o.source = a.source;
   o.submitted_by = a.submitted_by;
   o.batch_size = a.batch;
-  o.progress = [&](uint64_t done, uint64_t) { progress.update(done); };
+  o.progress = [&](uint64_t done, uint64_t) {
+    progress.update(done);
+    file->release_before(done);
+  };
   auto sum = stations ? ingest::import_stations_csv(*ing, text, a.file, mapping, o)
                       : ingest::import_sheets_csv(*ing, text, a.file, mapping, o);
   if (a.stats) {

@@ -24,11 +24,15 @@ namespace {
 
 struct Opened {
   ingest::ReadOnlyData data;
+  // Every read below sees one state of the index (a writer may be committing meanwhile), the one
+  // whose size the answers state.
+  std::unique_ptr<index::ReadSnapshot> snapshot;
+  uint64_t indexed_size = 0;
   election::Election election;
   std::shared_ptr<const tally::Geography> geo;  // every table; loaded by full_geography()
 
   index::IndexReader& index() { return *data.index; }
-  uint64_t log_size() const { return data.indexed_size; }
+  uint64_t log_size() const { return indexed_size; }
   const tally::Geography& full_geography() {
     if (!geo) geo = value_or_exit(tally::geography_from_index(index()));
     return *geo;
@@ -46,6 +50,8 @@ Opened open_data(const std::string& data_dir) {
   o.data = value_or_exit(ingest::open_for_reading(data_dir, ro));
   progress.reset();
   if (!o.data.note.empty()) std::cerr << "tallylog: " << o.data.note << "\n";
+  o.snapshot = value_or_exit(o.index().snapshot());
+  o.indexed_size = value_or_exit(o.index().indexed_size());
   o.election = value_or_exit(o.index().election());
   return o;
 }

@@ -125,7 +125,7 @@ class FakeIndex : public index::IndexReader {
     const tally::CountLayout layout(e);
     for (auto& r : records) {
       if (r.superseded || (!source.empty() && r.sheet.source != source)) continue;
-      auto counts = tally::CountVector::of(layout, r.sheet, "sheet");
+      auto counts = tally::CountVector::of(layout, r.sheet, r.log_index);
       std::string blob = counts ? counts->encode() : std::string();
       std::string error = counts ? std::string() : counts.error().message;
       fn(index::CountRecord{r.log_index, r.sheet.station, r.sheet.source, r.corrects, r.conflicted, blob, error});
@@ -138,6 +138,9 @@ class FakeIndex : public index::IndexReader {
     for (auto& r : records)
       if (!r.superseded) ++n[r.sheet.source];
     return std::vector<std::pair<std::string, uint64_t>>(n.begin(), n.end());
+  }
+  Result<std::unique_ptr<index::ReadSnapshot>> snapshot() override {
+    return std::unique_ptr<index::ReadSnapshot>(std::make_unique<index::ReadSnapshot>());
   }
   // This fake keeps no per-area totals: the API tabulates from the counts above.
   Result<std::string> aggregates_state() override { return std::string("not kept by this fake"); }
@@ -247,7 +250,7 @@ class ApiTest : public ::testing::Test {
     auto geo = *tally::Geography::build(idx.e, idx.stations);
     tally::Tabulation t(geo, *tally::SourceRule::parse(rule_text));
     for (auto& r : idx.records) EXPECT_TRUE(t.add(r));
-    return tally::tally_to_json(t, depth) + "\n";
+    return tally::tally_to_json(t, depth, idx.size) + "\n";
   }
 
   testing::TempDir dir;

@@ -1,6 +1,7 @@
 // The read side of the JSON API (/api/v1/...): election, areas, stations, tallies, comparisons,
 // outcome bounds, exports, conflicts and sources. Tabulations come from the TallyCache; JSON
 // formats from the tally module (byte-identical to the CLI).
+#include <algorithm>
 #include <optional>
 
 #include "tallylog/base/bytes.h"
@@ -38,13 +39,20 @@ Result<tally::SourceRule> rule_param(const Query& q, const char* name) {
   return r;
 }
 
-Result<int> depth_param(const tally::Geography& geo, const Query& q, int fallback) {
+Result<int> depth_param(const election::Election& e, const Query& q, int fallback) {
   auto it = q.find("level");
-  if (it == q.end() || it->second.empty()) return std::min(fallback, geo.depth_count() - 1);
-  auto d = geo.depth_of(it->second);
-  if (!d) return err_field(ErrorCode::kInvalidArgument, "level", "unknown level '" + it->second + "'");
-  return *d;
+  const int levels = static_cast<int>(e.levels.size());
+  if (it == q.end() || it->second.empty()) return std::min(fallback, levels);
+  if (it->second == "national") return 0;
+  for (int d = 1; d <= levels; ++d) {
+    if (e.levels[d - 1].code == it->second) return d;
+  }
+  return err_field(ErrorCode::kInvalidArgument, "level", "unknown level '" + it->second + "'");
 }
+
+// Every tally, comparison and bound states the log size it reflects, in its JSON ("log_size") and
+// in this header (also for CSV), so anyone can re-derive it at exactly that size.
+constexpr const char* kLogSizeHeader = "X-Tallylog-Log-Size";
 
 std::string param(const Query& q, const char* name) {
   auto it = q.find(name);
@@ -59,21 +67,39 @@ struct Results {
     auto c = ctx.tallies.lock();
     auto rule = rule_param(q, "source");
     if (!rule) return from_error(rule.error());
-    auto tab = c.tabulation(*rule);
-    if (!tab) return from_error(tab.error());
-    const tally::Geography& g = *c.geography();
-    auto depth = depth_param(g, q, 1);
+    auto election = c.election();
+    if (!election) return from_error(election.error());
+    auto depth = depth_param(**election, q, 1);
     if (!depth) return from_error(depth.error());
+    // Above the table level the index's stored per-area totals answer; otherwise a tabulation.
+    const tally::TallyView* view = nullptr;
+    uint64_t applied = 0;
+    if (*depth < static_cast<int>((*election)->levels.size())) {
+      auto stored = c.stored(*rule, *depth);
+      if (!stored) return from_error(stored.error());
+      if (*stored) {
+        view = (*stored)->view;
+        applied = (*stored)->applied;
+      }
+    }
+    if (!view) {
+      auto tab = c.tabulation(*rule);
+      if (!tab) return from_error(tab.error());
+      view = tab->tab;
+      applied = tab->applied;
+    }
+    const tally::Geography& g = view->geography();
     if (param(q, "format") == "csv") {
       Response r;
       r.content_type = "text/csv; charset=utf-8";
-      r.body = tally::tally_to_csv(*tab->tab, *depth);
+      r.body = tally::tally_to_csv(*view, *depth);
+      r.headers.emplace_back(kLogSizeHeader, std::to_string(applied));
       return r;
     }
     std::string parent = param(q, "parent");
     std::string key = "tally|" + rule->to_string() + "|" + std::to_string(*depth) + "|" + parent;
-    auto r = c.cached(key, tab->applied, [&]() -> Result<Response> {
-      std::string body = tally::tally_to_json(*tab->tab, *depth);
+    auto r = c.cached(key, applied, [&]() -> Result<Response> {
+      std::string body = tally::tally_to_json(*view, *depth, applied);
       if (parent.empty()) return Response::json(200, body + "\n");
       // Drill-down: keep the areas under `parent` (an area of the level just above).
       if (*depth < 1) return err_field(ErrorCode::kInvalidArgument, "parent", "the national level has no parent");
@@ -96,7 +122,9 @@ struct Results {
       j["ancestors"] = std::move(ancestors);
       return Response::json(200, j.dump() + "\n");
     });
-    return r ? std::move(*r) : from_error(r.error());
+    if (!r) return from_error(r.error());
+    r->headers.emplace_back(kLogSizeHeader, std::to_string(applied));
+    return std::move(*r);
   }
 
   Response compare(const Query& q) {
@@ -109,14 +137,18 @@ struct Results {
     if (!ta) return from_error(ta.error());
     auto tb = c.tabulation(*b);
     if (!tb) return from_error(tb.error());
-    auto depth = depth_param(*c.geography(), q, 1);
+    auto depth = depth_param(c.geography()->election(), q, 1);
     if (!depth) return from_error(depth.error());
     std::string key = "compare|" + a->to_string() + "|" + b->to_string() + "|" + std::to_string(*depth);
-    auto r = c.cached(key, ta->applied, [&]() -> Result<Response> {
+    // Both tabulations are brought up to the index's size under the cache's lock: one log size.
+    const uint64_t applied = std::max(ta->applied, tb->applied);
+    auto r = c.cached(key, applied, [&]() -> Result<Response> {
       TL_ASSIGN_OR_RETURN(auto cmp, tally::compare(*ta->tab, *tb->tab, *depth));
-      return Response::json(200, tally::compare_to_json(cmp, *c.geography()) + "\n");
+      return Response::json(200, tally::compare_to_json(cmp, *c.geography(), applied) + "\n");
     });
-    return r ? std::move(*r) : from_error(r.error());
+    if (!r) return from_error(r.error());
+    r->headers.emplace_back(kLogSizeHeader, std::to_string(applied));
+    return std::move(*r);
   }
 
   Response bound(const Query& q) {
@@ -127,18 +159,32 @@ struct Results {
     if (!tab) return from_error(tab.error());
     auto r = c.cached("bound|" + rule->to_string(), tab->applied, [&]() -> Result<Response> {
       TL_ASSIGN_OR_RETURN(auto b, tally::outcome_bound(*tab->tab));
-      return Response::json(200, tally::bound_to_json(b, *c.geography()) + "\n");
+      return Response::json(200, tally::bound_to_json(b, *c.geography(), tab->applied) + "\n");
     });
-    return r ? std::move(*r) : from_error(r.error());
+    if (!r) return from_error(r.error());
+    r->headers.emplace_back(kLogSizeHeader, std::to_string(tab->applied));
+    return std::move(*r);
   }
 
   Response areas(const Query& q) {
     auto c = ctx.tallies.lock();
-    auto tab = c.tabulation(tally::SourceRule());
-    if (!tab) return from_error(tab.error());
-    const auto& g = *c.geography();
-    auto depth = depth_param(g, q, 1);
+    auto election = c.election();
+    if (!election) return from_error(election.error());
+    auto depth = depth_param(**election, q, 1);
     if (!depth) return from_error(depth.error());
+    // Above the table level the stored areas suffice; the table level needs the whole registry.
+    const tally::Geography* geo = nullptr;
+    if (*depth < static_cast<int>((*election)->levels.size())) {
+      auto stored = c.stored(tally::SourceRule(), *depth);
+      if (!stored) return from_error(stored.error());
+      if (*stored) geo = &(*stored)->view->geography();
+    }
+    if (!geo) {
+      auto tab = c.tabulation(tally::SourceRule());
+      if (!tab) return from_error(tab.error());
+      geo = c.geography().get();
+    }
+    const auto& g = *geo;
     std::string parent = param(q, "parent");
     tally::AreaId p = tally::kNoArea;
     if (!parent.empty()) {
@@ -200,8 +246,8 @@ struct Results {
   Json station_json(const election::Station& s) {
     Json areas = Json::array();
     auto c = ctx.tallies.lock();
-    (void)c.tabulation(tally::SourceRule());  // for level names
-    const auto* levels = c.geography() ? &c.geography()->election().levels : nullptr;
+    auto election = c.election();
+    const auto* levels = election ? &(*election)->levels : nullptr;
     for (size_t i = 0; i < s.areas.size(); ++i)
       areas.push_back({{"level", levels && i < levels->size() ? (*levels)[i].code : ""},
                        {"code", s.areas[i].code},

@@ -50,6 +50,61 @@ Result<TallyCache::Tally> TallyCache::Locked::tabulation(const tally::SourceRule
   return Tally{t.tab.get(), t.applied};
 }
 
+Result<const election::Election*> TallyCache::Locked::election() {
+  auto& c = c_;
+  if (!c.index_) return err(ErrorCode::kUnavailable, "no data loaded");
+  if (!c.election_) {
+    TL_ASSIGN_OR_RETURN(auto e, c.index_->election());
+    c.election_ = std::move(e);
+  }
+  return &*c.election_;
+}
+
+Result<std::optional<TallyCache::Stored>> TallyCache::Locked::stored(const tally::SourceRule& rule, int depth) {
+  auto& c = c_;
+  using Out = std::optional<Stored>;
+  if (!c.index_) return err(ErrorCode::kUnavailable, "no data loaded");
+  const uint64_t gen = c.writes_.load();
+  const std::string key = rule.to_string() + "|" + std::to_string(depth);
+  if (auto it = c.stored_.find(key); it != c.stored_.end() && it->second.generation == gen) {
+    if (!it->second.view) return Out();
+    return Out(Stored{&*it->second.view, it->second.applied});
+  }
+  // One committed state for the size, the areas and the totals.
+  TL_ASSIGN_OR_RETURN(auto snapshot, c.index_->snapshot());
+  TL_ASSIGN_OR_RETURN(uint64_t size, c.index_->indexed_size());
+  StoredEntry entry;
+  entry.applied = size;
+  entry.generation = gen;
+  // Totals that are not exact (or not kept by this backend) answer nothing: tabulate instead.
+  TL_ASSIGN_OR_RETURN(std::string why_not_exact, c.index_->aggregates_state());
+  if (!why_not_exact.empty()) {
+    c.stored_[key] = std::move(entry);
+    return Out();
+  }
+  // The areas change only when a station is registered, which the national area's table count
+  // tells in one row (counting a million stations would cost a scan per write).
+  uint64_t registry = 0;
+  TL_TRY(c.index_->for_each_area(0, [&](const index::AreaRow& a) { registry = a.tables_registered + 1; }));
+  if (registry != c.upper_stations_) {
+    c.upper_.clear();
+    c.stored_.clear();
+    c.upper_stations_ = registry;
+  }
+  auto up = c.upper_.find(depth);
+  if (up == c.upper_.end()) {
+    TL_ASSIGN_OR_RETURN(auto upper, tally::upper_geography_from_index(*c.index_, depth));
+    up = c.upper_.emplace(depth, std::move(upper)).first;
+  }
+  if (up->second) {
+    TL_ASSIGN_OR_RETURN(entry.view, tally::stored_tally(*c.index_, *up->second, rule));
+  }
+  if (c.stored_.size() > 256) c.stored_.clear();  // any source name may be asked for
+  auto& slot = c.stored_[key] = std::move(entry);
+  if (!slot.view) return Out();
+  return Out(Stored{&*slot.view, slot.applied});
+}
+
 Result<Response> TallyCache::Locked::cached(const std::string& key, uint64_t applied,
                                             const std::function<Result<Response>()>& make) {
   auto& bodies = c_.bodies_;

@@ -1,7 +1,11 @@
-// The API's tabulation cache: one live tally::Tabulation per source rule, kept up to date with the
-// index incrementally, plus the response bodies computed from them (keyed by the route's
-// parameters and the index size they reflect). How the cache is fed (the index reads below) is
-// this file's business only; route handlers see the small interface here.
+// The API's tally cache. Above the table level a tally is read from the per-area totals the index
+// keeps (tally::StoredTally: one row per area, whatever the size of the election), so those
+// routes answer as soon as the server listens, with memory proportional to the areas. The table
+// level, compare, bound and the station lists use one live tally::Tabulation per source rule,
+// built on first use and kept up to date with the index incrementally. Response bodies computed
+// from either are cached by the route's parameters and the index size they reflect. How the cache
+// is fed (the index reads below) is this file's business only; route handlers see the small
+// interface here.
 //
 // Thread-safety: every read goes through lock(), which holds the cache's mutex for as long as the
 // returned Locked lives; pointers it hands out are valid until then. note_write() is lock-free and
@@ -14,11 +18,13 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 
 #include "tallylog/base/error.h"
 #include "tallylog/http/server.h"
 #include "tallylog/index/reader.h"
+#include "tallylog/tally/from_index.h"
 #include "tallylog/tally/geography.h"
 #include "tallylog/tally/source_rule.h"
 #include "tallylog/tally/tabulation.h"
@@ -30,6 +36,10 @@ class TallyCache {
   struct Tally {
     const tally::Tabulation* tab = nullptr;
     uint64_t applied = 0;  // index entries [0, applied) are counted in tab
+  };
+  struct Stored {
+    const tally::StoredTally* view = nullptr;  // areas down to the asked depth
+    uint64_t applied = 0;                      // the index size the totals reflect
   };
 
   // `index` may be null only if no tabulation is ever asked for.
@@ -43,6 +53,11 @@ class TallyCache {
    public:
     // The tabulation for `rule`, brought up to date with the index.
     Result<Tally> tabulation(const tally::SourceRule& rule);
+    // The index's stored totals of `rule` at every area down to `depth` (above the table level);
+    // nullopt when the index keeps none for the rule (then use tabulation()).
+    Result<std::optional<Stored>> stored(const tally::SourceRule& rule, int depth);
+    // The election (level names, candidates), read once.
+    Result<const election::Election*> election();
     // The geography of the last successful tabulation() (null before the first).
     const std::shared_ptr<const tally::Geography>& geography() const { return c_.geo_; }
     // The response cached under `key` for index size `applied`; else make()'s, kept when it is a
@@ -73,6 +88,17 @@ class TallyCache {
   std::shared_ptr<const tally::Geography> geo_;
   uint64_t geo_stations_ = 0;
   std::map<std::string, Tab> tabs_;
+  std::optional<election::Election> election_;
+  // Stored totals: the areas above the tables per depth (rebuilt when the registry changes), and
+  // the totals per rule and depth (re-read when the index moves).
+  uint64_t upper_stations_ = 0;  // 1 + the registry's table count the areas below reflect
+  std::map<int, std::optional<tally::UpperGeography>> upper_;
+  struct StoredEntry {
+    std::optional<tally::StoredTally> view;
+    uint64_t applied = 0;
+    uint64_t generation = 0;
+  };
+  std::map<std::string, StoredEntry> stored_;
   struct Body {
     uint64_t applied = 0;
     std::shared_ptr<const std::string> bytes;

@@ -277,7 +277,27 @@ TYPED_TEST_P(IndexConformance, ConcurrentReadersSeeCommittedStatesOnly) {
   EXPECT_EQ(idx->station_count().value(), 100u);
 }
 
-REGISTER_TYPED_TEST_SUITE_P(IndexConformance, StoresRecordsInLogOrderAndAnswersReads,
+TYPED_TEST_P(IndexConformance, ASnapshotSeesOneCommittedStateUntilItEnds) {
+  auto idx = this->open();
+  this->write_sample(*idx);
+  {
+    auto snap = idx->snapshot();
+    ASSERT_TRUE(snap) << snap.error().to_string();
+    EXPECT_EQ(idx->indexed_size().value(), 8u);
+    auto tx = idx->begin().value();
+    ASSERT_TRUE(tx->station(station("01.3", 300)));
+    ASSERT_TRUE(put_sheet(*tx, sheet("01.3", 9)));
+    ASSERT_TRUE(tx->commit());
+    EXPECT_EQ(idx->indexed_size().value(), 8u);
+    EXPECT_EQ(idx->station_count().value(), 2u);
+    EXPECT_EQ(idx->current_sheets_by_source().value()[0].second, 3u);
+  }
+  EXPECT_EQ(idx->indexed_size().value(), 10u);
+  EXPECT_EQ(idx->station_count().value(), 3u);
+}
+
+REGISTER_TYPED_TEST_SUITE_P(IndexConformance, ASnapshotSeesOneCommittedStateUntilItEnds,
+                            StoresRecordsInLogOrderAndAnswersReads,
                             CompactReadsCarryCountsStandingAndDigests, AreasTablesRulesAndTotalsRoundTrip,
                             UncommittedTransactionIsRolledBackAndOnlyOneIsOpenAtATime,
                             SurvivesReopenAndKeepsRejectsApart, ConcurrentReadersSeeCommittedStatesOnly);

@@ -1,6 +1,7 @@
 #include "tallylog/index/open.h"
 
 #include "tallylog/base/env.h"
+#include "tallylog/index/memory_index.h"
 #include "tallylog/index/sqlite_index.h"
 
 namespace tallylog::index {
@@ -10,6 +11,8 @@ struct SqlitePaths {
   std::string index;
   std::string rejects;
 };
+
+constexpr std::string_view kMemory = "memory:";
 
 Result<SqlitePaths> sqlite_paths(std::string_view url) {
   if (url.starts_with("sqlite:")) {
@@ -35,17 +38,20 @@ std::string index_path(std::string_view data_dir) { return join_path(data_dir, "
 std::string rejects_path(std::string_view data_dir) { return join_path(data_dir, "rejects.sqlite"); }
 
 Result<std::unique_ptr<Index>> open_index(std::string_view url) {
+  if (url == kMemory) return make_memory_index();
   TL_ASSIGN_OR_RETURN(SqlitePaths p, sqlite_paths(url));
   TL_ASSIGN_OR_RETURN(auto idx, SqliteIndex::open(p.index, p.rejects));
   return std::unique_ptr<Index>(std::move(idx));
 }
 
 bool index_exists(std::string_view url) {
+  if (url == kMemory) return false;
   auto p = sqlite_paths(url);
   return p && Env::posix().exists(p->index);
 }
 
 Status remove_index(std::string_view url) {
+  if (url == kMemory) return ok();  // every open makes a new, empty one
   TL_ASSIGN_OR_RETURN(SqlitePaths p, sqlite_paths(url));
   for (const char* suffix : {"", "-wal", "-shm", "-journal"}) TL_TRY(Env::posix().remove_file(p.index + suffix));
   return ok();

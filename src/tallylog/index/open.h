@@ -4,6 +4,7 @@
 //   <data dir>        the data directory's own index: sqlite:<data>/index.sqlite, rejects in
 //                     <data>/rejects.sqlite (the default, embedded)
 //   sqlite:<path>     the SQLite file at <path>; rejects in rejects.sqlite beside it
+//   memory:           a new, empty index in memory (index/memory_index.h), gone with the object
 //   postgresql://...  reserved for the PostgreSQL backend (issue 15); refused until it exists
 //
 // Thread-safety: free functions.

@@ -10,6 +10,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -114,9 +115,21 @@ struct Reject {
   std::string at;  // RFC 3339
 };
 
+// While alive, every read of the IndexReader that made it, from the thread that made it, sees one
+// committed state of the index (a read transaction): a tally and the log size it states, or the
+// two sides of a comparison, can never straddle a commit. Destroy it on the same thread.
+class ReadSnapshot {
+ public:
+  virtual ~ReadSnapshot() = default;
+};
+
 class IndexReader {
  public:
   virtual ~IndexReader() = default;
+
+  // Pins the index's committed state for this thread's reads until the snapshot is destroyed
+  // (other threads' reads wait meanwhile). Snapshots do not nest.
+  virtual Result<std::unique_ptr<ReadSnapshot>> snapshot() = 0;
 
   // The log size the index reflects (entries [0, indexed_size) have been applied).
   virtual Result<uint64_t> indexed_size() = 0;

@@ -3,11 +3,10 @@
 #include "tallylog/index/sqlite_index.h"
 
 #include <algorithm>
-#include <cstdio>
-#include <nlohmann/json.hpp>
 
 #include "tallylog/election/entry.h"
 #include "tallylog/index/sqlite_index_impl.h"
+#include "tallylog/index/station_areas.h"
 
 namespace tallylog::index {
 
@@ -51,28 +50,6 @@ CREATE TABLE IF NOT EXISTS rejects(
   reason TEXT NOT NULL, at TEXT NOT NULL);
 )sql";
 
-void append_json_string(std::string& out, std::string_view s) {
-  out.push_back('"');
-  for (unsigned char c : s) {
-    switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      default:
-        if (c < 0x20) {
-          char buf[8];
-          std::snprintf(buf, sizeof buf, "\\u%04x", c);
-          out += buf;
-        } else {
-          out.push_back(static_cast<char>(c));
-        }
-    }
-  }
-  out.push_back('"');
-}
-
 Result<SheetRecord> read_sheet_row(Stmt& s) {
   // columns: log_index, superseded_by, conflicted, corrects, entry
   SheetRecord rec;
@@ -108,31 +85,6 @@ Status each_row(Stmt& s, Fn&& fn) {
 }
 
 }  // namespace
-
-std::string encode_station_areas(const std::vector<election::AreaRef>& areas) {
-  std::string out = "[";
-  for (size_t i = 0; i < areas.size(); ++i) {
-    if (i) out.push_back(',');
-    out.push_back('[');
-    append_json_string(out, areas[i].code);
-    out.push_back(',');
-    append_json_string(out, areas[i].name);
-    out.push_back(']');
-  }
-  out.push_back(']');
-  return out;
-}
-
-Result<std::vector<election::AreaRef>> decode_station_areas(std::string_view text, std::string_view code) {
-  std::vector<election::AreaRef> out;
-  try {
-    auto j = nlohmann::json::parse(text);
-    for (const auto& a : j) out.push_back({a.at(0).get<std::string>(), a.at(1).get<std::string>()});
-  } catch (const std::exception& e) {
-    return err(ErrorCode::kCorrupt, "index: station " + std::string(code) + ": bad areas: " + e.what());
-  }
-  return out;
-}
 
 SqliteIndex::Impl::~Impl() {
   // Statements must be finalized before their connections close.
@@ -209,6 +161,8 @@ Result<std::unique_ptr<SqliteIndex>> SqliteIndex::open(const std::string& path, 
   TL_TRY(impl->prepare_statements());
   std::unique_ptr<SqliteIndex> idx(new SqliteIndex(std::move(impl)));
   TL_ASSIGN_OR_RETURN(idx->impl_->indexed, idx->indexed_size());
+  TL_ASSIGN_OR_RETURN(auto sources, idx->sources());
+  idx->impl_->sources.insert(sources.begin(), sources.end());
   return idx;
 }
 
@@ -230,7 +184,7 @@ Result<std::string> SqliteIndex::dump() {
   std::lock_guard lock(impl_->rmu);
   std::string out;
   const char* queries[] = {
-      "SELECT 'meta', key, value FROM meta ORDER BY key",
+      "SELECT 'meta', key, value FROM meta WHERE key != 'schema_version' ORDER BY key",
       "SELECT 'meta_text', key, value FROM meta_text ORDER BY key",
       "SELECT 'election', log_index, id, entry FROM election ORDER BY log_index",
       "SELECT 'station', code, log_index, registered, areas, name, parent FROM stations ORDER BY code",
@@ -256,6 +210,38 @@ Result<std::string> SqliteIndex::dump() {
     }));
   }
   return out;
+}
+
+namespace {
+// A read transaction on the reader connection, holding its mutex for as long as it lives.
+class SqliteSnapshot final : public ReadSnapshot {
+ public:
+  explicit SqliteSnapshot(SqliteIndex::Impl& m) : m_(m), lock_(m.rmu) {}
+  Status begin() {
+    TL_TRY(exec(m_.r, "BEGIN"));
+    // A deferred transaction starts reading at its first statement: read now, to pin the state.
+    Stmt s;
+    TL_TRY(s.prepare(m_.r, "SELECT value FROM meta WHERE key='indexed_size'"));
+    TL_ASSIGN_OR_RETURN(bool row, s.step());
+    (void)row;
+    open_ = true;
+    return ok();
+  }
+  ~SqliteSnapshot() override {
+    if (open_) (void)exec(m_.r, "COMMIT");
+  }
+
+ private:
+  SqliteIndex::Impl& m_;
+  std::unique_lock<std::recursive_mutex> lock_;
+  bool open_ = false;
+};
+}  // namespace
+
+Result<std::unique_ptr<ReadSnapshot>> SqliteIndex::snapshot() {
+  auto s = std::make_unique<SqliteSnapshot>(*impl_);
+  TL_TRY(s->begin());
+  return std::unique_ptr<ReadSnapshot>(std::move(s));
 }
 
 Result<uint64_t> SqliteIndex::indexed_size() {

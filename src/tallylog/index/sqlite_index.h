@@ -33,6 +33,7 @@ class SqliteIndex : public Index {
   Status add_rejects(std::span<const Reject> rejects) override;
 
   // IndexReader
+  Result<std::unique_ptr<ReadSnapshot>> snapshot() override;
   Result<uint64_t> indexed_size() override;
   Result<election::Election> election() override;
   Result<std::optional<election::Station>> station(std::string_view code) override;

@@ -4,6 +4,7 @@
 
 #include <mutex>
 #include <string>
+#include <unordered_set>
 
 #include "tallylog/index/sqlite_db.h"
 #include "tallylog/index/sqlite_index.h"
@@ -21,6 +22,8 @@ struct SqliteIndex::Impl {
   std::mutex rejmu;
   uint64_t indexed = 0;  // committed indexed_size
   bool open_transaction = false;
+  // Sources known to be in the sources table (committed), so a sheet inserts its source once.
+  std::unordered_set<std::string> sources;
 
   // writer statements
   sqlite::Stmt begin, commit, rollback, set_size, ins_election, ins_station, ins_sheet, ins_entry, ins_source,
@@ -34,8 +37,5 @@ struct SqliteIndex::Impl {
   Status prepare_statements();
 };
 
-// Decodes an areas column (JSON [[code, name], ...]) of station `code`.
-Result<std::vector<election::AreaRef>> decode_station_areas(std::string_view text, std::string_view code);
-std::string encode_station_areas(const std::vector<election::AreaRef>& areas);
 
 }  // namespace tallylog::index

@@ -2,6 +2,7 @@
 // IMMEDIATE ... COMMIT) on the writer connection. It stores rows as told; nothing here decides.
 #include "tallylog/election/entry.h"
 #include "tallylog/index/sqlite_index_impl.h"
+#include "tallylog/index/station_areas.h"
 
 namespace tallylog::index {
 namespace {
@@ -65,7 +66,9 @@ class SqliteTransaction final : public IndexTransaction {
     }
     TL_TRY(m_.ins_sheet.run());
     TL_TRY(m_.ins_entry.reset().bind(1, index()).bind(2, s.entry).run());
-    TL_TRY(m_.ins_source.reset().bind(1, s.source).run());
+    if (!m_.sources.contains(std::string(s.source)) && new_sources_.emplace(s.source).second) {
+      TL_TRY(m_.ins_source.reset().bind(1, s.source).run());
+    }
     ++next_;
     return ok();
   }
@@ -155,6 +158,7 @@ class SqliteTransaction final : public IndexTransaction {
     TL_TRY(m_.commit.reset().run());
     m_.indexed = next_;
     m_.open_transaction = false;
+    m_.sources.merge(new_sources_);
     done_ = true;
     return ok();
   }
@@ -165,6 +169,7 @@ class SqliteTransaction final : public IndexTransaction {
   SqliteIndex::Impl& m_;
   uint64_t next_;
   bool done_ = false;
+  std::unordered_set<std::string> new_sources_;
 };
 
 }  // namespace

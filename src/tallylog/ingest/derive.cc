@@ -223,12 +223,12 @@ Status Deriver::write_election(index::IndexTransaction& tx, const election::Elec
 
 Status Deriver::write_sheet(index::IndexTransaction& tx, const election::Sheet& sheet, const AcceptedSheet& a,
                             std::string_view entry) {
-  const std::string where = "sheet at log index " + std::to_string(a.log_index) + " (" + sheet.station + ")";
   std::string counts, counts_error;
   std::optional<tally::CountVector> vector;
   if (!election_) {
-    counts_error = where + ": logged before the election";
-  } else if (auto c = tally::CountVector::of(layout_, sheet, where); c) {
+    counts_error = "sheet at log index " + std::to_string(a.log_index) + " (" + sheet.station +
+                   "): logged before the election";
+  } else if (auto c = tally::CountVector::of(layout_, sheet, a.log_index); c) {
     counts = c->encode();
     vector = std::move(*c);
   } else {
@@ -236,8 +236,12 @@ Status Deriver::write_sheet(index::IndexTransaction& tx, const election::Sheet& 
   }
   if (!counts_error.empty()) not_exact(counts_error);
   // The table's current sheets before this one, read before it is stored.
-  std::vector<tally::SourcedSheet> before, after;
-  std::vector<std::string> before_sources;
+  std::vector<tally::SourcedSheet>& before = before_;
+  std::vector<tally::SourcedSheet>& after = after_;
+  std::vector<std::string>& before_sources = before_sources_;
+  before.clear();
+  after.clear();
+  before_sources.clear();
   if (why_not_exact_.empty() && aggregator_) {
     size_t n = 0;
     if (a.had_current) {
@@ -301,17 +305,22 @@ Status Deriver::finish(index::IndexTransaction& tx) {
   if (aggregator_) {
     if (why_not_exact_.empty()) {
       std::vector<int64_t> stored;
-      for (const auto& [key, delta] : aggregator_->deltas()) {
-        const int depth = ar.rows[key.second].depth;
-        TL_ASSIGN_OR_RETURN(auto blob, tx.area_totals(key.first, depth, key.second));
-        if (blob) {
-          TL_TRY(tally::decode_area_row(*blob, delta.size(), stored));
-        } else {
-          stored.assign(delta.size(), 0);
-        }
-        for (size_t i = 0; i < delta.size(); ++i) stored[i] += delta[i];
-        TL_TRY(tx.put_area_totals(key.first, depth, key.second, tally::encode_area_row(stored)));
-      }
+      Status failed = ok();
+      aggregator_->for_each_delta([&](uint32_t rule, uint32_t area, std::span<const int64_t> delta) {
+        if (!failed) return;
+        failed = [&]() -> Status {
+          const int depth = ar.rows[area].depth;
+          TL_ASSIGN_OR_RETURN(auto blob, tx.area_totals(rule, depth, area));
+          if (blob) {
+            TL_TRY(tally::decode_area_row(*blob, delta.size(), stored));
+          } else {
+            stored.assign(delta.size(), 0);
+          }
+          for (size_t i = 0; i < delta.size(); ++i) stored[i] += delta[i];
+          return tx.put_area_totals(rule, depth, area, tally::encode_area_row(stored));
+        }();
+      });
+      TL_TRY(failed);
     }
     aggregator_->clear();
   }

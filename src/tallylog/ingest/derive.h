@@ -105,6 +105,8 @@ class Deriver {
   std::string why_not_exact_;
   bool state_dirty_ = false;
   std::vector<tally::CountVector> table_counts_;
+  std::vector<tally::SourcedSheet> before_, after_;  // reused by write_sheet
+  std::vector<std::string> before_sources_;
 };
 
 // Applies log entries [index's indexed_size, end) to `index` through `deriver`, in transactions

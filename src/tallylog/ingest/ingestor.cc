@@ -261,9 +261,11 @@ Status Ingestor::load() {
     std::lock_guard lock(s.mu);
     if (s.deriver) return ok();
   }
-  // Loading reads the whole registry and every sheet's summary: done without the lock, so the
-  // caller's reads go on; nothing writes before the deriver is in place.
-  TL_ASSIGN_OR_RETURN(deriver, Deriver::load(*s.index));
+  // Loading reads the whole registry and every sheet's summary: done without the lock and through
+  // a second handle on the index, so the readers of index() (a server's requests) are not queued
+  // behind it; nothing writes before the deriver is in place.
+  TL_ASSIGN_OR_RETURN(auto loader, index::open_index(s.data_dir));
+  TL_ASSIGN_OR_RETURN(deriver, Deriver::load(*loader));
   std::lock_guard lock(s.mu);
   if (!s.deriver) s.deriver = std::move(deriver);
   return ok();

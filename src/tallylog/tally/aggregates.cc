@@ -56,6 +56,7 @@ void MaterialisedRules::restore(uint32_t id, const SourceRule& rule) {
   if (rules_.size() <= id) rules_.resize(id + 1);
   rules_[id] = rule;
   matching_.clear();
+  exact_.clear();
 }
 
 std::optional<uint32_t> MaterialisedRules::find(const SourceRule& rule) const {
@@ -68,6 +69,13 @@ std::optional<uint32_t> MaterialisedRules::find(const SourceRule& rule) const {
 
 uint32_t MaterialisedRules::exact(std::string_view source, bool& added) {
   added = false;
+  if (auto it = exact_.find(std::string(source)); it != exact_.end()) return it->second;
+  const uint32_t id = exact_rule(source, added);
+  exact_.emplace(std::string(source), id);
+  return id;
+}
+
+uint32_t MaterialisedRules::exact_rule(std::string_view source, bool& added) {
   auto rule = SourceRule::parse(source);
   // A source that is not a valid rule (never accepted by validation) has no rule of its own.
   if (!rule || rule->kind() != SourceRule::Kind::kExact) return UINT32_MAX;
@@ -104,16 +112,21 @@ void AreaAggregator::rule_row(const SourceRule& rule, std::span<const SourcedShe
 }
 
 void AreaAggregator::add_row(uint32_t rule, uint32_t area, const int64_t* row, int sign) {
-  auto [it, inserted] = deltas_.try_emplace({rule, area});
-  if (inserted) it->second.assign(row_length(), 0);
-  int64_t* dst = it->second.data();
+  const uint64_t key = (uint64_t{rule} << 32) | area;
+  auto [it, inserted] = slot_.try_emplace(key, static_cast<uint32_t>(keys_.size()));
+  if (inserted) {
+    keys_.push_back(key);
+    sums_.resize(sums_.size() + row_length(), 0);
+  }
+  int64_t* dst = &sums_[size_t(it->second) * row_length()];
   for (size_t i = 0; i < row_length(); ++i) dst[i] += sign * row[i];
 }
 
 void AreaAggregator::table_changed(MaterialisedRules& rules, uint32_t parent, uint64_t registered,
                                    std::span<const SourcedSheet> before, std::span<const SourcedSheet> after,
                                    std::span<const std::string_view> changed_sources) {
-  std::vector<uint32_t> ids;
+  std::vector<uint32_t>& ids = ids_;
+  ids.clear();
   for (std::string_view s : changed_sources) {
     for (uint32_t id : rules.matching(s)) {
       if (std::find(ids.begin(), ids.end(), id) == ids.end()) ids.push_back(id);
@@ -135,10 +148,8 @@ void AreaAggregator::table_changed(MaterialisedRules& rules, uint32_t parent, ui
     rule_row(rule, before, registered, old_row_.data());
     rule_row(rule, after, registered, new_row_.data());
     if (old_row_ == new_row_) continue;
-    for (uint32_t a = parent; a != UINT32_MAX; a = parent_of_(a)) {
-      add_row(id, a, new_row_.data(), 1);
-      add_row(id, a, old_row_.data(), -1);
-    }
+    for (size_t i = 0; i < row_length(); ++i) new_row_[i] -= old_row_[i];
+    for (uint32_t a = parent; a != UINT32_MAX; a = parent_of_(a)) add_row(id, a, new_row_.data(), 1);
   }
 }
 

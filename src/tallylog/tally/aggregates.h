@@ -54,8 +54,11 @@ class MaterialisedRules {
   size_t size() const { return rules_.size(); }
 
  private:
+  uint32_t exact_rule(std::string_view source, bool& added);
+
   std::vector<SourceRule> rules_;
   std::unordered_map<std::string, std::vector<uint32_t>> matching_;  // by source
+  std::unordered_map<std::string, uint32_t> exact_;                  // source -> its exact rule
 };
 
 // A table's current sheet with its source, for the aggregator.
@@ -78,9 +81,20 @@ class AreaAggregator {
                      std::span<const SourcedSheet> before, std::span<const SourcedSheet> after,
                      std::span<const std::string_view> changed_sources);
 
-  // The accumulated deltas, by (rule, area); then clear() for the next transaction.
-  const std::map<std::pair<uint32_t, uint32_t>, std::vector<int64_t>>& deltas() const { return deltas_; }
-  void clear() { deltas_.clear(); }
+  // The accumulated deltas: fn(rule, area, row change); then clear() for the next transaction.
+  template <typename Fn>
+  void for_each_delta(Fn&& fn) const {
+    for (size_t k = 0; k < keys_.size(); ++k) {
+      fn(static_cast<uint32_t>(keys_[k] >> 32), static_cast<uint32_t>(keys_[k]),
+         std::span<const int64_t>(&sums_[k * row_length()], row_length()));
+    }
+  }
+  size_t delta_count() const { return keys_.size(); }
+  void clear() {
+    slot_.clear();
+    keys_.clear();
+    sums_.clear();
+  }
 
  private:
   void add_row(uint32_t rule, uint32_t area, const int64_t* row, int sign);
@@ -89,8 +103,12 @@ class AreaAggregator {
   size_t width_;
   size_t compared_;
   std::function<uint32_t(uint32_t)> parent_of_;
-  std::map<std::pair<uint32_t, uint32_t>, std::vector<int64_t>> deltas_;
+  // Deltas, flat: slot_[(rule << 32) | area] indexes keys_ and sums_ (row_length() values each).
+  std::unordered_map<uint64_t, uint32_t> slot_;
+  std::vector<uint64_t> keys_;
+  std::vector<int64_t> sums_;
   std::vector<TableSheet> scratch_;
+  std::vector<uint32_t> ids_;
   std::vector<int64_t> old_row_, new_row_;
 };
 

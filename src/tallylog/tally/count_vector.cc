@@ -56,21 +56,22 @@ std::optional<size_t> CountLayout::field_index(std::string_view name) const {
   return std::nullopt;
 }
 
-Result<CountVector> CountVector::of(const CountLayout& g, const election::Sheet& s, std::string_view where) {
+Result<CountVector> CountVector::of(const CountLayout& g, const election::Sheet& s, uint64_t log_index) {
+  // Built only on failure: this runs for every sheet.
+  const auto where = [&] { return "sheet at log index " + std::to_string(log_index) + " (" + s.station + ")"; };
   CountVector out;
   out.values.assign(g.width(), 0);
   out.present.assign((g.width() + 7) / 8, 0);
   auto mark = [&](size_t slot) { out.present[slot / 8] |= static_cast<uint8_t>(1u << (slot % 8)); };
-  // Names are built only on failure: this runs for every count of every sheet.
   auto out_of_range = [&](int64_t v, const std::string& name) {
     return err(ErrorCode::kInvalidArgument,
-               std::string(where) + ": count " + name + " = " + std::to_string(v) + " is out of the 32-bit range");
+               where() + ": count " + name + " = " + std::to_string(v) + " is out of the 32-bit range");
   };
   auto fits = [](int64_t v) { return v >= INT32_MIN && v <= INT32_MAX; };
   for (const auto& [name, value] : s.fields) {
     auto f = g.field_index(name);
     if (!f) {
-      return err(ErrorCode::kInvalidArgument, std::string(where) + ": field \"" + name + "\" is not defined by the election");
+      return err(ErrorCode::kInvalidArgument, where() + ": field \"" + name + "\" is not defined by the election");
     }
     if (!fits(value)) return out_of_range(value, name);
     out.values[*f] = static_cast<int32_t>(value);
@@ -82,7 +83,7 @@ Result<CountVector> CountVector::of(const CountLayout& g, const election::Sheet&
   for (const auto& [code, value] : s.candidates) {
     while (slot != g.candidate_slots_.end() && slot->first < code) ++slot;
     if (slot == g.candidate_slots_.end() || slot->first != code) {
-      return err(ErrorCode::kInvalidArgument, std::string(where) + ": candidate \"" + code + "\" is not in the election");
+      return err(ErrorCode::kInvalidArgument, where() + ": candidate \"" + code + "\" is not in the election");
     }
     if (!fits(value)) return out_of_range(value, code);
     out.values[cand + slot->second] = static_cast<int32_t>(value);
@@ -90,7 +91,7 @@ Result<CountVector> CountVector::of(const CountLayout& g, const election::Sheet&
   }
   if (!s.cards.empty()) {
     if (s.cards.size() != g.card_count()) {
-      return err(ErrorCode::kInvalidArgument, std::string(where) + ": " + std::to_string(s.cards.size()) +
+      return err(ErrorCode::kInvalidArgument, where() + ": " + std::to_string(s.cards.size()) +
                                                   " cards, the election has " + std::to_string(g.card_count()));
     }
     for (size_t i = 0; i < s.cards.size(); ++i) {

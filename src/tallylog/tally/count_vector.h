@@ -74,10 +74,11 @@ struct CountVector {
   bool has(size_t slot) const { return (present[slot / 8] >> (slot % 8)) & 1; }
   bool has_cards(const CountLayout& layout) const { return layout.card_count() > 0 && has(layout.compared()); }
 
-  // The sheet's counts. Fails (kInvalidArgument, naming the sheet by `where`) on a field or
-  // candidate the election does not define, a card list of the wrong length, or a count outside
-  // the 32-bit range (a table has at most a few thousand voters; area totals are 64-bit).
-  static Result<CountVector> of(const CountLayout& layout, const election::Sheet& sheet, std::string_view where);
+  // The sheet's counts. Fails (kInvalidArgument, naming the sheet: "sheet at log index N
+  // (station)") on a field or candidate the election does not define, a card list of the wrong
+  // length, or a count outside the 32-bit range (a table has at most a few thousand voters; area
+  // totals are 64-bit).
+  static Result<CountVector> of(const CountLayout& layout, const election::Sheet& sheet, uint64_t log_index);
 
   std::string encode() const;
   // Decodes the stored form into `out` (reusing its storage). Fails (kCorrupt) on a malformed

@@ -11,6 +11,39 @@ namespace tallylog::tally {
 
 Result<std::shared_ptr<const Geography>> geography_from_index(index::IndexReader& reader) {
   TL_ASSIGN_OR_RETURN(election::Election e, reader.election());
+  // While the stored areas are exact, they and the compact table rows give the same geography
+  // as the station records, without decoding a million of them.
+  TL_ASSIGN_OR_RETURN(std::string state, reader.aggregates_state());
+  if (state.empty()) {
+    std::vector<UpperArea> rows;
+    std::unordered_map<uint32_t, uint32_t> position;  // stored area id -> position in `rows`
+    TL_TRY(reader.for_each_area(INT32_MAX, [&](const index::AreaRow& a) {
+      position.emplace(a.id, static_cast<uint32_t>(rows.size()));
+      rows.push_back({a.depth, a.code, a.name, a.parent, a.tables_registered, a.registered_voters});
+    }));
+    if (!rows.empty()) {
+      const size_t areas = rows.size();
+      if (auto n = reader.station_count()) rows.reserve(areas + *n);
+      const int table_depth = static_cast<int>(e.levels.size());
+      Status bad = ok();
+      TL_TRY(reader.for_each_table([&](const index::TableRow& t) {
+        auto it = position.find(t.parent);
+        if (it == position.end()) {
+          bad = err(ErrorCode::kCorrupt, "index: table \"" + std::string(t.code) + "\" has no stored parent area");
+          return;
+        }
+        rows.push_back({table_depth, std::string(t.code), std::string(t.name), it->second, 1, t.registered});
+      }));
+      TL_TRY(bad);
+      for (size_t i = 0; i < areas; ++i) {
+        if (rows[i].depth == 0) continue;
+        auto it = position.find(rows[i].parent);
+        if (it == position.end()) return err(ErrorCode::kCorrupt, "index: area \"" + rows[i].code + "\" has no stored parent");
+        rows[i].parent = it->second;
+      }
+      return Geography::build_stored(e, rows);
+    }
+  }
   std::vector<election::Station> stations;
   if (auto n = reader.station_count()) stations.reserve(*n);
   TL_TRY(reader.for_each_station([&](const election::Station& s) { stations.push_back(s); }));
@@ -37,7 +70,7 @@ Result<std::optional<UpperGeography>> upper_geography_from_index(index::IndexRea
     if (it == position.end()) return err(ErrorCode::kCorrupt, "index: area \"" + a.code + "\" has no stored parent");
     a.parent = it->second;
   }
-  TL_ASSIGN_OR_RETURN(auto g, Geography::build_upper(e, areas));
+  TL_ASSIGN_OR_RETURN(auto g, Geography::build_stored(e, areas));
   UpperGeography out;
   out.max_depth = max_depth;
   uint32_t top = 0;

@@ -16,7 +16,7 @@ struct PendingArea {
 };
 
 // The order of areas within a level (and of tables): by code. One place, shared by build() and
-// build_upper(), so a report over stored areas lists them exactly as one over the registry.
+// build_stored(), so a report over stored areas lists them exactly as one over the registry.
 bool code_less(const std::string& a, const std::string& b) { return a < b; }
 
 }  // namespace
@@ -117,13 +117,14 @@ Result<std::shared_ptr<const Geography>> Geography::build(const election::Electi
   return std::shared_ptr<const Geography>(std::move(g));
 }
 
-Result<std::shared_ptr<const Geography>> Geography::build_upper(const election::Election& election,
-                                                                std::span<const UpperArea> areas) {
+Result<std::shared_ptr<const Geography>> Geography::build_stored(const election::Election& election,
+                                                                 std::span<const UpperArea> areas) {
   const size_t levels = election.levels.size();
   if (levels == 0) return err(ErrorCode::kInvalidArgument, "election \"" + election.id + "\" defines no levels");
   std::shared_ptr<Geography> g(new Geography());
   g->election_ = election;
   g->has_tables_ = false;
+  for (const UpperArea& a : areas) g->has_tables_ |= static_cast<size_t>(a.depth) == levels;
   // Order by depth, then code; remember where each stored area went.
   std::vector<uint32_t> order(areas.size());
   std::iota(order.begin(), order.end(), 0u);
@@ -139,7 +140,7 @@ Result<std::shared_ptr<const Geography>> Geography::build_upper(const election::
   g->depth_begin_.push_back(0);
   for (uint32_t i = 0; i < order.size(); ++i) {
     const UpperArea& u = areas[order[i]];
-    if (u.depth < 0 || static_cast<size_t>(u.depth) >= levels) {
+    if (u.depth < 0 || static_cast<size_t>(u.depth) > levels) {
       return err(ErrorCode::kCorrupt, "stored area \"" + u.code + "\" has depth " + std::to_string(u.depth));
     }
     while (g->depth_begin_.size() <= static_cast<size_t>(u.depth)) g->depth_begin_.push_back(i);
@@ -157,11 +158,11 @@ Result<std::shared_ptr<const Geography>> Geography::build_upper(const election::
     }
     g->areas_.push_back(std::move(a));
   }
-  // Depths without areas (an election whose registry is still empty) are empty ranges; the
-  // table level is always empty here.
+  // Depths without areas (an election whose registry is still empty; the table level when no
+  // table is given) are empty ranges.
   while (g->depth_begin_.size() <= levels + 1) g->depth_begin_.push_back(static_cast<AreaId>(g->areas_.size()));
   g->by_code_.resize(levels + 1);
-  for (size_t d = 0; d < levels; ++d) {
+  for (size_t d = 0; d <= levels; ++d) {
     CodeIndex& index = g->by_code_[d];
     size_t capacity = 16;
     while (capacity < 2 * (g->depth_begin_[d + 1] - g->depth_begin_[d])) capacity *= 2;
@@ -174,8 +175,6 @@ Result<std::shared_ptr<const Geography>> Geography::build_upper(const election::
       index.slots[i] = (h >> 32 << 32) | (uint64_t{id} + 1);
     }
   }
-  g->by_code_[levels].slots.assign(16, 0);
-  g->by_code_[levels].mask = 15;
   g->layout_ = CountLayout(election);
   return std::shared_ptr<const Geography>(std::move(g));
 }

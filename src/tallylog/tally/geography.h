@@ -37,7 +37,7 @@ struct Area {
   uint64_t registered_voters = 0;  // registry figure (sum over its tables)
 };
 
-// An area above the tables as stored: `parent` indexes the same list (kNoArea for national).
+// An area (or a table) as stored: `parent` indexes the same list (UINT32_MAX for national).
 struct UpperArea {
   int depth = 0;
   std::string code;
@@ -90,11 +90,12 @@ class Geography {
   std::optional<size_t> field_index(std::string_view name) const { return layout_.field_index(name); }
   std::optional<size_t> candidate_index(std::string_view code) const;
 
-  // The areas above the tables only, from rows the index keeps (index::AreaRow: ids, parents,
-  // names and registry figures), for reports that stop above the table level: the table level
-  // is then empty and has_tables() is false.
-  static Result<std::shared_ptr<const Geography>> build_upper(const election::Election& election,
-                                                              std::span<const UpperArea> areas);
+  // From rows the index keeps (areas above the tables: ids, parents, names and registry figures;
+  // optionally the tables too, at depth = levels), without reading a station record. Without
+  // tables it serves reports that stop above the table level (the table level is then empty and
+  // has_tables() is false). The same areas in the same order as build() over the registry.
+  static Result<std::shared_ptr<const Geography>> build_stored(const election::Election& election,
+                                                               std::span<const UpperArea> rows);
   bool has_tables() const { return has_tables_; }
 
  private:

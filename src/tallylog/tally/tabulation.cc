@@ -80,8 +80,7 @@ Status Tabulation::add_deferred_or_now(const index::SheetRecord& record, bool pr
   return add_impl(
       in,
       [&]() -> Status {
-        const std::string where = "sheet at log index " + std::to_string(record.log_index) + " (" + s.station + ")";
-        TL_ASSIGN_OR_RETURN(incoming_, CountVector::of(geo_->layout(), s, where));
+        TL_ASSIGN_OR_RETURN(incoming_, CountVector::of(geo_->layout(), s, record.log_index));
         return ok();
       },
       propagate_now);

@@ -1,0 +1,117 @@
+#include "tallylog/ingest/read_only.h"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+
+#include "tallylog/base/testing.h"
+#include "tallylog/election/entry.h"
+#include "tallylog/election/test_fixtures.h"
+#include "tallylog/index/open.h"
+#include "tallylog/ingest/ingestor.h"
+#include "tallylog/log/data_dir_lock.h"
+
+namespace tallylog::ingest {
+namespace {
+
+namespace fs = std::filesystem;
+using election::testing::small_election;
+using election::testing::small_sheet;
+using election::testing::small_station;
+
+class ReadOnlyTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    data_ = dir_.path() + "/data";
+    ASSERT_TRUE(Ingestor::init(data_, small_election(), ""));
+    auto ing = Ingestor::open(data_).value();
+    std::vector<election::Station> stations = {small_station("R1.01"), small_station("R1.02")};
+    ASSERT_TRUE(ing->add_stations(stations));
+    ASSERT_TRUE(ing->submit(small_sheet("R1.01")));
+    dump_ = ing->index().dump().value();
+    ASSERT_TRUE(ing->close());
+  }
+  // A directory holding only what a mirror publishes: log/ and log.vkey.
+  std::string published_copy() {
+    const std::string copy = dir_.path() + "/copy";
+    fs::create_directories(copy);
+    fs::copy(data_ + "/log", copy + "/log", fs::copy_options::recursive);
+    fs::copy_file(data_ + "/log.vkey", copy + "/log.vkey");
+    return copy;
+  }
+  void append_sheet_without_indexing(const std::string& station) {
+    auto lg = log::Log::open(data_).value();
+    auto s = small_sheet(station);
+    s.candidates = {{"A", 15}, {"B", 20}};  // as the ingestor logs it: candidates derived from the cards
+    ASSERT_TRUE(lg->append(election::encode_entry(s)));
+    ASSERT_TRUE(lg->close());
+  }
+
+  testing::TempDir dir_;
+  std::string data_;
+  std::string dump_;
+};
+
+// Regression, issue 9 point 1: `reindex` on a copy of log/ failed with "log.key is missing".
+TEST_F(ReadOnlyTest, ACopyOfThePublishedLogIsIndexedWithoutThePrivateKey) {
+  const std::string copy = published_copy();
+  ASSERT_FALSE(fs::exists(copy + "/log.key"));
+  ReadOnlyOptions o;
+  o.rebuild = true;
+  auto d = open_for_reading(copy, o);
+  ASSERT_TRUE(d) << d.error().to_string();
+  EXPECT_EQ(d->indexed_size, d->log_size);
+  EXPECT_EQ(d->index->dump().value(), dump_);
+  EXPECT_FALSE(fs::exists(copy + "/log.key"));
+  EXPECT_FALSE(fs::exists(copy + "/journal"));
+}
+
+TEST_F(ReadOnlyTest, AReadOfADirectoryWithoutAnIndexBuildsItAndSaysSo) {
+  const std::string copy = published_copy();
+  auto d = open_for_reading(copy);
+  ASSERT_TRUE(d) << d.error().to_string();
+  EXPECT_EQ(d->index->dump().value(), dump_);
+  EXPECT_NE(d->note.find("built the index"), std::string::npos) << d->note;
+}
+
+// Regression, issue 9 point 1: after a crash between a log append and its index commit, `tally`
+// silently read the stale index.
+TEST_F(ReadOnlyTest, ALaggingIndexIsBroughtUpToDateWhenNoWriterHoldsTheDirectory) {
+  append_sheet_without_indexing("R1.02");
+  auto d = open_for_reading(data_);
+  ASSERT_TRUE(d) << d.error().to_string();
+  EXPECT_EQ(d->caught_up, 1u);
+  EXPECT_EQ(d->indexed_size, d->log_size);
+  EXPECT_EQ(d->index->sheets_for_station("R1.02").value().size(), 1u);
+  EXPECT_NE(d->note.find("brought the index up to date"), std::string::npos) << d->note;
+}
+
+TEST_F(ReadOnlyTest, ALaggingIndexIsReadAsItIsWhileAWriterHoldsTheDirectoryAndTheLagIsStated) {
+  append_sheet_without_indexing("R1.02");
+  auto writer = log::DataDirLock::try_acquire(data_);
+  ASSERT_TRUE(writer);
+  auto d = open_for_reading(data_);
+  ASSERT_TRUE(d) << d.error().to_string();
+  EXPECT_EQ(d->caught_up, 0u);
+  EXPECT_EQ(d->indexed_size + 1, d->log_size);
+  EXPECT_TRUE(d->index->sheets_for_station("R1.02").value().empty());
+  EXPECT_NE(d->note.find("1 entries behind the log"), std::string::npos) << d->note;
+  EXPECT_NE(d->note.find("a writer holds"), std::string::npos) << d->note;
+  EXPECT_NE(d->note.find("results reflect log size " + std::to_string(d->indexed_size)), std::string::npos)
+      << d->note;
+  // A rebuild would delete the index the writer uses: refused.
+  ReadOnlyOptions o;
+  o.rebuild = true;
+  auto r = open_for_reading(data_, o);
+  ASSERT_FALSE(r);
+  EXPECT_NE(r.error().message.find("is locked"), std::string::npos) << r.error().message;
+}
+
+TEST_F(ReadOnlyTest, WithoutAVerifierKeyNothingIsRead) {
+  const std::string copy = published_copy();
+  fs::remove(copy + "/log.vkey");
+  EXPECT_FALSE(open_for_reading(copy));
+}
+
+}  // namespace
+}  // namespace tallylog::ingest
