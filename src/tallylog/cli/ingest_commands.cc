@@ -6,6 +6,7 @@
 #include <string>
 
 #include "tallylog/base/env.h"
+#include "tallylog/base/zip.h"
 #include "tallylog/cli/command.h"
 #include "tallylog/cli/progress.h"
 #include "tallylog/index/sqlite_index.h"
@@ -53,6 +54,7 @@ void report_rejects(const std::string& file, const ingest::ImportSummary& sum) {
 void run_import(const ImportArgs& a, bool stations) {
   auto mapping = value_or_exit(ingest::Mapping::load(Env::posix(), a.mapping));
   std::string text = value_or_exit(Env::posix().read_file(a.file));
+  if (looks_like_zip(text)) text = value_or_exit(unzip_single(text, a.file));  // a published .csv.zip
   auto t_open = std::chrono::steady_clock::now();
   auto ing = open_ingestor(a.data_dir);
   double open_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t_open).count();
