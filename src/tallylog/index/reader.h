@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "tallylog/base/error.h"
+#include "tallylog/election/declaration.h"
 #include "tallylog/election/model.h"
 
 namespace tallylog::index {
@@ -21,6 +22,12 @@ struct SheetRecord {
   election::Sheet sheet;
   bool superseded = false;  // a later sheet names this one in `supersedes`
   bool conflicted = false;  // another current sheet from the same source for the same station differs
+};
+
+// A logged declaration (an authority's announced aggregate, election/declaration.h).
+struct DeclarationRecord {
+  uint64_t log_index = 0;
+  election::Declaration declaration;
 };
 
 // A station and source with more than one current, differing sheet.
@@ -61,6 +68,10 @@ class IndexReader {
   virtual Result<std::vector<Conflict>> conflicts() = 0;
   virtual Result<std::vector<std::string>> sources() = 0;  // sources with at least one sheet
   virtual Result<std::vector<Reject>> rejects(size_t limit) = 0;
+  // Every logged declaration, by log index. Backends that do not index declarations say so.
+  virtual Result<std::vector<DeclarationRecord>> declarations() {
+    return err(ErrorCode::kFailedPrecondition, "this index does not hold declarations");
+  }
 };
 
 }  // namespace tallylog::index

@@ -30,6 +30,7 @@ CREATE TABLE IF NOT EXISTS sheets(
   supersedes INTEGER, superseded_by INTEGER, conflicted INTEGER NOT NULL, entry TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS sheets_by_station ON sheets(station, source, log_index);
 CREATE TABLE IF NOT EXISTS skipped(log_index INTEGER PRIMARY KEY, reason TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS declarations(log_index INTEGER PRIMARY KEY, source TEXT NOT NULL, entry TEXT NOT NULL);
 INSERT OR IGNORE INTO meta(key, value) VALUES('indexed_size', 0);
 )sql";
 
@@ -354,6 +355,8 @@ Status SqliteIndex::apply_entry(WriteBatch& batch, std::string_view entry) {
       const auto& sheet = std::get<election::Sheet>(e->record);
       return batch.sheet(sheet, entry, election::sheet_identity_digest(sheet));
     }
+    case election::EntryType::kDeclaration:
+      return batch.declaration(std::get<election::Declaration>(e->record), entry);
   }
   return batch.skip("unknown entry type");
 }
@@ -448,6 +451,15 @@ Status SqliteIndex::WriteBatch::sheet(const election::Sheet& s, std::string_view
   return {};
 }
 
+Status SqliteIndex::WriteBatch::declaration(const election::Declaration& d, std::string_view entry) {
+  auto& m = *index_->impl_;
+  Stmt ins;
+  TL_TRY(ins.prepare(m.w, "INSERT OR REPLACE INTO declarations(log_index, source, entry) VALUES(?1, ?2, ?3)"));
+  TL_TRY(ins.bind(1, static_cast<int64_t>(next_)).bind(2, d.source).bind(3, entry).run());
+  ++next_;
+  return {};
+}
+
 Status SqliteIndex::WriteBatch::skip(std::string_view why) {
   auto& m = *index_->impl_;
   TL_TRY(m.ins_skipped.reset().bind(1, static_cast<int64_t>(next_)).bind(2, why).run());
@@ -522,6 +534,7 @@ Result<std::string> SqliteIndex::dump() {
       "conflicted, entry "
       "FROM sheets ORDER BY log_index",
       "SELECT 'skipped', log_index, reason FROM skipped ORDER BY log_index",
+      "SELECT 'declaration', log_index, source, entry FROM declarations ORDER BY log_index",
   };
   for (const char* q : queries) {
     Stmt s;
@@ -680,6 +693,24 @@ Result<std::vector<std::string>> SqliteIndex::sources() {
     TL_ASSIGN_OR_RETURN(bool row, s.step());
     if (!row) break;
     out.emplace_back(s.text(0));
+  }
+  return out;
+}
+
+Result<std::vector<DeclarationRecord>> SqliteIndex::declarations() {
+  std::lock_guard lock(impl_->rmu);
+  Stmt s;
+  TL_TRY(s.prepare(impl_->r, "SELECT log_index, entry FROM declarations ORDER BY log_index"));
+  std::vector<DeclarationRecord> out;
+  while (true) {
+    TL_ASSIGN_OR_RETURN(bool row, s.step());
+    if (!row) break;
+    const uint64_t at = static_cast<uint64_t>(s.i64(0));
+    auto e = election::decode_entry(s.text(1));
+    if (!e) return std::unexpected(with_context(e.error(), "index: declaration at log index " + std::to_string(at)));
+    auto* d = std::get_if<election::Declaration>(&e->record);
+    if (!d) return err(ErrorCode::kCorrupt, "index: entry at log index " + std::to_string(at) + " is not a declaration");
+    out.push_back(DeclarationRecord{at, std::move(*d)});
   }
   return out;
 }

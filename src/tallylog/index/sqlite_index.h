@@ -77,6 +77,7 @@ class SqliteIndex : public IndexReader {
     // source says something different; it saves a query, and is ignored for corrections.
     Status sheet(const election::Sheet& s, std::string_view entry, std::string_view identity_digest,
                  std::optional<bool> differs = std::nullopt);
+    Status declaration(const election::Declaration& d, std::string_view entry);
     Status skip(std::string_view why);  // an entry that is not one of our records
     Status commit();
 
@@ -115,6 +116,7 @@ class SqliteIndex : public IndexReader {
   Result<std::vector<Conflict>> conflicts() override;
   Result<std::vector<std::string>> sources() override;
   Result<std::vector<Reject>> rejects(size_t limit) override;  // newest first
+  Result<std::vector<DeclarationRecord>> declarations() override;
 
   struct Impl;
 
