@@ -10,6 +10,7 @@
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <optional>
+#include <thread>
 #include <variant>
 #include <vector>
 
@@ -19,6 +20,9 @@
 #include "tallylog/http/rate_limiter.h"
 #include "tallylog/http/static_files.h"
 #include "tallylog/http/tokens.h"
+#include "tallylog/forensics/declared.h"
+#include "tallylog/forensics/format.h"
+#include "tallylog/forensics/from_tabulation.h"
 #include "tallylog/merkle/hash.h"
 #include "tallylog/tally/from_index.h"
 #include "tallylog/tally/bound.h"
@@ -462,6 +466,89 @@ struct Api::Impl {
     });
   }
 
+  // ---- forensics (docs/forensics.md) ----
+  // Reports per (rule, level, index size); the Monte Carlo test costs ~1 s on 100,000 tables.
+  std::map<std::string, std::pair<uint64_t, std::shared_ptr<const forensics::Report>>> reports;
+
+  Result<std::shared_ptr<const forensics::Report>> forensics_report(const tally::SourceRule& rule, int depth,
+                                                                     Tab* tab) {
+    const std::string key = rule.to_string() + "|" + std::to_string(depth);
+    if (auto it = reports.find(key); it != reports.end() && it->second.first == tab->applied) return it->second.second;
+    TL_ASSIGN_OR_RETURN(auto sample, forensics::sample_from_tabulation(*tab->tab, depth));
+    forensics::Options o;
+    o.threads = std::max(1u, std::thread::hardware_concurrency());
+    auto r = std::make_shared<const forensics::Report>(forensics::analyse(sample, o));
+    if (reports.size() > 64) reports.clear();
+    reports[key] = {tab->applied, r};
+    return r;
+  }
+
+  Response forensics_route(const std::map<std::string, std::string>& q, const std::string& plot) {
+    std::lock_guard lock(mu);
+    auto rule = rule_param(q, "source");
+    if (!rule) return from_error(rule.error());
+    auto tab = tabulation(*rule);
+    if (!tab) return from_error(tab.error());
+    auto depth = depth_param(q, geo->depth_count() > 2 ? 1 : 0);
+    if (!depth) return from_error(depth.error());
+    if (*depth >= geo->table_depth()) return error_response(400, "level: areas must be above the table level");
+    Tab* t = *tab;
+    auto report = forensics_report(*rule, *depth, t);
+    if (!report) return from_error(report.error());
+    if (!plot.empty()) {
+      const std::string title = geo->election().name + " (" + rule->to_string() + ")";
+      Response r;
+      r.content_type = "image/svg+xml";
+      if (plot == "fingerprint.svg") {
+        r.body = forensics::fingerprint_svg(**report, "Election fingerprint: " + title);
+      } else if (plot == "integer.svg") {
+        r.body = forensics::integer_svg(**report, "Round percentages: " + title);
+      } else if (plot == "shpilkin.svg") {
+        r.body = forensics::shpilkin_svg(**report, "Votes by turnout: " + title);
+      } else {
+        return error_response(404, "no such plot; fingerprint.svg, integer.svg or shpilkin.svg");
+      }
+      return r;
+    }
+    const std::string key = "forensics|" + rule->to_string() + "|" + std::to_string(*depth);
+    return cached(key, t->applied, [&]() -> Result<Response> {
+      std::vector<forensics::SourceReport> sources;
+      TL_ASSIGN_OR_RETURN(auto names, be.index->sources());
+      if (names.size() > 1) {
+        for (const std::string& s : names) {
+          if (!rule->matches(s)) continue;
+          TL_ASSIGN_OR_RETURN(auto rs, tally::SourceRule::parse(s));
+          TL_ASSIGN_OR_RETURN(Tab * ts, tabulation(rs));
+          TL_ASSIGN_OR_RETURN(auto r, forensics_report(rs, 0, ts));
+          sources.push_back({s, *r, {}});
+        }
+        forensics::mark_sources(sources);
+      }
+      return Response::json(200, forensics::report_to_json(**report, sources,
+                                                           "\"log_size\":" + std::to_string(t->applied) +
+                                                               ",\"source\":" + Json(rule->to_string()).dump()) +
+                                     "\n");
+    });
+  }
+
+  Response declared_route(const std::map<std::string, std::string>& q) {
+    std::lock_guard lock(mu);
+    auto rule = rule_param(q, "source");
+    if (!rule) return from_error(rule.error());
+    auto tab = tabulation(*rule);
+    if (!tab) return from_error(tab.error());
+    auto basis = q.count("unregistered") && q.at("unregistered") == "per-table" ? tally::UnregisteredBasis::kPerTable
+                                                                               : tally::UnregisteredBasis::kRegistryTotal;
+    const std::string key = "declared|" + rule->to_string() + "|" + (basis == tally::UnregisteredBasis::kPerTable ? "p" : "r");
+    return cached(key, (*tab)->applied, [&]() -> Result<Response> {
+      TL_ASSIGN_OR_RETURN(auto decls, be.index->declarations());
+      TL_ASSIGN_OR_RETURN(auto checks, forensics::check_declarations(*(*tab)->tab, decls, basis));
+      return Response::json(200, forensics::declared_to_json(checks, "\"log_size\":" + std::to_string((*tab)->applied) +
+                                                                         ",\"source\":" + Json(rule->to_string()).dump()) +
+                                     "\n");
+    });
+  }
+
   Response areas_route(const std::map<std::string, std::string>& q) {
     std::lock_guard lock(mu);
     auto tab = tabulation(tally::SourceRule());
@@ -840,12 +927,14 @@ std::string Api::route_label(std::string_view path) {
     auto parts = split_path(path);
     if (parts.size() >= 3) {
       static const std::vector<std::string_view> kKnown = {"election", "areas", "stations", "tally", "compare", "bound",
-                                                           "export", "conflicts", "sources", "sheets", "images", "metrics", "log"};
+                                                           "export", "conflicts", "sources", "sheets", "images", "metrics", "log",
+                                                           "forensics", "declared"};
       for (auto k : kKnown)
         if (parts[2] == k) {
           std::string label = "/api/v1/" + std::string(k);
           if (k == "stations" && parts.size() >= 4) label += parts.size() >= 5 ? "/:code/sheets" : "/:code";
           if (k == "log") label = "/api/v1/log/vkey";
+          if (k == "forensics" && parts.size() >= 4) label += "/:plot";
           return label;
         }
     }
@@ -927,7 +1016,10 @@ Response Api::handle(const Request& req) {
       if (name == "conflicts") return im.conflicts_route();
       if (name == "sources") return im.sources_route();
       if (name == "metrics") return im.metrics_route();  // alias of /metrics
+      if (name == "forensics") return im.forensics_route(q, "");
+      if (name == "declared") return im.declared_route(q);
     }
+    if (name == "forensics" && parts.size() == 4) return im.forensics_route(q, std::string(parts[3]));
     if (name == "log" && parts.size() == 4 && parts[3] == "vkey") return im.vkey_route();
     if (name == "stations" && (parts.size() == 4 || (parts.size() == 5 && parts[4] == "sheets"))) {
       std::string code = percent_decode_component(parts[3], false);
