@@ -28,12 +28,12 @@ void Sample::choose_leader() {
 
 bool at_round_percent(uint64_t k, uint64_t n) {
   if (n == 0 || k > n) return false;
-  // m = the round percentage nearest to 100k/n; |100k - m n| <= n/2 means k is the nearest
-  // count (or one of two equally near counts) to m % of n.
+  // m = the round percentage nearest to 100k/n; |k - m n / 100| <= 1/2, i.e. |100k - m n| <= 50,
+  // means k is the nearest count (or one of two equally near counts) to m % of n.
   const uint64_t m = (200 * k + n) / (2 * n);
   const uint64_t a = 100 * k, b = m * n;
   const uint64_t d = a > b ? a - b : b - a;
-  return 2 * d <= n;
+  return d <= 50;
 }
 
 namespace {
@@ -328,8 +328,14 @@ ShpilkinEstimate shpilkin(const Sample& s, const Options& o, std::vector<double>
     e.leader_votes = 0;
     return e;
   }
-  // The clean reference: the turnout bin holding the most registered voters.
-  const int mode = int(std::max_element(voters.begin(), voters.end()) - voters.begin());
+  // The clean reference: the turnout bin at the peak of the registered voters' distribution,
+  // smoothed over +-kSmooth bins so that a spike of tables at one round turnout (the very
+  // fabrication measured) cannot become the reference.
+  std::vector<double> smooth(nbins, 0);
+  for (int b = 0; b < nbins; ++b)
+    for (int k = std::max(0, b - kShpilkinSmoothBins); k <= std::min(nbins - 1, b + kShpilkinSmoothBins); ++k)
+      smooth[b] += voters[k];
+  const int mode = int(std::max_element(smooth.begin(), smooth.end()) - smooth.begin());
   e.mode = (mode + 0.5) * e.bin_width;
   uint64_t ref_leader = 0, ref_cast = 0;
   for (size_t t = 0; t < s.tables(); ++t) {

@@ -11,7 +11,7 @@
 //                 rate (Kobak, Shpilkin & Pshenichnikov, Ann. Appl. Stat. 10(1) 2016). Monte Carlo
 //                 p-value over `resamples` resamplings of every table.
 //   shpilkin      anomalous votes for the leader (Shpilkin's method as described by Kobak et al.):
-//                 the turnout mode is the clean reference; tables above it are assumed to have
+//                 the turnout mode (of the voters' distribution, smoothed) is the clean reference; tables above it are assumed to have
 //                 the leader's share found at the mode, and the leader's votes above that are
 //                 counted anomalous. Decomposed per area with the national reference.
 //   last digit    last digits of candidates' counts >= 10 against uniform (Beber & Scacco,
@@ -40,6 +40,9 @@ inline constexpr uint64_t kMinIntegerTables = 100;   // tables with base >= kMin
 inline constexpr uint32_t kMinIntegerBase = 100;     // voters / ballots of a table in the test
 inline constexpr uint64_t kMinShpilkinTables = 200;  // tables with registered voters
 inline constexpr uint64_t kMinFingerprintTables = 100;
+// The turnout mode of Shpilkin's estimate is found on the registered voters per bin summed over
+// +-5 bins (+-2.5 points at the default width), so a spike at one round turnout is not the mode.
+inline constexpr int kShpilkinSmoothBins = 5;
 inline constexpr uint64_t kMinLastDigitCounts = 50;    // chi-square needs >= 5 expected per cell
 inline constexpr uint64_t kMinSecondDigitCounts = 100;  // smallest 2BL cell is 8.5 %
 
@@ -146,7 +149,8 @@ Report analyse(const Sample& sample, const Options& options = {});
 
 // ---- building blocks, exposed for tests ---------------------------------------------------
 
-// True when `k` of `n` is at a round percentage: |100k - m n| * 2 <= n for the nearest m.
+// True when `k` of `n` is at a round percentage: |100k - m n| <= 50 for the nearest m (k is the
+// whole number nearest to m % of n).
 bool at_round_percent(uint64_t k, uint64_t n);
 // Probability that a Binomial(n, p) count is at a round percentage; adds each round percentage's
 // probability to expected_by_percent[m] when given (101 entries).

@@ -137,12 +137,13 @@ TEST(Forensics, RoundNumberStuffingIsFoundAndItsAreaNamed) {
   EXPECT_LT(r.integer_turnout.p_value, 0.01);
   ASSERT_FALSE(r.integer_turnout.peaks.empty());
   EXPECT_EQ(r.integer_turnout.peaks[0].percent, 80);
-  // The stuffed votes are anomalous by Shpilkin's method: about what was added.
+  // The stuffed votes are anomalous by Shpilkin's method: about what was added (the reference
+  // share comes from one 0.5-point bin of ~200 tables, so the estimate carries that bin's noise).
   uint64_t added = 0;
   Sample clean = fair(8000, 2);
   for (size_t t = 0; t < s.tables(); ++t) added += s.cast[t] - clean.cast[t];
-  EXPECT_GT(r.shpilkin.anomalous_votes, 0.7 * added);
-  EXPECT_LT(r.shpilkin.anomalous_votes, 1.3 * added);
+  EXPECT_GT(r.shpilkin.anomalous_votes, 0.5 * added);
+  EXPECT_LT(r.shpilkin.anomalous_votes, 1.5 * added);
   ASSERT_EQ(r.groups.size(), 4u);
   EXPECT_FALSE(r.groups[2].stands_out.empty());
   for (size_t g : {0u, 1u, 3u}) EXPECT_TRUE(r.groups[g].stands_out.empty()) << g << ": " << r.groups[g].stands_out[0];
@@ -163,16 +164,17 @@ TEST(Forensics, ResultDoesNotDependOnTheNumberOfThreads) {
 }
 
 TEST(Forensics, TooFewTablesSaysSoInsteadOfANumber) {
-  Sample s = fair(60, 5, 2);
+  Sample s = fair(30, 5, 2);  // 60 candidate counts: enough for last digits, not for 2BL
   Report r = analyse(s);
-  EXPECT_EQ(r.integer_turnout.skipped, "too few tables with at least 100 in the base: 60 (the test needs at least 100)");
+  EXPECT_EQ(r.integer_turnout.skipped, "too few tables with at least 100 in the base: 30 (the test needs at least 100)");
   EXPECT_EQ(r.integer_turnout.observed, 0u);
   EXPECT_EQ(r.integer_turnout.p_value, 1.0);
   EXPECT_FALSE(r.shpilkin.skipped.empty());
   EXPECT_EQ(r.shpilkin.anomalous_votes, 0.0);
   EXPECT_FALSE(r.fingerprint.skipped.empty());
   EXPECT_TRUE(r.fingerprint.cells.empty());
-  EXPECT_FALSE(r.second_digit.skipped.empty());
+  EXPECT_EQ(r.second_digit.skipped, "too few candidate counts of 10 or more: 60 (the test needs at least 100)");
+  EXPECT_TRUE(r.last_digit.skipped.empty());
   for (const GroupResult& g : r.groups) EXPECT_FALSE(g.integer_skipped.empty());
 }
 

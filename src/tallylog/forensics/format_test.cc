@@ -30,7 +30,7 @@ TEST(ForensicsFormat, JsonCarriesEveryTestAndTheContextFirst) {
   Report r = analyse(small(500), o);
   std::vector<SourceReport> sources = {{"official", r, {}}};
   mark_sources(sources);
-  auto j = nlohmann::json::parse(report_to_json(r, sources, "\"log_size\":7"));
+  auto j = nlohmann::ordered_json::parse(report_to_json(r, sources, "\"log_size\":7"));
   EXPECT_EQ(j.begin().key(), "log_size");
   EXPECT_EQ(j["tables"], 500);
   EXPECT_EQ(j["leader"], "A");
