@@ -94,7 +94,7 @@ class Ru2018 : public ::testing::Test {
     auto sample = sample_from_tabulation(tab, 1);
     ASSERT_TRUE(sample) << sample.error().to_string();
     Options o;
-    o.resamples = 200;
+    o.resamples = 100;
     report_ = new Report(analyse(*sample, o));
     rows_ = new std::vector<Row>(parse_independently(*csv));
   }
@@ -110,7 +110,12 @@ std::vector<Row>* Ru2018::rows_ = nullptr;
 
 constexpr int kRegistered = 0, kInvalid = 8, kValid = 9, kPutin = 12 + 3;
 
-TEST_F(Ru2018, EveryRowBecomesACountedTableWithPutinLeading) {
+// The checks below share one import of the 97,699 rows (one test, so ctest's one process per
+// test loads the data once).
+class Ru2018Checks : public Ru2018 {
+ public:
+
+void EveryRowBecomesACountedTableWithPutinLeading() {
   ASSERT_EQ(rows_->size(), 97699u);
   EXPECT_EQ(report_->tables, 97699u);
   EXPECT_EQ(report_->leader, "PUTIN");
@@ -120,7 +125,7 @@ TEST_F(Ru2018, EveryRowBecomesACountedTableWithPutinLeading) {
   EXPECT_EQ(report_->shpilkin.leader_votes, uint64_t(putin));
 }
 
-TEST_F(Ru2018, RoundPercentageTurnoutsAreCountedAsAnIndependentCountFinds) {
+void RoundPercentageTurnoutsAreCountedAsAnIndependentCountFinds() {
   uint64_t turnout_hits = 0, turnout_tables = 0, share_hits = 0, share_tables = 0;
   for (const Row& r : *rows_) {
     const int64_t reg = r.n[kRegistered], cast = r.n[kInvalid] + r.n[kValid], putin = r.n[kPutin];
@@ -149,7 +154,7 @@ TEST_F(Ru2018, RoundPercentageTurnoutsAreCountedAsAnIndependentCountFinds) {
   EXPECT_LT(report_->integer_share.p_value, 0.01);
 }
 
-TEST_F(Ru2018, ShpilkinEstimateMatchesAnIndependentComputationAndThePublishedFigure) {
+void ShpilkinEstimateMatchesAnIndependentComputationAndThePublishedFigure() {
   // Mode: the 0.5-point turnout bin at the peak of the registered voters (smoothed); reference share: the
   // leader's votes / ballots there; anomalous: the leader's votes above that share times the
   // other ballots, in tables above the modal bin.
@@ -198,11 +203,32 @@ TEST_F(Ru2018, ShpilkinEstimateMatchesAnIndependentComputationAndThePublishedFig
   EXPECT_EQ(report_->groups.size(), 87u);
 }
 
-TEST_F(Ru2018, RegionsThatStandOutAreNamed) {
+void RegionsThatStandOutAreNamed() {
   size_t named = 0;
   for (const GroupResult& g : report_->groups) named += !g.stands_out.empty();
   EXPECT_GT(named, 0u);
   EXPECT_LT(named, report_->groups.size());
+}
+
+};
+
+TEST_F(Ru2018Checks, ImportsEveryRowAndFindsThePublishedFingerprints) {
+  {
+    SCOPED_TRACE("every row becomes a counted table, PUTIN leading");
+    EveryRowBecomesACountedTableWithPutinLeading();
+  }
+  {
+    SCOPED_TRACE("round-percentage counts equal an independent count");
+    RoundPercentageTurnoutsAreCountedAsAnIndependentCountFinds();
+  }
+  {
+    SCOPED_TRACE("Shpilkin estimate: independent computation and the published figure");
+    ShpilkinEstimateMatchesAnIndependentComputationAndThePublishedFigure();
+  }
+  {
+    SCOPED_TRACE("regions that stand out are named");
+    RegionsThatStandOutAreNamed();
+  }
 }
 
 }  // namespace
