@@ -34,3 +34,7 @@ section "forensics: end to end on Russia 2018, 97,699 stations (issue 12)"
 bench/forensics_ru2018.sh "$BUILD"
 section "http: wrk with 1,000 keep-alive connections, 200 submissions/s under read load (issue 6)"
 bench/http_wrk.sh
+section "http: 200 slow readers of the largest cached answer, RSS before/peak/after (issue 10.4)"
+bench/http_slow_readers.sh
+section "http: connection storm right after start, tallylog vs nginx on the same bytes (issue 10.6)"
+bench/http_cold_start.sh
