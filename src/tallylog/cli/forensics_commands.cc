@@ -17,8 +17,8 @@
 #include "tallylog/forensics/declared.h"
 #include "tallylog/forensics/format.h"
 #include "tallylog/forensics/from_tabulation.h"
-#include "tallylog/index/sqlite_index.h"
 #include "tallylog/ingest/ingestor.h"
+#include "tallylog/ingest/read_only.h"
 #include "tallylog/tally/from_index.h"
 
 namespace tallylog::cli {
@@ -30,28 +30,34 @@ void print(const std::string& text) {
   std::fflush(stdout);
 }
 
+// Read side as in `tally` (ingest/read_only.h): only the published log and its key are needed;
+// the index is brought up to date when nobody writes, and every answer states the log size.
 struct Opened {
-  std::unique_ptr<index::SqliteIndex> index;
+  ingest::ReadOnlyData data;
   std::shared_ptr<const tally::Geography> geo;
-  uint64_t log_size = 0;
+
+  index::IndexReader& index() { return *data.index; }
+  uint64_t log_size() const { return data.indexed_size; }
 };
 
 Opened open_data(const std::string& data_dir) {
-  std::error_code ec;
-  if (!std::filesystem::exists(index::index_path(data_dir), ec)) {
-    fail(data_dir + ": no index.sqlite here; is it a tallylog data directory (tallylog init)?");
-    throw CLI::RuntimeError(exit_code());
-  }
   Opened o;
-  o.index = value_or_exit(index::SqliteIndex::open(data_dir));
-  o.geo = value_or_exit(tally::geography_from_index(*o.index));
-  o.log_size = value_or_exit(o.index->indexed_size());
+  std::unique_ptr<Progress> progress;
+  ingest::ReadOnlyOptions ro;
+  ro.progress = [&](uint64_t done, uint64_t total) {
+    if (!progress) progress = std::make_unique<Progress>("index catching up", total);
+    progress->update(done);
+  };
+  o.data = value_or_exit(ingest::open_for_reading(data_dir, ro));
+  progress.reset();
+  if (!o.data.note.empty()) std::cerr << "tallylog: " << o.data.note << "\n";
+  o.geo = value_or_exit(tally::geography_from_index(o.index()));
   return o;
 }
 
 tally::Tabulation tabulate(Opened& o, const tally::SourceRule& rule) {
   Progress progress("tabulating sheets", 0);
-  return value_or_exit(tally::tabulate_index(*o.index, o.geo, rule, [&](uint64_t n) { progress.update(n); }));
+  return value_or_exit(tally::tabulate_index(o.index(), o.geo, rule, [&](uint64_t n) { progress.update(n); }));
 }
 
 std::string json_string(const std::string& s) {
@@ -102,15 +108,15 @@ struct CheckArgs {
 void run_check_declared(const CheckArgs& a) {
   auto rule = value_or_exit(tally::SourceRule::parse(a.source));
   Opened o = open_data(a.data_dir);
-  auto decls = value_or_exit(o.index->declarations());
+  auto decls = value_or_exit(o.index().declarations());
   tally::Tabulation tab = tabulate(o, rule);
   auto basis = a.unregistered == "per-table" ? tally::UnregisteredBasis::kPerTable : tally::UnregisteredBasis::kRegistryTotal;
   auto checks = value_or_exit(forensics::check_declarations(tab, decls, basis));
   if (a.format == "json") {
-    print(forensics::declared_to_json(checks, "\"log_size\":" + std::to_string(o.log_size) +
+    print(forensics::declared_to_json(checks, "\"log_size\":" + std::to_string(o.log_size()) +
                                                   ",\"source\":" + json_string(rule.to_string())));
   } else {
-    print("log size " + std::to_string(o.log_size) + "; verified sheets: source " + rule.to_string() + "\n\n" +
+    print("log size " + std::to_string(o.log_size()) + "; verified sheets: source " + rule.to_string() + "\n\n" +
           forensics::declared_to_text(checks));
   }
 }
@@ -149,7 +155,7 @@ void run_forensics(const ForensicsArgs& a) {
   forensics::Report report = forensics::analyse(sample, opt);
   std::vector<forensics::SourceReport> sources;
   if (a.per_source) {
-    auto names = value_or_exit(o.index->sources());
+    auto names = value_or_exit(o.index().sources());
     if (names.size() > 1) {
       for (const std::string& s : names) {
         if (!rule.matches(s)) continue;
@@ -173,10 +179,10 @@ void run_forensics(const ForensicsArgs& a) {
     }
   }
   if (a.format == "json") {
-    print(forensics::report_to_json(report, sources, "\"log_size\":" + std::to_string(o.log_size) +
+    print(forensics::report_to_json(report, sources, "\"log_size\":" + std::to_string(o.log_size()) +
                                                         ",\"source\":" + json_string(rule.to_string())));
   } else {
-    print("log size " + std::to_string(o.log_size) + "; source " + rule.to_string() + "\n" +
+    print("log size " + std::to_string(o.log_size()) + "; source " + rule.to_string() + "\n" +
           forensics::report_to_text(report, sources));
   }
 }
