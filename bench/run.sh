@@ -30,6 +30,10 @@ section "tally: 1,000,000 tables x 40 cards, incremental update (issue 5)"
 "$BUILD/bench/tally_benchmark"
 section "tally: end to end on the real data (issue 5)"
 bench/tally_ve2024.sh "$BUILD"
+section "forensics: 100,000 tables, 1,000 Monte Carlo resamples, 1 thread and all cores; naive binomial resample (issue 12)"
+"$BUILD/bench/forensics_benchmark" --benchmark_counters_tabular=true
+section "forensics: end to end on Russia 2018, 97,699 stations (issue 12)"
+bench/forensics_ru2018.sh "$BUILD"
 section "http: wrk with 1,000 keep-alive connections, 200 submissions/s under read load (issue 6)"
 bench/http_wrk.sh
 section "http: 200 slow readers of the largest cached answer, RSS before/peak/after (issue 10.4)"

@@ -161,6 +161,28 @@ try {
     JSON.stringify(forged));
   await page.unroute('**/api/v1/stations/*/sheets');
 
+  // 6. The Forensics view: the fingerprint and the other plots load as images, each with its
+  // one-line reading from the API, and the announced results the sheets contradict are listed.
+  const fx = await (await page.request.get(base + '/api/v1/forensics')).json();
+  const dec = await (await page.request.get(base + '/api/v1/declared')).json();
+  await page.goto(`${base}/#/forensics`);
+  await page.waitForFunction(() => document.getElementById('app').dataset.rendered === '#/forensics', null, { timeout: 60000 });
+  for (const name of ['fingerprint', 'integer', 'shpilkin']) {
+    const img = page.locator(`[data-testid="img-${name}"]`);
+    await img.evaluate((el) => el.complete || new Promise((r) => { el.onload = r; el.onerror = r; }));
+    const width = await img.evaluate((el) => el.naturalWidth);
+    check(`the forensics view shows the ${name} plot`, width > 0, `naturalWidth ${width}`);
+  }
+  const readings = await page.locator('[data-testid="reading"]').allTextContents();
+  check('every reading of the API is shown', readings.length === 6 && readings.every((r, i) => r === fx.readings[i]),
+    JSON.stringify(readings));
+  check('the fingerprint reading counts the witnessed tables', readings[0].includes(fx.fingerprint.tables.toLocaleString('en-US')),
+    readings[0]);
+  const contradicted = dec.declarations.reduce((n, d) => n + d.contradicted, 0);
+  const declaredLines = await page.locator('[data-testid="declared-line"]').allTextContents();
+  check('each contradicted announced figure is listed', contradicted > 0 &&
+    declaredLines.filter((l) => l.includes('declared')).length === contradicted, JSON.stringify(declaredLines));
+
   check('no script errors', errors.length === 0, errors.join('; '));
   check('no request leaves the server (works offline, no CDN)', external.length === 0, external.join(' '));
 } catch (e) {

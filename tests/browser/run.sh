@@ -57,6 +57,9 @@ mkdir -p "$WORK/scans"
 qrencode -s 8 -m 4 -o "$WORK/scans/acta-$TABLE.png" "$PAYLOAD"
 "$BIN" scan "$DATA" "$WORK/scans" --source qr --rejects "$WORK/rejects.csv"
 
+# The electoral council's two announced bulletins, for the Forensics view's declared results.
+for b in "$ELECTION"/declarations/cne-boletin-*.toml; do "$BIN" declare "$DATA" "$b" --source official >/dev/null; done
+
 "$BIN" tally "$DATA" --format json >"$WORK/expected.json"
 
 PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()')

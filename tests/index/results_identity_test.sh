@@ -4,7 +4,9 @@
 # 1 with null + 1, 10 only in official) and a synthetic 20,000-station election, prints every
 # tally level for several source rules, compare, bound and export, and checks the SHA-256 of each
 # output against tests/index/expected.sha256 — produced by the code before the index rewrite
-# (main at e2cf0a3, whose JSON had no "log_size" member: it is removed before hashing).
+# (main at e2cf0a3, whose JSON had no "log_size" member: it is removed before hashing), except the
+# two "registry-total" lines: bound's default cap since issue 12 (the election's official registry
+# total), recorded at its introduction (branch forensics).
 # Usage: results_identity_test.sh <tallylog binary> [--generate]
 set -uo pipefail
 bin=$1
@@ -49,6 +51,14 @@ digest() {  # digest <name> <command...>: the output's SHA-256, "log_size" remov
   "$@" 2> "$work/err" | sed -E 's/,"log_size":[0-9]+//' | sha256sum | sed "s/ .*/  $name/"
   [ "${PIPESTATUS[0]}" = 0 ] || { echo "command failed: $*" >&2; cat "$work/err" >&2; echo "failed  $name"; }
 }
+# bound with the worst case per table (the only cap before issue 12), without the members issue 12
+# added (registry_total, unregistered_basis, unregistered_max_voters): identical to e2cf0a3's.
+digest_bound_per_table() {
+  local name=$1
+  shift
+  "$@" --unregistered per-table 2> "$work/err" | sed -E 's/,"log_size":[0-9]+//; s/,"registry_total":(null|\{[^{}]*\}),"unregistered_basis":"[^"]*","unregistered_max_voters":[0-9]+//' | sha256sum | sed "s/ .*/  $name/"
+  [ "${PIPESTATUS[0]}" = 0 ] || { echo "command failed: $*" >&2; cat "$work/err" >&2; echo "failed  $name"; }
+}
 {
   for rule in '*' official 'witness:*'; do
     for level in national state parish table; do
@@ -57,15 +67,17 @@ digest() {  # digest <name> <command...>: the output's SHA-256, "log_size" remov
   done
   digest "ve tally * state csv" "$bin" tally "$work/ve" --level state --format csv
   digest "ve tally * state text" "$bin" tally "$work/ve" --level state
-  digest "ve bound * json" "$bin" bound "$work/ve" --format json
-  digest "ve bound official json" "$bin" bound "$work/ve" --source official --format json
+  digest_bound_per_table "ve bound * json" "$bin" bound "$work/ve" --format json
+  digest_bound_per_table "ve bound official json" "$bin" bound "$work/ve" --source official --format json
+  digest "ve bound * json registry-total" "$bin" bound "$work/ve" --format json
   digest "ve export csv" "$bin" export "$work/ve" --format csv
   digest "ve compare witness:convzla official parish json" "$bin" compare "$work/ve" --source witness:convzla --source official --level parish --format json
   digest "ve compare witness:* official state text" "$bin" compare "$work/ve" --source 'witness:*' --source official --level state
   for level in national state centre table; do
     digest "syn tally * $level json" "$bin" tally "$work/syn" --level "$level" --format json
   done
-  digest "syn bound * json" "$bin" bound "$work/syn" --format json
+  digest_bound_per_table "syn bound * json" "$bin" bound "$work/syn" --format json
+  digest "syn bound * json registry-total" "$bin" bound "$work/syn" --format json
   digest "syn export csv" "$bin" export "$work/syn" --format csv
 } > "$work/actual.sha256"
 if [ "$mode" = --generate ]; then

@@ -24,6 +24,13 @@ const STRINGS = {
     sig_ok: (k) => `Checkpoint firmado por ${k}: firma Ed25519 verificada`,
     sig_bad: (r) => `Firma del checkpoint NO verificada (${r}): ninguna prueba de esta página vale`,
     not_signed: 'la firma del checkpoint no es válida',
+    registry_cap: 'Registro electoral oficial: {total} electores; las mesas fuera del registro suman a lo sumo {cap}',
+    nav_forensics: 'Forense', forensics_title: 'Análisis forense estadístico',
+    fingerprint_title: 'Huella electoral (participación × voto del líder)', integer_title: 'Porcentajes redondos',
+    shpilkin_title: 'Votos según participación (método de Shpilkin)', digits_title: 'Dígitos',
+    stands_out: 'Destacan', none_stand_out: 'Ningún área ni fuente destaca.', declared_title: 'Resultados anunciados frente a las actas',
+    no_declarations: 'No hay resultados anunciados registrados.', contradicted: 'contradice las actas',
+    forensics_note: 'Pruebas y supuestos: docs/forensics.md. Una prueba con pocas mesas lo dice en lugar de dar un número.',
   },
   en: {
     title: 'Verifiable results', nav_results: 'Results', nav_discrepancies: 'Discrepancies',
@@ -49,6 +56,13 @@ const STRINGS = {
     sig_ok: (k) => `Checkpoint signed by ${k}: Ed25519 signature verified`,
     sig_bad: (r) => `Checkpoint signature NOT verified (${r}): no proof on this page counts`,
     not_signed: 'the checkpoint signature is not valid',
+    registry_cap: 'Official voter registry: {total} voters; the tables outside the registry hold at most {cap}',
+    nav_forensics: 'Forensics', forensics_title: 'Statistical forensics',
+    fingerprint_title: 'Election fingerprint (turnout × leader’s share)', integer_title: 'Round percentages',
+    shpilkin_title: 'Votes by turnout (Shpilkin’s method)', digits_title: 'Digits',
+    stands_out: 'Stand out', none_stand_out: 'No area or source stands out.', declared_title: 'Announced results against the sheets',
+    no_declarations: 'No announced results are logged.', contradicted: 'contradicted by the sheets',
+    forensics_note: 'Tests and assumptions: docs/forensics.md. A test with too few tables says so instead of giving a number.',
   },
 };
 

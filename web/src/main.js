@@ -3,6 +3,8 @@
 //   #/area/<depth>/<code>   one area: its totals (sum of its children) and its children
 //   #/table/<code>          one table: every source's sheet side by side, image, proofs checked here
 //   #/discrepancies         tables where two sources differ, largest difference first
+//   #/forensics             fingerprint, round percentages, Shpilkin plot with one-line readings;
+//                           areas and sources that stand out; announced results against the sheets
 // Text from the data is inserted as text nodes only (never as HTML).
 import { t, fmt, pct, getLang, setLang } from './i18n.js';
 import { verifySheet } from './verify.js';
@@ -102,6 +104,11 @@ function boundBox(b) {
     h('div', {}, `${t('leader')}: ${b.leader.name} `, rival ? `(${t('lead_over')} ${candName(rival.candidate)}: ${fmt(rival.lead)})` : ''),
     h('div', {}, `${t('max_remaining')}: ${fmt(b.bounds.full.max_votes)}`),
     missingTables(b.unregistered_tables),
+    b.registry_total && b.unregistered_basis === 'registry-total'
+      ? h('div', { class: 'muted', 'data-testid': 'bound-registry' },
+        t('registry_cap').replace('{total}', fmt(b.registry_total.total)).replace('{cap}', fmt(b.registry_total.unregistered_voters)), ' (',
+        b.registry_total.source, ')')
+      : null,
     h('div', {}, `${t('decided_full')}: `, yn(b.bounds.full.decided)),
     h('div', {}, `${t('decided_observed')}: `, yn(b.bounds.observed.decided)));
 }
@@ -237,6 +244,52 @@ async function renderDiscrepancies(params) {
         h('td', {}, Object.entries(d.fields).map(([f, [x, y]]) => `${f}: ${fmt(x)} → ${fmt(y)}`).join('; '))))))));
 }
 
+async function renderForensics(params) {
+  const sources = (await api('/api/v1/sources')).sources;
+  const src = params.get('source') || '*';
+  const qs = q({ source: src });
+  const [f, d] = await Promise.all([api(`/api/v1/forensics?${qs}`), api(`/api/v1/declared?${qs}`)]);
+  const sel = sourceControl(sources, (v) => { location.hash = `#/forensics?${q({ source: v })}`; });
+  sel.querySelector('select').value = src;
+  const plot = (name, title, readings) => h('section', { class: 'plot', 'data-testid': `plot-${name}` },
+    h('h2', {}, title),
+    ...readings.map((r) => h('p', { class: 'reading', 'data-testid': 'reading' }, r)),
+    h('img', { src: `/api/v1/forensics/${name}.svg?${qs}`, alt: title, 'data-testid': `img-${name}` }));
+  const standing = [];
+  for (const a of f.areas.list) for (const why of a.stands_out) standing.push(`${a.name}: ${why}`);
+  for (const s of f.sources) for (const why of s.stands_out) standing.push(`${s.source}: ${why}`);
+  const declared = [];
+  for (const dc of d.declarations) {
+    for (const a of dc.areas) {
+      for (const fig of a.figures) {
+        if (!fig.contradicted) continue;
+        const what = `${dc.title || dc.source} · ${a.name} · ${fig.kind === 'candidate' ? candName(fig.name) : fig.name}`;
+        declared.push(fig.below_by > 0
+          ? `${what}: declared ${fmt(fig.declared)}; the verified sheets alone give at least ${fmt(fig.lower)} (${t('contradicted')})`
+          : `${what}: declared ${fmt(fig.declared)}; at most ${fmt(fig.upper)} is possible (${t('contradicted')})`);
+      }
+      const r = a.round_percentages;
+      if (r && r.decimals !== null && r.decimals !== undefined) {
+        declared.push(`${dc.title || dc.source} · ${a.name}: every figure is ${r.base_name} × a ${r.decimals}-decimal percentage; by chance ${r.probability.toExponential(1)}`);
+      }
+    }
+  }
+  app.replaceChildren(
+    h('h1', {}, t('forensics_title')),
+    h('div', { class: 'controls' }, sel),
+    h('p', { class: 'muted' }, t('forensics_note')),
+    plot('fingerprint', t('fingerprint_title'), [f.readings[0]]),
+    plot('integer', t('integer_title'), [f.readings[1], f.readings[2]]),
+    plot('shpilkin', t('shpilkin_title'), [f.readings[3]]),
+    h('section', {}, h('h2', {}, t('digits_title')), h('p', { class: 'reading', 'data-testid': 'reading' }, f.readings[4]),
+      h('p', { class: 'reading', 'data-testid': 'reading' }, f.readings[5])),
+    h('section', { 'data-testid': 'stands-out' }, h('h2', {}, t('stands_out')),
+      standing.length ? h('ul', {}, standing.map((s) => h('li', {}, s))) : h('p', {}, t('none_stand_out'))),
+    h('section', { 'data-testid': 'declared' }, h('h2', {}, t('declared_title')),
+      d.declarations.length === 0 ? h('p', {}, t('no_declarations'))
+        : h('ul', {}, declared.map((s) => h('li', { 'data-testid': 'declared-line' }, s)))));
+}
+
 // The log's verifier key in the footer of every page, so a person can compare it with the one
 // published elsewhere (name+id is what the signature lines name; the full key is the public key).
 function showLogKey() {
@@ -268,6 +321,7 @@ async function route() {
     if (parts[0] === 'area' && parts.length === 3) await renderArea(Number(parts[1]), parts[2]);
     else if (parts[0] === 'table' && parts.length === 2) await renderTable(parts[1]);
     else if (parts[0] === 'discrepancies') await renderDiscrepancies(new URLSearchParams(query || ''));
+    else if (parts[0] === 'forensics') await renderForensics(new URLSearchParams(query || ''));
     else await renderArea(0, null);
     app.dataset.ready = 'true';
     app.dataset.rendered = `#${hash}`;  // which route the DOM shows (tests wait on it, not on a stale ready flag)

@@ -8,6 +8,7 @@
 
 #include "tallylog/base/env.h"
 #include "tallylog/base/mapped_file.h"
+#include "tallylog/base/zip.h"
 #include "tallylog/cli/command.h"
 #include "tallylog/cli/progress.h"
 #include "tallylog/ingest/read_only.h"
@@ -55,9 +56,14 @@ void report_rejects(const std::string& file, const ingest::ImportSummary& sum) {
 void run_import(const ImportArgs& a, bool stations) {
   auto mapping = value_or_exit(ingest::Mapping::load(Env::posix(), a.mapping));
   // Mapped, and the pages behind the reader handed back after each batch: memory is bounded by
-  // the batches in flight, not by the file (issue 16).
+  // the batches in flight, not by the file (issue 16). A published .csv.zip is unpacked in memory.
   auto file = value_or_exit(MappedFile::open(a.file));
-  const std::string_view text = file->data();
+  std::string unzipped;
+  std::string_view text = file->data();
+  if (looks_like_zip(text)) {
+    unzipped = value_or_exit(unzip_single(text, a.file));
+    text = unzipped;
+  }
   auto t_open = std::chrono::steady_clock::now();
   auto ing = open_ingestor(a.data_dir);
   double open_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t_open).count();
@@ -68,7 +74,7 @@ void run_import(const ImportArgs& a, bool stations) {
   o.batch_size = a.batch;
   o.progress = [&](uint64_t done, uint64_t) {
     progress.update(done);
-    file->release_before(done);
+    if (unzipped.empty()) file->release_before(done);  // offsets are into the mapped file only
   };
   auto sum = stations ? ingest::import_stations_csv(*ing, text, a.file, mapping, o)
                       : ingest::import_sheets_csv(*ing, text, a.file, mapping, o);

@@ -142,6 +142,7 @@ struct BoundArgs {
   std::string data_dir;
   std::string source;
   std::string turnout_level;
+  std::string unregistered = "registry-total";
   std::string format = "table";
 };
 
@@ -150,6 +151,7 @@ void run_bound(const BoundArgs& a) {
   Opened o = open_data(a.data_dir);
   tally::BoundOptions options;
   if (!a.turnout_level.empty()) options.turnout_depth = depth_or_exit(o.election, a.turnout_level);
+  if (a.unregistered == "per-table") options.unregistered = tally::UnregisteredBasis::kPerTable;
   tally::Tabulation tab = value_or_exit(tabulate(o, rule));
   tally::OutcomeBound b = value_or_exit(tally::outcome_bound(tab, options));
   print(a.format == "json" ? tally::bound_to_json(b, *o.geo, o.log_size()) : tally::bound_to_text(b, *o.geo));
@@ -209,6 +211,10 @@ void register_tally_commands(CLI::App& app) {
     cmd->add_option("--source", args->source, source_help);
     cmd->add_option("--turnout-level", args->turnout_level,
                     "level whose highest observed turnout bounds its unreported tables (default: two above the table)");
+    cmd->add_option("--unregistered", args->unregistered,
+                    "cap for tables absent from the registry: registry-total (the election's official registry "
+                    "total, when it states one) or per-table (worst case per table)")
+        ->check(CLI::IsMember({"registry-total", "per-table"}));
     cmd->add_option("--format", args->format, "table or json")->check(CLI::IsMember({"table", "json"}));
     cmd->callback([args] { run_bound(*args); });
   }

@@ -389,6 +389,24 @@ Result<UnregisteredTables> get_unregistered_tables(const json& v, std::string_vi
   return out;
 }
 
+Result<RegistryTotals> get_registry_totals(const json& v, std::string_view path) {
+  if (!v.is_object()) return bad(fmt::format("{} must be an object", path));
+  RegistryTotals out;
+  for (auto it = v.begin(); it != v.end(); ++it) {
+    std::string p = fmt::format("{}.{}", path, it.key());
+    if (it.key() == "total") {
+      TL_ASSIGN_OR_RETURN(out.total, get_uint(it.value(), p));
+    } else if (it.key() == "source") {
+      TL_ASSIGN_OR_RETURN(out.source, get_string(it.value(), p));
+    } else if (it.key() == "areas") {
+      TL_ASSIGN_OR_RETURN(out.areas, get_int_map<uint64_t>(it.value(), p));
+    } else {
+      return bad(fmt::format("{}: unknown member \"{}\"", path, it.key()));
+    }
+  }
+  return out;
+}
+
 Result<Election> decode_election(const json& j) {
   Election e;
   for (auto it = j.begin(); it != j.end(); ++it) {
@@ -415,6 +433,8 @@ Result<Election> decode_election(const json& j) {
       TL_ASSIGN_OR_RETURN(e.unregistered_voters, get_int_map<uint64_t>(v, k));
     } else if (k == "unregistered_tables") {
       TL_ASSIGN_OR_RETURN(e.unregistered_tables, get_unregistered_tables(v, k));
+    } else if (k == "registry_totals") {
+      TL_ASSIGN_OR_RETURN(e.registry_totals, get_registry_totals(v, k));
     } else if (k == "levels" || k == "candidates") {
       if (!v.is_array()) return bad(k + " must be an array");
       for (size_t i = 0; i < v.size(); ++i) {
@@ -739,6 +759,8 @@ std::string_view entry_type_name(EntryType type) {
       return "station";
     case EntryType::kSheet:
       return "sheet";
+    case EntryType::kDeclaration:
+      return "declaration";
   }
   return "?";
 }
@@ -750,6 +772,8 @@ std::string encode_entry(const Sheet& sheet) {
   write_sheet(sheet, out, true);
   return out;
 }
+
+std::string encode_entry(const Declaration& d) { return encode_declaration(d); }
 
 std::string encode_entry(const Station& s) {
   std::string str;
@@ -793,6 +817,21 @@ std::string encode_entry(const Election& e) {
                    [&](const Level& l) { put_code_name(out, l.code, l.name); });
   put_string_member(out, "name", e.name, first);
   put_string_member(out, "qr_profile", e.qr_profile, first);
+  if (const RegistryTotals& rt = e.registry_totals; !rt.empty()) {
+    put_key(out, "registry_totals", first);
+    out.ch('{');
+    bool f = true;
+    if (!rt.areas.empty()) {
+      put_key(out, "areas", f);
+      put_int_map(out, rt.areas);
+    }
+    put_string_member(out, "source", rt.source, f);
+    if (rt.total) {
+      put_key(out, "total", f);
+      put_int(out, *rt.total);
+    }
+    out.ch('}');
+  }
   put_array_member(out, "rules", e.rules, first, put_str);
   put_array_member(out, "sources", e.sources, first, put_str);
   put_key(out, "type", first);
@@ -874,6 +913,10 @@ Result<Entry> internal::decode_entry_general(std::string_view bytes) {
     TL_ASSIGN_OR_RETURN(Election e, decode_election(j));
     canonical = encode_entry(e);
     entry = Entry{EntryType::kElection, std::move(e)};
+  } else if (type == "declaration") {
+    TL_ASSIGN_OR_RETURN(Declaration d, decode_declaration(bytes));
+    canonical = encode_entry(d);
+    entry = Entry{EntryType::kDeclaration, std::move(d)};
   } else {
     return bad(fmt::format("unknown type \"{}\"", type.substr(0, 64)));
   }

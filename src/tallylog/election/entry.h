@@ -17,6 +17,7 @@
 #include <variant>
 
 #include "tallylog/base/error.h"
+#include "tallylog/election/declaration.h"
 #include "tallylog/election/model.h"
 
 namespace tallylog::election {
@@ -28,17 +29,19 @@ inline constexpr int64_t kMaxJsonInteger = 9007199254740991;
 // Entries larger than this are refused by decode_entry() before parsing.
 inline constexpr size_t kMaxEntryBytes = 16 * 1024 * 1024;
 
-enum class EntryType { kElection, kStation, kSheet };
-std::string_view entry_type_name(EntryType type);  // "election", "station", "sheet"
+enum class EntryType { kElection, kStation, kSheet, kDeclaration };
+// "election", "station", "sheet", "declaration"
+std::string_view entry_type_name(EntryType type);
 
 struct Entry {
   EntryType type = EntryType::kSheet;
-  std::variant<Election, Station, Sheet> record;
+  std::variant<Election, Station, Sheet, Declaration> record;
 };
 
 std::string encode_entry(const Election& election);
 std::string encode_entry(const Station& station);
 std::string encode_entry(const Sheet& sheet);
+std::string encode_entry(const Declaration& declaration);  // election/declaration.h
 // Appends the sheet's encoding to `out` (reuse one buffer across a batch to avoid allocations).
 void append_sheet_entry(const Sheet& sheet, std::string& out);
 

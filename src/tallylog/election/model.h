@@ -46,6 +46,19 @@ struct UnregisteredTables {
   bool operator==(const UnregisteredTables&) const = default;
 };
 
+// The official registry: how many voters may vote in this contest, nationally and/or per area
+// (code of any level), with the citation. Used by the outcome bound and check-declared to cap the
+// voters of tables absent from the station registry: the registry total minus the voters of the
+// registered tables.
+struct RegistryTotals {
+  std::optional<uint64_t> total;          // national
+  std::map<std::string, uint64_t> areas;  // by area code of any level
+  std::string source;                     // where the figures were published
+
+  bool empty() const { return !total && areas.empty() && source.empty(); }
+  bool operator==(const RegistryTotals&) const = default;
+};
+
 struct Election {
   std::string id;       // short stable identifier, e.g. "ve2024"
   std::string name;     // "Elección Presidencial 2024"
@@ -66,6 +79,7 @@ struct Election {
   std::map<std::string, uint64_t> unregistered_voters;
   // Tables absent from the registry whose voters are unknown (used by the outcome bound).
   UnregisteredTables unregistered_tables;
+  RegistryTotals registry_totals;
 
   const Candidate* find_candidate(std::string_view code) const;
 };

@@ -25,7 +25,7 @@ class Reader {
     static const std::set<std::string_view> kKnown = {
         "id",    "name",   "date",  "contest", "levels",     "candidates",
         "cards", "fields", "rules", "sources", "qr_profile", "unregistered_voters",
-        "unregistered_tables"};
+        "unregistered_tables", "registry_totals"};
     for (const auto& [key, node] : root) {
       if (!kKnown.contains(key.str())) return fail(node, std::string(key.str()), "unknown key");
     }
@@ -86,6 +86,9 @@ class Reader {
     if (const toml::node* u = root.get("unregistered_tables")) {
       TL_TRY(read_unregistered_tables(*u, e.unregistered_tables));
     }
+    if (const toml::node* r = root.get("registry_totals")) {
+      TL_TRY(read_registry_totals(*r, e.registry_totals));
+    }
     if (auto st = validate_election(e); !st) return located(st.error().message);
     return e;
   }
@@ -117,6 +120,33 @@ class Reader {
     }
     if (!t->contains("count") && !t->contains("areas"))
       return fail(u, base, "must give count or areas (max_voters_per_table alone bounds nothing)");
+    return ok();
+  }
+
+  // [registry_totals]: total (integer), source (string, required) and areas (code = voters).
+  Status read_registry_totals(const toml::node& r, RegistryTotals& out) {
+    const std::string base = "registry_totals";
+    note(base, r);
+    const toml::table* t = r.as_table();
+    if (!t) return fail(r, base, "must be a table with total, areas and source");
+    TL_TRY(only_keys(*t, base, {"total", "areas", "source"}));
+    if (const toml::node* n = t->get("total")) {
+      TL_ASSIGN_OR_RETURN(out.total, non_negative(*n, base + ".total"));
+    }
+    if (const toml::node* a = t->get("areas")) {
+      note(base + ".areas", *a);
+      const toml::table* at = a->as_table();
+      if (!at) return fail(*a, base + ".areas", "must be a table of area code = registered voters");
+      for (const auto& [key, node] : *at) {
+        TL_ASSIGN_OR_RETURN(out.areas[std::string(key.str())],
+                            non_negative(node, fmt::format("{}.areas.{}", base, key.str())));
+      }
+    }
+    if (!t->contains("total") && !t->contains("areas")) return fail(r, base, "must give total or areas");
+    const toml::node* s = t->get("source");
+    if (!s) return fail(r, base + ".source", "missing: say where the registry figures were published");
+    TL_ASSIGN_OR_RETURN(out.source, string_of(*s, base + ".source"));
+    if (out.source.empty()) return fail(*s, base + ".source", "must not be empty");
     return ok();
   }
 

@@ -257,6 +257,22 @@ Status validate_election(const Election& e) {
         "unregistered_tables.max_voters_per_table: given without count or areas (no table to "
         "bound)");
 
+  const RegistryTotals& rt = e.registry_totals;
+  if (rt.total && *rt.total > static_cast<uint64_t>(kMaxJsonInteger))
+    return invalid(fmt::format("registry_totals.total: {} is too large", *rt.total));
+  for (const auto& [area, voters] : rt.areas) {
+    if (auto p = text_problem(area, kMaxStringBytes, false))
+      return invalid(fmt::format("registry_totals.areas.{}: key {}", area, *p));
+    if (voters > static_cast<uint64_t>(kMaxJsonInteger))
+      return invalid(fmt::format("registry_totals.areas.{}: {} is too large", area, voters));
+  }
+  if (!rt.empty()) {
+    if (auto p = text_problem(rt.source, 4 * kMaxStringBytes, true))
+      return invalid(fmt::format("registry_totals.source {}", *p));
+    if (rt.source.empty()) return invalid("registry_totals.source: missing (where were the figures published?)");
+    if (!rt.total && rt.areas.empty()) return invalid("registry_totals: give total or areas");
+  }
+
   if (e.rules.size() > kMaxRules) return invalid(fmt::format("rules: at most {}", kMaxRules));
   auto rules = compile_rules(e);
   if (!rules) return std::unexpected(rules.error());

@@ -119,6 +119,7 @@ class FakeIndex : public index::IndexReader {
   Result<std::vector<index::Conflict>> conflicts() override { return std::vector<index::Conflict>{}; }
   Result<std::vector<std::string>> sources() override { return std::vector<std::string>{"official"}; }
   Result<std::vector<index::Reject>> rejects(size_t) override { return std::vector<index::Reject>{}; }
+  Result<std::vector<index::DeclarationRecord>> declarations() override { return std::vector<index::DeclarationRecord>{}; }
   // Counts as the index stores them (tally/count_vector.h), computed from the records.
   Status for_each_current_count(std::string_view source, const std::function<void(const index::CountRecord&)>& fn) override {
     std::lock_guard l(mu);

@@ -296,10 +296,69 @@ TYPED_TEST_P(IndexConformance, ASnapshotSeesOneCommittedStateUntilItEnds) {
   EXPECT_EQ(idx->station_count().value(), 3u);
 }
 
+inline election::Declaration declaration(const std::string& title, int64_t a, const std::string& source = "official") {
+  election::Declaration d;
+  d.source = source;
+  d.title = title;
+  d.announced_at = "2024-01-02T00:10:00Z";
+  d.reference = "https://example.org/" + title;
+  d.coverage_percent = "80";
+  election::DeclaredArea national;
+  national.level = "national";
+  national.candidates = {{"A", a}, {"B", 2}};
+  national.fields = {{"valid", a + 2}};
+  d.areas.push_back(national);
+  d.submitted_at = "2024-01-02T00:11:00Z";
+  return d;
+}
+
+TYPED_TEST_P(IndexConformance, DeclarationsAreReadBackInLogOrder) {
+  std::string before;
+  const auto first = declaration("one", 10), second = declaration("two", 20, "official:council");
+  {
+    auto idx = this->open();
+    this->write_sample(*idx);  // entries 0..7
+    EXPECT_TRUE(idx->declarations().value().empty());
+    {
+      // Rolled back: not visible, and the next transaction starts at the same index.
+      auto tx = idx->begin().value();
+      ASSERT_TRUE(tx->declaration(first, election::encode_entry(first)));
+      EXPECT_EQ(tx->next_index(), 9u);
+    }
+    EXPECT_TRUE(idx->declarations().value().empty());
+    auto tx = idx->begin().value();
+    ASSERT_TRUE(tx->declaration(first, election::encode_entry(first)));  // 8
+    ASSERT_TRUE(put_sheet(*tx, sheet("01.1", 9)));                       // 9
+    ASSERT_TRUE(tx->skip("raw line"));                                   // 10
+    ASSERT_TRUE(tx->declaration(second, election::encode_entry(second)));  // 11
+    EXPECT_EQ(tx->next_index(), 12u);
+    ASSERT_TRUE(tx->commit());
+    EXPECT_EQ(idx->indexed_size().value(), 12u);
+    auto decls = idx->declarations().value();
+    ASSERT_EQ(decls.size(), 2u);
+    EXPECT_EQ(decls[0].log_index, 8u);
+    EXPECT_EQ(decls[0].declaration, first);
+    EXPECT_EQ(decls[1].log_index, 11u);
+    EXPECT_EQ(decls[1].declaration, second);
+    // A declaration is not a sheet.
+    EXPECT_FALSE(idx->sheet_at(8).value().has_value());
+    EXPECT_EQ(idx->sheet_at(9).value()->sheet, sheet("01.1", 9));
+    before = idx->dump().value();
+    EXPECT_NE(before.find("one"), std::string::npos);
+    EXPECT_NE(before.find("official:council"), std::string::npos);
+  }
+  auto idx = this->open();
+  EXPECT_EQ(idx->dump().value(), before);
+  auto decls = idx->declarations().value();
+  ASSERT_EQ(decls.size(), 2u);
+  EXPECT_EQ(decls[1].declaration, second);
+}
+
 REGISTER_TYPED_TEST_SUITE_P(IndexConformance, ASnapshotSeesOneCommittedStateUntilItEnds,
                             StoresRecordsInLogOrderAndAnswersReads,
                             CompactReadsCarryCountsStandingAndDigests, AreasTablesRulesAndTotalsRoundTrip,
                             UncommittedTransactionIsRolledBackAndOnlyOneIsOpenAtATime,
-                            SurvivesReopenAndKeepsRejectsApart, ConcurrentReadersSeeCommittedStatesOnly);
+                            SurvivesReopenAndKeepsRejectsApart, ConcurrentReadersSeeCommittedStatesOnly,
+                            DeclarationsAreReadBackInLogOrder);
 
 }  // namespace tallylog::index::conformance

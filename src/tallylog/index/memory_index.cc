@@ -42,6 +42,7 @@ struct State {
   std::map<uint32_t, std::string> rules;
   std::map<std::tuple<uint32_t, int, uint32_t>, std::string> totals;  // (rule, depth, area)
   std::map<uint64_t, std::string> skipped;
+  std::map<uint64_t, std::pair<election::Declaration, std::string>> declarations;  // log index -> (record, entry)
 };
 
 std::string hex_upper(std::string_view bytes) {
@@ -137,6 +138,10 @@ class MemoryTransaction final : public IndexTransaction {
   }
   Status skip(std::string_view why) override {
     w_->skipped[w_->indexed_size++] = std::string(why);
+    return ok();
+  }
+  Status declaration(const election::Declaration& d, std::string_view entry) override {
+    w_->declarations[w_->indexed_size++] = {d, std::string(entry)};
     return ok();
   }
   Status set_standing(uint64_t log_index, std::optional<uint64_t> superseded_by, bool conflicted) override {
@@ -257,6 +262,12 @@ class MemoryIndex final : public Index {
     if (it == s->sheets.end()) return std::optional<SheetRecord>();
     TL_ASSIGN_OR_RETURN(SheetRecord rec, record_of(log_index, it->second));
     return std::optional<SheetRecord>(std::move(rec));
+  }
+  Result<std::vector<DeclarationRecord>> declarations() override {
+    auto s = state();
+    std::vector<DeclarationRecord> out;
+    for (const auto& [at, d] : s->declarations) out.push_back(DeclarationRecord{at, d.first});
+    return out;
   }
   Result<std::vector<Conflict>> conflicts() override {
     auto s = state();
@@ -385,6 +396,7 @@ class MemoryIndex final : public Index {
             std::to_string(std::get<2>(key)), hex_upper(row)});
     }
     for (const auto& [at, why] : s->skipped) line({"skipped", std::to_string(at), why});
+    for (const auto& [at, d] : s->declarations) line({"declaration", std::to_string(at), d.first.source, d.second});
     return out;
   }
 

@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "tallylog/base/error.h"
+#include "tallylog/election/declaration.h"
 #include "tallylog/election/model.h"
 
 namespace tallylog::index {
@@ -99,6 +100,13 @@ struct AreaRow {
   uint64_t registered_voters = 0;
 };
 
+// A logged declaration (an authority's announced aggregate, election/declaration.h) and where it
+// sits in the log.
+struct DeclarationRecord {
+  uint64_t log_index = 0;
+  election::Declaration declaration;
+};
+
 // A station and source with more than one current, differing sheet.
 struct Conflict {
   std::string station;
@@ -149,6 +157,9 @@ class IndexReader {
   virtual Result<std::vector<Conflict>> conflicts() = 0;
   virtual Result<std::vector<std::string>> sources() = 0;  // sources with at least one sheet
   virtual Result<std::vector<Reject>> rejects(size_t limit) = 0;
+  // Every logged declaration, by log index (declarations are never overwritten: a later bulletin
+  // is a new record).
+  virtual Result<std::vector<DeclarationRecord>> declarations() = 0;
 
   // ---- compact reads for tabulation at scale (issue 16) ----
   // Current sheets' counts, by log index; `source` empty means every source.

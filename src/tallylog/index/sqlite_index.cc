@@ -40,6 +40,7 @@ CREATE TABLE IF NOT EXISTS rules(id INTEGER PRIMARY KEY, text TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS area_totals(
   rule INTEGER, depth INTEGER, area INTEGER, row BLOB NOT NULL, PRIMARY KEY(rule, depth, area)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS skipped(log_index INTEGER PRIMARY KEY, reason TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS declarations(log_index INTEGER PRIMARY KEY, source TEXT NOT NULL, entry TEXT NOT NULL);
 INSERT OR IGNORE INTO meta(key, value) VALUES('indexed_size', 0);
 INSERT OR IGNORE INTO meta_text(key, value) VALUES('aggregates', '');
 )sql";
@@ -90,7 +91,7 @@ SqliteIndex::Impl::~Impl() {
   // Statements must be finalized before their connections close.
   for (Stmt* s : {&begin, &commit, &rollback, &set_size, &ins_election, &ins_station, &ins_sheet, &ins_entry,
                   &ins_source, &set_standing, &put_area, &put_rule, &put_totals, &get_totals, &set_state,
-                  &station_counts, &ins_skipped, &r_size, &r_station, &r_station_count, &r_sheet_at, &r_election,
+                  &station_counts, &ins_skipped, &ins_declaration, &r_size, &r_station, &r_station_count, &r_sheet_at, &r_election,
                   &ins_reject})
     s->finalize();
   if (w) sqlite3_close_v2(w);
@@ -124,6 +125,7 @@ Status SqliteIndex::Impl::prepare_statements() {
                                 "SELECT log_index, station, source, corrects, conflicted, counts, counts_error "
                                 "FROM sheets WHERE station=?1 AND superseded_by IS NULL ORDER BY log_index"));
   TL_TRY(ins_skipped.prepare(w, "INSERT OR REPLACE INTO skipped(log_index, reason) VALUES(?1, ?2)"));
+  TL_TRY(ins_declaration.prepare(w, "INSERT INTO declarations(log_index, source, entry) VALUES(?1, ?2, ?3)"));
   TL_TRY(r_size.prepare(r, "SELECT value FROM meta WHERE key='indexed_size'"));
   TL_TRY(r_station.prepare(r, "SELECT code, registered, areas FROM stations WHERE code=?1"));
   TL_TRY(r_station_count.prepare(r, "SELECT count(*) FROM stations"));
@@ -196,6 +198,7 @@ Result<std::string> SqliteIndex::dump() {
       "SELECT 'rule', id, text FROM rules ORDER BY id",
       "SELECT 'area_totals', rule, depth, area, hex(row) FROM area_totals ORDER BY rule, depth, area",
       "SELECT 'skipped', log_index, reason FROM skipped ORDER BY log_index",
+      "SELECT 'declaration', log_index, source, entry FROM declarations ORDER BY log_index",
   };
   for (const char* q : queries) {
     Stmt s;
@@ -368,6 +371,23 @@ Result<std::vector<std::string>> SqliteIndex::sources() {
   TL_TRY(s.prepare(impl_->r, "SELECT name FROM sources ORDER BY name"));
   std::vector<std::string> out;
   TL_TRY(each_row(s, [&] { out.emplace_back(s.text(0)); }));
+  return out;
+}
+
+Result<std::vector<DeclarationRecord>> SqliteIndex::declarations() {
+  std::lock_guard lock(impl_->rmu);
+  Stmt s;
+  TL_TRY(s.prepare(impl_->r, "SELECT log_index, entry FROM declarations ORDER BY log_index"));
+  std::vector<DeclarationRecord> out;
+  TL_TRY(each_row(s, [&]() -> Status {
+    const uint64_t at = static_cast<uint64_t>(s.i64(0));
+    auto e = election::decode_entry(s.text(1));
+    if (!e) return std::unexpected(with_context(e.error(), "index: declaration at log index " + std::to_string(at)));
+    auto* d = std::get_if<election::Declaration>(&e->record);
+    if (!d) return err(ErrorCode::kCorrupt, "index: entry at log index " + std::to_string(at) + " is not a declaration");
+    out.push_back(DeclarationRecord{at, std::move(*d)});
+    return ok();
+  }));
   return out;
 }
 

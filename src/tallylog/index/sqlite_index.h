@@ -2,7 +2,7 @@
 // Opened through index::open_index (index/open.h); other code sees only index::IndexReader and
 // index::IndexWriter. Schema (docs/formats/index.md): meta (schema_version, indexed_size, the
 // aggregates' state), election, stations, areas, sheets (narrow: standing, digests, counts),
-// entries (the canonical entry of each sheet), sources, rules, area_totals, skipped.
+// entries (the canonical entry of each sheet), sources, rules, area_totals, declarations, skipped.
 //
 // Rejected submissions never reach the log, so they live apart in their own file
 // (<data>/rejects.sqlite), which a rebuild leaves alone.
@@ -45,6 +45,7 @@ class SqliteIndex : public Index {
   Result<std::vector<Conflict>> conflicts() override;
   Result<std::vector<std::string>> sources() override;
   Result<std::vector<Reject>> rejects(size_t limit) override;  // newest first
+  Result<std::vector<DeclarationRecord>> declarations() override;
   Status for_each_current_count(std::string_view source, const std::function<void(const CountRecord&)>& fn) override;
   Result<std::vector<std::pair<std::string, uint64_t>>> current_sheets_by_source() override;
   Status for_each_sheet_summary(const std::function<void(const SheetSummary&)>& fn) override;

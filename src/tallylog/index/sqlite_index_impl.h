@@ -11,7 +11,7 @@
 
 namespace tallylog::index {
 
-inline constexpr int kSqliteSchemaVersion = 2;
+inline constexpr int kSqliteSchemaVersion = 3;
 
 struct SqliteIndex::Impl {
   sqlite3* w = nullptr;  // writer connection
@@ -27,7 +27,7 @@ struct SqliteIndex::Impl {
 
   // writer statements
   sqlite::Stmt begin, commit, rollback, set_size, ins_election, ins_station, ins_sheet, ins_entry, ins_source,
-      set_standing, put_area, put_rule, put_totals, get_totals, set_state, station_counts, ins_skipped;
+      set_standing, put_area, put_rule, put_totals, get_totals, set_state, station_counts, ins_skipped, ins_declaration;
   // reader statements
   sqlite::Stmt r_size, r_station, r_station_count, r_sheet_at, r_election;
   // rejects

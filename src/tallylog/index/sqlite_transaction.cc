@@ -73,6 +73,12 @@ class SqliteTransaction final : public IndexTransaction {
     return ok();
   }
 
+  Status declaration(const election::Declaration& d, std::string_view entry) override {
+    TL_TRY(m_.ins_declaration.reset().bind(1, index()).bind(2, d.source).bind(3, entry).run());
+    ++next_;
+    return ok();
+  }
+
   Status skip(std::string_view why) override {
     TL_TRY(m_.ins_skipped.reset().bind(1, index()).bind(2, why).run());
     ++next_;

@@ -4,7 +4,7 @@
 //
 // Writes happen in transactions (IndexTransaction), each applying consecutive log entries from
 // indexed_size() on: one RECORD method call per log entry, in log order (election(), station(),
-// sheet(), skip(); a new record type adds one method here and its table in each backend), plus
+// sheet(), declaration(), skip(); a new record type adds one method here and its table in each backend), plus
 // any number of calls that maintain derived state beside the records (standing, areas, rules,
 // area totals). commit() makes the whole transaction durable at once and advances indexed_size;
 // destroying an uncommitted transaction rolls it back, so the index never holds part of a batch.
@@ -40,6 +40,8 @@ class IndexTransaction {
   virtual Status election(const election::Election& election, std::string_view entry) = 0;
   virtual Status station(const StationRow& station) = 0;
   virtual Status sheet(const SheetRow& sheet) = 0;
+  // An authority's announced aggregate; `entry` is its canonical log entry.
+  virtual Status declaration(const election::Declaration& declaration, std::string_view entry) = 0;
   // An entry that is not one of our records (a raw line, or one that does not decode).
   virtual Status skip(std::string_view why) = 0;
 

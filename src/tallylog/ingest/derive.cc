@@ -331,6 +331,12 @@ Status Deriver::finish(index::IndexTransaction& tx) {
   return ok();
 }
 
+Status Deriver::write_declaration(index::IndexTransaction& tx, const election::Declaration& declaration,
+                                  std::string_view entry) {
+  // A declaration is a record of its own: it changes no sheet's standing, area or total.
+  return tx.declaration(declaration, entry);
+}
+
 Status Deriver::apply_entry(index::IndexTransaction& tx, std::string_view entry) {
   if (!election::is_record_entry(entry)) return tx.skip("not a record entry");
   auto e = election::decode_entry(entry);
@@ -350,6 +356,8 @@ Status Deriver::apply_entry(index::IndexTransaction& tx, std::string_view entry)
       AcceptedSheet a = accept(station, at, f, ledger_.decide_logged(station, f));
       return write_sheet(tx, sheet, a, entry);
     }
+    case election::EntryType::kDeclaration:
+      return write_declaration(tx, std::get<election::Declaration>(e->record), entry);
   }
   return tx.skip("unknown entry type");
 }

@@ -84,6 +84,10 @@ class Deriver {
                      std::string_view entry);
   Status write_station(index::IndexTransaction& tx, const election::Station& station, uint32_t parent);
   Status write_election(index::IndexTransaction& tx, const election::Election& election, std::string_view entry);
+  // An authority's announced aggregate (election/declaration.h), already validated by the caller
+  // when it is about to be logged; it touches no ledger, area or total.
+  Status write_declaration(index::IndexTransaction& tx, const election::Declaration& declaration,
+                           std::string_view entry);
   // Writes the areas, rules and area totals this transaction changed; call before commit().
   Status finish(index::IndexTransaction& tx);
 

@@ -3,6 +3,7 @@
 #include <chrono>
 #include <future>
 #include <mutex>
+#include <set>
 #include <unordered_map>
 
 #include "tallylog/election/entry.h"
@@ -387,6 +388,50 @@ Result<std::vector<Outcome>> Ingestor::add_stations(std::span<const election::St
     return std::unexpected(with_context(applied.error(), "stations are logged but the index update failed"));
   }
   return out;
+}
+
+Result<uint64_t> Ingestor::add_declaration(election::Declaration d) {
+  State& s = *s_;
+  std::lock_guard lock(s.mu);
+  TL_TRY(s.check_usable());
+  TL_TRY(join_log(s));
+  TL_TRY(join_index(s));
+  if (d.submitted_at.empty()) d.submitted_at = format_rfc3339(s.options.clock->now());
+  // Areas of the registry by depth (1 = first level): read once for this call.
+  std::set<std::pair<int, std::string>> areas;
+  TL_TRY(s.index->for_each_station([&](const election::Station& st) {
+    for (size_t i = 0; i < st.areas.size(); ++i) areas.emplace(int(i) + 1, st.areas[i].code);
+  }));
+  TL_TRY(election::validate_declaration(d, election(), [&](int depth, std::string_view code) {
+    return areas.contains({depth, std::string(code)});
+  }));
+  const std::string entry = election::encode_entry(d);
+  const uint64_t expected = s.next_index;
+  // As for stations: the transaction is built first and committed only once the append is durable.
+  TL_ASSIGN_OR_RETURN(auto tx, s.index->begin());
+  if (tx->next_index() != expected)
+    return err(ErrorCode::kInternal, "index is at " + std::to_string(tx->next_index()) + ", log at " +
+                                         std::to_string(expected));
+  TL_TRY(s.deriver->write_declaration(*tx, d, entry));
+  TL_TRY(s.deriver->finish(*tx));
+  std::string entries[1] = {entry};
+  auto first = s.log->append_batch(entries);
+  if (!first) {
+    s.fail(first.error());
+    return std::unexpected(first.error());  // `tx` rolls back
+  }
+  if (*first != expected) {
+    auto e = Error{ErrorCode::kInternal, "log appended at " + std::to_string(*first) + ", expected " +
+                                             std::to_string(expected)};
+    s.fail(e);
+    return std::unexpected(e);
+  }
+  s.next_index += 1;
+  if (auto st = tx->commit(); !st) {
+    s.fail(st.error());
+    return std::unexpected(with_context(st.error(), "the declaration is logged but the index update failed"));
+  }
+  return expected;
 }
 
 Status Ingestor::sync_index() {

@@ -108,6 +108,12 @@ class Ingestor {
   // Waits until every deferred batch is durable in the log and committed to the index.
   Status sync_index();
 
+  // Logs an authority's announced aggregate (election/declaration.h) once it passes
+  // election::validate_declaration against the election and the areas of the station registry;
+  // submitted_at is set from the clock when empty. Returns its log index once durable and indexed.
+  // A declaration that fails validation is kInvalidArgument naming the field and is not logged.
+  Result<uint64_t> add_declaration(election::Declaration declaration);
+
   // Records rejects found before a record could be built (e.g. a malformed CSV row).
   Status record_rejects(std::span<const index::Reject> rejects);
 

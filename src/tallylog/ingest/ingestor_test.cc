@@ -272,6 +272,83 @@ TEST_F(IngestorTest, ReindexRebuildsExactlyTheSameStateAndKeepsRejects) {
   EXPECT_EQ(ing_->index().dump().value(), before);
 }
 
+election::Declaration bulletin(const std::string& title, int64_t eg) {
+  election::Declaration d;
+  d.source = "official";
+  d.title = title;
+  d.announced_at = "2024-07-29T00:10:00-04:00";
+  d.coverage_percent = "80";
+  election::DeclaredArea national;
+  national.level = "national";
+  national.candidates = {{"EG", eg}, {"NM", 100}};
+  election::DeclaredArea state;
+  state.level = "state";
+  state.area = "01";
+  state.candidates = {{"EG", eg / 2}};
+  d.areas = {national, state};
+  return d;
+}
+
+TEST_F(IngestorTest, DeclarationsAreLoggedIndexedAndRebuiltByReindexInLogOrder) {
+  auto first = ing_->add_declaration(bulletin("one", 10));
+  ASSERT_TRUE(first) << first.error().to_string();
+  auto s = ing_->submit(sheet("010113042.01", 10, 5)).value();
+  ASSERT_EQ(s.verdict, Verdict::kAccepted);
+  EXPECT_EQ(s.log_index, *first + 1);
+  auto second = ing_->add_declaration(bulletin("two", 20));
+  ASSERT_TRUE(second) << second.error().to_string();
+  EXPECT_EQ(*second, *first + 2);
+  auto decls = ing_->index().declarations().value();
+  ASSERT_EQ(decls.size(), 2u);
+  EXPECT_EQ(decls[0].log_index, *first);
+  EXPECT_EQ(decls[0].declaration.title, "one");
+  EXPECT_FALSE(decls[0].declaration.submitted_at.empty());  // set from the clock
+  EXPECT_EQ(decls[1].declaration.areas[1].candidates.at("EG"), 10);
+  // The log holds the declaration entries; the index is a view of them.
+  auto entries = log_entries();
+  ASSERT_EQ(entries[*first].type, election::EntryType::kDeclaration);
+  EXPECT_EQ(std::get<election::Declaration>(entries[*first].record), decls[0].declaration);
+  const std::string before = ing_->index().dump().value();
+  EXPECT_NE(before.find("declaration|"), std::string::npos);
+  ASSERT_TRUE(ing_->close());
+  ing_.reset();
+  {
+    auto lg = log::Log::open(data_).value();
+    auto idx = rebuild_index(data_, *lg);
+    ASSERT_TRUE(idx) << idx.error().to_string();
+    EXPECT_EQ((*idx)->dump().value(), before);
+    EXPECT_EQ((*idx)->declarations().value().size(), 2u);
+    ASSERT_TRUE(lg->close());
+  }
+  open();
+  EXPECT_EQ(ing_->index().dump().value(), before);
+}
+
+TEST_F(IngestorTest, DeclarationNamingAnUnknownAreaCandidateOrFieldIsRejectedWithTheFieldAndNotLogged) {
+  const uint64_t size = ing_->index().indexed_size().value();
+  auto area = bulletin("x", 1);
+  area.areas[1].area = "99";
+  auto r = ing_->add_declaration(area);
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code, ErrorCode::kInvalidArgument);
+  EXPECT_NE(r.error().to_string().find("areas[1].area"), std::string::npos) << r.error().to_string();
+  auto cand = bulletin("x", 1);
+  cand.areas[0].candidates["ZZ"] = 1;
+  r = ing_->add_declaration(cand);
+  ASSERT_FALSE(r);
+  EXPECT_NE(r.error().to_string().find("areas[0].candidates.ZZ"), std::string::npos) << r.error().to_string();
+  auto field = bulletin("x", 1);
+  field.areas[0].fields["bogus"] = 1;
+  r = ing_->add_declaration(field);
+  ASSERT_FALSE(r);
+  EXPECT_NE(r.error().to_string().find("areas[0].fields.bogus"), std::string::npos) << r.error().to_string();
+  EXPECT_EQ(ing_->index().indexed_size().value(), size);
+  EXPECT_EQ(settled_log().size(), size);
+  EXPECT_TRUE(ing_->index().declarations().value().empty());
+  // The ingestor is still usable.
+  EXPECT_TRUE(ing_->add_declaration(bulletin("ok", 1)));
+}
+
 TEST_F(IngestorTest, DeferredBatchesGiveTheSameVerdictsAndIndexAsSynchronousOnes) {
   // The same batches (duplicates within and across batches, a conflict, a correction of a sheet
   // whose index commit is still in flight, a reject) through submit_batch in a second data

@@ -129,9 +129,40 @@ Result<OutcomeBound> outcome_bound(const Tabulation& tab, const BoundOptions& op
     add_tables(tables, g.ancestor(area, out.turnout_depth));
     out.unregistered_tables_in_areas += tables;
   }
-  out.max_observed = saturated(static_cast<unsigned __int128>(out.max_observed) + out.unregistered_tables_observed);
-  out.max_full = saturated(static_cast<unsigned __int128>(out.registered_unreported) + out.unregistered_voters +
-                           out.unregistered_tables_voters);
+  // Per table: what the election file says about tables absent from the registry.
+  const uint64_t per_table_full = saturated(static_cast<unsigned __int128>(out.unregistered_voters) +
+                                            out.unregistered_tables_voters);
+  uint64_t unregistered_observed = out.unregistered_tables_observed;  // unregistered_voters' part is in max_observed
+  out.unregistered_full = per_table_full;
+  for (AreaId t = g.depth_begin(td); t < g.depth_end(td); ++t) out.registry_voters += g.area(t).registered_voters;
+  if (const auto& rt = g.election().registry_totals; rt.total) {
+    out.registry_total = rt.total;
+    out.registry_source = rt.source;
+    out.registry_unregistered = *rt.total > out.registry_voters ? *rt.total - out.registry_voters : 0;
+    if (options.unregistered == UnregisteredBasis::kRegistryTotal && out.registry_unregistered < per_table_full) {
+      out.unregistered_basis = "registry-total";
+      out.unregistered_full = out.registry_unregistered;
+      // The observed bound: those voters at the highest turnout seen nationally.
+      bool fell_back = false;
+      const uint64_t capped = votes_at(out.registry_unregistered, turnout_for(g.national(), fell_back));
+      // Replace the per-table observed figures (unregistered_voters were added per area above).
+      uint64_t per_area_voters_observed = 0;
+      for (const auto& [code, voters] : g.election().unregistered_voters) {
+        AreaId area = kNoArea;
+        for (int d = 1; d <= td && area == kNoArea; ++d) area = g.find(d, code);
+        if (area == kNoArea) area = g.national();
+        bool fb = false;
+        per_area_voters_observed += votes_at(voters, turnout_for(g.ancestor(area, out.turnout_depth), fb));
+      }
+      const uint64_t per_table_observed = per_area_voters_observed + out.unregistered_tables_observed;
+      if (capped < per_table_observed) {
+        out.max_observed -= per_area_voters_observed;
+        unregistered_observed = capped;
+      }
+    }
+  }
+  out.max_observed = saturated(static_cast<unsigned __int128>(out.max_observed) + unregistered_observed);
+  out.max_full = saturated(static_cast<unsigned __int128>(out.registered_unreported) + out.unregistered_full);
 
   if (order.empty()) return out;
   out.leader = g.election().candidates[order[0]].code;

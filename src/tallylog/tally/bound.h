@@ -31,10 +31,18 @@
 
 namespace tallylog::tally {
 
+// How the voters of tables absent from the registry are capped.
+enum class UnregisteredBasis {
+  kRegistryTotal,  // Election::registry_totals.total minus the registry's voters, when given
+                   // (and smaller than the per-table figure); otherwise per table
+  kPerTable,       // unregistered_voters + unregistered_tables x the per-table cap (worst case)
+};
+
 struct BoundOptions {
   // Depth whose areas define "the same area" for the observed bound; default: two levels above
   // the table (parish when the levels are state, municipality, parish, centre, table), or 1.
   std::optional<int> turnout_depth;
+  UnregisteredBasis unregistered = UnregisteredBasis::kRegistryTotal;
 };
 
 // Where the voters-per-table cap of tables absent from the registry comes from.
@@ -75,7 +83,16 @@ struct OutcomeBound {
   // 0/0 when nothing is counted (100 % is then assumed).
   uint64_t national_turnout_cast = 0;
   uint64_t national_turnout_registered = 0;
-  uint64_t max_full = 0;  // registered_unreported + unregistered_voters + unregistered_tables_voters
+  // The official registry total (Election::registry_totals), when the election states one: the
+  // voters of tables absent from the registry are at most total - registry_voters.
+  std::optional<uint64_t> registry_total;
+  std::string registry_source;
+  uint64_t registry_voters = 0;          // registered voters of every table in the registry
+  uint64_t registry_unregistered = 0;    // registry_total - registry_voters (0 if negative)
+  // Which cap max_full uses for tables absent from the registry: "registry-total" or "per-table".
+  std::string unregistered_basis = "per-table";
+  uint64_t unregistered_full = 0;  // that cap: min of the two when the registry total is used
+  uint64_t max_full = 0;  // registered_unreported + unregistered_full
   uint64_t max_observed = 0;
   int turnout_depth = 0;
   std::string turnout_level;      // level code of turnout_depth

@@ -314,6 +314,13 @@ std::string bound_to_json(const OutcomeBound& b, const Geography& g, std::option
       {"max_votes_observed", b.unregistered_tables_observed},
       {"national_turnout", ratio(static_cast<int64_t>(b.national_turnout_cast),
                                  static_cast<int64_t>(b.national_turnout_registered))}};
+  j["registry_total"] = b.registry_total ? Json{{"total", *b.registry_total},
+                                                {"source", b.registry_source},
+                                                {"registry_voters", b.registry_voters},
+                                                {"unregistered_voters", b.registry_unregistered}}
+                                          : Json(nullptr);
+  j["unregistered_basis"] = b.unregistered_basis;
+  j["unregistered_max_voters"] = b.unregistered_full;
   Json bounds;
   bounds["full"] = Json{{"turnout", "100%"}, {"max_votes", b.max_full}, {"decided", b.decided_full}};
   bounds["observed"] = Json{{"turnout", "highest observed"},
@@ -360,6 +367,17 @@ std::string bound_to_text(const OutcomeBound& b, const Geography& g) {
     if (b.unregistered_tables_in_areas != 0 && b.unregistered_tables_in_areas != b.unregistered_tables)
       out += "; per area for those given per area";
     out += ")\n";
+  }
+  if (b.registry_total) {
+    const auto n = [](uint64_t v) { return with_thousands(static_cast<int64_t>(v)); };
+    out += "official registry total: " + n(*b.registry_total) + " (" + b.registry_source + "); the registry's tables hold " +
+           n(b.registry_voters) + ", so tables absent from it hold at most " + n(b.registry_unregistered) + " voters\n";
+    out += "  cap used for tables absent from the registry: " +
+           (b.unregistered_basis == "registry-total"
+                ? "the registry total (" + n(b.unregistered_full) + "; per table it would be " +
+                      n(b.unregistered_voters + b.unregistered_tables_voters) + ", --unregistered per-table)"
+                : "per table (" + n(b.unregistered_full) + ")") +
+           "\n";
   }
   out += "unreported maximum at 100% turnout:             " + with_thousands(static_cast<int64_t>(b.max_full)) +
          " votes\n";
