@@ -140,6 +140,29 @@ bool source_matches(std::string_view pattern, std::string_view source) {
   return pattern == source;
 }
 
+// [figures]: each declared figure is a sum over fields and candidates; `shares` names a figure
+// that is declared (or derivable: cast = valid + invalid).
+static Status validate_figures(const Election& e) {
+  const Figures& f = e.figures;
+  for (auto [name, text] : {std::pair<std::string_view, const std::string*>{"valid", &f.valid},
+                            {"invalid", &f.invalid},
+                            {"cast", &f.cast},
+                            {"turnout", &f.turnout}}) {
+    if (text->empty()) continue;
+    if (text->size() > kMaxStringBytes) return invalid(fmt::format("figures.{}: longer than {} bytes", name, kMaxStringBytes));
+    auto terms = compile_sum(*text, e);
+    if (!terms) return invalid(fmt::format("figures.{} \"{}\": {}", name, *text, terms.error().message));
+  }
+  const bool cast_known = !f.cast.empty() || (!f.valid.empty() && !f.invalid.empty());
+  if (f.shares == "valid" && f.valid.empty())
+    return invalid("figures.shares: \"valid\" needs figures.valid (which counts are the valid votes?)");
+  if (f.shares == "cast" && !cast_known)
+    return invalid("figures.shares: \"cast\" needs figures.cast, or figures.valid and figures.invalid");
+  if (!f.shares.empty() && f.shares != "valid" && f.shares != "cast" && f.shares != "candidates")
+    return invalid(fmt::format("figures.shares: \"{}\" must be \"valid\", \"cast\" or \"candidates\"", f.shares));
+  return ok();
+}
+
 Status validate_election(const Election& e) {
   if (e.id.empty() || e.id.size() > kMaxIdentifier || !is_source_text(e.id) ||
       e.id.find(':') != std::string::npos)
@@ -256,16 +279,24 @@ Status validate_election(const Election& e) {
         "unregistered_tables.max_voters_per_table: given without count or areas (no table to "
         "bound)");
 
-  if (e.rules.size() > kMaxRules) return invalid(fmt::format("rules: at most {}", kMaxRules));
+  if (e.rules.size() + e.flags.size() > kMaxRules)
+    return invalid(fmt::format("rules: at most {} (reject and flag rules together)", kMaxRules));
   auto rules = compile_rules(e);
   if (!rules) return std::unexpected(rules.error());
-  return ok();
+  for (size_t i = 0; i < e.flags.size(); ++i) {
+    if (auto p = text_problem(e.flags[i].note, kMaxStringBytes, true))
+      return invalid(fmt::format("flags[{}].note: {}", i, *p));
+  }
+  auto flags = compile_flag_rules(e);
+  if (!flags) return std::unexpected(flags.error());
+  return validate_figures(e);
 }
 
 Result<Validator> Validator::create(Election election) {
   TL_TRY(validate_election(election));
   Validator v;
   TL_ASSIGN_OR_RETURN(v.rules_, compile_rules(election));
+  TL_ASSIGN_OR_RETURN(v.flag_rules_, compile_flag_rules(election));
   for (size_t i = 0; i < election.candidates.size(); ++i)
     v.by_code_.emplace_back(election.candidates[i].code, i);
   std::sort(v.by_code_.begin(), v.by_code_.end());
@@ -310,7 +341,8 @@ std::optional<Rejection> Validator::validate_station(const Station& s) const {
   return std::nullopt;
 }
 
-std::optional<Rejection> Validator::validate_sheet(Sheet& sheet, const Station* station) const {
+std::optional<Rejection> Validator::validate_sheet(Sheet& sheet, const Station* station,
+                                                   std::vector<RuleFailure>* flags) const {
   if (auto p = text_problem(sheet.station, kMaxStringBytes, false))
     return reject("station", "station code " + *p);
   if (station == nullptr)
@@ -439,6 +471,7 @@ std::optional<Rejection> Validator::validate_sheet(Sheet& sheet, const Station* 
   RuleInputs in{fields.span(), given.span(), candidates_sum, cards_sum,
                 static_cast<int64_t>(station->registered)};
   if (auto failure = rules_.check(in)) return reject("rules", std::move(failure->message));
+  if (flags) flag_rules_.check_all(in, *flags);
   return std::nullopt;
 }
 

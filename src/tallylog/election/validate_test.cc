@@ -39,6 +39,27 @@ TEST(Validator, AcceptsAConsistentSheetAndFillsCandidateVotesFromCards) {
   EXPECT_EQ(s.candidates, (std::map<std::string, int64_t>{{"A", 15}, {"B", 20}}));
 }
 
+TEST(Validator, AFlagRuleAcceptsTheSheetAndReportsEveryRuleItBreaks) {
+  Election e = small_election();
+  // valid + null = 37 on the small sheet: a station whose roll says 30 breaks the second rule.
+  e.rules = {"valid == candidates"};
+  e.flags = {{"valid + null <= registered", "special stations have no roll"}, {"null <= 1", ""}, {"null >= 0", ""}};
+  Validator v = make_validator(e);
+  Station st = small_station("R1.01", 30);
+  Sheet s = small_sheet();
+  std::vector<RuleFailure> flags;
+  auto r = v.validate_sheet(s, &st, &flags);
+  EXPECT_FALSE(r) << r->reason;
+  ASSERT_EQ(flags.size(), 2u);
+  EXPECT_EQ(flags[0].rule, 0u);
+  EXPECT_EQ(flags[0].message, "rule \"valid + null <= registered\" fails: 37 > 30");
+  EXPECT_EQ(flags[1].rule, 1u);
+  // The same sheet under a reject rule is refused, as before.
+  e.rules.push_back("valid + null <= registered");
+  Sheet s2 = small_sheet();
+  expect_rejection(make_validator(e).validate_sheet(s2, &st), "rules", "37 > 30");
+}
+
 TEST(Validator, AcceptsASheetWithCandidateVotesOnly) {
   Check c;
   Sheet s = small_sheet();

@@ -699,4 +699,10 @@ Result<std::vector<Reject>> SqliteIndex::rejects(size_t limit) {
   return out;
 }
 
+Result<uint64_t> SqliteIndex::clear_rejects() {
+  std::lock_guard lock(impl_->rejmu);
+  TL_TRY(exec(impl_->rej, "DELETE FROM rejects"));
+  return static_cast<uint64_t>(sqlite3_changes(impl_->rej));
+}
+
 }  // namespace tallylog::index

@@ -94,6 +94,8 @@ class SqliteIndex : public IndexReader {
 
   // Rejected submissions (kept apart from the derived index).
   Status add_rejects(std::span<const Reject> rejects);
+  // Empties the rejects store (`tallylog rejects clear`); returns how many were removed.
+  Result<uint64_t> clear_rejects();
 
   // Every sheet's summary, by log index (for the ingestor's in-memory state).
   Status for_each_sheet_summary(const std::function<void(const SheetSummary&)>& fn);

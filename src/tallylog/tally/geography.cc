@@ -1,5 +1,7 @@
 #include "tallylog/tally/geography.h"
 
+#include "tallylog/election/hierarchy.h"
+
 #include <algorithm>
 #include <functional>
 #include <numeric>
@@ -62,14 +64,14 @@ Result<std::shared_ptr<const Geography>> Geography::build(const election::Electi
     }
   }
 
-  // Pass 2: order each depth by code and assign dense ids.
+  // Pass 2: order each depth by code as people read it ("2" before "10") and assign dense ids.
   std::vector<std::vector<uint32_t>> final_of_local(levels + 1);
   g->depth_begin_.push_back(0);
   for (size_t d = 0; d <= levels; ++d) {
     std::vector<uint32_t> order(pending[d].size());
     std::iota(order.begin(), order.end(), 0u);
     std::sort(order.begin(), order.end(),
-              [&](uint32_t a, uint32_t b) { return pending[d][a].code < pending[d][b].code; });
+              [&](uint32_t a, uint32_t b) { return election::natural_less(pending[d][a].code, pending[d][b].code); });
     final_of_local[d].resize(order.size());
     const AreaId base = static_cast<AreaId>(g->areas_.size());
     for (uint32_t i = 0; i < order.size(); ++i) final_of_local[d][order[i]] = base + i;

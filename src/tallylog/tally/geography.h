@@ -57,7 +57,8 @@ class Geography {
   size_t area_count() const { return areas_.size(); }
   const Area& area(AreaId id) const { return areas_[id]; }
   AreaId national() const { return 0; }
-  // Areas of one depth are the contiguous ids [depth_begin(d), depth_end(d)), sorted by code.
+  // Areas of one depth are the contiguous ids [depth_begin(d), depth_end(d)), sorted by code in
+  // natural order (election::natural_less: "2" before "10").
   AreaId depth_begin(int depth) const { return depth_begin_[depth]; }
   AreaId depth_end(int depth) const { return depth_begin_[depth + 1]; }
   // The area with `code` at `depth`, or kNoArea.
