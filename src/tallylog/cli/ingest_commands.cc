@@ -79,6 +79,9 @@ void run_import(const ImportArgs& a, bool stations) {
   if (!sum) check_or_exit(std::unexpected(sum.error()));
   const ingest::ImportSummary& s = *sum;
   report_rejects(a.rejects.empty() ? a.file + ".rejects.csv" : a.rejects, s);
+  if (s.flagged > 0)
+    std::cerr << s.flagged << " logged sheets break a flag rule of the election; `tallylog flags " << a.data_dir
+              << "` lists them\n";
   std::cout << s.summary_line() << std::endl;
   if (s.rows > 0 && s.rejected == s.rows) {
     // Nothing got in: a wrong mapping or file, not a few bad rows. Scripts must notice.

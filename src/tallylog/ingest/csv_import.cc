@@ -17,7 +17,7 @@ std::string base_name(std::string_view path) {
 }
 
 void count(ImportSummary& sum, const Outcome& o, uint64_t line) {
-  sum.add(o.verdict);
+  sum.add(o);
   if (o.verdict == Verdict::kRejected) sum.rejects.push_back(RowReject{line, o.field, o.reason});
 }
 

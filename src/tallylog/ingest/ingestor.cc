@@ -453,7 +453,8 @@ Result<std::vector<Outcome>> Ingestor::submit_locked(std::span<election::Sheet> 
       station = &probe;
     }
     Outcome& o = out[i];
-    if (auto r = s.validator->validate_sheet(sh, station)) {
+    std::vector<election::RuleFailure> flags;
+    if (auto r = s.validator->validate_sheet(sh, station, &flags)) {
       o = rejected(r->field, r->reason);
     } else {
       std::string digest = election::sheet_identity_digest(sh);
@@ -483,6 +484,7 @@ Result<std::vector<Outcome>> Ingestor::submit_locked(std::span<election::Sheet> 
                                            " is already superseded");
         }
         if (o.field.empty()) {
+          for (auto& f : flags) o.flags.push_back(std::move(f.message));
           const uint64_t idx = s.next_index + job->entries.size();
           if (replaced) replaced->superseded = true;
           o.verdict = Verdict::kAccepted;
