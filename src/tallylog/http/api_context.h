@@ -42,6 +42,7 @@ void add_log_routes(RouteTable& table, ApiContext& ctx);      // log_routes.cc: 
 void add_results_routes(RouteTable& table, ApiContext& ctx);  // results_routes.cc: /api/v1 read side
 void add_submit_routes(RouteTable& table, ApiContext& ctx);   // submit_routes.cc: POST sheets, images
 void add_metrics_routes(RouteTable& table, ApiContext& ctx);  // metrics_routes.cc: /metrics
+void add_flags_routes(RouteTable& table, ApiContext& ctx);    // flags_routes.cc: GET /api/v1/flags
 // Last: the catch-all rows (/api/* → 404, /* → the web page). web_routes.cc
 void add_web_routes(RouteTable& table, ApiContext& ctx);
 
