@@ -124,12 +124,13 @@ std::expected<std::optional<int64_t>, std::string> normalise_int(std::string_vie
 
 std::atomic<uint64_t> g_serial{0};
 
-Node make_node(Op op, std::vector<ExprId> args = {}, std::string text = {}, int64_t num = 0) {
+Node make_node(Op op, std::vector<ExprId> args = {}, std::string text = {}, int64_t num = 0, std::string why = {}) {
   Node n;
   n.op = op;
   n.args = std::move(args);
   n.text = std::move(text);
   n.num = num;
+  n.why = std::move(why);
   return n;
 }
 
@@ -181,8 +182,24 @@ class ExprParser {
       const size_t open = pos_++;
       skip_spaces();
       if (pos_ < text_.size() && text_[pos_] == '}') return error(open, "empty '{}'");
-      TL_ASSIGN_OR_RETURN(ExprId part, sum());
+      const size_t mark = p_.nodes_.size();
+      auto parsed = sum();
       skip_spaces();
+      if (!parsed || pos_ >= text_.size() || (text_[pos_] != ':' && text_[pos_] != '}')) {
+        // Not an expression: read it as the mappings before expressions did, a header text up to
+        // '}' (with an optional :0N). bind() reports the parse error if no header matches.
+        const size_t close = text_.find('}', open);
+        if (close == std::string_view::npos) return error(open, "'{' without '}'");
+        std::string_view inner = text_.substr(open + 1, close - open - 1);
+        const size_t colon = inner.find(':');
+        std::string why = parsed ? "column " + std::to_string(pos_ + 1) + ": expected ':' or '}'"
+                                 : parsed.error().message;
+        p_.truncate(mark);
+        ExprId raw = p_.intern(make_node(Op::kColumn, {}, std::string(inner.substr(0, colon)), 0, std::move(why)));
+        pos_ = open + 1 + (colon == std::string_view::npos ? inner.size() : colon);
+        parsed = raw;
+      }
+      ExprId part = *parsed;
       if (pos_ < text_.size() && text_[pos_] == ':') {
         const size_t spec_start = ++pos_;
         while (pos_ < text_.size() && text_[pos_] != '}') ++pos_;
@@ -486,17 +503,51 @@ ExprId ExprProgram::intern(Node n) {
 }
 
 Result<ExprId> ExprProgram::parse_expression(std::string_view text) {
-  return ExprParser(*this, text, "expression").whole_expression();
+  const size_t mark = nodes_.size();
+  auto id = ExprParser(*this, text, "expression").whole_expression();
+  if (!id) truncate(mark);
+  return id;
 }
+
+Result<ExprId> ExprProgram::parse_count(std::string_view text) {
+  auto id = parse_expression(text);
+  if (id || text.empty() || text.size() > kMaxExpressionBytes || text.find('{') != std::string_view::npos) return id;
+  // Before expressions, a count was a header's text: keep reading it so. bind() reports the
+  // parse error if no header matches.
+  return intern(make_node(Op::kColumn, {}, std::string(text), 0, id.error().message));
+}
+
+ExprId ExprProgram::column(std::string name) { return intern(make_node(Op::kColumn, {}, std::move(name))); }
 
 Result<ExprId> ExprProgram::parse_template(std::string_view text) {
-  return ExprParser(*this, text, "template").whole_template();
+  const size_t mark = nodes_.size();
+  auto id = ExprParser(*this, text, "template").whole_template();
+  if (!id) truncate(mark);
+  return id;
 }
 
-Status ExprProgram::bind(std::span<const std::string> header) {
+void ExprProgram::truncate(size_t size) {
+  if (size >= nodes_.size()) return;
+  nodes_.resize(size);
+  std::erase_if(interned_, [&](const auto& kv) { return kv.second >= size; });
+}
+
+Status ExprProgram::bind(std::span<const std::string> header, std::span<const ExprId> roots) {
+  // Only what the roots use: a count overridden by a header of the same text leaves its parsed
+  // form unused, and an unused column must not stop the import.
+  std::vector<char> used(nodes_.size(), 0);
+  std::vector<ExprId> stack(roots.begin(), roots.end());
+  while (!stack.empty()) {
+    ExprId id = stack.back();
+    stack.pop_back();
+    if (used[id]) continue;
+    used[id] = 1;
+    for (ExprId a : nodes_[id].args) stack.push_back(a);
+  }
   std::vector<std::string> problems;
-  for (Node& n : nodes_) {
-    if (n.op != Op::kColumn) continue;
+  for (ExprId id = 0; id < nodes_.size(); ++id) {
+    Node& n = nodes_[id];
+    if (n.op != Op::kColumn || !used[id]) continue;
     if (n.num > 0) {
       if (static_cast<size_t>(n.num) > header.size()) {
         problems.push_back("no column " + n.text + " (the header has " + std::to_string(header.size()) + ")");
@@ -513,7 +564,8 @@ Status ExprProgram::bind(std::span<const std::string> header) {
       }
     }
     if (count == 0) {
-      problems.push_back("no column '" + n.text + "'");
+      problems.push_back("no column '" + n.text + "'" +
+                         (n.why.empty() ? "" : " (and it is not an expression: " + n.why + ")"));
     } else if (count > 1) {
       problems.push_back("column '" + n.text + "' appears " + std::to_string(count) +
                          " times (refer to one by position: $" + std::to_string(found + 1) + ")");

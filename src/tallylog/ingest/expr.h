@@ -63,10 +63,18 @@ class ExprProgram {
   //   expression "left(ACTA 12)": column 11: expected ',' or ')'.
   Result<ExprId> parse_expression(std::string_view text);
   Result<ExprId> parse_template(std::string_view text);
+  // A count as mappings write it: an expression, or — when the text is not one — a header's
+  // exact text (mappings before expressions wrote `registered = "VOTOS VALIDOS"`). Templates
+  // read a {part} that is not an expression the same way. A header that does not exist is then
+  // reported by bind() together with the parse error.
+  Result<ExprId> parse_count(std::string_view text);
+  // The column whose header is exactly `name`.
+  ExprId column(std::string name);
 
-  // Resolves column references against a CSV header. Every column that is missing (or named
-  // twice in the header) is listed in the one error.
-  Status bind(std::span<const std::string> header);
+  // Resolves the column references `roots` use against a CSV header. Every column that is
+  // missing (or named twice in the header) is listed in the one error. Only `roots` (and what
+  // they use) may be evaluated afterwards.
+  Status bind(std::span<const std::string> header, std::span<const ExprId> roots);
   bool bound() const { return bound_; }
 
   // The column `id` is, when it is a bare column reference; otherwise "".
@@ -84,6 +92,7 @@ class ExprProgram {
     Op op = Op::kText;
     std::vector<ExprId> args;
     std::string text;      // literal text, column name, separator, lookup name
+    std::string why;       // kColumn read as a header's text because it did not parse: the error
     int64_t num = 0;       // literal, pad width, group, lookup column, $N position (1-based)
     size_t column = SIZE_MAX;  // kColumn after bind()
     std::shared_ptr<const Regex> regex;          // kMatchExec
@@ -95,6 +104,7 @@ class ExprProgram {
  private:
   friend class ExprParser;
   ExprId intern(Node n);
+  void truncate(size_t size);  // forgets nodes [size, end): what a failed parse added
 
   Lookups lookups_;
   std::vector<Node> nodes_;

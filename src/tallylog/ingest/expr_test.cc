@@ -15,7 +15,8 @@ class Eval {
   std::string expr(std::string_view text, std::vector<std::string> row, bool is_template = false) {
     auto id = is_template ? program_.parse_template(text) : program_.parse_expression(text);
     if (!id) return "parse:" + id.error().message;
-    if (auto s = program_.bind(header_); !s) return "bind:" + s.error().message;
+    std::vector<ExprId> roots = {*id};
+    if (auto s = program_.bind(header_, roots); !s) return "bind:" + s.error().message;
     row_ = std::move(row);
     eval_.begin_row(program_, row_);
     auto v = eval_.eval(*id);
@@ -201,14 +202,18 @@ TEST(Expr, ParseErrorsQuoteTheTextAndColumn) {
 
 TEST(Expr, BindNamesEveryMissingColumnAtOnceAndAmbiguousHeaders) {
   ExprProgram p;
-  ASSERT_TRUE(p.parse_expression("A + B + C + $9"));
+  auto id = p.parse_expression("A + B + C + $9");
+  ASSERT_TRUE(id);
   std::vector<std::string> header = {"A", "X", "X"};
-  auto s = p.bind(header);
+  std::vector<ExprId> roots = {*id};
+  auto s = p.bind(header, roots);
   ASSERT_FALSE(s);
   EXPECT_EQ(s.error().message, "the CSV header has no column 'B'; no column 'C'; no column $9 (the header has 3)");
   ExprProgram q;
-  ASSERT_TRUE(q.parse_expression("X"));
-  auto t = q.bind(header);
+  auto x = q.parse_expression("X");
+  ASSERT_TRUE(x);
+  std::vector<ExprId> xroots = {*x};
+  auto t = q.bind(header, xroots);
   ASSERT_FALSE(t);
   EXPECT_NE(t.error().message.find("column 'X' appears 2 times (refer to one by position: $2)"), std::string::npos);
 }

@@ -118,7 +118,7 @@ class Reader {
     }
     if (v.text.find('{') != std::string::npos)
       return fail(n, where, "counts are expressions, not templates: write COLUMN, not {COLUMN}");
-    auto id = m.program.parse_expression(v.text);
+    auto id = m.program.parse_count(v.text);
     if (!id) return fail(n, where, id.error().message);
     v.expr = *id;
     return v;
@@ -248,10 +248,19 @@ Result<Mapping> Mapping::load(Env& env, const std::string& path) {
 BoundMapping::Bound BoundMapping::bound_value(const ExprProgram& p, const Mapping::Value& v, std::string key) {
   Bound b;
   b.key = std::move(key);
-  std::string_view column = p.column_name(v.expr);
-  b.label = column.empty() ? b.key : std::string(column);
   b.expr = v.expr;
+  std::string_view column = p.column_name(b.expr);
+  b.label = column.empty() ? b.key : std::string(column);
   return b;
+}
+
+// A count whose text is exactly a header's is that column, whatever else it could parse as
+// (mappings before expressions named count columns by their header text).
+BoundMapping::Bound BoundMapping::bound_count(ExprProgram& p, const Mapping::Value& v, std::string key,
+                                              std::span<const std::string> header) {
+  Mapping::Value c = v;
+  if (std::find(header.begin(), header.end(), v.text) != header.end()) c.expr = p.column(v.text);
+  return bound_value(p, c, std::move(key));
 }
 
 Result<BoundMapping> BoundMapping::bind_stations(const Mapping& m, std::span<const std::string> header,
@@ -269,14 +278,14 @@ Result<BoundMapping> BoundMapping::bind_stations(const Mapping& m, std::span<con
   }
   BoundMapping b;
   b.program_ = m.program;
-  TL_TRY(b.program_.bind(header));
   b.header_size_ = header.size();
   b.code_ = bound_value(b.program_, m.station_code, "code");
   for (size_t i = 0; i < m.areas.size(); ++i) {
     const std::string key = "areas[" + std::to_string(i) + "]";
     b.areas_.emplace_back(bound_value(b.program_, m.areas[i].code, key), bound_value(b.program_, m.areas[i].name, key));
   }
-  b.registered_ = bound_value(b.program_, m.registered, "registered");
+  b.registered_ = bound_count(b.program_, m.registered, "registered", header);
+  TL_TRY(b.program_.bind(header, b.roots()));
   return b;
 }
 
@@ -318,13 +327,25 @@ Result<BoundMapping> BoundMapping::bind_sheets(const Mapping& m, std::span<const
   }
   BoundMapping b;
   b.program_ = m.program;
-  TL_TRY(b.program_.bind(header));
   b.header_size_ = header.size();
   b.code_ = bound_value(b.program_, m.sheet_station, "station");
-  for (const auto& c : m.cards) b.cards_.push_back(bound_value(b.program_, c, c.key));
-  for (const auto& c : m.candidates) b.candidates_.push_back(bound_value(b.program_, c, c.key));
-  for (const auto& f : m.fields) b.fields_.push_back(bound_value(b.program_, f, f.key));
+  for (const auto& c : m.cards) b.cards_.push_back(bound_count(b.program_, c, c.key, header));
+  for (const auto& c : m.candidates) b.candidates_.push_back(bound_count(b.program_, c, c.key, header));
+  for (const auto& f : m.fields) b.fields_.push_back(bound_count(b.program_, f, f.key, header));
+  TL_TRY(b.program_.bind(header, b.roots()));
   return b;
+}
+
+std::vector<ExprId> BoundMapping::roots() const {
+  std::vector<ExprId> out = {code_.expr};
+  if (registered_.key == "registered") out.push_back(registered_.expr);  // station bindings only
+  for (const auto& [code, name] : areas_) {
+    out.push_back(code.expr);
+    out.push_back(name.expr);
+  }
+  for (const auto* list : {&cards_, &candidates_, &fields_})
+    for (const Bound& b : *list) out.push_back(b.expr);
+  return out;
 }
 
 std::expected<void, RowError> BoundMapping::check_width(std::span<const std::string> row) const {

@@ -107,7 +107,9 @@ class BoundMapping {
     ExprId expr = 0;
   };
   static Bound bound_value(const ExprProgram& p, const Mapping::Value& v, std::string key);
+  static Bound bound_count(ExprProgram& p, const Mapping::Value& v, std::string key, std::span<const std::string> header);
 
+  std::vector<ExprId> roots() const;  // every expression this binding evaluates
   std::expected<void, RowError> check_width(std::span<const std::string> row) const;
   std::expected<void, RowError> text(const Bound& b, std::string& out, bool required) const;
   // A count: nullopt when the expression gives nothing (an empty cell).

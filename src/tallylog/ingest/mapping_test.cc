@@ -218,6 +218,37 @@ areas = [
   EXPECT_NE(no_file.error().message.find("nope.json"), std::string::npos);
 }
 
+TEST(Mapping, HeaderTextsThatAreNotExpressionsStillNameColumns) {
+  // Mappings written before expressions name count columns by their header text, spaces and
+  // commas included (elections/ru2018), and templates may say {Nombre del Estado}.
+  const char* text = R"toml(
+[sheet]
+station = "{Nombre del Estado:02}.{T}"
+[sheet.candidates]
+A = "Число избирателей, включенных"
+B = "VOTOS - B"
+[sheet.fields]
+valid = "VALID"
+null = "NUL"
+)toml";
+  auto m = Mapping::parse(text, "m.toml");
+  ASSERT_TRUE(m) << m.error().to_string();
+  std::vector<std::string> header = {"Nombre del Estado", "T", "Число избирателей, включенных", "VOTOS - B", "VALID", "NUL"};
+  auto b = BoundMapping::bind_sheets(*m, header, small_election());
+  ASSERT_TRUE(b) << b.error().to_string();
+  auto sh = b->sheet(std::vector<std::string>{"7", "1", "10", "20", "30", "0"});
+  ASSERT_TRUE(sh) << sh.error().field << ": " << sh.error().reason;
+  EXPECT_EQ(sh->station, "07.1");
+  EXPECT_EQ(sh->candidates.at("A"), 10);
+  EXPECT_EQ(sh->candidates.at("B"), 20);  // the header "VOTOS - B", not VOTOS minus B
+  header[2] = "other";
+  auto missing = BoundMapping::bind_sheets(*m, header, small_election());
+  ASSERT_FALSE(missing);
+  EXPECT_NE(missing.error().message.find("no column 'Число избирателей, включенных' (and it is not an expression: "),
+            std::string::npos)
+      << missing.error().message;
+}
+
 TEST(Mapping, ReportsTomlSyntaxErrorsWithLine) {
   auto m = Mapping::parse("name = \n[station", "bad.toml");
   ASSERT_FALSE(m);
