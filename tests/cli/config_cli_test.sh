@@ -34,9 +34,10 @@ OUT="$("$T" import "$D/d" "$D/ve.csv" --source cne --mapping "$M" 2>&1)"
 check "an unaccepted source stops before the first row" '[ $? != 0 ] && [[ "$OUT" == *"source \"cne\" is not accepted"* ]] && [ ! -e "$D/ve.csv.rejects.csv" ]'
 
 # A field the election requires that the mapping does not give.
-grep -v '^null = ' "$M" > "$D/nonull.toml"
-OUT="$("$T" import "$D/d" "$D/ve.csv" --source official --mapping "$D/nonull.toml" 2>&1)"
-check "an unmapped required field stops before the first row" '[ $? != 0 ] && [[ "$OUT" == *"gives no value for field '"'"'null'"'"'"* ]]'
+# (null is optional in ve2024: a source may leave it out; valid is not.)
+grep -v '^valid = ' "$M" > "$D/novalid.toml"
+OUT="$("$T" import "$D/d" "$D/ve.csv" --source official --mapping "$D/novalid.toml" 2>&1)"
+check "an unmapped required field stops before the first row" '[ $? != 0 ] && [[ "$OUT" == *"gives no value for field '"'"'valid'"'"'"* ]]'
 
 # Every row rejected: exit non-zero (a wrong file, not a few bad rows); --rejects chooses where.
 sed 's/^valid = "VOTOS_VALIDOS"/valid = "VOTOS_NULOS"/' "$M" > "$D/wrong.toml"

@@ -5,7 +5,7 @@
 #include <string>
 
 #include "tallylog/cli/command.h"
-#include "tallylog/index/sqlite_index.h"
+#include "tallylog/ingest/read_only.h"
 #include "tallylog/tally/flags.h"
 #include "tallylog/tally/from_index.h"
 
@@ -20,9 +20,9 @@ struct FlagsArgs {
 
 void run_flags(const FlagsArgs& a) {
   auto rule = value_or_exit(tally::SourceRule::parse(a.source));
-  auto idx = value_or_exit(index::SqliteIndex::open(a.data_dir));
-  auto geo = value_or_exit(tally::geography_from_index(*idx));
-  auto report = value_or_exit(tally::find_flags(*idx, *geo, rule));
+  auto data = value_or_exit(ingest::open_for_reading(a.data_dir));
+  auto geo = value_or_exit(tally::geography_from_index(*data.index));
+  auto report = value_or_exit(tally::find_flags(*data.index, *geo, rule));
   std::string text = a.format == "json" ? tally::flags_to_json(report, *geo) + "\n" : tally::flags_to_text(report, *geo);
   std::fwrite(text.data(), 1, text.size(), stdout);
   std::fflush(stdout);

@@ -10,6 +10,7 @@
 #include "tallylog/base/env.h"
 #include "tallylog/cli/command.h"
 #include "tallylog/cli/progress.h"
+#include "tallylog/index/open.h"
 #include "tallylog/ingest/read_only.h"
 #include "tallylog/ingest/csv_import.h"
 #include "tallylog/ingest/ingestor.h"
@@ -182,7 +183,7 @@ void register_ingest_commands(CLI::App& app) {
   rlist->add_option("--limit", ra->limit, "at most this many (0: all)")->capture_default_str();
   rlist->add_option("--format", ra->format, "table or csv")->check(CLI::IsMember({"table", "csv"}));
   rlist->callback([ra] {
-    auto idx = value_or_exit(index::SqliteIndex::open(ra->data_dir));
+    auto idx = value_or_exit(index::open_index(ra->data_dir));
     auto list = value_or_exit(idx->rejects(ra->limit == 0 ? SIZE_MAX : ra->limit));
     if (ra->format == "csv") {
       std::string out = "at,source,origin,field,reason\n";
@@ -203,7 +204,7 @@ void register_ingest_commands(CLI::App& app) {
   auto rc_dir = std::make_shared<std::string>();
   rclear->add_option("data", *rc_dir, "data directory")->required();
   rclear->callback([rc_dir] {
-    auto idx = value_or_exit(index::SqliteIndex::open(*rc_dir));
+    auto idx = value_or_exit(index::open_index(*rc_dir));
     auto n = value_or_exit(idx->clear_rejects());
     std::cout << "removed " << n << " rejected submission" << (n == 1 ? "" : "s") << std::endl;
   });

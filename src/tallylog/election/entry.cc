@@ -407,6 +407,8 @@ Result<Election> decode_election(const json& j) {
       TL_ASSIGN_OR_RETURN(e.qr_profile, get_string(v, k));
     } else if (k == "fields") {
       TL_ASSIGN_OR_RETURN(e.fields, get_string_array(v, k));
+    } else if (k == "optional") {
+      TL_ASSIGN_OR_RETURN(e.optional, get_string_array(v, k));
     } else if (k == "rules") {
       TL_ASSIGN_OR_RETURN(e.rules, get_string_array(v, k));
     } else if (k == "figures") {
@@ -840,6 +842,7 @@ std::string encode_entry(const Election& e) {
   put_array_member(out, "levels", e.levels, first,
                    [&](const Level& l) { put_code_name(out, l.code, l.name); });
   put_string_member(out, "name", e.name, first);
+  put_array_member(out, "optional", e.optional, first, put_str);
   put_string_member(out, "qr_profile", e.qr_profile, first);
   put_array_member(out, "rules", e.rules, first, put_str);
   put_array_member(out, "sources", e.sources, first, put_str);

@@ -79,6 +79,10 @@ struct Election {
   std::vector<Candidate> candidates;
   std::vector<Card> cards;          // empty when sheets carry per-candidate votes only
   std::vector<std::string> fields;  // other sheet counts, e.g. {"valid", "null"}
+  // Fields a sheet may leave out: its source does not report them. They are then unknown, not
+  // zero: rules that use them are not checked on that sheet, and compare never finds a difference
+  // in them (docs/formats/election-toml.md, "Optional counts").
+  std::vector<std::string> optional;
   // Arithmetic rules a sheet must satisfy (election/rules.h), e.g.
   // "valid == candidates", "valid + null <= registered" (grammar: docs/formats/election-toml.md).
   std::vector<std::string> rules;

@@ -269,7 +269,19 @@ Result<RuleSet> compile_rules(const Election& election) {
 
 namespace {
 
+// Whether every field the rule uses is reported by the sheet.
+bool checkable(const RuleSet::Rule& r, const RuleInputs& in) {
+  if (in.field_known.empty()) return true;
+  for (const auto* side : {&r.lhs, &r.rhs}) {
+    for (const RuleSet::Term& t : *side) {
+      if (t.kind == RuleSet::Term::Kind::kField && !in.field_known[static_cast<size_t>(t.value)]) return false;
+    }
+  }
+  return true;
+}
+
 bool holds(const RuleSet::Rule& r, const RuleInputs& in, __int128& a, __int128& b) {
+  if (!checkable(r, in)) return true;  // unknown counts: nothing to check
   a = sum_terms(r.lhs, in);
   b = sum_terms(r.rhs, in);
   switch (r.comparison) {

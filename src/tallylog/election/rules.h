@@ -36,6 +36,10 @@ struct RuleInputs {
   int64_t candidates_sum = 0;
   int64_t cards_sum = 0;
   int64_t registered = 0;
+  // Per field (Election::fields index): 1 when the sheet reports it. Empty: every field is
+  // reported. A rule that uses a field the sheet does not report (Election::optional) cannot be
+  // checked on that sheet and is skipped: unknown is not zero.
+  std::span<const uint8_t> field_known;
 };
 
 struct RuleFailure {

@@ -25,7 +25,7 @@ class Reader {
     static const std::set<std::string_view> kKnown = {
         "id",    "name",   "date",  "contest", "levels",     "candidates",
         "cards", "fields", "rules", "sources", "qr_profile", "unregistered_voters",
-        "unregistered_tables", "figures"};
+        "unregistered_tables", "figures", "optional"};
     for (const auto& [key, node] : root) {
       if (!kKnown.contains(key.str())) return fail(node, std::string(key.str()), "unknown key");
     }
@@ -67,6 +67,7 @@ class Reader {
       e.cards.push_back(std::move(c));
     }
     TL_ASSIGN_OR_RETURN(e.fields, strings(root, "fields", false));
+    TL_ASSIGN_OR_RETURN(e.optional, strings(root, "optional", false));
     TL_TRY(read_rules(root, e));
     if (const toml::node* f = root.get("figures")) {
       TL_TRY(read_figures(*f, e.figures));

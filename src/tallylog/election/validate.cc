@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <array>
 #include <set>
 
 #include "tallylog/base/bytes.h"
@@ -232,6 +233,15 @@ Status validate_election(const Election& e) {
       return invalid(fmt::format("fields[{}]: duplicate field \"{}\"", i, f));
   }
 
+  seen.clear();
+  for (size_t i = 0; i < e.optional.size(); ++i) {
+    const std::string& f = e.optional[i];
+    if (std::find(e.fields.begin(), e.fields.end(), f) == e.fields.end())
+      return invalid(fmt::format("optional[{}]: \"{}\" is not one of the election's fields", i, f));
+    if (!seen.insert(f).second)
+      return invalid(fmt::format("optional[{}]: duplicate field \"{}\"", i, f));
+  }
+
   if (e.sources.empty()) return invalid("sources: at least one accepted source is required");
   if (e.sources.size() > kMaxSources)
     return invalid(fmt::format("sources: at most {}", kMaxSources));
@@ -304,6 +314,11 @@ Result<Validator> Validator::create(Election election) {
   for (size_t i = 0; i < election.fields.size(); ++i)
     v.by_field_.emplace_back(election.fields[i], i);
   std::sort(v.by_field_.begin(), v.by_field_.end());
+  v.optional_.assign(election.fields.size(), 0);
+  for (const std::string& f : election.optional) {
+    for (size_t i = 0; i < election.fields.size(); ++i)
+      if (election.fields[i] == f) v.optional_[i] = 1;
+  }
   for (const Card& c : election.cards) {
     for (size_t i = 0; i < election.candidates.size(); ++i) {
       if (election.candidates[i].code == c.candidate) v.card_candidate_.push_back(i);
@@ -431,6 +446,9 @@ std::optional<Rejection> Validator::validate_sheet(Sheet& sheet, const Station* 
   if (sheet.cards.empty()) cards_sum = candidates_sum;
 
   Scratch fields(election_.fields.size());
+  std::array<uint8_t, kMaxFields> known;  // validate_election caps fields at kMaxFields
+  std::fill_n(known.begin(), election_.fields.size(), uint8_t{1});
+  bool all_known = true;
   {
     auto it = sheet.fields.begin();
     size_t k = 0;
@@ -444,8 +462,15 @@ std::optional<Rejection> Validator::validate_sheet(Sheet& sheet, const Station* 
           return reject("fields", "field name " + *p);
         return reject(it->first, fmt::format("unknown field \"{}\"", it->first));
       }
-      if (cmp > 0)
-        return reject(by_field_[k].first, fmt::format("missing field \"{}\"", by_field_[k].first));
+      if (cmp > 0) {
+        if (!optional_[by_field_[k].second])
+          return reject(by_field_[k].first, fmt::format("missing field \"{}\"", by_field_[k].first));
+        f[by_field_[k].second] = 0;  // unknown: never read by a rule (field_known)
+        known[by_field_[k].second] = 0;
+        all_known = false;
+        ++k;
+        continue;
+      }
       int64_t n = it->second;
       if (n < 0 || n > kMaxJsonInteger)
         return reject(it->first, fmt::format("{} count {} is {}", it->first, n,
@@ -471,7 +496,8 @@ std::optional<Rejection> Validator::validate_sheet(Sheet& sheet, const Station* 
   if (station->registered > static_cast<uint64_t>(kMaxJsonInteger))
     return reject("station", "the station's registered voters are out of range");
   RuleInputs in{fields.span(), given.span(), candidates_sum, cards_sum,
-                static_cast<int64_t>(station->registered)};
+                static_cast<int64_t>(station->registered), {}};
+  if (!all_known) in.field_known = std::span<const uint8_t>(known.data(), election_.fields.size());
   if (auto failure = rules_.check(in)) return reject("rules", std::move(failure->message));
   if (flags) flag_rules_.check_all(in, *flags);
   return std::nullopt;

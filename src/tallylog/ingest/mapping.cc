@@ -309,6 +309,8 @@ Result<BoundMapping> BoundMapping::bind_sheets(const Mapping& m, std::span<const
   // What the election requires but the mapping cannot give would reject every row: say so now.
   std::vector<std::string> unmapped;
   for (const auto& f : e.fields) {
+    // An optional field (Election::optional) may be left out: the source does not report it.
+    if (std::find(e.optional.begin(), e.optional.end(), f) != e.optional.end()) continue;
     if (std::none_of(m.fields.begin(), m.fields.end(), [&](const Mapping::Value& v) { return v.key == f; }))
       unmapped.push_back("field '" + f + "'");
   }
@@ -331,7 +333,10 @@ Result<BoundMapping> BoundMapping::bind_sheets(const Mapping& m, std::span<const
   b.code_ = bound_value(b.program_, m.sheet_station, "station");
   for (const auto& c : m.cards) b.cards_.push_back(bound_count(b.program_, c, c.key, header));
   for (const auto& c : m.candidates) b.candidates_.push_back(bound_count(b.program_, c, c.key, header));
-  for (const auto& f : m.fields) b.fields_.push_back(bound_count(b.program_, f, f.key, header));
+  for (const auto& f : m.fields) {
+    b.fields_.push_back(bound_count(b.program_, f, f.key, header));
+    b.fields_.back().optional = std::find(e.optional.begin(), e.optional.end(), f.key) != e.optional.end();
+  }
   TL_TRY(b.program_.bind(header, b.roots()));
   return b;
 }
@@ -420,6 +425,7 @@ std::expected<election::Sheet, RowError> BoundMapping::sheet(std::span<const std
   for (const auto& c : fields_) {
     auto v = count(c);
     if (!v) return std::unexpected(v.error());
+    if (!*v && c.optional) continue;  // not reported on this row: unknown, not zero
     if (!*v) return std::unexpected(RowError{c.label, "is empty"});
     s.fields.emplace(c.key, **v);
   }

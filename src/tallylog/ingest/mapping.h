@@ -105,6 +105,7 @@ class BoundMapping {
     std::string key;    // record member, for messages when no single column is to blame
     std::string label;  // the column name for a bare column, else the member key
     ExprId expr = 0;
+    bool optional = false;  // an optional field (Election::optional): absent leaves it out
   };
   static Bound bound_value(const ExprProgram& p, const Mapping::Value& v, std::string key);
   static Bound bound_count(ExprProgram& p, const Mapping::Value& v, std::string key, std::span<const std::string> header);

@@ -67,7 +67,9 @@ struct SourcedSheet {
 class AreaAggregator {
  public:
   // `parent_of(area)` is the parent area (UINT32_MAX above the national area, id 0).
-  AreaAggregator(size_t width, size_t compared, std::function<uint32_t(uint32_t)> parent_of);
+  // `optional` is CountLayout::optional_slots() (how sheets that leave out a field agree).
+  AreaAggregator(size_t width, size_t compared, std::function<uint32_t(uint32_t)> parent_of,
+                 std::vector<std::pair<uint32_t, uint32_t>> optional = {});
 
   size_t row_length() const { return kRowHeader + width_; }
 
@@ -89,6 +91,7 @@ class AreaAggregator {
   size_t width_;
   size_t compared_;
   std::function<uint32_t(uint32_t)> parent_of_;
+  std::vector<std::pair<uint32_t, uint32_t>> optional_;
   std::map<std::pair<uint32_t, uint32_t>, std::vector<int64_t>> deltas_;
   std::vector<TableSheet> scratch_;
   std::vector<int64_t> old_row_, new_row_;

@@ -1,6 +1,7 @@
 #include "tallylog/tally/figures.h"
 
 #include "tallylog/election/rules.h"
+#include "tallylog/tally/count_vector.h"
 
 namespace tallylog::tally {
 namespace {
@@ -85,7 +86,39 @@ Result<FigureSet> FigureSet::compile(const election::Election& e) {
       s.share_base_.why_unknown = "candidate shares are of " + shares + " votes, and " + s.share_base_.why_unknown;
   }
   s.share_base_.name = "share_base";
+  // Which terms a sheet may leave out (Election::optional): where one is missing, the figure is
+  // unknown for that table, and partial (so unknown) for an area.
+  const CountLayout layout(e);
+  for (Figure* f : {&s.valid_, &s.invalid_, &s.cast_, &s.turnout_, &s.share_base_}) {
+    for (const auto& [field, reported] : layout.optional_slots()) {
+      for (const auto& [slot, w] : f->terms) {
+        if (slot == field) {
+          f->optional.emplace_back(field, reported);
+          break;
+        }
+      }
+    }
+  }
   return s;
+}
+
+std::optional<int64_t> FigureSet::value(const Figure& f, std::span<const int64_t> fields,
+                                        std::span<const int64_t> candidates, std::span<const int64_t> reported,
+                                        int64_t tables, const std::vector<std::string>& field_names,
+                                        std::string* why) {
+  if (!f.known()) {
+    if (why) *why = f.why_unknown;
+    return std::nullopt;
+  }
+  for (const auto& [field, slot] : f.optional) {
+    if (field < reported.size() && reported[field] < tables) {
+      if (why)
+        *why = "'" + field_names[field] + "' is reported by " + std::to_string(reported[field]) + " of the " +
+               std::to_string(tables) + " counted tables (a count their sources do not give is unknown, not zero)";
+      return std::nullopt;
+    }
+  }
+  return value(f, fields, candidates);
 }
 
 std::optional<int64_t> FigureSet::value(const Figure& f, std::span<const int64_t> fields,
@@ -101,6 +134,9 @@ std::optional<int64_t> FigureSet::value(const Figure& f, std::span<const int64_t
 
 std::optional<int64_t> FigureSet::value(const Figure& f, std::span<const int32_t> counts) {
   if (!f.known()) return std::nullopt;
+  for (const auto& [field, reported] : f.optional) {
+    if (!counts[reported]) return std::nullopt;  // the table's sheet does not report it
+  }
   int64_t v = 0;
   for (const auto& [slot, w] : f.terms) v += w * int64_t{counts[slot]};
   return v;

@@ -25,6 +25,9 @@ struct Figure {
   std::string why_unknown;  // a sentence when the election does not give this figure
   // slot (fields first, then candidates, as in AreaTotals) and its weight (+1 or -1)
   std::vector<std::pair<uint32_t, int32_t>> terms;
+  // Optional fields among the terms (Election::optional): (field index, its "reported" slot in
+  // the count layout, tally/count_vector.h).
+  std::vector<std::pair<uint32_t, uint32_t>> optional;
 
   bool known() const { return why_unknown.empty(); }
 };
@@ -43,7 +46,15 @@ class FigureSet {
   // The figure over counts laid out as fields then candidates; nullopt when unknown.
   static std::optional<int64_t> value(const Figure& f, std::span<const int64_t> fields,
                                       std::span<const int64_t> candidates);
-  // The same over one table's counts (Tabulation::table_counts: fields, candidates, cards).
+  // The same over an area's totals, where reported[i] counted tables of `tables` report field i
+  // (AreaTotals::reported): unknown when a term is an optional field some of them leave out; then
+  // `why` (when given) says so, as it says why an undeclared figure is unknown.
+  static std::optional<int64_t> value(const Figure& f, std::span<const int64_t> fields,
+                                      std::span<const int64_t> candidates, std::span<const int64_t> reported,
+                                      int64_t tables, const std::vector<std::string>& field_names,
+                                      std::string* why = nullptr);
+  // The same over one table's counts (Tabulation::table_counts: the full count layout): unknown
+  // when the table's sheet leaves out an optional field among the terms.
   static std::optional<int64_t> value(const Figure& f, std::span<const int32_t> counts);
 
  private:

@@ -117,6 +117,7 @@ Result<std::shared_ptr<const Geography>> Geography::build(const election::Electi
   }
 
   g->layout_ = CountLayout(election);
+  TL_ASSIGN_OR_RETURN(g->figures_, FigureSet::compile(election));
   return std::shared_ptr<const Geography>(std::move(g));
 }
 
@@ -180,6 +181,7 @@ Result<std::shared_ptr<const Geography>> Geography::build_upper(const election::
   g->by_code_[levels].slots.assign(16, 0);
   g->by_code_[levels].mask = 15;
   g->layout_ = CountLayout(election);
+  TL_ASSIGN_OR_RETURN(g->figures_, FigureSet::compile(election));
   return std::shared_ptr<const Geography>(std::move(g));
 }
 
