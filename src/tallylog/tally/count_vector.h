@@ -12,8 +12,9 @@
 //
 // Presence: bit i is set when the sheet reported slot i — a field or candidate it carries, every
 // card when it carries cards, and every candidate when it carries only cards (candidate votes are
-// then the sums of their cards, as Tabulation always did). An absent slot holds 0; today's
-// tabulation adds it as 0. (Issue 13 makes absent mean "unknown"; the mask is what it needs.)
+// then the sums of their cards, as Tabulation always did). An absent slot holds 0. Only optional
+// fields may be absent from a valid sheet; their "reported" slots (above) carry that into table
+// rows and area totals, where absent means unknown, never zero.
 //
 // Contest: which contest of the election day the sheet counts for; 0 until elections declare
 // several (issue 13). It is stored with the counts so adding contests needs no index migration.
