@@ -53,7 +53,7 @@ def got(a):
         "tables": a["tables_reported"], "registered": a["registered_voters"],
         "CSP": a["candidates"]["CSP"], "XGR": a["candidates"]["XGR"], "JAMM": a["candidates"]["JAMM"],
         "null": a["fields"]["null"], "write_in": a["fields"]["write_in"], "cast": a["cast"],
-        "cards": [c["votes"] for c in a["cards"]],
+        "cards": a["cards"],
     }
 ok = True
 exp, have = sums(rows), got(tally["total"])
@@ -79,7 +79,8 @@ check "mx: national and per-district totals equal sums computed from the raw CSV
   '[ "$(tail -1 "$D/mx-check.txt")" = OK ] || { cat "$D/mx-check.txt"; false; }'
 check "mx: district names come from the JSON lookup" \
   'grep -q "\"code\":\"14\",\"name\":\"COYOACÁN\"" "$D/mx.json"'
-check "mx: cards are labelled by party in the tally" 'grep -q "\"party\":\"PVEM-PT-MORENA\"" "$D/mx.json"'
+check "mx: per-card totals are labelled by party in the tally's CSV and text" \
+  '"$T" tally "$D/mx" --format csv | head -1 | grep -q ",PVEM-PT-MORENA (card 12)," && "$T" tally "$D/mx" | grep -q "PVEM-PT-MORENA (card 12)"'
 check "mx: shares are of votes cast, as the election declares" \
   'python3 -c "import json,sys; t=json.load(open(sys.argv[1]))[\"total\"]; sys.exit(0 if t[\"share_base\"]==t[\"cast\"] else 1)" "$D/mx.json"'
 

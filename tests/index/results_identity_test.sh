@@ -6,7 +6,7 @@
 # output against tests/index/expected.sha256 — produced by the code before the index rewrite
 # (main at e2cf0a3, whose JSON had no "log_size" member: it is removed before hashing). The 18
 # tally digests were re-recorded on branch config (issue 13: declared figures "cast" and
-# "share_base", every field under "fields", labelled per-card totals in JSON, CSV and text), after
+# "share_base", every field under "fields", labelled per-card totals in CSV and text), after
 # checking that every member the old output had keeps its value; compare, bound and export are
 # unchanged.
 # Usage: results_identity_test.sh <tallylog binary> [--generate]

@@ -95,11 +95,12 @@ function cardTable(tot) {
     h('p', { class: 'muted' }, t('cards_note', fmt(tot.tables_with_cards), fmt(tot.tables_reported))),
     h('div', { class: 'scroll' }, h('table', { 'data-testid': 'cards' },
       h('thead', {}, h('tr', {}, h('th', {}, '#'), h('th', {}, t('party')), h('th', {}, t('candidate')), h('th', {}, t('votes')))),
-      h('tbody', {}, tot.cards.map((c) => h('tr', {},
+      // Labels from the election (position, party, candidate); votes from the tally, in ballot order.
+      h('tbody', {}, (election.cards || []).map((c, i) => h('tr', {},
         h('td', {}, String(c.position)),
         h('td', {}, c.party),
         h('td', {}, candName(c.candidate)),
-        h('td', { 'data-testid': `card-votes-${c.position}` }, fmt(c.votes))))))));
+        h('td', { 'data-testid': `card-votes-${c.position}` }, fmt(tot.cards[i]))))))));
 }
 
 // The bound's assumption about tables the registry lacks (their voters unknown): say it plainly,

@@ -101,14 +101,11 @@ Json area_json(const TallyView& tab, AreaId id) {
   for (size_t i = 0; i < g.candidate_count(); ++i) cands[g.election().candidates[i].code] = t.candidates[i];
   j["candidates"] = std::move(cands);
   if (g.card_count() > 0) {
-    // Per card (party), labelled: over the tables whose sheets carry cards only.
+    // Per card (party), in ballot order, over the tables whose sheets carry cards only. Plain
+    // numbers: a table-level answer has tens of thousands of areas; the labels (position, party,
+    // candidate) are the election's (GET /api/v1/election), and CSV and text print them.
     j["tables_with_cards"] = t.tables_with_cards;
-    Json cards = Json::array();
-    for (size_t i = 0; i < g.card_count(); ++i) {
-      const election::Card& c = g.election().cards[i];
-      cards.push_back(Json{{"position", c.position}, {"party", c.party}, {"candidate", c.candidate}, {"votes", t.cards[i]}});
-    }
-    j["cards"] = std::move(cards);
+    j["cards"] = t.cards;
   }
   return j;
 }
