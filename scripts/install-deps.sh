@@ -7,7 +7,7 @@ PACKAGES=(
   build-essential cmake ninja-build pkg-config git
   libssl-dev libsqlite3-dev sqlite3 libfmt-dev nlohmann-json3-dev libtomlplusplus-dev libcli11-dev
   libboost-dev libzxing-dev libzbar-dev zbar-tools libqrencode-dev qrencode libjpeg-dev libpng-dev libzip-dev
-  libgtest-dev libgmock-dev libbenchmark-dev curl python3
+  libgtest-dev libgmock-dev libbenchmark-dev libpcre2-dev curl python3
 )
 if [[ "${TALLYLOG_WITH_BROWSER:-0}" == 1 ]]; then
   PACKAGES+=(chromium nodejs npm)

@@ -56,6 +56,29 @@ try {
     missingText.replace(/\D/g, '').startsWith(String(bound.unregistered_tables.count)) &&
       missingText.replace(/\D/g, '').endsWith(String(bound.unregistered_tables.max_voters_per_table)), missingText);
 
+  // Per-card (per-party) totals, labelled, beside the candidate totals (issue 13).
+  if (total.cards && total.cards.length) {
+    const rows = await page.locator('[data-testid="cards"] tbody tr').count();
+    check('per-card totals are listed, one row per card', rows === total.cards.length, `${rows} rows`);
+    const cards = (await (await page.request.get(base + '/api/v1/election')).json()).cards;
+    const first = await page.textContent('[data-testid="cards"] tbody tr:first-child');
+    check('each card row names its party', first.includes(cards[0].party), first);
+    const v1 = await page.textContent('[data-testid="card-votes-1"]');
+    check('card 1 votes equal the tally', Number(v1.replace(/\D/g, '')) === total.cards[0], v1);
+  }
+  // Shares are of the base the election declares (figures.shares), as the API computes it.
+  check('the tally states the share base', typeof total.share_base === 'number' && total.share_base === total.valid,
+    String(total.share_base));
+
+  // The flags view lists what the API lists (the bundled election has no flag rules).
+  await page.goto(base + '/#/flags');
+  await page.waitForFunction(() => (document.getElementById('app').dataset.rendered || '') === '#/flags', null, { timeout: 30000 });
+  const flags = await (await page.request.get(base + '/api/v1/flags')).json();
+  check('the flags view renders the API answer', (await page.locator('h1').textContent()).length > 0 &&
+    flags.sheets_flagged === 0 && flags.rules.length === 0);
+  await page.goto(base + '/');
+  await page.waitForFunction(() => (document.getElementById('app').dataset.rendered || '') === '#/', null, { timeout: 30000 });
+
   // 2. Drill down by clicking from the national page to the table.
   const levels = (await (await page.request.get(base + '/api/v1/election')).json()).levels;
   const station = (await (await page.request.get(`${base}/api/v1/stations/${tableCode}`)).json()).station;

@@ -4,9 +4,12 @@
 # 1 with null + 1, 10 only in official) and a synthetic 20,000-station election, prints every
 # tally level for several source rules, compare, bound and export, and checks the SHA-256 of each
 # output against tests/index/expected.sha256 — produced by the code before the index rewrite
-# (main at e2cf0a3, whose JSON had no "log_size" member: it is removed before hashing), except the
-# two "registry-total" lines: bound's default cap since issue 12 (the election's official registry
-# total), recorded at its introduction (branch forensics).
+# (main at e2cf0a3, whose JSON had no "log_size" member: it is removed before hashing), except:
+# the two "registry-total" lines: bound's default cap since issue 12 (the election's official
+# registry total), recorded at its introduction (branch forensics); and the 18 tally digests,
+# re-recorded on branch config (issue 13: declared figures "cast" and "share_base", every field
+# under "fields", labelled per-card totals in CSV and text), after checking that every member the
+# old output had keeps its value; compare, bound and export are unchanged.
 # Usage: results_identity_test.sh <tallylog binary> [--generate]
 set -uo pipefail
 bin=$1

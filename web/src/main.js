@@ -42,20 +42,6 @@ const levelName = (depth) => (depth === 0 ? t('national') : election.levels[dept
 const tableDepth = () => election.levels.length;
 const candName = (code) => (election.candidates.find((c) => c.code === code) || { name: code }).name;
 
-function sumAreas(areas) {
-  const s = { tables_reported: 0, tables_registered: 0, tables_conflicted: 0, registered_voters: 0,
-    registered_covered: 0, valid: 0, null: 0, candidates: {} };
-  for (const c of election.candidates) s.candidates[c.code] = 0;
-  for (const a of areas) {
-    for (const k of ['tables_reported', 'tables_registered', 'tables_conflicted', 'registered_voters',
-      'registered_covered', 'valid', 'null']) s[k] += a[k] || 0;
-    for (const [code, v] of Object.entries(a.candidates || {})) s.candidates[code] = (s.candidates[code] || 0) + v;
-  }
-  s.coverage = s.tables_registered ? s.tables_reported / s.tables_registered : null;
-  s.turnout = s.registered_covered ? (s.valid + s.null) / s.registered_covered : null;
-  return s;
-}
-
 function sourceControl(sources, onchange) {
   const sel = h('select', { 'data-testid': 'source', onchange: (e) => onchange(e.target.value) },
     h('option', { value: '*' }, t('all_sources')),
@@ -64,27 +50,59 @@ function sourceControl(sources, onchange) {
   return h('label', {}, t('source') + ': ', sel);
 }
 
+// A figure the election declares (valid, invalid, turnout, share base) or "?" with the reason the
+// server gives when it cannot compute it (never 0).
+function figure(tot, key, value, format = fmt) {
+  const why = tot.unknown && tot.unknown[key];
+  if (value === null || value === undefined) return h('span', { class: 'muted', title: why || '', 'data-unknown': key }, '?');
+  return format(value);
+}
+
 function summaryCards(tot) {
   const card = (k, v, id) => h('div', { class: 'card' }, h('div', { class: 'k' }, k), h('div', { class: 'v', 'data-testid': id }, v));
   return h('div', { class: 'cards' },
     card(t('tables_counted'), `${fmt(tot.tables_reported)} / ${fmt(tot.tables_registered)}`, 'tables-counted'),
     card(t('coverage'), pct(tot.coverage), 'coverage'),
-    card(t('valid'), fmt(tot.valid), 'total-valid'),
-    card(t('null'), fmt(tot.null), 'total-null'),
-    card(t('turnout'), pct(tot.turnout), 'turnout'));
+    card(t('valid'), figure(tot, 'valid', tot.valid), 'total-valid'),
+    card(t('null'), figure(tot, 'null', tot.null), 'total-null'),
+    card(t('turnout'), figure(tot, 'turnout', tot.turnout, pct), 'turnout'));
 }
 
+// Candidate votes with their share of the base the election declares (figures.shares).
 function candidateTable(tot) {
   const rows = election.candidates.map((c) => ({ code: c.code, name: c.name, votes: tot.candidates[c.code] || 0 }))
     .sort((a, b) => b.votes - a.votes);
   const max = Math.max(1, ...rows.map((r) => r.votes));
+  const base = tot.share_base;
   return h('div', { class: 'scroll' }, h('table', { 'data-testid': 'candidates' },
-    h('thead', {}, h('tr', {}, h('th', {}, t('candidate')), h('th', {}, t('votes')), h('th', {}, t('share')), h('th', { class: 'hide-sm' }, ''))),
+    h('thead', {}, h('tr', {}, h('th', {}, t('candidate')), h('th', {}, t('votes')), h('th', {}, t('share_of', shareBaseName())), h('th', { class: 'hide-sm' }, ''))),
     h('tbody', {}, rows.map((r) => h('tr', {},
       h('td', {}, r.name),
       h('td', { 'data-testid': `cand-votes-${r.code}`, 'data-votes': r.votes }, fmt(r.votes)),
-      h('td', {}, pct(tot.valid ? r.votes / tot.valid : null)),
+      h('td', {}, base ? pct(r.votes / base) : figure(tot, 'share_base', null)),
       h('td', { class: 'hide-sm', style: 'width:30%' }, h('div', { class: 'bar', style: `width:${(100 * r.votes) / max}%` })))))));
+}
+
+function shareBaseName() {
+  const s = (election.figures && election.figures.shares) || 'valid';
+  return t(`base_${s}`);
+}
+
+// Per-card (per-party) totals, labelled, wherever candidate totals appear; counted over the
+// tables whose sheets carry cards.
+function cardTable(tot) {
+  if (!tot.cards || !tot.cards.length) return '';
+  return h('div', {},
+    h('h2', {}, t('cards_title')),
+    h('p', { class: 'muted' }, t('cards_note', fmt(tot.tables_with_cards), fmt(tot.tables_reported))),
+    h('div', { class: 'scroll' }, h('table', { 'data-testid': 'cards' },
+      h('thead', {}, h('tr', {}, h('th', {}, '#'), h('th', {}, t('party')), h('th', {}, t('candidate')), h('th', {}, t('votes')))),
+      // Labels from the election (position, party, candidate); votes from the tally, in ballot order.
+      h('tbody', {}, (election.cards || []).map((c, i) => h('tr', {},
+        h('td', {}, String(c.position)),
+        h('td', {}, c.party),
+        h('td', {}, candName(c.candidate)),
+        h('td', { 'data-testid': `card-votes-${c.position}` }, fmt(tot.cards[i]))))))));
 }
 
 // The bound's assumption about tables the registry lacks (their voters unknown): say it plainly,
@@ -131,7 +149,7 @@ async function renderArea(depth, code) {
     api('/api/v1/sources').then((s) => s.sources).catch(() => []),
     depth === 0 ? api(`/api/v1/bound?${q({ source })}`).catch(() => null) : Promise.resolve(null),
   ]);
-  const tot = depth === 0 ? tally.total : sumAreas(tally.areas);
+  const tot = depth === 0 ? tally.total : tally.parent_total;
   const title = depth === 0 ? election.name : tally.parent_name || code;
   const ancestors = (tally.ancestors || []).map((a) => ({ name: a.name, href: `#/area/${a.depth}/${encodeURIComponent(a.code)}` }));
   if (depth > 0) ancestors.push({ name: title });
@@ -145,6 +163,7 @@ async function renderArea(depth, code) {
     summaryCards(tot),
     h('h2', {}, t('votes')),
     candidateTable(tot),
+    cardTable(tot),
     depth === 0 ? boundBox(bound) : '',
     h('h2', {}, `${t('drill')} ${levelName(childDepth)}`),
     h('div', { class: 'scroll' }, h('table', { 'data-testid': 'children' },
@@ -153,7 +172,7 @@ async function renderArea(depth, code) {
       h('tbody', {}, children.map((a) => h('tr', {},
         h('td', {}, h('a', { href: childLink(a), 'data-code': a.code }, a.name || a.code)),
         h('td', {}, childDepth === tableDepth() ? (a.tables_reported ? '✓' : '–') : pct(a.coverage)),
-        h('td', {}, fmt(a.valid)),
+        h('td', {}, figure(a, 'valid', a.valid)),
         ...top.map((c) => h('td', { class: 'hide-sm' }, fmt((a.candidates || {})[c.code])))))))));
 }
 
@@ -215,6 +234,23 @@ async function renderTable(code) {
           ? h('a', { href: `/blobs/sha256/${s.sheet.image_sha256}`, target: '_blank', rel: 'noopener' },
             h('img', { src: `/blobs/sha256/${s.sheet.image_sha256}`, alt: t('image'), loading: 'lazy', 'data-testid': 'sheet-image' }))
           : h('p', { class: 'muted' }, t('no_image')))))));
+}
+
+// Sheets that break a flag rule of the election: accepted and counted, listed with the rule's note.
+async function renderFlags() {
+  const r = await api(`/api/v1/flags?${q({ source })}`);
+  app.replaceChildren(
+    h('h1', {}, t('flags_title')),
+    h('p', { class: 'muted' }, t('flags_intro', fmt(r.sheets_flagged), fmt(r.sheets_checked))),
+    r.rules.length === 0 ? h('p', {}, t('flags_no_rules')) : h('ul', { 'data-testid': 'flag-rules' },
+      r.rules.map((x) => h('li', {}, h('code', {}, x.rule), ` — ${fmt(x.sheets)} `, t('flags_sheets'), x.note ? ` (${x.note})` : ''))),
+    r.sheets.length === 0 ? '' : h('div', { class: 'scroll' }, h('table', { 'data-testid': 'flagged' },
+      h('thead', {}, h('tr', {}, h('th', {}, t('table')), h('th', {}, t('source')), h('th', {}, t('log_index')), h('th', {}, t('flags_reason')))),
+      h('tbody', {}, r.sheets.map((s) => h('tr', {},
+        h('td', {}, h('a', { href: `#/table/${encodeURIComponent(s.table)}` }, s.table)),
+        h('td', {}, s.source),
+        h('td', {}, String(s.log_index)),
+        h('td', {}, s.flags.map((f) => f.message).join('; '))))))));
 }
 
 async function renderDiscrepancies(params) {
@@ -322,6 +358,7 @@ async function route() {
     else if (parts[0] === 'table' && parts.length === 2) await renderTable(parts[1]);
     else if (parts[0] === 'discrepancies') await renderDiscrepancies(new URLSearchParams(query || ''));
     else if (parts[0] === 'forensics') await renderForensics(new URLSearchParams(query || ''));
+    else if (parts[0] === 'flags') await renderFlags();
     else await renderArea(0, null);
     app.dataset.ready = 'true';
     app.dataset.rendered = `#${hash}`;  // which route the DOM shows (tests wait on it, not on a stale ready flag)

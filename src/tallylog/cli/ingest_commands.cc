@@ -6,11 +6,13 @@
 #include <memory>
 #include <string>
 
+#include "tallylog/base/csv.h"
 #include "tallylog/base/env.h"
 #include "tallylog/base/mapped_file.h"
 #include "tallylog/base/zip.h"
 #include "tallylog/cli/command.h"
 #include "tallylog/cli/progress.h"
+#include "tallylog/index/open.h"
 #include "tallylog/ingest/read_only.h"
 #include "tallylog/ingest/csv_import.h"
 #include "tallylog/ingest/ingestor.h"
@@ -26,6 +28,7 @@ struct ImportArgs {
   std::string mapping;
   std::string source;
   std::string submitted_by;
+  std::string rejects;  // where the rejected rows go; default <file>.rejects.csv
   size_t batch = 50000;
   bool stats = false;
 };
@@ -40,8 +43,7 @@ std::unique_ptr<ingest::Ingestor> open_ingestor(const std::string& data_dir) {
   return value_or_exit(ingest::Ingestor::open(data_dir, o));
 }
 
-void report_rejects(const std::string& file, const ingest::ImportSummary& sum) {
-  std::string path = file + ".rejects.csv";
+void report_rejects(const std::string& path, const ingest::ImportSummary& sum) {
   if (sum.rejects.empty()) {
     (void)Env::posix().remove_file(path);  // a stale report from an earlier run would mislead
     return;
@@ -91,8 +93,19 @@ void run_import(const ImportArgs& a, bool stations) {
                  std::chrono::duration<double>(std::chrono::steady_clock::now() - t_close).count());
   if (!sum) check_or_exit(std::unexpected(sum.error()));
   const ingest::ImportSummary& s = *sum;
-  report_rejects(a.file, s);
+  report_rejects(a.rejects.empty() ? a.file + ".rejects.csv" : a.rejects, s);
+  if (s.flagged > 0)
+    std::cerr << s.flagged << " logged sheets break a flag rule of the election; `tallylog flags " << a.data_dir
+              << "` lists them\n";
   std::cout << s.summary_line() << std::endl;
+  if (s.rows > 0 && s.rejected == s.rows) {
+    // Nothing got in: a wrong mapping or file, not a few bad rows. Scripts must notice.
+    const auto& first = s.rejects.front();
+    fail("every one of the " + std::to_string(s.rows) + " rows was rejected (first: line " +
+         std::to_string(first.line) + ", " + first.field + ": " + first.reason + ")");
+  } else if (s.rows == 0) {
+    fail(a.file + ": no data rows after the header");
+  }
 }
 
 std::string standing(const index::SheetRecord& r) {
@@ -111,6 +124,7 @@ void register_ingest_commands(CLI::App& app) {
   simport->add_option("file", sa->file, "CSV file")->required()->check(CLI::ExistingFile);
   simport->add_option("--mapping", sa->mapping, "mapping TOML")->required()->check(CLI::ExistingFile);
   simport->add_option("--batch", sa->batch, "stations per log append")->capture_default_str();
+  simport->add_option("--rejects", sa->rejects, "where to write the rejected rows (default <file>.rejects.csv)");
   simport->callback([sa] { run_import(*sa, true); });
 
   // import
@@ -122,6 +136,7 @@ void register_ingest_commands(CLI::App& app) {
   import->add_option("--mapping", ia->mapping, "mapping TOML")->required()->check(CLI::ExistingFile);
   import->add_option("--submitted-by", ia->submitted_by, "who submits (default import:<file>)");
   import->add_option("--batch", ia->batch, "sheets per log append")->capture_default_str();
+  import->add_option("--rejects", ia->rejects, "where to write the rejected rows (default <file>.rejects.csv)");
   import->add_flag("--stats", ia->stats, "print where the time went (to stderr)");
   import->callback([ia] { run_import(*ia, false); });
 
@@ -166,6 +181,45 @@ void register_ingest_commands(CLI::App& app) {
       }
       std::cout << "\n  submitted_by " << r.sheet.submitted_by << " at " << r.sheet.submitted_at << "\n";
     }
+  });
+
+  // rejects list | clear
+  auto* rejects = app.add_subcommand("rejects", "Rejected submissions kept in <data>/rejects.sqlite");
+  rejects->require_subcommand(1);
+  struct RejectsArgs {
+    std::string data_dir, format = "table";
+    size_t limit = 100;
+  };
+  auto ra = std::make_shared<RejectsArgs>();
+  auto* rlist = rejects->add_subcommand("list", "Show rejected submissions, newest first");
+  rlist->add_option("data", ra->data_dir, "data directory")->required();
+  rlist->add_option("--limit", ra->limit, "at most this many (0: all)")->capture_default_str();
+  rlist->add_option("--format", ra->format, "table or csv")->check(CLI::IsMember({"table", "csv"}));
+  rlist->callback([ra] {
+    auto idx = value_or_exit(index::open_index(ra->data_dir));
+    auto list = value_or_exit(idx->rejects(ra->limit == 0 ? SIZE_MAX : ra->limit));
+    if (ra->format == "csv") {
+      std::string out = "at,source,origin,field,reason\n";
+      for (const auto& r : list) {
+        for (const std::string* f : {&r.at, &r.source, &r.origin, &r.field, &r.reason}) {
+          append_csv_field(out, *f);
+          out.push_back(f == &r.reason ? '\n' : ',');
+        }
+      }
+      std::cout << out;
+      return;
+    }
+    for (const auto& r : list)
+      std::cout << r.at << "  " << r.source << "  " << r.origin << "  " << r.field << ": " << r.reason << "\n";
+    std::cout << list.size() << " rejected submission" << (list.size() == 1 ? "" : "s") << " shown" << std::endl;
+  });
+  auto* rclear = rejects->add_subcommand("clear", "Empty the rejects store (the log is not touched)");
+  auto rc_dir = std::make_shared<std::string>();
+  rclear->add_option("data", *rc_dir, "data directory")->required();
+  rclear->callback([rc_dir] {
+    auto idx = value_or_exit(index::open_index(*rc_dir));
+    auto n = value_or_exit(idx->clear_rejects());
+    std::cout << "removed " << n << " rejected submission" << (n == 1 ? "" : "s") << std::endl;
   });
 
   // reindex

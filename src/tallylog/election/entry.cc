@@ -425,8 +425,40 @@ Result<Election> decode_election(const json& j) {
       TL_ASSIGN_OR_RETURN(e.qr_profile, get_string(v, k));
     } else if (k == "fields") {
       TL_ASSIGN_OR_RETURN(e.fields, get_string_array(v, k));
+    } else if (k == "optional") {
+      TL_ASSIGN_OR_RETURN(e.optional, get_string_array(v, k));
     } else if (k == "rules") {
       TL_ASSIGN_OR_RETURN(e.rules, get_string_array(v, k));
+    } else if (k == "figures") {
+      if (!v.is_object()) return bad("figures must be an object");
+      for (auto f = v.begin(); f != v.end(); ++f) {
+        std::string* member = f.key() == "valid"     ? &e.figures.valid
+                              : f.key() == "invalid" ? &e.figures.invalid
+                              : f.key() == "cast"    ? &e.figures.cast
+                              : f.key() == "turnout" ? &e.figures.turnout
+                              : f.key() == "shares"  ? &e.figures.shares
+                                                     : nullptr;
+        if (!member) return bad(fmt::format("figures: unknown member \"{}\"", f.key()));
+        TL_ASSIGN_OR_RETURN(*member, get_string(f.value(), "figures." + f.key()));
+      }
+    } else if (k == "flags") {
+      if (!v.is_array()) return bad("flags must be an array");
+      for (size_t i = 0; i < v.size(); ++i) {
+        std::string path = fmt::format("flags[{}]", i);
+        if (!v[i].is_object()) return bad(path + " must be an object");
+        FlagRule r;
+        for (auto m = v[i].begin(); m != v[i].end(); ++m) {
+          if (m.key() == "rule") {
+            TL_ASSIGN_OR_RETURN(r.rule, get_string(m.value(), path + ".rule"));
+          } else if (m.key() == "note") {
+            TL_ASSIGN_OR_RETURN(r.note, get_string(m.value(), path + ".note"));
+          } else {
+            return bad(fmt::format("{}: unknown member \"{}\"", path, m.key()));
+          }
+        }
+        if (r.rule.empty()) return bad(path + ".rule is missing");
+        e.flags.push_back(std::move(r));
+      }
     } else if (k == "sources") {
       TL_ASSIGN_OR_RETURN(e.sources, get_string_array(v, k));
     } else if (k == "unregistered_voters") {
@@ -812,10 +844,29 @@ std::string encode_entry(const Election& e) {
   put_string_member(out, "contest", e.contest, first);
   put_string_member(out, "date", e.date, first);
   put_array_member(out, "fields", e.fields, first, put_str);
+  if (const Figures& f = e.figures; !f.empty()) {
+    put_key(out, "figures", first);
+    out.ch('{');
+    bool ff = true;
+    put_string_member(out, "cast", f.cast, ff);
+    put_string_member(out, "invalid", f.invalid, ff);
+    put_string_member(out, "shares", f.shares, ff);
+    put_string_member(out, "turnout", f.turnout, ff);
+    put_string_member(out, "valid", f.valid, ff);
+    out.ch('}');
+  }
+  put_array_member(out, "flags", e.flags, first, [&](const FlagRule& r) {
+    bool f = true;
+    out.ch('{');
+    put_string_member(out, "note", r.note, f);
+    put_string_member(out, "rule", r.rule, f);
+    out.ch('}');
+  });
   put_string_member(out, "id", e.id, first);
   put_array_member(out, "levels", e.levels, first,
                    [&](const Level& l) { put_code_name(out, l.code, l.name); });
   put_string_member(out, "name", e.name, first);
+  put_array_member(out, "optional", e.optional, first, put_str);
   put_string_member(out, "qr_profile", e.qr_profile, first);
   if (const RegistryTotals& rt = e.registry_totals; !rt.empty()) {
     put_key(out, "registry_totals", first);

@@ -305,6 +305,28 @@ TEST(Entry, ElectionsWithoutUnregisteredTablesEncodeAsBeforeAndZeroMembersAreRej
   expect_rejected(with(R"("unregistered_tables":5)"), "unregistered_tables must be an object");
 }
 
+TEST(Entry, FiguresAndFlagRulesRoundTripAndAreOmittedWhenEmpty) {
+  Election e = small_election();
+  const std::string before = encode_entry(e);
+  EXPECT_EQ(before.find("figures"), std::string::npos);
+  EXPECT_EQ(before.find("flags"), std::string::npos);
+  e.figures.valid = "valid";
+  e.figures.shares = "valid";
+  e.flags = {{"valid + null <= registered", "no roll at special stations"}, {"null <= 10", ""}};
+  const std::string enc = encode_entry(e);
+  EXPECT_NE(enc.find(R"("fields":["valid","null"],"figures":{"shares":"valid","valid":"valid"},"flags":[{"note":"no roll at special stations","rule":"valid + null <= registered"},{"rule":"null <= 10"}],"id":)"),
+            std::string::npos)
+      << enc;
+  auto dec = decode_entry(enc);
+  ASSERT_TRUE(dec) << dec.error().message;
+  const Election& d = std::get<Election>(dec->record);
+  EXPECT_EQ(d.figures, e.figures);
+  EXPECT_EQ(d.flags, e.flags);
+  std::string empty_figures = before;
+  empty_figures.insert(empty_figures.find("\"id\":"), "\"figures\":{},");
+  expect_rejected(empty_figures, "canonical");
+}
+
 TEST(Entry, DecodeRejectsRawLinesAndBrokenJson) {
   EXPECT_FALSE(is_record_entry("hello world"));
   EXPECT_FALSE(is_record_entry(""));

@@ -59,6 +59,30 @@ struct RegistryTotals {
   bool operator==(const RegistryTotals&) const = default;
 };
 
+// What a report's figures mean, declared by the election (docs/formats/election-toml.md,
+// "Figures"): no meaning hangs on a field's name. Each figure is a sum in the rule language over
+// fields and candidates ("valid", "null + blank", "candidates"); an empty string means "not
+// declared", and a report then says the figure is unknown and why, instead of printing 0.
+struct Figures {
+  std::string valid;    // valid votes
+  std::string invalid;  // votes that are not valid: null, blank, spoilt
+  std::string cast;     // ballots cast; when empty: valid + invalid, if both are declared
+  std::string turnout;  // what turnout counts (over registered voters); when empty: cast
+  std::string shares;   // base of candidate shares: "valid", "cast" or "candidates"; empty: "valid"
+
+  bool empty() const { return valid.empty() && invalid.empty() && cast.empty() && turnout.empty() && shares.empty(); }
+  bool operator==(const Figures&) const = default;
+};
+
+// A rule that warns instead of refusing: a sheet that breaks it is accepted, counted, and listed
+// with the note by `tallylog flags` (real data break arithmetic for legitimate reasons, e.g.
+// polling stations without a roll).
+struct FlagRule {
+  std::string rule;  // same language as Election::rules
+  std::string note;  // why it may legitimately fail; may be empty
+  bool operator==(const FlagRule&) const = default;
+};
+
 struct Election {
   std::string id;       // short stable identifier, e.g. "ve2024"
   std::string name;     // "Elección Presidencial 2024"
@@ -68,9 +92,15 @@ struct Election {
   std::vector<Candidate> candidates;
   std::vector<Card> cards;          // empty when sheets carry per-candidate votes only
   std::vector<std::string> fields;  // other sheet counts, e.g. {"valid", "null"}
+  // Fields a sheet may leave out: its source does not report them. They are then unknown, not
+  // zero: rules that use them are not checked on that sheet, and compare never finds a difference
+  // in them (docs/formats/election-toml.md, "Optional counts").
+  std::vector<std::string> optional;
   // Arithmetic rules a sheet must satisfy (election/rules.h), e.g.
   // "valid == candidates", "valid + null <= registered" (grammar: docs/formats/election-toml.md).
   std::vector<std::string> rules;
+  std::vector<FlagRule> flags;  // rules that flag a sheet instead of rejecting it
+  Figures figures;
   // Accepted source names; a trailing '*' matches a prefix ("witness:*").
   std::vector<std::string> sources;
   std::string qr_profile;  // e.g. "ve2024-acta"; empty when sheets carry no QR code

@@ -20,6 +20,15 @@ class RuleParser {
  public:
   RuleParser(std::string_view text, const Election& election) : text_(text), election_(election) {}
 
+  Result<std::vector<Term>> parse_sum() {
+    std::vector<Term> out;
+    if (text_.empty()) return fail(0, "empty expression");
+    TL_TRY(parse_expression(out));
+    skip_spaces();
+    if (pos_ != text_.size()) return fail(pos_, fmt::format("unexpected '{}'", text_[pos_]));
+    return out;
+  }
+
   Result<RuleSet::Rule> parse() {
     RuleSet::Rule rule;
     rule.text = std::string(text_);
@@ -219,6 +228,31 @@ Result<RuleSet::Rule> compile_rule(std::string_view text, const Election& electi
   return RuleParser(text, election).parse();
 }
 
+Result<std::vector<RuleSet::Term>> compile_sum(std::string_view text, const Election& election) {
+  TL_ASSIGN_OR_RETURN(auto terms, RuleParser(text, election).parse_sum());
+  for (const Term& t : terms) {
+    if (t.kind == Term::Kind::kRegistered)
+      return err(ErrorCode::kInvalidArgument, "\"registered\" is not a count of votes");
+    if (t.kind == Term::Kind::kConstant && t.value != 0)
+      return err(ErrorCode::kInvalidArgument, "a constant is not a count (figures add up over tables)");
+  }
+  return terms;
+}
+
+Result<RuleSet> compile_flag_rules(const Election& election) {
+  std::vector<RuleSet::Rule> rules;
+  rules.reserve(election.flags.size());
+  for (size_t i = 0; i < election.flags.size(); ++i) {
+    auto rule = compile_rule(election.flags[i].rule, election);
+    if (!rule) {
+      return err(ErrorCode::kInvalidArgument,
+                 fmt::format("flags[{}] \"{}\": {}", i, election.flags[i].rule, rule.error().message));
+    }
+    rules.push_back(std::move(*rule));
+  }
+  return RuleSet(std::move(rules));
+}
+
 Result<RuleSet> compile_rules(const Election& election) {
   std::vector<RuleSet::Rule> rules;
   rules.reserve(election.rules.size());
@@ -233,36 +267,57 @@ Result<RuleSet> compile_rules(const Election& election) {
   return RuleSet(std::move(rules));
 }
 
+namespace {
+
+// Whether every field the rule uses is reported by the sheet.
+bool checkable(const RuleSet::Rule& r, const RuleInputs& in) {
+  if (in.field_known.empty()) return true;
+  for (const auto* side : {&r.lhs, &r.rhs}) {
+    for (const RuleSet::Term& t : *side) {
+      if (t.kind == RuleSet::Term::Kind::kField && !in.field_known[static_cast<size_t>(t.value)]) return false;
+    }
+  }
+  return true;
+}
+
+bool holds(const RuleSet::Rule& r, const RuleInputs& in, __int128& a, __int128& b) {
+  if (!checkable(r, in)) return true;  // unknown counts: nothing to check
+  a = sum_terms(r.lhs, in);
+  b = sum_terms(r.rhs, in);
+  switch (r.comparison) {
+    case Comparison::kEq:
+      return a == b;
+    case Comparison::kNe:
+      return a != b;
+    case Comparison::kLe:
+      return a <= b;
+    case Comparison::kGe:
+      return a >= b;
+    case Comparison::kLt:
+      return a < b;
+    case Comparison::kGt:
+      return a > b;
+  }
+  return false;
+}
+
+}  // namespace
+
+void RuleSet::check_all(const RuleInputs& in, std::vector<RuleFailure>& out) const {
+  for (size_t i = 0; i < rules_.size(); ++i) {
+    __int128 a = 0, b = 0;
+    if (holds(rules_[i], in, a, b)) continue;
+    out.push_back(RuleFailure{i, fmt::format("rule \"{}\" fails: {} {} {}", rules_[i].text, int128_string(a),
+                                             negation_text(rules_[i].comparison), int128_string(b))});
+  }
+}
+
 std::optional<RuleFailure> RuleSet::check(const RuleInputs& in) const {
   for (size_t i = 0; i < rules_.size(); ++i) {
-    const Rule& r = rules_[i];
-    __int128 a = sum_terms(r.lhs, in);
-    __int128 b = sum_terms(r.rhs, in);
-    bool holds = false;
-    switch (r.comparison) {
-      case Comparison::kEq:
-        holds = a == b;
-        break;
-      case Comparison::kNe:
-        holds = a != b;
-        break;
-      case Comparison::kLe:
-        holds = a <= b;
-        break;
-      case Comparison::kGe:
-        holds = a >= b;
-        break;
-      case Comparison::kLt:
-        holds = a < b;
-        break;
-      case Comparison::kGt:
-        holds = a > b;
-        break;
-    }
-    if (!holds) {
-      return RuleFailure{i, fmt::format("rule \"{}\" fails: {} {} {}", r.text, int128_string(a),
-                                        negation_text(r.comparison), int128_string(b))};
-    }
+    __int128 a = 0, b = 0;
+    if (holds(rules_[i], in, a, b)) continue;
+    return RuleFailure{i, fmt::format("rule \"{}\" fails: {} {} {}", rules_[i].text, int128_string(a),
+                                      negation_text(rules_[i].comparison), int128_string(b))};
   }
   return std::nullopt;
 }

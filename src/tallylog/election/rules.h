@@ -36,6 +36,10 @@ struct RuleInputs {
   int64_t candidates_sum = 0;
   int64_t cards_sum = 0;
   int64_t registered = 0;
+  // Per field (Election::fields index): 1 when the sheet reports it. Empty: every field is
+  // reported. A rule that uses a field the sheet does not report (Election::optional) cannot be
+  // checked on that sheet and is skipped: unknown is not zero.
+  std::span<const uint8_t> field_known;
 };
 
 struct RuleFailure {
@@ -63,6 +67,8 @@ class RuleSet {
 
   // The first rule that does not hold, or nullopt. Allocates only to build the failure message.
   std::optional<RuleFailure> check(const RuleInputs& in) const;
+  // Every rule that does not hold, appended to `out` (flag rules: all are reported).
+  void check_all(const RuleInputs& in, std::vector<RuleFailure>& out) const;
   size_t size() const { return rules_.size(); }
   const std::vector<Rule>& rules() const { return rules_; }
 
@@ -77,5 +83,12 @@ Result<RuleSet> compile_rules(const Election& election);
 
 // Compiles one rule (for tests and tooling).
 Result<RuleSet::Rule> compile_rule(std::string_view text, const Election& election);
+
+// Compiles Election::flags (the rules that flag instead of reject); errors name "flags[i]".
+Result<RuleSet> compile_flag_rules(const Election& election);
+
+// Compiles a sum without a comparison (`expression` in the grammar), as the figures of
+// Election::figures are written; `registered` is refused there (a figure is a count of votes).
+Result<std::vector<RuleSet::Term>> compile_sum(std::string_view text, const Election& election);
 
 }  // namespace tallylog::election

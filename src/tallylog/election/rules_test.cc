@@ -36,7 +36,7 @@ struct Numbers {
       if (__builtin_add_overflow(sum, n, &sum))
         sum = INT64_MAX;  // saturate: only the terms matter here
     }
-    return RuleInputs{fields, candidates, sum, cards, registered};
+    return RuleInputs{fields, candidates, sum, cards, registered, {}};
   }
 };
 

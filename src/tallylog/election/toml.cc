@@ -25,7 +25,7 @@ class Reader {
     static const std::set<std::string_view> kKnown = {
         "id",    "name",   "date",  "contest", "levels",     "candidates",
         "cards", "fields", "rules", "sources", "qr_profile", "unregistered_voters",
-        "unregistered_tables", "registry_totals"};
+        "unregistered_tables", "registry_totals", "figures", "optional"};
     for (const auto& [key, node] : root) {
       if (!kKnown.contains(key.str())) return fail(node, std::string(key.str()), "unknown key");
     }
@@ -67,7 +67,11 @@ class Reader {
       e.cards.push_back(std::move(c));
     }
     TL_ASSIGN_OR_RETURN(e.fields, strings(root, "fields", false));
-    TL_ASSIGN_OR_RETURN(e.rules, strings(root, "rules", false));
+    TL_ASSIGN_OR_RETURN(e.optional, strings(root, "optional", false));
+    TL_TRY(read_rules(root, e));
+    if (const toml::node* f = root.get("figures")) {
+      TL_TRY(read_figures(*f, e.figures));
+    }
     TL_ASSIGN_OR_RETURN(e.sources, strings(root, "sources", true));
     if (const toml::node* u = root.get("unregistered_voters")) {
       note("unregistered_voters", *u);
@@ -147,6 +151,67 @@ class Reader {
     if (!s) return fail(r, base + ".source", "missing: say where the registry figures were published");
     TL_ASSIGN_OR_RETURN(out.source, string_of(*s, base + ".source"));
     if (out.source.empty()) return fail(*s, base + ".source", "must not be empty");
+    return ok();
+  }
+
+  // rules: each a string (a sheet breaking it is rejected) or a table {rule, action, note} where
+  // action is "reject" or "flag" (accepted, counted and listed by `tallylog flags`).
+  Status read_rules(const toml::table& root, Election& e) {
+    const toml::node* n = root.get("rules");
+    if (!n) return ok();
+    note("rules", *n);
+    const toml::array* a = n->as_array();
+    if (!a) return fail(*n, "rules", "must be an array of rules (strings or {rule, action, note} tables)");
+    for (size_t i = 0; i < a->size(); ++i) {
+      const std::string path = fmt::format("rules[{}]", i);
+      const toml::node& r = (*a)[i];
+      if (r.is_string()) {
+        note(fmt::format("rules[{}]", e.rules.size()), r);
+        e.rules.push_back(r.as_string()->get());
+        continue;
+      }
+      const toml::table* t = r.as_table();
+      if (!t) return fail(r, path, "must be a string or a table {rule, action, note}");
+      note(path, *t);
+      TL_TRY(only_keys(*t, path, {"rule", "action", "note"}));
+      TL_ASSIGN_OR_RETURN(std::string rule, required_string(*t, "rule", path));
+      std::string action = "reject", why;
+      if (const toml::node* x = t->get("action")) {
+        TL_ASSIGN_OR_RETURN(action, string_of(*x, path + ".action"));
+        if (action != "reject" && action != "flag")
+          return fail(*x, path + ".action", "must be \"reject\" (refuse the sheet) or \"flag\" (accept and list it)");
+      }
+      if (const toml::node* x = t->get("note")) {
+        TL_ASSIGN_OR_RETURN(why, string_of(*x, path + ".note"));
+        if (action == "reject") return fail(*x, path + ".note", "only flag rules carry a note");
+      }
+      if (action == "reject") {
+        // Rule errors found by validate_election name rules[k] in e.rules: keep the line.
+        note(fmt::format("rules[{}]", e.rules.size()), *t);
+        e.rules.push_back(std::move(rule));
+      } else {
+        note(fmt::format("flags[{}]", e.flags.size()), *t);
+        e.flags.push_back(FlagRule{std::move(rule), std::move(why)});
+      }
+    }
+    return ok();
+  }
+
+  // [figures]: valid, invalid, cast, turnout (sums in the rule language), shares (a keyword).
+  Status read_figures(const toml::node& n, Figures& out) {
+    note("figures", n);
+    const toml::table* t = n.as_table();
+    if (!t) return fail(n, "figures", "must be a table (valid, invalid, cast, turnout, shares)");
+    TL_TRY(only_keys(*t, "figures", {"valid", "invalid", "cast", "turnout", "shares"}));
+    for (auto [key, member] : {std::pair<const char*, std::string*>{"valid", &out.valid},
+                               {"invalid", &out.invalid},
+                               {"cast", &out.cast},
+                               {"turnout", &out.turnout},
+                               {"shares", &out.shares}}) {
+      if (const toml::node* x = t->get(key)) {
+        TL_ASSIGN_OR_RETURN(*member, string_of(*x, fmt::format("figures.{}", key)));
+      }
+    }
     return ok();
   }
 

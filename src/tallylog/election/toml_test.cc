@@ -84,6 +84,46 @@ TEST(ElectionToml, ParsesEveryMember) {
   EXPECT_EQ(r->qr_profile, "");
 }
 
+TEST(ElectionToml, RulesMayFlagInsteadOfReject) {
+  auto r = parse_election_toml(
+      replaced("rules = [\"valid == candidates\"]",
+               "rules = [\"valid == candidates\", { rule = \"valid + null <= registered\", action = \"flag\", "
+               "note = \"voters may vote outside their table\" }, { rule = \"null >= 0\" }]"),
+      "e.toml");
+  ASSERT_TRUE(r) << r.error().message;
+  EXPECT_EQ(r->rules, (std::vector<std::string>{"valid == candidates", "null >= 0"}));
+  ASSERT_EQ(r->flags.size(), 1u);
+  EXPECT_EQ(r->flags[0].rule, "valid + null <= registered");
+  EXPECT_EQ(r->flags[0].note, "voters may vote outside their table");
+  EXPECT_NE(error_of(replaced("rules = [\"valid == candidates\"]", "rules = [{ rule = \"valid >= 0\", action = \"warn\" }]"))
+                .find("rules[0].action: must be \"reject\""),
+            std::string::npos);
+  EXPECT_NE(error_of(replaced("rules = [\"valid == candidates\"]", "rules = [{ rule = \"valid >= 0\", actoin = \"flag\" }]"))
+                .find("rules[0].actoin: unknown key"),
+            std::string::npos);
+  EXPECT_NE(error_of(replaced("rules = [\"valid == candidates\"]", "rules = [{ rule = \"vald >= 0\", action = \"flag\" }]"))
+                .find("flags[0] \"vald >= 0\": column 1: unknown field \"vald\""),
+            std::string::npos);
+}
+
+TEST(ElectionToml, FiguresAreDeclaredAndChecked) {
+  auto r = parse_election_toml(
+      std::string(kSmall) + "\n[figures]\nvalid = \"valid\"\ninvalid = \"null\"\nshares = \"cast\"\n", "e.toml");
+  ASSERT_TRUE(r) << r.error().message;
+  EXPECT_EQ(r->figures.valid, "valid");
+  EXPECT_EQ(r->figures.invalid, "null");
+  EXPECT_EQ(r->figures.shares, "cast");
+  auto err_of = [&](std::string figures) { return error_of(std::string(kSmall) + "\n[figures]\n" + figures); };
+  EXPECT_NE(err_of("valid = \"vald\"\n").find("figures.valid \"vald\": column 1: unknown field \"vald\""),
+            std::string::npos);
+  EXPECT_NE(err_of("turnout = \"registered\"\n").find("\"registered\" is not a count of votes"), std::string::npos);
+  EXPECT_NE(err_of("shares = \"valid\"\n").find("needs figures.valid"), std::string::npos);
+  EXPECT_NE(err_of("valid = \"valid\"\nshares = \"cast\"\n").find("needs figures.cast"), std::string::npos);
+  EXPECT_NE(err_of("valid = \"valid\"\nshares = \"positive\"\n").find("must be \"valid\", \"cast\" or \"candidates\""),
+            std::string::npos);
+  EXPECT_NE(err_of("vaild = \"valid\"\n").find("figures.vaild: unknown key"), std::string::npos);
+}
+
 TEST(ElectionToml, AcceptsTheDateAsAString) {
   auto r = parse_election_toml(replaced("date = 2025-01-02", "date = \"2025-01-02\""), "e.toml");
   ASSERT_TRUE(r) << r.error().message;

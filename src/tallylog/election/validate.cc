@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <array>
 #include <set>
 
 #include "tallylog/base/bytes.h"
@@ -141,6 +142,29 @@ bool source_matches(std::string_view pattern, std::string_view source) {
   return pattern == source;
 }
 
+// [figures]: each declared figure is a sum over fields and candidates; `shares` names a figure
+// that is declared (or derivable: cast = valid + invalid).
+static Status validate_figures(const Election& e) {
+  const Figures& f = e.figures;
+  for (auto [name, text] : {std::pair<std::string_view, const std::string*>{"valid", &f.valid},
+                            {"invalid", &f.invalid},
+                            {"cast", &f.cast},
+                            {"turnout", &f.turnout}}) {
+    if (text->empty()) continue;
+    if (text->size() > kMaxStringBytes) return invalid(fmt::format("figures.{}: longer than {} bytes", name, kMaxStringBytes));
+    auto terms = compile_sum(*text, e);
+    if (!terms) return invalid(fmt::format("figures.{} \"{}\": {}", name, *text, terms.error().message));
+  }
+  const bool cast_known = !f.cast.empty() || (!f.valid.empty() && !f.invalid.empty());
+  if (f.shares == "valid" && f.valid.empty())
+    return invalid("figures.shares: \"valid\" needs figures.valid (which counts are the valid votes?)");
+  if (f.shares == "cast" && !cast_known)
+    return invalid("figures.shares: \"cast\" needs figures.cast, or figures.valid and figures.invalid");
+  if (!f.shares.empty() && f.shares != "valid" && f.shares != "cast" && f.shares != "candidates")
+    return invalid(fmt::format("figures.shares: \"{}\" must be \"valid\", \"cast\" or \"candidates\"", f.shares));
+  return ok();
+}
+
 Status validate_election(const Election& e) {
   if (e.id.empty() || e.id.size() > kMaxIdentifier || !is_source_text(e.id) ||
       e.id.find(':') != std::string::npos)
@@ -209,6 +233,15 @@ Status validate_election(const Election& e) {
       return invalid(fmt::format("fields[{}]: duplicate field \"{}\"", i, f));
   }
 
+  seen.clear();
+  for (size_t i = 0; i < e.optional.size(); ++i) {
+    const std::string& f = e.optional[i];
+    if (std::find(e.fields.begin(), e.fields.end(), f) == e.fields.end())
+      return invalid(fmt::format("optional[{}]: \"{}\" is not one of the election's fields", i, f));
+    if (!seen.insert(f).second)
+      return invalid(fmt::format("optional[{}]: duplicate field \"{}\"", i, f));
+  }
+
   if (e.sources.empty()) return invalid("sources: at least one accepted source is required");
   if (e.sources.size() > kMaxSources)
     return invalid(fmt::format("sources: at most {}", kMaxSources));
@@ -273,22 +306,35 @@ Status validate_election(const Election& e) {
     if (!rt.total && rt.areas.empty()) return invalid("registry_totals: give total or areas");
   }
 
-  if (e.rules.size() > kMaxRules) return invalid(fmt::format("rules: at most {}", kMaxRules));
+  if (e.rules.size() + e.flags.size() > kMaxRules)
+    return invalid(fmt::format("rules: at most {} (reject and flag rules together)", kMaxRules));
   auto rules = compile_rules(e);
   if (!rules) return std::unexpected(rules.error());
-  return ok();
+  for (size_t i = 0; i < e.flags.size(); ++i) {
+    if (auto p = text_problem(e.flags[i].note, kMaxStringBytes, true))
+      return invalid(fmt::format("flags[{}].note: {}", i, *p));
+  }
+  auto flags = compile_flag_rules(e);
+  if (!flags) return std::unexpected(flags.error());
+  return validate_figures(e);
 }
 
 Result<Validator> Validator::create(Election election) {
   TL_TRY(validate_election(election));
   Validator v;
   TL_ASSIGN_OR_RETURN(v.rules_, compile_rules(election));
+  TL_ASSIGN_OR_RETURN(v.flag_rules_, compile_flag_rules(election));
   for (size_t i = 0; i < election.candidates.size(); ++i)
     v.by_code_.emplace_back(election.candidates[i].code, i);
   std::sort(v.by_code_.begin(), v.by_code_.end());
   for (size_t i = 0; i < election.fields.size(); ++i)
     v.by_field_.emplace_back(election.fields[i], i);
   std::sort(v.by_field_.begin(), v.by_field_.end());
+  v.optional_.assign(election.fields.size(), 0);
+  for (const std::string& f : election.optional) {
+    for (size_t i = 0; i < election.fields.size(); ++i)
+      if (election.fields[i] == f) v.optional_[i] = 1;
+  }
   for (const Card& c : election.cards) {
     for (size_t i = 0; i < election.candidates.size(); ++i) {
       if (election.candidates[i].code == c.candidate) v.card_candidate_.push_back(i);
@@ -327,7 +373,8 @@ std::optional<Rejection> Validator::validate_station(const Station& s) const {
   return std::nullopt;
 }
 
-std::optional<Rejection> Validator::validate_sheet(Sheet& sheet, const Station* station) const {
+std::optional<Rejection> Validator::validate_sheet(Sheet& sheet, const Station* station,
+                                                   std::vector<RuleFailure>* flags) const {
   if (auto p = text_problem(sheet.station, kMaxStringBytes, false))
     return reject("station", "station code " + *p);
   if (station == nullptr)
@@ -415,6 +462,9 @@ std::optional<Rejection> Validator::validate_sheet(Sheet& sheet, const Station* 
   if (sheet.cards.empty()) cards_sum = candidates_sum;
 
   Scratch fields(election_.fields.size());
+  std::array<uint8_t, kMaxFields> known;  // validate_election caps fields at kMaxFields
+  std::fill_n(known.begin(), election_.fields.size(), uint8_t{1});
+  bool all_known = true;
   {
     auto it = sheet.fields.begin();
     size_t k = 0;
@@ -428,8 +478,15 @@ std::optional<Rejection> Validator::validate_sheet(Sheet& sheet, const Station* 
           return reject("fields", "field name " + *p);
         return reject(it->first, fmt::format("unknown field \"{}\"", it->first));
       }
-      if (cmp > 0)
-        return reject(by_field_[k].first, fmt::format("missing field \"{}\"", by_field_[k].first));
+      if (cmp > 0) {
+        if (!optional_[by_field_[k].second])
+          return reject(by_field_[k].first, fmt::format("missing field \"{}\"", by_field_[k].first));
+        f[by_field_[k].second] = 0;  // unknown: never read by a rule (field_known)
+        known[by_field_[k].second] = 0;
+        all_known = false;
+        ++k;
+        continue;
+      }
       int64_t n = it->second;
       if (n < 0 || n > kMaxJsonInteger)
         return reject(it->first, fmt::format("{} count {} is {}", it->first, n,
@@ -455,8 +512,10 @@ std::optional<Rejection> Validator::validate_sheet(Sheet& sheet, const Station* 
   if (station->registered > static_cast<uint64_t>(kMaxJsonInteger))
     return reject("station", "the station's registered voters are out of range");
   RuleInputs in{fields.span(), given.span(), candidates_sum, cards_sum,
-                static_cast<int64_t>(station->registered)};
+                static_cast<int64_t>(station->registered), {}};
+  if (!all_known) in.field_known = std::span<const uint8_t>(known.data(), election_.fields.size());
   if (auto failure = rules_.check(in)) return reject("rules", std::move(failure->message));
+  if (flags) flag_rules_.check_all(in, *flags);
   return std::nullopt;
 }
 

@@ -52,16 +52,24 @@ class Validator {
   // Normalises and checks `sheet`. When cards are given, per-candidate votes are computed from
   // them (filled in when the sheet has none; must agree when it has). `station` is the registry
   // entry for sheet.station, or nullptr when unknown (then field "station", "unknown station …").
-  std::optional<Rejection> validate_sheet(Sheet& sheet, const Station* station) const;
+  // A sheet may leave out the fields the election lists as optional (unknown, not zero): rules
+  // using them are then not checked on it.
+  // When the sheet is accepted and `flags` is given, every flag rule (Election::flags) it breaks
+  // is appended there (RuleFailure::rule indexes Election::flags).
+  std::optional<Rejection> validate_sheet(Sheet& sheet, const Station* station,
+                                          std::vector<RuleFailure>* flags = nullptr) const;
+  const RuleSet& flag_rules() const { return flag_rules_; }
 
  private:
   Validator() = default;
 
   Election election_;
   RuleSet rules_;
+  RuleSet flag_rules_;
   std::vector<size_t> card_candidate_;                    // card i -> candidate index
   std::vector<std::pair<std::string, size_t>> by_code_;   // candidate code -> index, sorted
   std::vector<std::pair<std::string, size_t>> by_field_;  // field name -> index, sorted
+  std::vector<uint8_t> optional_;                         // by field index: may be left out
 };
 
 }  // namespace tallylog::election

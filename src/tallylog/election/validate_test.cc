@@ -39,6 +39,60 @@ TEST(Validator, AcceptsAConsistentSheetAndFillsCandidateVotesFromCards) {
   EXPECT_EQ(s.candidates, (std::map<std::string, int64_t>{{"A", 15}, {"B", 20}}));
 }
 
+TEST(Validator, AFlagRuleAcceptsTheSheetAndReportsEveryRuleItBreaks) {
+  Election e = small_election();
+  // valid + null = 37 on the small sheet: a station whose roll says 30 breaks the second rule.
+  e.rules = {"valid == candidates"};
+  e.flags = {{"valid + null <= registered", "special stations have no roll"}, {"null <= 1", ""}, {"null >= 0", ""}};
+  Validator v = make_validator(e);
+  Station st = small_station("R1.01", 30);
+  Sheet s = small_sheet();
+  std::vector<RuleFailure> flags;
+  auto r = v.validate_sheet(s, &st, &flags);
+  EXPECT_FALSE(r) << r->reason;
+  ASSERT_EQ(flags.size(), 2u);
+  EXPECT_EQ(flags[0].rule, 0u);
+  EXPECT_EQ(flags[0].message, "rule \"valid + null <= registered\" fails: 37 > 30");
+  EXPECT_EQ(flags[1].rule, 1u);
+  // The same sheet under a reject rule is refused, as before.
+  e.rules.push_back("valid + null <= registered");
+  Sheet s2 = small_sheet();
+  expect_rejection(make_validator(e).validate_sheet(s2, &st), "rules", "37 > 30");
+}
+
+// Issue 13: a source that does not report a count (here null votes) leaves it out; it is
+// unknown, not zero, so a rule that uses it cannot be checked on that sheet.
+TEST(Validator, AnOptionalFieldMayBeLeftOutAndRulesUsingItAreNotChecked) {
+  Election e = small_election();
+  e.rules = {"valid == candidates", "valid + null <= registered", "null <= 1"};
+  Station st = small_station("R1.01", 36);  // valid 35: null must be at most 1
+  Sheet without = small_sheet();
+  without.fields.erase("null");
+  // Without the declaration, leaving it out is a rejection naming the field.
+  expect_rejection(make_validator(e).validate_sheet(without, &st), "null", "missing field");
+  e.optional = {"null"};
+  Validator v = make_validator(e);
+  Sheet s1 = without;
+  auto r = v.validate_sheet(s1, &st);
+  EXPECT_FALSE(r) << r->reason;
+  // The rules that do not use it still hold the sheet to account...
+  Sheet s2 = without;
+  s2.fields["valid"] = 34;
+  expect_rejection(v.validate_sheet(s2, &st), "rules", "valid == candidates");
+  // ...and a sheet that does report it is checked as before.
+  Sheet s3 = small_sheet();  // null 2
+  expect_rejection(v.validate_sheet(s3, &st), "rules", "37 > 36");
+}
+
+TEST(Validator, AnOptionalFieldMustBeAFieldOfTheElection) {
+  Election e = small_election();
+  e.optional = {"blank"};
+  auto v = Validator::create(e);
+  ASSERT_FALSE(v);
+  EXPECT_NE(v.error().message.find("optional[0]: \"blank\" is not one of the election's fields"), std::string::npos)
+      << v.error().message;
+}
+
 TEST(Validator, AcceptsASheetWithCandidateVotesOnly) {
   Check c;
   Sheet s = small_sheet();

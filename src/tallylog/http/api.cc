@@ -18,6 +18,7 @@ struct Api::Impl {
     add_submit_routes(table, ctx);
     add_metrics_routes(table, ctx);
     add_forensics_routes(table, ctx);
+    add_flags_routes(table, ctx);
     add_web_routes(table, ctx);
   }
 };

@@ -43,6 +43,7 @@ void add_results_routes(RouteTable& table, ApiContext& ctx);  // results_routes.
 void add_submit_routes(RouteTable& table, ApiContext& ctx);   // submit_routes.cc: POST sheets, images
 void add_metrics_routes(RouteTable& table, ApiContext& ctx);  // metrics_routes.cc: /metrics
 void add_forensics_routes(RouteTable& table, ApiContext& ctx);  // forensics_routes.cc: forensics, declared
+void add_flags_routes(RouteTable& table, ApiContext& ctx);    // flags_routes.cc: GET /api/v1/flags
 // Last: the catch-all rows (/api/* → 404, /* → the web page). web_routes.cc
 void add_web_routes(RouteTable& table, ApiContext& ctx);
 

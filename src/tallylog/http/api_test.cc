@@ -180,10 +180,10 @@ class ApiTest : public ::testing::Test {
     std::lock_guard l(submit_mu);
     bool known = false;
     for (auto& st : idx.stations) known |= st.code == s.station;
-    if (!known) return {ingest::Verdict::kRejected, {}, {}, "station", "no station " + s.station};
+    if (!known) return {ingest::Verdict::kRejected, {}, {}, "station", "no station " + s.station, {}};
     for (auto& r : idx.records)
       if (r.sheet.station == s.station && r.sheet.source == s.source && r.sheet.cards == s.cards)
-        return {ingest::Verdict::kDuplicate, r.log_index, {}, {}, {}};
+        return {ingest::Verdict::kDuplicate, r.log_index, {}, {}, {}, {}};
     int64_t a = 0;
     for (size_t i = 0; i < 2 && i < s.cards.size(); ++i) a += s.cards[i];
     s.candidates = {{"A", a}, {"B", s.cards.size() > 2 ? s.cards[2] : 0}};
@@ -202,7 +202,7 @@ class ApiTest : public ::testing::Test {
       idx.records.push_back(rec);
       idx.size = log.size();
     }
-    return {ingest::Verdict::kAccepted, i, {}, {}, {}};
+    return {ingest::Verdict::kAccepted, i, {}, {}, {}, {}};
   }
 
   Api make_api(ApiOptions o = {}) {

@@ -115,6 +115,9 @@ struct Results {
       j["areas"] = std::move(kept);
       j["parent"] = parent;
       j["parent_name"] = g.area(p).name;
+      // The parent's own totals, computed as every other total (declared figures, unknowns),
+      // so the page never re-adds its children itself.
+      j["parent_total"] = Json::parse(tally::area_to_json(*tab->tab, p));
       Json ancestors = Json::array();  // outermost first, without the national area and the parent
       for (tally::AreaId a = g.area(p).parent; a != tally::kNoArea && a != g.national(); a = g.area(a).parent)
         ancestors.insert(ancestors.begin(),
@@ -342,6 +345,18 @@ struct Results {
     for (auto& c : e->cards) cards.push_back({{"position", c.position}, {"party", c.party}, {"candidate", c.candidate}});
     j["cards"] = cards;
     j["fields"] = e->fields;
+    // What the figures mean (docs/formats/election-toml.md "Figures") and the flag rules.
+    Json figures = Json::object();
+    for (auto [k, v] : {std::pair<const char*, const std::string*>{"valid", &e->figures.valid},
+                        {"invalid", &e->figures.invalid},
+                        {"cast", &e->figures.cast},
+                        {"turnout", &e->figures.turnout},
+                        {"shares", &e->figures.shares}})
+      if (!v->empty()) figures[k] = *v;
+    j["figures"] = std::move(figures);
+    Json flags = Json::array();
+    for (auto& f : e->flags) flags.push_back({{"rule", f.rule}, {"note", f.note}});
+    j["flags"] = std::move(flags);
     j["sources"] = e->sources;
     j["qr_profile"] = e->qr_profile;
     j["log_size"] = ctx.be.log->size();

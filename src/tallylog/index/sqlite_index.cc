@@ -182,6 +182,12 @@ Status SqliteIndex::add_rejects(std::span<const Reject> rejects) {
   return exec(impl_->rej, "COMMIT");
 }
 
+Result<uint64_t> SqliteIndex::clear_rejects() {
+  std::lock_guard lock(impl_->rejmu);
+  TL_TRY(exec(impl_->rej, "DELETE FROM rejects"));
+  return static_cast<uint64_t>(sqlite3_changes(impl_->rej));
+}
+
 Result<std::string> SqliteIndex::dump() {
   std::lock_guard lock(impl_->rmu);
   std::string out;

@@ -31,6 +31,7 @@ class SqliteIndex : public Index {
   // IndexWriter
   Result<std::unique_ptr<IndexTransaction>> begin() override;
   Status add_rejects(std::span<const Reject> rejects) override;
+  Result<uint64_t> clear_rejects() override;
 
   // IndexReader
   Result<std::unique_ptr<ReadSnapshot>> snapshot() override;

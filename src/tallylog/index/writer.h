@@ -71,6 +71,8 @@ class IndexWriter {
   virtual Result<std::unique_ptr<IndexTransaction>> begin() = 0;
   // Rejected submissions (kept apart: they never reach the log, and reindex leaves them alone).
   virtual Status add_rejects(std::span<const Reject> rejects) = 0;
+  // Empties the rejects store (`tallylog rejects clear`); returns how many were removed.
+  virtual Result<uint64_t> clear_rejects() = 0;
 };
 
 // A backend: both sides over one store.

@@ -5,6 +5,8 @@
 
 #include "tallylog/base/clock.h"
 #include "tallylog/base/csv.h"
+#include "tallylog/election/hierarchy.h"
+#include "tallylog/election/validate.h"
 
 namespace tallylog::ingest {
 namespace {
@@ -15,7 +17,7 @@ std::string base_name(std::string_view path) {
 }
 
 void count(ImportSummary& sum, const Outcome& o, uint64_t line) {
-  sum.add(o.verdict);
+  sum.add(o);
   if (o.verdict == Verdict::kRejected) sum.rejects.push_back(RowReject{line, o.field, o.reason});
 }
 
@@ -182,10 +184,44 @@ struct SheetBatch {
   }
 };
 
+// The registry must stay a tree (election/hierarchy.h): a first pass over the whole file checks
+// every station the import would log against the registry and each other, before anything is
+// logged. Rows that will be rejected anyway (mapping errors, invalid stations) are left out.
+Status check_hierarchy(Ingestor& ingestor, std::string_view text, std::string_view file_name, const Mapping& mapping,
+                       const ImportOptions& options) {
+  const election::Election& e = ingestor.election();
+  TL_ASSIGN_OR_RETURN(auto validator, election::Validator::create(e));
+  election::AreaHierarchy tree(e);
+  std::optional<std::string> conflict;
+  TL_TRY(ingestor.index().for_each_station([&](const election::Station& s) {
+    if (!conflict) conflict = tree.add(s, "the registry");
+  }));
+  if (conflict)
+    return err(ErrorCode::kFailedPrecondition, "the registry already logged is not a tree: " + *conflict);
+  CsvReader reader(text, options.csv);
+  CsvRecord rec;
+  if (!reader.next(rec) || !rec.error.empty()) return ok();  // run_import reports it
+  auto bound = BoundMapping::bind_stations(mapping, rec.fields, e);
+  if (!bound) return ok();
+  const std::string label = std::string(file_name);
+  while (reader.next(rec)) {
+    if (!rec.error.empty()) continue;
+    auto st = bound->station(rec.fields);
+    if (!st || validator.validate_station(*st)) continue;
+    if (auto c = tree.add(*st, label + ":" + std::to_string(rec.line)))
+      return err(ErrorCode::kInvalidArgument,
+                 "stations import stopped before logging anything: " + *c +
+                     ". Each area code must name one area under one parent; compose codes from the parent's "
+                     "(e.g. \"{STATE:02}{MUNI:02}\") in the mapping");
+  }
+  return ok();
+}
+
 }  // namespace
 
 Result<ImportSummary> import_stations_csv(Ingestor& ingestor, std::string_view csv_text, std::string_view file_name,
                                           const Mapping& mapping, const ImportOptions& options) {
+  TL_TRY(check_hierarchy(ingestor, csv_text, base_name(file_name), mapping, options));
   StationBatch batch{ingestor, mapping, {}, {}, {}};
   return run_import(ingestor, csv_text, file_name, options, batch);
 }
@@ -193,6 +229,17 @@ Result<ImportSummary> import_stations_csv(Ingestor& ingestor, std::string_view c
 Result<ImportSummary> import_sheets_csv(Ingestor& ingestor, std::string_view csv_text, std::string_view file_name,
                                         const Mapping& mapping, const ImportOptions& options) {
   if (options.source.empty()) return err(ErrorCode::kInvalidArgument, "import: --source is required");
+  {
+    // Every row would be refused for it: say so once, before the first row.
+    const auto& accepted = ingestor.election().sources;
+    if (std::none_of(accepted.begin(), accepted.end(),
+                     [&](const std::string& p) { return election::source_matches(p, options.source); })) {
+      std::string list;
+      for (const auto& p : accepted) list += (list.empty() ? "" : ", ") + p;
+      return err(ErrorCode::kInvalidArgument, "import: source \"" + options.source + "\" is not accepted by election '" +
+                                                  ingestor.election().id + "' (it accepts " + list + ")");
+    }
+  }
   SheetBatch batch{ingestor, mapping, options, options.submitted_by, {}, {}, {}, {}, {}, {}};
   if (batch.submitted_by.empty()) batch.submitted_by = "import:" + base_name(file_name);
   return run_import(ingestor, csv_text, file_name, options, batch);

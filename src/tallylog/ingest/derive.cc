@@ -101,7 +101,8 @@ Result<std::unique_ptr<Deriver>> Deriver::load(index::IndexReader& reader) {
   }));
   if (d->election_) {
     d->aggregator_ = std::make_unique<tally::AreaAggregator>(d->layout_.width(), d->layout_.compared(),
-                                                             [p = d.get()](uint32_t a) { return p->parent_of(a); });
+                                                             [p = d.get()](uint32_t a) { return p->parent_of(a); },
+                                                             d->layout_.optional_slots());
   }
   return d;
 }
@@ -210,7 +211,7 @@ Status Deriver::write_election(index::IndexTransaction& tx, const election::Elec
   layout_ = tally::CountLayout(e);
   rules_ = tally::MaterialisedRules::for_election(e);
   aggregator_ = std::make_unique<tally::AreaAggregator>(layout_.width(), layout_.compared(),
-                                                        [this](uint32_t a) { return parent_of(a); });
+                                                        [this](uint32_t a) { return parent_of(a); }, layout_.optional_slots());
   if (areas_->rows.empty()) {
     index::AreaRow national;
     national.depth = 0;

@@ -490,7 +490,8 @@ Result<std::vector<Outcome>> Ingestor::submit_locked(std::span<election::Sheet> 
       station = &probe;
     }
     Outcome& o = out[i];
-    if (auto r = s.validator->validate_sheet(sh, station)) {
+    std::vector<election::RuleFailure> flags;
+    if (auto r = s.validator->validate_sheet(sh, station, &flags)) {
       o = rejected(r->field, r->reason);
     } else if (!registered) {
       return err(ErrorCode::kInternal, "validated sheet of unknown station " + sh.station);
@@ -510,6 +511,7 @@ Result<std::vector<Outcome>> Ingestor::submit_locked(std::span<election::Sheet> 
           o.verdict = d.conflicts_with ? Verdict::kConflict : Verdict::kAccepted;
           o.log_index = idx;
           o.conflicts_with = d.conflicts_with;
+          for (auto& f : flags) o.flags.push_back(std::move(f.message));
           job->accepted.push_back(deriver.accept(id, idx, facts, std::move(d)));
           election::append_sheet_entry(sh, job->entries.emplace_back());
           job->logged.push_back(i);

@@ -1,30 +1,34 @@
 // How the columns of a CSV file become Station and Sheet records, read from a mapping TOML so
-// that a new country's files need no code change (format: docs/operator-guide.md, example:
-// elections/ve2024/convzla-v1.mapping.toml).
+// that a new country's files need no code change. Grammar and examples:
+// docs/formats/mapping-toml.md; shipped examples: elections/*/*.mapping.toml.
 //
-// Values are templates: literal text with column references `{COLUMN}` (the value verbatim) or
-// `{COLUMN:0N}` (a non-negative integer left-padded with zeros to N digits; more digits is an
-// error). Counts name a column holding a decimal integer.
-//
-//   [station]                       # for `tallylog stations import`
-//   code = "{CENTRO:09}.{MESA:02}"
-//   registered = "RE"
-//   areas = [ { level = "state", code = "{COD_EDO:02}", name = "{EDO}" }, ... ]  # one per level
-//   [sheet]                         # for `tallylog import`
-//   station = "{CENTRO:09}.{MESA:02}"
-//   cards = ["C1", "C2", ...]       # optional: per-card columns in ballot order
-//   [sheet.candidates]              # optional: candidate code = column
+//   name = "convzla-v1"
+//   [lookups.states]                  # optional: a second file joined on a key
+//   file = "codes_estados.json"       # relative to the mapping file
+//   [station]                         # for `tallylog stations import`
+//   code = "{CENTRO:09}.{MESA:02}"    # a template: text with {expression[:0N]} parts
+//   registered = "RE"                 # an expression (here: the column RE)
+//   areas = [ { level = "state", code = "{COD_EDO:02}", name = "{lookup('states', COD_EDO)}" }, ... ]
+//   [sheet]                           # for `tallylog import`
+//   station = "{left(ACTA, 12)}"
+//   cards = ["C1", "C2", ...]         # optional: per-card expressions in ballot order
+//   [sheet.candidates]                # candidate code = expression
 //   EG = "EG"
-//   [sheet.fields]                  # election fields: field name = column
-//   valid = "VOTOS_VALIDOS"
+//   [sheet.fields]                    # election field = expression
+//   valid = "TOTAL - NULOS"
 //
-// A Mapping is an immutable value; BoundMapping (a mapping resolved against one CSV header) is
-// immutable too, and both are safe to share between threads.
+// Codes and names are templates; counts and registered voters are expressions (expr.h). Every
+// expression is parsed once, when the mapping is read; binding to a CSV header resolves columns
+// once per file and checks the mapping against the election, so every mistake that does not
+// depend on a row's values stops the import before its first row, in one message.
+//
+// Mapping and BoundMapping are immutable values, safe to share between threads (each thread
+// evaluates with its own scratch state).
 #pragma once
 
 #include <cstdint>
 #include <expected>
-#include <memory>
+#include <functional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -33,6 +37,7 @@
 #include "tallylog/base/env.h"
 #include "tallylog/base/error.h"
 #include "tallylog/election/model.h"
+#include "tallylog/ingest/expr.h"
 
 namespace tallylog::ingest {
 
@@ -42,43 +47,49 @@ struct RowError {
   std::string reason;
 };
 
-// One piece of a template: literal text, or a column reference with an optional zero-pad width.
-struct TemplatePart {
-  bool is_column = false;
-  std::string text;  // literal text, or column name
-  int pad = 0;       // {COL:0N}: N; 0 = verbatim
-};
-using Template = std::vector<TemplatePart>;
-
-struct AreaMapping {
-  std::string level;
-  Template code;
-  Template name;
-};
-
 struct Mapping {
-  std::string name;
-  // Station registry (empty station_code = the mapping has no [station] table).
-  Template station_code;
-  std::string registered_column;
-  std::vector<AreaMapping> areas;
-  // Sheets (empty sheet_station = no [sheet] table).
-  Template sheet_station;
-  std::vector<std::string> card_columns;
-  std::vector<std::pair<std::string, std::string>> candidate_columns;  // candidate code, column
-  std::vector<std::pair<std::string, std::string>> field_columns;      // field name, column
+  // One mapped value: a record member (candidate code, field name, "registered", "cards[3]"),
+  // its expression and the expression's text (for messages).
+  struct Value {
+    std::string key;
+    ExprId expr = 0;
+    std::string text;
+  };
+  struct Area {
+    std::string level;
+    Value code;
+    Value name;
+  };
 
-  static Result<Mapping> parse(std::string_view toml_text, std::string_view source_name);
+  std::string name;
+  ExprProgram program;  // every expression below, parsed once
+  // [station] (has_station false: the mapping cannot register stations)
+  bool has_station = false;
+  Value station_code;
+  Value registered;
+  std::vector<Area> areas;
+  // [sheet] (has_sheet false: the mapping cannot import sheets)
+  bool has_sheet = false;
+  Value sheet_station;
+  std::vector<Value> cards;       // in ballot order
+  std::vector<Value> candidates;  // key = candidate code
+  std::vector<Value> fields;      // key = election field
+
+  // Reads a file a [lookups] table names, relative to the mapping (Mapping::load gives one).
+  using FileReader = std::function<Result<std::string>(const std::string& relative_path)>;
+
+  // Errors name the file, line and key: "m.toml:7: [sheet] feilds: unknown key".
+  static Result<Mapping> parse(std::string_view toml_text, std::string_view source_name,
+                               const FileReader& read_file = {});
+  // Reads `path` and the lookup files it names (relative to its directory) through `env`.
   static Result<Mapping> load(Env& env, const std::string& path);
 };
 
-// Parses "{A:09}.{B}" into parts; errors name the template.
-Result<Template> parse_template(std::string_view text);
-
 class BoundMapping {
  public:
-  // Resolves column names against `header` and checks the mapping fits `election` (levels,
-  // candidates, fields). Errors name the missing column or mismatched level.
+  // Resolves columns against `header` and checks the mapping fits `election`: levels in order,
+  // known candidates and fields, every candidate and field the election requires mapped. Errors
+  // name every missing column at once, or the member that does not fit.
   static Result<BoundMapping> bind_stations(const Mapping& m, std::span<const std::string> header,
                                             const election::Election& election);
   static Result<BoundMapping> bind_sheets(const Mapping& m, std::span<const std::string> header,
@@ -90,31 +101,27 @@ class BoundMapping {
   std::expected<election::Sheet, RowError> sheet(std::span<const std::string> row) const;
 
  private:
-  struct BoundPart {
-    bool is_column = false;
-    std::string text;  // literal, or column name (for messages)
-    size_t column = 0;
-    int pad = 0;
+  struct Bound {
+    std::string key;    // record member, for messages when no single column is to blame
+    std::string label;  // the column name for a bare column, else the member key
+    ExprId expr = 0;
+    bool optional = false;  // an optional field (Election::optional): absent leaves it out
   };
-  using BoundTemplate = std::vector<BoundPart>;
-  struct BoundCount {
-    std::string key;  // candidate code or field name (empty for cards)
-    std::string column_name;
-    size_t column = 0;
-  };
+  static Bound bound_value(const ExprProgram& p, const Mapping::Value& v, std::string key);
+  static Bound bound_count(ExprProgram& p, const Mapping::Value& v, std::string key, std::span<const std::string> header);
 
-  static Result<BoundTemplate> bind_template(const Template& t, std::span<const std::string> header);
-  static Result<size_t> find_column(std::string_view name, std::span<const std::string> header);
-  std::expected<void, RowError> expand(const BoundTemplate& t, std::span<const std::string> row,
-                                       std::string& out) const;
-  std::expected<int64_t, RowError> count(const BoundCount& c, std::span<const std::string> row) const;
+  std::vector<ExprId> roots() const;  // every expression this binding evaluates
   std::expected<void, RowError> check_width(std::span<const std::string> row) const;
+  std::expected<void, RowError> text(const Bound& b, std::string& out, bool required) const;
+  // A count: nullopt when the expression gives nothing (an empty cell).
+  std::expected<std::optional<int64_t>, RowError> count(const Bound& b) const;
 
+  ExprProgram program_;
   size_t header_size_ = 0;
-  BoundTemplate code_;
-  std::vector<std::pair<BoundTemplate, BoundTemplate>> areas_;
-  BoundCount registered_;
-  std::vector<BoundCount> cards_, candidates_, fields_;
+  Bound code_;
+  std::vector<std::pair<Bound, Bound>> areas_;
+  Bound registered_;
+  std::vector<Bound> cards_, candidates_, fields_;
 };
 
 // Parses a decimal integer count strictly ("-3" parses; "", "1.5", "12a", overflow do not).

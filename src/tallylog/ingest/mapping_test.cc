@@ -38,21 +38,6 @@ null = "NUL"
 
 const std::vector<std::string> kHeader = {"ST", "STNAME", "T", "REG", "VA", "VB", "VALID", "NUL"};
 
-TEST(Template, ParsesLiteralsColumnsAndPadding) {
-  auto t = parse_template("{A:09}.{B}x");
-  ASSERT_TRUE(t) << t.error().to_string();
-  ASSERT_EQ(t->size(), 4u);
-  EXPECT_EQ((*t)[0].text, "A");
-  EXPECT_EQ((*t)[0].pad, 9);
-  EXPECT_EQ((*t)[1].text, ".");
-  EXPECT_FALSE((*t)[1].is_column);
-  EXPECT_EQ((*t)[2].pad, 0);
-  EXPECT_FALSE(parse_template("{A").has_value());
-  EXPECT_FALSE(parse_template("{A:9}").has_value());
-  EXPECT_FALSE(parse_template("{}").has_value());
-  EXPECT_FALSE(parse_template("a}").has_value());
-}
-
 TEST(ParseCount, AcceptsIntegersAndRejectsEverythingElse) {
   EXPECT_EQ(parse_count("0").value(), 0);
   EXPECT_EQ(parse_count("123").value(), 123);
@@ -123,6 +108,145 @@ TEST(Mapping, BindFailsOnMissingColumnOrUnknownCandidateOrLevelMismatch) {
   auto s = BoundMapping::bind_stations(m, kHeader, e);
   ASSERT_FALSE(s);
   EXPECT_NE(s.error().message.find("'state'"), std::string::npos);
+}
+
+TEST(Mapping, UnknownKeysAreErrorsWithLineAndKey) {
+  // A typo must not silently drop a table: today's reader ignored [sheet.feilds] and logged
+  // sheets without fields.
+  std::string text = std::string(kMapping) + "\n[sheet.feilds]\nvalid = \"VALID\"\n";
+  text.replace(text.find("[sheet.fields]"), 14, "[sheet.xfields]");
+  auto m = Mapping::parse(text, "typo.toml");
+  ASSERT_FALSE(m);
+  EXPECT_NE(m.error().message.find("typo.toml:"), std::string::npos) << m.error().message;
+  EXPECT_NE(m.error().message.find("unknown key"), std::string::npos) << m.error().message;
+  for (const char* bad : {"colour = 1\n[sheet]\nstation = \"{A}\"\n",
+                          "[sheet]\nstation = \"{A}\"\nstaton = \"x\"\n",
+                          "[station]\ncode = \"{A}\"\nregistered = \"R\"\nareas = [{level = \"t\", code = \"{A}\", nme = \"x\"}]\n",
+                          "[lookups.x]\nvalues = {a = \"b\"}\nkey_column = \"k\"\n[sheet]\nstation = \"{A}\"\n"}) {
+    auto r = Mapping::parse(bad, "bad.toml");
+    ASSERT_FALSE(r) << bad;
+    EXPECT_NE(r.error().message.find("unknown key"), std::string::npos) << r.error().message;
+  }
+}
+
+TEST(Mapping, ACodeTemplateThatReadsNoColumnIsAnError) {
+  auto m = Mapping::parse("[sheet]\nstation = \"CENTRO\"\n", "m.toml");
+  ASSERT_FALSE(m);
+  EXPECT_NE(m.error().message.find("reads no column"), std::string::npos) << m.error().message;
+  auto c = Mapping::parse("[sheet]\nstation = \"{A}\"\n[sheet.fields]\nvalid = \"{VALID}\"\n", "m.toml");
+  ASSERT_FALSE(c);
+  EXPECT_NE(c.error().message.find("counts are expressions, not templates"), std::string::npos);
+}
+
+TEST(Mapping, ComputedCountsAndConstants) {
+  const char* text = R"toml(
+[sheet]
+station = "{left(ACTA, 4)}"
+[sheet.candidates]
+A = "int(VA, ',')"
+B = 0
+[sheet.fields]
+valid = "TOTAL - NUL"
+null = "NUL"
+)toml";
+  auto m = Mapping::parse(text, "m.toml");
+  ASSERT_TRUE(m) << m.error().to_string();
+  std::vector<std::string> header = {"ACTA", "VA", "TOTAL", "NUL"};
+  auto b = BoundMapping::bind_sheets(*m, header, small_election());
+  ASSERT_TRUE(b) << b.error().to_string();
+  auto sh = b->sheet(std::vector<std::string>{"07.012.1", "1,234", "1300", "66"});
+  ASSERT_TRUE(sh) << sh.error().field << ": " << sh.error().reason;
+  EXPECT_EQ(sh->station, "07.0");
+  EXPECT_EQ(sh->candidates.at("A"), 1234);
+  EXPECT_EQ(sh->candidates.at("B"), 0);
+  EXPECT_EQ(sh->fields.at("valid"), 1234);
+  EXPECT_EQ(sh->fields.at("null"), 66);
+  auto bad = b->sheet(std::vector<std::string>{"07.012.1", "1,234", "", "66"});
+  ASSERT_FALSE(bad);
+  EXPECT_EQ(bad.error().field, "valid");
+  EXPECT_EQ(bad.error().reason, "is empty");
+}
+
+TEST(Mapping, AFieldTheElectionRequiresButTheMappingLacksStopsBeforeTheFirstRow) {
+  // Today this bound fine and then rejected every row with "missing field".
+  const char* text = R"(
+[sheet]
+station = "{ST:02}.{T:03}"
+[sheet.candidates]
+A = "VA"
+[sheet.fields]
+valid = "VALID"
+)";
+  auto m = Mapping::parse(text, "m.toml").value();
+  auto b = BoundMapping::bind_sheets(m, kHeader, small_election());
+  ASSERT_FALSE(b);
+  EXPECT_EQ(b.error().message,
+            "mapping '' gives no value for field 'null', candidate 'B', which election 't' requires on every sheet");
+}
+
+TEST(Mapping, LoadReadsLookupFilesBesideTheMapping) {
+  tallylog::testing::TempDir tmp;
+  const std::string dir = tmp.path();
+  ASSERT_TRUE(Env::posix().write_file_atomic(dir + "/names.json", R"({"7": "Seven"})", Durability::kNoSync));
+  ASSERT_TRUE(Env::posix().write_file_atomic(dir + "/m.toml", R"toml(
+[lookups.names]
+file = "names.json"
+[station]
+code = "{ST:02}.{T:03}"
+registered = "REG"
+areas = [
+  { level = "state", code = "{ST:02}", name = "{lookup('names', ST)}" },
+  { level = "table", code = "{ST:02}.{T:03}" },
+]
+)toml", Durability::kNoSync));
+  auto m = Mapping::load(Env::posix(), dir + "/m.toml");
+  ASSERT_TRUE(m) << m.error().to_string();
+  auto b = BoundMapping::bind_stations(*m, kHeader, small_election()).value();
+  auto st = b.station(std::vector<std::string>{"7", "x", "12", "300", "1", "2", "3", "0"});
+  ASSERT_TRUE(st) << st.error().reason;
+  EXPECT_EQ(st->areas[0].name, "Seven");
+  EXPECT_EQ(st->areas[1].name, "");
+  auto missing = b.station(std::vector<std::string>{"8", "x", "12", "300", "1", "2", "3", "0"});
+  ASSERT_FALSE(missing);
+  EXPECT_EQ(missing.error().field, "ST");
+  EXPECT_EQ(missing.error().reason, "'8' is not a key of lookup 'names'");
+  auto no_file = Mapping::parse("[lookups.x]\nfile = \"nope.json\"\n[sheet]\nstation = \"{A}\"\n", "m.toml",
+                                [](const std::string& f) -> Result<std::string> {
+                                  return err(ErrorCode::kNotFound, f + ": no such file");
+                                });
+  ASSERT_FALSE(no_file);
+  EXPECT_NE(no_file.error().message.find("nope.json"), std::string::npos);
+}
+
+TEST(Mapping, HeaderTextsThatAreNotExpressionsStillNameColumns) {
+  // Mappings written before expressions name count columns by their header text, spaces and
+  // commas included (elections/ru2018), and templates may say {Nombre del Estado}.
+  const char* text = R"toml(
+[sheet]
+station = "{Nombre del Estado:02}.{T}"
+[sheet.candidates]
+A = "Число избирателей, включенных"
+B = "VOTOS - B"
+[sheet.fields]
+valid = "VALID"
+null = "NUL"
+)toml";
+  auto m = Mapping::parse(text, "m.toml");
+  ASSERT_TRUE(m) << m.error().to_string();
+  std::vector<std::string> header = {"Nombre del Estado", "T", "Число избирателей, включенных", "VOTOS - B", "VALID", "NUL"};
+  auto b = BoundMapping::bind_sheets(*m, header, small_election());
+  ASSERT_TRUE(b) << b.error().to_string();
+  auto sh = b->sheet(std::vector<std::string>{"7", "1", "10", "20", "30", "0"});
+  ASSERT_TRUE(sh) << sh.error().field << ": " << sh.error().reason;
+  EXPECT_EQ(sh->station, "07.1");
+  EXPECT_EQ(sh->candidates.at("A"), 10);
+  EXPECT_EQ(sh->candidates.at("B"), 20);  // the header "VOTOS - B", not VOTOS minus B
+  header[2] = "other";
+  auto missing = BoundMapping::bind_sheets(*m, header, small_election());
+  ASSERT_FALSE(missing);
+  EXPECT_NE(missing.error().message.find("no column 'Число избирателей, включенных' (and it is not an expression: "),
+            std::string::npos)
+      << missing.error().message;
 }
 
 TEST(Mapping, ReportsTomlSyntaxErrorsWithLine) {

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "tallylog/election/model.h"
 
@@ -23,6 +24,9 @@ struct Outcome {
   std::optional<uint64_t> conflicts_with;
   std::string field;   // for kRejected: the offending field ("station", "cards[3]", "valid", ...)
   std::string reason;  // for kRejected: a sentence a person can act on
+  // For a logged sheet: the flag rules it breaks (election "flag" rules), each as a sentence. The
+  // sheet is accepted and counted; `tallylog flags` lists it.
+  std::vector<std::string> flags;
 };
 
 // Verdict counts over a run (CSV import, QR scan), with the one summary line every ingest
@@ -32,7 +36,12 @@ struct VerdictCounts {
   uint64_t duplicates = 0;
   uint64_t conflicts = 0;
   uint64_t rejected = 0;
+  uint64_t flagged = 0;  // logged sheets that break a flag rule (not part of the summary line)
 
+  void add(const Outcome& o) {
+    add(o.verdict);
+    if (!o.flags.empty() && (o.verdict == Verdict::kAccepted || o.verdict == Verdict::kConflict)) ++flagged;
+  }
   void add(Verdict v) {
     switch (v) {
       case Verdict::kAccepted: ++accepted; break;

@@ -96,8 +96,9 @@ const std::vector<uint32_t>& MaterialisedRules::matching(std::string_view source
   return matching_.emplace(std::string(source), std::move(ids)).first->second;
 }
 
-AreaAggregator::AreaAggregator(size_t width, size_t compared, std::function<uint32_t(uint32_t)> parent_of)
-    : width_(width), compared_(compared), parent_of_(std::move(parent_of)) {
+AreaAggregator::AreaAggregator(size_t width, size_t compared, std::function<uint32_t(uint32_t)> parent_of,
+                               std::vector<std::pair<uint32_t, uint32_t>> optional)
+    : width_(width), compared_(compared), parent_of_(std::move(parent_of)), optional_(std::move(optional)) {
   old_row_.resize(row_length());
   new_row_.resize(row_length());
 }
@@ -108,7 +109,7 @@ void AreaAggregator::rule_row(const SourceRule& rule, std::span<const SourcedShe
   for (const SourcedSheet& s : sheets) {
     if (rule.matches(s.source)) scratch_.push_back(s.sheet);
   }
-  table_row(scratch_, select_representative(scratch_, compared_), registered, width_, out);
+  table_row(scratch_, select_representative(scratch_, compared_, optional_), registered, width_, out);
 }
 
 void AreaAggregator::add_row(uint32_t rule, uint32_t area, const int64_t* row, int sign) {

@@ -70,7 +70,9 @@ struct SourcedSheet {
 class AreaAggregator {
  public:
   // `parent_of(area)` is the parent area (UINT32_MAX above the national area, id 0).
-  AreaAggregator(size_t width, size_t compared, std::function<uint32_t(uint32_t)> parent_of);
+  // `optional` is CountLayout::optional_slots() (how sheets that leave out a field agree).
+  AreaAggregator(size_t width, size_t compared, std::function<uint32_t(uint32_t)> parent_of,
+                 std::vector<std::pair<uint32_t, uint32_t>> optional = {});
 
   size_t row_length() const { return kRowHeader + width_; }
 
@@ -103,6 +105,7 @@ class AreaAggregator {
   size_t width_;
   size_t compared_;
   std::function<uint32_t(uint32_t)> parent_of_;
+  std::vector<std::pair<uint32_t, uint32_t>> optional_;
   // Deltas, flat: slot_[(rule << 32) | area] indexes keys_ and sums_ (row_length() values each).
   std::unordered_map<uint64_t, uint32_t> slot_;
   std::vector<uint64_t> keys_;

@@ -35,6 +35,7 @@ Result<OutcomeBound> outcome_bound(const Tabulation& tab, const BoundOptions& op
     return err(ErrorCode::kInvalidArgument, "bound: no level at depth " + std::to_string(out.turnout_depth));
   }
   out.turnout_level = std::string(g.depth_name(out.turnout_depth));
+  out.turnout_unknown = g.figures().turnout().why_unknown;
 
   // Leader and rivals from the national totals.
   const AreaTotals national = tab.totals(g.national());
@@ -52,9 +53,10 @@ Result<OutcomeBound> outcome_bound(const Tabulation& tab, const BoundOptions& op
       ++out.tables_counted;
       const uint64_t reg = g.area(t).registered_voters;
       if (reg == 0) continue;
-      std::span<const int32_t> c = tab.table_counts(t);
-      const int64_t cast = std::max<int64_t>(0, c[g.valid_field()]) + std::max<int64_t>(0, c[g.null_field()]);
-      Turnout tt{static_cast<uint64_t>(cast), reg};
+      // What turnout counts is the election's declaration (figures.turnout); unknown: 100 %.
+      const auto votes = FigureSet::value(g.figures().turnout(), tab.table_counts(t));
+      if (!votes) continue;
+      Turnout tt{static_cast<uint64_t>(std::max<int64_t>(0, *votes)), reg};
       for (AreaId a = g.ancestor(t, out.turnout_depth); a != kNoArea; a = g.area(a).parent) {
         if (best[a].known() && !(best[a] < tt)) break;  // ancestors already at least as high
         best[a] = tt;

@@ -6,7 +6,8 @@
 //             Election::unregistered_tables (tables absent from the registry whose voters are
 //             unknown) x a cap per table: their max_voters_per_table, or else the largest
 //             registered-voters figure of any table in the registry;
-//   observed  each uncounted table votes at the highest turnout ((valid + null) / registered)
+//   observed  each uncounted table votes at the highest turnout (the election's declared turnout
+//             count, figures.turnout, over registered voters)
 //             observed among counted tables of its area at `turnout_depth` (parish for
 //             Venezuela), falling back to the parent area, up to national, when an area has no
 //             counted table, and to 100 % when nothing is counted; capped at 100 %, rounded up
@@ -96,6 +97,8 @@ struct OutcomeBound {
   uint64_t max_observed = 0;
   int turnout_depth = 0;
   std::string turnout_level;      // level code of turnout_depth
+  // Why the observed bound has no turnout to go by (then it is the 100 % bound), or "".
+  std::string turnout_unknown;
   int64_t tables_fallback = 0;    // uncounted tables whose turnout came from a higher area
   bool decided_full = false;
   bool decided_observed = false;

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstdlib>
 #include <map>
+#include <vector>
 
 namespace tallylog::tally {
 
@@ -20,6 +21,8 @@ Result<Comparison> compare(const Tabulation& a, const Tabulation& b, int summary
   out.summary_depth = summary_depth;
   const size_t compared = g.field_count() + g.candidate_count();
   std::map<AreaId, AreaComparison> areas;
+  const auto& optional = g.layout().optional_slots();
+  std::vector<uint8_t> skip(compared, 0);
   const int td = g.table_depth();
   for (AreaId t = g.depth_begin(td); t < g.depth_end(td); ++t) {
     const TableStatus sa = a.table_status(t);
@@ -34,15 +37,22 @@ Result<Comparison> compare(const Tabulation& a, const Tabulation& b, int summary
       out.only_a_tables.push_back(code);
       ++out.only_a;
       ++area.only_a;
-      area.valid_only_a += a.table_counts(t)[g.valid_field()];
+      area.valid_only_a += FigureSet::value(g.figures().valid(), a.table_counts(t)).value_or(0);
     } else if (sa == TableStatus::kUnreported) {
       out.only_b_tables.push_back(code);
       ++out.only_b;
       ++area.only_b;
-      area.valid_only_b += b.table_counts(t)[g.valid_field()];
+      area.valid_only_b += FigureSet::value(g.figures().valid(), b.table_counts(t)).value_or(0);
     } else {
       std::span<const int32_t> ca = a.table_counts(t), cb = b.table_counts(t);
-      if (std::equal(ca.begin(), ca.begin() + compared, cb.begin())) {
+      // An optional field one of the sheets leaves out is unknown there: never a difference.
+      std::fill(skip.begin(), skip.end(), 0);
+      for (const auto& [field, reported] : optional) {
+        if (!ca[reported] || !cb[reported]) skip[field] = 1;
+      }
+      bool same = true;
+      for (size_t i = 0; i < compared && same; ++i) same = skip[i] || ca[i] == cb[i];
+      if (same) {
         ++out.matching;
         ++area.matching;
         continue;
@@ -53,7 +63,7 @@ Result<Comparison> compare(const Tabulation& a, const Tabulation& b, int summary
       d.log_index_a = *a.table_log_index(t);
       d.log_index_b = *b.table_log_index(t);
       for (size_t i = 0; i < compared; ++i) {
-        if (ca[i] == cb[i]) continue;
+        if (skip[i] || ca[i] == cb[i]) continue;
         const std::string& name =
             i < g.field_count() ? g.fields()[i] : g.election().candidates[i - g.field_count()].code;
         d.fields.push_back({name, ca[i], cb[i]});

@@ -150,5 +150,68 @@ TEST(Compare, AlteredCopyOfALargeSourceIsReportedExactly) {
   EXPECT_EQ(sum, static_cast<int64_t>(stations.size()));
 }
 
+// Issue 13: a source that does not report an optional field (Election::optional) is unknown
+// there, never a difference; the tally of that source says the figure is unknown, not 0.
+std::shared_ptr<const Geography> optional_null_geography() {
+  auto e = testing::small_election();
+  e.optional = {"null"};
+  auto stations = testing::small_stations();
+  return *Geography::build(e, stations);
+}
+
+index::SheetRecord without_null(index::SheetRecord r) {
+  r.sheet.fields.erase("null");
+  return r;
+}
+
+TEST(Compare, AFieldOneSourceDoesNotReportIsNeverADifference) {
+  auto g = optional_null_geography();
+  Tabulation a(g, *SourceRule::parse("official"));
+  Tabulation b(g, *SourceRule::parse("witness:*"));
+  ASSERT_TRUE(a.add(sheet(1, "T1", "official", 10, 20, 30, 4)).has_value());
+  ASSERT_TRUE(a.add(sheet(2, "T2", "official", 1, 5, 0, 2)).has_value());
+  ASSERT_TRUE(b.add(without_null(sheet(11, "T1", "witness:x", 10, 20, 30))).has_value());
+  ASSERT_TRUE(b.add(without_null(sheet(12, "T2", "witness:x", 1, 6, 0))).has_value());
+  auto c = compare(a, b, 1);
+  ASSERT_TRUE(c.has_value()) << c.error().to_string();
+  EXPECT_EQ(c->matching, 1);  // T1: null 4 vs unknown is no difference
+  ASSERT_EQ(c->differing.size(), 1u);
+  ASSERT_EQ(c->differing[0].fields.size(), 2u);  // T2: valid and B, not null
+  EXPECT_EQ(c->differing[0].fields[0].name, "valid");
+  EXPECT_EQ(c->differing[0].fields[1].name, "B");
+}
+
+TEST(Compare, TwoSheetsOfOneRuleAgreeWhenOneLeavesOutAnOptionalFieldAndTheCompleteOneCounts) {
+  auto g = optional_null_geography();
+  Tabulation t(g, *SourceRule::parse("witness:*"));
+  ASSERT_TRUE(t.add(sheet(1, "T1", "witness:x", 10, 20, 30, 4)).has_value());
+  ASSERT_TRUE(t.add(without_null(sheet(2, "T1", "witness:y", 10, 20, 30))).has_value());
+  EXPECT_EQ(t.table_status(g->find_table("T1")), TableStatus::kCounted);
+  EXPECT_EQ(t.table_log_index(g->find_table("T1")), 1u);  // reports null: more complete than the later one
+  EXPECT_EQ(t.totals(g->national()).fields[1], 4);
+  EXPECT_EQ(t.totals(g->national()).reported[1], 1);
+  // A third sheet with another null disagrees with the first: conflicted, though it agrees with the second.
+  ASSERT_TRUE(t.add(sheet(3, "T1", "witness:z", 10, 20, 30, 5)).has_value());
+  EXPECT_EQ(t.table_status(g->find_table("T1")), TableStatus::kConflicted);
+}
+
+TEST(Compare, ATotalOverTablesThatLeaveOutAFieldSaysTheFigureIsUnknown) {
+  auto g = optional_null_geography();
+  Tabulation t(g, *SourceRule::parse("*"));
+  ASSERT_TRUE(t.add(sheet(1, "T1", "official", 10, 20, 30, 4)).has_value());
+  ASSERT_TRUE(t.add(without_null(sheet(2, "T2", "official", 1, 5, 0))).has_value());
+  const AreaTotals n = t.totals(g->national());
+  EXPECT_EQ(n.reported, (std::vector<int64_t>{2, 1}));  // valid by both, null by one
+  std::string why;
+  EXPECT_EQ(FigureSet::value(g->figures().valid(), n.fields, n.candidates, n.reported, n.tables_reported, g->fields(), &why),
+            66);
+  EXPECT_FALSE(FigureSet::value(g->figures().invalid(), n.fields, n.candidates, n.reported, n.tables_reported,
+                                g->fields(), &why));
+  EXPECT_NE(why.find("'null' is reported by 1 of the 2 counted tables"), std::string::npos) << why;
+  // Per table: known where the sheet reports it.
+  EXPECT_EQ(FigureSet::value(g->figures().invalid(), t.table_counts(g->find_table("T1"))), 4);
+  EXPECT_FALSE(FigureSet::value(g->figures().invalid(), t.table_counts(g->find_table("T2"))));
+}
+
 }  // namespace
 }  // namespace tallylog::tally

@@ -30,11 +30,6 @@ bool get_uvarint(std::string_view in, size_t& pos, uint64_t& v) {
 
 CountLayout::CountLayout(const election::Election& e) {
   fields_ = e.fields;
-  for (const char* required : {"valid", "null"}) {
-    if (std::find(fields_.begin(), fields_.end(), required) == fields_.end()) fields_.push_back(required);
-  }
-  valid_field_ = *field_index("valid");
-  null_field_ = *field_index("null");
   for (size_t i = 0; i < e.candidates.size(); ++i) {
     candidates_.push_back(e.candidates[i].code);
     candidate_slots_.emplace_back(e.candidates[i].code, static_cast<uint32_t>(i));
@@ -46,6 +41,10 @@ CountLayout::CountLayout(const election::Election& e) {
       if (e.candidates[i].code == card.candidate) c = static_cast<uint32_t>(i);
     }
     card_candidate_.push_back(c);
+  }
+  for (size_t i = 0; i < fields_.size(); ++i) {
+    if (std::find(e.optional.begin(), e.optional.end(), fields_[i]) == e.optional.end()) continue;
+    optional_.emplace_back(static_cast<uint32_t>(i), static_cast<uint32_t>(compared() + card_count() + optional_.size()));
   }
 }
 
@@ -110,6 +109,11 @@ Result<CountVector> CountVector::of(const CountLayout& g, const election::Sheet&
         mark(cand + c);
       }
     }
+  }
+  // Which optional fields the sheet reports (a mandatory one it lacks is the validator's business).
+  for (const auto& [field, reported] : g.optional_) {
+    out.values[reported] = out.has(field) ? 1 : 0;
+    mark(reported);
   }
   return out;
 }

@@ -2,14 +2,19 @@
 // compact stored form: what the index keeps per sheet so that tally, compare and bound never
 // decode a JSON entry (issue 16).
 //
-// Slots (CountLayout): fields (Election::fields, then "valid" and "null" when the election does
-// not list them), candidates (Election::candidates order), cards (ballot order). The first
-// fields + candidates slots are "compared" (two sheets agree when these are equal).
+// Slots (CountLayout): fields (Election::fields: no implicit ones; what they mean is declared by
+// Election::figures, tally/figures.h), candidates (Election::candidates order), cards (ballot
+// order), then one "reported" slot per optional field (Election::optional, in field order): 1 when
+// the sheet reports that field, else 0. Summed over tables (table rows, area totals) a reported
+// slot counts the tables that reported the field, so a total can say whether it is complete.
+// The first fields + candidates slots are "compared": two sheets agree when these are equal,
+// except that an optional field only one of them reports is unknown, not a difference.
 //
 // Presence: bit i is set when the sheet reported slot i — a field or candidate it carries, every
 // card when it carries cards, and every candidate when it carries only cards (candidate votes are
-// then the sums of their cards, as Tabulation always did). An absent slot holds 0; today's
-// tabulation adds it as 0. (Issue 13 makes absent mean "unknown"; the mask is what it needs.)
+// then the sums of their cards, as Tabulation always did). An absent slot holds 0. Only optional
+// fields may be absent from a valid sheet; their "reported" slots (above) carry that into table
+// rows and area totals, where absent means unknown, never zero.
 //
 // Contest: which contest of the election day the sheet counts for; 0 until elections declare
 // several (issue 13). It is stored with the counts so adding contests needs no index migration.
@@ -44,14 +49,14 @@ class CountLayout {
   CountLayout() = default;
   explicit CountLayout(const election::Election& election);
 
-  const std::vector<std::string>& fields() const { return fields_; }  // always has valid, null
+  const std::vector<std::string>& fields() const { return fields_; }  // Election::fields
   size_t field_count() const { return fields_.size(); }
   size_t candidate_count() const { return candidates_.size(); }
   size_t card_count() const { return card_candidate_.size(); }
   size_t compared() const { return fields_.size() + candidates_.size(); }
-  size_t width() const { return compared() + card_count(); }
-  size_t valid_field() const { return valid_field_; }
-  size_t null_field() const { return null_field_; }
+  size_t width() const { return compared() + card_count() + optional_.size(); }
+  // Optional fields (Election::optional) as pairs (field slot, its "reported" slot).
+  const std::vector<std::pair<uint32_t, uint32_t>>& optional_slots() const { return optional_; }
   std::optional<size_t> field_index(std::string_view name) const;
 
  private:
@@ -60,8 +65,7 @@ class CountLayout {
   std::vector<std::string> candidates_;                              // codes, election order
   std::vector<std::pair<std::string, uint32_t>> candidate_slots_;    // sorted by code
   std::vector<uint32_t> card_candidate_;                              // card -> candidate, or UINT32_MAX
-  size_t valid_field_ = 0;
-  size_t null_field_ = 1;
+  std::vector<std::pair<uint32_t, uint32_t>> optional_;              // (field slot, reported slot)
 };
 
 struct CountVector {

@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "tallylog/base/csv.h"
+#include "tallylog/tally/figures.h"
 
 namespace tallylog::tally {
 namespace {
@@ -29,11 +30,43 @@ std::string dump(const Json& j) {
   return j.dump(-1, ' ', false, Json::error_handler_t::replace);
 }
 
+// The declared figures of an area (tally/figures.h): known ones as numbers, unknown ones as null
+// with the reason under "unknown", never as 0. A figure is unknown when the election does not
+// declare it, or when it uses an optional field some counted tables' sheets leave out.
+struct AreaFigures {
+  std::optional<int64_t> valid, invalid, cast, turnout_votes, share_base;
+  std::string why_valid, why_invalid, why_cast, why_turnout, why_share_base;
+};
+
+AreaFigures figures_of(const Geography& g, const AreaTotals& t) {
+  const FigureSet& f = g.figures();
+  AreaFigures out;
+  auto v = [&](const Figure& fig, std::string& why) {
+    return FigureSet::value(fig, t.fields, t.candidates, t.reported, t.tables_reported, g.fields(), &why);
+  };
+  out.valid = v(f.valid(), out.why_valid);
+  out.invalid = v(f.invalid(), out.why_invalid);
+  out.cast = v(f.cast(), out.why_cast);
+  out.turnout_votes = v(f.turnout(), out.why_turnout);
+  out.share_base = v(f.share_base(), out.why_share_base);
+  return out;
+}
+
 Json area_json(const TallyView& tab, AreaId id) {
   const Geography& g = tab.geography();
   const Area& area = g.area(id);
   const AreaTotals t = tab.totals(id);
+  const AreaFigures f = figures_of(g, t);
   Json j;
+  Json unknown = Json::object();
+  auto figure = [&](const char* key, const std::optional<int64_t>& v, const std::string& why) {
+    if (v) {
+      j[key] = *v;
+    } else {
+      j[key] = nullptr;
+      unknown[key] = why;
+    }
+  };
   j["code"] = id == g.national() ? "national" : area.code;
   j["name"] = id == g.national() ? g.election().name : area.name;
   j["tables_reported"] = t.tables_reported;
@@ -42,25 +75,46 @@ Json area_json(const TallyView& tab, AreaId id) {
   j["registered_voters"] = area.registered_voters;
   j["registered_covered"] = t.registered_covered;
   j["coverage"] = ratio(t.tables_reported, static_cast<int64_t>(area.tables_registered));
-  j["valid"] = t.valid(g);
-  j["null"] = t.null(g);
-  j["turnout"] = ratio(t.valid(g) + t.null(g), t.registered_covered);
-  if (g.field_count() > 2) {
+  figure("valid", f.valid, f.why_valid);
+  figure("null", f.invalid, f.why_invalid);
+  figure("cast", f.cast, f.why_cast);
+  if (f.turnout_votes) {
+    j["turnout"] = ratio(*f.turnout_votes, t.registered_covered);
+  } else {
+    j["turnout"] = nullptr;
+    unknown["turnout"] = f.why_turnout;
+  }
+  figure("share_base", f.share_base, f.why_share_base);
+  if (!unknown.empty()) j["unknown"] = std::move(unknown);
+  if (g.field_count() > 0) {
     Json fields = Json::object();
+    Json reported = Json::object();
     for (size_t i = 0; i < g.field_count(); ++i) {
-      if (i != g.valid_field() && i != g.null_field()) fields[g.fields()[i]] = t.fields[i];
+      fields[g.fields()[i]] = t.fields[i];
+      // A field some counted tables' sheets leave out: its sum covers only these tables.
+      if (t.reported[i] < t.tables_reported) reported[g.fields()[i]] = t.reported[i];
     }
     j["fields"] = std::move(fields);
+    if (!reported.empty()) j["fields_reported"] = std::move(reported);
   }
   Json cands = Json::object();
   for (size_t i = 0; i < g.candidate_count(); ++i) cands[g.election().candidates[i].code] = t.candidates[i];
   j["candidates"] = std::move(cands);
   if (g.card_count() > 0) {
+    // Per card (party), in ballot order, over the tables whose sheets carry cards only. Plain
+    // numbers: a table-level answer has tens of thousands of areas; the labels (position, party,
+    // candidate) are the election's (GET /api/v1/election), and CSV and text print them.
     j["tables_with_cards"] = t.tables_with_cards;
     j["cards"] = t.cards;
   }
   return j;
 }
+
+// "12,345" or "?" for an unknown figure.
+std::string figure_text(const std::optional<int64_t>& v) { return v ? with_thousands(*v) : std::string("?"); }
+
+// The card's column label in CSV and text: "PSUV (card 1)".
+std::string card_label(const election::Card& c) { return c.party + " (card " + std::to_string(c.position) + ")"; }
 
 // Display width of UTF-8 text: code points (names such as "Elección" are not all ASCII).
 size_t display_width(std::string_view s) {
@@ -125,12 +179,18 @@ std::string tally_to_json(const TallyView& tab, int depth, std::optional<uint64_
   return dump(j);
 }
 
+std::string area_to_json(const TallyView& tab, AreaId area) { return dump(area_json(tab, area)); }
+
 std::string tally_to_csv(const TallyView& tab, int depth) {
   const Geography& g = tab.geography();
   std::string out =
       "level,code,name,tables_reported,tables_registered,tables_conflicted,registered_voters,registered_covered";
   for (const std::string& f : g.fields()) out += "," + csv_field(f);
   for (const auto& c : g.election().candidates) out += "," + csv_field(c.code);
+  if (g.card_count() > 0) {
+    out += ",tables_with_cards";
+    for (const auto& c : g.election().cards) out += "," + csv_field(card_label(c));
+  }
   out += "\n";
   auto row = [&](AreaId a, std::string_view level) {
     const Area& area = g.area(a);
@@ -141,6 +201,10 @@ std::string tally_to_csv(const TallyView& tab, int depth) {
            std::to_string(area.registered_voters) + "," + std::to_string(t.registered_covered);
     for (int64_t v : t.fields) out += "," + std::to_string(v);
     for (int64_t v : t.candidates) out += "," + std::to_string(v);
+    if (g.card_count() > 0) {
+      out += "," + std::to_string(t.tables_with_cards);
+      for (int64_t v : t.cards) out += "," + std::to_string(v);
+    }
     out += "\n";
   };
   for (AreaId a = g.depth_begin(depth); a < g.depth_end(depth); ++a) row(a, g.depth_name(depth));
@@ -150,17 +214,25 @@ std::string tally_to_csv(const TallyView& tab, int depth) {
 
 std::string tally_to_text(const TallyView& tab, int depth) {
   const Geography& g = tab.geography();
+  const FigureSet& fs = g.figures();
   std::vector<std::vector<std::string>> rows;
   std::vector<std::string> head = {std::string(g.depth_name(depth)), "name", "counted", "tables", "coverage",
-                                   "voters counted / registered", "valid", "null", "turnout"};
+                                   "voters counted / registered", "valid", "invalid", "turnout"};
   for (const auto& c : g.election().candidates) {
     head.push_back(c.code);
     head.push_back("%");
   }
   rows.push_back(head);
+  std::vector<std::vector<std::string>> card_rows;
+  if (g.card_count() > 0) {
+    std::vector<std::string> h = {std::string(g.depth_name(depth)), "tables with cards"};
+    for (const auto& c : g.election().cards) h.push_back(card_label(c));
+    card_rows.push_back(std::move(h));
+  }
   auto row = [&](AreaId a) {
     const Area& area = g.area(a);
     const AreaTotals t = tab.totals(a);
+    const AreaFigures f = figures_of(g, t);
     std::vector<std::string> r = {a == g.national() ? "TOTAL" : area.code,
                                   a == g.national() ? g.election().name : area.name,
                                   with_thousands(t.tables_reported),
@@ -168,20 +240,43 @@ std::string tally_to_text(const TallyView& tab, int depth) {
                                   percent(t.tables_reported, static_cast<int64_t>(area.tables_registered)),
                                   with_thousands(t.registered_covered) + " / " +
                                       with_thousands(static_cast<int64_t>(area.registered_voters)),
-                                  with_thousands(t.valid(g)),
-                                  with_thousands(t.null(g)),
-                                  percent(t.valid(g) + t.null(g), t.registered_covered)};
+                                  figure_text(f.valid),
+                                  figure_text(f.invalid),
+                                  f.turnout_votes ? percent(*f.turnout_votes, t.registered_covered) : "?"};
     for (size_t i = 0; i < g.candidate_count(); ++i) {
       r.push_back(with_thousands(t.candidates[i]));
-      r.push_back(percent(t.candidates[i], t.valid(g)));
+      r.push_back(f.share_base ? percent(t.candidates[i], *f.share_base) : "?");
     }
     rows.push_back(std::move(r));
+    if (g.card_count() > 0) {
+      std::vector<std::string> c = {a == g.national() ? "TOTAL" : area.code, with_thousands(t.tables_with_cards)};
+      for (int64_t v : t.cards) c.push_back(with_thousands(v));
+      card_rows.push_back(std::move(c));
+    }
   };
   for (AreaId a = g.depth_begin(depth); a < g.depth_end(depth); ++a) row(a);
   if (depth != 0) row(g.national());
   std::string out = render(rows, 2, depth != 0);
+  auto described = [](const Figure& f) { return f.known() ? f.text : "unknown"; };
   out += "source: " + tab.rule_text() + "; counted = tables with a counted sheet, of the registry's tables; " +
-         "turnout = (valid + null) / voters of counted tables; % = share of valid votes\n";
+         "valid = " + described(fs.valid()) + "; invalid = " + described(fs.invalid()) + "; turnout = (" +
+         described(fs.turnout()) + ") / voters of counted tables; % = share of (" + described(fs.share_base()) + ")\n";
+  for (const Figure* f : {&fs.valid(), &fs.invalid(), &fs.turnout(), &fs.share_base()}) {
+    if (!f->known()) out += "? " + f->name + ": " + f->why_unknown + "\n";
+  }
+  {  // declared, but partial in the national total: some sheets leave out an optional field
+    const AreaFigures nf = figures_of(g, tab.totals(g.national()));
+    const std::pair<const Figure*, const std::string*> partial[] = {
+        {&fs.valid(), &nf.why_valid}, {&fs.invalid(), &nf.why_invalid}, {&fs.turnout(), &nf.why_turnout},
+        {&fs.share_base(), &nf.why_share_base}};
+    for (const auto& [f, why] : partial) {
+      if (f->known() && !why->empty()) out += "? " + f->name + ": " + *why + "\n";
+    }
+  }
+  if (g.card_count() > 0) {
+    out += "\nvotes per card (party), over the tables whose sheets carry per-card counts:\n";
+    out += render(card_rows, 1, depth != 0);
+  }
   const AreaTotals n = tab.totals(g.national());
   if (n.tables_conflicted > 0) {
     out += with_thousands(n.tables_conflicted) + " conflicted tables (sheets disagree) are not counted\n";
@@ -230,8 +325,10 @@ std::string compare_to_json(const Comparison& c, const Geography& g, std::option
     aj["only_b"] = a.only_b;
     aj["conflicted"] = a.conflicted;
     aj["difference"] = a.difference;
-    aj["valid_only_a"] = a.valid_only_a;
-    aj["valid_only_b"] = a.valid_only_b;
+    // Valid votes as the election declares them (null when it does not: no guess).
+    const bool valid_known = g.figures().valid().known();
+    aj["valid_only_a"] = valid_known ? Json(a.valid_only_a) : Json(nullptr);
+    aj["valid_only_b"] = valid_known ? Json(a.valid_only_b) : Json(nullptr);
     areas.push_back(std::move(aj));
   }
   j["areas"] = std::move(areas);
@@ -328,6 +425,7 @@ std::string bound_to_json(const OutcomeBound& b, const Geography& g, std::option
                             {"max_votes", b.max_observed},
                             {"tables_fallback", b.tables_fallback},
                             {"decided", b.decided_observed}};
+  if (!b.turnout_unknown.empty()) bounds["observed"]["turnout_unknown"] = b.turnout_unknown;
   j["bounds"] = std::move(bounds);
   j["decided"] = b.decided_full;
   return dump(j);
@@ -383,7 +481,9 @@ std::string bound_to_text(const OutcomeBound& b, const Geography& g) {
          " votes\n";
   out += "unreported maximum at highest observed turnout: " + with_thousands(static_cast<int64_t>(b.max_observed)) +
          " votes (per " + b.turnout_level + ", " + with_thousands(b.tables_fallback) +
-         " tables fell back to a larger area)\n\n";
+         " tables fell back to a larger area)\n";
+  if (!b.turnout_unknown.empty()) out += "  (no observed turnout: " + b.turnout_unknown + "; 100% assumed)\n";
+  out += "\n";
   std::vector<std::vector<std::string>> rows = {{"rival", "votes", "lead", "decided (100%)", "decided (observed)"}};
   for (const RivalBound& r : b.rivals) {
     rows.push_back({r.candidate, with_thousands(r.votes), with_thousands(r.lead), yes(r.decided_full),

@@ -23,6 +23,8 @@ namespace tallylog::tally {
 // log size the figures reflect (entries [0, log_size) of the log; issue 9): the JSON then says
 // so in "log_size", after "source", so anyone can re-derive them at exactly that size.
 std::string tally_to_json(const TallyView& tab, int depth, std::optional<uint64_t> log_size = std::nullopt);
+// One area's totals as they appear in tally_to_json's "areas" (for drill-down answers).
+std::string area_to_json(const TallyView& tab, AreaId area);
 std::string tally_to_csv(const TallyView& tab, int depth);
 // For people: aligned columns, thousands separators, percentages.
 std::string tally_to_text(const TallyView& tab, int depth);

@@ -109,6 +109,7 @@ AreaTotals StoredTally::totals(AreaId area) const {
   out.fields.assign(l.field_count(), 0);
   out.candidates.assign(l.candidate_count(), 0);
   out.cards.assign(l.card_count(), 0);
+  out.reported.assign(l.field_count(), 0);
   if (area >= rows_.size() || rows_[area].empty()) return out;
   const std::vector<int64_t>& r = rows_[area];
   out.tables_reported = r[kRowReported];
@@ -118,7 +119,9 @@ AreaTotals StoredTally::totals(AreaId area) const {
   const int64_t* counts = r.data() + kRowHeader;
   std::copy(counts, counts + l.field_count(), out.fields.begin());
   std::copy(counts + l.field_count(), counts + l.compared(), out.candidates.begin());
-  std::copy(counts + l.compared(), counts + l.width(), out.cards.begin());
+  std::copy(counts + l.compared(), counts + l.compared() + l.card_count(), out.cards.begin());
+  std::fill(out.reported.begin(), out.reported.end(), out.tables_reported);  // mandatory: every counted table
+  for (const auto& [field, reported] : l.optional_slots()) out.reported[field] = counts[reported];
   return out;
 }
 

@@ -1,5 +1,7 @@
 #include "tallylog/tally/geography.h"
 
+#include "tallylog/election/hierarchy.h"
+
 #include <algorithm>
 #include <functional>
 #include <numeric>
@@ -15,9 +17,10 @@ struct PendingArea {
   uint64_t registered = 0;    // tables only
 };
 
-// The order of areas within a level (and of tables): by code. One place, shared by build() and
-// build_stored(), so a report over stored areas lists them exactly as one over the registry.
-bool code_less(const std::string& a, const std::string& b) { return a < b; }
+// The order of areas within a level (and of tables): by code as people read it ("2" before "10",
+// election::natural_less). One place, shared by build() and build_stored(), so a report over
+// stored areas lists them exactly as one over the registry.
+bool code_less(const std::string& a, const std::string& b) { return election::natural_less(a, b); }
 
 }  // namespace
 
@@ -66,7 +69,7 @@ Result<std::shared_ptr<const Geography>> Geography::build(const election::Electi
     }
   }
 
-  // Pass 2: order each depth by code and assign dense ids.
+  // Pass 2: order each depth by code as people read it ("2" before "10") and assign dense ids.
   std::vector<std::vector<uint32_t>> final_of_local(levels + 1);
   g->depth_begin_.push_back(0);
   for (size_t d = 0; d <= levels; ++d) {
@@ -114,6 +117,7 @@ Result<std::shared_ptr<const Geography>> Geography::build(const election::Electi
   }
 
   g->layout_ = CountLayout(election);
+  TL_ASSIGN_OR_RETURN(g->figures_, FigureSet::compile(election));
   return std::shared_ptr<const Geography>(std::move(g));
 }
 
@@ -176,6 +180,7 @@ Result<std::shared_ptr<const Geography>> Geography::build_stored(const election:
     }
   }
   g->layout_ = CountLayout(election);
+  TL_ASSIGN_OR_RETURN(g->figures_, FigureSet::compile(election));
   return std::shared_ptr<const Geography>(std::move(g));
 }
 

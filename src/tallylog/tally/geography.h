@@ -19,6 +19,7 @@
 #include "tallylog/base/error.h"
 #include "tallylog/election/model.h"
 #include "tallylog/tally/count_vector.h"
+#include "tallylog/tally/figures.h"
 
 namespace tallylog::tally {
 
@@ -68,7 +69,8 @@ class Geography {
   size_t area_count() const { return areas_.size(); }
   const Area& area(AreaId id) const { return areas_[id]; }
   AreaId national() const { return 0; }
-  // Areas of one depth are the contiguous ids [depth_begin(d), depth_end(d)), sorted by code.
+  // Areas of one depth are the contiguous ids [depth_begin(d), depth_end(d)), sorted by code in
+  // natural order (election::natural_less: "2" before "10").
   AreaId depth_begin(int depth) const { return depth_begin_[depth]; }
   AreaId depth_end(int depth) const { return depth_begin_[depth + 1]; }
   // The area with `code` at `depth`, or kNoArea.
@@ -80,13 +82,13 @@ class Geography {
 
   // Count layout shared by tabulation, comparison and formatting (tally/count_vector.h).
   const CountLayout& layout() const { return layout_; }
-  const std::vector<std::string>& fields() const { return layout_.fields(); }  // always has valid, null
+  const std::vector<std::string>& fields() const { return layout_.fields(); }  // Election::fields
   size_t field_count() const { return layout_.field_count(); }
   size_t candidate_count() const { return election_.candidates.size(); }
   size_t card_count() const { return election_.cards.size(); }
-  // Index of "valid" / "null" in fields().
-  size_t valid_field() const { return layout_.valid_field(); }
-  size_t null_field() const { return layout_.null_field(); }
+  // What the reports' figures (valid, invalid, cast, turnout, share base) are, as the election
+  // declares them; unknown ones say why (tally/figures.h).
+  const FigureSet& figures() const { return figures_; }
   std::optional<size_t> field_index(std::string_view name) const { return layout_.field_index(name); }
   std::optional<size_t> candidate_index(std::string_view code) const;
 
@@ -113,6 +115,7 @@ class Geography {
   };
   std::vector<CodeIndex> by_code_;
   CountLayout layout_;
+  FigureSet figures_;
   bool has_tables_ = true;
 };
 

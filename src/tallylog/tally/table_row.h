@@ -4,7 +4,10 @@
 //
 // docs/formats/tally-json.md, "Source rules": among the table's current sheets matching the rule,
 // if all agree on every compared count (fields and candidates) the table is counted and the
-// latest (highest log index) represents it; if any two differ the table is conflicted.
+// latest (highest log index) represents it; if any two differ the table is conflicted. An
+// optional field (Election::optional) that a sheet does not report is unknown: two sheets agree
+// on it when either leaves it out, and the representative is the agreeing sheet that reports the
+// most optional fields, then the latest.
 //
 // A table row is what one table adds to each of its areas: a header (tables reported, tables
 // conflicted, registered voters covered, tables with cards, unplaced sheets) then the counts
@@ -16,6 +19,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <span>
+#include <utility>
 
 namespace tallylog::tally {
 
@@ -31,7 +35,10 @@ inline constexpr size_t kConflictedTable = SIZE_MAX - 1;
 
 // The representative among `sheets` (all matching the rule): its position, kNoSheet when empty,
 // or kConflictedTable when two differ in their first `compared` counts.
-size_t select_representative(std::span<const TableSheet> sheets, size_t compared);
+// `optional` is CountLayout::optional_slots() (field slot, reported slot): empty when the election
+// has no optional fields.
+size_t select_representative(std::span<const TableSheet> sheets, size_t compared,
+                             std::span<const std::pair<uint32_t, uint32_t>> optional = {});
 
 // Row header slots.
 inline constexpr size_t kRowReported = 0;

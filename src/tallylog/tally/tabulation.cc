@@ -46,7 +46,7 @@ void Tabulation::select(uint32_t t) {
     sheets.push_back({contribs_[c].log_index, counts_of(c), contribs_[c].has_cards});
     ids.push_back(c);
   }
-  const size_t r = select_representative(sheets, compared_);
+  const size_t r = select_representative(sheets, compared_, geo_->layout().optional_slots());
   rep_[t] = r == kNoSheet ? kNone : r == kConflictedTable ? kConflict : ids[r];
 }
 
@@ -223,7 +223,9 @@ AreaTotals Tabulation::totals(AreaId area) const {
   const int64_t* counts = r + kHeader;
   out.fields.assign(counts, counts + g.field_count());
   out.candidates.assign(counts + g.field_count(), counts + compared_);
-  out.cards.assign(counts + compared_, counts + width_);
+  out.cards.assign(counts + compared_, counts + compared_ + g.card_count());
+  out.reported.assign(g.field_count(), out.tables_reported);  // mandatory fields: every counted table
+  for (const auto& [field, reported] : g.layout().optional_slots()) out.reported[field] = counts[reported];
   return out;
 }
 

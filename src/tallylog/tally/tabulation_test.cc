@@ -108,8 +108,8 @@ TEST(Tabulation, TotalsAtEveryLevelAreTheSumsOfCountedSheets) {
                        sheet(3, "T4", "official", 100, 0, 1, 3)});
   auto n = tab.totals(0);
   EXPECT_EQ(n.candidates, (std::vector<int64_t>{115, 25, 36}));
-  EXPECT_EQ(n.valid(tab.geography()), 176);
-  EXPECT_EQ(n.null(tab.geography()), 6);
+  EXPECT_EQ(n.fields[0], 176);  // fields {valid, null}
+  EXPECT_EQ(n.fields[1], 6);
   auto s1 = at(tab, 1, "S1");
   EXPECT_EQ(s1.candidates, (std::vector<int64_t>{15, 25, 35}));
   auto c1 = at(tab, 2, "C1");

@@ -25,9 +25,10 @@ struct AreaTotals {
   std::vector<int64_t> fields;      // in Geography::fields() order
   std::vector<int64_t> candidates;  // in Election::candidates order
   std::vector<int64_t> cards;       // in ballot order; sums over the tables_with_cards only
-
-  int64_t valid(const Geography& g) const { return fields[g.valid_field()]; }
-  int64_t null(const Geography& g) const { return fields[g.null_field()]; }
+  // Per field: counted tables whose sheet reports it. Below tables_reported only for an optional
+  // field (Election::optional) some sheets leave out: its sum is then partial, and a figure
+  // using it is unknown (tally/figures.h), never a guess.
+  std::vector<int64_t> reported;
 };
 
 class TallyView {

@@ -21,6 +21,8 @@ inline election::Election small_election() {
   e.levels = {{"state", "State"}, {"centre", "Centre"}, {"table", "Table"}};
   e.candidates = {{"A", "Alice"}, {"B", "Bob"}, {"C", "Carol"}};
   e.fields = {"valid", "null"};
+  e.figures.valid = "valid";
+  e.figures.invalid = "null";
   e.sources = {"official", "witness:*"};
   return e;
 }

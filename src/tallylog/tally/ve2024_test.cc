@@ -82,7 +82,8 @@ class Ve2024Test : public ::testing::Test {
 
   std::vector<int64_t> row_of(const Tabulation& tab, AreaId a) {
     const AreaTotals t = tab.totals(a);
-    std::vector<int64_t> r = {static_cast<int64_t>(geo_->area(a).registered_voters), t.valid(*geo_), t.null(*geo_)};
+    // fields are {valid, null} in this order (load() sets them)
+    std::vector<int64_t> r = {static_cast<int64_t>(geo_->area(a).registered_voters), t.fields[0], t.fields[1]};
     r.insert(r.end(), t.candidates.begin(), t.candidates.end());
     return r;
   }
