@@ -1,6 +1,7 @@
 #include "tallylog/forensics/from_tabulation.h"
 
 #include <algorithm>
+#include <optional>
 #include <unordered_map>
 
 namespace tallylog::forensics {
@@ -19,7 +20,11 @@ Result<Sample> sample_from_tabulation(const tally::Tabulation& tab, int group_de
     if (tab.table_status(t) != tally::TableStatus::kCounted) continue;
     std::span<const int32_t> c = tab.table_counts(t);
     auto clamp = [](int64_t v) { return static_cast<uint32_t>(std::clamp<int64_t>(v, 0, UINT32_MAX)); };
-    const uint32_t cast = clamp(int64_t(c[g.valid_field()]) + std::max<int32_t>(0, c[g.null_field()]));
+    // Ballots cast as the election declares them (tally/figures.h); a table whose sheet leaves out
+    // a term of it (an optional count) has no turnout to test, so it is left out of the sample.
+    const std::optional<int64_t> cast_value = tally::FigureSet::value(g.figures().cast(), c);
+    if (!cast_value) continue;
+    const uint32_t cast = clamp(*cast_value);
     for (size_t k = 0; k < votes.size(); ++k) votes[k] = clamp(c[g.field_count() + k]);
     uint32_t group = 0;
     if (group_depth > 0) {
