@@ -1,4 +1,5 @@
-// The tallylog HTTP application: routing, parameters, status codes and formatting over the read
+// The tallylog HTTP application: one route table (route_table.h) whose rows, in handler files of
+// their own (*_routes.cc), give routing, parameters, status codes and formatting over the read
 // interfaces (log::LogReader, index::IndexReader) and a submit function for the write side.
 // It holds no election logic: tabulation, comparison, bounds and their JSON come from the tally
 // module, validation and verdicts from the ingestor, QR decoding from the qr module (injected as
@@ -27,6 +28,7 @@
 #include "tallylog/base/error.h"
 #include "tallylog/election/model.h"
 #include "tallylog/http/server.h"
+#include "tallylog/http/sheet_json.h"
 #include "tallylog/index/reader.h"
 #include "tallylog/ingest/submit.h"
 #include "tallylog/log/log.h"
@@ -61,23 +63,18 @@ class Api {
   Api(const Api&) = delete;
   Api& operator=(const Api&) = delete;
 
+  // All three answer from the same route table row.
   Response handle(const Request& request);
-  // Body size limit for the server, by route.
+  // Body size limit for the server, by route (0 when no row accepts the method and path).
   uint64_t body_limit(std::string_view method, std::string_view path) const;
+  // The metrics label of a request: its route's label, never the raw path.
+  std::string_view route_label(std::string_view method, std::string_view path) const;
   // Records a served request in the metrics.
   void observe(const Request& request, int status, std::chrono::nanoseconds latency);
-  // The metrics label of a path: its route pattern, never the raw path.
-  static std::string route_label(std::string_view path);
 
  private:
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };
-
-// Parses a sheet submitted as JSON (docs/api.md "Sheet JSON"). Unknown keys are rejected.
-// Errors are kInvalidArgument with the offending field first: "cards[3]: must be an integer".
-Result<election::Sheet> sheet_from_json(std::string_view json);
-// The JSON answer for an Outcome, the same words the CLI prints.
-std::string outcome_to_json(const ingest::Outcome& outcome);
 
 }  // namespace tallylog::http

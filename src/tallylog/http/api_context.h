@@ -1,0 +1,48 @@
+// What the route handlers share: the options, the backend, tokens, rate limiter, metrics and the
+// tally cache. Private to the http module. Each handler file adds its rows to the route table in
+// an add_*_routes() function declared here; Api (api.cc) calls them in order, which is the
+// matching order. To add a route: write the handler in a *_routes.cc file of your own, add a row
+// with table.add({method, pattern, label, body_limit, handler}), and call your add_*_routes() below.
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include "tallylog/http/api.h"
+#include "tallylog/http/metrics.h"
+#include "tallylog/http/rate_limiter.h"
+#include "tallylog/http/route_table.h"
+#include "tallylog/http/tally_cache.h"
+#include "tallylog/http/tokens.h"
+
+namespace tallylog::http {
+
+struct ApiContext {
+  ApiOptions opt;
+  ApiBackend be;
+  TokenStore tokens;
+  RateLimiter limiter;
+  Metrics metrics;
+  TallyCache tallies;
+
+  ApiContext(ApiOptions o, ApiBackend b)
+      : opt(std::move(o)),
+        be(std::move(b)),
+        tokens(opt.data_dir, *be.env),
+        limiter(opt.submit_rate_per_token, opt.submit_burst_per_token),
+        tallies(be.index) {}
+};
+
+// <data>/log.vkey, the checkpoint verifier key (first line, trimmed); nullopt when absent or
+// unreadable. Public by design. (log_routes.cc)
+std::optional<std::string> read_log_vkey(ApiContext& ctx);
+
+// Route rows, in matching order (api.cc). Each lives in the file of the same name.
+void add_log_routes(RouteTable& table, ApiContext& ctx);      // log_routes.cc: /log/*, /blobs/*, vkey
+void add_results_routes(RouteTable& table, ApiContext& ctx);  // results_routes.cc: /api/v1 read side
+void add_submit_routes(RouteTable& table, ApiContext& ctx);   // submit_routes.cc: POST sheets, images
+void add_metrics_routes(RouteTable& table, ApiContext& ctx);  // metrics_routes.cc: /metrics
+// Last: the catch-all rows (/api/* → 404, /* → the web page). web_routes.cc
+void add_web_routes(RouteTable& table, ApiContext& ctx);
+
+}  // namespace tallylog::http

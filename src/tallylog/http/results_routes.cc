@@ -1,0 +1,346 @@
+// The read side of the JSON API (/api/v1/...): election, areas, stations, tallies, comparisons,
+// outcome bounds, exports, conflicts and sources. Tabulations come from the TallyCache; JSON
+// formats from the tally module (byte-identical to the CLI).
+#include <optional>
+
+#include "tallylog/base/bytes.h"
+#include "tallylog/http/api_context.h"
+#include "tallylog/http/responses.h"
+#include "tallylog/http/sheet_json.h"
+#include "tallylog/merkle/hash.h"
+#include "tallylog/tally/bound.h"
+#include "tallylog/tally/compare.h"
+#include "tallylog/tally/format.h"
+
+namespace tallylog::http {
+namespace {
+
+// The tree size line of a checkpoint ("<origin>\n<size>\n<root>\n\n<signatures>").
+std::optional<uint64_t> checkpoint_size(std::string_view text) {
+  auto nl = text.find('\n');
+  if (nl == std::string_view::npos) return std::nullopt;
+  auto nl2 = text.find('\n', nl + 1);
+  if (nl2 == std::string_view::npos) return std::nullopt;
+  auto digits = text.substr(nl + 1, nl2 - nl - 1);
+  if (digits.empty() || digits.size() > 20) return std::nullopt;
+  uint64_t v = 0;
+  for (char c : digits) {
+    if (c < '0' || c > '9') return std::nullopt;
+    v = v * 10 + static_cast<uint64_t>(c - '0');
+  }
+  return v;
+}
+
+Result<tally::SourceRule> rule_param(const Query& q, const char* name) {
+  auto it = q.find(name);
+  auto r = tally::SourceRule::parse(it == q.end() ? "*" : it->second);
+  if (!r) return err(ErrorCode::kInvalidArgument, std::string(name) + ": " + r.error().message);
+  return r;
+}
+
+Result<int> depth_param(const tally::Geography& geo, const Query& q, int fallback) {
+  auto it = q.find("level");
+  if (it == q.end() || it->second.empty()) return std::min(fallback, geo.depth_count() - 1);
+  auto d = geo.depth_of(it->second);
+  if (!d) return err(ErrorCode::kInvalidArgument, "level: unknown level '" + it->second + "'");
+  return *d;
+}
+
+std::string param(const Query& q, const char* name) {
+  auto it = q.find(name);
+  return it == q.end() ? "" : it->second;
+}
+
+// The handlers, over the shared context.
+struct Results {
+  ApiContext& ctx;
+
+  Response tally(const Query& q) {
+    auto c = ctx.tallies.lock();
+    auto rule = rule_param(q, "source");
+    if (!rule) return from_error(rule.error());
+    auto tab = c.tabulation(*rule);
+    if (!tab) return from_error(tab.error());
+    const tally::Geography& g = *c.geography();
+    auto depth = depth_param(g, q, 1);
+    if (!depth) return from_error(depth.error());
+    if (param(q, "format") == "csv") {
+      Response r;
+      r.content_type = "text/csv; charset=utf-8";
+      r.body = tally::tally_to_csv(*tab->tab, *depth);
+      return r;
+    }
+    std::string parent = param(q, "parent");
+    std::string key = "tally|" + rule->to_string() + "|" + std::to_string(*depth) + "|" + parent;
+    auto r = c.cached(key, tab->applied, [&]() -> Result<Response> {
+      std::string body = tally::tally_to_json(*tab->tab, *depth);
+      if (parent.empty()) return Response::json(200, body + "\n");
+      // Drill-down: keep the areas under `parent` (an area of the level just above).
+      if (*depth < 1) return err(ErrorCode::kInvalidArgument, "parent: the national level has no parent");
+      tally::AreaId p = g.find(*depth - 1, parent);
+      if (p == tally::kNoArea && *depth - 1 == 0) p = g.national();
+      if (p == tally::kNoArea) return err(ErrorCode::kNotFound, "parent: no area '" + parent + "'");
+      Json j = Json::parse(body);
+      Json kept = Json::array();
+      for (auto& a : j["areas"]) {
+        tally::AreaId id = g.find(*depth, a["code"].get<std::string>());
+        if (id != tally::kNoArea && g.area(id).parent == p) kept.push_back(a);
+      }
+      j["areas"] = std::move(kept);
+      j["parent"] = parent;
+      j["parent_name"] = g.area(p).name;
+      Json ancestors = Json::array();  // outermost first, without the national area and the parent
+      for (tally::AreaId a = g.area(p).parent; a != tally::kNoArea && a != g.national(); a = g.area(a).parent)
+        ancestors.insert(ancestors.begin(),
+                         Json{{"depth", g.area(a).depth}, {"code", g.area(a).code}, {"name", g.area(a).name}});
+      j["ancestors"] = std::move(ancestors);
+      return Response::json(200, j.dump() + "\n");
+    });
+    return r ? std::move(*r) : from_error(r.error());
+  }
+
+  Response compare(const Query& q) {
+    auto c = ctx.tallies.lock();
+    auto a = rule_param(q, "a");
+    auto b = rule_param(q, "b");
+    if (!a) return from_error(a.error());
+    if (!b) return from_error(b.error());
+    auto ta = c.tabulation(*a);
+    if (!ta) return from_error(ta.error());
+    auto tb = c.tabulation(*b);
+    if (!tb) return from_error(tb.error());
+    auto depth = depth_param(*c.geography(), q, 1);
+    if (!depth) return from_error(depth.error());
+    std::string key = "compare|" + a->to_string() + "|" + b->to_string() + "|" + std::to_string(*depth);
+    auto r = c.cached(key, ta->applied, [&]() -> Result<Response> {
+      TL_ASSIGN_OR_RETURN(auto cmp, tally::compare(*ta->tab, *tb->tab, *depth));
+      return Response::json(200, tally::compare_to_json(cmp, *c.geography()) + "\n");
+    });
+    return r ? std::move(*r) : from_error(r.error());
+  }
+
+  Response bound(const Query& q) {
+    auto c = ctx.tallies.lock();
+    auto rule = rule_param(q, "source");
+    if (!rule) return from_error(rule.error());
+    auto tab = c.tabulation(*rule);
+    if (!tab) return from_error(tab.error());
+    auto r = c.cached("bound|" + rule->to_string(), tab->applied, [&]() -> Result<Response> {
+      TL_ASSIGN_OR_RETURN(auto b, tally::outcome_bound(*tab->tab));
+      return Response::json(200, tally::bound_to_json(b, *c.geography()) + "\n");
+    });
+    return r ? std::move(*r) : from_error(r.error());
+  }
+
+  Response areas(const Query& q) {
+    auto c = ctx.tallies.lock();
+    auto tab = c.tabulation(tally::SourceRule());
+    if (!tab) return from_error(tab.error());
+    const auto& g = *c.geography();
+    auto depth = depth_param(g, q, 1);
+    if (!depth) return from_error(depth.error());
+    std::string parent = param(q, "parent");
+    tally::AreaId p = tally::kNoArea;
+    if (!parent.empty()) {
+      if (*depth < 1) return error_response(400, "parent: the national level has no parent", "parent");
+      p = g.find(*depth - 1, parent);
+      if (p == tally::kNoArea) return error_response(404, "no area '" + parent + "'", "parent");
+    }
+    Json list = Json::array();
+    for (tally::AreaId id = g.depth_begin(*depth); id < g.depth_end(*depth); ++id) {
+      const auto& a = g.area(id);
+      if (p != tally::kNoArea && a.parent != p) continue;
+      list.push_back({{"code", id == g.national() ? "national" : a.code},
+                      {"name", a.name},
+                      {"parent", a.parent == tally::kNoArea || a.parent == g.national() ? "" : g.area(a.parent).code},
+                      {"tables_registered", a.tables_registered},
+                      {"registered_voters", a.registered_voters}});
+      if (list.size() >= 20000) break;
+    }
+    Json j;
+    j["level"] = g.depth_name(*depth);
+    j["areas"] = std::move(list);
+    return json_response(200, j);
+  }
+
+  // Stations of an area: ?area=<code>&level=<level of that code>.
+  Response stations(const Query& q) {
+    std::string area = param(q, "area");
+    std::string level = param(q, "level");
+    auto c = ctx.tallies.lock();
+    auto tab = c.tabulation(tally::SourceRule());
+    if (!tab) return from_error(tab.error());
+    const auto& geo = *c.geography();
+    if (area.empty()) return error_response(400, "area: required (with level)", "area");
+    auto depth = geo.depth_of(level);
+    if (!depth || *depth == 0) return error_response(400, "level: unknown level '" + level + "'", "level");
+    tally::AreaId a = geo.find(*depth, area);
+    if (a == tally::kNoArea) return error_response(404, "no " + level + " '" + area + "'", "area");
+    Json list = Json::array();
+    int td = geo.table_depth();
+    for (tally::AreaId t = geo.depth_begin(td); t < geo.depth_end(td); ++t) {
+      if (geo.ancestor(t, *depth) != a) continue;
+      const auto& ar = geo.area(t);
+      auto st = tab->tab->table_status(t);
+      list.push_back({{"code", ar.code},
+                      {"name", ar.name},
+                      {"registered", ar.registered_voters},
+                      {"status", st == tally::TableStatus::kCounted      ? "counted"
+                                 : st == tally::TableStatus::kConflicted ? "conflicted"
+                                                                         : "unreported"}});
+      if (list.size() >= 5000) break;
+    }
+    Json j;
+    j["area"] = area;
+    j["level"] = level;
+    j["stations"] = std::move(list);
+    return json_response(200, j);
+  }
+
+  Json station_json(const election::Station& s) {
+    Json areas = Json::array();
+    auto c = ctx.tallies.lock();
+    (void)c.tabulation(tally::SourceRule());  // for level names
+    const auto* levels = c.geography() ? &c.geography()->election().levels : nullptr;
+    for (size_t i = 0; i < s.areas.size(); ++i)
+      areas.push_back({{"level", levels && i < levels->size() ? (*levels)[i].code : ""},
+                       {"code", s.areas[i].code},
+                       {"name", s.areas[i].name}});
+    return {{"code", s.code}, {"areas", areas}, {"registered", s.registered}};
+  }
+
+  Response station(std::string_view code, bool with_sheets) {
+    auto st = ctx.be.index->station(code);
+    if (!st) return from_error(st.error());
+    if (!*st) return error_response(404, "no station '" + std::string(code) + "'", "station");
+    Json j;
+    j["station"] = station_json(**st);
+    if (!with_sheets) return json_response(200, j);
+    auto cp = ctx.be.log->checkpoint();
+    if (!cp) return from_error(cp.error());
+    auto size = checkpoint_size(*cp);
+    if (!size) return error_response(500, "checkpoint has no tree size line");
+    j["checkpoint"] = {{"size", *size}, {"text", *cp}};
+    auto sheets = ctx.be.index->sheets_for_station(code);
+    if (!sheets) return from_error(sheets.error());
+    Json list = Json::array();
+    for (const auto& rec : *sheets) {
+      Json s;
+      s["log_index"] = rec.log_index;
+      s["superseded"] = rec.superseded;
+      s["conflicted"] = rec.conflicted;
+      s["sheet"] = Json::parse(sheet_to_json(rec.sheet));
+      auto entry = ctx.be.log->entry(rec.log_index);
+      if (entry) {
+        s["entry"] = base64_encode(*entry);
+        s["leaf_hash"] = merkle::hash_base64(merkle::leaf_hash(*entry));
+      }
+      if (rec.log_index < *size) {
+        auto proof = ctx.be.log->inclusion_proof(rec.log_index, *size);
+        if (proof) {
+          Json hashes = Json::array();
+          for (const auto& h : *proof) hashes.push_back(merkle::hash_base64(h));
+          s["proof"] = {{"leaf_index", rec.log_index}, {"tree_size", *size}, {"hashes", hashes}};
+        } else {
+          s["proof_error"] = proof.error().to_string();
+        }
+      } else {
+        s["proof"] = nullptr;  // logged, not yet in a signed checkpoint
+      }
+      list.push_back(std::move(s));
+    }
+    j["sheets"] = std::move(list);
+    return json_response(200, j);
+  }
+
+  Response export_sheets(const Query& q) {
+    auto fmt_it = q.find("format");
+    std::string format = fmt_it == q.end() ? "csv" : fmt_it->second;
+    if (format != "csv" && format != "json") return error_response(400, "format: csv or json", "format");
+    auto c = ctx.tallies.lock();
+    auto rule = rule_param(q, "source");
+    if (!rule) return from_error(rule.error());
+    auto tab = c.tabulation(*rule);
+    if (!tab) return from_error(tab.error());
+    const auto& geo = *c.geography();
+    tally::SheetExporter ex(geo, format == "csv" ? tally::ExportFormat::kCsv : tally::ExportFormat::kJson);
+    std::string body = ex.begin();
+    auto st = ctx.be.index->for_each_current_sheet({}, [&](const index::SheetRecord& r) {
+      if (rule->matches(r.sheet.source)) body += ex.row(r);
+    });
+    if (!st) return from_error(st.error());
+    body += ex.end();
+    Response r;
+    r.content_type = format == "csv" ? "text/csv; charset=utf-8" : "application/json";
+    r.headers.emplace_back("Content-Disposition",
+                           "attachment; filename=\"tallylog-" + geo.election().id + "." + format + "\"");
+    r.body = std::move(body);
+    return r;
+  }
+
+  Response election() {
+    auto e = ctx.be.index->election();
+    if (!e) return from_error(e.error());
+    Json j;
+    j["id"] = e->id;
+    j["name"] = e->name;
+    j["date"] = e->date;
+    j["contest"] = e->contest;
+    Json levels = Json::array();
+    for (auto& l : e->levels) levels.push_back({{"code", l.code}, {"name", l.name}});
+    j["levels"] = levels;
+    Json cands = Json::array();
+    for (auto& c : e->candidates) cands.push_back({{"code", c.code}, {"name", c.name}});
+    j["candidates"] = cands;
+    Json cards = Json::array();
+    for (auto& c : e->cards) cards.push_back({{"position", c.position}, {"party", c.party}, {"candidate", c.candidate}});
+    j["cards"] = cards;
+    j["fields"] = e->fields;
+    j["sources"] = e->sources;
+    j["qr_profile"] = e->qr_profile;
+    j["log_size"] = ctx.be.log->size();
+    auto vkey = read_log_vkey(ctx);
+    j["log_vkey"] = vkey ? Json(*vkey) : Json(nullptr);
+    return json_response(200, j);
+  }
+
+  Response conflicts() {
+    auto c = ctx.be.index->conflicts();
+    if (!c) return from_error(c.error());
+    Json list = Json::array();
+    for (auto& x : *c) list.push_back({{"station", x.station}, {"source", x.source}, {"log_indexes", x.log_indexes}});
+    return json_response(200, Json{{"conflicts", list}});
+  }
+
+  Response sources() {
+    auto s = ctx.be.index->sources();
+    if (!s) return from_error(s.error());
+    return json_response(200, Json{{"sources", *s}});
+  }
+};
+
+}  // namespace
+
+void add_results_routes(RouteTable& table, ApiContext& ctx) {
+  auto results = std::make_shared<Results>(Results{ctx});
+  // Every row needs the index and the log: without them, 503.
+  auto row = [&](std::string pattern, std::function<Response(Results&, const RouteCall&)> fn) {
+    table.add({"GET", std::move(pattern), "", 0, [results, fn = std::move(fn)](const RouteCall& c) {
+                 if (!results->ctx.be.index || !results->ctx.be.log) return error_response(503, "no data loaded");
+                 return fn(*results, c);
+               }});
+  };
+  row("/api/v1/election", [](Results& r, const RouteCall&) { return r.election(); });
+  row("/api/v1/areas", [](Results& r, const RouteCall& c) { return r.areas(c.query); });
+  row("/api/v1/stations", [](Results& r, const RouteCall& c) { return r.stations(c.query); });
+  row("/api/v1/stations/:code", [](Results& r, const RouteCall& c) { return r.station(c.params[0], false); });
+  row("/api/v1/stations/:code/sheets", [](Results& r, const RouteCall& c) { return r.station(c.params[0], true); });
+  row("/api/v1/tally", [](Results& r, const RouteCall& c) { return r.tally(c.query); });
+  row("/api/v1/compare", [](Results& r, const RouteCall& c) { return r.compare(c.query); });
+  row("/api/v1/bound", [](Results& r, const RouteCall& c) { return r.bound(c.query); });
+  row("/api/v1/export", [](Results& r, const RouteCall& c) { return r.export_sheets(c.query); });
+  row("/api/v1/conflicts", [](Results& r, const RouteCall&) { return r.conflicts(); });
+  row("/api/v1/sources", [](Results& r, const RouteCall&) { return r.sources(); });
+}
+
+}  // namespace tallylog::http

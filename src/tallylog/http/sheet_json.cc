@@ -1,0 +1,116 @@
+#include "tallylog/http/sheet_json.h"
+
+#include <algorithm>
+#include <nlohmann/json.hpp>
+#include <vector>
+
+#include "tallylog/base/bytes.h"
+
+namespace tallylog::http {
+namespace {
+
+using Json = nlohmann::ordered_json;
+
+std::string_view verdict_name(ingest::Verdict v) {
+  switch (v) {
+    case ingest::Verdict::kAccepted: return "accepted";
+    case ingest::Verdict::kDuplicate: return "duplicate";
+    case ingest::Verdict::kConflict: return "conflict";
+    case ingest::Verdict::kRejected: return "rejected";
+  }
+  return "rejected";
+}
+
+}  // namespace
+
+Result<election::Sheet> sheet_from_json(std::string_view text) {
+  Json j;
+  try {
+    j = Json::parse(text);
+  } catch (const std::exception& e) {
+    return err(ErrorCode::kInvalidArgument, std::string("body: not valid JSON: ") + e.what());
+  }
+  if (!j.is_object()) return err(ErrorCode::kInvalidArgument, "body: must be a JSON object");
+  election::Sheet s;
+  auto need_string = [&](const char* key, std::string& out, bool required) -> Status {
+    if (!j.contains(key)) {
+      if (required) return err(ErrorCode::kInvalidArgument, std::string(key) + ": missing");
+      return ok();
+    }
+    if (!j[key].is_string()) return err(ErrorCode::kInvalidArgument, std::string(key) + ": must be a string");
+    out = j[key].get<std::string>();
+    if (!is_valid_utf8(out)) return err(ErrorCode::kInvalidArgument, std::string(key) + ": must be UTF-8");
+    return ok();
+  };
+  auto int_of = [](const Json& v, const std::string& where) -> Result<int64_t> {
+    if (!v.is_number_integer()) return err(ErrorCode::kInvalidArgument, where + ": must be an integer");
+    return v.get<int64_t>();
+  };
+  for (auto it = j.begin(); it != j.end(); ++it) {
+    static const std::vector<std::string> kKnown = {"station", "source", "cards", "candidates", "fields",
+                                                    "image_sha256", "qr_payload", "supersedes"};
+    if (std::find(kKnown.begin(), kKnown.end(), it.key()) == kKnown.end())
+      return err(ErrorCode::kInvalidArgument, it.key() + ": unknown key");
+  }
+  TL_TRY(need_string("station", s.station, true));
+  TL_TRY(need_string("source", s.source, true));
+  TL_TRY(need_string("image_sha256", s.image_sha256, false));
+  TL_TRY(need_string("qr_payload", s.qr_payload, false));
+  if (j.contains("cards")) {
+    if (!j["cards"].is_array() || j["cards"].size() > 1000)
+      return err(ErrorCode::kInvalidArgument, "cards: must be an array of integers");
+    for (size_t i = 0; i < j["cards"].size(); ++i) {
+      TL_ASSIGN_OR_RETURN(int64_t v, int_of(j["cards"][i], "cards[" + std::to_string(i) + "]"));
+      s.cards.push_back(v);
+    }
+  }
+  for (const char* key : {"candidates", "fields"}) {
+    if (!j.contains(key)) continue;
+    if (!j[key].is_object() || j[key].size() > 1000)
+      return err(ErrorCode::kInvalidArgument, std::string(key) + ": must be an object of integers");
+    auto& target = std::string_view(key) == "candidates" ? s.candidates : s.fields;
+    for (auto it = j[key].begin(); it != j[key].end(); ++it) {
+      TL_ASSIGN_OR_RETURN(int64_t v, int_of(it.value(), std::string(key) + "." + it.key()));
+      target[it.key()] = v;
+    }
+  }
+  if (j.contains("supersedes") && !j["supersedes"].is_null()) {
+    if (!j["supersedes"].is_number_unsigned())
+      return err(ErrorCode::kInvalidArgument, "supersedes: must be a log index (non-negative integer)");
+    s.supersedes = j["supersedes"].get<uint64_t>();
+  }
+  return s;
+}
+
+std::string outcome_to_json(const ingest::Outcome& o) {
+  Json j;
+  j["verdict"] = verdict_name(o.verdict);
+  if (o.log_index) j["log_index"] = *o.log_index;
+  if (o.conflicts_with) j["conflicts_with"] = *o.conflicts_with;
+  if (o.verdict == ingest::Verdict::kRejected) {
+    j["field"] = o.field;
+    j["reason"] = o.reason;
+  }
+  return j.dump();
+}
+
+std::string sheet_to_json(const election::Sheet& s) {
+  Json j;
+  j["station"] = s.station;
+  j["source"] = s.source;
+  if (!s.cards.empty()) j["cards"] = s.cards;
+  Json c = Json::object();
+  for (auto& [k, v] : s.candidates) c[k] = v;
+  j["candidates"] = c;
+  Json f = Json::object();
+  for (auto& [k, v] : s.fields) f[k] = v;
+  j["fields"] = f;
+  if (!s.image_sha256.empty()) j["image_sha256"] = s.image_sha256;
+  if (!s.qr_payload.empty()) j["qr_payload"] = s.qr_payload;
+  if (!s.submitted_by.empty()) j["submitted_by"] = s.submitted_by;
+  if (!s.submitted_at.empty()) j["submitted_at"] = s.submitted_at;
+  if (s.supersedes) j["supersedes"] = *s.supersedes;
+  return j.dump();
+}
+
+}  // namespace tallylog::http

@@ -1,0 +1,132 @@
+// The write side: POST /api/v1/sheets and /api/v1/images, only with a bearer token that allows
+// the sheet's source. Without a valid token nothing is parsed and nothing is written.
+#include <variant>
+
+#include "tallylog/http/api_context.h"
+#include "tallylog/http/responses.h"
+#include "tallylog/http/sheet_json.h"
+
+namespace tallylog::http {
+namespace {
+
+struct Submit {
+  ApiContext& ctx;
+
+  // The token's owner, or the answer to give (401/429).
+  std::variant<TokenInfo, Response> authorize(const Request& req) {
+    auto h = req.header("authorization");
+    auto unauthorized = [](std::string msg) {
+      Response r = error_response(401, msg);
+      r.headers.emplace_back("WWW-Authenticate", "Bearer realm=\"tallylog\"");
+      return r;
+    };
+    if (h.empty()) return unauthorized("authorization: a bearer token is required");
+    if (h.size() < 8 || !(h.substr(0, 7) == "Bearer " || h.substr(0, 7) == "bearer "))
+      return unauthorized("authorization: expected 'Bearer <token>'");
+    auto who = ctx.tokens.authenticate(h.substr(7));
+    if (!who) return error_response(503, "token store: " + who.error().to_string());
+    if (!*who) return unauthorized("authorization: unknown or revoked token");
+    if (!ctx.limiter.allow((*who)->name, std::chrono::steady_clock::now())) {
+      Response r = error_response(429, "rate limit: too many submissions for '" + (*who)->name + "'");
+      r.headers.emplace_back("Retry-After", "1");
+      return r;
+    }
+    return **who;
+  }
+
+  Response answer(const ingest::Outcome& o, Json extra = Json::object()) {
+    int status = 500;
+    switch (o.verdict) {
+      case ingest::Verdict::kAccepted: status = 201; break;
+      case ingest::Verdict::kDuplicate: status = 200; break;
+      case ingest::Verdict::kConflict: status = 409; break;
+      case ingest::Verdict::kRejected: status = 400; break;
+    }
+    Json j = Json::parse(outcome_to_json(o));
+    for (auto it = extra.begin(); it != extra.end(); ++it) j[it.key()] = it.value();
+    return json_response(status, j);
+  }
+
+  Response submit_sheet(const Request& req) {
+    auto auth = authorize(req);
+    if (auto* r = std::get_if<Response>(&auth)) return std::move(*r);
+    const auto& who = std::get<TokenInfo>(auth);
+    auto sheet = sheet_from_json(req.body);
+    if (!sheet) {
+      const auto& m = sheet.error().message;
+      auto colon = m.find(':');
+      Json j{{"verdict", "rejected"},
+             {"field", colon == std::string::npos ? "body" : m.substr(0, colon)},
+             {"reason", colon == std::string::npos ? m : m.substr(colon + 2)}};
+      return json_response(400, j);
+    }
+    if (!who.allows_source(sheet->source))
+      return error_response(403, "source: token of '" + who.name + "' may not submit for '" + sheet->source + "'",
+                            "source");
+    if (!ctx.be.submit) return error_response(503, "this server has no write side");
+    sheet->submitted_by = who.name;
+    sheet->submitted_at.clear();
+    auto outcome = ctx.be.submit(std::move(*sheet));
+    ctx.tallies.note_write();
+    if (!outcome) return error_response(503, "not recorded: " + outcome.error().to_string());
+    return answer(*outcome);
+  }
+
+  Response submit_image(const Request& req, const Query& q) {
+    auto auth = authorize(req);
+    if (auto* r = std::get_if<Response>(&auth)) return std::move(*r);
+    const auto& who = std::get<TokenInfo>(auth);
+    auto qs = q.find("source");
+    std::string source = qs == q.end() ? "" : qs->second;
+    std::string image;
+    auto ct = req.header("content-type");
+    if (ct.starts_with("multipart/form-data")) {
+      auto parts = parse_multipart(ct, req.body);
+      if (!parts) return json_response(400, Json{{"verdict", "rejected"}, {"field", "body"}, {"reason", parts.error().message}});
+      if (parts->count("source")) source = (*parts)["source"];
+      if (!parts->count("image"))
+        return json_response(400, Json{{"verdict", "rejected"}, {"field", "image"}, {"reason", "multipart part 'image' is missing"}});
+      image = std::move((*parts)["image"]);
+    } else {
+      image = req.body;
+    }
+    if (source.empty()) source = "qr";
+    if (image.empty())
+      return json_response(400, Json{{"verdict", "rejected"}, {"field", "image"}, {"reason", "empty image"}});
+    if (!who.allows_source(source))
+      return error_response(403, "source: token of '" + who.name + "' may not submit for '" + source + "'", "source");
+    if (!ctx.be.sheet_from_image) return error_response(501, "this server cannot decode images");
+    if (!ctx.be.submit) return error_response(503, "this server has no write side");
+    auto sheet = ctx.be.sheet_from_image(image);
+    if (!sheet)
+      return json_response(422, Json{{"verdict", "rejected"}, {"field", "image"}, {"reason", sheet.error().message}});
+    if (ctx.be.put_blob) {
+      auto digest = ctx.be.put_blob(image);
+      if (!digest) return error_response(503, "image not stored: " + digest.error().to_string());
+      sheet->image_sha256 = *digest;
+    }
+    sheet->source = source;
+    sheet->submitted_by = who.name;
+    sheet->submitted_at.clear();
+    std::string station = sheet->station;
+    std::string digest = sheet->image_sha256;
+    auto outcome = ctx.be.submit(std::move(*sheet));
+    ctx.tallies.note_write();
+    if (!outcome) return error_response(503, "not recorded: " + outcome.error().to_string());
+    Json extra{{"station", station}};
+    if (!digest.empty()) extra["image_sha256"] = digest;
+    return answer(*outcome, extra);
+  }
+};
+
+}  // namespace
+
+void add_submit_routes(RouteTable& table, ApiContext& ctx) {
+  auto submit = std::make_shared<Submit>(Submit{ctx});
+  table.add({"POST", "/api/v1/sheets", "", ctx.opt.max_sheet_bytes,
+             [submit](const RouteCall& c) { return submit->submit_sheet(c.request); }});
+  table.add({"POST", "/api/v1/images", "", ctx.opt.max_image_bytes,
+             [submit](const RouteCall& c) { return submit->submit_image(c.request, c.query); }});
+}
+
+}  // namespace tallylog::http

@@ -1,0 +1,78 @@
+// The API's tabulation cache: one live tally::Tabulation per source rule, kept up to date with the
+// index incrementally, plus the response bodies computed from them (keyed by the route's
+// parameters and the index size they reflect). How the cache is fed (the index reads below) is
+// this file's business only; route handlers see the small interface here.
+//
+// Thread-safety: every read goes through lock(), which holds the cache's mutex for as long as the
+// returned Locked lives; pointers it hands out are valid until then. note_write() is lock-free and
+// may be called from any thread. Ownership: borrows the index, which must outlive the cache.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include "tallylog/base/error.h"
+#include "tallylog/http/server.h"
+#include "tallylog/index/reader.h"
+#include "tallylog/tally/geography.h"
+#include "tallylog/tally/source_rule.h"
+#include "tallylog/tally/tabulation.h"
+
+namespace tallylog::http {
+
+class TallyCache {
+ public:
+  struct Tally {
+    const tally::Tabulation* tab = nullptr;
+    uint64_t applied = 0;  // index entries [0, applied) are counted in tab
+  };
+
+  // `index` may be null only if no tabulation is ever asked for.
+  explicit TallyCache(index::IndexReader* index) : index_(index) {}
+
+  // Tells the cache the index may have moved (a submission made through this API). Until the
+  // next call, a hot read needs no index query at all.
+  void note_write() { writes_.fetch_add(1); }
+
+  class Locked {
+   public:
+    // The tabulation for `rule`, brought up to date with the index.
+    Result<Tally> tabulation(const tally::SourceRule& rule);
+    // The geography of the last successful tabulation() (null before the first).
+    const std::shared_ptr<const tally::Geography>& geography() const { return c_.geo_; }
+    // The response cached under `key` for index size `applied`; else make()'s, kept when it is a
+    // 200 JSON answer.
+    Result<Response> cached(const std::string& key, uint64_t applied, const std::function<Result<Response>()>& make);
+
+   private:
+    friend class TallyCache;
+    explicit Locked(TallyCache& c) : c_(c), lock_(c.mu_) {}
+    TallyCache& c_;
+    std::unique_lock<std::mutex> lock_;
+  };
+  Locked lock() { return Locked(*this); }
+
+ private:
+  struct Tab {
+    std::unique_ptr<tally::Tabulation> tab;
+    uint64_t applied = 0;
+    uint64_t generation = 0;  // writes_ when it was last brought up to date
+  };
+
+  index::IndexReader* index_;
+  // Bumped after every submission through the API. The ingestor holds the log's lock, so no other
+  // process writes while we serve: an unchanged count means the index has not moved.
+  std::atomic<uint64_t> writes_{1};
+  std::mutex mu_;
+  std::shared_ptr<const tally::Geography> geo_;
+  uint64_t geo_stations_ = 0;
+  std::map<std::string, Tab> tabs_;
+  std::map<std::string, std::pair<uint64_t, std::string>> bodies_;  // key -> (applied size, body)
+};
+
+}  // namespace tallylog::http
