@@ -1,8 +1,9 @@
 #include "tallylog/note/cosignature.h"
 
-#include <ctime>
+#include <chrono>
 
 #include "tallylog/base/bytes.h"
+#include "tallylog/base/clock.h"
 
 namespace tallylog::note {
 namespace {
@@ -140,12 +141,9 @@ std::string PolicyCheck::summary(size_t quorum) const {
 }
 
 std::string format_utc(uint64_t posix_seconds) {
-  std::time_t t = static_cast<std::time_t>(posix_seconds);
-  std::tm tm{};
-  if (posix_seconds > uint64_t{253402300799} || !gmtime_r(&t, &tm)) return std::to_string(posix_seconds);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
+  // Beyond year 9999 the RFC 3339 form has no room: print the number.
+  if (posix_seconds > uint64_t{253402300799}) return std::to_string(posix_seconds);
+  return format_rfc3339(std::chrono::system_clock::time_point(std::chrono::seconds(posix_seconds)));
 }
 
 }  // namespace tallylog::note
