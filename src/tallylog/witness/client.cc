@@ -163,13 +163,8 @@ struct Collector::Impl {
       lock.unlock();
       ConsistencyProofFn proof = [&round](uint64_t a, uint64_t b) { return round->get_proof(a, b); };
       auto r = w->client->add_checkpoint(round->note, proof);
-      {
-        std::lock_guard rl(round->mu);
-        if (r) round->lines[slot] = *r;
-        --round->pending;
-        round->cv.notify_all();
-      }
       lock.lock();
+      // Idle again before the round learns the answer: the next checkpoint may come right after.
       w->busy = false;
       if (r) {
         w->status.last_error.clear();
@@ -180,6 +175,14 @@ struct Collector::Impl {
         w->status.last_error = r.error().message;
         ++w->status.consecutive_failures;
       }
+      lock.unlock();
+      {
+        std::lock_guard rl(round->mu);
+        if (r) round->lines[slot] = *r;
+        --round->pending;
+        round->cv.notify_all();
+      }
+      lock.lock();
     }
   }
 };
