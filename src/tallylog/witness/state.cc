@@ -1,16 +1,11 @@
 #include "tallylog/witness/state.h"
 
-#include <fcntl.h>
-#include <sys/file.h>
-#include <unistd.h>
-
-#include <cerrno>
 #include <condition_variable>
-#include <cstring>
 #include <map>
 #include <mutex>
 
 #include "tallylog/base/bytes.h"
+#include "tallylog/base/file_lock.h"
 #include "tallylog/base/sha256.h"
 #include "tallylog/note/checkpoint.h"
 #include "tallylog/note/note.h"
@@ -43,34 +38,12 @@ Result<std::pair<std::string, Entry>> decode_note(std::string_view note) {
   return std::make_pair(c.origin, Entry{LogState{c.size, c.root}, std::string(note)});
 }
 
-// An exclusive flock held while the state is open: two witnesses on one directory would each
-// cosign without seeing the other's records.
-class DirLock {
- public:
-  static Result<std::unique_ptr<DirLock>> acquire(const std::string& path) {
-    int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-    if (fd < 0) return err(ErrorCode::kIo, "open " + path + ": " + std::strerror(errno));
-    if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
-      int e = errno;
-      ::close(fd);
-      if (e == EWOULDBLOCK) return err(ErrorCode::kFailedPrecondition, path + " is locked: another witness uses this state directory");
-      return err(ErrorCode::kIo, "flock " + path + ": " + std::strerror(e));
-    }
-    return std::unique_ptr<DirLock>(new DirLock(fd));
-  }
-  ~DirLock() { ::close(fd_); }
-
- private:
-  explicit DirLock(int fd) : fd_(fd) {}
-  int fd_;
-};
-
 }  // namespace
 
 struct WitnessState::Impl {
   Env* env = nullptr;
   std::string dir, journal_path;
-  std::unique_ptr<DirLock> lock;
+  std::unique_ptr<FileLock> lock;
   std::unique_ptr<AppendFile> journal;
 
   mutable std::mutex mu;
@@ -147,7 +120,7 @@ Result<std::unique_ptr<WitnessState>> WitnessState::open(Env& env, const std::st
   impl->dir = dir;
   impl->journal_path = join_path(dir, "witness.journal");
   TL_TRY(env.create_dirs(dir));
-  TL_ASSIGN_OR_RETURN(impl->lock, DirLock::acquire(join_path(dir, "lock")));
+  TL_ASSIGN_OR_RETURN(impl->lock, FileLock::try_acquire(join_path(dir, "lock"), "another witness uses this state directory"));
   // A leftover of an interrupted compaction: the journal itself is still whole.
   TL_TRY(env.remove_file(impl->journal_path + ".new"));
   TL_TRY(impl->replay());
