@@ -9,10 +9,12 @@
 #include "tallylog/base/bytes.h"
 #include "tallylog/base/env.h"
 #include "tallylog/cli/command.h"
+#include "tallylog/cli/key_args.h"
 #include "tallylog/cli/progress.h"
 #include "tallylog/log/http_files.h"
 #include "tallylog/log/log.h"
 #include "tallylog/log/verify.h"
+#include "tallylog/note/cosignature.h"
 #include "tallylog/note/note.h"
 
 namespace tallylog::cli {
@@ -94,6 +96,9 @@ struct VerifyArgs {
   std::string path;
   std::string vkey;
   std::string previous;
+  std::vector<std::string> witnesses;
+  size_t witness_policy = 0;
+  std::string cacert;
 };
 
 std::string trim(std::string s) {
@@ -127,7 +132,7 @@ void run_verify(const VerifyArgs& a) {
     vkey_text = trim(*r);
   }
   auto key = value_or_exit(note::Verifier::parse(vkey_text));
-  auto files = remote ? value_or_exit(log::http_log_files(a.path)) : log::local_log_files(env, log_dir);
+  auto files = remote ? value_or_exit(log::http_log_files(a.path, {a.cacert})) : log::local_log_files(env, log_dir);
   std::unique_ptr<Progress> progress;
   log::VerifyOptions options;
   options.progress = [&](uint64_t done, uint64_t total) {
@@ -145,6 +150,17 @@ void run_verify(const VerifyArgs& a) {
             << " (" << report->bundles_checked << " entry bundles, " << report->tiles_checked << " hash tiles checked";
   if (report->beyond_checkpoint) std::cout << "; " << report->beyond_checkpoint << " partial files beyond the checkpoint ignored";
   std::cout << ")\n";
+  // Which witnesses cosigned the checkpoint just verified.
+  if (!a.witnesses.empty() || a.witness_policy > 0) {
+    note::WitnessPolicy policy{witness_keys_or_exit(a.witnesses), a.witness_policy};
+    std::string cp = value_or_exit(files->read("checkpoint"));
+    auto check = value_or_exit(note::check_witness_policy(cp, policy));
+    std::cout << "witnesses: size " << report->size << ": " << check.summary(a.witness_policy) << "\n";
+    if (!check.met) {
+      fail("the witness policy is not met: " + check.summary(a.witness_policy));
+      throw CLI::RuntimeError(exit_code());
+    }
+  }
 }
 
 void register_log_commands(CLI::App& app) {
@@ -177,6 +193,9 @@ void register_log_commands(CLI::App& app) {
   v->add_option("--vkey", verify->vkey, "verifier key, or a file holding it (default: <data>/log.vkey)");
   v->add_option("--previous", verify->previous,
                 "a checkpoint file seen earlier: must be consistent with this log (no shrink, same root at its size)");
+  v->add_option("--witness", verify->witnesses, "a witness key (vkey, vkey@url, or a file of them): report its cosignature");
+  v->add_option("--witness-policy", verify->witness_policy, "fail unless at least this many --witness keys cosigned");
+  v->add_option("--cacert", verify->cacert, "trusted CA certificates (PEM) for https, instead of the system's");
   v->callback([verify] { run_verify(*verify); });
 }
 

@@ -119,6 +119,8 @@ struct HttpClient::Impl {
     lowest().expires_after(opt.timeout);
     lowest().connect(results, ec);
     if (ec) return err(ErrorCode::kUnavailable, "connecting to " + url.origin() + ": " + ec.message());
+    // Small requests on a kept-alive connection: never wait for Nagle.
+    lowest().socket().set_option(tcp::no_delay(true), ec);
     if (secure) {
       lowest().expires_after(opt.timeout);
       secure->handshake(ssl::stream_base::client, ec);
@@ -136,6 +138,7 @@ struct HttpClient::Impl {
     http::write(stream, req, ec);
     if (ec) return err(ErrorCode::kUnavailable, where + ": " + ec.message());
     beast::flat_buffer buffer;
+    buffer.reserve(64 * 1024);  // Beast reads at most the free capacity per call (512 bytes otherwise)
     http::response_parser<http::string_body> parser;
     parser.body_limit(opt.max_body);
     auto too_large = [&] {
