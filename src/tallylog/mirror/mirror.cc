@@ -21,6 +21,7 @@
 #include "tallylog/log/verify.h"
 #include "tallylog/merkle/tree.h"
 #include "tallylog/mirror/fork_evidence.h"
+#include "tallylog/mirror/prefetch.h"
 #include "tallylog/mirror/remote_tree.h"
 #include "tallylog/net/http_client.h"
 #include "tallylog/note/checkpoint.h"
@@ -52,6 +53,8 @@ class CountingFiles final : public log::LogFiles {
 
 struct Source {
   std::unique_ptr<CountingFiles> files;
+  Prefetcher::OpenFiles open;  // another reader of the same log (for parallel fetching)
+  size_t parallel = 1;
   std::string where;  // the log prefix, for messages and the report
   std::function<Result<std::string>(const std::string& hex)> blob;  // kNotFound when absent
 };
@@ -70,6 +73,8 @@ Result<Source> open_source(const MirrorOptions& o, Env& env) {
     TL_ASSIGN_OR_RETURN(auto files, log::http_log_files(prefix.to_string(), ho));
     s.files = std::make_unique<CountingFiles>(std::move(files));
     s.where = prefix.to_string();
+    s.open = [u = prefix.to_string(), ho] { return log::http_log_files(u, ho); };
+    s.parallel = 4;  // round trips overlap; the server and the hashing share the cores
     // Images sit beside the log: <root>/blobs/sha256/<hex>, root = the log prefix's parent.
     net::Url root = prefix;
     root.path = root.path.substr(0, root.path.rfind('/') == std::string::npos ? 0 : root.path.rfind('/'));
@@ -99,6 +104,8 @@ Result<Source> open_source(const MirrorOptions& o, Env& env) {
   }
   s.files = std::make_unique<CountingFiles>(log::local_log_files(env, dir));
   s.where = dir;
+  s.open = [&env, dir]() -> Result<std::unique_ptr<log::LogFiles>> { return log::local_log_files(env, dir); };
+  s.parallel = 2;
   s.blob = [&env, data](const std::string& hex) -> Result<std::string> {
     return env.read_file(join_path(data, "blobs/sha256/" + hex));
   };
@@ -325,7 +332,7 @@ class Run {
     report_.new_size = B.size;
     report_.root = B.root;
     report_.checkpoint = *b_text;
-    report_.bytes_fetched = src_.files->bytes;
+    report_.bytes_fetched += src_.files->bytes;
     step("mirrored size " + std::to_string(B.size) + ": fetched " + std::to_string(report_.bundles_fetched) +
          " entry bundles and " + std::to_string(report_.tiles_fetched) + " hash tiles (" +
          std::to_string(report_.proof_tiles_fetched) + " more for the consistency proof)");
@@ -457,17 +464,34 @@ class Run {
       TL_ASSIGN_OR_RETURN(auto es, log::parse_bundle(data, w, mdir_.log_path(rel)));
       for (auto e : es) old_entries.emplace_back(e);
     }
+    // Every file the new entries need, in the order they are used: bundle n, then the tiles its
+    // last entry completes (bottom-up, as TileBuilder reports them); at the end the partial tiles.
+    std::vector<Prefetcher::Item> items;
+    for (uint64_t n = a / log::kTileWidth; n * log::kTileWidth < b; ++n) {
+      const uint64_t w = log::tile_width(0, n, b);
+      items.push_back({log::bundle_path(n, w), w < log::kTileWidth ? log::bundle_path(n, log::kTileWidth) : ""});
+      const uint64_t end = n * log::kTileWidth + w;
+      for (unsigned l = 0; l < log::kMaxTileLevels && end > a; ++l) {
+        const uint64_t span = uint64_t{1} << (log::kTileHeight * (l + 1));
+        if (end % span != 0) break;
+        items.push_back({log::tile_path(l, end / span - 1, log::kTileWidth), ""});
+      }
+    }
+    for (unsigned l = 0; l < log::kMaxTileLevels; ++l) {
+      uint64_t count = b >> (log::kTileHeight * l);
+      if (count % log::kTileWidth == 0 || count == (a >> (log::kTileHeight * l))) continue;
+      items.push_back({log::tile_path(l, count / log::kTileWidth, count % log::kTileWidth),
+                       log::tile_path(l, count / log::kTileWidth, log::kTileWidth)});
+    }
+    Prefetcher pf(src_.open, std::move(items), src_.parallel, 64);
     auto on_full = [&](unsigned level, uint64_t n, std::span<const merkle::Hash> hashes) -> Status {
-      return check_and_write_tile(level, n, hashes);
+      return check_and_write_tile(pf.next(), level, n, hashes);
     };
     for (uint64_t n = a / log::kTileWidth; n * log::kTileWidth < b; ++n) {
       const uint64_t w = log::tile_width(0, n, b);
-      std::string rel = log::bundle_path(n, w);
-      auto data = src_.files->read(rel);
-      if (!data && data.error().code == ErrorCode::kNotFound && w < log::kTileWidth) {
-        rel = log::bundle_path(n, log::kTileWidth);
-        data = src_.files->read(rel);
-      }
+      Prefetcher::Got got = pf.next();
+      std::string rel = got.rel;
+      auto& data = got.data;
       if (!data) return std::unexpected(with_context(data.error(), where(src_, rel)));
       auto entries = log::parse_bundle(*data, w, where(src_, rel));
       if (!entries && rel != log::bundle_path(n, w)) {
@@ -501,8 +525,9 @@ class Run {
       uint64_t count = builder.count(l);
       if (count % log::kTileWidth == 0) continue;
       if (count == (a >> (log::kTileHeight * l))) continue;  // unchanged since the mirrored size
-      TL_TRY(check_and_write_tile(l, count / log::kTileWidth, builder.edge(l)));
+      TL_TRY(check_and_write_tile(pf.next(), l, count / log::kTileWidth, builder.edge(l)));
     }
+    report_.bytes_fetched += pf.bytes();
     if (builder.root() != B.root) {
       return err(ErrorCode::kVerificationFailed, "the entries at " + src_.where + "/tile/entries/ hash to root " +
                                                      merkle::hash_base64(builder.root()) + ", not the checkpoint's " +
@@ -513,14 +538,12 @@ class Run {
 
   // Compares the served hash tile (level, n) with `hashes` recomputed from the entries, and
   // writes it into the mirror.
-  Status check_and_write_tile(unsigned level, uint64_t n, std::span<const merkle::Hash> hashes) {
+  Status check_and_write_tile(Prefetcher::Got got, unsigned level, uint64_t n, std::span<const merkle::Hash> hashes) {
     const uint64_t w = hashes.size();
-    std::string rel = log::tile_path(level, n, w);
-    auto data = src_.files->read(rel);
-    if (!data && data.error().code == ErrorCode::kNotFound && w < log::kTileWidth) {
-      rel = log::tile_path(level, n, log::kTileWidth);
-      data = src_.files->read(rel);
-      if (data && data->size() == log::kTileWidth * 32) data->resize(w * 32);
+    std::string rel = got.rel;
+    auto& data = got.data;
+    if (data && w < log::kTileWidth && rel != log::tile_path(level, n, w) && data->size() == log::kTileWidth * 32) {
+      data->resize(w * 32);  // the full tile read in place of a gone partial
     }
     if (!data) return std::unexpected(with_context(data.error(), where(src_, rel)));
     ++report_.tiles_fetched;
