@@ -9,6 +9,7 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
+#include <cctype>
 #include <optional>
 
 namespace tallylog::net {
@@ -24,6 +25,13 @@ bool all_digits(std::string_view s) {
 }
 
 }  // namespace
+
+std::string_view HttpResponse::header(std::string_view lowercase_name) const {
+  for (const auto& [k, v] : headers) {
+    if (k == lowercase_name) return v;
+  }
+  return {};
+}
 
 std::string Url::origin() const {
   bool default_port = (scheme == "http" && port == "80") || (scheme == "https" && port == "443");
@@ -161,6 +169,11 @@ struct HttpClient::Impl {
     out.status = res.result_int();
     out.content_type = std::string(res[http::field::content_type]);
     out.body = std::move(res.body());
+    for (const auto& f : res) {
+      std::string name(f.name_string());
+      for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      out.headers.emplace_back(std::move(name), std::string(f.value()));
+    }
     return out;
   }
 

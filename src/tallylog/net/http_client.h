@@ -16,6 +16,8 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "tallylog/base/error.h"
 
@@ -40,6 +42,10 @@ struct HttpResponse {
   int status = 0;
   std::string content_type;
   std::string body;
+  std::vector<std::pair<std::string, std::string>> headers;  // names lowercased
+
+  // The first header with this (lowercase) name, or empty.
+  std::string_view header(std::string_view lowercase_name) const;
 };
 
 struct HttpClientOptions {

@@ -69,6 +69,7 @@ TEST(HttpClient, GetsAndPostsOverOneKeptAliveConnection) {
   auto p = c->post("/add", "old 0\n", "text/plain").value();
   EXPECT_EQ(p.status, 201);
   EXPECT_EQ(p.body, "got text/plain: old 0\n");
+  EXPECT_EQ(a.header("content-type"), "text/plain; charset=utf-8");
   auto m = c->get("/missing").value();
   EXPECT_EQ(m.status, 404);  // statuses are values, not errors
   EXPECT_EQ(s.server.open_connections(), 1u);

@@ -1,0 +1,230 @@
+#include "tallylog/audit/audit.h"
+
+#include <charconv>
+#include <cstdlib>
+#include <filesystem>
+#include <map>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <thread>
+
+#include "tallylog/audit/derive.h"
+#include "tallylog/log/log.h"
+#include "tallylog/net/http_client.h"
+
+namespace tallylog::audit {
+namespace {
+
+using Json = nlohmann::json;
+
+struct Route {
+  std::string path;
+  std::map<std::string, std::string> query;
+  std::string target;  // path?query, as requested and reported
+};
+
+std::string encode_component(std::string_view s) {
+  std::string out;
+  for (unsigned char c : s) {
+    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~' || c == ':') {
+      out += static_cast<char>(c);
+    } else {
+      char buf[4];
+      std::snprintf(buf, sizeof buf, "%%%02X", c);
+      out += buf;
+    }
+  }
+  return out;
+}
+
+Route make_route(std::string path, std::map<std::string, std::string> query) {
+  Route r{std::move(path), std::move(query), ""};
+  r.target = r.path;
+  char sep = '?';
+  for (const auto& [k, v] : r.query) {
+    r.target += sep + k + "=" + encode_component(v);
+    sep = '&';
+  }
+  return r;
+}
+
+// The log size an answer states: the X-Tallylog-Log-Size header, else a top-level "log_size".
+std::optional<uint64_t> stated_size(const net::HttpResponse& r) {
+  std::string_view text = r.header("x-tallylog-log-size");
+  std::string from_body;
+  if (text.empty()) {
+    size_t at = r.body.find("\"log_size\":");
+    if (at == std::string::npos) return std::nullopt;
+    size_t start = at + 11, end = start;
+    while (end < r.body.size() && r.body[end] >= '0' && r.body[end] <= '9') ++end;
+    from_body = r.body.substr(start, end - start);
+    text = from_body;
+  }
+  uint64_t v = 0;
+  auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+  if (text.empty() || ec != std::errc() || p != text.data() + text.size()) return std::nullopt;
+  return v;
+}
+
+// GETs every route over a few connections at once; answers in route order.
+std::vector<Result<net::HttpResponse>> fetch_all(const net::Url& base, const std::vector<Route>& routes,
+                                                 const net::HttpClientOptions& options, size_t threads) {
+  std::vector<Result<net::HttpResponse>> out(routes.size(), err(ErrorCode::kInternal, "not fetched"));
+  std::mutex mu;
+  size_t next = 0;
+  auto work = [&] {
+    auto client = net::HttpClient::create(base, options);
+    while (true) {
+      size_t i;
+      {
+        std::lock_guard lock(mu);
+        if (next == routes.size()) return;
+        i = next++;
+      }
+      out[i] = client ? (*client)->get(base.path + routes[i].target) : Result<net::HttpResponse>(std::unexpected(client.error()));
+    }
+  };
+  std::vector<std::thread> pool;
+  for (size_t t = 0; t < std::min(threads, routes.size()); ++t) pool.emplace_back(work);
+  for (auto& t : pool) t.join();
+  return out;
+}
+
+class TempDir {
+ public:
+  static Result<TempDir> make() {
+    const char* base = std::getenv("TMPDIR");
+    std::string templ = std::string(base && *base ? base : "/tmp") + "/tallylog-audit-XXXXXX";
+    if (!::mkdtemp(templ.data())) return err(ErrorCode::kIo, "cannot create a temporary mirror directory under " + templ);
+    return TempDir(templ);
+  }
+  TempDir(TempDir&& o) noexcept : path_(std::move(o.path_)) { o.path_.clear(); }
+  ~TempDir() {
+    std::error_code ec;
+    if (!path_.empty()) std::filesystem::remove_all(path_, ec);
+  }
+  const std::string& path() const { return path_; }
+
+ private:
+  explicit TempDir(std::string p) : path_(std::move(p)) {}
+  std::string path_;
+};
+
+}  // namespace
+
+Result<AuditReport> run_audit(const AuditOptions& o) {
+  AuditReport report;
+  auto step = [&](const std::string& line) {
+    if (o.progress) o.progress(line);
+  };
+  TL_ASSIGN_OR_RETURN(net::Url base, net::parse_url(o.url));
+  std::optional<TempDir> temp;
+  std::string dir = o.mirror_dir;
+  if (dir.empty()) {
+    TL_ASSIGN_OR_RETURN(TempDir t, TempDir::make());
+    dir = t.path();
+    temp.emplace(std::move(t));
+  }
+  mirror::MirrorOptions mo;
+  mo.source = o.url;
+  mo.dir = dir;
+  mo.vkey = o.vkey;
+  mo.witnesses = o.witnesses;
+  mo.ca_file = o.ca_file;
+  mo.progress = o.progress;
+  TL_ASSIGN_OR_RETURN(report.mirror, mirror::run_mirror(mo));
+  if (report.mirror.outcome == mirror::MirrorReport::Outcome::kFork) return report;
+
+  // What the server publishes: every level, every rule the election implies, every pair.
+  net::HttpClientOptions ho;
+  ho.ca_file = o.ca_file;
+  ho.user_agent = "tallylog-audit";
+  ho.max_body = 1ull << 30;
+  TL_ASSIGN_OR_RETURN(auto client, net::HttpClient::create(base, ho));
+  TL_ASSIGN_OR_RETURN(net::HttpResponse er, client->get(base.path + "/api/v1/election"));
+  if (er.status != 200) return err(ErrorCode::kUnavailable, "GET " + base.to_string() + "/api/v1/election: HTTP " + std::to_string(er.status));
+  std::vector<std::string> levels = {"national"};
+  std::vector<std::string> rules = {"*"};
+  try {
+    Json e = Json::parse(er.body);
+    for (const auto& l : e.at("levels")) levels.push_back(l.at("code").get<std::string>());
+    for (const auto& s : e.at("sources")) {
+      std::string r = s.get<std::string>();
+      if (std::find(rules.begin(), rules.end(), r) == rules.end()) rules.push_back(r);
+    }
+  } catch (const std::exception& ex) {
+    return err(ErrorCode::kCorrupt, base.to_string() + "/api/v1/election: " + ex.what());
+  }
+  std::vector<Route> routes;
+  for (const auto& r : rules) {
+    for (const auto& l : levels) routes.push_back(make_route("/api/v1/tally", {{"level", l}, {"source", r}}));
+  }
+  for (size_t i = 0; i < rules.size(); ++i) {
+    for (size_t j = i + 1; j < rules.size(); ++j) {
+      for (const auto& l : levels) routes.push_back(make_route("/api/v1/compare", {{"a", rules[i]}, {"b", rules[j]}, {"level", l}}));
+    }
+  }
+  for (const auto& r : rules) routes.push_back(make_route("/api/v1/bound", {{"source", r}}));
+  step("asking " + base.to_string() + " for " + std::to_string(routes.size()) + " answers (" + std::to_string(rules.size()) +
+       " source rules, " + std::to_string(levels.size()) + " levels)");
+  auto answers = fetch_all(base, routes, ho, 4);
+
+  // The size each answer states; answers beyond the mirrored checkpoint need a newer one.
+  std::vector<uint64_t> sizes(routes.size(), report.mirror.new_size);
+  bool assumed = false;
+  uint64_t largest = 0;
+  for (size_t i = 0; i < routes.size(); ++i) {
+    if (!answers[i]) return std::unexpected(answers[i].error());
+    if (auto s = stated_size(*answers[i])) sizes[i] = *s;
+    else assumed = true;
+    largest = std::max(largest, sizes[i]);
+  }
+  if (assumed) {
+    report.notes.push_back("some answers do not state the log size they reflect; they were compared at the size of the "
+                           "checkpoint mirrored just before asking (" + std::to_string(report.mirror.new_size) + ")");
+  }
+  if (largest > report.mirror.new_size) {
+    step("answers reflect size " + std::to_string(largest) + ", beyond the mirrored " + std::to_string(report.mirror.new_size) +
+         ": mirroring again");
+    TL_ASSIGN_OR_RETURN(report.mirror, mirror::run_mirror(mo));
+    if (report.mirror.outcome == mirror::MirrorReport::Outcome::kFork) return report;
+  }
+  TL_ASSIGN_OR_RETURN(auto reader, log::open_reader(dir));
+
+  std::map<uint64_t, std::vector<size_t>> by_size;
+  for (size_t i = 0; i < routes.size(); ++i) by_size[sizes[i]].push_back(i);
+  for (const auto& [size, which] : by_size) {
+    if (size > reader->size()) {
+      for (size_t i : which) {
+        ++report.differences;
+        if (report.listed.size() < o.max_listed) {
+          report.listed.push_back({routes[i].target, "", "(log size)", std::to_string(size),
+                                   "no checkpoint that large is published (" + std::to_string(reader->size()) + ")"});
+        }
+      }
+      continue;
+    }
+    step("re-deriving " + std::to_string(which.size()) + " answers from the first " + std::to_string(size) + " log entries");
+    TL_ASSIGN_OR_RETURN(auto derivation, Derivation::build(*reader, size));
+    report.entries = std::max(report.entries, size);
+    for (size_t i : which) {
+      const net::HttpResponse& got = *answers[i];
+      ++report.answers;
+      report.figures += count_figures(got.body);
+      auto derived = derivation->answer(routes[i].path, routes[i].query);
+      if (got.status != 200 || !derived) {
+        ++report.differences;
+        if (report.listed.size() < o.max_listed) {
+          report.listed.push_back({routes[i].target, "", "(status)", "HTTP " + std::to_string(got.status),
+                                   derived ? "200" : "error: " + derived.error().message});
+        }
+        continue;
+      }
+      report.differences += diff_json(routes[i].target, got.body, *derived, report.listed, o.max_listed);
+    }
+  }
+  return report;
+}
+
+}  // namespace tallylog::audit
