@@ -16,6 +16,7 @@ struct Api::Impl {
     add_results_routes(table, ctx);
     add_submit_routes(table, ctx);
     add_metrics_routes(table, ctx);
+    add_verify_routes(table, ctx);
     add_web_routes(table, ctx);
   }
 };

@@ -42,6 +42,9 @@ void add_log_routes(RouteTable& table, ApiContext& ctx);      // log_routes.cc: 
 void add_results_routes(RouteTable& table, ApiContext& ctx);  // results_routes.cc: /api/v1 read side
 void add_submit_routes(RouteTable& table, ApiContext& ctx);   // submit_routes.cc: POST sheets, images
 void add_metrics_routes(RouteTable& table, ApiContext& ctx);  // metrics_routes.cc: /metrics
+void add_verify_routes(RouteTable& table, ApiContext& ctx);   // verify_routes.cc: consistency proofs, witnesses
+// Witness gauges for /metrics (empty without witnesses). verify_routes.cc
+std::vector<Gauge> witness_gauges(ApiContext& ctx);
 // Last: the catch-all rows (/api/* → 404, /* → the web page). web_routes.cc
 void add_web_routes(RouteTable& table, ApiContext& ctx);
 

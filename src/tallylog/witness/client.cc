@@ -197,6 +197,7 @@ Collector::Collector(std::vector<WitnessEndpoint> witnesses, CollectorOptions op
   for (auto& e : witnesses) {
     auto w = std::make_unique<Impl::Worker>();
     w->status.key = key_label(e.key);
+    w->status.vkey = e.key.text();
     w->status.url = e.url;
     w->client = std::make_unique<WitnessClient>(std::move(e), http);
     impl_->workers.push_back(std::move(w));
@@ -278,6 +279,7 @@ std::string Collector::status_json() const {
   auto list = nlohmann::ordered_json::array();
   for (const auto& w : s.witnesses) {
     list.push_back({{"key", w.key},
+                    {"vkey", w.vkey},
                     {"url", w.url},
                     {"cosigned_size", w.cosigned_size},
                     {"last_cosigned_at", w.last_cosigned_at.empty() ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(w.last_cosigned_at)},

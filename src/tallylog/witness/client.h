@@ -73,6 +73,7 @@ struct CollectorOptions {
 
 struct WitnessStatus {
   std::string key;          // "<name>+<hex8>"
+  std::string vkey;         // the witness's verifier key (type 0x04)
   std::string url;
   uint64_t cosigned_size = 0;   // largest size it cosigned for us (0: none yet)
   std::string last_cosigned_at;  // RFC 3339, or empty
