@@ -74,6 +74,8 @@ class LogDerivation final : public Derivation {
           sheets_.push_back(std::move(r));
           break;
         }
+        default:
+          break;  // other record types publish no total
       }
       return ok();
     }));
