@@ -1,6 +1,7 @@
 #include "tallylog/audit/audit.h"
 
 #include <charconv>
+#include <condition_variable>
 #include <cstdlib>
 #include <filesystem>
 #include <map>
@@ -27,7 +28,7 @@ struct Route {
 std::string encode_component(std::string_view s) {
   std::string out;
   for (unsigned char c : s) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~' || c == ':') {
+    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~' || c == ':' || c == '*') {
       out += static_cast<char>(c);
     } else {
       char buf[4];
@@ -67,29 +68,62 @@ std::optional<uint64_t> stated_size(const net::HttpResponse& r) {
   return v;
 }
 
-// GETs every route over a few connections at once; answers in route order.
-std::vector<Result<net::HttpResponse>> fetch_all(const net::Url& base, const std::vector<Route>& routes,
-                                                 const net::HttpClientOptions& options, size_t threads) {
-  std::vector<Result<net::HttpResponse>> out(routes.size(), err(ErrorCode::kInternal, "not fetched"));
-  std::mutex mu;
-  size_t next = 0;
-  auto work = [&] {
-    auto client = net::HttpClient::create(base, options);
-    while (true) {
-      size_t i;
-      {
-        std::lock_guard lock(mu);
-        if (next == routes.size()) return;
-        i = next++;
-      }
-      out[i] = client ? (*client)->get(base.path + routes[i].target) : Result<net::HttpResponse>(std::unexpected(client.error()));
+// GETs the routes over a few connections at once, ahead of their use; next() hands the answers
+// out in route order. At most `window` answers wait (some are tens of megabytes).
+class AnswerStream {
+ public:
+  AnswerStream(net::Url base, const std::vector<Route>& routes, net::HttpClientOptions options, size_t threads,
+               size_t window)
+      : base_(std::move(base)), routes_(routes), options_(std::move(options)), window_(window), done_(routes.size()) {
+    for (size_t t = 0; t < std::min(threads, routes.size()); ++t) pool_.emplace_back([this] { work(); });
+  }
+  ~AnswerStream() {
+    {
+      std::lock_guard lock(mu_);
+      stopping_ = true;
     }
-  };
-  std::vector<std::thread> pool;
-  for (size_t t = 0; t < std::min(threads, routes.size()); ++t) pool.emplace_back(work);
-  for (auto& t : pool) t.join();
-  return out;
-}
+    cv_.notify_all();
+    for (auto& t : pool_) t.join();
+  }
+  Result<net::HttpResponse> next() {
+    std::unique_lock lock(mu_);
+    size_t i = consumed_;
+    cv_.wait(lock, [&] { return done_[i].has_value(); });
+    Result<net::HttpResponse> r = std::move(*done_[i]);
+    done_[i].reset();
+    ++consumed_;
+    cv_.notify_all();
+    return r;
+  }
+
+ private:
+  void work() {
+    auto client = net::HttpClient::create(base_, options_);
+    std::unique_lock lock(mu_);
+    while (true) {
+      cv_.wait(lock, [&] { return stopping_ || (next_ < routes_.size() && next_ < consumed_ + window_); });
+      if (stopping_) return;
+      size_t i = next_++;
+      lock.unlock();
+      Result<net::HttpResponse> r = client ? (*client)->get(base_.path + routes_[i].target)
+                                           : Result<net::HttpResponse>(std::unexpected(client.error()));
+      lock.lock();
+      done_[i] = std::move(r);
+      cv_.notify_all();
+    }
+  }
+
+  net::Url base_;
+  const std::vector<Route>& routes_;
+  net::HttpClientOptions options_;
+  size_t window_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::vector<std::optional<Result<net::HttpResponse>>> done_;
+  size_t next_ = 0, consumed_ = 0;
+  bool stopping_ = false;
+  std::vector<std::thread> pool_;
+};
 
 class TempDir {
  public:
@@ -168,60 +202,72 @@ Result<AuditReport> run_audit(const AuditOptions& o) {
   for (const auto& r : rules) routes.push_back(make_route("/api/v1/bound", {{"source", r}}));
   step("asking " + base.to_string() + " for " + std::to_string(routes.size()) + " answers (" + std::to_string(rules.size()) +
        " source rules, " + std::to_string(levels.size()) + " levels)");
-  auto answers = fetch_all(base, routes, ho, 4);
-
-  // The size each answer states; answers beyond the mirrored checkpoint need a newer one.
-  std::vector<uint64_t> sizes(routes.size(), report.mirror.new_size);
+  // Answers are fetched while the log is replayed (the server computes while we do).
+  ho.timeout = std::chrono::minutes(10);  // some answers are large; a busy server takes its time
+  AnswerStream stream(base, routes, ho, 2, 4);
+  TL_ASSIGN_OR_RETURN(auto reader, log::open_reader(dir));
+  std::map<uint64_t, std::unique_ptr<Derivation>> derivations;  // by log size
+  auto derivation = [&](uint64_t size) -> Result<Derivation*> {
+    auto it = derivations.find(size);
+    if (it == derivations.end()) {
+      if (derivations.size() >= 2) derivations.erase(derivations.begin());  // bounded memory
+      step("re-deriving the published figures from the first " + std::to_string(size) + " log entries");
+      TL_ASSIGN_OR_RETURN(auto d, Derivation::build(*reader, size));
+      it = derivations.emplace(size, std::move(d)).first;
+    }
+    report.entries = std::max(report.entries, size);
+    return it->second.get();
+  };
+  TL_TRY(derivation(reader->size()));
+  auto differ = [&](const Route& r, std::string field, std::string published, std::string derived) {
+    ++report.differences;
+    if (report.listed.size() < o.max_listed) report.listed.push_back({r.target, "", std::move(field), std::move(published), std::move(derived)});
+  };
   bool assumed = false;
-  uint64_t largest = 0;
+  std::vector<std::pair<size_t, net::HttpResponse>> later;  // answers for sizes beyond the mirror
+  auto compare_one = [&](size_t i, const net::HttpResponse& got, uint64_t size) -> Status {
+    ++report.answers;
+    report.figures += count_figures(got.body);
+    TL_ASSIGN_OR_RETURN(Derivation * d, derivation(size));
+    auto derived = d->answer(routes[i].path, routes[i].query);
+    if (got.status != 200 || !derived) {
+      differ(routes[i], "(status)", "HTTP " + std::to_string(got.status), derived ? "200" : "error: " + derived.error().message);
+      return ok();
+    }
+    report.differences += diff_json(routes[i].target, got.body, *derived, report.listed, o.max_listed);
+    return ok();
+  };
   for (size_t i = 0; i < routes.size(); ++i) {
-    if (!answers[i]) return std::unexpected(answers[i].error());
-    if (auto s = stated_size(*answers[i])) sizes[i] = *s;
+    auto got = stream.next();
+    if (!got) return std::unexpected(got.error());
+    uint64_t size = reader->size();
+    if (auto s = stated_size(*got)) size = *s;
     else assumed = true;
-    largest = std::max(largest, sizes[i]);
+    if (size > reader->size()) {
+      later.emplace_back(i, std::move(*got));
+      continue;
+    }
+    TL_TRY(compare_one(i, *got, size));
   }
   if (assumed) {
     report.notes.push_back("some answers do not state the log size they reflect; they were compared at the size of the "
                            "checkpoint mirrored just before asking (" + std::to_string(report.mirror.new_size) + ")");
   }
-  if (largest > report.mirror.new_size) {
-    step("answers reflect size " + std::to_string(largest) + ", beyond the mirrored " + std::to_string(report.mirror.new_size) +
+  if (!later.empty()) {
+    step(std::to_string(later.size()) + " answers reflect a log larger than the mirrored " + std::to_string(reader->size()) +
          ": mirroring again");
     TL_ASSIGN_OR_RETURN(report.mirror, mirror::run_mirror(mo));
     if (report.mirror.outcome == mirror::MirrorReport::Outcome::kFork) return report;
-  }
-  TL_ASSIGN_OR_RETURN(auto reader, log::open_reader(dir));
-
-  std::map<uint64_t, std::vector<size_t>> by_size;
-  for (size_t i = 0; i < routes.size(); ++i) by_size[sizes[i]].push_back(i);
-  for (const auto& [size, which] : by_size) {
-    if (size > reader->size()) {
-      for (size_t i : which) {
-        ++report.differences;
-        if (report.listed.size() < o.max_listed) {
-          report.listed.push_back({routes[i].target, "", "(log size)", std::to_string(size),
-                                   "no checkpoint that large is published (" + std::to_string(reader->size()) + ")"});
-        }
-      }
-      continue;
-    }
-    step("re-deriving " + std::to_string(which.size()) + " answers from the first " + std::to_string(size) + " log entries");
-    TL_ASSIGN_OR_RETURN(auto derivation, Derivation::build(*reader, size));
-    report.entries = std::max(report.entries, size);
-    for (size_t i : which) {
-      const net::HttpResponse& got = *answers[i];
-      ++report.answers;
-      report.figures += count_figures(got.body);
-      auto derived = derivation->answer(routes[i].path, routes[i].query);
-      if (got.status != 200 || !derived) {
-        ++report.differences;
-        if (report.listed.size() < o.max_listed) {
-          report.listed.push_back({routes[i].target, "", "(status)", "HTTP " + std::to_string(got.status),
-                                   derived ? "200" : "error: " + derived.error().message});
-        }
+    derivations.clear();
+    TL_ASSIGN_OR_RETURN(reader, log::open_reader(dir));
+    for (auto& [i, got] : later) {
+      uint64_t size = *stated_size(got);
+      if (size > reader->size()) {
+        differ(routes[i], "(log size)", std::to_string(size),
+               "no checkpoint that large is published (" + std::to_string(reader->size()) + ")");
         continue;
       }
-      report.differences += diff_json(routes[i].target, got.body, *derived, report.listed, o.max_listed);
+      TL_TRY(compare_one(i, got, size));
     }
   }
   return report;

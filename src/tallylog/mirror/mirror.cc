@@ -65,11 +65,23 @@ Result<Source> open_source(const MirrorOptions& o, Env& env) {
     TL_ASSIGN_OR_RETURN(net::Url url, net::parse_url(o.source));
     log::HttpFilesOptions ho{o.ca_file};
     // The URL of a server (log under /log) or of the log prefix itself.
-    TL_ASSIGN_OR_RETURN(auto probe, log::http_log_files(url.to_string(), ho));
-    auto cp = probe->read("checkpoint");
+    // Where the checkpoint is: at the URL itself, or under /log (a tallylog server, a static
+    // server of a data directory). Static servers answer missing files in odd ways, so the
+    // first place that holds a signed note wins.
     net::Url prefix = url;
-    if (!cp && cp.error().code == ErrorCode::kNotFound) prefix.path += "/log";
-    else if (!cp) return std::unexpected(cp.error());
+    {
+      TL_ASSIGN_OR_RETURN(auto probe, log::http_log_files(url.to_string(), ho));
+      auto cp = probe->read("checkpoint");
+      if (cp && !note::parse_note(*cp)) cp = err(ErrorCode::kNotFound, "not a signed note");
+      if (!cp && cp.error().code != ErrorCode::kNotFound) return std::unexpected(cp.error());
+      if (!cp) {
+        net::Url under = url;
+        under.path += "/log";
+        TL_ASSIGN_OR_RETURN(auto probe2, log::http_log_files(under.to_string(), ho));
+        auto cp2 = probe2->read("checkpoint");
+        if (cp2 && note::parse_note(*cp2)) prefix = under;
+      }
+    }
     TL_ASSIGN_OR_RETURN(auto files, log::http_log_files(prefix.to_string(), ho));
     s.files = std::make_unique<CountingFiles>(std::move(files));
     s.where = prefix.to_string();
