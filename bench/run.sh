@@ -30,3 +30,7 @@ section "tally: end to end on the real data (issue 5)"
 bench/tally_ve2024.sh "$BUILD"
 section "http: wrk with 1,000 keep-alive connections, 200 submissions/s under read load (issue 6)"
 bench/http_wrk.sh
+section "http: 200 slow readers of the largest cached answer, RSS before/peak/after (issue 10.4)"
+bench/http_slow_readers.sh
+section "http: connection storm right after start, tallylog vs nginx on the same bytes (issue 10.6)"
+bench/http_cold_start.sh

@@ -13,7 +13,7 @@ if [[ "${TALLYLOG_WITH_BROWSER:-0}" == 1 ]]; then
   PACKAGES+=(chromium nodejs npm)
 fi
 if [[ "${TALLYLOG_WITH_BENCH_TOOLS:-0}" == 1 ]]; then
-  PACKAGES+=(wrk hyperfine)
+  PACKAGES+=(wrk hyperfine nginx)  # nginx: the baseline in bench/http_cold_start.sh (never started as a service)
 fi
 
 missing=()

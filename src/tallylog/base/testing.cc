@@ -4,11 +4,21 @@
 #include <filesystem>
 #include <stdexcept>
 
+#include <unistd.h>
+
 namespace tallylog::testing {
 
-TempDir::TempDir() {
+namespace {
+std::string default_tmp() {
   const char* tmp = std::getenv("TMPDIR");
-  std::string tmpl = std::string(tmp && *tmp ? tmp : "/tmp") + "/tallylog-test-XXXXXX";
+  return tmp && *tmp ? tmp : "/tmp";
+}
+}  // namespace
+
+TempDir::TempDir() : TempDir(default_tmp()) {}
+
+TempDir::TempDir(const std::string& parent) {
+  std::string tmpl = parent + "/tallylog-test-XXXXXX";
   if (!::mkdtemp(tmpl.data())) throw std::runtime_error("mkdtemp failed");
   path_ = tmpl;
 }
@@ -26,6 +36,12 @@ std::optional<std::string> shared_data_dir() {
     return dir;
   }
   return std::nullopt;
+}
+
+std::string memory_tmp_dir() {
+  std::error_code ec;
+  if (std::filesystem::is_directory("/dev/shm", ec) && ::access("/dev/shm", W_OK) == 0) return "/dev/shm";
+  return default_tmp();
 }
 
 std::string source_dir() {

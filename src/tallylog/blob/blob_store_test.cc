@@ -9,38 +9,16 @@ namespace tallylog::blob {
 namespace {
 
 // Delegates to the real file system but can fail atomic writes, like a full disk.
-class FailingEnv : public Env {
+class FailingEnv : public EnvWrapper {
  public:
+  FailingEnv() : EnvWrapper(&Env::posix()) {}
   bool fail_writes = false;
   int writes = 0;
-  Result<std::string> read_file(const std::string& p) override { return base().read_file(p); }
-  Result<std::string> read_range(const std::string& p, uint64_t o, uint64_t m) override {
-    return base().read_range(p, o, m);
-  }
   Status write_file_atomic(const std::string& p, std::string_view d, Durability du) override {
     ++writes;
     if (fail_writes) return err(ErrorCode::kIo, "injected: no space left on device writing " + p);
-    return base().write_file_atomic(p, d, du);
+    return EnvWrapper::write_file_atomic(p, d, du);
   }
-  Result<std::unique_ptr<AppendFile>> open_append(const std::string& p) override {
-    return base().open_append(p);
-  }
-  Status truncate(const std::string& p, uint64_t s) override { return base().truncate(p, s); }
-  Result<uint64_t> file_size(const std::string& p) override { return base().file_size(p); }
-  bool exists(const std::string& p) override { return base().exists(p); }
-  Status create_dirs(const std::string& p) override { return base().create_dirs(p); }
-  Status remove_file(const std::string& p) override { return base().remove_file(p); }
-  Status rename(const std::string& f, const std::string& t) override { return base().rename(f, t); }
-  Status sync_dir(const std::string& p) override { return base().sync_dir(p); }
-  Result<std::vector<std::string>> list_dir(const std::string& p) override {
-    return base().list_dir(p);
-  }
-  Status write_new_file_private(const std::string& p, std::string_view d, unsigned m) override {
-    return base().write_new_file_private(p, d, m);
-  }
-
- private:
-  static Env& base() { return Env::posix(); }
 };
 
 TEST(BlobStore, PutReturnsTheSha256AndGetReturnsTheBytes) {

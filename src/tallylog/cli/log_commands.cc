@@ -150,6 +150,11 @@ void run_verify(const VerifyArgs& a) {
             << " (" << report->bundles_checked << " entry bundles, " << report->tiles_checked << " hash tiles checked";
   if (report->beyond_checkpoint) std::cout << "; " << report->beyond_checkpoint << " partial files beyond the checkpoint ignored";
   std::cout << ")\n";
+  // Not tampering: a crash of an older tallylog left them; the next writer's open removes them.
+  for (const auto& t : report->leftover_temporaries) {
+    std::cout << "note: " << t << " is a temporary left by an interrupted write, not part of the log"
+              << " (removed when the log is next opened for writing)\n";
+  }
   // Which witnesses cosigned the checkpoint just verified.
   if (!a.witnesses.empty() || a.witness_policy > 0) {
     note::WitnessPolicy policy{witness_keys_or_exit(a.witnesses), a.witness_policy};

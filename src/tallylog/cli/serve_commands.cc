@@ -1,6 +1,7 @@
 // `tallylog serve <data>`: the public read API, the results page and the authenticated write side
 // over HTTP (see docs/api.md). Wiring only: the ingestor owns the log and index, the qr module
 // decodes posted images, the blob store keeps them, http/ does the rest.
+#include <malloc.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -13,6 +14,7 @@
 #include "tallylog/cli/command.h"
 #include "tallylog/http/api.h"
 #include "tallylog/http/server.h"
+#include "tallylog/http/static_files.h"
 #include "tallylog/http/submit_batcher.h"
 #include "tallylog/ingest/ingestor.h"
 #include "tallylog/qr/decoder.h"
@@ -79,6 +81,10 @@ void run_serve(const ServeArgs& a) {
   so.read_timeout = std::chrono::milliseconds(a.read_timeout_ms);
   so.idle_timeout = std::chrono::milliseconds(a.idle_timeout_ms);
   raise_fd_limit();
+  // Large answers (tally bodies, exports, images) are allocated with mmap and so handed back to
+  // the system when freed: glibc's default threshold climbs after the first big free, after which
+  // such buffers stay in the heap and RSS never comes down once slow clients have gone.
+  mallopt(M_MMAP_THRESHOLD, 1 << 20);
 
   auto ingestor = value_or_exit(ingest::Ingestor::open(a.data_dir));
   auto blobs = value_or_exit(blob::BlobStore::open(Env::posix(), a.data_dir));
@@ -91,6 +97,7 @@ void run_serve(const ServeArgs& a) {
   http::ApiOptions ao;
   ao.data_dir = a.data_dir;
   ao.web_dir = find_web_dir(a.web_dir);
+  if (!ao.web_dir.empty()) check_or_exit(http::check_web_root(ao.web_dir, a.data_dir));
   ao.submit_rate_per_token = a.rate;
   ao.submit_burst_per_token = a.burst;
   http::ApiBackend be;

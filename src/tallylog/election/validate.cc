@@ -7,6 +7,7 @@
 
 #include "tallylog/base/bytes.h"
 #include "tallylog/election/entry.h"
+#include "tallylog/election/source_name.h"
 
 namespace tallylog::election {
 namespace {
@@ -321,6 +322,7 @@ std::optional<Rejection> Validator::validate_sheet(Sheet& sheet, const Station* 
                               station->code, sheet.station));
   if (auto p = text_problem(sheet.source, kMaxStringBytes, false))
     return reject("source", "source " + *p);
+  if (auto st = check_source_name(sheet.source); !st) return reject("source", st.error().message);
   if (!source_accepted(sheet.source))
     return reject("source",
                   fmt::format("source \"{}\" is not accepted by this election", sheet.source));

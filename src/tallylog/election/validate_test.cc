@@ -79,11 +79,21 @@ TEST(Validator, RejectsAnUnacceptedSourceAndAcceptsPrefixPatterns) {
   s.source = "observer:eu";
   expect_rejection(c.run(s), "source", "source \"observer:eu\" is not accepted");
   s.source = "witness:";
-  expect_rejection(c.run(s), "source", "not accepted");
+  expect_rejection(c.run(s), "source", "empty suffix");
   s.source = "witness:mud";
   EXPECT_FALSE(c.run(s));
   s.source = "";
   expect_rejection(c.run(s), "source", "empty");
+}
+
+// Regression (issue 10.8): "witness:*" accepted any suffix, markup and bidi overrides included.
+TEST(Validator, AppliesTheSourceNameGrammarBeforeTheElectionsPatterns) {
+  Check c;
+  Sheet s = small_sheet();
+  for (std::string bad : {"witness:<script>", "witness:../x", "witness:a b", "witness:\xE2\x80\xAE" "dum"}) {
+    s.source = bad;
+    expect_rejection(c.run(s), "source", "source name");
+  }
 }
 
 TEST(Validator, RejectsTheWrongNumberOfCards) {

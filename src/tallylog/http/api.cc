@@ -1,6 +1,7 @@
 // The Api: builds the route table from the handler files and dispatches through it (see api.h).
 #include "tallylog/http/api.h"
 
+#include "tallylog/base/bytes.h"
 #include "tallylog/http/api_context.h"
 #include "tallylog/http/responses.h"
 
@@ -46,10 +47,19 @@ Response Api::handle(const Request& req) {
     if (!m.allow.empty()) return method_not_allowed(m.allow);
     return error_response(404, "no such route");
   }
+  // Everything a handler may quote back is checked here once: invalid UTF-8 is the client's
+  // error (400), never a 500 from a JSON writer further down.
   Query query = parse_query(req.query);
+  for (const auto& [k, v] : query) {
+    if (!is_valid_utf8(k)) return error_response(400, "query: a parameter name is not valid UTF-8", "query");
+    if (!is_valid_utf8(v)) return error_response(400, k + ": not valid UTF-8", k);
+  }
   RouteCall call{req, query, {}, m.rest};
   call.params.reserve(m.params.size());
-  for (auto p : m.params) call.params.push_back(percent_decode(p, false));
+  for (auto p : m.params) {
+    call.params.push_back(percent_decode(p, false));
+    if (!is_valid_utf8(call.params.back())) return error_response(400, "path: not valid UTF-8", "path");
+  }
   return m.route->handler(call);
 }
 

@@ -2,7 +2,10 @@
 
 namespace tallylog::http {
 
-Response json_response(int status, const Json& j) { return Response::json(status, j.dump() + "\n"); }
+// Invalid UTF-8 that reached a message is replaced (U+FFFD) rather than thrown as a 500.
+Response json_response(int status, const Json& j) {
+  return Response::json(status, j.dump(-1, ' ', false, Json::error_handler_t::replace) + "\n");
+}
 
 Response error_response(int status, std::string_view message, std::string_view field) {
   Json j;

@@ -4,10 +4,20 @@
 // to Response; handlers for requests with side effects (any method but GET/HEAD/OPTIONS) run on a
 // separate worker pool so a slow fsync never stalls readers.
 //
-// Hostile clients: a request must arrive whole within `read_timeout` once its first byte is in
-// (slowloris), an idle keep-alive connection is closed after `idle_timeout`, headers larger than
-// `max_header_bytes` get 431, bodies larger than the handler's body limit get 413 (both close the
-// connection). Above `max_connections` new connections are closed at once.
+// Hostile clients: a new connection must send its first request within `read_timeout`, and every
+// request must arrive whole within `read_timeout` once its first byte is in (slowloris); only a
+// connection that has been answered at least once may then stay idle for `idle_timeout`. Headers
+// larger than `max_header_bytes` get 431, bodies larger than the handler's body limit get 413, a
+// Transfer-Encoding other than exactly "chunked" gets 400 (all three close the connection).
+// Connections are capped at connection_cap(max_connections, RLIMIT_NOFILE); at the cap the
+// connection idle the longest is closed to let the new one in (new ones are refused only when
+// none is idle).
+//
+// Memory: a response body may be a shared immutable buffer (Response::shared_body, e.g. a cached
+// tally): every connection writes from the same bytes, none copies them. Owned bodies waiting to
+// be written count against `max_buffered_bytes` for the whole server; an answer that would go past
+// it is replaced by 503 (Retry-After: 1, connection closed), so slow readers cannot pile up copies.
+// A connection holds at most one response at a time (the next request is read only after it).
 //
 // Ownership and threads: Server owns its threads. start() binds and returns; shutdown() stops
 // accepting, closes idle connections, lets in-flight requests finish and their responses be
@@ -46,10 +56,15 @@ struct Response {
   std::string content_type = "text/plain; charset=utf-8";
   std::vector<std::pair<std::string, std::string>> headers;  // extra headers (Cache-Control, ...)
   std::string body;
+  // When set, sent instead of `body`: an immutable buffer shared with other responses, never copied.
+  std::shared_ptr<const std::string> shared_body;
   bool close = false;  // close the connection after writing
+
+  std::string_view body_view() const { return shared_body ? std::string_view(*shared_body) : std::string_view(body); }
 
   static Response text(int status, std::string body);
   static Response json(int status, std::string body);
+  static Response json(int status, std::shared_ptr<const std::string> body);
 };
 
 // What the server calls for each complete request. Must not throw (exceptions become 500).
@@ -70,8 +85,14 @@ struct ServerOptions {
   std::chrono::milliseconds drain_timeout{10000};
   uint32_t max_header_bytes = 16 * 1024;
   uint64_t default_body_limit = 1 << 20;
-  size_t max_connections = 50000;
+  size_t max_connections = 50000;  // further capped by connection_cap()
+  uint64_t max_buffered_bytes = uint64_t{256} << 20;  // owned response bodies being written, all connections
+  size_t accept_batch = 64;  // connections taken per wake-up by each accept loop (one per I/O thread)
 };
+
+// The connection cap for a process allowed `nofile_limit` open descriptors: `requested`, but never
+// more than the limit less a reserve (5%, at least 32) for the log, index, blobs and listeners.
+size_t connection_cap(size_t requested, uint64_t nofile_limit);
 
 class Server {
  public:
@@ -89,6 +110,14 @@ class Server {
   // Blocks until SIGINT or SIGTERM arrives, then shuts down. For `tallylog serve`.
   void run_until_signal();
   size_t open_connections() const;
+  // The effective connection cap (see connection_cap), known after start().
+  size_t connection_limit() const;
+  // Connections waiting for a request now (candidates for shedding).
+  size_t idle_connections() const;
+  // Idle connections closed to let new ones in, since start.
+  uint64_t shed_connections() const;
+  // Owned response bytes being written now (shared bodies are not counted).
+  uint64_t buffered_bytes() const;
 
   struct Impl;  // implementation detail (Beast state), defined in server.cc
 

@@ -23,13 +23,52 @@ std::string_view verdict_name(ingest::Verdict v) {
 
 }  // namespace
 
-Result<election::Sheet> sheet_from_json(std::string_view text) {
+// Parses JSON, refusing a key repeated within one object (RFC 8259 leaves that to the reader;
+// "last one wins" would let two readers of the same body see different sheets). Errors never quote
+// the body's bytes.
+Result<Json> parse_strict(std::string_view text) {
+  if (!is_valid_utf8(text)) return err(ErrorCode::kInvalidArgument, "body: not valid UTF-8");
+  struct Level {
+    std::string prefix;              // "candidates." for the object under "candidates"
+    std::vector<std::string> seen;  // its keys so far
+  };
+  std::vector<Level> levels;
+  std::string duplicate;
+  auto cb = [&](int, nlohmann::detail::parse_event_t event, Json& parsed) {
+    using E = nlohmann::detail::parse_event_t;
+    if (event == E::object_start) {
+      std::string prefix = levels.empty() || levels.back().seen.empty()
+                               ? std::string()
+                               : levels.back().prefix + levels.back().seen.back() + ".";
+      levels.push_back({std::move(prefix), {}});
+    } else if (event == E::object_end) {
+      if (!levels.empty()) levels.pop_back();
+    } else if (event == E::key && !levels.empty()) {
+      const auto& k = parsed.get_ref<const std::string&>();
+      auto& seen = levels.back().seen;
+      if (std::find(seen.begin(), seen.end(), k) != seen.end()) {
+        if (duplicate.empty()) duplicate = levels.back().prefix + k;
+        seen.push_back(k);  // keeps seen.back() the key whose value comes next
+      } else {
+        seen.push_back(k);
+      }
+    }
+    return true;
+  };
   Json j;
   try {
-    j = Json::parse(text);
-  } catch (const std::exception& e) {
-    return err(ErrorCode::kInvalidArgument, std::string("body: not valid JSON: ") + e.what());
+    j = Json::parse(text, cb);
+  } catch (const nlohmann::json::parse_error& e) {
+    return err(ErrorCode::kInvalidArgument, "body: not valid JSON (at byte " + std::to_string(e.byte) + ")");
+  } catch (const std::exception&) {
+    return err(ErrorCode::kInvalidArgument, "body: not valid JSON");
   }
+  if (!duplicate.empty()) return err(ErrorCode::kInvalidArgument, duplicate + ": duplicate key");
+  return j;
+}
+
+Result<election::Sheet> sheet_from_json(std::string_view text) {
+  TL_ASSIGN_OR_RETURN(Json j, parse_strict(text));
   if (!j.is_object()) return err(ErrorCode::kInvalidArgument, "body: must be a JSON object");
   election::Sheet s;
   auto need_string = [&](const char* key, std::string& out, bool required) -> Status {

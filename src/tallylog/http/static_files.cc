@@ -1,6 +1,7 @@
 #include "tallylog/http/static_files.h"
 
 #include <cctype>
+#include <filesystem>
 #include <vector>
 
 namespace tallylog::http {
@@ -124,6 +125,48 @@ Response serve_blob(Env& env, const std::string& blob_dir, std::string_view rel)
   r.headers.emplace_back("X-Content-Type-Options", "nosniff");
   r.headers.emplace_back("Content-Security-Policy", "default-src 'none'; sandbox");
   return r;
+}
+
+namespace {
+
+// `inner` is `outer` or below it (both canonical).
+bool is_within(const std::filesystem::path& inner, const std::filesystem::path& outer) {
+  auto i = inner.begin();
+  for (auto o = outer.begin(); o != outer.end(); ++o, ++i)
+    if (i == inner.end() || *i != *o) return false;
+  return true;
+}
+
+}  // namespace
+
+Status check_web_root(const std::string& web_dir, const std::string& data_dir) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  fs::path web = fs::canonical(web_dir, ec);
+  if (ec) return err(ErrorCode::kNotFound, "--web " + web_dir + ": " + ec.message());
+  fs::path data = fs::canonical(data_dir, ec);
+  if (ec) return ok();  // no data directory to protect (its absence is reported elsewhere)
+  if (is_within(web, data))
+    return err(ErrorCode::kInvalidArgument, "--web " + web_dir +
+                                                " is inside the data directory: it would publish log.key and "
+                                                "tokens.json; point --web at the built page (web/dist)");
+  if (is_within(data, web))
+    return err(ErrorCode::kInvalidArgument, "--web " + web_dir +
+                                                " contains the data directory: it would publish log.key and "
+                                                "tokens.json; point --web at the built page (web/dist)");
+  return ok();
+}
+
+std::optional<std::string> read_file_inside(Env& env, const std::string& root, std::string_view rel) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  fs::path base = fs::canonical(root, ec);
+  if (ec) return std::nullopt;
+  fs::path file = fs::canonical(base / fs::path(std::string(rel)), ec);
+  if (ec || !is_within(file, base) || file == base) return std::nullopt;
+  auto data = env.read_file(file.string());
+  if (!data) return std::nullopt;
+  return std::move(*data);
 }
 
 }  // namespace tallylog::http

@@ -7,6 +7,7 @@
 // Pure functions plus file reads through the injected Env; thread-safe.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -32,6 +33,16 @@ std::string blob_relative_path(std::string_view hex_digest);
 Response serve_log_file(Env& env, const std::string& log_dir, std::string_view rel);
 // GET/HEAD /blobs/<rel> from `blob_dir`; Content-Type sniffed from the bytes (JPEG/PNG/WebP/PDF).
 Response serve_blob(Env& env, const std::string& blob_dir, std::string_view rel);
+
+// Refuses (kInvalidArgument) a web root that is, contains or lies inside the data directory:
+// it would publish log.key, tokens.json and the journal. Paths are compared after resolving
+// symlinks; a web root that does not exist is refused too (kNotFound).
+Status check_web_root(const std::string& web_dir, const std::string& data_dir);
+
+// The file `rel` under `root` (rel already checked against the web path grammar), or nullopt
+// when it is absent or when, symlinks resolved, it lies outside root: a symlink in the web root
+// is never followed out of it.
+std::optional<std::string> read_file_inside(Env& env, const std::string& root, std::string_view rel);
 
 // Content type for a sniffed image, "application/octet-stream" if unknown.
 std::string_view sniff_content_type(std::string_view bytes);

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <filesystem>
 #include <random>
 
 #include "tallylog/base/testing.h"
@@ -99,6 +100,42 @@ TEST(SniffContentType, RecognisesJpegAndPng) {
   EXPECT_EQ(sniff_content_type("\xFF\xD8\xFF\xE0 jfif"), "image/jpeg");
   EXPECT_EQ(sniff_content_type("\x89PNG\r\n\x1a\n...."), "image/png");
   EXPECT_EQ(sniff_content_type("<html>"), "application/octet-stream");
+}
+
+
+// Regression (issue 10.9): `serve --web D` with the data directory published log.key.
+TEST(WebRoot, IsRefusedWhenItIsContainsOrLiesInsideTheDataDirectory) {
+  testing::TempDir top;
+  namespace fs = std::filesystem;
+  fs::create_directories(top.file("data/web"));
+  fs::create_directories(top.file("site"));
+  fs::create_symlink(top.file("data"), top.file("alias"));
+  EXPECT_FALSE(check_web_root(top.file("data"), top.file("data")));
+  EXPECT_FALSE(check_web_root(top.file("alias"), top.file("data")));  // the same place by a symlink
+  EXPECT_FALSE(check_web_root(top.file("data/web"), top.file("data")));
+  EXPECT_FALSE(check_web_root(top.path(), top.file("data")));
+  EXPECT_FALSE(check_web_root(top.file("data/."), top.file("data")));
+  EXPECT_TRUE(check_web_root(top.file("site"), top.file("data")));
+  EXPECT_FALSE(check_web_root(top.file("missing"), top.file("data")));
+}
+
+// Regression (issue 10.9): a symlink in the web root was followed wherever it pointed.
+TEST(WebRoot, FilesAreReadOnlyFromInsideTheRootSymlinksResolved) {
+  testing::TempDir top;
+  namespace fs = std::filesystem;
+  fs::create_directories(top.file("site/assets"));
+  fs::create_directories(top.file("data"));
+  Env& env = Env::posix();
+  ASSERT_TRUE(env.write_file_atomic(top.file("site/index.html"), "<html>", Durability::kNoSync));
+  ASSERT_TRUE(env.write_file_atomic(top.file("data/log.key"), "SECRET", Durability::kNoSync));
+  fs::create_symlink(top.file("data/log.key"), top.file("site/key.txt"));
+  fs::create_symlink(top.file("data"), top.file("site/assets/d"));
+  fs::create_symlink(top.file("site/index.html"), top.file("site/home.html"));  // inside: fine
+  EXPECT_EQ(read_file_inside(env, top.file("site"), "index.html"), "<html>");
+  EXPECT_EQ(read_file_inside(env, top.file("site"), "home.html"), "<html>");
+  EXPECT_EQ(read_file_inside(env, top.file("site"), "key.txt"), std::nullopt);
+  EXPECT_EQ(read_file_inside(env, top.file("site"), "assets/d/log.key"), std::nullopt);
+  EXPECT_EQ(read_file_inside(env, top.file("site"), "missing.js"), std::nullopt);
 }
 
 }  // namespace

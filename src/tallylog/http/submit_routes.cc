@@ -2,12 +2,17 @@
 // the sheet's source. Without a valid token nothing is parsed and nothing is written.
 #include <variant>
 
+#include "tallylog/election/source_name.h"
 #include "tallylog/http/api_context.h"
 #include "tallylog/http/responses.h"
 #include "tallylog/http/sheet_json.h"
 
 namespace tallylog::http {
 namespace {
+
+Response rejected(std::string_view field, std::string_view reason) {
+  return json_response(400, Json{{"verdict", "rejected"}, {"field", field}, {"reason", reason}});
+}
 
 struct Submit {
   ApiContext& ctx;
@@ -60,6 +65,7 @@ struct Submit {
              {"reason", colon == std::string::npos ? m : m.substr(colon + 2)}};
       return json_response(400, j);
     }
+    if (auto st = election::check_source_name(sheet->source); !st) return rejected("source", st.error().message);
     if (!who.allows_source(sheet->source))
       return error_response(403, "source: token of '" + who.name + "' may not submit for '" + sheet->source + "'",
                             "source");
@@ -93,6 +99,7 @@ struct Submit {
     if (source.empty()) source = "qr";
     if (image.empty())
       return json_response(400, Json{{"verdict", "rejected"}, {"field", "image"}, {"reason", "empty image"}});
+    if (auto st = election::check_source_name(source); !st) return rejected("source", st.error().message);
     if (!who.allows_source(source))
       return error_response(403, "source: token of '" + who.name + "' may not submit for '" + source + "'", "source");
     if (!ctx.be.sheet_from_image) return error_response(501, "this server cannot decode images");

@@ -27,9 +27,11 @@ Result<TallyCache::Tally> TallyCache::Locked::tabulation(const tally::SourceRule
     c.geo_stations_ = stations;
     c.tabs_.clear();
     c.bodies_.clear();
+    c.body_bytes_ = 0;
   }
   auto it = c.tabs_.find(key);
   if (it == c.tabs_.end()) {
+    if (c.tabs_.size() >= kMaxRules) c.tabs_.clear();
     Tab t;
     TL_ASSIGN_OR_RETURN(auto full, tally::tabulate_index(*c.index_, c.geo_, rule, nullptr));
     t.tab = std::make_unique<tally::Tabulation>(std::move(full));
@@ -51,12 +53,23 @@ Result<TallyCache::Tally> TallyCache::Locked::tabulation(const tally::SourceRule
 Result<Response> TallyCache::Locked::cached(const std::string& key, uint64_t applied,
                                             const std::function<Result<Response>()>& make) {
   auto& bodies = c_.bodies_;
-  if (auto it = bodies.find(key); it != bodies.end() && it->second.first == applied)
-    return Response::json(200, it->second.second);
+  if (auto it = bodies.find(key); it != bodies.end() && it->second.applied == applied)
+    return Response::json(200, it->second.bytes);
   TL_ASSIGN_OR_RETURN(Response r, make());
-  if (r.status == 200 && r.content_type == "application/json") {
-    if (bodies.size() > 512) bodies.clear();
-    bodies[key] = {applied, r.body};
+  if (r.status == 200 && r.content_type == "application/json" && !r.shared_body) {
+    auto bytes = std::make_shared<const std::string>(std::move(r.body));
+    r.body.clear();
+    r.shared_body = bytes;
+    if (auto old = bodies.find(key); old != bodies.end()) {
+      c_.body_bytes_ -= old->second.bytes->size();
+      bodies.erase(old);
+    }
+    if (bodies.size() >= kMaxBodies || c_.body_bytes_ + bytes->size() > kMaxBodyBytes) {
+      bodies.clear();
+      c_.body_bytes_ = 0;
+    }
+    bodies[key] = {applied, bytes};
+    c_.body_bytes_ += bytes->size();
   }
   return r;
 }

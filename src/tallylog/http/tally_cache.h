@@ -46,7 +46,8 @@ class TallyCache {
     // The geography of the last successful tabulation() (null before the first).
     const std::shared_ptr<const tally::Geography>& geography() const { return c_.geo_; }
     // The response cached under `key` for index size `applied`; else make()'s, kept when it is a
-    // 200 JSON answer.
+    // 200 JSON answer. Cached answers carry their body as a shared immutable buffer
+    // (Response::shared_body): every request, and every connection writing it, uses the same bytes.
     Result<Response> cached(const std::string& key, uint64_t applied, const std::function<Result<Response>()>& make);
 
    private:
@@ -72,7 +73,19 @@ class TallyCache {
   std::shared_ptr<const tally::Geography> geo_;
   uint64_t geo_stations_ = 0;
   std::map<std::string, Tab> tabs_;
-  std::map<std::string, std::pair<uint64_t, std::string>> bodies_;  // key -> (applied size, body)
+  struct Body {
+    uint64_t applied = 0;
+    std::shared_ptr<const std::string> bytes;
+  };
+  std::map<std::string, Body> bodies_;
+  uint64_t body_bytes_ = 0;  // sum of bodies_' sizes
+
+ public:
+  // Bounds: past these the cache starts over (a client choosing many distinct source rules or
+  // drill-down parents cannot grow it without limit).
+  static constexpr size_t kMaxRules = 64;
+  static constexpr size_t kMaxBodies = 512;
+  static constexpr uint64_t kMaxBodyBytes = uint64_t{128} << 20;
 };
 
 }  // namespace tallylog::http

@@ -37,7 +37,7 @@ Response web_file(ApiContext& ctx, std::string_view path) {
   std::string rel = path == "/" ? "index.html" : std::string(path.substr(1));
   if (!safe_web_path(rel)) return Response::text(400, "bad path\n");
   if (ctx.opt.web_dir.empty()) return Response::text(404, "no web page configured\n");
-  auto data = ctx.be.env->read_file(join_path(ctx.opt.web_dir, rel));
+  auto data = read_file_inside(*ctx.be.env, ctx.opt.web_dir, rel);
   if (!data) return Response::text(404, "not found\n");
   Response r;
   r.content_type = std::string(web_content_type(rel));

@@ -105,6 +105,7 @@ TEST(RealData, VenezuelaCsvImportsEveryRowAndNationalTotalsEqualTheColumnSums) {
   EXPECT_EQ(registered, 17745239u);
   for (const char* c : {"EG", "NM", "LM", "JABE", "JOBR", "AE", "CF", "DC", "EM", "BERA", "VOTOS_VALIDOS", "VOTOS_NULOS"})
     EXPECT_EQ(got[c], expected[c]) << c;
+  ASSERT_TRUE(ing->log().await_checkpoint(ing->index().indexed_size().value()));  // checkpoints follow appends
   EXPECT_EQ(ing->log().size(), 1u + 2 * 24532u);
   auto first = ing->index().sheets_for_station("010113042.01").value();
   ASSERT_EQ(first.size(), 1u);

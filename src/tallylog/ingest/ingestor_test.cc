@@ -57,10 +57,16 @@ class IngestorTest : public ::testing::Test {
     s.fields["null"] = 0;
     return s;
   }
+  // The log once a checkpoint covers every entry the index holds (checkpoints follow appends).
+  log::LogReader& settled_log() {
+    auto& lg = ing_->log();
+    EXPECT_TRUE(lg.await_checkpoint(ing_->index().indexed_size().value()));
+    return lg;
+  }
   // Every entry of the log, decoded.
   std::vector<election::Entry> log_entries() {
     std::vector<election::Entry> out;
-    auto& lg = ing_->log();
+    auto& lg = settled_log();
     auto st = lg.for_each_entry(0, lg.size(), [&](uint64_t, std::string_view e) -> Status {
       TL_ASSIGN_OR_RETURN(auto d, election::decode_entry(e));
       out.push_back(std::move(d));
@@ -115,7 +121,7 @@ TEST_F(IngestorTest, HostileCsvGivesExactCountsAndReasonsAndNothingRejectedIsLog
   // Re-importing the same file logs nothing new.
   ImportSummary again = import_file("tests/fixtures/ingest/hostile.csv", "witness:convzla");
   EXPECT_EQ(again.summary_line(), "accepted 0, duplicates 6, conflicts 0, rejected 8");
-  EXPECT_EQ(ing_->log().size(), 10u);
+  EXPECT_EQ(settled_log().size(), 10u);
 }
 
 TEST_F(IngestorTest, UnknownSourceIsRejected) {
@@ -246,7 +252,7 @@ TEST_F(IngestorTest, DeferredBatchesGiveTheSameVerdictsAndIndexAsSynchronousOnes
     }
   }
   ASSERT_TRUE(ing_->sync_index());
-  EXPECT_EQ(ing_->sqlite_index().indexed_size().value(), ing_->log().size());
+  EXPECT_EQ(ing_->sqlite_index().indexed_size().value(), settled_log().size());
   std::string deferred_dump = ing_->sqlite_index().dump().value();
   EXPECT_EQ(deferred_dump, sync->sqlite_index().dump().value());
   EXPECT_NE(deferred_dump.find("|1|{"), std::string::npos) << "a conflicted sheet is in the index";
@@ -299,7 +305,7 @@ TEST_F(IngestorTest, ConcurrentSubmittersLogEachSheetExactlyOnce) {
   for (auto& th : threads) th.join();
   EXPECT_EQ(logged, 20);
   EXPECT_EQ(duplicates, 60);
-  EXPECT_EQ(ing_->log().size(), 6u + 20u);
+  EXPECT_EQ(settled_log().size(), 6u + 20u);
   EXPECT_EQ(ing_->index().indexed_size().value(), 6u + 20u);
 }
 

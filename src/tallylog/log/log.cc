@@ -1,131 +1,52 @@
-// The appender: sequence (journal + fdatasync, group-committed) -> integrate (entry bundles and
-// hash tiles) -> publish (signed checkpoint). See log.h and docs/formats/log.md.
+// The appender: sequence (journal record + fdatasync, group-committed) -> acknowledge ->
+// integrate (entry bundles and hash tiles) -> make durable -> sign one checkpoint -> publish,
+// the last four on a background publisher that batches everything sequenced since its last run.
+// See log.h and docs/formats/log.md ("Append, crash and recovery").
 //
-// Durability argument. An entry is acknowledged only after its journal record is fdatasync'd.
-// Tiles, bundles and the checkpoint are written with atomic renames but without fsync; at
-// journal rotation every file written since the previous rotation is fsync'd first, so the
-// tiles for [0, journal base) are always durable. open() restores the right edge at the journal
-// base from those tiles and re-integrates every journal record, one record at a time exactly as
-// before the crash, rewriting the same files with the same bytes. The checkpoint on disk must
-// then match the re-integrated tree, or open() refuses to sign anything.
+// Durability argument. An entry is acknowledged only once its journal record is durable. The
+// publisher makes tiles and bundles durable (LogStorage::make_durable) before it writes the
+// checkpoint (durably too), and only then releases the journal entries below the published
+// size. So every entry ever acknowledged is either in the journal or durable in tiles, and the
+// tiles of every size from the journal's first entry on can be rebuilt from the journal.
+//
+// open() (recover): restores the right edge at the journal's first entry from the stored tiles
+// (any stored file of that tile at least as wide), integrates the whole journal in ONE pass —
+// full files are compared with what is stored (write-once: a stored file with different bytes is
+// reported, never rewritten), only the partials of the final size are new — so restart time
+// depends on the journal's size, not on how many checkpoints were published. It then checks what
+// is stored against the rebuilt tree (OpenOptions::check, full by default) and the checkpoint on
+// disk: a valid one must be a prefix of the rebuilt tree (never sign a tree inconsistent with a
+// checkpoint signed before; one larger than what the journal and tiles hold means entries were
+// lost: refuse); a torn, empty or missing one is rebuilt and signed anew. Every checkpoint ever
+// signed was for a prefix of acknowledged entries, so the rebuilt tree extends it.
 #include "tallylog/log/log.h"
 
 #include <fcntl.h>
 #include <sys/file.h>
 #include <unistd.h>
 
-#include <algorithm>
 #include <cerrno>
 #include <condition_variable>
 #include <cstring>
 #include <deque>
+#include <iostream>
 #include <mutex>
 #include <optional>
-#include <set>
+#include <thread>
 
-#include "tallylog/base/bytes.h"
-#include "tallylog/base/sha256.h"
+#include "tallylog/log/integrate.h"
+#include "tallylog/log/journal.h"
+#include "tallylog/log/storage.h"
 #include "tallylog/log/tile_reader.h"
 #include "tallylog/log/tiles.h"
-#include "tallylog/merkle/tree.h"
+#include "tallylog/log/verify.h"
 #include "tallylog/note/checkpoint.h"
 #include "tallylog/note/note.h"
 
 namespace tallylog::log {
 namespace {
 
-constexpr std::string_view kRecordMagic = "TLJ1";
-constexpr size_t kRecordHeader = 4 + 8 + 4 + 8;  // magic, first index, count, payload bytes
-constexpr size_t kRecordTrailer = 32;            // SHA-256 of header and payload
-
-std::string journal_name(uint64_t base) {
-  char buf[40];
-  std::snprintf(buf, sizeof buf, "%020llu.journal", static_cast<unsigned long long>(base));
-  return buf;
-}
-
-std::optional<uint64_t> parse_journal_name(std::string_view name) {
-  if (name.size() != 28 || !name.ends_with(".journal")) return std::nullopt;
-  uint64_t v = 0;
-  for (char c : name.substr(0, 20)) {
-    if (c < '0' || c > '9') return std::nullopt;
-    v = v * 10 + static_cast<uint64_t>(c - '0');
-  }
-  return v;
-}
-
-void put_u32_be(std::string& out, uint32_t v) {
-  put_u16_be(out, static_cast<uint16_t>(v >> 16));
-  put_u16_be(out, static_cast<uint16_t>(v & 0xffff));
-}
-uint32_t get_u32_be(std::string_view in) {
-  return (uint32_t{get_u16_be(in)} << 16) | get_u16_be(in.substr(2));
-}
-
-std::string encode_record(uint64_t first, std::span<const std::string_view> entries) {
-  size_t payload = 0;
-  for (auto e : entries) payload += 2 + e.size();
-  std::string out;
-  out.reserve(kRecordHeader + payload + kRecordTrailer);
-  out += kRecordMagic;
-  put_u64_be(out, first);
-  put_u32_be(out, static_cast<uint32_t>(entries.size()));
-  put_u64_be(out, payload);
-  for (auto e : entries) {
-    put_u16_be(out, static_cast<uint16_t>(e.size()));
-    out += e;
-  }
-  auto d = sha256(out);
-  out += as_bytes(d);
-  return out;
-}
-
-struct JournalRecord {
-  uint64_t first = 0;
-  std::vector<std::string_view> entries;
-  size_t end_offset = 0;
-};
-
-// Parses the journal; stops at the first incomplete or damaged record at the tail (an append
-// that was never acknowledged). A damaged record followed by more data is corruption.
-Result<std::vector<JournalRecord>> parse_journal(std::string_view data, const std::string& path, size_t* valid_end) {
-  std::vector<JournalRecord> out;
-  size_t pos = 0;
-  while (pos < data.size()) {
-    std::string_view rest = data.substr(pos);
-    if (rest.size() < kRecordHeader + kRecordTrailer) break;  // torn tail
-    if (rest.substr(0, 4) != kRecordMagic) {
-      return err(ErrorCode::kCorrupt, path + ": bad record magic at offset " + std::to_string(pos));
-    }
-    JournalRecord r;
-    r.first = get_u64_be(rest.substr(4));
-    uint32_t count = get_u32_be(rest.substr(12));
-    uint64_t payload = get_u64_be(rest.substr(16));
-    if (payload > rest.size() - kRecordHeader - kRecordTrailer) break;  // torn tail
-    size_t total = kRecordHeader + payload + kRecordTrailer;
-    auto d = sha256(rest.substr(0, kRecordHeader + payload));
-    if (as_bytes(d) != rest.substr(kRecordHeader + payload, 32)) {
-      if (pos + total == data.size()) break;  // torn tail
-      return err(ErrorCode::kCorrupt, path + ": checksum mismatch in the record at offset " + std::to_string(pos));
-    }
-    std::string_view p = rest.substr(kRecordHeader, payload);
-    while (!p.empty()) {
-      if (p.size() < 2) return err(ErrorCode::kCorrupt, path + ": bad entry length at offset " + std::to_string(pos));
-      size_t len = get_u16_be(p);
-      if (p.size() - 2 < len) return err(ErrorCode::kCorrupt, path + ": bad entry length at offset " + std::to_string(pos));
-      r.entries.push_back(p.substr(2, len));
-      p.remove_prefix(2 + len);
-    }
-    if (r.entries.size() != count) {
-      return err(ErrorCode::kCorrupt, path + ": entry count mismatch at offset " + std::to_string(pos));
-    }
-    pos += total;
-    r.end_offset = pos;
-    out.push_back(std::move(r));
-  }
-  *valid_end = pos;
-  return out;
-}
+using SteadyClock = std::chrono::steady_clock;
 
 std::string trim_newline(std::string s) {
   while (!s.empty() && (s.back() == '\n' || s.back() == '\r')) s.pop_back();
@@ -160,20 +81,106 @@ struct Paths {
       : data_dir(data),
         log_dir(join_path(data, "log")),
         journal_dir(join_path(data, "journal")),
+        staging_dir(join_path(data, "staging")),
         key(join_path(data, "log.key")),
         vkey(join_path(data, "log.vkey")),
         lock(join_path(data, "lock")) {}
-  std::string data_dir, log_dir, journal_dir, key, vkey, lock;
+  std::string data_dir, log_dir, journal_dir, staging_dir, key, vkey, lock;
+};
+
+// Entries durable in the journal, waiting for the publisher (a copy: callers' buffers go away).
+struct Pending {
+  uint64_t first = 0;
+  std::string data;
+  std::vector<uint32_t> ends;  // end offset of each entry in data
+  std::vector<std::string_view> entries() const {
+    std::vector<std::string_view> out;
+    out.reserve(ends.size());
+    uint32_t begin = 0;
+    for (uint32_t e : ends) {
+      out.emplace_back(data.data() + begin, e - begin);
+      begin = e;
+    }
+    return out;
+  }
+};
+
+// Runs the cosigning hook on its own thread so that the publisher can stop waiting for it.
+class Cosigner {
+ public:
+  using Hook = std::function<Result<std::string>(const std::string&)>;
+  explicit Cosigner(Hook hook) : hook_(std::move(hook)), thread_([this] { loop(); }) {}
+  ~Cosigner() {
+    {
+      std::lock_guard lock(mu_);
+      stop_ = true;
+    }
+    cv_.notify_all();
+    thread_.join();
+  }
+
+  // The hook's answer for `note` within `deadline`; nullopt if it is still busy with an earlier
+  // note or does not answer in time (its late answer is then dropped).
+  std::optional<Result<std::string>> run(const std::string& note, std::chrono::milliseconds deadline) {
+    std::unique_lock lock(mu_);
+    if (busy_) return std::nullopt;
+    busy_ = true;
+    input_ = note;
+    uint64_t ticket = ++issued_;
+    cv_.notify_all();
+    if (!cv_.wait_for(lock, deadline, [&] { return answered_ == ticket; })) return std::nullopt;
+    return std::move(output_);
+  }
+
+ private:
+  void loop() {
+    std::unique_lock lock(mu_);
+    for (;;) {
+      cv_.wait(lock, [&] { return stop_ || input_.has_value(); });
+      if (input_) {
+        std::string note = std::move(*input_);
+        input_.reset();
+        uint64_t ticket = issued_;
+        lock.unlock();
+        Result<std::string> r = err(ErrorCode::kInternal, "cosigning hook threw");
+        try {
+          r = hook_(note);
+        } catch (const std::exception& e) {
+          r = err(ErrorCode::kInternal, std::string("cosigning hook threw: ") + e.what());
+        }
+        lock.lock();
+        output_ = std::move(r);
+        answered_ = ticket;
+        busy_ = false;
+        cv_.notify_all();
+        continue;
+      }
+      if (stop_) return;
+    }
+  }
+
+  Hook hook_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::optional<std::string> input_;
+  std::optional<Result<std::string>> output_;
+  uint64_t issued_ = 0, answered_ = 0;
+  bool busy_ = false, stop_ = false;
+  std::thread thread_;
 };
 
 class LogImpl final : public Log {
  public:
-  LogImpl(const Paths& p, const OpenOptions& o, note::Signer signer, std::unique_ptr<FileLock> lock)
-      : paths_(p), opts_(o), env_(o.env), signer_(std::move(signer)), lock_(std::move(lock)),
-        reader_(o.env, p.log_dir) {}
+  LogImpl(const Paths& p, const OpenOptions& o, note::Signer signer, std::unique_ptr<FileLock> lock,
+          std::shared_ptr<LogStorage> storage, std::shared_ptr<Journal> journal)
+      : paths_(p), opts_(o), signer_(std::move(signer)), lock_(std::move(lock)), storage_(std::move(storage)),
+        journal_(std::move(journal)), reader_(storage_) {
+    if (opts_.cosign) cosigner_ = std::make_unique<Cosigner>(opts_.cosign);
+  }
   ~LogImpl() override { (void)close(); }
 
   Status recover();
+  void start() { publisher_ = std::thread([this] { publisher_loop(); }); }
 
   uint64_t size() const override { return reader_.size(); }
   Result<std::string> checkpoint() const override { return reader_.checkpoint(); }
@@ -189,9 +196,15 @@ class LogImpl final : public Log {
   Result<std::vector<merkle::Hash>> consistency_proof(uint64_t a, uint64_t b) const override {
     return reader_.consistency_proof(a, b);
   }
+  Result<std::string> await_checkpoint(uint64_t size, std::chrono::milliseconds timeout) const override;
   std::string verifier_key() const override { return signer_.verifier_key(); }
 
   Result<uint64_t> append_batch(std::span<const std::string> entries) override;
+  uint64_t sequenced_size() const override {
+    std::lock_guard lock(mu_);
+    return sequenced_;
+  }
+  Result<std::string> publish_now() override;
   Status close() override;
 
  private:
@@ -203,243 +216,247 @@ class LogImpl final : public Log {
     bool done = false;
   };
 
-  Status commit(std::vector<Request*>& group);
-  Status integrate_record(std::span<const std::string_view> entries);
-  Status publish_checkpoint(Durability d);
-  Status rotate_journal();
-  Status write_public(const std::string& rel, std::string_view data);
-  Status load_edge(uint64_t size);
+  void notice(std::string_view line) const { opts_.notice(line); }
+  Status commit(std::vector<Request*>& group, uint64_t first);
+  // Integrates entries, staging each full file; collects the partial directories they supersede.
+  Status integrate(std::span<const std::string_view> entries, std::vector<std::string>& superseded);
+  Status stage_partials();
+  Result<std::string> sign(uint64_t size, const merkle::Hash& root);
+  std::string cosigned(const std::string& own);
+  Status remove_superseded(const std::vector<std::string>& dirs);
+  void publisher_loop();
+  Status publish_batch(std::deque<Pending>& batch);
+  Result<std::string> read_at_least(unsigned level, uint64_t n, uint64_t width);
 
   Paths paths_;
   OpenOptions opts_;
-  Env* env_;
   note::Signer signer_;
   std::unique_ptr<FileLock> lock_;
+  std::shared_ptr<LogStorage> storage_;
+  std::shared_ptr<Journal> journal_;
   TileReader reader_;
+  std::unique_ptr<Cosigner> cosigner_;
 
-  // Writer state: touched only by the current commit leader (or by recover()/close()).
-  TileBuilder builder_;
-  std::vector<std::string> bundle_;  // entries of the incomplete entry bundle
-  uint64_t journal_base_ = 0;
-  std::unique_ptr<AppendFile> journal_;
-  uint64_t journal_bytes_ = 0;
-  std::set<std::string> dirs_made_;
-  std::set<std::string> dirty_files_;                    // written since the last rotation
-  std::vector<std::string> completed_partial_dirs_;       // ".p" dirs of tiles now full
+  // Publisher state: touched only by recover() and then the publisher thread.
+  Integrator integ_;
 
+  mutable std::mutex mu_;
   // Group commit.
-  std::mutex mu_;
-  std::condition_variable cv_;
+  std::condition_variable commit_cv_;
   std::deque<Request*> queue_;
   bool leader_active_ = false;
   bool closed_ = false;
   std::optional<Error> failed_;
+  uint64_t sequenced_ = 0;  // next index to sequence
+  // Publication.
+  std::condition_variable publisher_cv_;         // wakes the publisher
+  mutable std::condition_variable published_cv_;  // wakes awaiters and back-pressured appends
+  std::deque<Pending> pending_;
+  uint64_t unpublished_bytes_ = 0;
+  uint64_t published_ = 0;
+  bool flush_ = false, stopping_ = false;
+  std::optional<Error> publish_error_;
+  SteadyClock::time_point next_publish_ = SteadyClock::time_point::min();
+  std::thread publisher_;
 };
 
-Status LogImpl::write_public(const std::string& rel, std::string_view data) {
-  std::string path = join_path(paths_.log_dir, rel);
-  std::string dir = dir_name(path);
-  if (!dirs_made_.count(dir)) {
-    TL_TRY(env_->create_dirs(dir));
-    dirs_made_.insert(dir);
+Result<std::string> LogImpl::read_at_least(unsigned level, uint64_t n, uint64_t width) {
+  bool bundle = level == Integrator::kEntriesLevel;
+  auto path = [&](uint64_t w) { return bundle ? bundle_path(n, w) : tile_path(level, n, w); };
+  auto r = storage_->read(path(width));
+  if (r || r.error().code != ErrorCode::kNotFound) return r;
+  r = storage_->read(path(kTileWidth));
+  if (r || r.error().code != ErrorCode::kNotFound) return r;
+  // Neither the partial of that width nor the full file: a wider partial (published later).
+  TL_ASSIGN_OR_RETURN(auto names, storage_->list(bundle ? bundle_partials_dir(n) : tile_partials_dir(level, n)));
+  uint64_t best = 0;
+  for (const auto& name : names) {
+    uint64_t w = 0;
+    if (name.empty() || name.size() > 3 || name.find_first_not_of("0123456789") != std::string::npos) continue;
+    w = std::stoull(name);
+    if (w > width && w < kTileWidth && (best == 0 || w < best)) best = w;
   }
-  TL_TRY(env_->write_file_atomic(path, data, Durability::kNoSync));
-  dirty_files_.insert(rel);
-  return ok();
+  if (best == 0) return err(ErrorCode::kNotFound, path(width) + " is missing (nor is there a wider or full file)");
+  return storage_->read(path(best));
 }
 
-Status LogImpl::load_edge(uint64_t size) {
-  auto read_edge = [&](const std::string& rel) -> Result<std::string> {
-    auto data = env_->read_file(join_path(paths_.log_dir, rel));
-    if (!data) return std::unexpected(with_context(data.error(), "restoring the right edge at size " + std::to_string(size)));
-    return data;
-  };
-  std::vector<std::vector<merkle::Hash>> edges(kMaxTileLevels);
-  for (unsigned l = 0; l < kMaxTileLevels; ++l) {
-    uint64_t count = size >> (kTileHeight * l);
-    uint64_t w = count % kTileWidth;
-    if (w == 0) continue;
-    std::string rel = tile_path(l, count / kTileWidth, w);
-    TL_ASSIGN_OR_RETURN(std::string data, read_edge(rel));
-    TL_ASSIGN_OR_RETURN(edges[l], parse_tile(data, w, rel));
-  }
-  TL_ASSIGN_OR_RETURN(builder_, TileBuilder::restore(size, std::move(edges)));
-  bundle_.clear();
-  if (uint64_t w = size % kTileWidth; w != 0) {
-    std::string rel = bundle_path(size / kTileWidth, w);
-    TL_ASSIGN_OR_RETURN(std::string data, read_edge(rel));
-    TL_ASSIGN_OR_RETURN(auto entries, parse_bundle(data, w, rel));
-    for (auto e : entries) bundle_.emplace_back(e);
-  }
-  return ok();
-}
-
-Status LogImpl::integrate_record(std::span<const std::string_view> entries) {
-  std::array<uint64_t, kMaxTileLevels> before;
-  for (unsigned l = 0; l < kMaxTileLevels; ++l) before[l] = builder_.count(l);
-  auto on_full = [this](unsigned level, uint64_t n, std::span<const merkle::Hash> hashes) -> Status {
-    TL_TRY(write_public(tile_path(level, n, kTileWidth), encode_tile(hashes)));
-    completed_partial_dirs_.push_back(tile_partials_dir(level, n));
+Status LogImpl::integrate(std::span<const std::string_view> entries, std::vector<std::string>& superseded) {
+  return integ_.add(entries, [&](TileFile&& f) -> Status {
+    TL_TRY(storage_->write_once(f.path, f.data));
+    superseded.push_back(std::move(f.superseded_partials));
     return ok();
-  };
-  for (std::string_view e : entries) {
-    uint64_t index = builder_.size();
-    bundle_.emplace_back(e);
-    if (bundle_.size() == kTileWidth) {
-      uint64_t n = index / kTileWidth;
-      TL_TRY(write_public(bundle_path(n, kTileWidth), encode_bundle(bundle_)));
-      completed_partial_dirs_.push_back(bundle_partials_dir(n));
-      bundle_.clear();
-    }
-    TL_TRY(builder_.add_leaf(merkle::leaf_hash(e), on_full));
-  }
-  uint64_t size = builder_.size();
-  if (!bundle_.empty() && !entries.empty()) {
-    TL_TRY(write_public(bundle_path(size / kTileWidth, bundle_.size()), encode_bundle(bundle_)));
-  }
-  for (unsigned l = 0; l < kMaxTileLevels; ++l) {
-    uint64_t count = builder_.count(l);
-    if (count == before[l] || count % kTileWidth == 0) continue;
-    TL_TRY(write_public(tile_path(l, count / kTileWidth, count % kTileWidth), encode_tile(builder_.edge(l))));
-  }
+  });
+}
+
+Status LogImpl::stage_partials() {
+  for (const auto& f : integ_.partials()) TL_TRY(storage_->write_once(f.path, f.data));
   return ok();
 }
 
-Status LogImpl::publish_checkpoint(Durability d) {
+Result<std::string> LogImpl::sign(uint64_t size, const merkle::Hash& root) {
   note::Checkpoint c;
   c.origin = signer_.name();
-  c.size = builder_.size();
-  c.root = builder_.root();
-  TL_ASSIGN_OR_RETURN(std::string signed_cp, note::sign_checkpoint(c, signer_));
-  TL_TRY(env_->write_file_atomic(join_path(paths_.log_dir, "checkpoint"), signed_cp, d));
-  reader_.publish(c.size, std::move(signed_cp));
-  return ok();
+  c.size = size;
+  c.root = root;
+  return note::sign_checkpoint(c, signer_);
 }
 
-Status LogImpl::rotate_journal() {
-  // 1. Make every tile and bundle written since the last rotation durable (except partials
-  //    about to be deleted), so the state at the new base never depends on the journal.
-  std::set<std::string> doomed(completed_partial_dirs_.begin(), completed_partial_dirs_.end());
-  std::set<std::string> dirs;
-  // On the real file system one syncfs() (a single journal commit) replaces hundreds of
-  // fsyncs; injected Envs (tests) get the portable per-file path below.
-  if (env_ == &Env::posix()) {
-    int fd = ::open(paths_.log_dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fd < 0) return err(ErrorCode::kIo, "open " + paths_.log_dir + ": " + std::strerror(errno));
-    int r = ::syncfs(fd);
-    int e = errno;
-    ::close(fd);
-    if (r != 0) return err(ErrorCode::kIo, "syncfs " + paths_.log_dir + ": " + std::strerror(e));
+std::string LogImpl::cosigned(const std::string& own) {
+  if (!cosigner_) return own;
+  auto answer = cosigner_->run(own, opts_.cosign_deadline);
+  if (!answer) {
+    notice("cosigning hook did not answer within " + std::to_string(opts_.cosign_deadline.count()) +
+           " ms; publishing the checkpoint with the log's signature only");
+    return own;
   }
-  for (const std::string& rel : env_ == &Env::posix() ? std::set<std::string>{} : dirty_files_) {
-    if (doomed.count(dir_name(rel))) continue;
-    std::string path = join_path(paths_.log_dir, rel);
-    TL_ASSIGN_OR_RETURN(auto f, env_->open_append(path));
-    TL_TRY(f->sync());
-    TL_TRY(f->close());
-    for (std::string d = dir_name(path); d.size() > paths_.data_dir.size(); d = dir_name(d)) {
-      if (!dirs.insert(d).second) break;
-    }
+  if (!*answer) {
+    notice("cosigning hook failed (" + answer->error().to_string() + "); publishing the log's signature only");
+    return own;
   }
-  dirs.insert(paths_.log_dir);
-  for (const std::string& d : dirs) TL_TRY(env_->sync_dir(d));
-  TL_TRY(env_->write_file_atomic(join_path(paths_.log_dir, "checkpoint"), reader_.checkpoint().value(),
-                                 Durability::kSync));
-  // 2. Start the new journal, then drop the old one.
-  uint64_t base = builder_.size();
-  std::string old_path = join_path(paths_.journal_dir, journal_name(journal_base_));
-  std::string new_path = join_path(paths_.journal_dir, journal_name(base));
-  if (new_path != old_path) {
-    TL_TRY(journal_->close());
-    TL_ASSIGN_OR_RETURN(journal_, env_->open_append(new_path));
-    TL_TRY(journal_->sync());
-    TL_TRY(env_->sync_dir(paths_.journal_dir));
-    TL_TRY(env_->remove_file(old_path));
-    journal_base_ = base;
-    journal_bytes_ = 0;
+  const std::string& theirs = **answer;
+  auto opened = note::open_checkpoint(theirs, signer_.verifier());
+  auto a = note::parse_note(theirs), b = note::parse_note(own);
+  if (!opened || !a || !b || a->text != b->text) {
+    notice("cosigning hook returned a note that is not the log's checkpoint with extra signatures" +
+           (opened ? std::string() : " (" + opened.error().to_string() + ")") + "; publishing the log's signature only");
+    return own;
   }
-  // 3. Partials of full tiles are superseded: delete them (their directories stay, empty).
-  for (const std::string& rel : doomed) {
-    std::string dir = join_path(paths_.log_dir, rel);
-    auto names = env_->list_dir(dir);
-    if (!names) continue;
-    for (const auto& n : *names) TL_TRY(env_->remove_file(join_path(dir, n)));
+  return theirs;
+}
+
+Status LogImpl::remove_superseded(const std::vector<std::string>& dirs) {
+  for (const auto& dir : dirs) {
+    TL_ASSIGN_OR_RETURN(auto names, storage_->list(dir));
+    for (const auto& n : names) TL_TRY(storage_->remove(dir + "/" + n));
   }
-  completed_partial_dirs_.clear();
-  dirty_files_.clear();
   return ok();
 }
 
 Status LogImpl::recover() {
-  TL_TRY(env_->create_dirs(paths_.journal_dir));
-  // The checkpoint on disk, if any, must be signed by our key.
-  std::optional<note::Checkpoint> on_disk;
-  std::string cp_path = join_path(paths_.log_dir, "checkpoint");
-  std::string cp_text;
-  if (env_->exists(cp_path)) {
-    TL_ASSIGN_OR_RETURN(cp_text, env_->read_file(cp_path));
-    auto c = note::open_checkpoint(cp_text, signer_.verifier());
-    if (!c) return std::unexpected(with_context(c.error(), cp_path));
-    on_disk = *c;
-  }
-  // The newest journal; older ones are leftovers of an interrupted rotation.
-  TL_ASSIGN_OR_RETURN(auto names, env_->list_dir(paths_.journal_dir));
-  std::optional<uint64_t> base;
-  for (const auto& n : names) {
-    if (auto b = parse_journal_name(n); b && (!base || *b > *base)) base = b;
-  }
-  if (!base) {
-    if (on_disk && on_disk->size > 0) {
-      return err(ErrorCode::kCorrupt, "no journal in " + paths_.journal_dir + " for a log of size " +
-                                          std::to_string(on_disk->size));
+  const uint64_t base = journal_->begin();
+  TL_ASSIGN_OR_RETURN(integ_, Integrator::restore(base, [this](unsigned l, uint64_t n, uint64_t w) {
+                        return read_at_least(l, n, w);
+                      }));
+  std::vector<std::string> superseded;
+  TL_TRY(journal_->replay(base, [&](uint64_t first, std::span<const std::string_view> entries) -> Status {
+    uint64_t skip = integ_.size() - first;  // a record may start before the journal's first entry
+    if (first > integ_.size() || skip > entries.size()) {
+      return err(ErrorCode::kInternal, "journal record at " + std::to_string(first) + " does not follow " +
+                                           std::to_string(integ_.size()));
     }
-    base = 0;
-  }
-  for (const auto& n : names) {
-    if (auto b = parse_journal_name(n); b && *b != *base) TL_TRY(env_->remove_file(join_path(paths_.journal_dir, n)));
-  }
-  journal_base_ = *base;
-  TL_TRY(load_edge(journal_base_));
-  std::string jpath = join_path(paths_.journal_dir, journal_name(journal_base_));
-  std::string jdata;
-  if (env_->exists(jpath)) {
-    TL_ASSIGN_OR_RETURN(jdata, env_->read_file(jpath));
-  }
-  size_t valid_end = 0;
-  TL_ASSIGN_OR_RETURN(auto records, parse_journal(jdata, jpath, &valid_end));
-  for (const auto& r : records) {
-    if (r.first != builder_.size()) {
-      return err(ErrorCode::kCorrupt, jpath + ": record starts at index " + std::to_string(r.first) + ", expected " +
-                                          std::to_string(builder_.size()));
-    }
-    TL_TRY(integrate_record(r.entries));
-  }
-  if (valid_end < jdata.size()) TL_TRY(env_->truncate(jpath, valid_end));
-  TL_ASSIGN_OR_RETURN(journal_, env_->open_append(jpath));
-  if (valid_end < jdata.size() || jdata.empty()) {
-    TL_TRY(journal_->sync());
-    TL_TRY(env_->sync_dir(paths_.journal_dir));
-  }
-  journal_bytes_ = valid_end;
+    return integrate(entries.subspan(skip), superseded);
+  }));
+  const uint64_t size = integ_.size();
+  if (size != journal_->end()) return err(ErrorCode::kInternal, "journal replay ended at " + std::to_string(size));
+  TL_TRY(stage_partials());
+  TL_TRY(storage_->make_durable());
+  const merkle::Hash root = integ_.root();
 
-  uint64_t size = builder_.size();
-  reader_.publish(size, cp_text);
-  if (on_disk) {
-    // Never sign a tree inconsistent with one we signed before.
-    if (on_disk->size > size) {
-      return err(ErrorCode::kCorrupt, "the checkpoint is at size " + std::to_string(on_disk->size) +
-                                          " but the journal and tiles hold only " + std::to_string(size) +
-                                          " entries: refusing to continue (entries were lost)");
+  // The checkpoint on disk: a valid one must be a prefix of the rebuilt tree.
+  std::optional<note::Checkpoint> on_disk;
+  std::string cp_text;
+  if (auto text = storage_->read("checkpoint"); text) {
+    if (auto c = note::open_checkpoint(*text, signer_.verifier()); c) {
+      on_disk = *c;
+      cp_text = std::move(*text);
+    } else {
+      notice("log/checkpoint is torn or unreadable (" + c.error().to_string() +
+             "): rebuilding it from the tiles and the journal");
     }
-    auto root = on_disk->size == size ? Result<merkle::Hash>(builder_.root()) : reader_.root_hash(on_disk->size);
-    if (!root) return std::unexpected(with_context(root.error(), "checking the checkpoint against the tiles"));
-    if (*root != on_disk->root) {
+  } else if (text.error().code == ErrorCode::kNotFound) {
+    if (size > 0) notice("log/checkpoint is missing: rebuilding it from the tiles and the journal");
+  } else {
+    return std::unexpected(with_context(text.error(), "reading the checkpoint"));
+  }
+  if (on_disk && on_disk->size > size) {
+    return err(ErrorCode::kCorrupt, "the checkpoint is at size " + std::to_string(on_disk->size) +
+                                        " but the journal and tiles hold only " + std::to_string(size) +
+                                        " entries: refusing to continue (entries were lost)");
+  }
+  std::optional<TreeHead> previous;
+  if (on_disk) previous = TreeHead{on_disk->size, on_disk->root};
+  if (opts_.check == OpenCheck::kFull) {
+    auto files = storage_log_files(*storage_);
+    auto report = verify_tree(*files, TreeHead{size, root}, previous);
+    if (!report) {
+      return std::unexpected(with_context(report.error(), "the stored log disagrees with the tree rebuilt from its "
+                                                          "journal; refusing to open it for writing"));
+    }
+    superseded.insert(superseded.end(), report->superseded_partials.begin(), report->superseded_partials.end());
+    for (auto& p : superseded) {
+      if (!p.ends_with(".p")) p = dir_name(p);  // report paths are files: their directory
+    }
+  } else if (on_disk) {
+    reader_.publish(size, root, "");
+    auto r = reader_.root_hash(on_disk->size);
+    if (!r) return std::unexpected(with_context(r.error(), "checking the checkpoint against the tiles"));
+    if (*r != on_disk->root) {
       return err(ErrorCode::kCorrupt, "the checkpoint at size " + std::to_string(on_disk->size) +
                                           " does not match the tree rebuilt from the journal and tiles: refusing to sign");
     }
-    if (on_disk->size == size) return ok();
   }
-  return publish_checkpoint(Durability::kSync);
+  if (!on_disk || on_disk->size != size) {
+    TL_ASSIGN_OR_RETURN(cp_text, sign(size, root));
+    TL_TRY(storage_->write_checkpoint(cp_text));
+  }
+  reader_.publish(size, root, cp_text);
+  TL_TRY(remove_superseded(superseded));
+  TL_TRY(journal_->release(size));
+  published_ = sequenced_ = size;
+  return ok();
+}
+
+void LogImpl::publisher_loop() {
+  std::unique_lock lock(mu_);
+  for (;;) {
+    if (publish_error_) return;
+    if (pending_.empty()) {
+      if (stopping_) return;
+      publisher_cv_.wait(lock);
+      continue;
+    }
+    if (!stopping_ && !flush_ && SteadyClock::now() < next_publish_) {
+      publisher_cv_.wait_until(lock, next_publish_);
+      continue;
+    }
+    std::deque<Pending> batch;
+    batch.swap(pending_);
+    flush_ = false;
+    uint64_t bytes = 0;
+    for (const auto& p : batch) bytes += p.data.size();
+    lock.unlock();
+    Status s = publish_batch(batch);
+    lock.lock();
+    unpublished_bytes_ -= bytes;
+    next_publish_ = SteadyClock::now() + opts_.checkpoint_interval;
+    if (s) {
+      published_ = integ_.size();
+    } else {
+      publish_error_ = with_context(s.error(), "publishing a checkpoint");
+      if (!failed_) failed_ = publish_error_;
+    }
+    published_cv_.notify_all();
+  }
+}
+
+Status LogImpl::publish_batch(std::deque<Pending>& batch) {
+  std::vector<std::string> superseded;
+  for (const auto& p : batch) {
+    if (p.first != integ_.size()) return err(ErrorCode::kInternal, "publisher out of order");
+    TL_TRY(integrate(p.entries(), superseded));
+  }
+  TL_TRY(stage_partials());
+  TL_TRY(storage_->make_durable());
+  const uint64_t size = integ_.size();
+  const merkle::Hash root = integ_.root();
+  TL_ASSIGN_OR_RETURN(std::string own, sign(size, root));
+  std::string note = cosigned(own);
+  TL_TRY(storage_->write_checkpoint(note));
+  reader_.publish(size, root, std::move(note));
+  // Clients holding older checkpoints read the full files now (tlog-tiles allows deleting a
+  // partial once the full tile is available); the journal no longer needs what is published.
+  TL_TRY(remove_superseded(superseded));
+  return journal_->release(size);
 }
 
 Result<uint64_t> LogImpl::append_batch(std::span<const std::string> entries) {
@@ -456,15 +473,19 @@ Result<uint64_t> LogImpl::append_batch(std::span<const std::string> entries) {
   std::unique_lock lock(mu_);
   if (closed_) return err(ErrorCode::kFailedPrecondition, "append to a closed log");
   if (failed_) return std::unexpected(*failed_);
-  if (entries.empty()) return reader_.size();
+  if (entries.empty()) return sequenced_;
   queue_.push_back(&req);
   while (!req.done) {
     if (leader_active_) {
-      cv_.wait(lock);
+      commit_cv_.wait(lock);
       continue;
     }
-    // Become the leader: sequence everything queued (up to the batch limit) as one record.
+    // Become the leader: sequence everything queued (up to the batch limit) as one record,
+    // once the publisher has room for it.
     leader_active_ = true;
+    published_cv_.wait(lock, [&] {
+      return unpublished_bytes_ < opts_.max_unpublished_bytes || publish_error_.has_value();
+    });
     std::vector<Request*> group;
     uint64_t bytes = 0;
     while (!queue_.empty() && (group.empty() || bytes + queue_.front()->bytes <= opts_.max_batch_bytes)) {
@@ -473,8 +494,9 @@ Result<uint64_t> LogImpl::append_batch(std::span<const std::string> entries) {
       queue_.pop_front();
     }
     std::optional<Error> prior = failed_;
+    uint64_t first = sequenced_;
     lock.unlock();
-    Status s = prior ? Status(std::unexpected(*prior)) : commit(group);
+    Status s = prior ? Status(std::unexpected(*prior)) : commit(group, first);
     lock.lock();
     if (!s && !failed_) failed_ = s.error();
     for (Request* r : group) {
@@ -482,50 +504,100 @@ Result<uint64_t> LogImpl::append_batch(std::span<const std::string> entries) {
       r->done = true;
     }
     leader_active_ = false;
-    cv_.notify_all();
+    commit_cv_.notify_all();
   }
   if (req.error) return std::unexpected(*req.error);
   return req.first;
 }
 
-Status LogImpl::commit(std::vector<Request*>& group) {
+Status LogImpl::commit(std::vector<Request*>& group, uint64_t first) {
+  Pending p;
+  p.first = first;
   std::vector<std::string_view> all;
-  uint64_t next = builder_.size();
+  uint64_t next = first;
   for (Request* r : group) {
     r->first = next;
     next += r->entries.size();
-    for (const auto& e : r->entries) all.push_back(e);
+    for (const auto& e : r->entries) {
+      all.push_back(e);
+      p.data += e;
+      p.ends.push_back(static_cast<uint32_t>(p.data.size()));
+    }
   }
-  std::string record = encode_record(builder_.size(), all);
-  TL_TRY(journal_->append(record));
-  TL_TRY(journal_->sync());
-  journal_bytes_ += record.size();
-  TL_TRY(integrate_record(all));
-  TL_TRY(publish_checkpoint(Durability::kNoSync));
-  if (journal_bytes_ >= opts_.journal_rotate_bytes || dirty_files_.size() > 50000) TL_TRY(rotate_journal());
+  TL_TRY(journal_->append(first, all));
+  std::lock_guard lock(mu_);
+  sequenced_ = next;
+  unpublished_bytes_ += p.data.size();
+  pending_.push_back(std::move(p));
+  publisher_cv_.notify_all();
   return ok();
+}
+
+Result<std::string> LogImpl::await_checkpoint(uint64_t size, std::chrono::milliseconds timeout) const {
+  std::unique_lock lock(mu_);
+  if (size > sequenced_) {
+    return err(ErrorCode::kInvalidArgument, "no checkpoint can cover " + std::to_string(size) + " entries: only " +
+                                                std::to_string(sequenced_) + " have been appended");
+  }
+  published_cv_.wait_for(lock, timeout, [&] { return published_ >= size || publish_error_.has_value(); });
+  if (published_ >= size) {
+    lock.unlock();
+    return reader_.checkpoint();
+  }
+  if (publish_error_) return std::unexpected(*publish_error_);
+  return err(ErrorCode::kUnavailable, "no checkpoint covers " + std::to_string(size) + " entries after " +
+                                          std::to_string(timeout.count()) + " ms (published: " +
+                                          std::to_string(published_) + ")");
+}
+
+Result<std::string> LogImpl::publish_now() {
+  uint64_t target;
+  {
+    std::lock_guard lock(mu_);
+    target = sequenced_;
+    flush_ = true;
+  }
+  publisher_cv_.notify_all();
+  return await_checkpoint(target, std::chrono::hours(1));
 }
 
 Status LogImpl::close() {
   std::unique_lock lock(mu_);
-  cv_.wait(lock, [&] { return !leader_active_; });
+  commit_cv_.wait(lock, [&] { return !leader_active_; });
   if (closed_) return ok();
   closed_ = true;
+  stopping_ = true;
+  publisher_cv_.notify_all();
+  lock.unlock();
+  if (publisher_.joinable()) publisher_.join();
+  cosigner_.reset();
+  lock.lock();
   Status s = ok();
-  if (journal_) s = journal_->close();
+  if (publish_error_) s = std::unexpected(*publish_error_);
+  else if (published_ != sequenced_) s = err(ErrorCode::kInternal, "closing with unpublished entries");
   lock_.reset();
   return s;
 }
 
+void print_notice(std::string_view line) { std::cerr << "tallylog: " << line << "\n"; }
+
 }  // namespace
+
+Result<std::string> LogReader::await_checkpoint(uint64_t size, std::chrono::milliseconds) const {
+  if (this->size() >= size) return checkpoint();
+  return err(ErrorCode::kUnavailable, "this reader holds a checkpoint of " + std::to_string(this->size()) +
+                                          " entries and does not see new appends (open the log again)");
+}
 
 Result<uint64_t> Log::append(std::string_view entry) {
   std::string e(entry);
   return append_batch(std::span<const std::string>(&e, 1));
 }
 
-Result<std::unique_ptr<Log>> Log::open(const std::string& data_dir, const OpenOptions& o) {
+Result<std::unique_ptr<Log>> Log::open(const std::string& data_dir, const OpenOptions& options) {
   Paths p(data_dir);
+  OpenOptions o = options;
+  if (!o.notice) o.notice = print_notice;
   Env* env = o.env;
   if (!env->exists(p.key)) {
     return err(ErrorCode::kFailedPrecondition, "no log in " + data_dir + " (" + p.key + " is missing; run tallylog init)");
@@ -534,8 +606,22 @@ Result<std::unique_ptr<Log>> Log::open(const std::string& data_dir, const OpenOp
   TL_ASSIGN_OR_RETURN(std::string skey, env->read_file(p.key));
   auto signer = note::Signer::parse(trim_newline(skey));
   if (!signer) return err(signer.error().code, p.key + ": " + signer.error().message);
-  auto log = std::make_unique<LogImpl>(p, o, std::move(*signer), std::move(lock));
-  if (auto s = log->recover(); !s) return std::unexpected(with_context(s.error(), "opening the log in " + data_dir));
+  auto context = [&](const Error& e) { return std::unexpected(with_context(e, "opening the log in " + data_dir)); };
+  std::shared_ptr<LogStorage> storage = o.storage;
+  if (!storage) {
+    auto s = posix_log_storage(*env, p.log_dir, PosixStorageOptions{p.staging_dir, o.notice});
+    if (!s) return context(s.error());
+    storage = std::move(*s);
+  }
+  std::shared_ptr<Journal> journal = o.journal;
+  if (!journal) {
+    auto j = open_posix_journal(*env, p.journal_dir, PosixJournalOptions{o.journal_rotate_bytes, o.notice});
+    if (!j) return context(j.error());
+    journal = std::move(*j);
+  }
+  auto log = std::make_unique<LogImpl>(p, o, std::move(*signer), std::move(lock), std::move(storage), std::move(journal));
+  if (auto s = log->recover(); !s) return context(s.error());
+  log->start();
   return std::unique_ptr<Log>(std::move(log));
 }
 
@@ -554,29 +640,38 @@ Result<std::unique_ptr<Log>> Log::create(const std::string& data_dir, const Crea
   TL_ASSIGN_OR_RETURN(auto signer, note::Signer::generate(c.origin));
   TL_TRY(env->write_new_file_private(p.key, signer.private_key_text() + "\n", 0600));
   TL_TRY(env->write_file_atomic(p.vkey, signer.verifier_key() + "\n", Durability::kSync));
-  {
-    TL_ASSIGN_OR_RETURN(auto j, env->open_append(join_path(p.journal_dir, journal_name(0))));
-    TL_TRY(j->sync());
-    TL_TRY(j->close());
-  }
-  TL_TRY(env->sync_dir(p.journal_dir));
   TL_TRY(env->sync_dir(p.data_dir));
   return open(data_dir, o);
+}
+
+Result<std::unique_ptr<LogReader>> open_reader(std::shared_ptr<const LogStorage> storage, const std::string& vkey) {
+  auto v = note::Verifier::parse(trim_newline(vkey));
+  if (!v) return std::unexpected(v.error());
+  auto cp = storage->read("checkpoint");
+  if (!cp) return std::unexpected(with_context(cp.error(), "checkpoint"));
+  auto c = note::open_checkpoint(*cp, *v);
+  if (!c) return std::unexpected(with_context(c.error(), "checkpoint"));
+  auto r = std::make_unique<TileReader>(std::move(storage));
+  r->publish(c->size, c->root, std::move(*cp));
+  return std::unique_ptr<LogReader>(std::move(r));
 }
 
 Result<std::unique_ptr<LogReader>> open_reader(const std::string& data_dir, const OpenOptions& o) {
   Paths p(data_dir);
   Env* env = o.env;
   TL_ASSIGN_OR_RETURN(std::string vkey, env->read_file(p.vkey));
-  auto v = note::Verifier::parse(trim_newline(vkey));
-  if (!v) return err(v.error().code, p.vkey + ": " + v.error().message);
-  std::string cp_path = join_path(p.log_dir, "checkpoint");
-  TL_ASSIGN_OR_RETURN(std::string cp, env->read_file(cp_path));
-  auto c = note::open_checkpoint(cp, *v);
-  if (!c) return std::unexpected(with_context(c.error(), cp_path));
-  auto r = std::make_unique<TileReader>(env, p.log_dir);
-  r->publish(c->size, cp);
-  return std::unique_ptr<LogReader>(std::move(r));
+  if (!note::Verifier::parse(trim_newline(vkey))) {
+    auto v = note::Verifier::parse(trim_newline(vkey));
+    return err(v.error().code, p.vkey + ": " + v.error().message);
+  }
+  std::shared_ptr<const LogStorage> storage = o.storage;
+  if (!storage) {
+    TL_ASSIGN_OR_RETURN(auto s, posix_log_storage(*env, p.log_dir));
+    storage = std::move(s);
+  }
+  auto r = open_reader(std::move(storage), vkey);
+  if (!r) return std::unexpected(with_context(r.error(), p.log_dir));
+  return r;
 }
 
 }  // namespace tallylog::log

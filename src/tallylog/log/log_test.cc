@@ -3,8 +3,10 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <condition_variable>
 #include <cstdio>
 #include <filesystem>
+#include <mutex>
 #include <set>
 #include <thread>
 
@@ -12,8 +14,11 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "tallylog/log/storage.h"
+#include "tallylog/log/tiles.h"
 #include "tallylog/log/verify.h"
 
+#include "tallylog/base/fault_env.h"
 #include "tallylog/base/testing.h"
 #include "tallylog/merkle/tree.h"
 #include "tallylog/note/checkpoint.h"
@@ -72,6 +77,7 @@ TEST(Log, AppendsReadsAndProvesAcrossTileBoundaries) {
   ASSERT_TRUE(append_range(*log, 0, 1, 1));
   ASSERT_TRUE(append_range(*log, 1, 300, 7));
   ASSERT_TRUE(append_range(*log, 300, n, 1000));
+  ASSERT_TRUE(log->await_checkpoint(n));
   ASSERT_EQ(log->size(), n);
   auto leaves = leaf_hashes(n);
   merkle::Hash root = merkle::root_of(leaves);
@@ -113,7 +119,9 @@ TEST(Log, ReopensWithTheSameTreeAndKeepsAppending) {
   EXPECT_EQ(log->size(), 1000u);
   EXPECT_EQ(log->verifier_key(), vkey);
   ASSERT_TRUE(append_range(*log, 1000, 1500, 100));
+  ASSERT_TRUE(log->await_checkpoint(1500));
   expect_checkpoint(*log, vkey, 1500, merkle::root_of(leaf_hashes(1500)));
+  ASSERT_TRUE(log->close());
   auto reader = open_reader(dir.path()).value();
   EXPECT_EQ(reader->size(), 1500u);
   EXPECT_EQ(reader->entry(1234).value(), entry_text(1234));
@@ -154,6 +162,7 @@ TEST(Log, ConcurrentAppendsGetDistinctIndexesAndAllLand) {
     });
   }
   for (auto& t : ts) t.join();
+  ASSERT_TRUE(log->await_checkpoint(threads * per));
   std::set<uint64_t> all;
   for (int t = 0; t < threads; ++t) {
     for (int i = 0; i < per; ++i) {
@@ -181,6 +190,7 @@ TEST(Log, JournalRotationDeletesSupersededPartialsAndReopens) {
   auto log = Log::open(dir.path(), o).value();
   EXPECT_EQ(log->size(), 3000u);
   ASSERT_TRUE(append_range(*log, 3000, 3100, 10));
+  ASSERT_TRUE(log->await_checkpoint(3100));
   expect_checkpoint(*log, log->verifier_key(), 3100, merkle::root_of(leaf_hashes(3100)));
 }
 
@@ -192,10 +202,8 @@ TEST(Log, RefusesToOpenWhenTheCheckpointDisagreesWithTheTiles) {
   }
   // A checkpoint further along than the journal means acknowledged entries were lost.
   {
-    std::string text;
     auto log = Log::open(dir.path()).value();
     ASSERT_TRUE(log->append("one more"));
-    text = log->checkpoint().value();
     ASSERT_TRUE(log->close());
     // Roll the journal back to the first record only.
     auto j = dir.file("journal/00000000000000000000.journal");
@@ -207,114 +215,388 @@ TEST(Log, RefusesToOpenWhenTheCheckpointDisagreesWithTheTiles) {
   EXPECT_NE(r.error().message.find("refusing"), std::string::npos) << r.error().to_string();
 }
 
-// Fails every mutating call after a budget of them, as a crash at that point would.
-class CrashingEnv : public Env {
+OpenOptions quiet(OpenOptions o = {}) {
+  o.notice = [](std::string_view) {};
+  return o;
+}
+
+// Issue 10, finding 10: appends are acknowledged once durable; checkpoints follow on an
+// interval (right away after a quiet spell), so one-by-one appends share checkpoints.
+TEST(Log, AppendReturnsOnceDurableAndAwaitCheckpointWaitsForThePublisher) {
+  testing::TempDir dir;
+  OpenOptions o = quiet();
+  o.checkpoint_interval = std::chrono::hours(1);
+  auto log = Log::create(dir.path(), {.origin = "tallylog.test/await"}, o).value();
+  ASSERT_EQ(log->append("first").value(), 0u);  // after a quiet spell: published at once
+  ASSERT_TRUE(log->await_checkpoint(1));
+  ASSERT_EQ(log->append("second").value(), 1u);  // within the interval: durable, not yet published
+  ASSERT_EQ(log->append("third").value(), 2u);
+  EXPECT_EQ(log->sequenced_size(), 3u);
+  EXPECT_EQ(log->size(), 1u);
+  auto r = log->await_checkpoint(3, std::chrono::milliseconds(20));
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code, ErrorCode::kUnavailable);
+  EXPECT_EQ(log->await_checkpoint(4).error().code, ErrorCode::kInvalidArgument);  // never appended
+  auto cp = log->publish_now();
+  ASSERT_TRUE(cp) << cp.error().to_string();
+  EXPECT_EQ(log->size(), 3u);
+  EXPECT_EQ(log->await_checkpoint(3).value(), *cp);
+  EXPECT_EQ(log->entry(2).value(), "third");
+  ASSERT_TRUE(log->append("fourth"));
+  ASSERT_TRUE(log->close());  // publishes what is pending
+  auto reader = open_reader(dir.path()).value();
+  EXPECT_EQ(reader->size(), 4u);
+  EXPECT_TRUE(reader->await_checkpoint(4));
+  EXPECT_EQ(reader->await_checkpoint(5).error().code, ErrorCode::kUnavailable);
+}
+
+// Counts what a Log writes through its Env: checkpoints published and files created in log/.
+class CountingEnv : public EnvWrapper {
  public:
-  explicit CrashingEnv(int budget) : budget_(budget) {}
-  Result<std::string> read_file(const std::string& p) override { return base_.read_file(p); }
-  Result<std::string> read_range(const std::string& p, uint64_t o, uint64_t m) override { return base_.read_range(p, o, m); }
+  explicit CountingEnv(std::string log_dir, Env* target = &Env::posix())
+      : EnvWrapper(target), log_dir_(std::move(log_dir) + "/") {}
+  Status rename(const std::string& f, const std::string& t) override {
+    count(f, t);
+    return EnvWrapper::rename(f, t);
+  }
+  Status rename_no_replace(const std::string& f, const std::string& t) override {
+    count(f, t);
+    return EnvWrapper::rename_no_replace(f, t);
+  }
   Status write_file_atomic(const std::string& p, std::string_view d, Durability du) override {
-    TL_TRY(spend());
-    (void)du;  // a process crash (not a power cut) is simulated: skip the slow fsyncs
-    return base_.write_file_atomic(p, d, Durability::kNoSync);
+    if (p.starts_with(log_dir_)) written_in_place.push_back(p);
+    if (p == log_dir_ + "checkpoint") ++checkpoints;
+    return EnvWrapper::write_file_atomic(p, d, du);
   }
   Result<std::unique_ptr<AppendFile>> open_append(const std::string& p) override {
-    TL_TRY(spend());
-    TL_ASSIGN_OR_RETURN(auto f, base_.open_append(p));
-    return std::unique_ptr<AppendFile>(new File(this, std::move(f)));
+    if (p.starts_with(log_dir_)) written_in_place.push_back(p);
+    return EnvWrapper::open_append(p);
   }
-  Status truncate(const std::string& p, uint64_t s) override {
-    TL_TRY(spend());
-    return base_.truncate(p, s);
-  }
-  Result<uint64_t> file_size(const std::string& p) override { return base_.file_size(p); }
-  bool exists(const std::string& p) override { return base_.exists(p); }
-  Status create_dirs(const std::string& p) override {
-    TL_TRY(spend());
-    return base_.create_dirs(p);
-  }
-  Status remove_file(const std::string& p) override {
-    TL_TRY(spend());
-    return base_.remove_file(p);
-  }
-  Status rename(const std::string& f, const std::string& t) override {
-    TL_TRY(spend());
-    return base_.rename(f, t);
-  }
-  Status sync_dir(const std::string&) override { return spend(); }
-  Result<std::vector<std::string>> list_dir(const std::string& p) override { return base_.list_dir(p); }
-  Status write_new_file_private(const std::string& p, std::string_view d, unsigned m) override {
-    TL_TRY(spend());
-    return base_.write_new_file_private(p, d, m);
-  }
-  bool crashed() const { return budget_ < 0; }
+  std::atomic<int> checkpoints{0}, published_files{0};
+  std::vector<std::string> written_in_place;  // files written directly under log/ (not renamed in)
 
  private:
-  class File : public AppendFile {
-   public:
-    File(CrashingEnv* env, std::unique_ptr<AppendFile> f) : env_(env), f_(std::move(f)) {}
-    Status append(std::string_view d) override {
-      TL_TRY(env_->spend());
-      // A crash in the middle of a write leaves a torn record behind.
-      if (env_->budget_ == 0) {
-        (void)f_->append(d.substr(0, d.size() / 2));
-        return err(ErrorCode::kIo, "simulated crash in the middle of a write");
-      }
-      return f_->append(d);
-    }
-    Status sync() override { return env_->spend(); }
-    Status close() override { return f_->close(); }
-
-   private:
-    CrashingEnv* env_;
-    std::unique_ptr<AppendFile> f_;
-  };
-  Status spend() {
-    if (--budget_ < 0) return err(ErrorCode::kIo, "simulated crash");
-    return ok();
+  void count(const std::string& f, const std::string& t) {
+    if (!t.starts_with(log_dir_)) return;
+    if (f.starts_with(log_dir_)) written_in_place.push_back(f);
+    if (t == log_dir_ + "checkpoint") ++checkpoints;
+    else ++published_files;
   }
-  Env& base_ = Env::posix();
-  int budget_;
+  std::string log_dir_;
 };
 
-TEST(Log, ACrashAtAnyPointLosesNoAcknowledgedEntry) {
-  testing::TempDir seed;
+TEST(Log, OneByOneAppendsShareCheckpoints) {
+  testing::TempDir dir;
+  { auto log = Log::create(dir.path(), {.origin = "tallylog.test/share"}, quiet()).value(); }
+  CountingEnv env(dir.file("log"));
+  OpenOptions o = quiet();
+  o.env = &env;
+  o.checkpoint_interval = std::chrono::hours(1);
+  auto log = Log::open(dir.path(), o).value();
+  for (int i = 0; i < 100; ++i) ASSERT_TRUE(log->append("one by one " + std::to_string(i)));
+  ASSERT_TRUE(log->close());
+  // One at once (the first after a quiet spell), one at close: not one per append.
+  EXPECT_LE(env.checkpoints.load(), 2);
+  EXPECT_EQ(open_reader(dir.path()).value()->size(), 100u);
+}
+
+// Issue 10, finding 2: temporaries of atomic writes are never published inside log/: every
+// file there appears by renaming a complete file from outside.
+TEST(Log, NeverWritesATemporaryInsideTheLogDirectory) {
+  testing::TempDir dir;
+  CountingEnv env(dir.file("log"));
+  OpenOptions o = quiet();
+  o.env = &env;
+  o.checkpoint_interval = std::chrono::milliseconds(0);
   {
-    auto log = Log::create(seed.path(), {.origin = "tallylog.test/crash"}).value();
-    ASSERT_TRUE(append_range(*log, 0, 300, 50));
-  }
-  for (int budget = 0; budget < 400; budget += 5) {
-    testing::TempDir dir;
-    std::filesystem::copy(seed.path(), dir.path(), std::filesystem::copy_options::recursive);
-    uint64_t acked = 300;
-    {
-      CrashingEnv env(budget);
-      OpenOptions o;
-      o.env = &env;
-      o.journal_rotate_bytes = 4000;
-      auto log = Log::open(dir.path(), o);
-      if (log) {
-        for (uint64_t i = 300; i < 1000; i += 20) {
-          std::vector<std::string> b;
-          for (uint64_t j = i; j < i + 20; ++j) b.push_back(entry_text(j));
-          auto r = (*log)->append_batch(b);
-          if (!r) break;
-          ASSERT_EQ(*r, i);
-          acked = i + 20;
-        }
-      }
-      if (!env.crashed()) continue;
+    auto log = Log::create(dir.path(), {.origin = "tallylog.test/tmp"}, o).value();
+    for (uint64_t i = 0; i < 600; i += 50) {
+      ASSERT_TRUE(append_range(*log, i, i + 50, 50));
+      ASSERT_TRUE(log->publish_now());
     }
-    CrashingEnv no_sync(1 << 30);
-    OpenOptions o;
-    o.env = &no_sync;
-    auto log = Log::open(dir.path(), o);
-    ASSERT_TRUE(log) << "budget " << budget << ": " << log.error().to_string();
-    ASSERT_GE((*log)->size(), acked) << "budget " << budget;
-    uint64_t n = (*log)->size();
-    expect_checkpoint(**log, (*log)->verifier_key(), n, merkle::root_of(leaf_hashes(n)));
-    ASSERT_TRUE((*log)->append("after the crash"));
   }
+  auto log = Log::open(dir.path(), o).value();
+  ASSERT_TRUE(log->close());
+  EXPECT_TRUE(env.written_in_place.empty()) << env.written_in_place.front();
+  EXPECT_GT(env.published_files.load(), 10);
+}
+
+// Issue 10, finding 2: a temporary left in log/ by a crash of an older version is removed at
+// open, and verify reports it instead of raising a tamper alarm; an unknown file is still an error.
+TEST(Log, LeftoverTemporariesAreRemovedAtOpenAndReportedByVerify) {
+  testing::TempDir dir;
+  std::string vkey;
+  {
+    auto log = Log::create(dir.path(), {.origin = "tallylog.test/leftover"}, quiet()).value();
+    vkey = log->verifier_key();
+    ASSERT_TRUE(append_range(*log, 0, 300, 300));
+  }
+  Env& env = Env::posix();
+  ASSERT_TRUE(env.write_file_atomic(dir.file("log/tile/entries/001.p/170.tmp.99.1"), "", Durability::kNoSync));
+  ASSERT_TRUE(env.write_file_atomic(dir.file("log/checkpoint.tmp.99.2"), "", Durability::kNoSync));
+  auto key = note::Verifier::parse(vkey).value();
+  auto files = local_log_files(env, dir.file("log"));
+  auto r = verify_log(*files, key);
+  ASSERT_TRUE(r) << r.error().to_string();
+  EXPECT_EQ(r->leftover_temporaries, std::vector<std::string>{"tile/entries/001.p/170.tmp.99.1"});
+  ASSERT_TRUE(env.write_file_atomic(dir.file("log/tile/entries/001.p/junk"), "", Durability::kNoSync));
+  auto bad = verify_log(*files, key);
+  ASSERT_FALSE(bad);
+  EXPECT_NE(bad.error().message.find("unexpected file"), std::string::npos);
+  ASSERT_TRUE(env.remove_file(dir.file("log/tile/entries/001.p/junk")));
+
+  std::vector<std::string> notices;
+  OpenOptions o;
+  o.notice = [&](std::string_view l) { notices.emplace_back(l); };
+  auto log = Log::open(dir.path(), o).value();
+  ASSERT_TRUE(log->append("after"));
+  ASSERT_TRUE(log->close());
+  EXPECT_FALSE(env.exists(dir.file("log/tile/entries/001.p/170.tmp.99.1")));
+  EXPECT_FALSE(env.exists(dir.file("log/checkpoint.tmp.99.2")));
+  EXPECT_EQ(notices.size(), 2u);
+  auto again = verify_log(*files, key);
+  ASSERT_TRUE(again) << again.error().to_string();
+  EXPECT_TRUE(again->leftover_temporaries.empty());
+}
+
+// Issue 10, finding 10: partials of a tile are deleted as soon as the full tile is published
+// (tlog-tiles allows it; clients with older checkpoints read the full tile), while the
+// partials every published checkpoint of the incomplete tile needs stay.
+TEST(Log, DeletesSupersededPartialsAsSoonAsTheFullTileIsPublished) {
+  testing::TempDir dir;
+  testing::FaultEnv no_fsync(dir.path());  // models durability instead of waiting for the disk
+  OpenOptions o = quiet();
+  o.env = &no_fsync;
+  o.checkpoint_interval = std::chrono::milliseconds(0);
+  auto log = Log::create(dir.path(), {.origin = "tallylog.test/partials"}, o).value();
+  std::vector<uint64_t> published;
+  for (uint64_t i = 0; i < 300; i += 10) {
+    ASSERT_TRUE(append_range(*log, i, i + 10, 10));
+    ASSERT_TRUE(log->publish_now());
+    published.push_back(i + 10);
+  }
+  namespace fs = std::filesystem;
+  EXPECT_FALSE(fs::exists(dir.file("log/tile/0/000.p")));
+  EXPECT_FALSE(fs::exists(dir.file("log/tile/entries/000.p")));
+  EXPECT_TRUE(fs::exists(dir.file("log/tile/0/000")));
+  for (uint64_t size : published) {
+    if (size <= 256) continue;
+    EXPECT_TRUE(fs::exists(dir.file("log/" + bundle_path(1, size - 256)))) << size;
+    EXPECT_TRUE(fs::exists(dir.file("log/" + tile_path(0, 1, size - 256)))) << size;
+  }
+  // A client holding the checkpoint of size 100 still gets every proof from the full tile.
+  auto leaves = leaf_hashes(300);
+  auto p = log->inclusion_proof(42, 100).value();
+  EXPECT_TRUE(merkle::verify_inclusion(42, 100, leaves[42], p,
+                                       merkle::root_of(std::span<const merkle::Hash>(leaves).subspan(0, 100))));
+}
+
+// Issue 10, finding 10: restart time must not depend on how many checkpoints were published:
+// recovery integrates the journal in one pass and writes nothing it already has.
+TEST(Log, RestartRewritesNoIntermediatePartials) {
+  testing::TempDir dir;
+  testing::FaultEnv no_fsync(dir.path());  // models durability instead of waiting for the disk
+  OpenOptions o = quiet();
+  o.env = &no_fsync;
+  o.checkpoint_interval = std::chrono::milliseconds(0);
+  {
+    auto log = Log::create(dir.path(), {.origin = "tallylog.test/restart"}, o).value();
+    for (uint64_t i = 0; i < 300; ++i) {
+      ASSERT_TRUE(log->append(entry_text(i)));
+      ASSERT_TRUE(log->await_checkpoint(i + 1));  // worst case: a checkpoint per append
+    }
+  }
+  CountingEnv env(dir.file("log"));
+  o.env = &env;
+  auto log = Log::open(dir.path(), o).value();
+  EXPECT_EQ(log->size(), 300u);
+  EXPECT_EQ(env.published_files.load(), 0);
+  EXPECT_EQ(env.checkpoints.load(), 0);
+}
+
+// Issue 11, point 4: a torn or empty checkpoint (a power cut on a file system that does not
+// flush before rename, or an older version that wrote it without fsync) is rebuilt from the
+// tiles and the journal, never a reason to refuse to open.
+TEST(Log, RebuildsATornOrEmptyCheckpoint) {
+  for (int damage = 0; damage < 3; ++damage) {
+    testing::TempDir dir;
+    std::string full;
+    {
+      auto log = Log::create(dir.path(), {.origin = "tallylog.test/torn"}, quiet()).value();
+      ASSERT_TRUE(append_range(*log, 0, 700, 100));
+      full = log->publish_now().value();
+    }
+    std::string cp = dir.file("log/checkpoint");
+    std::string damaged = damage == 0 ? "" : damage == 1 ? full.substr(0, full.size() - 20) : full.substr(0, 30);
+    ASSERT_TRUE(Env::posix().write_file_atomic(cp, damaged, Durability::kNoSync));
+    std::vector<std::string> notices;
+    OpenOptions o;
+    o.notice = [&](std::string_view l) { notices.emplace_back(l); };
+    auto log = Log::open(dir.path(), o);
+    ASSERT_TRUE(log) << damage << ": " << log.error().to_string();
+    EXPECT_EQ((*log)->size(), 700u);
+    EXPECT_EQ((*log)->checkpoint().value(), full);  // Ed25519 is deterministic: the same note
+    EXPECT_EQ(Env::posix().read_file(cp).value(), full);
+    ASSERT_EQ(notices.size(), 1u) << damage;
+    EXPECT_NE(notices[0].find("rebuilding"), std::string::npos);
+  }
+}
+
+// Issue 10, finding 7: readers (reindex and catch-up use for_each_entry) recompute each leaf
+// hash against the tiles and the signed root, and name the bundle and index that differ.
+TEST(Log, ReadersRejectAnEntryAlteredInItsBundle) {
+  testing::TempDir dir;
+  {
+    auto log = Log::create(dir.path(), {.origin = "tallylog.test/forged"}, quiet()).value();
+    ASSERT_TRUE(append_range(*log, 0, 600, 600));
+  }
+  std::string bundle = dir.file("log/tile/entries/001");
+  std::string data = Env::posix().read_file(bundle).value();
+  size_t at = data.find(entry_text(300));
+  ASSERT_NE(at, std::string::npos);
+  data[at + 13] = data[at + 13] == '7' ? '8' : '7';  // one digit, as in the adversarial test
+  ASSERT_TRUE(Env::posix().write_file_atomic(bundle, data, Durability::kNoSync));
+  auto reader = open_reader(dir.path()).value();
+  auto r = reader->for_each_entry(0, 600, [](uint64_t, std::string_view) { return ok(); });
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code, ErrorCode::kVerificationFailed);
+  EXPECT_NE(r.error().message.find("tile/entries/001: entry 300 "), std::string::npos) << r.error().message;
+  EXPECT_FALSE(reader->entry(300));
+  EXPECT_EQ(reader->entry(299).value(), entry_text(299));  // the rest of the bundle reads fine
+}
+
+TEST(Log, ReadersRejectATileAlteredTogetherWithItsBundle) {
+  testing::TempDir dir;
+  {
+    auto log = Log::create(dir.path(), {.origin = "tallylog.test/forged2"}, quiet()).value();
+    ASSERT_TRUE(append_range(*log, 0, 600, 600));
+  }
+  // Forge entry 5 and its leaf hash consistently: the level-0 tile no longer hashes to the root.
+  std::vector<std::string> entries;
+  for (uint64_t i = 0; i < 256; ++i) entries.push_back(i == 5 ? "forged" : entry_text(i));
+  ASSERT_TRUE(Env::posix().write_file_atomic(dir.file("log/tile/entries/000"), encode_bundle(entries), Durability::kNoSync));
+  std::vector<merkle::Hash> hashes;
+  for (const auto& e : entries) hashes.push_back(merkle::leaf_hash(e));
+  ASSERT_TRUE(Env::posix().write_file_atomic(dir.file("log/tile/0/000"), encode_tile(hashes), Durability::kNoSync));
+  auto reader = open_reader(dir.path()).value();
+  auto r = reader->entry(5);
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code, ErrorCode::kVerificationFailed);
+  EXPECT_NE(r.error().message.find("tile/0/000"), std::string::npos) << r.error().message;
+  EXPECT_FALSE(reader->inclusion_proof(5, 600));
+}
+
+// Issue 10, finding 7: a writer refuses to open a log whose stored data disagree with its tree,
+// even data older than the journal.
+TEST(Log, RefusesToOpenForWritingALogWhoseOldBundlesWereAltered) {
+  testing::TempDir dir;
+  OpenOptions o = quiet();
+  o.journal_rotate_bytes = 1000;  // the altered entry is no longer in the journal
+  {
+    auto log = Log::create(dir.path(), {.origin = "tallylog.test/old"}, o).value();
+    for (uint64_t i = 0; i < 1200; i += 100) {
+      ASSERT_TRUE(append_range(*log, i, i + 100, 100));
+      ASSERT_TRUE(log->publish_now());
+    }
+  }
+  std::string bundle = dir.file("log/tile/entries/001");
+  std::string data = Env::posix().read_file(bundle).value();
+  data[data.find(entry_text(300)) + 13] ^= 1;
+  ASSERT_TRUE(Env::posix().write_file_atomic(bundle, data, Durability::kNoSync));
+  auto log = Log::open(dir.path(), o);
+  ASSERT_FALSE(log);
+  EXPECT_NE(log.error().message.find("entry 300"), std::string::npos) << log.error().message;
+  EXPECT_NE(log.error().message.find("refusing to open it for writing"), std::string::npos) << log.error().message;
+}
+
+// Issue 10, finding 7: replaying the journal never silently rewrites a stored bundle whose bytes
+// differ from the ones rebuilt from the journal: it reports it and leaves the file as it is.
+TEST(Log, ReplayReportsAStoredBundleThatDiffersInsteadOfRewritingIt) {
+  testing::TempDir dir;
+  {
+    auto log = Log::create(dir.path(), {.origin = "tallylog.test/replay"}, quiet()).value();
+    ASSERT_TRUE(append_range(*log, 0, 300, 300));  // still in the journal
+  }
+  std::string bundle = dir.file("log/tile/entries/000");
+  std::string data = Env::posix().read_file(bundle).value();
+  data[data.find(entry_text(7)) + 13] ^= 1;
+  ASSERT_TRUE(Env::posix().write_file_atomic(bundle, data, Durability::kNoSync));
+  auto log = Log::open(dir.path(), quiet());
+  ASSERT_FALSE(log);
+  EXPECT_EQ(log.error().code, ErrorCode::kCorrupt);
+  EXPECT_NE(log.error().message.find("tile/entries/000"), std::string::npos) << log.error().message;
+  EXPECT_EQ(Env::posix().read_file(bundle).value(), data);
+}
+
+// The cosigning hook (witnesses, SEAMS.md): its extra signature lines are published, and every
+// reader accepts a checkpoint carrying signatures by keys it does not know.
+TEST(Log, PublishesCosignaturesFromTheHookAndEveryReaderAcceptsThem) {
+  testing::TempDir dir;
+  auto witness = note::Signer::generate("witness.example/w1").value();
+  OpenOptions o = quiet();
+  o.cosign = [&](const std::string& cp) -> Result<std::string> {
+    auto n = note::parse_note(cp).value();
+    auto sig = note::sign_note(n.text, witness).value();
+    return cp + sig.substr(n.text.size() + 1);  // the witness's signature line appended
+  };
+  std::string vkey;
+  {
+    auto log = Log::create(dir.path(), {.origin = "tallylog.test/cosigned"}, o).value();
+    vkey = log->verifier_key();
+    ASSERT_TRUE(log->append("witnessed"));
+    auto cp = log->await_checkpoint(1).value();
+    auto n = note::parse_note(cp).value();
+    ASSERT_EQ(n.signatures.size(), 2u);
+    EXPECT_EQ(n.signatures[1].name, "witness.example/w1");
+    EXPECT_EQ(Env::posix().read_file(dir.file("log/checkpoint")).value(), cp);
+  }
+  auto key = note::Verifier::parse(vkey).value();
+  auto files = local_log_files(Env::posix(), dir.file("log"));
+  EXPECT_TRUE(verify_log(*files, key));
+  EXPECT_EQ(open_reader(dir.path()).value()->size(), 1u);
+  auto log = Log::open(dir.path(), quiet());  // recovery accepts it too
+  ASSERT_TRUE(log) << log.error().to_string();
+  EXPECT_EQ(note::parse_note((*log)->checkpoint().value()).value().signatures.size(), 2u);
+}
+
+TEST(Log, PublishesItsOwnNoteWhenTheHookFailsLiesOrHangs) {
+  testing::TempDir dir;
+  std::mutex mu;
+  std::condition_variable cv;
+  bool release = false;
+  int mode = 0;
+  std::string first_seen;
+  OpenOptions o = quiet();
+  o.cosign_deadline = std::chrono::milliseconds(50);
+  o.cosign = [&](const std::string& cp) -> Result<std::string> {
+    if (first_seen.empty()) first_seen = cp;
+    if (mode == 0) return err(ErrorCode::kUnavailable, "witness unreachable");
+    if (mode == 1) return first_seen;  // validly signed by the log, but another checkpoint
+    std::unique_lock lock(mu);
+    cv.wait(lock, [&] { return release; });  // hangs until the test ends
+    return cp;
+  };
+  std::vector<std::string> notices;
+  o.notice = [&](std::string_view l) {
+    std::lock_guard lock(mu);
+    notices.emplace_back(l);
+  };
+  auto log = Log::create(dir.path(), {.origin = "tallylog.test/hook"}, o).value();
+  for (mode = 0; mode < 3; ++mode) {
+    ASSERT_TRUE(log->append("entry " + std::to_string(mode)));
+    auto cp = log->publish_now();
+    ASSERT_TRUE(cp) << mode;
+    EXPECT_EQ(note::parse_note(*cp).value().signatures.size(), 1u) << mode;
+  }
+  ASSERT_TRUE(log->append("while the hook hangs"));  // appends never wait for the hook
+  ASSERT_TRUE(log->publish_now());
+  {
+    std::lock_guard lock(mu);
+    release = true;
+    EXPECT_GE(notices.size(), 3u);
+  }
+  cv.notify_all();
+  ASSERT_TRUE(log->close());
 }
 
 // A real crash: a child process appends and reports each acknowledged batch through a pipe;

@@ -5,12 +5,20 @@
 namespace tallylog::log {
 namespace {
 constexpr size_t kCacheTiles = 1024;  // at most ~16 MiB with internal nodes
-}
 
-void TileReader::publish(uint64_t size, std::string checkpoint) {
+std::string tree_size_text(uint64_t size) { return "the signed checkpoint (tree size " + std::to_string(size) + ")"; }
+}  // namespace
+
+void TileReader::publish(uint64_t size, const merkle::Hash& root, std::string checkpoint) {
   std::lock_guard lock(mu_);
+  head_ = Head{size, root};
   checkpoint_ = std::move(checkpoint);
   size_.store(size, std::memory_order_release);
+}
+
+TileReader::Head TileReader::head() const {
+  std::lock_guard lock(mu_);
+  return head_;
 }
 
 Result<std::string> TileReader::checkpoint() const {
@@ -19,26 +27,20 @@ Result<std::string> TileReader::checkpoint() const {
   return checkpoint_;
 }
 
-Result<std::string> TileReader::read_tile_file(const std::string& full, const std::string& partial) const {
+Result<std::string> TileReader::read_file(const std::string& full, const std::string& partial) const {
   if (!partial.empty()) {
-    auto r = env_->read_file(join_path(log_dir_, partial));
+    auto r = storage_->read(partial);
     if (r || r.error().code != ErrorCode::kNotFound) return r;
     // The partial may have been deleted after the tile became full: its prefix is the same.
   }
-  return env_->read_file(join_path(log_dir_, full));
+  return storage_->read(full);
 }
 
-Result<std::shared_ptr<const TileReader::CachedTile>> TileReader::cached_tile(unsigned level, uint64_t n,
-                                                                             uint64_t width) const {
-  CacheKey key{level, n, width};
-  {
-    std::lock_guard lock(mu_);
-    auto it = cache_.find(key);
-    if (it != cache_.end()) return it->second;
-  }
+Result<std::shared_ptr<TileReader::CachedTile>> TileReader::load_tile(unsigned level, uint64_t n,
+                                                                      uint64_t width) const {
   std::string full = tile_path(level, n, kTileWidth);
   std::string path = tile_path(level, n, width);
-  TL_ASSIGN_OR_RETURN(std::string data, read_tile_file(full, width == kTileWidth ? "" : path));
+  TL_ASSIGN_OR_RETURN(std::string data, read_file(full, width == kTileWidth ? "" : path));
   // A full tile read in place of a deleted partial: its prefix is the partial.
   if (width < kTileWidth && data.size() == kTileWidth * 32) data.resize(width * 32);
   TL_ASSIGN_OR_RETURN(auto hashes, parse_tile(data, width, path));
@@ -51,35 +53,88 @@ Result<std::shared_ptr<const TileReader::CachedTile>> TileReader::cached_tile(un
     for (size_t i = 0; i < cur.size(); ++i) cur[i] = merkle::node_hash((*below)[2 * i], (*below)[2 * i + 1]);
     below = &cur;
   }
+  return t;
+}
+
+void TileReader::cache_put(const CacheKey& key, std::shared_ptr<const CachedTile> t) const {
   std::lock_guard lock(mu_);
+  if (cache_.count(key)) return;
   if (cache_.size() >= kCacheTiles) {
     cache_.erase(cache_order_.front());
     cache_order_.pop_front();
   }
-  if (cache_.emplace(key, t).second) cache_order_.push_back(key);
+  cache_.emplace(key, std::move(t));
+  cache_order_.push_back(key);
+}
+
+Status TileReader::authenticate_edge(const Head& h) const {
+  std::vector<std::vector<merkle::Hash>> edges(kMaxTileLevels);
+  std::vector<std::pair<CacheKey, std::shared_ptr<CachedTile>>> loaded;
+  std::string names;
+  for (unsigned l = 0; l < kMaxTileLevels; ++l) {
+    uint64_t count = h.size >> (kTileHeight * l);
+    uint64_t w = count % kTileWidth;
+    if (w == 0) continue;
+    uint64_t n = count / kTileWidth;
+    TL_ASSIGN_OR_RETURN(auto t, load_tile(l, n, w));
+    edges[l] = *t->hashes;
+    loaded.emplace_back(CacheKey{l, n, w}, std::move(t));
+    names += (names.empty() ? "" : ", ") + tile_path(l, n, w);
+  }
+  TL_ASSIGN_OR_RETURN(auto b, TileBuilder::restore(h.size, std::move(edges)));
+  if (b.root() != h.root) {
+    return err(ErrorCode::kVerificationFailed, "the partial tiles " + names + " do not hash to the root of " +
+                                                   tree_size_text(h.size) + ": a stored tile was altered");
+  }
+  for (auto& [key, t] : loaded) cache_put(key, std::move(t));
+  return ok();
+}
+
+Result<std::shared_ptr<const TileReader::CachedTile>> TileReader::tile(const Head& h, unsigned level, uint64_t n) const {
+  uint64_t width = tile_width(level, n, h.size);
+  if (width == 0) {
+    return err(ErrorCode::kInternal, "tile " + tile_path(level, n, kTileWidth) + " is beyond the tree of size " +
+                                         std::to_string(h.size));
+  }
+  CacheKey key{level, n, width};
+  auto cached = [&]() -> std::shared_ptr<const CachedTile> {
+    std::lock_guard lock(mu_);
+    auto it = cache_.find(key);
+    return it == cache_.end() ? nullptr : it->second;
+  };
+  if (auto t = cached()) return t;
+  if (width < kTileWidth) {
+    // A partial tile of the tree is part of its right edge: authenticated by the root.
+    TL_TRY(authenticate_edge(h));
+    if (auto t = cached()) return t;
+    TL_ASSIGN_OR_RETURN(auto t, load_tile(level, n, width));  // evicted meanwhile: it was authentic
+    return std::shared_ptr<const CachedTile>(t);
+  }
+  // A full tile hashes to one hash of its parent tile, itself authenticated.
+  TL_ASSIGN_OR_RETURN(auto t, load_tile(level, n, width));
+  if (level + 1 >= kMaxTileLevels) return err(ErrorCode::kInternal, "tile level out of range");
+  TL_ASSIGN_OR_RETURN(auto parent, tile(h, level + 1, n / kTileWidth));
+  if ((*parent->hashes)[n % kTileWidth] != t->nodes[kTileHeight][0]) {
+    return err(ErrorCode::kVerificationFailed,
+               tile_path(level, n, width) + ": its hashes do not hash to hash " + std::to_string(n % kTileWidth) + " of " +
+                   tile_path(level + 1, n / kTileWidth, tile_width(level + 1, n / kTileWidth, h.size)) + " in " +
+                   tree_size_text(h.size) + ": a stored tile was altered");
+  }
+  cache_put(key, t);
   return std::shared_ptr<const CachedTile>(t);
 }
 
-Result<std::shared_ptr<const std::vector<merkle::Hash>>> TileReader::tile(unsigned level, uint64_t n,
-                                                                         uint64_t width) const {
-  TL_ASSIGN_OR_RETURN(auto t, cached_tile(level, n, width));
-  return t->hashes;
-}
-
-Result<std::string> TileReader::bundle(uint64_t n, uint64_t width) const {
-  return read_tile_file(bundle_path(n, kTileWidth), width == kTileWidth ? "" : bundle_path(n, width));
-}
-
 Result<merkle::Hash> TileReader::subtree_hash(unsigned level, uint64_t index) const {
+  Head h = head();
   unsigned tl = level / kTileHeight, r = level % kTileHeight;
   uint64_t first = index << r;
   uint64_t n = first / kTileWidth, off = first % kTileWidth, len = uint64_t{1} << r;
-  uint64_t w = tile_width(tl, n, size());
+  uint64_t w = tile_width(tl, n, h.size);
   if (w < off + len) {
     return err(ErrorCode::kInternal, "subtree (" + std::to_string(level) + ", " + std::to_string(index) +
-                                         ") is not complete in the tree of size " + std::to_string(size()));
+                                         ") is not complete in the tree of size " + std::to_string(h.size));
   }
-  TL_ASSIGN_OR_RETURN(auto t, cached_tile(tl, n, w));
+  TL_ASSIGN_OR_RETURN(auto t, tile(h, tl, n));
   return r == 0 ? (*t->hashes)[off] : t->nodes[r][off >> r];
 }
 
@@ -107,21 +162,36 @@ Result<std::string> TileReader::entry(uint64_t index) const {
 
 Status TileReader::for_each_entry(uint64_t begin, uint64_t end,
                                   const std::function<Status(uint64_t, std::string_view)>& fn) const {
-  uint64_t n_size = size();
-  if (end > n_size || begin > end) {
+  Head h = head();
+  if (end > h.size || begin > end) {
     return err(ErrorCode::kNotFound, "entries [" + std::to_string(begin) + ", " + std::to_string(end) +
-                                         ") are not within the log of size " + std::to_string(n_size));
+                                         ") are not within the log of size " + std::to_string(h.size));
   }
   for (uint64_t i = begin; i < end;) {
     uint64_t n = i / kTileWidth;
-    uint64_t w = tile_width(0, n, n_size);
-    TL_ASSIGN_OR_RETURN(std::string data, bundle(n, w));
-    std::string what = bundle_path(n, w);
-    // A full bundle read in place of a deleted partial holds more entries than w.
-    auto entries = parse_bundle(data, w, what);
-    if (!entries && w < kTileWidth) entries = parse_bundle(data, kTileWidth, bundle_path(n, kTileWidth));
+    uint64_t w = tile_width(0, n, h.size);
+    std::string partial = w == kTileWidth ? "" : bundle_path(n, w);
+    auto data = storage_->read(partial.empty() ? bundle_path(n, kTileWidth) : partial);
+    std::string what = partial.empty() ? bundle_path(n, kTileWidth) : partial;
+    if (!data && data.error().code == ErrorCode::kNotFound && !partial.empty()) {
+      // The partial was deleted once the bundle became full: its first w entries are the same.
+      what = bundle_path(n, kTileWidth);
+      data = storage_->read(what);
+    }
+    if (!data) return std::unexpected(data.error());
+    auto entries = parse_bundle(*data, what == bundle_path(n, kTileWidth) ? kTileWidth : w, what);
     if (!entries) return std::unexpected(entries.error());
-    for (; i < end && i / kTileWidth == n; ++i) TL_TRY(fn(i, (*entries)[i % kTileWidth]));
+    TL_ASSIGN_OR_RETURN(auto leaves, tile(h, 0, n));
+    for (; i < end && i / kTileWidth == n; ++i) {
+      std::string_view e = (*entries)[i % kTileWidth];
+      if (merkle::leaf_hash(e) != (*leaves->hashes)[i % kTileWidth]) {
+        return err(ErrorCode::kVerificationFailed, what + ": entry " + std::to_string(i) +
+                                                       " does not match its leaf hash in " + tile_path(0, n, w) +
+                                                       ", which " + tree_size_text(h.size) +
+                                                       " commits to: the entry bundle was altered");
+      }
+      TL_TRY(fn(i, e));
+    }
   }
   return ok();
 }

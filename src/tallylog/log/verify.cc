@@ -3,6 +3,7 @@
 #include <charconv>
 #include <optional>
 
+#include "tallylog/log/storage.h"
 #include "tallylog/log/tiles.h"
 #include "tallylog/note/checkpoint.h"
 
@@ -24,6 +25,20 @@ class LocalLogFiles final : public LogFiles {
   std::string dir_;
 };
 
+class StorageLogFiles final : public LogFiles {
+ public:
+  explicit StorageLogFiles(const LogStorage& s) : s_(s) {}
+  Result<std::string> read(const std::string& rel) override { return s_.read(rel); }
+  std::optional<std::vector<std::string>> list(const std::string& rel) override {
+    auto r = s_.list(rel);
+    if (!r) return std::vector<std::string>{};
+    return std::move(*r);
+  }
+
+ private:
+  const LogStorage& s_;
+};
+
 std::unexpected<Error> mismatch(std::string msg) { return err(ErrorCode::kVerificationFailed, std::move(msg)); }
 
 std::string node_name(unsigned level, uint64_t index) {
@@ -31,12 +46,17 @@ std::string node_name(unsigned level, uint64_t index) {
   return "node " + std::to_string(index) + " of tree level " + std::to_string(level * kTileHeight);
 }
 
-// Widths of the partial files in a ".p" directory; anything else there is an error.
-Result<std::vector<uint64_t>> partial_widths(LogFiles& files, const std::string& dir) {
+// Widths of the partial files in a ".p" directory; leftover temporaries are reported, anything
+// else there is an error.
+Result<std::vector<uint64_t>> partial_widths(LogFiles& files, const std::string& dir, VerifyReport& report) {
   std::vector<uint64_t> out;
   auto names = files.list(dir);
   if (!names) return out;
   for (const auto& n : *names) {
+    if (is_leftover_temporary(n)) {
+      report.leftover_temporaries.push_back(dir + "/" + n);
+      continue;
+    }
     uint64_t w = 0;
     auto [p, ec] = std::from_chars(n.data(), n.data() + n.size(), w);
     if (ec != std::errc() || p != n.data() + n.size() || w == 0 || w >= kTileWidth || n[0] == '0') {
@@ -77,9 +97,10 @@ class Verifier {
   Status check_tile(unsigned level, uint64_t n, std::span<const merkle::Hash> hashes) {
     uint64_t width = hashes.size();
     TL_TRY(check_tile_file(level, n, tile_path(level, n, width), hashes));
-    TL_ASSIGN_OR_RETURN(auto widths, partial_widths(files_, tile_partials_dir(level, n)));
+    TL_ASSIGN_OR_RETURN(auto widths, partial_widths(files_, tile_partials_dir(level, n), report_));
     for (uint64_t w : widths) {
       if (w == width) continue;
+      if (width == kTileWidth) report_.superseded_partials.push_back(tile_path(level, n, w));
       if (w > width) {
         ++report_.beyond_checkpoint;
         continue;
@@ -91,9 +112,10 @@ class Verifier {
 
   Status check_bundle_partials(uint64_t n, uint64_t width, std::string_view data,
                                const std::vector<std::string_view>& entries) {
-    TL_ASSIGN_OR_RETURN(auto widths, partial_widths(files_, bundle_partials_dir(n)));
+    TL_ASSIGN_OR_RETURN(auto widths, partial_widths(files_, bundle_partials_dir(n), report_));
     for (uint64_t w : widths) {
       if (w == width) continue;
+      if (width == kTileWidth) report_.superseded_partials.push_back(bundle_path(n, w));
       if (w > width) {
         ++report_.beyond_checkpoint;
         continue;
@@ -135,26 +157,35 @@ Result<VerifyReport> verify_log(LogFiles& files, const note::Verifier& key,
   return verify_log(files, key, VerifyOptions{.progress = progress, .previous_checkpoint = {}});
 }
 
+std::unique_ptr<LogFiles> storage_log_files(const LogStorage& storage) {
+  return std::make_unique<StorageLogFiles>(storage);
+}
+
 Result<VerifyReport> verify_log(LogFiles& files, const note::Verifier& key, const VerifyOptions& options) {
-  const auto& progress = options.progress;
-  VerifyReport report;
   auto cp_text = files.read("checkpoint");
   if (!cp_text) return std::unexpected(with_context(cp_text.error(), "checkpoint"));
   auto cp = note::open_checkpoint(*cp_text, key);
   if (!cp) return std::unexpected(with_context(cp.error(), "checkpoint"));
-  report.origin = cp->origin;
-  report.size = cp->size;
-  report.root = cp->root;
-  const uint64_t size = cp->size;
-  std::optional<note::Checkpoint> previous;
+  std::optional<TreeHead> previous;
   if (!options.previous_checkpoint.empty()) {
     auto p = note::open_checkpoint(options.previous_checkpoint, key);
     if (!p) return std::unexpected(with_context(p.error(), "previous checkpoint"));
-    if (p->size > size) {
-      return mismatch("checkpoint: tree size shrinks from " + std::to_string(p->size) + " (previous checkpoint) to " +
-                      std::to_string(size));
-    }
-    previous = *p;
+    previous = TreeHead{p->size, p->root};
+  }
+  TL_ASSIGN_OR_RETURN(VerifyReport report, verify_tree(files, TreeHead{cp->size, cp->root}, previous, options.progress));
+  report.origin = cp->origin;
+  return report;
+}
+
+Result<VerifyReport> verify_tree(LogFiles& files, const TreeHead& head, const std::optional<TreeHead>& previous,
+                                 const std::function<void(uint64_t, uint64_t)>& progress) {
+  VerifyReport report;
+  report.size = head.size;
+  report.root = head.root;
+  const uint64_t size = head.size;
+  if (previous && previous->size > size) {
+    return mismatch("checkpoint: tree size shrinks from " + std::to_string(previous->size) +
+                    " (previous checkpoint) to " + std::to_string(size));
   }
   auto check_previous = [&](const TileBuilder& b) -> Status {
     if (previous && b.size() == previous->size && b.root() != previous->root) {
@@ -193,8 +224,8 @@ Result<VerifyReport> verify_log(LogFiles& files, const note::Verifier& key, cons
     if (count % kTileWidth == 0) continue;
     TL_TRY(v.check_tile(l, count / kTileWidth, builder.edge(l)));
   }
-  if (builder.root() != cp->root) {
-    return mismatch("checkpoint: root hash " + merkle::hash_base64(cp->root) + " differs from " +
+  if (builder.root() != head.root) {
+    return mismatch("checkpoint: root hash " + merkle::hash_base64(head.root) + " differs from " +
                     merkle::hash_base64(builder.root()) + " recomputed from the entry bundles");
   }
   return report;

@@ -48,6 +48,7 @@ struct SmallLog {
       std::vector<std::string> b;
       for (; i < n && b.size() < batch; ++i) b.push_back("e" + std::to_string(i));
       EXPECT_TRUE(log->append_batch(b));
+      EXPECT_TRUE(log->publish_now());  // a checkpoint (and its partials) per batch
     }
   }
   note::Verifier key() const { return note::Verifier::parse(vkey).value(); }
@@ -71,7 +72,7 @@ TEST(Verify, AcceptsTheEmptyLog) {
 }
 
 TEST(Verify, DetectsAFlipOfAnyByteOfAnyPublishedFile) {
-  SmallLog s(300, 100);
+  SmallLog s(300, 20);
   MemLogFiles mem(s.log_dir());
   ASSERT_GE(mem.files.size(), 9u);  // checkpoint, bundles, tiles and their partials
   ASSERT_TRUE(verify_log(mem, s.key()));
@@ -129,8 +130,9 @@ TEST(Verify, ChecksAPreviousCheckpointAndRejectsASizeThatShrinks) {
   auto log = Log::create(dir.path(), {.origin = "tallylog.test/prev"}).value();
   ASSERT_TRUE(log->append("a"));
   ASSERT_TRUE(log->append("b"));
-  std::string at2 = log->checkpoint().value();
+  std::string at2 = log->await_checkpoint(2).value();
   ASSERT_TRUE(log->append("c"));
+  ASSERT_TRUE(log->await_checkpoint(3));
   auto key = note::Verifier::parse(log->verifier_key()).value();
   auto files = local_log_files(Env::posix(), dir.file("log"));
   EXPECT_TRUE(verify_log(*files, key, VerifyOptions{.progress = {}, .previous_checkpoint = at2}));
