@@ -8,37 +8,17 @@
 //   signed bytes  = "cosignature/v1\ntime " decimal(timestamp) "\n" || checkpoint text
 //   note line     = "— " name " " base64(key id || uint64 BE timestamp || 64-byte signature)
 import * as ed from '@noble/ed25519';
-import { sha256, sha512 } from '@noble/hashes/sha2.js';
+import { sha512 } from '@noble/hashes/sha2.js';
+import { b64strict, hex8, keyId, validName } from './note.js';
 
 ed.hashes.sha512 = sha512;
 
 const enc = new TextEncoder();
-const B64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
-const validName = (name) => name.length > 0 && !/[+\s\p{Cc}]/u.test(name);
-const hex8 = (bytes) => [...bytes.slice(0, 4)].map((b) => b.toString(16).padStart(2, '0')).join('');
-
-function b64strict(s) {
-  if (typeof s !== 'string' || !B64.test(s)) return null;
-  const bin = atob(s);
-  const out = new Uint8Array(bin.length);
-  for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
-  return out;
-}
 
 function b64(bytes) {
   let s = '';
   for (const b of bytes) s += String.fromCharCode(b);
   return btoa(s);
-}
-
-function keyId(name, type, pub) {
-  const n = enc.encode(name);
-  const buf = new Uint8Array(n.length + 2 + pub.length);
-  buf.set(n, 0);
-  buf[n.length] = 0x0a;
-  buf[n.length + 1] = type;
-  buf.set(pub, n.length + 2);
-  return hex8(sha256(buf));
 }
 
 export function cosignatureMessage(checkpointText, timestamp) {
@@ -58,7 +38,7 @@ export function parseCosignerKey(vkey) {
   const raw = b64strict(text.slice(p2 + 1));
   if (!raw || raw.length !== 33 || raw[0] !== 0x04) return { error: 'witness key is not a cosignature/v1 Ed25519 key (type 0x04)' };
   const publicKey = raw.slice(1);
-  if (keyId(name, 0x04, publicKey) !== id) return { error: 'witness key id does not match its key' };
+  if (keyId(name, publicKey, 0x04) !== id) return { error: 'witness key id does not match its key' };
   return { name, keyId: id, publicKey, text };
 }
 
@@ -112,7 +92,7 @@ export function verifyCosignatures(note, vkeys) {
 // Ed25519 seed `seed` (32 bytes) and name `name` writes for `checkpointText` at `timestamp`.
 export function cosignForTest(seed, name, checkpointText, timestamp) {
   const pub = ed.getPublicKey(seed);
-  const id = keyId(name, 0x04, pub);
+  const id = keyId(name, pub, 0x04);
   const vkey = `${name}+${id}+${b64(Uint8Array.of(0x04, ...pub))}`;
   const sig = ed.sign(cosignatureMessage(checkpointText, timestamp), seed);
   const blob = new Uint8Array(76);

@@ -7,13 +7,12 @@
 
 #include "tallylog/audit/audit.h"
 #include "tallylog/cli/command.h"
-#include "tallylog/cli/key_args.h"
+#include "tallylog/cli/verify_args.h"
 
 namespace tallylog::cli {
 namespace {
 
 constexpr int kDifferencesExit = 4;
-constexpr int kForkExit = 3;
 
 struct AuditArgs {
   std::string url;
@@ -37,12 +36,7 @@ void run_audit_command(const AuditArgs& a) {
   o.max_listed = a.max_listed;
   if (!a.quiet) o.progress = [](std::string_view line) { std::cerr << "audit: " << line << "\n"; };
   auto r = value_or_exit(audit::run_audit(o));
-  if (r.mirror.outcome == mirror::MirrorReport::Outcome::kFork) {
-    fail("FORK: " + r.mirror.fork_explanation + "\nThe evidence is in " + r.mirror.fork_evidence_path +
-             "; anyone can check it with: tallylog verify-fork " + r.mirror.fork_evidence_path,
-         kForkExit);
-    throw CLI::RuntimeError(kForkExit);
-  }
+  exit_if_fork(r.mirror);
   if (r.mirror.witnesses) std::cout << "witnesses: " << r.mirror.witnesses->summary(a.witness_policy) << "\n";
   for (const auto& n : r.notes) std::cout << "note: " << n << "\n";
   std::cout << "audited " << r.entries << " entries, " << r.figures << " published figures: " << r.differences
@@ -65,9 +59,7 @@ void register_audit_commands(CLI::App& app) {
   c->add_option("url", a->url, "the server, http[s]://host[:port]")->required();
   c->add_option("--vkey", a->vkey, "the log's verifier key as published out of band, or a file holding it")->required();
   c->add_option("--mirror", a->mirror, "keep the mirror in this directory (reused next time); default: a temporary one");
-  c->add_option("--witness", a->witnesses, "a witness key (vkey, vkey@url, or a file of them): report its cosignatures");
-  c->add_option("--witness-policy", a->witness_policy, "require at least this many of the --witness keys to have cosigned");
-  c->add_option("--cacert", a->cacert, "trusted CA certificates (PEM) for https, instead of the system's");
+  add_witness_options(c, a->witnesses, a->witness_policy, a->cacert);
   c->add_option("--max-differences", a->max_listed, "list at most this many differences (all are counted)")->capture_default_str();
   c->add_flag("--quiet", a->quiet, "no progress lines on stderr");
   c->callback([a] { run_audit_command(*a); });

@@ -9,7 +9,7 @@
 #include "tallylog/base/bytes.h"
 #include "tallylog/base/env.h"
 #include "tallylog/cli/command.h"
-#include "tallylog/cli/key_args.h"
+#include "tallylog/cli/verify_args.h"
 #include "tallylog/cli/progress.h"
 #include "tallylog/log/http_files.h"
 #include "tallylog/log/log.h"
@@ -198,9 +198,7 @@ void register_log_commands(CLI::App& app) {
   v->add_option("--vkey", verify->vkey, "verifier key, or a file holding it (default: <data>/log.vkey)");
   v->add_option("--previous", verify->previous,
                 "a checkpoint file seen earlier: must be consistent with this log (no shrink, same root at its size)");
-  v->add_option("--witness", verify->witnesses, "a witness key (vkey, vkey@url, or a file of them): report its cosignature");
-  v->add_option("--witness-policy", verify->witness_policy, "fail unless at least this many --witness keys cosigned");
-  v->add_option("--cacert", verify->cacert, "trusted CA certificates (PEM) for https, instead of the system's");
+  add_witness_options(v, verify->witnesses, verify->witness_policy, verify->cacert);
   v->callback([verify] { run_verify(*verify); });
 }
 

@@ -8,15 +8,12 @@
 
 #include "tallylog/base/env.h"
 #include "tallylog/cli/command.h"
-#include "tallylog/cli/key_args.h"
+#include "tallylog/cli/verify_args.h"
 #include "tallylog/mirror/fork_evidence.h"
 #include "tallylog/mirror/mirror.h"
 
 namespace tallylog::cli {
 namespace {
-
-// Exit status of a run that found a fork (distinct from ordinary errors).
-constexpr int kForkExit = 3;
 
 struct MirrorArgs {
   std::string source;
@@ -45,12 +42,7 @@ void run_mirror_command(const MirrorArgs& a) {
   if (!a.quiet) o.progress = [](std::string_view line) { std::cerr << "mirror: " << line << "\n"; };
   auto r = value_or_exit(mirror::run_mirror(o));
   using Outcome = mirror::MirrorReport::Outcome;
-  if (r.outcome == Outcome::kFork) {
-    fail("FORK: " + r.fork_explanation + "\nThe evidence is in " + r.fork_evidence_path +
-             "; anyone can check it with: tallylog verify-fork " + r.fork_evidence_path,
-         kForkExit);
-    throw CLI::RuntimeError(kForkExit);
-  }
+  exit_if_fork(r);
   std::cout << "ok: " << r.origin << " size " << r.new_size << " root " << merkle::hash_base64(r.root);
   switch (r.outcome) {
     case Outcome::kUpdated:
@@ -98,9 +90,7 @@ void register_mirror_commands(CLI::App& app) {
   c->add_option("dir", m->dir, "the mirror directory (a read-only data directory)")->required();
   c->add_option("--vkey", m->vkey, "the log's verifier key as published out of band, or a file holding it")->required();
   c->add_flag("--blobs", m->blobs, "also fetch the sheet images the entries name (each SHA-256 checked)");
-  c->add_option("--witness", m->witnesses, "a witness key (vkey, vkey@url, or a file of them): report its cosignatures");
-  c->add_option("--witness-policy", m->witness_policy, "require at least this many of the --witness keys to have cosigned");
-  c->add_option("--cacert", m->cacert, "trusted CA certificates (PEM) for https, instead of the system's");
+  add_witness_options(c, m->witnesses, m->witness_policy, m->cacert);
   c->add_flag("--quiet", m->quiet, "no progress lines on stderr");
   c->callback([m] { run_mirror_command(*m); });
 

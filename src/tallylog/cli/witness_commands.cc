@@ -7,7 +7,7 @@
 
 #include "tallylog/base/env.h"
 #include "tallylog/cli/command.h"
-#include "tallylog/cli/key_args.h"
+#include "tallylog/cli/verify_args.h"
 #include "tallylog/http/server.h"
 #include "tallylog/note/cosignature.h"
 #include "tallylog/witness/server.h"

@@ -1,5 +1,6 @@
 // Flag helpers shared by verify, mirror, audit, witness and serve: keys given on the command line
-// either as text or as a file holding it, witness lists, and --listen addresses.
+// either as text or as a file holding it, witness lists and the witness flags, --listen
+// addresses, and how a fork found by mirror or audit is reported.
 #pragma once
 
 #include <string>
@@ -8,6 +9,7 @@
 #include "tallylog/base/env.h"
 #include "tallylog/cli/command.h"
 #include "tallylog/http/server.h"
+#include "tallylog/mirror/mirror.h"
 #include "tallylog/note/cosignature.h"
 #include "tallylog/note/note.h"
 
@@ -89,6 +91,26 @@ inline void parse_listen_or_exit(const std::string& listen, http::ServerOptions&
     fail("--listen: bad port in '" + listen + "'");
     throw CLI::RuntimeError(2);
   }
+}
+
+// --witness, --witness-policy and --cacert, as verify, mirror and audit take them.
+inline void add_witness_options(CLI::App* cmd, std::vector<std::string>& witnesses, size_t& policy, std::string& cacert) {
+  cmd->add_option("--witness", witnesses, "a witness key (vkey, vkey@url, or a file of them): report its cosignature");
+  cmd->add_option("--witness-policy", policy, "fail unless at least this many of the --witness keys cosigned");
+  cmd->add_option("--cacert", cacert, "trusted CA certificates (PEM) for https, instead of the system's");
+}
+
+// Exit status of a mirror or audit that found a fork (distinct from ordinary errors).
+inline constexpr int kForkExit = 3;
+
+// Ends the command (exit kForkExit) when the mirror found two histories, saying where the
+// evidence is and how anyone checks it.
+inline void exit_if_fork(const mirror::MirrorReport& r) {
+  if (r.outcome != mirror::MirrorReport::Outcome::kFork) return;
+  fail("FORK: " + r.fork_explanation + "\nThe evidence is in " + r.fork_evidence_path +
+           "; anyone can check it with: tallylog verify-fork " + r.fork_evidence_path,
+       kForkExit);
+  throw CLI::RuntimeError(kForkExit);
 }
 
 }  // namespace tallylog::cli
