@@ -18,10 +18,11 @@ trap cleanup EXIT
 fails=0
 check() { if eval "$2"; then echo "ok   $1"; else echo "FAIL $1"; fails=$((fails + 1)); fi; }
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
-# serve <data dir> <log file>: starts `tallylog serve` on a free port, which it puts in $PORT.
+# serve <data dir> <log file> [serve flags]: starts `tallylog serve` on a free port, which it puts
+# in $PORT. The submission rate limit is raised: section 2 posts 1,000 sheets as fast as it can.
 serve() {
   PORT=$(free_port)
-  "$T" serve "$1" --listen "127.0.0.1:$PORT" >"$2" 2>&1 &
+  "$T" serve "$1" --listen "127.0.0.1:$PORT" --rate 100000 --burst 100000 "${@:3}" >"$2" 2>&1 &
   PIDS+=($!)
   for _ in $(seq 1 150); do curl -fs "http://127.0.0.1:$PORT/log/checkpoint" >/dev/null 2>&1 && break; sleep 0.1; done
 }
@@ -33,7 +34,7 @@ head -n 1501 "$E/data/RESULTADOS_2024_CSV_V1.csv" >"$D/actas.csv"
 "$T" stations import "$D/data" "$D/actas.csv" --mapping "$E/convzla-v1.mapping.toml" >/dev/null
 "$T" import "$D/data" "$D/actas.csv" --source official --mapping "$E/convzla-v1.mapping.toml" >/dev/null
 VKEY="$D/data/log.vkey"
-cp -r "$D/data" "$D/copy"  # a second history will grow from here (section 3)
+cp -r "$D/data" "$D/copy"  # two histories will grow from here (section 3)
 
 # ---- 1. mirror and audit an honest server ----------------------------------------------------
 serve "$D/data" "$D/serve.log"; P=$PORT
@@ -92,29 +93,53 @@ check "the audit names the table, the field and both values" \
   'echo "$OUT" | grep -qP "^/api/v1/tally\?level=table&source=official\t$TABLE\tcandidates.EG\t233\t232$"'
 stop_last
 
-# ---- 3. two histories signed by one key -------------------------------------------------------
-printf 'COD_EDO,EDO,COD_MUN,MUN,COD_PAR,PAR,CENTRO,MESA,RE,VOTOS_VALIDOS,VOTOS_NULOS,EG,NM,LM,JABE,JOBR,AE,CF,DC,EM,BERA,URL\n' >"$D/one.csv"
-python3 - "$D/actas.csv" "$D/one.csv" "$D/other.csv" <<'PY'
-import csv, sys
-rows = list(csv.reader(open(sys.argv[1], encoding="utf-8-sig")))
-header, row = rows[0], rows[1]
-for path, eg in ((sys.argv[2], 1), (sys.argv[3], 2)):
-    r = list(row)
-    i = header.index("EG")
-    r[i] = str(int(r[i]) + eg)
-    r[header.index("VOTOS_VALIDOS")] = str(int(r[header.index("VOTOS_VALIDOS")]) + eg)
-    with open(path, "w", newline="") as f:
-        w = csv.writer(f)
-        w.writerow(header)
-        w.writerow(r)
-PY
+# ---- 3. two histories signed by one key, and a witness -------------------------------------
+# An independent witness; the operator's server asks it to cosign every checkpoint.
+WVKEY="$("$T" witness keygen "$D/w.key" --name witness.test/w1)"
+check "witness keygen prints a type 0x04 vkey and writes a 0600 key" \
+  '[[ "$WVKEY" == witness.test/w1+*+B* ]] && [ "$("$T" witness vkey "$D/w.key")" = "$WVKEY" ] && [ "$(stat -c %a "$D/w.key")" = 600 ]'
+WP=$(free_port)
+"$T" witness serve --key "$D/w.key" --log "$VKEY" --listen "127.0.0.1:$WP" --state "$D/wstate" 2>/dev/null &
+PIDS+=($!)
+for _ in $(seq 1 50); do curl -fs "http://127.0.0.1:$WP/" >/dev/null 2>&1 && break; sleep 0.1; done
+WITNESS="$WVKEY@http://127.0.0.1:$WP"
+# Two copies of one data directory (one key), each of which will log a different sheet.
+CTOKEN="$("$T" tokens add "$D/copy" --name tester --source 'witness:*' 2>/dev/null)"
 cp -r "$D/copy" "$D/copy2"
-"$T" import "$D/copy" "$D/one.csv" --source witness:a --mapping "$E/convzla-v1.mapping.toml" >/dev/null
-"$T" import "$D/copy2" "$D/other.csv" --source witness:a --mapping "$E/convzla-v1.mapping.toml" >/dev/null
-serve "$D/copy" "$D/serve3.log"; P1=$PORT
-"$T" mirror "http://127.0.0.1:$P1" "$D/fm" --vkey "$VKEY" --quiet >/dev/null
+# post_sheet <port> <EG votes>: one witness copy of the first table.
+post_sheet() {
+  curl -fs -o /dev/null -H "Authorization: Bearer $CTOKEN" -H 'Content-Type: application/json' \
+    --data "{\"station\":\"010113042.01\",\"source\":\"witness:a\",\"candidates\":{\"EG\":$2,\"NM\":120,\"LM\":5,\"JABE\":0,\"JOBR\":0,\"AE\":3,\"CF\":1,\"DC\":1,\"EM\":0,\"BERA\":2},\"fields\":{\"valid\":$(( $2 + 132 )),\"null\":0}}" \
+    "http://127.0.0.1:$1/api/v1/sheets"
+}
+# witness_state <port>: "<cosigned size> <quorum met> <last error>" from /api/v1/witnesses.
+witness_state() {
+  curl -fs "http://127.0.0.1:$1/api/v1/witnesses" | python3 -c 'import json,sys; j=json.load(sys.stdin); w=j["witnesses"][0]; print(w["cosigned_size"], j["checkpoint"]["quorum_met"], w["last_error"])'
+}
+PORT=$(free_port)
+"$T" serve "$D/copy" --listen "127.0.0.1:$PORT" --witness "$WITNESS" --witness-quorum 1 >"$D/serve3.log" 2>&1 &
+PIDS+=($!)
+for _ in $(seq 1 150); do curl -fs "http://127.0.0.1:$PORT/log/checkpoint" >/dev/null 2>&1 && break; sleep 0.1; done
+P1=$PORT
+post_sheet "$P1" 232
+for _ in $(seq 1 100); do [[ "$(witness_state "$P1")" == "3002 True "* ]] && break; sleep 0.1; done
+check "the server publishes its checkpoint cosigned by the witness" '[[ "$(witness_state "$P1")" == "3002 True None" ]]'
+OUT="$("$T" mirror "http://127.0.0.1:$P1" "$D/fm" --vkey "$VKEY" --witness "$WVKEY" --witness-policy 1 --quiet)"
+check "mirror checks the witness policy and reports the cosignature" '[[ "$OUT" == ok:*"size 3002"* ]] && echo "$OUT" | grep -q "^witnesses: 1 of 1 witnesses cosigned (quorum 1, met): witness.test/w1+"'
+OUT="$("$T" verify "http://127.0.0.1:$P1/log" --vkey "$VKEY" --witness "$WVKEY" --witness-policy 1)"
+check "verify reports which witness cosigned which size" 'echo "$OUT" | grep -q "^witnesses: size 3002: 1 of 1 witnesses cosigned (quorum 1, met): witness.test/w1+"'
 stop_last
-serve "$D/copy2" "$D/serve4.log"; P2=$PORT
+PORT=$(free_port)
+"$T" serve "$D/copy2" --listen "127.0.0.1:$PORT" --witness "$WITNESS" --witness-quorum 1 >"$D/serve4.log" 2>&1 &
+PIDS+=($!)
+for _ in $(seq 1 150); do curl -fs "http://127.0.0.1:$PORT/log/checkpoint" >/dev/null 2>&1 && break; sleep 0.1; done
+P2=$PORT
+post_sheet "$P2" 233
+for _ in $(seq 1 100); do [[ "$(witness_state "$P2")" == *conflict* ]] && break; sleep 0.1; done
+check "the witness that cosigned the first history refuses the second; the shortfall is public" \
+  '[[ "$(witness_state "$P2")" == "0 False "*"conflict"* ]] && curl -fs "http://127.0.0.1:$P2/metrics" | grep -q "^tallylog_checkpoint_quorum_met 0"'
+check "a mirror requiring the witness copies nothing from the second history" \
+  '! "$T" mirror "http://127.0.0.1:$P2" "$D/fm" --vkey "$VKEY" --witness "$WVKEY" --witness-policy 1 --quiet 2>/dev/null && cmp -s "$D/fm/log/checkpoint" "$D/copy/log/checkpoint"'
 ERR="$("$T" mirror "http://127.0.0.1:$P2" "$D/fm" --vkey "$VKEY" --quiet 2>&1 >/dev/null)"
 STATUS=$?
 EVIDENCE="$(ls "$D"/fm/fork-evidence-*.txt 2>/dev/null | head -1)"
@@ -170,27 +195,15 @@ check "mirror over https (a static TLS server of a data directory)" '[[ "$OUT" =
 check "https without the server's CA is refused" '! "$T" mirror "https://127.0.0.1:$HP/copy" "$D/hm2" --vkey "$VKEY" --quiet 2>/dev/null'
 stop_last
 
-# ---- 6. witness command line ---------------------------------------------------------------------
-WVKEY="$("$T" witness keygen "$D/w.key" --name witness.test/w1)"
-check "witness keygen prints a type 0x04 vkey and writes a 0600 key" \
-  '[[ "$WVKEY" == witness.test/w1+*+B* ]] && [ "$("$T" witness vkey "$D/w.key")" = "$WVKEY" ] && [ "$(stat -c %a "$D/w.key")" = 600 ]'
-WP=$(free_port)
-"$T" witness serve --key "$D/w.key" --log "$VKEY" --listen "127.0.0.1:$WP" --state "$D/wstate" 2>/dev/null &
-PIDS+=($!)
-for _ in $(seq 1 50); do curl -fs "http://127.0.0.1:$WP/" >/dev/null 2>&1 && break; sleep 0.1; done
-{ printf 'old 0\n\n'; cat "$D/copy/log/checkpoint"; } >"$D/req1"
+# ---- 6. the witness's HTTP answers ------------------------------------------------------------
 { printf 'old 0\n\n'; cat "$D/big/log/checkpoint"; } >"$D/req2"
-CODE1=$(curl -s -o "$D/res1" -w '%{http_code}' --data-binary @"$D/req1" "http://127.0.0.1:$WP/add-checkpoint")
 CODE2=$(curl -s -o /dev/null -w '%{http_code}' --data-binary @"$D/req2" "http://127.0.0.1:$WP/add-checkpoint")
-check "the witness cosigns a checkpoint of a log it follows" '[ "$CODE1" = 200 ] && head -c 4 "$D/res1" | grep -q "—"'
 check "the witness answers 404 for a log it does not follow" '[ "$CODE2" = 404 ]'
-check "verify --witness-policy 1 fails on a checkpoint nobody cosigned" '! "$T" verify "$D/copy" --witness "$WVKEY" --witness-policy 1 >/dev/null 2>&1'
-mkdir -p "$D/cos" && cp -r "$D/copy/log" "$D/copy/log.vkey" "$D/cos/" && cat "$D/res1" >>"$D/cos/log/checkpoint"
-OUT="$("$T" verify "$D/cos" --witness "$WVKEY" --witness-policy 1)"
-check "verify reports which witness cosigned which size" 'echo "$OUT" | grep -q "^witnesses: size 3002: 1 of 1 witnesses cosigned (quorum 1, met): witness.test/w1+"'
 { printf 'old 0\n\n'; cat "$D/copy2/log/checkpoint"; } >"$D/req3"
-CODE3=$(curl -s -o "$D/res3" -w '%{http_code}' --data-binary @"$D/req3" "http://127.0.0.1:$WP/add-checkpoint")
-check "the witness refuses the other history (409, with the size it cosigned)" '[ "$CODE3" = 409 ] && [ "$(cat "$D/res3")" = "$(sed -n 2p "$D/copy/log/checkpoint")" ]'
+CODE3=$(curl -s -o "$D/res3" -D "$D/hdr3" -w '%{http_code}' --data-binary @"$D/req3" "http://127.0.0.1:$WP/add-checkpoint")
+check "the witness answers a stale old size with 409, text/x.tlog.size and the size it cosigned" \
+  '[ "$CODE3" = 409 ] && grep -qi "^content-type: text/x.tlog.size" "$D/hdr3" && [ "$(cat "$D/res3")" = 3002 ]'
+check "the witness keeps that state across a restart" '[ -s "$D/wstate/witness.journal" ]'
 
 echo "verify_cli_test: $fails failed"
 [ $fails = 0 ]

@@ -12,6 +12,7 @@
 
 #include "tallylog/blob/blob_store.h"
 #include "tallylog/cli/command.h"
+#include "tallylog/cli/verify_args.h"
 #include "tallylog/http/api.h"
 #include "tallylog/http/server.h"
 #include "tallylog/http/static_files.h"
@@ -19,6 +20,8 @@
 #include "tallylog/ingest/ingestor.h"
 #include "tallylog/qr/decoder.h"
 #include "tallylog/qr/profile.h"
+#include "tallylog/witness/client.h"
+#include "tallylog/witness/hook.h"
 
 namespace tallylog::cli {
 namespace {
@@ -33,6 +36,9 @@ struct ServeArgs {
   int idle_timeout_ms = 120000;
   double rate = 100;
   double burst = 200;
+  std::vector<std::string> witnesses;  // "<vkey>@<url>", or files of them
+  size_t witness_quorum = 0;
+  int witness_timeout_ms = 3000;
 };
 
 // The built page: --web, else $TALLYLOG_WEB_DIR, else web/dist above the binary or the current directory.
@@ -61,21 +67,8 @@ void raise_fd_limit() {
 }
 
 void run_serve(const ServeArgs& a) {
-  auto colon = a.listen.rfind(':');
-  if (colon == std::string::npos) {
-    fail("--listen: expected host:port, got '" + a.listen + "'");
-    throw CLI::RuntimeError(2);
-  }
   http::ServerOptions so;
-  so.host = a.listen.substr(0, colon);
-  try {
-    int port = std::stoi(a.listen.substr(colon + 1));
-    if (port < 0 || port > 65535) throw std::out_of_range("port");
-    so.port = static_cast<uint16_t>(port);
-  } catch (const std::exception&) {
-    fail("--listen: bad port in '" + a.listen + "'");
-    throw CLI::RuntimeError(2);
-  }
+  parse_listen_or_exit(a.listen, so);
   so.io_threads = a.io_threads;
   so.worker_threads = a.worker_threads;
   so.read_timeout = std::chrono::milliseconds(a.read_timeout_ms);
@@ -86,7 +79,26 @@ void run_serve(const ServeArgs& a) {
   // such buffers stay in the heap and RSS never comes down once slow clients have gone.
   mallopt(M_MMAP_THRESHOLD, 1 << 20);
 
-  auto ingestor = value_or_exit(ingest::Ingestor::open(a.data_dir));
+  // Witnesses asked to cosign every checkpoint (docs/formats/witness.md); never blocking appends.
+  std::shared_ptr<witness::Collector> collector;
+  ingest::IngestorOptions io;
+  if (!a.witnesses.empty()) {
+    std::vector<witness::WitnessEndpoint> endpoints;
+    for (const auto& line : key_lines(a.witnesses)) endpoints.push_back(value_or_exit(witness::parse_witness_endpoint(line)));
+    if (a.witness_quorum > endpoints.size()) {
+      fail("--witness-quorum " + std::to_string(a.witness_quorum) + " is more than the " + std::to_string(endpoints.size()) +
+           " witnesses given");
+      throw CLI::RuntimeError(2);
+    }
+    witness::CollectorOptions co;
+    co.quorum = a.witness_quorum;
+    co.deadline = std::chrono::milliseconds(a.witness_timeout_ms);
+    collector = std::make_shared<witness::Collector>(std::move(endpoints), co);
+    io.cosign = witness::make_cosign_hook(collector, join_path(a.data_dir, "log"));
+    // The log waits a little longer than the collector, which never overruns its deadline.
+    io.cosign_deadline = co.deadline + std::chrono::milliseconds(500);
+  }
+  auto ingestor = value_or_exit(ingest::Ingestor::open(a.data_dir, io));
   auto blobs = value_or_exit(blob::BlobStore::open(Env::posix(), a.data_dir));
   const election::Election election = ingestor->election();
   const qr::QrProfile* profile = nullptr;
@@ -116,6 +128,7 @@ void run_serve(const ServeArgs& a) {
     };
   }
   be.put_blob = [&blobs](std::string_view bytes) { return blobs.put(bytes); };
+  if (collector) be.witness_status = [collector] { return collector->status_json(); };
   http::Api api(ao, be);
   http::Server server(
       so, [&api](const http::Request& r) { return api.handle(r); },
@@ -143,6 +156,11 @@ void register_serve_commands(CLI::App& app) {
       ->capture_default_str();
   s->add_option("--rate", a->rate, "submissions per second per token")->capture_default_str();
   s->add_option("--burst", a->burst, "submission burst per token")->capture_default_str();
+  s->add_option("--witness", a->witnesses,
+                "a witness to ask for cosignatures, <vkey>@<url> (repeatable), or a file of such lines");
+  s->add_option("--witness-quorum", a->witness_quorum, "cosignatures wanted per checkpoint (a shortfall is shown, never blocks)");
+  s->add_option("--witness-timeout-ms", a->witness_timeout_ms, "longest wait for cosignatures per checkpoint")
+      ->capture_default_str();
   s->callback([a] { run_serve(*a); });
 }
 

@@ -42,6 +42,7 @@ struct Fixture {
     std::vector<std::string> entries;
     for (int i = 0; i < 300; ++i) entries.push_back("entry " + std::to_string(i));
     EXPECT_TRUE(log->append_batch(entries));
+    EXPECT_TRUE(log->await_checkpoint(log->sequenced_size()));  // the routes answer at the published size
   }
   Response get(Api& api, const std::string& target) {
     Request r;

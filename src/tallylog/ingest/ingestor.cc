@@ -266,6 +266,8 @@ Result<std::unique_ptr<Ingestor>> Ingestor::open(const std::string& data_dir, co
   s.data_dir = data_dir;
   log::OpenOptions oo;
   oo.env = options.env;
+  oo.cosign = options.cosign;
+  oo.cosign_deadline = options.cosign_deadline;
   TL_ASSIGN_OR_RETURN(s.log, log::Log::open(data_dir, oo));
   TL_ASSIGN_OR_RETURN(s.index, index::SqliteIndex::open(data_dir));
   TL_TRY(s.index->catch_up(*s.log, s.log->size(), options.catch_up_progress));
