@@ -43,6 +43,19 @@ OUT="$("$T" mirror "$URL" "$D/m" --vkey "$VKEY" --quiet)"
 check "mirror over http copies the log" '[[ "$OUT" == ok:*"size 3001"* ]] && cmp -s "$D/m/log/checkpoint" "$D/data/log/checkpoint"'
 check "the mirror verifies without the private key" '[ ! -e "$D/m/log.key" ] && "$T" verify "$D/m" >/dev/null'
 check "the mirror keeps its state file and the key" '[ -f "$D/m/mirror.json" ] && cmp -s "$D/m/log.vkey" "$VKEY"'
+# Every level, as JSON and CSV: the mirror (no private key) answers what the server publishes.
+SAME=yes
+for LEVEL in national state municipality parish centre table; do
+  for FMT in json csv; do
+    "$T" tally "$D/m" --level $LEVEL --format $FMT >"$D/mine" 2>/dev/null || SAME="no: tally $LEVEL $FMT failed"
+    curl -fs "$URL/api/v1/tally?level=$LEVEL&format=$FMT" >"$D/theirs" || SAME="no: GET $LEVEL $FMT failed"
+    # The CLI states the log size its figures reflect; a server that does not state it yet (before
+    # the index seam's answers) is compared without that one member.
+    grep -q '"log_size":' "$D/theirs" || sed -i 's/"log_size":[0-9]*,//' "$D/mine"
+    cmp -s "$D/mine" "$D/theirs" || SAME="no: $LEVEL $FMT differs"
+  done
+done
+check "tallylog tally on the mirror prints exactly what GET /api/v1/tally returns, at every level ($SAME)" '[ "$SAME" = yes ]'
 OUT="$("$T" audit "$URL" --vkey "$VKEY" --mirror "$D/m" --quiet)"
 check "audit of an honest server: 0 differences" 'echo "$OUT" | grep -qE "^audited 3001 entries, [0-9]+ published figures: 0 differences$"'
 
@@ -83,7 +96,35 @@ stop_last
 
 # ---- 2b. a server whose index disagrees with its log ------------------------------------------
 TABLE=010113042.01
-sqlite3 "$D/data/index.sqlite" "UPDATE sheets SET entry = replace(entry, '\"EG\":232', '\"EG\":233') WHERE station = '$TABLE' AND source = 'official';"
+# One vote more for EG (232 -> 233) in the table's stored counts (docs/formats/index.md, "counts":
+# version, contest, width, presence mask, one zigzag uvarint per present slot).
+python3 - "$D/data/index.sqlite" "$TABLE" <<'PY'
+import sqlite3, sys
+db = sqlite3.connect(sys.argv[1])
+(log_index, blob), = db.execute("SELECT log_index, counts FROM sheets WHERE station = ? AND source = 'official'", (sys.argv[2],))
+def uvarint(b, i):
+    v = s = 0
+    while True:
+        v |= (b[i] & 0x7F) << s; s += 7; i += 1
+        if not b[i - 1] & 0x80: return v, i
+def put(v):
+    out = bytearray()
+    while True:
+        out.append((v & 0x7F) | (0x80 if v > 0x7F else 0)); v >>= 7
+        if not out[-1] & 0x80: return bytes(out)
+b = bytes(blob)
+assert b[0] == 1
+_, i = uvarint(b, 1); width, i = uvarint(b, i)
+i += (width + 7) // 8
+values = []
+while i < len(b):
+    v, i = uvarint(b, i); values.append((v >> 1) ^ -(v & 1))
+head = b[:len(b) - sum(len(put((v << 1) ^ (v >> 63))) for v in values)]
+assert values.count(232) == 1, values  # EG's slot: the only count of 232 on this sheet
+values[values.index(232)] = 233
+db.execute("UPDATE sheets SET counts = ? WHERE log_index = ?", (head + b"".join(put((v << 1) ^ (v >> 63)) for v in values), log_index))
+db.commit()
+PY
 serve "$D/data" "$D/serve2.log"; P=$PORT
 URL="http://127.0.0.1:$P"
 OUT="$("$T" audit "$URL" --vkey "$VKEY" --mirror "$D/m" --quiet)"
@@ -160,13 +201,19 @@ stop_last
 python3 -c "
 import sys
 for i in range(60000): sys.stdout.write('entry %07d %s\n' % (i, 'x' * 60))" | "$T" log append "$D/big" >/dev/null
-"$T" mirror "$D/big" "$D/km" --vkey "$D/big/log.vkey" --quiet >/dev/null &
-MP=$!
-for _ in $(seq 1 200); do [ -n "$(ls "$D/km/log/tile/entries" 2>/dev/null | head -1)" ] && break; sleep 0.02; done
-kill -9 $MP 2>/dev/null
-wait $MP 2>/dev/null
+# Killed once its first bundle is written; on a busy machine it may finish first: then again.
+for _ in 1 2 3 4 5; do
+  rm -rf "$D/km"
+  "$T" mirror "$D/big" "$D/km" --vkey "$D/big/log.vkey" --quiet >/dev/null &
+  MP=$!
+  for _ in $(seq 1 500); do [ -n "$(ls "$D/km/log/tile/entries" 2>/dev/null | head -1)" ] && break; sleep 0.01; done
+  kill -9 $MP 2>/dev/null
+  wait $MP 2>/dev/null
+  KILLED=$?
+  [ $KILLED = 137 ] && break
+done
 check "a mirror killed mid-way published no checkpoint and left no temporary inside log/" \
-  '[ ! -e "$D/km/log/checkpoint" ] && [ -z "$(find "$D/km/log" -name "*.tmp*")" ]'
+  '[ $KILLED = 137 ] && [ ! -e "$D/km/log/checkpoint" ] && [ -z "$(find "$D/km/log" -name "*.tmp*")" ]'
 OUT="$("$T" mirror "$D/big" "$D/km" --vkey "$D/big/log.vkey" --quiet)"
 check "re-running it completes the mirror" '[[ "$OUT" == ok:*"size 60000"* ]] && "$T" verify "$D/km" >/dev/null'
 seq 1 200 | "$T" log append "$D/big" >/dev/null

@@ -229,7 +229,8 @@ Result<AuditReport> run_audit(const AuditOptions& o) {
     ++report.answers;
     report.figures += count_figures(got.body);
     TL_ASSIGN_OR_RETURN(Derivation * d, derivation(size));
-    auto derived = d->answer(routes[i].path, routes[i].query);
+    // An answer that states its log size gets a derived body that states it too.
+    auto derived = d->answer(routes[i].path, routes[i].query, stated_size(got) ? std::optional<uint64_t>(size) : std::nullopt);
     if (got.status != 200 || !derived) {
       differ(routes[i], "(status)", "HTTP " + std::to_string(got.status), derived ? "200" : "error: " + derived.error().message);
       return ok();

@@ -4,7 +4,7 @@
 
 #include "tallylog/base/testing.h"
 #include "tallylog/election/test_fixtures.h"
-#include "tallylog/index/sqlite_index.h"
+#include "tallylog/index/open.h"
 #include "tallylog/ingest/ingestor.h"
 #include "tallylog/tally/bound.h"
 #include "tallylog/tally/compare.h"
@@ -57,7 +57,7 @@ struct Data {
 
 TEST(Derivation, ReproducesEveryAnswerTheIndexGivesByteForByte) {
   Data d;
-  auto index = index::SqliteIndex::open(d.dir).value();
+  auto index = index::open_index(d.dir).value();
   auto geo = tally::geography_from_index(*index).value();
   auto reader = log::open_reader(d.dir).value();
   auto der = Derivation::build(*reader, reader->size()).value();
@@ -72,6 +72,9 @@ TEST(Derivation, ReproducesEveryAnswerTheIndexGivesByteForByte) {
     }
     EXPECT_EQ(der->answer("/api/v1/bound", {{"source", r}}).value(),
               tally::bound_to_json(tally::outcome_bound(tab).value(), *geo) + "\n");
+    // An answer that states its log size, as the server's do (tally/format.h).
+    EXPECT_EQ(der->answer("/api/v1/tally", {{"level", "region"}, {"source", r}}, reader->size()).value(),
+              tally::tally_to_json(tab, 1, reader->size()) + "\n");
     for (const auto& s : rules) {
       auto tab_b = tally::tabulate_index(*index, geo, tally::SourceRule::parse(s).value()).value();
       EXPECT_EQ(der->answer("/api/v1/compare", {{"a", r}, {"b", s}, {"level", "region"}}).value(),

@@ -3,12 +3,13 @@
 #include <chrono>
 #include <cstdio>
 #include <iostream>
+#include <memory>
 #include <string>
 
 #include "tallylog/base/env.h"
 #include "tallylog/cli/command.h"
 #include "tallylog/cli/progress.h"
-#include "tallylog/index/sqlite_index.h"
+#include "tallylog/ingest/read_only.h"
 #include "tallylog/ingest/csv_import.h"
 #include "tallylog/ingest/ingestor.h"
 #include "tallylog/ingest/mapping.h"
@@ -123,8 +124,10 @@ void register_ingest_commands(CLI::App& app) {
   show->add_option("--station", sh->station, "station code, e.g. 010113042.01")->required();
   show->add_option("--source", sh->source, "only this source");
   show->callback([sh] {
-    auto idx = value_or_exit(index::SqliteIndex::open(sh->data_dir));
-    auto st = value_or_exit(idx->station(sh->station));
+    auto data = value_or_exit(ingest::open_for_reading(sh->data_dir));
+    if (!data.note.empty()) std::cerr << "tallylog: " << data.note << "\n";
+    index::IndexReader& idx = *data.index;
+    auto st = value_or_exit(idx.station(sh->station));
     if (!st) {
       fail("no station " + sh->station + " in the registry of " + sh->data_dir);
       return;
@@ -132,11 +135,15 @@ void register_ingest_commands(CLI::App& app) {
     std::cout << "station " << st->code << " registered " << st->registered;
     for (const auto& a : st->areas) std::cout << " | " << a.code << " " << a.name;
     std::cout << "\n";
-    auto recs = value_or_exit(idx->sheets_for_station(sh->station, sh->source));
+    auto recs = value_or_exit(idx.sheets_for_station(sh->station, sh->source));
     if (recs.empty()) std::cout << "no sheets\n";
     for (const auto& r : recs) {
       std::cout << "log_index " << r.log_index << "  source " << r.sheet.source << "  " << standing(r);
-      if (r.sheet.supersedes) std::cout << "  supersedes " << *r.sheet.supersedes;
+      if (r.sheet.supersedes) {
+        std::cout << "  supersedes " << *r.sheet.supersedes;
+        // A log may claim a correction the verdict rule does not allow (another source's sheet).
+        if (r.corrects != r.sheet.supersedes) std::cout << " (not applied: not a current sheet of this source)";
+      }
       std::cout << "\n ";
       for (const auto& [c, v] : r.sheet.candidates) std::cout << " " << c << "=" << v;
       for (const auto& [f, v] : r.sheet.fields) std::cout << " " << f << "=" << v;
@@ -150,17 +157,21 @@ void register_ingest_commands(CLI::App& app) {
 
   // reindex
   auto reindex_dir = std::make_shared<std::string>();
-  auto* reindex = app.add_subcommand("reindex", "Delete <data>/index.sqlite and rebuild it from the log alone");
+  auto* reindex = app.add_subcommand(
+      "reindex", "Delete <data>/index.sqlite and rebuild it from the log alone (needs only log/ and log.vkey)");
   reindex->add_option("data", *reindex_dir, "data directory")->required();
   reindex->callback([reindex_dir] {
-    auto lg = value_or_exit(log::Log::open(*reindex_dir));
-    Progress progress("reindex", lg->size());
-    auto idx = value_or_exit(index::SqliteIndex::rebuild(
-        *reindex_dir, *lg, [&](uint64_t done, uint64_t) { progress.update(done); }));
-    auto n = value_or_exit(idx->indexed_size());
-    auto stations = value_or_exit(idx->station_count());
-    check_or_exit(lg->close());
-    std::cout << "reindexed " << n << " entries, " << stations << " stations" << std::endl;
+    std::unique_ptr<Progress> progress;
+    ingest::ReadOnlyOptions ro;
+    ro.rebuild = true;
+    ro.progress = [&](uint64_t done, uint64_t total) {
+      if (!progress) progress = std::make_unique<Progress>("reindex", total);
+      progress->update(done);
+    };
+    auto data = value_or_exit(ingest::open_for_reading(*reindex_dir, ro));
+    progress.reset();
+    auto stations = value_or_exit(data.index->station_count());
+    std::cout << "reindexed " << data.indexed_size << " entries, " << stations << " stations" << std::endl;
   });
 }
 

@@ -9,6 +9,7 @@
 #include <iostream>
 #include <memory>
 #include <string>
+#include <thread>
 
 #include "tallylog/blob/blob_store.h"
 #include "tallylog/cli/command.h"
@@ -18,6 +19,7 @@
 #include "tallylog/http/static_files.h"
 #include "tallylog/http/submit_batcher.h"
 #include "tallylog/ingest/ingestor.h"
+#include "tallylog/ingest/read_only.h"
 #include "tallylog/qr/decoder.h"
 #include "tallylog/qr/profile.h"
 #include "tallylog/witness/client.h"
@@ -98,9 +100,26 @@ void run_serve(const ServeArgs& a) {
     // The log waits a little longer than the collector, which never overruns its deadline.
     io.cosign_deadline = co.deadline + std::chrono::milliseconds(500);
   }
-  auto ingestor = value_or_exit(ingest::Ingestor::open(a.data_dir, io));
+  // With the private key this server appends (the ingestor holds the log's lock); without it,
+  // the data directory is a published copy (a mirror): it answers reads and refuses writes.
+  const bool writable = Env::posix().exists(join_path(a.data_dir, "log.key"));
+  if (!writable && collector) {
+    fail("--witness: " + a.data_dir + " has no log.key, so this server publishes no checkpoint of its own for witnesses to cosign");
+    throw CLI::RuntimeError(2);
+  }
+  std::unique_ptr<ingest::Ingestor> ingestor;
+  ingest::ReadOnlyData read_only;
+  if (writable) {
+    // The log is recovered and the index brought up to date before listening; the verdict rule's
+    // state (every station and sheet) loads while reads are already served.
+    ingestor = value_or_exit(ingest::Ingestor::open_log(a.data_dir, io));
+  } else {
+    read_only = value_or_exit(ingest::open_for_reading(a.data_dir));
+    if (!read_only.note.empty()) std::cerr << "tallylog: " << read_only.note << "\n";
+  }
+  index::IndexReader& index = writable ? ingestor->index() : *read_only.index;
   auto blobs = value_or_exit(blob::BlobStore::open(Env::posix(), a.data_dir));
-  const election::Election election = ingestor->election();
+  const election::Election election = value_or_exit(index.election());
   const qr::QrProfile* profile = nullptr;
   if (!election.qr_profile.empty()) {
     if (auto p = qr::builtin_profiles().find(election.qr_profile)) profile = *p;
@@ -113,14 +132,20 @@ void run_serve(const ServeArgs& a) {
   ao.submit_rate_per_token = a.rate;
   ao.submit_burst_per_token = a.burst;
   http::ApiBackend be;
-  be.log = &ingestor->log();
-  be.index = &ingestor->index();
+  be.log = writable ? &ingestor->log() : read_only.log.get();
+  be.index = &index;
   // Concurrent POSTs share one durable log append (group commit).
   http::SubmitBatcher batcher([&ingestor](std::span<election::Sheet> sheets) {
     std::vector<std::string> origins(sheets.size(), "http");
     return ingestor->submit_batch(sheets, origins);
   });
-  be.submit = [&batcher](election::Sheet s) { return batcher.submit(std::move(s)); };
+  if (writable) {
+    be.submit = [&batcher](election::Sheet s) { return batcher.submit(std::move(s)); };
+  } else {
+    be.no_write_side = "read-only data directory: " + a.data_dir +
+                       " has no log.key, so this server cannot append to its log; it answers reads only "
+                       "(submit to the server that holds the log's key)";
+  }
   if (profile) {
     be.sheet_from_image = [profile, &election](std::string_view bytes) -> Result<election::Sheet> {
       TL_ASSIGN_OR_RETURN(auto qr, qr::decode_qr_file(bytes));
@@ -136,10 +161,20 @@ void run_serve(const ServeArgs& a) {
       [&api](const http::Request& r, int status, std::chrono::nanoseconds d) { api.observe(r, status, d); });
   check_or_exit(server.start());
   std::cerr << "tallylog: serving " << a.data_dir << " on http://" << so.host << ":" << server.port() << "/"
+            << (writable ? "" : " (read-only)")
             << (ao.web_dir.empty() ? "  (no web page found: run scripts/build-web.sh)" : "") << "\n";
+  std::thread loader;
+  if (writable) {
+    loader = std::thread([&ingestor] {
+      if (auto s = ingestor->load(); !s) std::cerr << "tallylog: submissions disabled: " << s.error().to_string() << "\n";
+    });
+  }
   server.run_until_signal();
-  std::cerr << "tallylog: stopping; closing the log\n";
-  check_or_exit(ingestor->close());
+  if (loader.joinable()) loader.join();
+  if (writable) {
+    std::cerr << "tallylog: stopping; closing the log\n";
+    check_or_exit(ingestor->close());
+  }
 }
 
 void register_serve_commands(CLI::App& app) {

@@ -1,15 +1,18 @@
-// `tallylog tally`, `compare`, `bound` and `export`: read the index of <data> (read-only, so they
-// run beside a live server or importer), tabulate with tally/, print with tally/format.h (the
-// same text the HTTP server serves). Flags, wiring and printing only.
+// `tallylog tally`, `compare`, `bound` and `export`: open <data> for reading (ingest/read_only.h:
+// only the published log and its verifier key are needed; the index is brought up to date when
+// nobody writes, so they run beside a live server or importer and on a mirror), tabulate with
+// tally/, print with tally/format.h (the same text the HTTP server serves). JSON answers state the
+// log size they reflect. Flags, wiring and printing only.
 #include <cstdio>
-#include <filesystem>
+#include <iostream>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "tallylog/cli/command.h"
 #include "tallylog/cli/progress.h"
-#include "tallylog/index/sqlite_index.h"
+#include "tallylog/ingest/read_only.h"
 #include "tallylog/tally/bound.h"
 #include "tallylog/tally/compare.h"
 #include "tallylog/tally/format.h"
@@ -20,31 +23,49 @@ namespace tallylog::cli {
 namespace {
 
 struct Opened {
-  std::unique_ptr<index::SqliteIndex> index;
-  std::shared_ptr<const tally::Geography> geo;
+  ingest::ReadOnlyData data;
+  election::Election election;
+  std::shared_ptr<const tally::Geography> geo;  // every table; loaded by full_geography()
+
+  index::IndexReader& index() { return *data.index; }
+  uint64_t log_size() const { return data.indexed_size; }
+  const tally::Geography& full_geography() {
+    if (!geo) geo = value_or_exit(tally::geography_from_index(index()));
+    return *geo;
+  }
 };
 
-Result<Opened> open_data(const std::string& data_dir) {
-  std::error_code ec;
-  if (!std::filesystem::exists(index::index_path(data_dir), ec)) {
-    return err(ErrorCode::kNotFound, data_dir + ": no index.sqlite here; is it a tallylog data directory (tallylog init)?");
-  }
+Opened open_data(const std::string& data_dir) {
   Opened o;
-  TL_ASSIGN_OR_RETURN(o.index, index::SqliteIndex::open(data_dir));
-  TL_ASSIGN_OR_RETURN(o.geo, tally::geography_from_index(*o.index));
+  std::unique_ptr<Progress> progress;
+  ingest::ReadOnlyOptions ro;
+  ro.progress = [&](uint64_t done, uint64_t total) {
+    if (!progress) progress = std::make_unique<Progress>("index catching up", total);
+    progress->update(done);
+  };
+  o.data = value_or_exit(ingest::open_for_reading(data_dir, ro));
+  progress.reset();
+  if (!o.data.note.empty()) std::cerr << "tallylog: " << o.data.note << "\n";
+  o.election = value_or_exit(o.index().election());
   return o;
 }
 
 Result<tally::Tabulation> tabulate(Opened& o, const tally::SourceRule& rule) {
+  const tally::Geography& g = o.full_geography();
+  (void)g;
   Progress progress("tabulating sheets", 0);
-  return tally::tabulate_index(*o.index, o.geo, rule, [&](uint64_t n) { progress.update(n); });
+  return tally::tabulate_index(o.index(), o.geo, rule, [&](uint64_t n) { progress.update(n); });
 }
 
-int depth_or_exit(const tally::Geography& g, const std::string& level) {
-  if (level.empty()) return g.depth_count() > 1 ? 1 : 0;
-  if (auto d = g.depth_of(level)) return *d;
+// Depth of a level name in the election (0 national); exits naming the known levels.
+int depth_or_exit(const election::Election& e, const std::string& level) {
+  if (level.empty()) return e.levels.empty() ? 0 : 1;
+  if (level == "national") return 0;
+  for (size_t i = 0; i < e.levels.size(); ++i) {
+    if (e.levels[i].code == level) return static_cast<int>(i + 1);
+  }
   std::string known = "national";
-  for (int d = 1; d < g.depth_count(); ++d) known += ", " + std::string(g.depth_name(d));
+  for (const auto& l : e.levels) known += ", " + l.code;
   fail("unknown level \"" + level + "\"; this election has: " + known);
   throw CLI::RuntimeError(exit_code());
 }
@@ -62,18 +83,31 @@ struct TallyArgs {
   std::string format = "table";
 };
 
+void print_tally(const tally::TallyView& view, int depth, const std::string& format, uint64_t log_size) {
+  if (format == "json") {
+    print(tally::tally_to_json(view, depth, log_size));
+  } else if (format == "csv") {
+    print(tally::tally_to_csv(view, depth));
+  } else {
+    print(tally::tally_to_text(view, depth));
+  }
+}
+
 void run_tally(const TallyArgs& a) {
   auto rule = value_or_exit(tally::SourceRule::parse(a.source));
-  Opened o = value_or_exit(open_data(a.data_dir));
-  const int depth = depth_or_exit(*o.geo, a.level);
-  tally::Tabulation tab = value_or_exit(tabulate(o, rule));
-  if (a.format == "json") {
-    print(tally::tally_to_json(tab, depth));
-  } else if (a.format == "csv") {
-    print(tally::tally_to_csv(tab, depth));
-  } else {
-    print(tally::tally_to_text(tab, depth));
+  Opened o = open_data(a.data_dir);
+  const int depth = depth_or_exit(o.election, a.level);
+  // Above the table level the index's stored per-area totals answer without reading a sheet.
+  if (depth < static_cast<int>(o.election.levels.size())) {
+    if (auto upper = value_or_exit(tally::upper_geography_from_index(o.index(), depth))) {
+      if (auto stored = value_or_exit(tally::stored_tally(o.index(), *upper, rule))) {
+        print_tally(*stored, depth, a.format, o.log_size());
+        return;
+      }
+    }
   }
+  tally::Tabulation tab = value_or_exit(tabulate(o, rule));
+  print_tally(tab, depth, a.format, o.log_size());
 }
 
 struct CompareArgs {
@@ -90,12 +124,12 @@ void run_compare(const CompareArgs& a) {
   }
   auto rule_a = value_or_exit(tally::SourceRule::parse(a.sources[0]));
   auto rule_b = value_or_exit(tally::SourceRule::parse(a.sources[1]));
-  Opened o = value_or_exit(open_data(a.data_dir));
-  const int depth = depth_or_exit(*o.geo, a.level);
+  Opened o = open_data(a.data_dir);
+  const int depth = depth_or_exit(o.election, a.level);
   tally::Tabulation ta = value_or_exit(tabulate(o, rule_a));
   tally::Tabulation tb = value_or_exit(tabulate(o, rule_b));
   tally::Comparison c = value_or_exit(tally::compare(ta, tb, depth));
-  print(a.format == "json" ? tally::compare_to_json(c, *o.geo) : tally::compare_to_text(c, *o.geo));
+  print(a.format == "json" ? tally::compare_to_json(c, *o.geo, o.log_size()) : tally::compare_to_text(c, *o.geo));
 }
 
 struct BoundArgs {
@@ -107,12 +141,12 @@ struct BoundArgs {
 
 void run_bound(const BoundArgs& a) {
   auto rule = value_or_exit(tally::SourceRule::parse(a.source));
-  Opened o = value_or_exit(open_data(a.data_dir));
+  Opened o = open_data(a.data_dir);
   tally::BoundOptions options;
-  if (!a.turnout_level.empty()) options.turnout_depth = depth_or_exit(*o.geo, a.turnout_level);
+  if (!a.turnout_level.empty()) options.turnout_depth = depth_or_exit(o.election, a.turnout_level);
   tally::Tabulation tab = value_or_exit(tabulate(o, rule));
   tally::OutcomeBound b = value_or_exit(tally::outcome_bound(tab, options));
-  print(a.format == "json" ? tally::bound_to_json(b, *o.geo) : tally::bound_to_text(b, *o.geo));
+  print(a.format == "json" ? tally::bound_to_json(b, *o.geo, o.log_size()) : tally::bound_to_text(b, *o.geo));
 }
 
 struct ExportArgs {
@@ -123,11 +157,11 @@ struct ExportArgs {
 
 void run_export(const ExportArgs& a) {
   auto rule = value_or_exit(tally::SourceRule::parse(a.source));
-  Opened o = value_or_exit(open_data(a.data_dir));
-  tally::SheetExporter ex(*o.geo, a.format == "json" ? tally::ExportFormat::kJson : tally::ExportFormat::kCsv);
+  Opened o = open_data(a.data_dir);
+  tally::SheetExporter ex(o.full_geography(), a.format == "json" ? tally::ExportFormat::kJson : tally::ExportFormat::kCsv);
   const std::string filter = rule.kind() == tally::SourceRule::Kind::kExact ? rule.to_string() : "";
   std::string buf = ex.begin();
-  check_or_exit(o.index->for_each_current_sheet(filter, [&](const index::SheetRecord& r) {
+  check_or_exit(o.index().for_each_current_sheet(filter, [&](const index::SheetRecord& r) {
     if (!rule.matches(r.sheet.source)) return;
     buf += ex.row(r);
     if (buf.size() > (1 << 20)) {

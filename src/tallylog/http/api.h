@@ -48,8 +48,10 @@ struct ApiBackend {
   Env* env = &Env::posix();
   const log::LogReader* log = nullptr;
   index::IndexReader* index = nullptr;
-  // Validates, logs and indexes a sheet; returns once durable. Null: the write side answers 503.
+  // Validates, logs and indexes a sheet; returns once durable. Null: the write side answers 503
+  // saying `no_write_side` (e.g. a read-only data directory: no log.key).
   std::function<Result<ingest::Outcome>(election::Sheet sheet)> submit;
+  std::string no_write_side = "this server has no write side";
   // Image bytes -> sheet (station and counts from its QR code). Null: /api/v1/images answers 501.
   std::function<Result<election::Sheet>(std::string_view image_bytes)> sheet_from_image;
   // Stores image bytes, returns the hex SHA-256. Null: images are not kept.

@@ -417,10 +417,11 @@ bool Server::Impl::shed_oldest_idle() {
   {
     std::lock_guard lock(mu);
     // An entry that no longer locks belongs to a session being destroyed: its destructor removes it.
-    for (auto it = idle.begin(); it != idle.end() && !victim; ++it) {
+    for (auto it = idle.begin(); it != idle.end(); ++it) {
       if ((victim = it->lock())) {
-        idle.erase(it);
+        idle.erase(it);  // invalidates it: leave the loop before touching it again
         victim->unlisted_locked();
+        break;
       }
     }
   }

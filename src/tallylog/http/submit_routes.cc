@@ -69,7 +69,7 @@ struct Submit {
     if (!who.allows_source(sheet->source))
       return error_response(403, "source: token of '" + who.name + "' may not submit for '" + sheet->source + "'",
                             "source");
-    if (!ctx.be.submit) return error_response(503, "this server has no write side");
+    if (!ctx.be.submit) return error_response(503, ctx.be.no_write_side);
     sheet->submitted_by = who.name;
     sheet->submitted_at.clear();
     auto outcome = ctx.be.submit(std::move(*sheet));
@@ -103,7 +103,7 @@ struct Submit {
     if (!who.allows_source(source))
       return error_response(403, "source: token of '" + who.name + "' may not submit for '" + source + "'", "source");
     if (!ctx.be.sheet_from_image) return error_response(501, "this server cannot decode images");
-    if (!ctx.be.submit) return error_response(503, "this server has no write side");
+    if (!ctx.be.submit) return error_response(503, ctx.be.no_write_side);
     auto sheet = ctx.be.sheet_from_image(image);
     if (!sheet)
       return json_response(422, Json{{"verdict", "rejected"}, {"field", "image"}, {"reason", sheet.error().message}});

@@ -6,6 +6,7 @@
 
 #include "tallylog/base/testing.h"
 #include "tallylog/http/api.h"
+#include "tallylog/index/open.h"
 #include "tallylog/log/log.h"
 #include "tallylog/merkle/tree.h"
 
@@ -14,26 +15,10 @@ namespace {
 
 using Json = nlohmann::json;
 
-// Just enough index for /metrics: empty.
-class EmptyIndex : public index::IndexReader {
- public:
-  Result<uint64_t> indexed_size() override { return 0; }
-  Result<election::Election> election() override { return err(ErrorCode::kNotFound, "none"); }
-  Result<std::optional<election::Station>> station(std::string_view) override { return std::nullopt; }
-  Status for_each_station(const std::function<void(const election::Station&)>&) override { return ok(); }
-  Result<uint64_t> station_count() override { return 0; }
-  Status for_each_current_sheet(std::string_view, const std::function<void(const index::SheetRecord&)>&) override { return ok(); }
-  Result<std::vector<index::SheetRecord>> sheets_for_station(std::string_view, std::string_view) override { return {}; }
-  Result<std::optional<index::SheetRecord>> sheet_at(uint64_t) override { return std::nullopt; }
-  Result<std::vector<index::Conflict>> conflicts() override { return {}; }
-  Result<std::vector<std::string>> sources() override { return {}; }
-  Result<std::vector<index::Reject>> rejects(size_t) override { return {}; }
-};
-
 struct Fixture {
   tallylog::testing::TempDir tmp;
   std::unique_ptr<log::Log> log;
-  EmptyIndex index;
+  std::unique_ptr<index::Index> index;  // empty: the routes under test read only the log
   std::string status = R"({"quorum":2,"checkpoint":{"size":7,"cosignatures":1,"quorum_met":false},"checkpoints_short":3,)"
                        R"("witnesses":[{"key":"w1.example+01020304","vkey":"x","url":"http://w1","cosigned_size":7,)"
                        R"("last_cosigned_at":null,"last_error":null,"consecutive_failures":0}]})";
@@ -43,6 +28,7 @@ struct Fixture {
     for (int i = 0; i < 300; ++i) entries.push_back("entry " + std::to_string(i));
     EXPECT_TRUE(log->append_batch(entries));
     EXPECT_TRUE(log->await_checkpoint(log->sequenced_size()));  // the routes answer at the published size
+    index = index::open_index(tmp.file("d")).value();
   }
   Response get(Api& api, const std::string& target) {
     Request r;
@@ -55,7 +41,7 @@ struct Fixture {
   Api api(bool witnesses) {
     ApiBackend be;
     be.log = log.get();
-    be.index = &index;
+    be.index = index.get();
     if (witnesses) be.witness_status = [this] { return status; };
     ApiOptions o;
     o.data_dir = tmp.file("d");

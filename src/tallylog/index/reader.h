@@ -1,6 +1,11 @@
-// Read side of the derived index (SQLite, see index/sqlite_index.h): what tally, compare, export
-// and the HTTP GET handlers read. The index is a view of the log and can always be rebuilt from it
-// (`tallylog reindex`). Implementations are thread-safe for concurrent readers.
+// Read side of the derived index: what tally, compare, export and the HTTP GET handlers read.
+// The index is a view of the log and can always be rebuilt from it (`tallylog reindex`); which
+// store holds it (SQLite today, index/sqlite_index.h; PostgreSQL later) is hidden behind this
+// interface and the factory in index/open.h. The rows it holds are written through
+// index::IndexWriter (index/writer.h) as the verdict rule (index/verdict.h) decided them.
+//
+// Thread-safety: implementations are thread-safe for concurrent readers; callbacks of
+// for_each_* must not call back into the index.
 #pragma once
 
 #include <cstdint>
@@ -19,8 +24,78 @@ namespace tallylog::index {
 struct SheetRecord {
   uint64_t log_index = 0;
   election::Sheet sheet;
-  bool superseded = false;  // a later sheet names this one in `supersedes`
+  bool superseded = false;  // a later correction superseded this sheet
   bool conflicted = false;  // another current sheet from the same source for the same station differs
+  // The sheet this one superseded, as the verdict rule applied it: set only when `sheet.supersedes`
+  // named a current sheet of the same station and source (an entry in the log may claim more).
+  std::optional<uint64_t> corrects;
+};
+
+// A sheet's row as stored: the verdict's outcome, its digests, its counts and its entry.
+struct SheetRow {
+  uint64_t log_index = 0;
+  std::string_view station;
+  std::string_view source;
+  std::string_view identity;  // election::sheet_identity_digest, 32 bytes
+  std::string_view content;   // identity digest of the sheet without `supersedes`, 32 bytes
+  std::optional<uint64_t> supersedes;  // as the entry claims
+  std::optional<uint64_t> corrects;    // as the rule applied
+  bool conflicted = false;
+  std::string_view counts;        // tally::CountVector stored form; empty when counts_error is set
+  std::string_view counts_error;  // why the sheet has no counts (a field the election lacks, ...)
+  std::string_view entry;         // the canonical log entry
+};
+
+// A current sheet's counts, for tabulation without decoding entries.
+struct CountRecord {
+  uint64_t log_index = 0;
+  std::string_view station;
+  std::string_view source;
+  std::optional<uint64_t> corrects;
+  bool conflicted = false;
+  std::string_view counts;
+  std::string_view counts_error;
+};
+
+// A sheet's standing and digests, for the verdict rule's in-memory state (index/ledger.h).
+struct SheetSummary {
+  uint64_t log_index = 0;
+  std::string_view station;
+  std::string_view source;
+  std::string_view identity;
+  std::string_view content;
+  bool superseded = false;
+  bool conflicted = false;
+};
+
+// A registered station as stored: the record, plus the area it belongs to (AreaRow::id of its
+// parent, the area at the level above the table; kNoAreaId when the areas could not be derived).
+struct StationRow {
+  election::Station station;
+  uint64_t log_index = 0;
+  uint32_t parent = UINT32_MAX;
+};
+inline constexpr uint32_t kNoAreaId = UINT32_MAX;
+
+// A table (station) in the shape a geography needs.
+struct TableRow {
+  std::string_view code;
+  std::string_view name;  // the station's name at the table level
+  uint64_t registered = 0;
+  uint32_t parent = kNoAreaId;
+};
+
+// An area above the tables (id 0 is the national area), with registry figures summed over its
+// tables. Its name is the name the registry gives it at its first station in code order.
+struct AreaRow {
+  uint32_t id = 0;
+  int depth = 0;  // 0 national, 1 + index into Election::levels
+  std::string code;
+  std::string name;
+  uint32_t parent = kNoAreaId;
+  std::string name_from;  // code of the station whose record named it
+  uint64_t tables_registered = 0;
+  uint64_t registered_voters = 0;
 };
 
 // A station and source with more than one current, differing sheet.
@@ -61,6 +136,33 @@ class IndexReader {
   virtual Result<std::vector<Conflict>> conflicts() = 0;
   virtual Result<std::vector<std::string>> sources() = 0;  // sources with at least one sheet
   virtual Result<std::vector<Reject>> rejects(size_t limit) = 0;
+
+  // ---- compact reads for tabulation at scale (issue 16) ----
+  // Current sheets' counts, by log index; `source` empty means every source.
+  virtual Status for_each_current_count(std::string_view source,
+                                        const std::function<void(const CountRecord&)>& fn) = 0;
+  // Current sheets per source.
+  virtual Result<std::vector<std::pair<std::string, uint64_t>>> current_sheets_by_source() = 0;
+  // Every sheet's summary, by log index.
+  virtual Status for_each_sheet_summary(const std::function<void(const SheetSummary&)>& fn) = 0;
+  // Every station, by code.
+  virtual Status for_each_table(const std::function<void(const TableRow&)>& fn) = 0;
+  // The stations whose parent area is `parent`, by code.
+  virtual Status for_each_table_in(uint32_t parent, const std::function<void(const TableRow&)>& fn) = 0;
+  // Every area above the tables down to `max_depth`, by id (a parent before its children).
+  virtual Status for_each_area(int max_depth, const std::function<void(const AreaRow&)>& fn) = 0;
+  // Materialised source rules (tally/aggregates.h), by id.
+  virtual Result<std::vector<std::string>> rules() = 0;
+  // The stored totals of one rule, every area down to `max_depth` that has some:
+  // fn(area id, stored row).
+  virtual Status for_each_area_totals(uint32_t rule, int max_depth,
+                                      const std::function<void(uint32_t, std::string_view)>& fn) = 0;
+  // "" when the stored area totals are exact for indexed_size(); otherwise why they are not.
+  virtual Result<std::string> aggregates_state() = 0;
+
+  // Every stored row (rejects aside) as sorted text: two indexes of the same log dump equal, for
+  // tests that compare a rebuilt or caught-up index with the original.
+  virtual Result<std::string> dump() = 0;
 };
 
 }  // namespace tallylog::index

@@ -16,7 +16,7 @@
 #include "tallylog/base/testing.h"
 #include "tallylog/election/entry.h"
 #include "tallylog/election/toml.h"
-#include "tallylog/index/sqlite_index.h"
+#include "tallylog/index/open.h"
 #include "tallylog/ingest/csv_import.h"
 #include "tallylog/ingest/ingestor.h"
 #include "tallylog/merkle/tree.h"

@@ -1,43 +1,21 @@
 #include "tallylog/ingest/ingestor.h"
 
-#include <array>
 #include <chrono>
-#include <cstring>
 #include <future>
 #include <mutex>
 #include <unordered_map>
 
 #include "tallylog/election/entry.h"
 #include "tallylog/election/validate.h"
-#include "tallylog/index/sqlite_index.h"
+#include "tallylog/index/open.h"
+#include "tallylog/ingest/derive.h"
 
 namespace tallylog::ingest {
 namespace {
 
-using Digest = std::array<char, 32>;
-
 double seconds_since(std::chrono::steady_clock::time_point t) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
 }
-
-Digest to_digest(std::string_view s) {
-  Digest d{};
-  std::memcpy(d.data(), s.data(), std::min(s.size(), d.size()));
-  return d;
-}
-
-struct SheetRef {
-  uint64_t log_index = 0;
-  uint32_t source = 0;
-  bool superseded = false;
-  Digest digest{};   // identity: equal digests = identical resubmission
-  Digest content{};  // what it says, ignoring supersedes: differing contents = conflict
-};
-
-struct StationState {
-  uint64_t registered = 0;
-  std::vector<SheetRef> sheets;
-};
 
 Outcome rejected(std::string field, std::string reason) {
   Outcome o;
@@ -68,33 +46,23 @@ struct Ingestor::State {
   IngestorOptions options;
   std::string data_dir;
   std::unique_ptr<log::Log> log;
-  std::unique_ptr<index::SqliteIndex> index;
+  std::unique_ptr<index::Index> index;
+  std::unique_ptr<Deriver> deriver;
   std::optional<election::Validator> validator;
   mutable std::mutex mu;
   bool failed = false;
   std::string failure;
   uint64_t next_index = 0;
-  std::unordered_map<std::string, StationState> stations;
-  std::vector<std::string> sources;
-  std::unordered_map<std::string, uint32_t> source_ids;
   IngestStats stats;
   // The index update of the last batch still running (deferred, or overlapping the log append).
   std::future<IndexResult> index_task;
   // The log append of the last deferred batch still running.
   std::future<LogResult> log_task;
 
-  uint32_t intern_source(const std::string& s) {
-    auto it = source_ids.find(s);
-    if (it != source_ids.end()) return it->second;
-    uint32_t id = static_cast<uint32_t>(sources.size());
-    sources.push_back(s);
-    source_ids.emplace(s, id);
-    return id;
-  }
-
   Status check_usable() const {
     if (failed) return err(ErrorCode::kFailedPrecondition, "ingestor stopped after an error (" + failure +
                                                                "); reopen the data directory to recover");
+    if (!deriver) return err(ErrorCode::kUnavailable, "the ingestor is still loading; try again in a moment");
     return {};
   }
   void fail(const Error& e) {
@@ -105,47 +73,44 @@ struct Ingestor::State {
 
 namespace {
 
-// A batch's index update: its sheets, entries and digests, owned so that it can run after
+// A batch's index update: its sheets, entries and verdicts, owned so that it can run after
 // submit returns (deferred) or on a helper thread while the log append runs.
 struct IndexJob {
   std::vector<election::Sheet> owned;  // deferred: the sheets, moved in
   std::span<const election::Sheet> sheets;
   std::vector<std::string> entries;
-  std::vector<std::string> digests;
-  std::vector<size_t> logged;       // positions in `sheets` of the logged ones, in entry order
-  std::vector<int8_t> differs;      // per logged sheet: 1 = conflicts with a current sheet
-  uint64_t first = 0;               // expected log index of entries[0]
+  std::vector<size_t> logged;          // positions in `sheets` of the logged ones, in entry order
+  std::vector<AcceptedSheet> accepted;  // per logged sheet
+  uint64_t first = 0;                   // expected log index of entries[0]
 };
 
-IndexResult build_and_commit(index::SqliteIndex& idx, const IndexJob& job,
-                                       std::future<bool>* log_durable) {
+IndexResult build_and_commit(index::Index& idx, Deriver& deriver, const IndexJob& job, std::future<bool>* log_durable) {
   IndexResult r;
   auto t_index = std::chrono::steady_clock::now();
-  auto batch = [&]() -> Result<index::SqliteIndex::WriteBatch> {
-    TL_ASSIGN_OR_RETURN(auto batch, idx.begin_batch());
-    if (batch.next_index() != job.first)
-      return err(ErrorCode::kInternal, "index is at " + std::to_string(batch.next_index()) + ", batch at " +
+  auto tx = [&]() -> Result<std::unique_ptr<index::IndexTransaction>> {
+    TL_ASSIGN_OR_RETURN(auto tx, idx.begin());
+    if (tx->next_index() != job.first)
+      return err(ErrorCode::kInternal, "index is at " + std::to_string(tx->next_index()) + ", batch at " +
                                            std::to_string(job.first));
     for (size_t k = 0; k < job.logged.size(); ++k) {
-      const election::Sheet& sh = job.sheets[job.logged[k]];
-      TL_TRY(batch.sheet(sh, job.entries[k], job.digests[k],
-                         sh.supersedes ? std::nullopt : std::optional<bool>(job.differs[k] != 0)));
+      TL_TRY(deriver.write_sheet(*tx, job.sheets[job.logged[k]], job.accepted[k], job.entries[k]));
     }
-    return batch;
+    TL_TRY(deriver.finish(*tx));
+    return tx;
   }();
   r.index_seconds = seconds_since(t_index);
   // Committed only once the entries are durable in the log: the index never holds what the
-  // log does not (an uncommitted batch rolls back when destroyed).
+  // log does not (an uncommitted transaction rolls back when destroyed).
   if (log_durable && !log_durable->get()) {
     r.status = err(ErrorCode::kFailedPrecondition, "the log append failed; index batch rolled back");
     return r;
   }
-  if (!batch) {
-    r.status = std::unexpected(batch.error());
+  if (!tx) {
+    r.status = std::unexpected(tx.error());
     return r;
   }
   auto t_commit = std::chrono::steady_clock::now();
-  r.status = batch->commit();
+  r.status = (*tx)->commit();
   r.commit_seconds = seconds_since(t_commit);
   return r;
 }
@@ -153,21 +118,21 @@ IndexResult build_and_commit(index::SqliteIndex& idx, const IndexJob& job,
 // Runs on its own thread: waits for the previous batch's index task (index batches commit in
 // log order), then builds and commits this batch once the log says it is durable. An earlier
 // failure carries forward without touching the index.
-std::future<IndexResult> chain_index_commit(index::SqliteIndex& idx, std::shared_ptr<IndexJob> job,
+std::future<IndexResult> chain_index_commit(index::Index& idx, Deriver& deriver, std::shared_ptr<IndexJob> job,
                                             std::future<IndexResult> prev, std::future<bool> durable) {
-  return std::async(std::launch::async,
-                    [&idx, job = std::move(job), prev = std::move(prev), durable = std::move(durable)]() mutable {
-                      IndexResult before;
-                      if (prev.valid()) before = prev.get();
-                      if (!before.status) {
-                        (void)durable.get();
-                        return before;
-                      }
-                      IndexResult r = build_and_commit(idx, *job, &durable);
-                      r.index_seconds += before.index_seconds;
-                      r.commit_seconds += before.commit_seconds;
-                      return r;
-                    });
+  return std::async(std::launch::async, [&idx, &deriver, job = std::move(job), prev = std::move(prev),
+                                         durable = std::move(durable)]() mutable {
+    IndexResult before;
+    if (prev.valid()) before = prev.get();
+    if (!before.status) {
+      (void)durable.get();
+      return before;
+    }
+    IndexResult r = build_and_commit(idx, deriver, *job, &durable);
+    r.index_seconds += before.index_seconds;
+    r.commit_seconds += before.commit_seconds;
+    return r;
+  });
 }
 
 // Waits for the deferred index work; an index failure stops the ingestor. Called with s.mu held.
@@ -199,7 +164,7 @@ Status join_log(Ingestor::State& s) {
 // append in flight, so memory stays bounded); then the log append and the index update run in
 // the background, and the caller checks the next batch meanwhile.
 Result<std::vector<Outcome>> launch_deferred(Ingestor::State& s, std::shared_ptr<IndexJob> job,
-                                                       std::vector<Outcome> out) {
+                                             std::vector<Outcome> out) {
   TL_TRY(join_log(s));
   job->first = s.next_index - job->entries.size();
   auto durable = std::make_shared<std::promise<bool>>();
@@ -221,8 +186,24 @@ Result<std::vector<Outcome>> launch_deferred(Ingestor::State& s, std::shared_ptr
     }
     return r;
   });
-  s.index_task = chain_index_commit(*s.index, job, std::move(s.index_task), std::move(durable_future));
+  s.index_task = chain_index_commit(*s.index, *s.deriver, job, std::move(s.index_task), std::move(durable_future));
   return out;
+}
+
+// The index of `data_dir`, brought up to date with `log` (for open and init).
+Status catch_up_index(Ingestor::State& s) {
+  TL_ASSIGN_OR_RETURN(s.index, index::open_index(s.data_dir));
+  TL_ASSIGN_OR_RETURN(uint64_t indexed, s.index->indexed_size());
+  if (indexed < s.log->size()) {
+    // The rule's state is needed to apply entries; load it now rather than in load().
+    TL_ASSIGN_OR_RETURN(s.deriver, Deriver::load(*s.index));
+    TL_TRY(catch_up(*s.index, *s.deriver, *s.log, s.log->size(), s.options.catch_up_progress));
+  }
+  TL_ASSIGN_OR_RETURN(s.next_index, s.index->indexed_size());
+  TL_ASSIGN_OR_RETURN(auto el, s.index->election());
+  TL_ASSIGN_OR_RETURN(auto v, election::Validator::create(std::move(el)));
+  s.validator.emplace(std::move(v));
+  return ok();
 }
 
 }  // namespace
@@ -234,15 +215,17 @@ Status Ingestor::log_election(log::Log& lg, const std::string& data_dir, const e
   (void)validator;
   if (lg.size() != 0)
     return err(ErrorCode::kFailedPrecondition, data_dir + ": the log is not empty; the election must be entry 0");
-  if (Env::posix().exists(index::index_path(data_dir)))
+  if (index::index_exists(data_dir))
     return err(ErrorCode::kAlreadyExists, data_dir + " already has an index; is it already initialised?");
   std::string entry = election::encode_entry(e);
   TL_ASSIGN_OR_RETURN(uint64_t first, lg.append(entry));
   if (first != 0) return err(ErrorCode::kInternal, "the election entry was logged at " + std::to_string(first));
-  TL_ASSIGN_OR_RETURN(auto idx, index::SqliteIndex::open(data_dir));
-  TL_ASSIGN_OR_RETURN(auto batch, idx->begin_batch());
-  TL_TRY(batch.election(e, entry));
-  return batch.commit();
+  TL_ASSIGN_OR_RETURN(auto idx, index::open_index(data_dir));
+  Deriver deriver;
+  TL_ASSIGN_OR_RETURN(auto tx, idx->begin());
+  TL_TRY(deriver.write_election(*tx, e, entry));
+  TL_TRY(deriver.finish(*tx));
+  return tx->commit();
 }
 
 Status Ingestor::init(const std::string& data_dir, const election::Election& e, std::string origin,
@@ -258,7 +241,7 @@ Status Ingestor::init(const std::string& data_dir, const election::Election& e, 
   return lg->close();
 }
 
-Result<std::unique_ptr<Ingestor>> Ingestor::open(const std::string& data_dir, const IngestorOptions& options) {
+Result<std::unique_ptr<Ingestor>> Ingestor::open_log(const std::string& data_dir, const IngestorOptions& options) {
   std::unique_ptr<Ingestor> ing(new Ingestor());
   ing->s_ = std::make_unique<State>();
   State& s = *ing->s_;
@@ -269,23 +252,28 @@ Result<std::unique_ptr<Ingestor>> Ingestor::open(const std::string& data_dir, co
   oo.cosign = options.cosign;
   oo.cosign_deadline = options.cosign_deadline;
   TL_ASSIGN_OR_RETURN(s.log, log::Log::open(data_dir, oo));
-  TL_ASSIGN_OR_RETURN(s.index, index::SqliteIndex::open(data_dir));
-  TL_TRY(s.index->catch_up(*s.log, s.log->size(), options.catch_up_progress));
-  TL_ASSIGN_OR_RETURN(s.next_index, s.index->indexed_size());
-  TL_ASSIGN_OR_RETURN(auto el, s.index->election());
-  TL_ASSIGN_OR_RETURN(auto v, election::Validator::create(std::move(el)));
-  s.validator.emplace(std::move(v));
-  TL_ASSIGN_OR_RETURN(uint64_t station_count, s.index->station_count());
-  s.stations.reserve(station_count + station_count / 4);  // no rehashing while a million load
-  TL_TRY(s.index->for_each_station_brief([&](std::string_view code, uint64_t registered) {
-    s.stations.try_emplace(std::string(code)).first->second.registered = registered;
-  }));
-  TL_TRY(s.index->for_each_sheet_summary([&](const index::SheetSummary& sum) {
-    auto it = s.stations.find(sum.station);
-    if (it == s.stations.end()) it = s.stations.emplace(sum.station, StationState{}).first;
-    it->second.sheets.push_back(SheetRef{sum.log_index, s.intern_source(sum.source), sum.superseded,
-                                         to_digest(sum.identity_digest), to_digest(sum.content_digest)});
-  }));
+  TL_TRY(catch_up_index(s));
+  return ing;
+}
+
+Status Ingestor::load() {
+  State& s = *s_;
+  std::unique_ptr<Deriver> deriver;
+  {
+    std::lock_guard lock(s.mu);
+    if (s.deriver) return ok();
+  }
+  // Loading reads the whole registry and every sheet's summary: done without the lock, so the
+  // caller's reads go on; nothing writes before the deriver is in place.
+  TL_ASSIGN_OR_RETURN(deriver, Deriver::load(*s.index));
+  std::lock_guard lock(s.mu);
+  if (!s.deriver) s.deriver = std::move(deriver);
+  return ok();
+}
+
+Result<std::unique_ptr<Ingestor>> Ingestor::open(const std::string& data_dir, const IngestorOptions& options) {
+  TL_ASSIGN_OR_RETURN(auto ing, open_log(data_dir, options));
+  TL_TRY(ing->load());
   return ing;
 }
 
@@ -299,7 +287,6 @@ Ingestor::~Ingestor() {
 const election::Election& Ingestor::election() const { return s_->validator->election(); }
 log::LogReader& Ingestor::log() { return *s_->log; }
 index::IndexReader& Ingestor::index() { return *s_->index; }
-index::SqliteIndex& Ingestor::sqlite_index() { return *s_->index; }
 
 Status Ingestor::close() {
   std::lock_guard lock(s_->mu);
@@ -318,19 +305,19 @@ IngestStats Ingestor::stats() const {
   return s_->stats;
 }
 
-Status Ingestor::record_rejects(std::span<const index::Reject> rejects) {
-  return s_->index->add_rejects(rejects);
-}
+Status Ingestor::record_rejects(std::span<const index::Reject> rejects) { return s_->index->add_rejects(rejects); }
 
 Result<std::vector<Outcome>> Ingestor::add_stations(std::span<const election::Station> stations) {
   State& s = *s_;
   std::lock_guard lock(s.mu);
   TL_TRY(s.check_usable());
+  // The deriver's registry side must not change while an earlier batch is being indexed.
   TL_TRY(join_log(s));
   TL_TRY(join_index(s));
   std::vector<Outcome> out(stations.size());
   std::vector<std::string> entries;
   std::vector<size_t> logged;
+  std::vector<uint32_t> parents;
   std::unordered_map<std::string, size_t> pending;  // code -> position in `stations`
   std::vector<index::Reject> rejects;
   const std::string now = format_rfc3339(s.options.clock->now());
@@ -340,14 +327,13 @@ Result<std::vector<Outcome>> Ingestor::add_stations(std::span<const election::St
       out[i] = rejected(r->field, r->reason);
     } else if (auto p = pending.find(st.code); p != pending.end()) {
       const election::Station& other = stations[p->second];
-      if (other.areas.size() == st.areas.size() && other.registered == st.registered &&
-          election::encode_entry(other) == election::encode_entry(st)) {
+      if (election::encode_entry(other) == election::encode_entry(st)) {
         out[i].verdict = Verdict::kDuplicate;
         out[i].log_index = out[p->second].log_index;
       } else {
         out[i] = rejected("code", "station " + st.code + " appears twice with different data");
       }
-    } else if (s.stations.contains(st.code)) {
+    } else if (auto id = s.deriver->ledger().find_station(st.code); id && s.deriver->ledger().is_registered(*id)) {
       TL_ASSIGN_OR_RETURN(auto existing, s.index->station(st.code));
       if (existing && election::encode_entry(*existing) == election::encode_entry(st)) {
         out[i].verdict = Verdict::kDuplicate;
@@ -360,6 +346,7 @@ Result<std::vector<Outcome>> Ingestor::add_stations(std::span<const election::St
       out[i].log_index = s.next_index + entries.size();
       entries.push_back(election::encode_entry(st));
       logged.push_back(i);
+      parents.push_back(s.deriver->accept_station(st));
     }
     if (out[i].verdict == Verdict::kRejected)
       rejects.push_back(index::Reject{"registry", st.code, out[i].field, out[i].reason, now});
@@ -369,22 +356,23 @@ Result<std::vector<Outcome>> Ingestor::add_stations(std::span<const election::St
   // As for sheets: the index transaction is built while the log append runs, and committed
   // only once the append is durable.
   const uint64_t expected_first = s.next_index;
-  auto build_index = [&]() -> Result<index::SqliteIndex::WriteBatch> {
-    TL_ASSIGN_OR_RETURN(auto batch, s.index->begin_batch());
-    if (batch.next_index() != expected_first)
-      return err(ErrorCode::kInternal, "index is at " + std::to_string(batch.next_index()) + ", batch at " +
+  auto build_index = [&]() -> Result<std::unique_ptr<index::IndexTransaction>> {
+    TL_ASSIGN_OR_RETURN(auto tx, s.index->begin());
+    if (tx->next_index() != expected_first)
+      return err(ErrorCode::kInternal, "index is at " + std::to_string(tx->next_index()) + ", batch at " +
                                            std::to_string(expected_first));
-    for (size_t i : logged) TL_TRY(batch.station(stations[i]));
-    return batch;
+    for (size_t k = 0; k < logged.size(); ++k) TL_TRY(s.deriver->write_station(*tx, stations[logged[k]], parents[k]));
+    TL_TRY(s.deriver->finish(*tx));
+    return tx;
   };
-  std::future<Result<index::SqliteIndex::WriteBatch>> index_future;
+  std::future<Result<std::unique_ptr<index::IndexTransaction>>> index_future;
   const bool overlap = entries.size() >= 256;
   if (overlap) index_future = std::async(std::launch::async, build_index);
   auto first = s.log->append_batch(entries);
-  Result<index::SqliteIndex::WriteBatch> batch = overlap ? index_future.get() : build_index();
+  auto tx = overlap ? index_future.get() : build_index();
   if (!first) {
     s.fail(first.error());
-    return std::unexpected(first.error());  // `batch` rolls back
+    return std::unexpected(first.error());  // `tx` rolls back
   }
   if (*first != expected_first) {
     auto e = Error{ErrorCode::kInternal, "log appended at " + std::to_string(*first) + ", expected " +
@@ -393,8 +381,7 @@ Result<std::vector<Outcome>> Ingestor::add_stations(std::span<const election::St
     return std::unexpected(e);
   }
   s.next_index += entries.size();
-  for (size_t i : logged) s.stations[stations[i].code].registered = stations[i].registered;
-  Status applied = batch ? batch->commit() : Status(std::unexpected(batch.error()));
+  Status applied = tx ? (*tx)->commit() : Status(std::unexpected(tx.error()));
   if (!applied) {
     s.fail(applied.error());
     return std::unexpected(with_context(applied.error(), "stations are logged but the index update failed"));
@@ -430,16 +417,16 @@ Result<std::vector<Outcome>> Ingestor::submit_locked(std::span<election::Sheet> 
   if (!deferred) {
     TL_TRY(join_log(s));
     TL_TRY(join_index(s));
-  } else if (s.index_task.valid() &&
-             s.index_task.wait_for(std::chrono::seconds(0)) == std::future_status::ready) {
+  } else if (s.index_task.valid() && s.index_task.wait_for(std::chrono::seconds(0)) == std::future_status::ready) {
     TL_TRY(join_index(s));
   }
+  Deriver& deriver = *s.deriver;
+  const index::SheetLedger& ledger = deriver.ledger();
   std::vector<Outcome> out(sheets.size());
   auto job = std::make_shared<IndexJob>();
   job->entries.reserve(sheets.size());
-  job->digests.reserve(sheets.size());
   job->logged.reserve(sheets.size());
-  job->differs.reserve(sheets.size());
+  job->accepted.reserve(sheets.size());
   std::vector<index::Reject> rejects;
   const std::string now = format_rfc3339(s.options.clock->now());
   auto t_check = std::chrono::steady_clock::now();
@@ -447,60 +434,40 @@ Result<std::vector<Outcome>> Ingestor::submit_locked(std::span<election::Sheet> 
   for (size_t i = 0; i < sheets.size(); ++i) {
     election::Sheet& sh = sheets[i];
     if (sh.submitted_at.empty()) sh.submitted_at = now;
-    auto it = s.stations.find(sh.station);
+    // A station of the registry (a sheet may name one the ledger knows only from sheets).
+    const auto found = ledger.find_station(sh.station);
+    const bool registered = found && ledger.is_registered(*found);
+    const index::SheetLedger::StationId id = found.value_or(0);
     const election::Station* station = nullptr;
-    if (it != s.stations.end()) {
+    if (registered) {
       probe.code = sh.station;
-      probe.registered = it->second.registered;
+      probe.registered = ledger.registered_voters(id);
       station = &probe;
     }
     Outcome& o = out[i];
     if (auto r = s.validator->validate_sheet(sh, station)) {
       o = rejected(r->field, r->reason);
+    } else if (!registered) {
+      return err(ErrorCode::kInternal, "validated sheet of unknown station " + sh.station);
     } else {
-      std::string digest = election::sheet_identity_digest(sh);
-      Digest d = to_digest(digest);
-      uint32_t src = s.intern_source(sh.source);
-      if (it == s.stations.end()) return err(ErrorCode::kInternal, "validated sheet of unknown station " + sh.station);
-      auto& refs = it->second.sheets;
-      const SheetRef* dup = nullptr;
-      for (const auto& ref : refs)
-        if (ref.source == src && ref.digest == d) {
-          dup = &ref;
+      const index::SheetFacts facts = deriver.facts(sh, election::sheet_identity_digest(sh));
+      index::SheetDecision d = deriver.decide(id, facts, sh.source);
+      switch (d.verdict) {
+        case index::SheetVerdict::kDuplicate:
+          o.verdict = Verdict::kDuplicate;
+          o.log_index = d.duplicate_of;
           break;
-        }
-      if (dup) {
-        o.verdict = Verdict::kDuplicate;
-        o.log_index = dup->log_index;
-      } else {
-        SheetRef* replaced = nullptr;
-        if (sh.supersedes) {
-          for (auto& ref : refs)
-            if (ref.log_index == *sh.supersedes) replaced = &ref;
-          if (!replaced)
-            o = rejected("supersedes", "log index " + std::to_string(*sh.supersedes) + " is not a sheet of station " +
-                                           sh.station);
-          else if (replaced->superseded)
-            o = rejected("supersedes", "the sheet at log index " + std::to_string(*sh.supersedes) +
-                                           " is already superseded");
-        }
-        if (o.field.empty()) {
+        case index::SheetVerdict::kRejected:
+          o = rejected(d.field, d.reason);
+          break;
+        default: {
           const uint64_t idx = s.next_index + job->entries.size();
-          if (replaced) replaced->superseded = true;
-          o.verdict = Verdict::kAccepted;
+          o.verdict = d.conflicts_with ? Verdict::kConflict : Verdict::kAccepted;
           o.log_index = idx;
-          const Digest content = sh.supersedes ? to_digest(index::sheet_content_digest(sh, digest)) : d;
-          for (const auto& ref : refs)
-            if (ref.source == src && !ref.superseded && ref.content != content) {
-              o.verdict = Verdict::kConflict;
-              o.conflicts_with = ref.log_index;
-              break;
-            }
-          refs.push_back(SheetRef{idx, src, false, d, content});
+          o.conflicts_with = d.conflicts_with;
+          job->accepted.push_back(deriver.accept(id, idx, facts, std::move(d)));
           election::append_sheet_entry(sh, job->entries.emplace_back());
-          job->digests.push_back(std::move(digest));
           job->logged.push_back(i);
-          job->differs.push_back(o.verdict == Verdict::kConflict ? 1 : 0);
         }
       }
     }
@@ -526,7 +493,7 @@ Result<std::vector<Outcome>> Ingestor::submit_locked(std::span<election::Sheet> 
   std::future<IndexResult> index_future;
   const bool overlap = job->entries.size() >= 256;  // a thread is not worth it for a few sheets
   if (overlap) {
-    index_future = chain_index_commit(*s.index, job, std::move(s.index_task), log_durable.get_future());
+    index_future = chain_index_commit(*s.index, deriver, job, std::move(s.index_task), log_durable.get_future());
   }
   auto t_log = std::chrono::steady_clock::now();
   auto first = s.log->append_batch(job->entries);
@@ -551,7 +518,7 @@ Result<std::vector<Outcome>> Ingestor::submit_locked(std::span<election::Sheet> 
     s.index_task = std::move(index_future);
   } else {
     std::promise<IndexResult> done;
-    done.set_value(build_and_commit(*s.index, *job, nullptr));
+    done.set_value(build_and_commit(*s.index, deriver, *job, nullptr));
     s.index_task = done.get_future();
   }
   TL_TRY(join_index(s));

@@ -1,20 +1,19 @@
 // The one door through which records enter tallylog, whatever their origin (CSV import, QR scan,
 // HTTP POST). For each sheet, in order:
-//   validate (election::Validator)           -> kRejected, not logged, kept in rejects.sqlite
-//   identical to a sheet already logged for the same station and source
-//                                             -> kDuplicate, not logged (log_index = the original)
-//   `supersedes` names an earlier current sheet of the same station -> a correction
-//   another current sheet for the same station and source says something different (counts,
-//   image, payload; which sheet it corrects does not count)
-//                                             -> logged, kConflict (conflicts_with = the earlier one)
-//   otherwise                                 -> logged, kAccepted
-// then appends to the log (one durable append per batch), applies the batch to the index and
-// answers with the log index. Nothing rejected reaches the log; nothing is overwritten.
+//   validate (election::Validator)           -> kRejected, not logged, kept in the rejects store
+//   the verdict rule (index/verdict.h): duplicate -> kDuplicate, not logged (log_index = the
+//   original); a `supersedes` that names no current sheet of the same station AND source
+//   -> kRejected (field "supersedes"); a conflict with a current sheet of the same station and
+//   source -> logged, kConflict (conflicts_with = the earlier one); otherwise logged, kAccepted
+//   (a correction supersedes the sheet it names)
+// then appends to the log (one durable append per batch), applies the batch to the index through
+// the deriver (ingest/derive.h) and answers with the log index. Nothing rejected reaches the
+// log; nothing is overwritten.
 //
 // Ownership: an Ingestor owns the Log (the appender; its lock file keeps other processes out) and
-// the SqliteIndex of <data>. Hot-path state (the station registry and, per station and source,
-// the identity digests of logged sheets) is loaded into memory at open, after the index has
-// caught up with the log.
+// the index of <data> (opened by URL, index/open.h; held as index::Index only). The verdict
+// rule's state (every station and sheet, compact) is loaded into memory at open, after the index
+// has caught up with the log.
 //
 // Thread-safety: every method may be called from any thread; writes are serialised by a mutex.
 // log() and index() are thread-safe read interfaces for the HTTP server, tally and exports.
@@ -38,7 +37,7 @@
 #include "tallylog/log/log.h"
 
 namespace tallylog::index {
-class SqliteIndex;
+class Index;
 }
 
 namespace tallylog::ingest {
@@ -79,6 +78,11 @@ class Ingestor {
 
   // Opens the log (recovering it after a crash) and the index, and lets the index catch up.
   static Result<std::unique_ptr<Ingestor>> open(const std::string& data_dir, const IngestorOptions& options = {});
+  // The same, in two steps, so a server can answer reads while the rule's state loads: open_log()
+  // opens the log and brings the index up to date; load() (called once, before any write) loads
+  // the verdict rule's state. Writes wait for load().
+  static Result<std::unique_ptr<Ingestor>> open_log(const std::string& data_dir, const IngestorOptions& options = {});
+  Status load();
   ~Ingestor();
 
   const election::Election& election() const;
@@ -114,7 +118,6 @@ class Ingestor {
 
   log::LogReader& log();
   index::IndexReader& index();
-  index::SqliteIndex& sqlite_index();
 
   IngestStats stats() const;
 

@@ -8,7 +8,7 @@
 #include "tallylog/base/testing.h"
 #include "tallylog/election/entry.h"
 #include "tallylog/election/toml.h"
-#include "tallylog/index/sqlite_index.h"
+#include "tallylog/ingest/derive.h"
 #include "tallylog/ingest/csv_import.h"
 
 namespace tallylog::ingest {
@@ -177,6 +177,72 @@ TEST_F(IngestorTest, CorrectionSupersedesAndResolvesTheConflict) {
   EXPECT_EQ(conflicts[0].log_indexes, (std::vector<uint64_t>{*b.log_index, *w.log_index}));
 }
 
+// Regression, issue 10 finding 1: a sheet of `witness:x` naming the official sheet of the same
+// station in `supersedes` was accepted and the official sheet left the official tally.
+TEST_F(IngestorTest, CorrectionFromAnotherSourceIsRejectedAndTheOfficialSheetStaysCurrent) {
+  auto official = ing_->submit(sheet("010113042.01", 10, 5)).value();
+  ASSERT_EQ(official.verdict, Verdict::kAccepted);
+  const uint64_t size = ing_->log().size();
+  auto forged = sheet("010113042.01", 0, 15, "witness:x");
+  forged.supersedes = official.log_index;
+  auto r = ing_->submit(forged).value();
+  EXPECT_EQ(r.verdict, Verdict::kRejected);
+  EXPECT_EQ(r.field, "supersedes");
+  EXPECT_NE(r.reason.find("another source"), std::string::npos) << r.reason;
+  EXPECT_EQ(ing_->log().size(), size) << "nothing rejected reaches the log";
+  auto recs = ing_->index().sheets_for_station("010113042.01").value();
+  ASSERT_EQ(recs.size(), 1u);
+  EXPECT_FALSE(recs[0].superseded);
+  // The same witness may still correct its own sheet.
+  auto own = ing_->submit(sheet("010113042.01", 1, 15, "witness:x")).value();
+  ASSERT_EQ(own.verdict, Verdict::kAccepted);
+  auto fix = sheet("010113042.01", 10, 5, "witness:x");
+  fix.supersedes = own.log_index;
+  EXPECT_EQ(ing_->submit(fix).value().verdict, Verdict::kAccepted);
+  EXPECT_FALSE(ing_->index().sheet_at(*official.log_index).value()->superseded);
+}
+
+// A log written before the fix may hold a cross-source `supersedes`: opening and reindexing it
+// index the sheet, and the sheet it names stays current and counted.
+TEST_F(IngestorTest, LoggedCrossSourceCorrectionDoesNotSupersedeOnCatchUpOrReindex) {
+  auto official = ing_->submit(sheet("010113042.01", 10, 5)).value();
+  ASSERT_TRUE(ing_->close());
+  ing_.reset();
+  uint64_t forged_at = 0;
+  {
+    auto lg = log::Log::open(data_).value();
+    auto forged = sheet("010113042.01", 0, 15, "witness:x");
+    forged.supersedes = official.log_index;
+    forged.submitted_at = "2024-07-28T20:00:00Z";
+    forged_at = lg->append(election::encode_entry(forged)).value();
+    ASSERT_TRUE(lg->close());
+  }
+  open();  // catches up
+  auto check = [&](index::IndexReader& idx) {
+    EXPECT_FALSE(idx.sheet_at(*official.log_index).value()->superseded);
+    auto rec = idx.sheet_at(forged_at).value();
+    ASSERT_TRUE(rec);
+    EXPECT_EQ(rec->sheet.supersedes, official.log_index);
+    EXPECT_FALSE(rec->corrects.has_value());
+    std::vector<uint64_t> official_counts;
+    ASSERT_TRUE(idx.for_each_current_count("official", [&](const index::CountRecord& r) {
+      official_counts.push_back(r.log_index);
+    }));
+    EXPECT_EQ(official_counts, (std::vector<uint64_t>{*official.log_index}));
+  };
+  check(ing_->index());
+  const std::string caught_up = ing_->index().dump().value();
+  ASSERT_TRUE(ing_->close());
+  ing_.reset();
+  auto lg = log::Log::open(data_).value();
+  auto rebuilt = rebuild_index(data_, *lg);
+  ASSERT_TRUE(rebuilt) << rebuilt.error().to_string();
+  auto& idx = *rebuilt;
+  check(*idx);
+  EXPECT_EQ(idx->dump().value(), caught_up);
+  ASSERT_TRUE(lg->close());
+}
+
 TEST_F(IngestorTest, DuplicateInsideOneBatchIsRecognised) {
   std::vector<election::Sheet> batch = {sheet("010113042.03", 1, 2), sheet("010113042.03", 1, 2)};
   auto out = ing_->submit_batch(batch).value();
@@ -191,19 +257,19 @@ TEST_F(IngestorTest, ReindexRebuildsExactlyTheSameStateAndKeepsRejects) {
   auto fix = sheet("010113042.02", 9, 5);
   fix.supersedes = a.log_index;
   ASSERT_EQ(ing_->submit(fix).value().verdict, Verdict::kAccepted);
-  std::string before = ing_->sqlite_index().dump().value();
+  std::string before = ing_->index().dump().value();
   ASSERT_TRUE(ing_->close());
   ing_.reset();
   {
     auto lg = log::Log::open(data_).value();
-    auto idx = index::SqliteIndex::rebuild(data_, *lg);
+    auto idx = rebuild_index(data_, *lg);
     ASSERT_TRUE(idx) << idx.error().to_string();
     EXPECT_EQ((*idx)->dump().value(), before);
     EXPECT_EQ((*idx)->rejects(100).value().size(), 8u);
     ASSERT_TRUE(lg->close());
   }
   open();
-  EXPECT_EQ(ing_->sqlite_index().dump().value(), before);
+  EXPECT_EQ(ing_->index().dump().value(), before);
 }
 
 TEST_F(IngestorTest, DeferredBatchesGiveTheSameVerdictsAndIndexAsSynchronousOnes) {
@@ -252,15 +318,15 @@ TEST_F(IngestorTest, DeferredBatchesGiveTheSameVerdictsAndIndexAsSynchronousOnes
     }
   }
   ASSERT_TRUE(ing_->sync_index());
-  EXPECT_EQ(ing_->sqlite_index().indexed_size().value(), settled_log().size());
-  std::string deferred_dump = ing_->sqlite_index().dump().value();
-  EXPECT_EQ(deferred_dump, sync->sqlite_index().dump().value());
-  EXPECT_NE(deferred_dump.find("|1|{"), std::string::npos) << "a conflicted sheet is in the index";
+  EXPECT_EQ(ing_->index().indexed_size().value(), settled_log().size());
+  std::string deferred_dump = ing_->index().dump().value();
+  EXPECT_EQ(deferred_dump, sync->index().dump().value());
+  EXPECT_FALSE(ing_->index().conflicts().value().empty()) << "a conflicted sheet is in the index";
   ASSERT_TRUE(ing_->close());
   ASSERT_TRUE(sync->close());
   ing_.reset();
   auto lg = log::Log::open(data_).value();
-  auto idx = index::SqliteIndex::rebuild(data_, *lg);
+  auto idx = rebuild_index(data_, *lg);
   ASSERT_TRUE(idx) << idx.error().to_string();
   EXPECT_EQ((*idx)->dump().value(), deferred_dump);
   ASSERT_TRUE(lg->close());

@@ -21,6 +21,8 @@
 // signed was for a prefix of acknowledged entries, so the rebuilt tree extends it.
 #include "tallylog/log/log.h"
 
+#include "tallylog/log/data_dir_lock.h"
+
 #include <fcntl.h>
 #include <sys/file.h>
 #include <unistd.h>
@@ -52,29 +54,6 @@ std::string trim_newline(std::string s) {
   while (!s.empty() && (s.back() == '\n' || s.back() == '\r')) s.pop_back();
   return s;
 }
-
-// One process appends at a time: an exclusive flock on <data>/lock, held while the Log lives.
-class FileLock {
- public:
-  static Result<std::unique_ptr<FileLock>> acquire(const std::string& path) {
-    int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-    if (fd < 0) return err(ErrorCode::kIo, "open " + path + ": " + std::strerror(errno));
-    if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
-      int e = errno;
-      ::close(fd);
-      if (e == EWOULDBLOCK) {
-        return err(ErrorCode::kFailedPrecondition, "the log is in use by another process (" + path + " is locked)");
-      }
-      return err(ErrorCode::kIo, "flock " + path + ": " + std::strerror(e));
-    }
-    return std::unique_ptr<FileLock>(new FileLock(fd));
-  }
-  ~FileLock() { ::close(fd_); }
-
- private:
-  explicit FileLock(int fd) : fd_(fd) {}
-  int fd_;
-};
 
 struct Paths {
   explicit Paths(const std::string& data)
@@ -171,7 +150,7 @@ class Cosigner {
 
 class LogImpl final : public Log {
  public:
-  LogImpl(const Paths& p, const OpenOptions& o, note::Signer signer, std::unique_ptr<FileLock> lock,
+  LogImpl(const Paths& p, const OpenOptions& o, note::Signer signer, std::unique_ptr<DataDirLock> lock,
           std::shared_ptr<LogStorage> storage, std::shared_ptr<Journal> journal)
       : paths_(p), opts_(o), signer_(std::move(signer)), lock_(std::move(lock)), storage_(std::move(storage)),
         journal_(std::move(journal)), reader_(storage_) {
@@ -231,7 +210,7 @@ class LogImpl final : public Log {
   Paths paths_;
   OpenOptions opts_;
   note::Signer signer_;
-  std::unique_ptr<FileLock> lock_;
+  std::unique_ptr<DataDirLock> lock_;
   std::shared_ptr<LogStorage> storage_;
   std::shared_ptr<Journal> journal_;
   TileReader reader_;
@@ -602,7 +581,8 @@ Result<std::unique_ptr<Log>> Log::open(const std::string& data_dir, const OpenOp
   if (!env->exists(p.key)) {
     return err(ErrorCode::kFailedPrecondition, "no log in " + data_dir + " (" + p.key + " is missing; run tallylog init)");
   }
-  TL_ASSIGN_OR_RETURN(auto lock, FileLock::acquire(p.lock));
+  // One process appends at a time: the data directory's lock, held while the Log lives.
+  TL_ASSIGN_OR_RETURN(auto lock, DataDirLock::try_acquire(data_dir));
   TL_ASSIGN_OR_RETURN(std::string skey, env->read_file(p.key));
   auto signer = note::Signer::parse(trim_newline(skey));
   if (!signer) return err(signer.error().code, p.key + ": " + signer.error().message);

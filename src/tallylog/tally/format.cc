@@ -29,7 +29,7 @@ std::string dump(const Json& j) {
   return j.dump(-1, ' ', false, Json::error_handler_t::replace);
 }
 
-Json area_json(const Tabulation& tab, AreaId id) {
+Json area_json(const TallyView& tab, AreaId id) {
   const Geography& g = tab.geography();
   const Area& area = g.area(id);
   const AreaTotals t = tab.totals(id);
@@ -111,11 +111,12 @@ std::string with_thousands(int64_t n) {
   return neg ? "-" + out : out;
 }
 
-std::string tally_to_json(const Tabulation& tab, int depth) {
+std::string tally_to_json(const TallyView& tab, int depth, std::optional<uint64_t> log_size) {
   const Geography& g = tab.geography();
   Json j;
   j["level"] = g.depth_name(depth);
-  j["source"] = tab.rule().to_string();
+  j["source"] = tab.rule_text();
+  if (log_size) j["log_size"] = *log_size;
   Json areas = Json::array();
   for (AreaId a = g.depth_begin(depth); a < g.depth_end(depth); ++a) areas.push_back(area_json(tab, a));
   j["areas"] = std::move(areas);
@@ -124,7 +125,7 @@ std::string tally_to_json(const Tabulation& tab, int depth) {
   return dump(j);
 }
 
-std::string tally_to_csv(const Tabulation& tab, int depth) {
+std::string tally_to_csv(const TallyView& tab, int depth) {
   const Geography& g = tab.geography();
   std::string out =
       "level,code,name,tables_reported,tables_registered,tables_conflicted,registered_voters,registered_covered";
@@ -147,7 +148,7 @@ std::string tally_to_csv(const Tabulation& tab, int depth) {
   return out;
 }
 
-std::string tally_to_text(const Tabulation& tab, int depth) {
+std::string tally_to_text(const TallyView& tab, int depth) {
   const Geography& g = tab.geography();
   std::vector<std::vector<std::string>> rows;
   std::vector<std::string> head = {std::string(g.depth_name(depth)), "name", "counted", "tables", "coverage",
@@ -179,7 +180,7 @@ std::string tally_to_text(const Tabulation& tab, int depth) {
   for (AreaId a = g.depth_begin(depth); a < g.depth_end(depth); ++a) row(a);
   if (depth != 0) row(g.national());
   std::string out = render(rows, 2, depth != 0);
-  out += "source: " + tab.rule().to_string() + "; counted = tables with a counted sheet, of the registry's tables; " +
+  out += "source: " + tab.rule_text() + "; counted = tables with a counted sheet, of the registry's tables; " +
          "turnout = (valid + null) / voters of counted tables; % = share of valid votes\n";
   const AreaTotals n = tab.totals(g.national());
   if (n.tables_conflicted > 0) {
@@ -192,10 +193,11 @@ std::string tally_to_text(const Tabulation& tab, int depth) {
   return out;
 }
 
-std::string compare_to_json(const Comparison& c, const Geography& g) {
+std::string compare_to_json(const Comparison& c, const Geography& g, std::optional<uint64_t> log_size) {
   Json j;
   j["source_a"] = c.source_a;
   j["source_b"] = c.source_b;
+  if (log_size) j["log_size"] = *log_size;
   j["matching"] = c.matching;
   j["only_a"] = c.only_a;
   j["only_b"] = c.only_b;
@@ -275,9 +277,10 @@ std::string compare_to_text(const Comparison& c, const Geography& g) {
   return out;
 }
 
-std::string bound_to_json(const OutcomeBound& b, const Geography& g) {
+std::string bound_to_json(const OutcomeBound& b, const Geography& g, std::optional<uint64_t> log_size) {
   Json j;
   j["source"] = b.source;
+  if (log_size) j["log_size"] = *log_size;
   if (b.leader.empty()) {
     j["leader"] = nullptr;
   } else {

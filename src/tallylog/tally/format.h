@@ -8,25 +8,29 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 
 #include "tallylog/index/reader.h"
 #include "tallylog/tally/bound.h"
 #include "tallylog/tally/compare.h"
 #include "tallylog/tally/tabulation.h"
+#include "tallylog/tally/tally_view.h"
 
 namespace tallylog::tally {
 
-// Every area at `depth` (0 national) plus the national total.
-std::string tally_to_json(const Tabulation& tab, int depth);
-std::string tally_to_csv(const Tabulation& tab, int depth);
+// Every area at `depth` (0 national) plus the national total. `log_size`, when given, is the
+// log size the figures reflect (entries [0, log_size) of the log; issue 9): the JSON then says
+// so in "log_size", after "source", so anyone can re-derive them at exactly that size.
+std::string tally_to_json(const TallyView& tab, int depth, std::optional<uint64_t> log_size = std::nullopt);
+std::string tally_to_csv(const TallyView& tab, int depth);
 // For people: aligned columns, thousands separators, percentages.
-std::string tally_to_text(const Tabulation& tab, int depth);
+std::string tally_to_text(const TallyView& tab, int depth);
 
-std::string compare_to_json(const Comparison& c, const Geography& g);
+std::string compare_to_json(const Comparison& c, const Geography& g, std::optional<uint64_t> log_size = std::nullopt);
 std::string compare_to_text(const Comparison& c, const Geography& g);
 
-std::string bound_to_json(const OutcomeBound& b, const Geography& g);
+std::string bound_to_json(const OutcomeBound& b, const Geography& g, std::optional<uint64_t> log_size = std::nullopt);
 std::string bound_to_text(const OutcomeBound& b, const Geography& g);
 
 // 1234567 -> "1,234,567"; -5 -> "-5".

@@ -15,6 +15,10 @@ struct PendingArea {
   uint64_t registered = 0;    // tables only
 };
 
+// The order of areas within a level (and of tables): by code. One place, shared by build() and
+// build_upper(), so a report over stored areas lists them exactly as one over the registry.
+bool code_less(const std::string& a, const std::string& b) { return a < b; }
+
 }  // namespace
 
 Result<std::shared_ptr<const Geography>> Geography::build(const election::Election& election,
@@ -69,7 +73,7 @@ Result<std::shared_ptr<const Geography>> Geography::build(const election::Electi
     std::vector<uint32_t> order(pending[d].size());
     std::iota(order.begin(), order.end(), 0u);
     std::sort(order.begin(), order.end(),
-              [&](uint32_t a, uint32_t b) { return pending[d][a].code < pending[d][b].code; });
+              [&](uint32_t a, uint32_t b) { return code_less(pending[d][a].code, pending[d][b].code); });
     final_of_local[d].resize(order.size());
     const AreaId base = static_cast<AreaId>(g->areas_.size());
     for (uint32_t i = 0; i < order.size(); ++i) final_of_local[d][order[i]] = base + i;
@@ -109,12 +113,70 @@ Result<std::shared_ptr<const Geography>> Geography::build(const election::Electi
     }
   }
 
-  g->fields_ = election.fields;
-  for (const char* required : {"valid", "null"}) {
-    if (std::find(g->fields_.begin(), g->fields_.end(), required) == g->fields_.end()) g->fields_.push_back(required);
+  g->layout_ = CountLayout(election);
+  return std::shared_ptr<const Geography>(std::move(g));
+}
+
+Result<std::shared_ptr<const Geography>> Geography::build_upper(const election::Election& election,
+                                                                std::span<const UpperArea> areas) {
+  const size_t levels = election.levels.size();
+  if (levels == 0) return err(ErrorCode::kInvalidArgument, "election \"" + election.id + "\" defines no levels");
+  std::shared_ptr<Geography> g(new Geography());
+  g->election_ = election;
+  g->has_tables_ = false;
+  // Order by depth, then code; remember where each stored area went.
+  std::vector<uint32_t> order(areas.size());
+  std::iota(order.begin(), order.end(), 0u);
+  std::sort(order.begin(), order.end(), [&](uint32_t a, uint32_t b) {
+    if (areas[a].depth != areas[b].depth) return areas[a].depth < areas[b].depth;
+    return code_less(areas[a].code, areas[b].code);
+  });
+  if (order.empty() || areas[order[0]].depth != 0 || (order.size() > 1 && areas[order[1]].depth == 0)) {
+    return err(ErrorCode::kCorrupt, "stored areas: expected exactly one national area");
   }
-  g->valid_field_ = *g->field_index("valid");
-  g->null_field_ = *g->field_index("null");
+  std::vector<AreaId> id_of(areas.size());
+  for (uint32_t i = 0; i < order.size(); ++i) id_of[order[i]] = i;
+  g->depth_begin_.push_back(0);
+  for (uint32_t i = 0; i < order.size(); ++i) {
+    const UpperArea& u = areas[order[i]];
+    if (u.depth < 0 || static_cast<size_t>(u.depth) >= levels) {
+      return err(ErrorCode::kCorrupt, "stored area \"" + u.code + "\" has depth " + std::to_string(u.depth));
+    }
+    while (g->depth_begin_.size() <= static_cast<size_t>(u.depth)) g->depth_begin_.push_back(i);
+    Area a;
+    a.code = u.code;
+    a.name = u.name;
+    a.depth = u.depth;
+    a.tables_registered = u.tables_registered;
+    a.registered_voters = u.registered_voters;
+    if (u.depth > 0) {
+      if (u.parent >= areas.size() || areas[u.parent].depth != u.depth - 1) {
+        return err(ErrorCode::kCorrupt, "stored area \"" + u.code + "\" has no parent one level up");
+      }
+      a.parent = id_of[u.parent];
+    }
+    g->areas_.push_back(std::move(a));
+  }
+  // Depths without areas (an election whose registry is still empty) are empty ranges; the
+  // table level is always empty here.
+  while (g->depth_begin_.size() <= levels + 1) g->depth_begin_.push_back(static_cast<AreaId>(g->areas_.size()));
+  g->by_code_.resize(levels + 1);
+  for (size_t d = 0; d < levels; ++d) {
+    CodeIndex& index = g->by_code_[d];
+    size_t capacity = 16;
+    while (capacity < 2 * (g->depth_begin_[d + 1] - g->depth_begin_[d])) capacity *= 2;
+    index.slots.assign(capacity, 0);
+    index.mask = capacity - 1;
+    for (AreaId id = g->depth_begin_[d]; id < g->depth_begin_[d + 1]; ++id) {
+      const uint64_t h = std::hash<std::string_view>{}(g->areas_[id].code);
+      uint64_t i = h & index.mask;
+      while (index.slots[i] != 0) i = (i + 1) & index.mask;
+      index.slots[i] = (h >> 32 << 32) | (uint64_t{id} + 1);
+    }
+  }
+  g->by_code_[levels].slots.assign(16, 0);
+  g->by_code_[levels].mask = 15;
+  g->layout_ = CountLayout(election);
   return std::shared_ptr<const Geography>(std::move(g));
 }
 
@@ -149,13 +211,6 @@ AreaId Geography::find(int depth, std::string_view code) const {
 AreaId Geography::ancestor(AreaId id, int depth) const {
   while (id != kNoArea && areas_[id].depth > depth) id = areas_[id].parent;
   return id;
-}
-
-std::optional<size_t> Geography::field_index(std::string_view name) const {
-  for (size_t i = 0; i < fields_.size(); ++i) {
-    if (fields_[i] == name) return i;
-  }
-  return std::nullopt;
 }
 
 std::optional<size_t> Geography::candidate_index(std::string_view code) const {

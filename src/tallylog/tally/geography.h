@@ -18,6 +18,7 @@
 
 #include "tallylog/base/error.h"
 #include "tallylog/election/model.h"
+#include "tallylog/tally/count_vector.h"
 
 namespace tallylog::tally {
 
@@ -34,6 +35,16 @@ struct Area {
   int depth = 0;            // 0 national, 1 + index into Election::levels otherwise
   uint64_t tables_registered = 0;
   uint64_t registered_voters = 0;  // registry figure (sum over its tables)
+};
+
+// An area above the tables as stored: `parent` indexes the same list (kNoArea for national).
+struct UpperArea {
+  int depth = 0;
+  std::string code;
+  std::string name;
+  uint32_t parent = UINT32_MAX;
+  uint64_t tables_registered = 0;
+  uint64_t registered_voters = 0;
 };
 
 class Geography {
@@ -67,16 +78,24 @@ class Geography {
   // The ancestor of `id` at `depth` (<= the area's own depth).
   AreaId ancestor(AreaId id, int depth) const;
 
-  // Count layout shared by tabulation, comparison and formatting.
-  const std::vector<std::string>& fields() const { return fields_; }  // always has valid, null
-  size_t field_count() const { return fields_.size(); }
+  // Count layout shared by tabulation, comparison and formatting (tally/count_vector.h).
+  const CountLayout& layout() const { return layout_; }
+  const std::vector<std::string>& fields() const { return layout_.fields(); }  // always has valid, null
+  size_t field_count() const { return layout_.field_count(); }
   size_t candidate_count() const { return election_.candidates.size(); }
   size_t card_count() const { return election_.cards.size(); }
   // Index of "valid" / "null" in fields().
-  size_t valid_field() const { return valid_field_; }
-  size_t null_field() const { return null_field_; }
-  std::optional<size_t> field_index(std::string_view name) const;
+  size_t valid_field() const { return layout_.valid_field(); }
+  size_t null_field() const { return layout_.null_field(); }
+  std::optional<size_t> field_index(std::string_view name) const { return layout_.field_index(name); }
   std::optional<size_t> candidate_index(std::string_view code) const;
+
+  // The areas above the tables only, from rows the index keeps (index::AreaRow: ids, parents,
+  // names and registry figures), for reports that stop above the table level: the table level
+  // is then empty and has_tables() is false.
+  static Result<std::shared_ptr<const Geography>> build_upper(const election::Election& election,
+                                                              std::span<const UpperArea> areas);
+  bool has_tables() const { return has_tables_; }
 
  private:
   Geography() = default;
@@ -92,9 +111,8 @@ class Geography {
     uint64_t mask = 0;
   };
   std::vector<CodeIndex> by_code_;
-  std::vector<std::string> fields_;
-  size_t valid_field_ = 0;
-  size_t null_field_ = 1;
+  CountLayout layout_;
+  bool has_tables_ = true;
 };
 
 }  // namespace tallylog::tally

@@ -1,5 +1,7 @@
 #include "tallylog/tally/tabulation.h"
 
+#include "tallylog/tally/table_row.h"
+
 #include <algorithm>
 #include <cstring>
 
@@ -8,23 +10,14 @@ namespace tallylog::tally {
 Tabulation::Tabulation(std::shared_ptr<const Geography> geography, SourceRule rule)
     : geo_(std::move(geography)), rule_(std::move(rule)) {
   const Geography& g = *geo_;
-  compared_ = g.field_count() + g.candidate_count();
-  width_ = compared_ + g.card_count();
+  compared_ = g.layout().compared();
+  width_ = g.layout().width();
   stride_ = kHeader + width_;
   table_begin_ = g.depth_begin(g.table_depth());
-  for (size_t i = 0; i < g.candidate_count(); ++i) {
-    candidate_slots_.emplace_back(g.election().candidates[i].code, static_cast<uint32_t>(i));
-  }
-  std::sort(candidate_slots_.begin(), candidate_slots_.end());
-  for (const election::Card& card : g.election().cards) {
-    auto c = g.candidate_index(card.candidate);
-    card_candidate_.push_back(c ? static_cast<uint32_t>(*c) : kNone);
-  }
   head_.assign(g.table_count(), kNone);
   rep_.assign(g.table_count(), kNone);
   agg_.assign(size_t(table_begin_) * stride_, 0);
   scratch_.resize(2 * stride_);
-  incoming_.resize(width_);
   // Typically one sheet per table: reserve address space (pages are only touched when used).
   contribs_.reserve(g.table_count());
   counts_.reserve(g.table_count() * width_);
@@ -44,73 +37,17 @@ AreaId Tabulation::find_table(std::string_view station) {
   return id;
 }
 
-Status Tabulation::to_counts(const index::SheetRecord& record, int32_t* out) const {
-  const election::Sheet& s = record.sheet;
-  const Geography& g = *geo_;
-  std::fill(out, out + width_, 0);
-  auto where = [&] { return "sheet at log index " + std::to_string(record.log_index) + " (" + s.station + ")"; };
-  // Names are built only on failure: this runs for every count of every sheet.
-  auto out_of_range = [&](int64_t v, const std::string& name) -> Status {
-    return err(ErrorCode::kInvalidArgument,
-               where() + ": count " + name + " = " + std::to_string(v) + " is out of the 32-bit range");
-  };
-  auto fits = [](int64_t v) { return v >= INT32_MIN && v <= INT32_MAX; };
-  for (const auto& [name, value] : s.fields) {
-    auto f = g.field_index(name);
-    if (!f) return err(ErrorCode::kInvalidArgument, where() + ": field \"" + name + "\" is not defined by the election");
-    if (!fits(value)) return out_of_range(value, name);
-    out[*f] = static_cast<int32_t>(value);
-  }
-  int32_t* cand = out + g.field_count();
-  // Both sequences are sorted by code: one merge pass, no lookups.
-  auto slot = candidate_slots_.begin();
-  for (const auto& [code, value] : s.candidates) {
-    while (slot != candidate_slots_.end() && slot->first < code) ++slot;
-    if (slot == candidate_slots_.end() || slot->first != code) {
-      return err(ErrorCode::kInvalidArgument, where() + ": candidate \"" + code + "\" is not in the election");
-    }
-    if (!fits(value)) return out_of_range(value, code);
-    cand[slot->second] = static_cast<int32_t>(value);
-  }
-  if (!s.cards.empty()) {
-    if (s.cards.size() != g.card_count()) {
-      return err(ErrorCode::kInvalidArgument, where() + ": " + std::to_string(s.cards.size()) +
-                                                  " cards, the election has " + std::to_string(g.card_count()));
-    }
-    for (size_t i = 0; i < s.cards.size(); ++i) {
-      if (!fits(s.cards[i])) return out_of_range(s.cards[i], "cards[" + std::to_string(i) + "]");
-      out[compared_ + i] = static_cast<int32_t>(s.cards[i]);
-    }
-    if (s.candidates.empty()) {  // per-candidate votes derived from the cards
-      std::vector<int64_t> sums(g.candidate_count(), 0);
-      for (size_t i = 0; i < s.cards.size(); ++i) {
-        if (card_candidate_[i] != kNone) sums[card_candidate_[i]] += s.cards[i];
-      }
-      for (size_t c = 0; c < sums.size(); ++c) {
-        if (!fits(sums[c])) return out_of_range(sums[c], g.election().candidates[c].code);
-        cand[c] = static_cast<int32_t>(sums[c]);
-      }
-    }
-  }
-  return ok();
-}
-
 void Tabulation::select(uint32_t t) {
-  uint32_t c = head_[t];
-  if (c == kNone) {
-    rep_[t] = kNone;
-    return;
+  std::vector<TableSheet>& sheets = select_scratch_;
+  std::vector<uint32_t>& ids = select_ids_;
+  sheets.clear();
+  ids.clear();
+  for (uint32_t c = head_[t]; c != kNone; c = contribs_[c].next) {
+    sheets.push_back({contribs_[c].log_index, counts_of(c), contribs_[c].has_cards});
+    ids.push_back(c);
   }
-  uint32_t best = c;
-  const int32_t* first = counts_of(c);
-  for (uint32_t o = contribs_[c].next; o != kNone; o = contribs_[o].next) {
-    if (!std::equal(first, first + compared_, counts_of(o))) {
-      rep_[t] = kConflict;
-      return;
-    }
-    if (contribs_[o].log_index > contribs_[best].log_index) best = o;
-  }
-  rep_[t] = best;
+  const size_t r = select_representative(sheets, compared_);
+  rep_[t] = r == kNoSheet ? kNone : r == kConflictedTable ? kConflict : ids[r];
 }
 
 void Tabulation::row(uint32_t t, int64_t* out) const {
@@ -133,30 +70,50 @@ void Tabulation::propagate(uint32_t t, const int64_t* old_row, const int64_t* ne
   }
 }
 
-Status Tabulation::add(const index::SheetRecord& record) { return add_impl(record, true); }
-Status Tabulation::add_deferred(const index::SheetRecord& record) { return add_impl(record, false); }
+Status Tabulation::add(const index::SheetRecord& record) { return add_deferred_or_now(record, true); }
+Status Tabulation::add_deferred(const index::SheetRecord& record) { return add_deferred_or_now(record, false); }
 
-Status Tabulation::add_impl(const index::SheetRecord& record, bool propagate_now) {
+Status Tabulation::add_deferred_or_now(const index::SheetRecord& record, bool propagate_now) {
   if (record.superseded) return ok();
-  const bool matches = rule_.matches(record.sheet.source);
-  uint32_t t = kNone;
-  if (matches || record.sheet.supersedes) {
-    AreaId id = find_table(record.sheet.station);
-    if (id == kNoArea) {
-      // Still honour the correction below: it may move a sheet away from a registered table.
-      if (matches) ++unplaced_;
-    } else if (!matches) {
-      t = id - table_begin_;  // only as the place to look for the superseded sheet
-    } else {
-      t = id - table_begin_;
-      for (uint32_t c = head_[t]; c != kNone; c = contribs_[c].next) {
-        if (contribs_[c].log_index == record.log_index) return ok();  // already held
-      }
-      TL_TRY(to_counts(record, incoming_.data()));
-    }
+  const election::Sheet& s = record.sheet;
+  Incoming in{record.log_index, s.station, s.source, record.corrects, false};
+  return add_impl(
+      in,
+      [&]() -> Status {
+        const std::string where = "sheet at log index " + std::to_string(record.log_index) + " (" + s.station + ")";
+        TL_ASSIGN_OR_RETURN(incoming_, CountVector::of(geo_->layout(), s, where));
+        return ok();
+      },
+      propagate_now);
+}
+
+Status Tabulation::add_deferred(const index::CountRecord& record) {
+  Incoming in{record.log_index, record.station, record.source, record.corrects, false};
+  return add_impl(
+      in,
+      [&]() -> Status {
+        if (!record.counts_error.empty()) return err(ErrorCode::kInvalidArgument, std::string(record.counts_error));
+        return CountVector::decode(record.counts, width_, incoming_);
+      },
+      false);
+}
+
+Status Tabulation::add_impl(const Incoming& in, const std::function<Status()>& load_counts, bool propagate_now) {
+  if (!rule_.matches(in.source)) return ok();  // nor is the sheet it corrects (same source)
+  const AreaId id = find_table(in.station);
+  if (id == kNoArea) {
+    // Held by log index, so a correction of an unplaced sheet replaces it as in a table.
+    if (in.corrects) unplaced_.erase(*in.corrects);
+    unplaced_.insert(in.log_index);
+    return ok();
   }
-  if (record.sheet.supersedes) retract_impl(*record.sheet.supersedes, t, propagate_now);
-  if (t == kNone || !matches) return ok();
+  const uint32_t t = id - table_begin_;
+  for (uint32_t c = head_[t]; c != kNone; c = contribs_[c].next) {
+    if (contribs_[c].log_index == in.log_index) return ok();  // already held
+  }
+  TL_TRY(load_counts());
+  // A correction concerns its own table (the verdict rule allows nothing else).
+  if (in.corrects) retract_impl(*in.corrects, t, propagate_now);
 
   int64_t* old_row = &scratch_[0];
   int64_t* new_row = &scratch_[stride_];
@@ -171,12 +128,12 @@ Status Tabulation::add_impl(const index::SheetRecord& record, bool propagate_now
     counts_.resize(counts_.size() + width_);
   }
   uint32_t source = 0;
-  while (source < sources_.size() && sources_[source] != record.sheet.source) ++source;
-  if (source == sources_.size()) sources_.push_back(record.sheet.source);
-  contribs_[c] = Contribution{record.log_index, head_[t], t, source, !record.sheet.cards.empty()};
+  while (source < sources_.size() && sources_[source] != in.source) ++source;
+  if (source == sources_.size()) sources_.emplace_back(in.source);
+  contribs_[c] = Contribution{in.log_index, head_[t], t, source, incoming_.has_cards(geo_->layout())};
   head_[t] = c;
-  if (where_built_) where_[record.log_index] = c;
-  std::copy(incoming_.begin(), incoming_.end(), &counts_[size_t(c) * width_]);
+  if (where_built_) where_[in.log_index] = c;
+  std::copy(incoming_.values.begin(), incoming_.values.end(), &counts_[size_t(c) * width_]);
   select(t);
   if (propagate_now) {
     row(t, new_row);

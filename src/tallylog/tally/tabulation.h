@@ -1,70 +1,61 @@
 // A live tabulation: what the sheets selected by one SourceRule add up to in every area of a
 // Geography, from each table up to the national total. Built in bulk from the index (stream the
-// current sheets through add_deferred(), then recompute_totals()), then kept up to date one sheet
-// at a time with add(): a new sheet, or a correction that supersedes an earlier one, changes its
-// table and that table's ancestors only, so an update costs O(depth x counts).
+// current sheets' counts through add_deferred(), then recompute_totals()), then kept up to date
+// one sheet at a time with add(): a new sheet, or a correction that supersedes an earlier one,
+// changes its table and that table's ancestors only, so an update costs O(depth x counts).
 //
-// Which sheet counts for a table (docs/formats/tally-json.md, "Source rules"): the current
-// sheets matching the rule are kept per table. If they all agree on every field and candidate
-// count, the table is *counted* and the latest of them (highest log index) represents it; if any
-// two differ the table is *conflicted*: it adds to `tables_conflicted` and to no vote count. The
-// index's own `conflicted` flag is not trusted or needed; `superseded` records are ignored.
+// Which sheet counts for a table: tally/table_row.h (shared with the per-area totals the index
+// keeps). The index's own `conflicted` flag is not trusted or needed; superseded records are
+// ignored; a correction retracts the sheet the index says it corrects (SheetRecord::corrects,
+// set by the verdict rule only for a current sheet of the same station and source), never what
+// its `supersedes` merely claims.
 //
 // Ownership: shares the Geography (immutable). Thread-safety: none; a server that updates it
 // while serving reads must hold a lock (or tabulate into a copy and swap).
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <span>
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "tallylog/base/error.h"
 #include "tallylog/index/reader.h"
 #include "tallylog/tally/geography.h"
+#include "tallylog/tally/count_vector.h"
 #include "tallylog/tally/source_rule.h"
+#include "tallylog/tally/table_row.h"
+#include "tallylog/tally/tally_view.h"
 
 namespace tallylog::tally {
 
 enum class TableStatus : uint8_t { kUnreported, kCounted, kConflicted };
 
-// Totals of one area under the tabulation's rule. Registry figures (tables_registered,
-// registered_voters) live in Geography::area().
-struct AreaTotals {
-  AreaId area = kNoArea;
-  int64_t tables_reported = 0;    // counted tables
-  int64_t tables_conflicted = 0;  // tables whose matching current sheets disagree
-  int64_t registered_covered = 0;  // registered voters of counted tables
-  int64_t tables_with_cards = 0;   // counted tables whose sheet carries per-card counts
-  std::vector<int64_t> fields;      // in Geography::fields() order
-  std::vector<int64_t> candidates;  // in Election::candidates order
-  std::vector<int64_t> cards;       // in ballot order; sums over the tables_with_cards only
-
-  int64_t valid(const Geography& g) const { return fields[g.valid_field()]; }
-  int64_t null(const Geography& g) const { return fields[g.null_field()]; }
-};
-
-class Tabulation {
+class Tabulation : public TallyView {
  public:
   Tabulation(std::shared_ptr<const Geography> geography, SourceRule rule);
 
-  const Geography& geography() const { return *geo_; }
+  const Geography& geography() const override { return *geo_; }
   const std::shared_ptr<const Geography>& shared_geography() const { return geo_; }
   const SourceRule& rule() const { return rule_; }
 
-  // Adds one logged sheet and updates every level. A sheet whose `supersedes` names an earlier
-  // sheet retracts that one first (wherever it is, whatever the correcting sheet's source).
-  // Otherwise sheets of other sources, superseded records and log indexes already present are
-  // ignored; sheets for stations absent from the registry are counted in unplaced_sheets().
-  // Fails (changing nothing) on a candidate code or field the election does not define, a card
-  // list of the wrong length, or a count outside the 32-bit range.
+  // Adds one logged sheet and updates every level. A sheet matching the rule that corrects an
+  // earlier one (`record.corrects`) retracts it first. Sheets of other sources, superseded
+  // records and log indexes already present are ignored; sheets for stations absent from the
+  // registry are counted in unplaced_sheets(). Fails (changing nothing) on a candidate code or
+  // field the election does not define, a card list of the wrong length, or a count outside the
+  // 32-bit range (CountVector::of).
   Status add(const index::SheetRecord& record);
   // Same, but leaves area totals stale until recompute_totals(): for bulk loading.
   Status add_deferred(const index::SheetRecord& record);
+  // The same from the index's stored counts (no entry decoded): a stored counts error fails.
+  Status add_deferred(const index::CountRecord& record);
   // Recomputes every area's totals from the tables: O(areas x counts).
   void recompute_totals();
   // Removes the sheet at `log_index` if it is held; returns whether it was. The first lookup of a
@@ -72,7 +63,8 @@ class Tabulation {
   // later lookups are O(1). Corrections of the same table (all the ingestor accepts) never need it.
   bool retract(uint64_t log_index);
 
-  AreaTotals totals(AreaId area) const;
+  AreaTotals totals(AreaId area) const override;
+  std::string rule_text() const override { return rule_.to_string(); }
   TableStatus table_status(AreaId table) const;
   // The representative sheet of a counted table: its log index and counts laid out as
   // fields, candidates, cards (Geography order); nullopt / empty unless the table is counted.
@@ -84,7 +76,7 @@ class Tabulation {
   // Log indexes of every current matching sheet held for the table, ascending.
   std::vector<uint64_t> table_log_indexes(AreaId table) const;
 
-  uint64_t unplaced_sheets() const { return unplaced_; }
+  uint64_t unplaced_sheets() const override { return unplaced_.size(); }
   uint64_t sheets_held() const { return contribs_.size() - free_.size(); }
 
  private:
@@ -100,8 +92,16 @@ class Tabulation {
     bool has_cards = false;
   };
 
-  Status add_impl(const index::SheetRecord& record, bool propagate);
-  Status to_counts(const index::SheetRecord& record, int32_t* out) const;
+  // One current sheet: its counts are in incoming_ when `counts_ok`, else `counts_error` says why.
+  struct Incoming {
+    uint64_t log_index = 0;
+    std::string_view station;
+    std::string_view source;
+    std::optional<uint64_t> corrects;
+    bool has_cards = false;
+  };
+  Status add_deferred_or_now(const index::SheetRecord& record, bool propagate);
+  Status add_impl(const Incoming& in, const std::function<Status()>& load_counts, bool propagate);
   AreaId find_table(std::string_view station);
   bool retract_impl(uint64_t log_index, uint32_t hint_table, bool propagate);
   void select(uint32_t t);                        // recomputes rep_[t]
@@ -115,8 +115,6 @@ class Tabulation {
   size_t compared_;  // fields + candidates: what must agree
   size_t stride_;    // kHeader + width_
   AreaId table_begin_;
-  std::vector<std::pair<std::string, uint32_t>> candidate_slots_;  // sorted by code
-  std::vector<uint32_t> card_candidate_;                            // card -> candidate slot
 
   std::vector<Contribution> contribs_;
   std::vector<int32_t> counts_;  // width_ per contribution
@@ -128,10 +126,12 @@ class Tabulation {
   // log index -> contribution, built on the first retraction that misses its own table.
   std::unordered_map<uint64_t, uint32_t> where_;
   bool where_built_ = false;
-  uint64_t unplaced_ = 0;
+  std::unordered_set<uint64_t> unplaced_;  // log indexes of held sheets whose station is unknown
   std::vector<int64_t> scratch_;  // 2 rows, reused by add()
-  std::vector<int32_t> incoming_;  // the counts of the sheet being added
+  CountVector incoming_;           // the counts of the sheet being added
   uint32_t last_table_ = 0;        // sheets arrive ordered by station: try the next table first
+  std::vector<TableSheet> select_scratch_;
+  std::vector<uint32_t> select_ids_;
 };
 
 }  // namespace tallylog::tally

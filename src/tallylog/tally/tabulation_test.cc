@@ -170,6 +170,7 @@ TEST(Tabulation, CorrectionReplacesTheSupersededContribution) {
   auto tab = tabulate(small_geography(), "official", {sheet(1, "T1", "official", 10, 0, 0)});
   auto fix = sheet(2, "T1", "official", 8, 2, 0);
   fix.sheet.supersedes = 1;
+  fix.corrects = 1;
   ASSERT_TRUE(tab.add(fix).has_value());
   EXPECT_EQ(tab.totals(0).candidates, (std::vector<int64_t>{8, 2, 0}));
   EXPECT_EQ(tab.totals(0).tables_reported, 1);
@@ -182,34 +183,39 @@ TEST(Tabulation, CorrectionOfOneConflictingSheetResolvesTheConflict) {
   EXPECT_EQ(tab.totals(0).tables_conflicted, 1);
   auto fix = sheet(3, "T1", "official", 11, 0, 0);
   fix.sheet.supersedes = 1;
+  fix.corrects = 1;
   ASSERT_TRUE(tab.add(fix).has_value());
   EXPECT_EQ(tab.totals(0).tables_conflicted, 0);
   EXPECT_EQ(tab.totals(0).tables_reported, 1);
   EXPECT_EQ(tab.totals(0).candidates[0], 11);
 }
 
-TEST(Tabulation, CorrectionMovingASheetToAnotherStationRetractsTheOld) {
+// Regression, issue 10 finding 1: a sheet of another source naming the official sheet in
+// `supersedes` retracted it ("wherever it is, whatever the correcting sheet's source"). The
+// tabulation now retracts only what the verdict rule applied (SheetRecord::corrects).
+TEST(Tabulation, ASupersedesClaimTheRuleDidNotApplyRetractsNothing) {
   auto tab = tabulate(small_geography(), "official", {sheet(1, "T1", "official", 10, 0, 0)});
-  auto moved = sheet(2, "T2", "official", 10, 0, 0);
-  moved.sheet.supersedes = 1;
+  auto forged = sheet(2, "T1", "witness:x", 9, 0, 0);
+  forged.sheet.supersedes = 1;  // claimed, refused by the rule: corrects stays empty
+  ASSERT_TRUE(tab.add(forged).has_value());
+  EXPECT_EQ(tab.totals(0).tables_reported, 1);
+  EXPECT_EQ(tab.totals(0).candidates[0], 10);
+  auto all = tabulate(small_geography(), "*", {sheet(1, "T1", "official", 10, 0, 0), forged});
+  EXPECT_EQ(all.totals(0).tables_conflicted, 1);  // two current sheets that disagree
+  auto moved = sheet(3, "T2", "official", 10, 0, 0);
+  moved.sheet.supersedes = 1;  // another station: refused too
   ASSERT_TRUE(tab.add(moved).has_value());
-  EXPECT_EQ(at(tab, 3, "T1").tables_reported, 0);
-  EXPECT_EQ(at(tab, 3, "T2").tables_reported, 1);
-  EXPECT_EQ(tab.totals(0).registered_covered, 200);
+  EXPECT_EQ(at(tab, 3, "T1").tables_reported, 1);
+  EXPECT_FALSE(tab.retract(77));
 }
 
-TEST(Tabulation, CorrectionFromAnotherSourceStillRetractsTheSheetItSupersedes) {
-  auto tab = tabulate(small_geography(), "official", {sheet(1, "T1", "official", 10, 0, 0)});
-  auto fix = sheet(2, "T1", "qr", 9, 0, 0);  // not counted under "official", but it corrects sheet 1
+TEST(Tabulation, CorrectionOfAnUnplacedSheetReplacesIt) {
+  auto tab = tabulate(small_geography(), "*", {sheet(1, "T99", "official", 1, 2, 3)});
+  auto fix = sheet(2, "T99", "official", 1, 2, 4);
   fix.sheet.supersedes = 1;
+  fix.corrects = 1;
   ASSERT_TRUE(tab.add(fix).has_value());
-  EXPECT_EQ(tab.totals(0).tables_reported, 0);
-  EXPECT_EQ(tab.sheets_held(), 0u);
-  // A correction naming a sheet that is not held changes nothing.
-  auto stray = sheet(3, "T2", "qr", 1, 0, 0);
-  stray.sheet.supersedes = 77;
-  ASSERT_TRUE(tab.add(stray).has_value());
-  EXPECT_FALSE(tab.retract(77));
+  EXPECT_EQ(tab.unplaced_sheets(), 1u);
 }
 
 TEST(Tabulation, AddingTheSameLogIndexTwiceCountsItOnce) {
@@ -300,9 +306,12 @@ TEST(Tabulation, IncrementalUpdatesEqualAFullRecomputeOnRandomSequences) {
         auto r = sheet(i, tables[rng() % tables.size()], sources[rng() % sources.size()], rng() % 3, rng() % 3,
                        rng() % 2, rng() % 2);
         if (!current.empty() && rng() % 3 == 0) {  // a correction of a random current sheet
+          // As the verdict rule allows: of the same station and source.
           size_t k = rng() % current.size();
           r.sheet.supersedes = current[k].log_index;
-          if (rng() % 2) r.sheet.station = current[k].sheet.station;
+          r.corrects = current[k].log_index;
+          r.sheet.station = current[k].sheet.station;
+          r.sheet.source = current[k].sheet.source;
           current.erase(current.begin() + static_cast<long>(k));
         }
         current.push_back(r);

@@ -16,6 +16,8 @@ inline election::Election small_election() {
   election::Election e;
   e.id = "test";
   e.name = "Test election";
+  e.date = "2024-01-01";
+  e.contest = "test";
   e.levels = {{"state", "State"}, {"centre", "Centre"}, {"table", "Table"}};
   e.candidates = {{"A", "Alice"}, {"B", "Bob"}, {"C", "Carol"}};
   e.fields = {"valid", "null"};

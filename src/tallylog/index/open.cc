@@ -1,0 +1,54 @@
+#include "tallylog/index/open.h"
+
+#include "tallylog/base/env.h"
+#include "tallylog/index/sqlite_index.h"
+
+namespace tallylog::index {
+namespace {
+
+struct SqlitePaths {
+  std::string index;
+  std::string rejects;
+};
+
+Result<SqlitePaths> sqlite_paths(std::string_view url) {
+  if (url.starts_with("sqlite:")) {
+    std::string path(url.substr(7));
+    if (path.empty()) return err(ErrorCode::kInvalidArgument, "index URL \"sqlite:\" names no file");
+    return SqlitePaths{path, join_path(dir_name(path), "rejects.sqlite")};
+  }
+  if (url.starts_with("postgresql://") || url.starts_with("postgres://")) {
+    return err(ErrorCode::kInvalidArgument,
+               "index URL " + std::string(url) + ": this build has no PostgreSQL index backend (issue 15)");
+  }
+  if (auto colon = url.find(':'); colon != std::string_view::npos && url.find('/') > colon) {
+    return err(ErrorCode::kInvalidArgument, "index URL " + std::string(url) + ": unknown scheme \"" +
+                                                std::string(url.substr(0, colon)) +
+                                                "\" (use a data directory or sqlite:<path>)");
+  }
+  return SqlitePaths{index_path(url), rejects_path(url)};
+}
+
+}  // namespace
+
+std::string index_path(std::string_view data_dir) { return join_path(data_dir, "index.sqlite"); }
+std::string rejects_path(std::string_view data_dir) { return join_path(data_dir, "rejects.sqlite"); }
+
+Result<std::unique_ptr<Index>> open_index(std::string_view url) {
+  TL_ASSIGN_OR_RETURN(SqlitePaths p, sqlite_paths(url));
+  TL_ASSIGN_OR_RETURN(auto idx, SqliteIndex::open(p.index, p.rejects));
+  return std::unique_ptr<Index>(std::move(idx));
+}
+
+bool index_exists(std::string_view url) {
+  auto p = sqlite_paths(url);
+  return p && Env::posix().exists(p->index);
+}
+
+Status remove_index(std::string_view url) {
+  TL_ASSIGN_OR_RETURN(SqlitePaths p, sqlite_paths(url));
+  for (const char* suffix : {"", "-wal", "-shm", "-journal"}) TL_TRY(Env::posix().remove_file(p.index + suffix));
+  return ok();
+}
+
+}  // namespace tallylog::index

@@ -1,0 +1,41 @@
+// The SQLite backend's shared state (private to index/sqlite_*.cc): connections, prepared
+// statements and the schema.
+#pragma once
+
+#include <mutex>
+#include <string>
+
+#include "tallylog/index/sqlite_db.h"
+#include "tallylog/index/sqlite_index.h"
+
+namespace tallylog::index {
+
+inline constexpr int kSqliteSchemaVersion = 2;
+
+struct SqliteIndex::Impl {
+  sqlite3* w = nullptr;  // writer connection
+  sqlite3* r = nullptr;  // reader connection
+  sqlite3* rej = nullptr;
+  std::mutex wmu;            // guards the writer connection and `open_transaction`
+  std::recursive_mutex rmu;  // guards the reader connection
+  std::mutex rejmu;
+  uint64_t indexed = 0;  // committed indexed_size
+  bool open_transaction = false;
+
+  // writer statements
+  sqlite::Stmt begin, commit, rollback, set_size, ins_election, ins_station, ins_sheet, ins_entry, ins_source,
+      set_standing, put_area, put_rule, put_totals, get_totals, set_state, station_counts, ins_skipped;
+  // reader statements
+  sqlite::Stmt r_size, r_station, r_station_count, r_sheet_at, r_election;
+  // rejects
+  sqlite::Stmt ins_reject;
+
+  ~Impl();
+  Status prepare_statements();
+};
+
+// Decodes an areas column (JSON [[code, name], ...]) of station `code`.
+Result<std::vector<election::AreaRef>> decode_station_areas(std::string_view text, std::string_view code);
+std::string encode_station_areas(const std::vector<election::AreaRef>& areas);
+
+}  // namespace tallylog::index

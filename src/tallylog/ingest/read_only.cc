@@ -1,0 +1,69 @@
+#include "tallylog/ingest/read_only.h"
+
+#include "tallylog/index/open.h"
+#include "tallylog/ingest/derive.h"
+#include "tallylog/log/data_dir_lock.h"
+
+namespace tallylog::ingest {
+
+Result<ReadOnlyData> open_for_reading(const std::string& data_dir, const ReadOnlyOptions& options) {
+  ReadOnlyData d;
+  TL_ASSIGN_OR_RETURN(d.log, log::open_reader(data_dir));
+  d.log_size = d.log->size();
+  // Nobody else writes while we hold the lock, so the index may be written from the log.
+  auto lock = log::DataDirLock::try_acquire(data_dir);
+  const std::string lock_path = log::DataDirLock::path(data_dir);
+  const bool writer_running = !lock && lock.error().code == ErrorCode::kFailedPrecondition;
+  auto need_lock = [&](const std::string& what) -> Status {
+    if (lock) return ok();
+    return err(writer_running ? ErrorCode::kUnavailable : ErrorCode::kFailedPrecondition,
+               what + " needs " + data_dir + " to itself: " + lock.error().message);
+  };
+  bool rebuild = options.rebuild;
+  std::string rebuilt_why;
+  if (!rebuild && !index::index_exists(data_dir)) {
+    rebuild = true;
+    rebuilt_why = "built the index from the log";
+  }
+  if (!rebuild) {
+    auto idx = index::open_index(data_dir);
+    if (!idx && idx.error().code == ErrorCode::kFailedPrecondition && lock) {
+      rebuild = true;  // written by another version: derived, so rebuilt
+      rebuilt_why = "rebuilt the index from the log (" + idx.error().message + ")";
+    } else if (!idx) {
+      return std::unexpected(idx.error());
+    } else {
+      d.index = std::move(*idx);
+    }
+  }
+  if (rebuild) {
+    TL_TRY(need_lock(options.rebuild ? "reindex" : "building its index"));
+    TL_ASSIGN_OR_RETURN(d.index, rebuild_index(data_dir, *d.log, options.progress));
+    d.caught_up = d.log_size;
+    d.note = rebuilt_why;
+  } else if (lock) {
+    TL_ASSIGN_OR_RETURN(const uint64_t indexed, d.index->indexed_size());
+    if (indexed < d.log_size) {
+      TL_ASSIGN_OR_RETURN(auto deriver, Deriver::load(*d.index));
+      TL_TRY(catch_up(*d.index, *deriver, *d.log, d.log_size, options.progress));
+      d.caught_up = d.log_size - indexed;
+      d.note = "brought the index up to date with the log (" + std::to_string(d.caught_up) + " entries)";
+    }
+  }
+  TL_ASSIGN_OR_RETURN(d.indexed_size, d.index->indexed_size());
+  const std::string n = std::to_string(d.indexed_size), m = std::to_string(d.log_size);
+  if (d.indexed_size < d.log_size) {
+    d.note = "the index is " + std::to_string(d.log_size - d.indexed_size) + " entries behind the log (it reflects " +
+             n + " of " + m + "; " +
+             (writer_running ? "a writer holds " + lock_path + " and is adding them"
+                             : "it cannot be updated: " + lock.error().message) +
+             "); results reflect log size " + n;
+  } else if (d.indexed_size > d.log_size) {
+    d.note = "the index reflects " + n + " entries, the latest signed checkpoint " + m +
+             " (a checkpoint covering the rest is not published yet; opening the data directory for writing publishes "
+             "it); results reflect log size " + n;
+  }
+  return d;
+}
+
+}  // namespace tallylog::ingest

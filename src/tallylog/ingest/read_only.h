@@ -1,0 +1,40 @@
+// Opening a data directory to READ it (tally, compare, bound, export, sheets show, serve on a
+// copy, reindex): what a third party who copied the published log can do (issue 9). Needs only
+// <data>/log/ and <data>/log.vkey (the checkpoint's signature is checked with it); never the
+// private key or the journal. The index (<data>/index.sqlite) is created or brought up to date
+// from the log when nobody writes to the directory, i.e. when <data>/lock is free (taken for the
+// duration); when a writer holds it, the index is read as it is and the lag is reported.
+//
+// Ownership: the result owns the log reader and the index. Thread-safety: as theirs.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "tallylog/base/error.h"
+#include "tallylog/index/writer.h"
+#include "tallylog/log/log.h"
+
+namespace tallylog::ingest {
+
+struct ReadOnlyData {
+  std::unique_ptr<log::LogReader> log;
+  std::unique_ptr<index::Index> index;
+  uint64_t log_size = 0;      // the size of the log's latest signed checkpoint
+  uint64_t indexed_size = 0;  // the log size the index reflects: every answer states it
+  uint64_t caught_up = 0;     // entries applied to the index by this open
+  // Empty, or one sentence for the user: how far the index is behind or ahead of the checkpoint.
+  std::string note;
+};
+
+struct ReadOnlyOptions {
+  // Rebuild the index from the log even if it exists (`reindex`); needs the lock.
+  bool rebuild = false;
+  std::function<void(uint64_t, uint64_t)> progress;  // (done, total) while catching up
+};
+
+Result<ReadOnlyData> open_for_reading(const std::string& data_dir, const ReadOnlyOptions& options = {});
+
+}  // namespace tallylog::ingest

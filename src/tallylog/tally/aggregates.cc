@@ -1,0 +1,145 @@
+#include "tallylog/tally/aggregates.h"
+
+#include <algorithm>
+
+namespace tallylog::tally {
+namespace {
+
+void put_uvarint(std::string& out, uint64_t v) {
+  while (v >= 0x80) {
+    out.push_back(static_cast<char>(v | 0x80));
+    v >>= 7;
+  }
+  out.push_back(static_cast<char>(v));
+}
+
+}  // namespace
+
+std::string encode_area_row(std::span<const int64_t> row) {
+  std::string out;
+  out.reserve(row.size() * 3);
+  for (int64_t v : row) put_uvarint(out, (static_cast<uint64_t>(v) << 1) ^ static_cast<uint64_t>(v >> 63));
+  return out;
+}
+
+Status decode_area_row(std::string_view blob, size_t length, std::vector<int64_t>& out) {
+  out.assign(length, 0);
+  size_t pos = 0;
+  for (size_t i = 0; i < length; ++i) {
+    uint64_t z = 0;
+    int shift = 0;
+    while (true) {
+      if (pos >= blob.size() || shift > 63) return err(ErrorCode::kCorrupt, "stored area totals: truncated row");
+      const uint8_t b = static_cast<uint8_t>(blob[pos++]);
+      z |= uint64_t{b & 0x7fu} << shift;
+      shift += 7;
+      if (!(b & 0x80)) break;
+    }
+    out[i] = static_cast<int64_t>(z >> 1) ^ -static_cast<int64_t>(z & 1);
+  }
+  if (pos != blob.size()) return err(ErrorCode::kCorrupt, "stored area totals: row longer than the election's");
+  return ok();
+}
+
+MaterialisedRules MaterialisedRules::for_election(const election::Election& e) {
+  MaterialisedRules m;
+  m.rules_.push_back(SourceRule());
+  for (const std::string& s : e.sources) {
+    if (!s.ends_with('*') || s == "*") continue;
+    auto r = SourceRule::parse(s);
+    if (r && !m.find(*r)) m.rules_.push_back(*r);
+  }
+  return m;
+}
+
+void MaterialisedRules::restore(uint32_t id, const SourceRule& rule) {
+  if (rules_.size() <= id) rules_.resize(id + 1);
+  rules_[id] = rule;
+  matching_.clear();
+}
+
+std::optional<uint32_t> MaterialisedRules::find(const SourceRule& rule) const {
+  const std::string text = rule.to_string();
+  for (uint32_t i = 0; i < rules_.size(); ++i) {
+    if (rules_[i].to_string() == text) return i;
+  }
+  return std::nullopt;
+}
+
+uint32_t MaterialisedRules::exact(std::string_view source, bool& added) {
+  added = false;
+  auto rule = SourceRule::parse(source);
+  // A source that is not a valid rule (never accepted by validation) has no rule of its own.
+  if (!rule || rule->kind() != SourceRule::Kind::kExact) return UINT32_MAX;
+  if (auto id = find(*rule)) return *id;
+  rules_.push_back(*rule);
+  matching_.clear();
+  added = true;
+  return static_cast<uint32_t>(rules_.size() - 1);
+}
+
+const std::vector<uint32_t>& MaterialisedRules::matching(std::string_view source) {
+  auto it = matching_.find(std::string(source));
+  if (it != matching_.end()) return it->second;
+  std::vector<uint32_t> ids;
+  for (uint32_t i = 0; i < rules_.size(); ++i) {
+    if (rules_[i].matches(source)) ids.push_back(i);
+  }
+  return matching_.emplace(std::string(source), std::move(ids)).first->second;
+}
+
+AreaAggregator::AreaAggregator(size_t width, size_t compared, std::function<uint32_t(uint32_t)> parent_of)
+    : width_(width), compared_(compared), parent_of_(std::move(parent_of)) {
+  old_row_.resize(row_length());
+  new_row_.resize(row_length());
+}
+
+void AreaAggregator::rule_row(const SourceRule& rule, std::span<const SourcedSheet> sheets, uint64_t registered,
+                              int64_t* out) {
+  scratch_.clear();
+  for (const SourcedSheet& s : sheets) {
+    if (rule.matches(s.source)) scratch_.push_back(s.sheet);
+  }
+  table_row(scratch_, select_representative(scratch_, compared_), registered, width_, out);
+}
+
+void AreaAggregator::add_row(uint32_t rule, uint32_t area, const int64_t* row, int sign) {
+  auto [it, inserted] = deltas_.try_emplace({rule, area});
+  if (inserted) it->second.assign(row_length(), 0);
+  int64_t* dst = it->second.data();
+  for (size_t i = 0; i < row_length(); ++i) dst[i] += sign * row[i];
+}
+
+void AreaAggregator::table_changed(MaterialisedRules& rules, uint32_t parent, uint64_t registered,
+                                   std::span<const SourcedSheet> before, std::span<const SourcedSheet> after,
+                                   std::span<const std::string_view> changed_sources) {
+  std::vector<uint32_t> ids;
+  for (std::string_view s : changed_sources) {
+    for (uint32_t id : rules.matching(s)) {
+      if (std::find(ids.begin(), ids.end(), id) == ids.end()) ids.push_back(id);
+    }
+  }
+  for (uint32_t id : ids) {
+    const SourceRule& rule = rules.rule(id);
+    if (parent == UINT32_MAX) {  // unplaced: only the national count of such sheets changes
+      int64_t n = 0;
+      for (const SourcedSheet& s : after) n += rule.matches(s.source);
+      for (const SourcedSheet& s : before) n -= rule.matches(s.source);
+      if (n != 0) {
+        std::fill(new_row_.begin(), new_row_.end(), 0);
+        new_row_[kRowUnplaced] = n;
+        add_row(id, 0, new_row_.data(), 1);
+      }
+      continue;
+    }
+    rule_row(rule, before, registered, old_row_.data());
+    rule_row(rule, after, registered, new_row_.data());
+    if (old_row_ == new_row_) continue;
+    for (uint32_t a = parent; a != UINT32_MAX; a = parent_of_(a)) {
+      add_row(id, a, new_row_.data(), 1);
+      add_row(id, a, old_row_.data(), -1);
+    }
+  }
+}
+
+}  // namespace tallylog::tally

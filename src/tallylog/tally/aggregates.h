@@ -1,0 +1,97 @@
+// Per-area totals kept up to date as sheets arrive, so a national or state tally reads a few
+// dozen stored rows instead of a million sheets (issue 16). Pure: the deriver (ingest/derive.h)
+// tells it how one table's current sheets changed; it works out, for every materialised source
+// rule, the change of that table's row (tally/table_row.h) and adds it to every ancestor area;
+// the deriver stores the sums in the index in the same transaction as the sheets.
+//
+// Materialised rules: "*", every prefix rule the election declares among its sources
+// ("witness:*"), and every exact source that has a sheet. A rule outside that set (another
+// prefix) is tabulated from the per-sheet counts instead.
+//
+// Stored row (docs/formats/index.md, "area totals"): kRowHeader + width signed 64-bit values,
+// each a zigzag uvarint; the national row's header also counts unplaced sheets (sheets for
+// stations absent from the registry).
+//
+// Thread-safety: none; one per writer.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <span>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+#include "tallylog/base/error.h"
+#include "tallylog/election/model.h"
+#include "tallylog/tally/source_rule.h"
+#include "tallylog/tally/table_row.h"
+
+namespace tallylog::tally {
+
+// A row as stored (encode) and read back (decode). decode fails (kCorrupt) on malformed bytes or
+// a different length.
+std::string encode_area_row(std::span<const int64_t> row);
+Status decode_area_row(std::string_view blob, size_t length, std::vector<int64_t>& out);
+
+// The rules whose area totals are materialised, with stable ids (their order of appearance).
+class MaterialisedRules {
+ public:
+  // "*" and the election's prefix sources, ids 0..n-1.
+  static MaterialisedRules for_election(const election::Election& election);
+
+  // Restores a rule read back from the index (id order).
+  void restore(uint32_t id, const SourceRule& rule);
+  // The id of the exact rule for `source`, adding it (new = true) if absent.
+  uint32_t exact(std::string_view source, bool& added);
+  std::optional<uint32_t> find(const SourceRule& rule) const;
+  // Ids of every rule matching `source`.
+  const std::vector<uint32_t>& matching(std::string_view source);
+  const SourceRule& rule(uint32_t id) const { return rules_[id]; }
+  size_t size() const { return rules_.size(); }
+
+ private:
+  std::vector<SourceRule> rules_;
+  std::unordered_map<std::string, std::vector<uint32_t>> matching_;  // by source
+};
+
+// A table's current sheet with its source, for the aggregator.
+struct SourcedSheet {
+  std::string_view source;
+  TableSheet sheet;
+};
+
+class AreaAggregator {
+ public:
+  // `parent_of(area)` is the parent area (UINT32_MAX above the national area, id 0).
+  AreaAggregator(size_t width, size_t compared, std::function<uint32_t(uint32_t)> parent_of);
+
+  size_t row_length() const { return kRowHeader + width_; }
+
+  // Table `parent` (its parent area; UINT32_MAX for a station absent from the registry) went from
+  // the current sheets `before` to `after`; `changed_sources` are the sources whose sheets changed
+  // (rules matching none of them are untouched).
+  void table_changed(MaterialisedRules& rules, uint32_t parent, uint64_t registered_voters,
+                     std::span<const SourcedSheet> before, std::span<const SourcedSheet> after,
+                     std::span<const std::string_view> changed_sources);
+
+  // The accumulated deltas, by (rule, area); then clear() for the next transaction.
+  const std::map<std::pair<uint32_t, uint32_t>, std::vector<int64_t>>& deltas() const { return deltas_; }
+  void clear() { deltas_.clear(); }
+
+ private:
+  void add_row(uint32_t rule, uint32_t area, const int64_t* row, int sign);
+  void rule_row(const SourceRule& rule, std::span<const SourcedSheet> sheets, uint64_t registered, int64_t* out);
+
+  size_t width_;
+  size_t compared_;
+  std::function<uint32_t(uint32_t)> parent_of_;
+  std::map<std::pair<uint32_t, uint32_t>, std::vector<int64_t>> deltas_;
+  std::vector<TableSheet> scratch_;
+  std::vector<int64_t> old_row_, new_row_;
+};
+
+}  // namespace tallylog::tally

@@ -1,0 +1,45 @@
+// What a tally report reads: the totals of each area under one source rule. Two things provide
+// it: a Tabulation (every table in memory; needed for table-level reports, compare and bound) and
+// a StoredTally (tally/from_index.h: the per-area totals the index keeps, for every level above
+// the table). tally_to_json/csv/text (tally/format.h) take either, so both print the same bytes.
+//
+// Thread-safety: implementations are read-only once built.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "tallylog/tally/geography.h"
+
+namespace tallylog::tally {
+
+// Totals of one area under a rule. Registry figures (tables_registered, registered_voters) live
+// in Geography::area().
+struct AreaTotals {
+  AreaId area = kNoArea;
+  int64_t tables_reported = 0;     // counted tables
+  int64_t tables_conflicted = 0;   // tables whose matching current sheets disagree
+  int64_t registered_covered = 0;  // registered voters of counted tables
+  int64_t tables_with_cards = 0;   // counted tables whose sheet carries per-card counts
+  std::vector<int64_t> fields;      // in Geography::fields() order
+  std::vector<int64_t> candidates;  // in Election::candidates order
+  std::vector<int64_t> cards;       // in ballot order; sums over the tables_with_cards only
+
+  int64_t valid(const Geography& g) const { return fields[g.valid_field()]; }
+  int64_t null(const Geography& g) const { return fields[g.null_field()]; }
+};
+
+class TallyView {
+ public:
+  virtual ~TallyView() = default;
+  virtual const Geography& geography() const = 0;
+  // `area` must be an area of geography() (for a StoredTally: above the table level).
+  virtual AreaTotals totals(AreaId area) const = 0;
+  // The source rule's canonical text ("*", "official", "witness:*").
+  virtual std::string rule_text() const = 0;
+  // Current sheets matching the rule for stations absent from the registry.
+  virtual uint64_t unplaced_sheets() const = 0;
+};
+
+}  // namespace tallylog::tally
