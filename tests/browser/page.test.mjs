@@ -6,7 +6,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-const [base, expectedPath, tableCode, vkeyPath] = process.argv.slice(2);
+const [base, expectedPath, tableCode, vkeyPath, earlierPath, forkedPath] = process.argv.slice(2);
 const expected = JSON.parse(readFileSync(expectedPath, 'utf8'));
 // The verifier key as written by `tallylog init` (the one a person would compare with).
 const vkey = vkeyPath ? readFileSync(vkeyPath, 'utf8').trim() : null;
@@ -205,6 +205,45 @@ try {
   const declaredLines = await page.locator('[data-testid="declared-line"]').allTextContents();
   check('each contradicted announced figure is listed', contradicted > 0 &&
     declaredLines.filter((l) => l.includes('declared')).length === contradicted, JSON.stringify(declaredLines));
+  // 7. The page remembers the checkpoint it verified (localStorage) and proves each new one
+  // extends it; a second history signed by the same key is caught and kept as evidence.
+  if (vkey && earlierPath && forkedPath) {
+    const memoryKey = `tallylog.checkpoint.${vkey}`;
+    const memoryState = async (seen) => {
+      await page.goto(base + '/', { waitUntil: 'load' });
+      await page.evaluate(([k, v]) => {
+        if (v === null) localStorage.removeItem(k);
+        else localStorage.setItem(k, JSON.stringify({ checkpoint: v, seenAt: '2024-07-29T00:00:00Z' }));
+      }, [memoryKey, seen]);
+      await page.reload({ waitUntil: 'load' });
+      await page.waitForSelector('#log-status[data-checked="true"]', { timeout: 30000 });
+      const el = page.locator('[data-testid="log-memory"]');
+      return { state: await el.getAttribute('data-state'), text: await el.textContent(),
+        alarm: await el.evaluate((e) => e.classList.contains('alarm')) };
+    };
+    const first = await memoryState(null);
+    check('a first visit remembers the verified checkpoint', first.state === 'first', `${first.state}: ${first.text}`);
+    const stored = await page.evaluate((k) => JSON.parse(localStorage.getItem(k) || 'null'), memoryKey);
+    const served = await (await page.request.get(base + '/log/checkpoint')).text();
+    check('the remembered checkpoint is the one served', stored && stored.checkpoint === served);
+    await page.reload({ waitUntil: 'load' });
+    await page.waitForSelector('#log-status[data-checked="true"]', { timeout: 30000 });
+    check('a second visit finds the same checkpoint', (await page.getAttribute('[data-testid="log-memory"]', 'data-state')) === 'same');
+    const grown = await memoryState(readFileSync(earlierPath, 'utf8'));
+    check('a larger checkpoint is proved consistent with the one seen before (in the browser)',
+      grown.state === 'consistent' && !grown.alarm, `${grown.state}: ${grown.text}`);
+    const forked = await memoryState(readFileSync(forkedPath, 'utf8'));
+    check('a checkpoint of another history signed by the same key shows the failure state',
+      forked.state === 'inconsistent' && forked.alarm && /NO es consistente|NOT consistent/.test(forked.text), `${forked.state}: ${forked.text}`);
+    const evidence = await page.locator('[data-testid="fork-evidence"] pre').allTextContents();
+    check('both signed checkpoints are kept and shown as evidence',
+      evidence.length === 2 && evidence[0] === readFileSync(forkedPath, 'utf8') && evidence[1] === served, evidence.join(' | '));
+    const kept = await page.evaluate((k) => JSON.parse(localStorage.getItem(k) || 'null'), memoryKey);
+    check('the inconsistent checkpoint does not replace the remembered one', kept && kept.checkpoint === readFileSync(forkedPath, 'utf8'));
+    const wit = await page.getAttribute('[data-testid="witnesses"]', 'data-cosigned');
+    check('the witness line is shown (no witnesses configured here)', wit === '0');
+    await page.evaluate((k) => localStorage.removeItem(k), memoryKey);
+  }
 
   check('no script errors', errors.length === 0, errors.join('; '));
   check('no request leaves the server (works offline, no CDN)', external.length === 0, external.join(' '));

@@ -46,6 +46,15 @@ echo "browser test: importing the bundled data into $DATA"
 "$BIN" stations import "$DATA" "$CSV" --mapping "$MAPPING" >/dev/null
 "$BIN" import "$DATA" "$CSV" --source official --mapping "$MAPPING" >/dev/null
 
+# What a browser saw before the scan below, and a second history signed by the same key (a copy
+# of the data directory that logs something else as its next entry): the page must prove the
+# server's later checkpoint extends the first, and refuse the second.
+cp "$DATA/log/checkpoint" "$WORK/earlier-checkpoint"
+cp -r "$DATA" "$WORK/forked"
+echo "a sheet that only the forked copy logged" | "$BIN" log append "$WORK/forked" >/dev/null
+cp "$WORK/forked/log/checkpoint" "$WORK/forked-checkpoint"
+rm -rf "$WORK/forked"
+
 # One synthetic scanned acta for the first table of the CSV (010113042.01): the same counts as
 # the published row, every candidate's votes on the first of its party cards (ballot order:
 # cards 1-13 NM, 14-19 LM, 20 JABE, 21-24 JOBR, 25-30 AE, 31 CF, 32-33 DC, 34-36 EG, 37 EM, 38 BERA).
@@ -72,5 +81,6 @@ done
 curl -fs "http://127.0.0.1:$PORT/api/v1/election" >/dev/null || { cat "$WORK/serve.log" >&2; fail_early "server did not start"; }
 
 status=0
-node "$HERE/page.test.mjs" "http://127.0.0.1:$PORT" "$WORK/expected.json" "$TABLE" "$DATA/log.vkey" || status=$?
+node "$HERE/page.test.mjs" "http://127.0.0.1:$PORT" "$WORK/expected.json" "$TABLE" "$DATA/log.vkey" \
+  "$WORK/earlier-checkpoint" "$WORK/forked-checkpoint" || status=$?
 exit $status

@@ -9,6 +9,8 @@
 import { t, fmt, pct, getLang, setLang } from './i18n.js';
 import { verifySheet } from './verify.js';
 import { verifyNote, parseVerifierKey } from './note.js';
+import { checkCheckpointHistory, evidenceKey } from './memory.js';
+import { verifyCosignatures } from './cosignature.js';
 
 const app = document.getElementById('app');
 let election = null;
@@ -338,6 +340,69 @@ function showLogKey() {
   key.error ? '' : h('br'), key.error ? '' : h('code', { class: 'vkey', 'data-testid': 'log-vkey' }, key.text));
 }
 
+// The checkpoint this browser saw before must be a prefix of today's (memory.js), and the
+// witnesses the server names must have cosigned it (cosignature.js): both checked here, not on
+// the server's word.
+async function checkLogHistory() {
+  const box = document.getElementById('log-status');
+  if (!box || !election || !election.log_vkey) return;
+  let text;
+  try {
+    const r = await fetch('/log/checkpoint', { cache: 'no-store' });
+    text = await r.text();
+  } catch (e) {
+    box.replaceChildren(h('div', { class: 'muted' }, t('mem_error', e.message)));
+    return;
+  }
+  const result = await checkCheckpointHistory({
+    checkpointText: text,
+    vkey: election.log_vkey,
+    storage: window.localStorage,
+    fetchProof: (from, to) => api(`/api/v1/log/consistency?${q({ from, to })}`),
+  });
+  const when = (iso) => (iso ? new Date(iso).toLocaleString(getLang() === 'es' ? 'es-VE' : 'en-US') : '');
+  let line;
+  let cls = 'ok';
+  switch (result.state) {
+    case 'first': line = '✔ ' + t('mem_first', fmt(result.size)); break;
+    case 'same': line = '✔ ' + t('mem_same', fmt(result.size), when(result.seenAt)); break;
+    case 'consistent': line = '✔ ' + t('mem_consistent', fmt(result.size), fmt(result.previousSize), when(result.seenAt)); break;
+    case 'unverified': line = t('mem_unverified', result.reason); cls = 'bad alarm'; break;
+    case 'error': line = t('mem_error', result.reason); cls = 'muted'; break;
+    default: line = t('mem_bad', result.reason); cls = 'bad alarm';
+  }
+  const parts = [h('div', { class: cls, 'data-testid': 'log-memory', 'data-state': result.state }, line)];
+  if (result.state === 'inconsistent' || result.state === 'rollback') {
+    let ev = {};
+    try { ev = JSON.parse(localStorage.getItem(evidenceKey(election.log_vkey)) || '{}'); } catch (_) { ev = {}; }
+    parts.push(h('details', { 'data-testid': 'fork-evidence' }, h('summary', {}, t('mem_evidence')),
+      h('pre', {}, ev.seen || ''), h('pre', {}, ev.now || '')));
+  }
+  // Witnesses: which of the keys the server declares cosigned this checkpoint.
+  let declared = null;
+  try { declared = await api('/api/v1/witnesses'); } catch (_) { declared = null; }
+  const keys = declared && declared.witnesses ? declared.witnesses.map((w) => w.vkey).filter(Boolean) : [];
+  if (keys.length === 0) {
+    parts.push(h('div', { class: 'muted', 'data-testid': 'witnesses', 'data-cosigned': 0 }, t('no_witnesses')));
+  } else {
+    const c = verifyCosignatures(text, keys);
+    const size = (result.size !== undefined) ? result.size : '';
+    if (!c.ok) {
+      parts.push(h('div', { class: 'bad', 'data-testid': 'witnesses', 'data-cosigned': 0 }, `${t('witnesses')}: ✘ ${c.reason}`));
+    } else {
+      const quorum = declared.quorum || 0;
+      parts.push(h('div', { 'data-testid': 'witnesses', 'data-cosigned': c.cosigned.length,
+        class: quorum && c.cosigned.length < quorum ? 'bad' : '' },
+      h('strong', {}, `${t('witnesses')}: `), quorum ? t('quorum', c.cosigned.length, quorum) : '',
+      h('ul', {}, ...c.cosigned.map((w) => h('li', { class: 'ok', 'data-witness': `${w.name}+${w.keyId}` },
+        '✔ ' + t('witness_ok', `${w.name}+${w.keyId}`, fmt(size), when(new Date(w.timestamp * 1000).toISOString())))),
+      ...c.missing.map((w) => h('li', { class: 'muted', 'data-witness': w }, t('witness_missing', w))))));
+    }
+  }
+  box.replaceChildren(...parts);
+  box.dataset.checked = 'true';
+}
+
 function updateExport() {
   document.getElementById('export-link').href = `/api/v1/export?${q({ format: 'csv', source })}`;
 }
@@ -382,6 +447,7 @@ async function main() {
   }
   document.title = election.name;
   showLogKey();
+  checkLogHistory();
   window.addEventListener('hashchange', () => { delete app.dataset.ready; route(); });
   route();
 }

@@ -19,7 +19,7 @@ const B64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 const MAX_SIGNATURES = 100;
 
 // Strict base64 (RFC 4648, padded) to bytes, or null.
-function b64strict(s) {
+export function b64strict(s) {
   if (typeof s !== 'string' || !B64.test(s)) return null;
   const bin = atob(s);
   const out = new Uint8Array(bin.length);
@@ -27,20 +27,21 @@ function b64strict(s) {
   return out;
 }
 
-const hex8 = (bytes) => [...bytes.slice(0, 4)].map((b) => b.toString(16).padStart(2, '0')).join('');
+export const hex8 = (bytes) => [...bytes.slice(0, 4)].map((b) => b.toString(16).padStart(2, '0')).join('');
 
-function keyId(name, pub) {
+// SHA-256(name || "\n" || type || public key)[:4] as hex: 0x01 note keys, 0x04 cosigner keys.
+export function keyId(name, pub, type = 0x01) {
   const n = enc.encode(name);
   const buf = new Uint8Array(n.length + 2 + pub.length);
   buf.set(n, 0);
   buf[n.length] = 0x0a;
-  buf[n.length + 1] = 0x01;
+  buf[n.length + 1] = type;
   buf.set(pub, n.length + 2);
   return hex8(sha256(buf));
 }
 
 // A key name: non-empty, no "+", no whitespace or control characters (Go's isValidName).
-const validName = (name) => name.length > 0 && !/[+\s\p{Cc}]/u.test(name);
+export const validName = (name) => name.length > 0 && !/[+\s\p{Cc}]/u.test(name);
 
 // Parses "name+hex8+base64(0x01||pub)". Returns {name, keyId, publicKey, text} or {error}.
 export function parseVerifierKey(vkey) {

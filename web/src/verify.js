@@ -62,6 +62,39 @@ export function verifyInclusion(index, size, leaf, proof, root) {
   return r !== null && equal(r, root);
 }
 
+// RFC 9162 §2.1.4.2: does `proof` show that the tree (size1, root1) is a prefix of (size2, root2)?
+// Numbers, not bit operators: sizes may exceed 2^31.
+export function verifyConsistency(size1, size2, proof, root1, root2) {
+  if (root1.length !== 32 || root2.length !== 32 || proof.some((p) => p.length !== 32)) return false;
+  if (!(size1 <= size2) || size1 < 1) return false;
+  if (size1 === size2) return proof.length === 0 && equal(root1, root2);
+  if (proof.length === 0) return false;
+  const isPow2 = (n) => {
+    while (n > 1) { if (n % 2 === 1) return false; n /= 2; }
+    return n === 1;
+  };
+  const path = isPow2(size1) ? [root1, ...proof] : proof;
+  let fn = size1 - 1, sn = size2 - 1;
+  const half = (n) => Math.floor(n / 2);
+  while (fn % 2 === 1) { fn = half(fn); sn = half(sn); }
+  let fr = path[0], sr = path[0];
+  for (const c of path.slice(1)) {
+    if (sn === 0) return false;
+    if (fn % 2 === 1 || fn === sn) {
+      fr = nodeHash(c, fr);
+      sr = nodeHash(c, sr);
+      if (fn % 2 === 0) {
+        while (!(fn % 2 === 1 || fn === 0)) { fn = half(fn); sn = half(sn); }
+      }
+    } else {
+      sr = nodeHash(sr, c);
+    }
+    fn = half(fn);
+    sn = half(sn);
+  }
+  return sn === 0 && equal(fr, root1) && equal(sr, root2);
+}
+
 // Checkpoint body: "<origin>\n<size>\n<base64 root>\n" then a blank line and signatures.
 export function parseCheckpoint(text) {
   const lines = text.split('\n');

@@ -9,10 +9,12 @@
 #include "tallylog/base/bytes.h"
 #include "tallylog/base/env.h"
 #include "tallylog/cli/command.h"
+#include "tallylog/cli/verify_args.h"
 #include "tallylog/cli/progress.h"
 #include "tallylog/log/http_files.h"
 #include "tallylog/log/log.h"
 #include "tallylog/log/verify.h"
+#include "tallylog/note/cosignature.h"
 #include "tallylog/note/note.h"
 
 namespace tallylog::cli {
@@ -94,6 +96,9 @@ struct VerifyArgs {
   std::string path;
   std::string vkey;
   std::string previous;
+  std::vector<std::string> witnesses;
+  size_t witness_policy = 0;
+  std::string cacert;
 };
 
 std::string trim(std::string s) {
@@ -127,7 +132,7 @@ void run_verify(const VerifyArgs& a) {
     vkey_text = trim(*r);
   }
   auto key = value_or_exit(note::Verifier::parse(vkey_text));
-  auto files = remote ? value_or_exit(log::http_log_files(a.path)) : log::local_log_files(env, log_dir);
+  auto files = remote ? value_or_exit(log::http_log_files(a.path, {a.cacert})) : log::local_log_files(env, log_dir);
   std::unique_ptr<Progress> progress;
   log::VerifyOptions options;
   options.progress = [&](uint64_t done, uint64_t total) {
@@ -149,6 +154,17 @@ void run_verify(const VerifyArgs& a) {
   for (const auto& t : report->leftover_temporaries) {
     std::cout << "note: " << t << " is a temporary left by an interrupted write, not part of the log"
               << " (removed when the log is next opened for writing)\n";
+  }
+  // Which witnesses cosigned the checkpoint just verified.
+  if (!a.witnesses.empty() || a.witness_policy > 0) {
+    note::WitnessPolicy policy{witness_keys_or_exit(a.witnesses), a.witness_policy};
+    std::string cp = value_or_exit(files->read("checkpoint"));
+    auto check = value_or_exit(note::check_witness_policy(cp, policy));
+    std::cout << "witnesses: size " << report->size << ": " << check.summary(a.witness_policy) << "\n";
+    if (!check.met) {
+      fail("the witness policy is not met: " + check.summary(a.witness_policy));
+      throw CLI::RuntimeError(exit_code());
+    }
   }
 }
 
@@ -182,6 +198,7 @@ void register_log_commands(CLI::App& app) {
   v->add_option("--vkey", verify->vkey, "verifier key, or a file holding it (default: <data>/log.vkey)");
   v->add_option("--previous", verify->previous,
                 "a checkpoint file seen earlier: must be consistent with this log (no shrink, same root at its size)");
+  add_witness_options(v, verify->witnesses, verify->witness_policy, verify->cacert);
   v->callback([verify] { run_verify(*verify); });
 }
 

@@ -13,6 +13,7 @@
 
 #include "tallylog/blob/blob_store.h"
 #include "tallylog/cli/command.h"
+#include "tallylog/cli/verify_args.h"
 #include "tallylog/http/api.h"
 #include "tallylog/http/server.h"
 #include "tallylog/http/static_files.h"
@@ -21,6 +22,8 @@
 #include "tallylog/ingest/read_only.h"
 #include "tallylog/qr/decoder.h"
 #include "tallylog/qr/profile.h"
+#include "tallylog/witness/client.h"
+#include "tallylog/witness/hook.h"
 
 namespace tallylog::cli {
 namespace {
@@ -36,6 +39,9 @@ struct ServeArgs {
   double rate = 100;
   double burst = 200;
   uint64_t max_pixels = qr::ImageLimits{}.max_pixels;
+  std::vector<std::string> witnesses;  // "<vkey>@<url>", or files of them
+  size_t witness_quorum = 0;
+  int witness_timeout_ms = 3000;
 };
 
 // The built page: --web, else $TALLYLOG_WEB_DIR, else web/dist above the binary or the current directory.
@@ -64,21 +70,8 @@ void raise_fd_limit() {
 }
 
 void run_serve(const ServeArgs& a) {
-  auto colon = a.listen.rfind(':');
-  if (colon == std::string::npos) {
-    fail("--listen: expected host:port, got '" + a.listen + "'");
-    throw CLI::RuntimeError(2);
-  }
   http::ServerOptions so;
-  so.host = a.listen.substr(0, colon);
-  try {
-    int port = std::stoi(a.listen.substr(colon + 1));
-    if (port < 0 || port > 65535) throw std::out_of_range("port");
-    so.port = static_cast<uint16_t>(port);
-  } catch (const std::exception&) {
-    fail("--listen: bad port in '" + a.listen + "'");
-    throw CLI::RuntimeError(2);
-  }
+  parse_listen_or_exit(a.listen, so);
   so.io_threads = a.io_threads;
   so.worker_threads = a.worker_threads;
   so.read_timeout = std::chrono::milliseconds(a.read_timeout_ms);
@@ -89,15 +82,38 @@ void run_serve(const ServeArgs& a) {
   // such buffers stay in the heap and RSS never comes down once slow clients have gone.
   mallopt(M_MMAP_THRESHOLD, 1 << 20);
 
+  // Witnesses asked to cosign every checkpoint (docs/formats/witness.md); never blocking appends.
+  std::shared_ptr<witness::Collector> collector;
+  ingest::IngestorOptions io;
+  if (!a.witnesses.empty()) {
+    std::vector<witness::WitnessEndpoint> endpoints;
+    for (const auto& line : key_lines(a.witnesses)) endpoints.push_back(value_or_exit(witness::parse_witness_endpoint(line)));
+    if (a.witness_quorum > endpoints.size()) {
+      fail("--witness-quorum " + std::to_string(a.witness_quorum) + " is more than the " + std::to_string(endpoints.size()) +
+           " witnesses given");
+      throw CLI::RuntimeError(2);
+    }
+    witness::CollectorOptions co;
+    co.quorum = a.witness_quorum;
+    co.deadline = std::chrono::milliseconds(a.witness_timeout_ms);
+    collector = std::make_shared<witness::Collector>(std::move(endpoints), co);
+    io.cosign = witness::make_cosign_hook(collector, join_path(a.data_dir, "log"));
+    // The log waits a little longer than the collector, which never overruns its deadline.
+    io.cosign_deadline = co.deadline + std::chrono::milliseconds(500);
+  }
   // With the private key this server appends (the ingestor holds the log's lock); without it,
   // the data directory is a published copy (a mirror): it answers reads and refuses writes.
   const bool writable = Env::posix().exists(join_path(a.data_dir, "log.key"));
+  if (!writable && collector) {
+    fail("--witness: " + a.data_dir + " has no log.key, so this server publishes no checkpoint of its own for witnesses to cosign");
+    throw CLI::RuntimeError(2);
+  }
   std::unique_ptr<ingest::Ingestor> ingestor;
   ingest::ReadOnlyData read_only;
   if (writable) {
     // The log is recovered and the index brought up to date before listening; the verdict rule's
     // state (every station and sheet) loads while reads are already served.
-    ingestor = value_or_exit(ingest::Ingestor::open_log(a.data_dir));
+    ingestor = value_or_exit(ingest::Ingestor::open_log(a.data_dir, io));
   } else {
     read_only = value_or_exit(ingest::open_for_reading(a.data_dir));
     if (!read_only.note.empty()) std::cerr << "tallylog: " << read_only.note << "\n";
@@ -140,6 +156,7 @@ void run_serve(const ServeArgs& a) {
     };
   }
   be.put_blob = [&blobs](std::string_view bytes) { return blobs.put(bytes); };
+  if (collector) be.witness_status = [collector] { return collector->status_json(); };
   http::Api api(ao, be);
   http::Server server(
       so, [&api](const http::Request& r) { return api.handle(r); },
@@ -179,6 +196,11 @@ void register_serve_commands(CLI::App& app) {
   s->add_option("--burst", a->burst, "submission burst per token")->capture_default_str();
   s->add_option("--max-pixels", a->max_pixels,
                 "refuse posted images with more pixels than this (decompression bombs)")
+      ->capture_default_str();
+  s->add_option("--witness", a->witnesses,
+                "a witness to ask for cosignatures, <vkey>@<url> (repeatable), or a file of such lines");
+  s->add_option("--witness-quorum", a->witness_quorum, "cosignatures wanted per checkpoint (a shortfall is shown, never blocks)");
+  s->add_option("--witness-timeout-ms", a->witness_timeout_ms, "longest wait for cosignatures per checkpoint")
       ->capture_default_str();
   s->callback([a] { run_serve(*a); });
 }

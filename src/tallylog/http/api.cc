@@ -19,6 +19,7 @@ struct Api::Impl {
     add_metrics_routes(table, ctx);
     add_forensics_routes(table, ctx);
     add_flags_routes(table, ctx);
+    add_verify_routes(table, ctx);
     add_web_routes(table, ctx);
   }
 };

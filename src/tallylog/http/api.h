@@ -56,6 +56,9 @@ struct ApiBackend {
   std::function<Result<election::Sheet>(std::string_view image_bytes)> sheet_from_image;
   // Stores image bytes, returns the hex SHA-256. Null: images are not kept.
   std::function<Result<std::string>(std::string_view bytes)> put_blob;
+  // The witnesses the log asks to cosign (witness::Collector::status_json): served at
+  // /api/v1/witnesses and as gauges in /metrics. Null: no witnesses configured.
+  std::function<std::string()> witness_status;
 };
 
 class Api {

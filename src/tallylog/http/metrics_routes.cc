@@ -19,6 +19,7 @@ Response metrics(ApiContext& ctx) {
   Gauge g{"tallylog_sheets", "Current (not superseded) sheets, by source.", {}};
   for (auto& [s, n] : by_source) g.samples.emplace_back("source=\"" + prometheus_label(s) + "\"", double(n));
   gauges.push_back(std::move(g));
+  for (auto& w : witness_gauges(ctx)) gauges.push_back(std::move(w));
   Response r;
   r.content_type = "text/plain; version=0.0.4; charset=utf-8";
   r.body = ctx.metrics.render(gauges);

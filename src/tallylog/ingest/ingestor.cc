@@ -250,6 +250,8 @@ Result<std::unique_ptr<Ingestor>> Ingestor::open_log(const std::string& data_dir
   s.data_dir = data_dir;
   log::OpenOptions oo;
   oo.env = options.env;
+  oo.cosign = options.cosign;
+  oo.cosign_deadline = options.cosign_deadline;
   TL_ASSIGN_OR_RETURN(s.log, log::Log::open(data_dir, oo));
   TL_TRY(catch_up_index(s));
   return ing;

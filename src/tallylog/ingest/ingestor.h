@@ -20,6 +20,7 @@
 // If a log append fails the ingestor refuses further writes (reopen it: open() recovers).
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -46,6 +47,10 @@ struct IngestorOptions {
   Clock* clock = &Clock::real();
   // Called while the index catches up with the log at open (done, total).
   std::function<void(uint64_t, uint64_t)> catch_up_progress;
+  // The log's cosigning hook and its deadline (log::OpenOptions::cosign): witnesses, see
+  // witness/client.h. Null: checkpoints carry the log's signature only.
+  std::function<Result<std::string>(const std::string& signed_checkpoint)> cosign;
+  std::chrono::milliseconds cosign_deadline{2000};
 };
 
 // Where submit time went (wall-clock seconds, cumulative since open), for benchmarks and

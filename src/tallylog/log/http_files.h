@@ -1,7 +1,7 @@
-// LogFiles over plain HTTP/1.1 (a log served by any static web server or `tallylog serve`), so
-// `tallylog verify http://host:port/path/to/log` can check a remote mirror. One keep-alive
-// connection; directories cannot be listed, so only the partials the checkpoint implies are
-// checked. Not thread-safe (one verifier thread). No TLS: use a local mirror or proxy for https.
+// LogFiles over HTTP(S) (a log served by any static web server or `tallylog serve`), so
+// `tallylog verify https://host/path/to/log` and `tallylog mirror` can read a remote log. One
+// keep-alive connection (net::HttpClient); directories cannot be listed, so only the partials the
+// checkpoint implies are checked. Not thread-safe (one reader thread; open one per thread).
 #pragma once
 
 #include <memory>
@@ -12,7 +12,12 @@
 
 namespace tallylog::log {
 
-// url: "http://host[:port][/path]"; kInvalidArgument for anything else.
-Result<std::unique_ptr<LogFiles>> http_log_files(const std::string& url);
+struct HttpFilesOptions {
+  std::string ca_file;  // trusted CAs (PEM) for https; empty: the system's trust store
+};
+
+// url: "http[s]://host[:port][/path]" naming the log prefix (where `checkpoint` is);
+// kInvalidArgument for anything else. Errors of read() name the full URL; 404 is kNotFound.
+Result<std::unique_ptr<LogFiles>> http_log_files(const std::string& url, const HttpFilesOptions& options = {});
 
 }  // namespace tallylog::log

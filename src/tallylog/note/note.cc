@@ -27,15 +27,9 @@ struct MdCtxFree {
 using PkeyPtr = std::unique_ptr<EVP_PKEY, PkeyFree>;
 using MdCtxPtr = std::unique_ptr<EVP_MD_CTX, MdCtxFree>;
 
-std::string hex8(uint32_t v) {
-  char buf[9];
-  std::snprintf(buf, sizeof buf, "%08x", v);
-  return buf;
-}
-
 // "<name>+<hex8 key ID>+<base64(0x01 || key)>": the shared tail of verifier and private key texts.
 std::string key_text(const std::string& name, uint32_t id, std::string_view key) {
-  return name + "+" + hex8(id) + "+" + base64_encode(std::string(1, static_cast<char>(kAlgEd25519)) + std::string(key));
+  return format_verifier_key_text(name, id, kAlgEd25519, key);
 }
 
 Result<uint32_t> parse_hex8(std::string_view s) {
@@ -87,6 +81,42 @@ Status check_text(std::string_view text) {
 
 }  // namespace
 
+std::string hex8(uint32_t v) {
+  char buf[9];
+  std::snprintf(buf, sizeof buf, "%08x", v);
+  return buf;
+}
+
+std::string format_verifier_key_text(std::string_view name, uint32_t id, unsigned char type, std::string_view key) {
+  return std::string(name) + "+" + hex8(id) + "+" + base64_encode(std::string(1, static_cast<char>(type)) + std::string(key));
+}
+
+Result<VerifierKeyText> parse_verifier_key_text(std::string_view vkey) {
+  auto f = split_plus(vkey, 3);
+  if (f.size() != 3) return err(ErrorCode::kInvalidArgument, "verifier key must be <name>+<hex8>+<base64>");
+  TL_TRY(check_key_name(f[0]));
+  VerifierKeyText out;
+  out.name = std::string(f[0]);
+  TL_ASSIGN_OR_RETURN(out.key_id, parse_hex8(f[1]));
+  auto raw = base64_decode(f[2]);
+  if (!raw) return err(ErrorCode::kInvalidArgument, "verifier key: " + raw.error().message);
+  if (raw->empty()) return err(ErrorCode::kInvalidArgument, "verifier key has no key bytes");
+  out.type = static_cast<unsigned char>((*raw)[0]);
+  out.key = raw->substr(1);
+  return out;
+}
+
+bool ed25519_verify(std::string_view public_key, std::string_view message, std::string_view signature) {
+  if (signature.size() != 64 || public_key.size() != 32) return false;
+  PkeyPtr key(EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, nullptr,
+                                           reinterpret_cast<const unsigned char*>(public_key.data()), public_key.size()));
+  if (!key) return false;
+  MdCtxPtr ctx(EVP_MD_CTX_new());
+  if (!ctx || EVP_DigestVerifyInit(ctx.get(), nullptr, nullptr, nullptr, key.get()) != 1) return false;
+  return EVP_DigestVerify(ctx.get(), reinterpret_cast<const unsigned char*>(signature.data()), signature.size(),
+                          reinterpret_cast<const unsigned char*>(message.data()), message.size()) == 1;
+}
+
 Status check_key_name(std::string_view name) {
   if (name.empty()) return err(ErrorCode::kInvalidArgument, "key name is empty");
   if (!is_valid_utf8(name)) return err(ErrorCode::kInvalidArgument, "key name is not valid UTF-8");
@@ -108,10 +138,12 @@ Status check_key_name(std::string_view name) {
   return ok();
 }
 
-uint32_t key_id(std::string_view name, std::string_view public_key) {
+uint32_t key_id(std::string_view name, std::string_view public_key) { return key_id(name, kAlgEd25519, public_key); }
+
+uint32_t key_id(std::string_view name, unsigned char type, std::string_view public_key) {
   Sha256 h;
   h.update(name);
-  const unsigned char sep[2] = {'\n', kAlgEd25519};
+  const unsigned char sep[2] = {'\n', type};
   h.update(sep, 2);
   h.update(public_key);
   auto d = h.finish();
@@ -119,34 +151,22 @@ uint32_t key_id(std::string_view name, std::string_view public_key) {
 }
 
 Result<Verifier> Verifier::parse(std::string_view vkey) {
-  auto f = split_plus(vkey, 3);
-  if (f.size() != 3) return err(ErrorCode::kInvalidArgument, "verifier key must be <name>+<hex8>+<base64>");
-  TL_TRY(check_key_name(f[0]));
-  TL_ASSIGN_OR_RETURN(uint32_t id, parse_hex8(f[1]));
-  auto raw = base64_decode(f[2]);
-  if (!raw) return err(ErrorCode::kInvalidArgument, "verifier key: " + raw.error().message);
-  if (raw->size() != 33 || static_cast<unsigned char>((*raw)[0]) != kAlgEd25519) {
+  TL_ASSIGN_OR_RETURN(VerifierKeyText k, parse_verifier_key_text(vkey));
+  if (k.key.size() != 32 || k.type != kAlgEd25519) {
     return err(ErrorCode::kInvalidArgument, "verifier key is not an Ed25519 key (type 0x01, 32 bytes)");
   }
   Verifier v;
-  v.name_ = std::string(f[0]);
-  v.public_key_ = raw->substr(1);
+  v.name_ = std::move(k.name);
+  v.public_key_ = std::move(k.key);
   v.key_id_ = note::key_id(v.name_, v.public_key_);
-  if (v.key_id_ != id) return err(ErrorCode::kInvalidArgument, "verifier key ID " + std::string(f[1]) + " does not match the key");
+  if (v.key_id_ != k.key_id) return err(ErrorCode::kInvalidArgument, "verifier key ID " + hex8(k.key_id) + " does not match the key");
   return v;
 }
 
 std::string Verifier::text() const { return key_text(name_, key_id_, public_key_); }
 
 bool Verifier::verify(std::string_view message, std::string_view signature) const {
-  if (signature.size() != 64) return false;
-  PkeyPtr key(EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, nullptr,
-                                           reinterpret_cast<const unsigned char*>(public_key_.data()), public_key_.size()));
-  if (!key) return false;
-  MdCtxPtr ctx(EVP_MD_CTX_new());
-  if (!ctx || EVP_DigestVerifyInit(ctx.get(), nullptr, nullptr, nullptr, key.get()) != 1) return false;
-  return EVP_DigestVerify(ctx.get(), reinterpret_cast<const unsigned char*>(signature.data()), signature.size(),
-                          reinterpret_cast<const unsigned char*>(message.data()), message.size()) == 1;
+  return ed25519_verify(public_key_, message, signature);
 }
 
 Result<Signer> Signer::generate(std::string_view name) {

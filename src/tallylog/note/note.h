@@ -24,7 +24,26 @@ namespace tallylog::note {
 
 // Key names: non-empty, valid UTF-8, no whitespace, no '+'.
 Status check_key_name(std::string_view name);
-uint32_t key_id(std::string_view name, std::string_view public_key);
+// SHA-256(name || 0x0A || type || public key)[:4], big-endian: the key ID of every signature type
+// (0x01 note signatures, 0x04 cosignatures, see cosignature.h).
+uint32_t key_id(std::string_view name, unsigned char type, std::string_view public_key);
+uint32_t key_id(std::string_view name, std::string_view public_key);  // type 0x01
+
+// The fields of a verifier key text "<name>+<hex8 key ID>+<base64(type || key)>", with the name
+// checked and the key ID parsed, but neither the type nor the ID checked against the key.
+struct VerifierKeyText {
+  std::string name;
+  uint32_t key_id = 0;
+  unsigned char type = 0;
+  std::string key;  // the bytes after the type byte
+};
+Result<VerifierKeyText> parse_verifier_key_text(std::string_view vkey);
+// "<name>+<hex8>+<base64(type || key)>".
+std::string format_verifier_key_text(std::string_view name, uint32_t id, unsigned char type, std::string_view key);
+std::string hex8(uint32_t v);
+
+// Raw Ed25519 (RFC 8032) through OpenSSL: 32-byte public keys and seeds, 64-byte signatures.
+bool ed25519_verify(std::string_view public_key, std::string_view message, std::string_view signature);
 
 class Verifier {
  public:

@@ -1,0 +1,277 @@
+#include "tallylog/audit/audit.h"
+
+#include <charconv>
+#include <condition_variable>
+#include <cstdlib>
+#include <filesystem>
+#include <map>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <thread>
+
+#include "tallylog/audit/derive.h"
+#include "tallylog/log/log.h"
+#include "tallylog/net/http_client.h"
+
+namespace tallylog::audit {
+namespace {
+
+using Json = nlohmann::json;
+
+struct Route {
+  std::string path;
+  std::map<std::string, std::string> query;
+  std::string target;  // path?query, as requested and reported
+};
+
+std::string encode_component(std::string_view s) {
+  std::string out;
+  for (unsigned char c : s) {
+    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~' || c == ':' || c == '*') {
+      out += static_cast<char>(c);
+    } else {
+      char buf[4];
+      std::snprintf(buf, sizeof buf, "%%%02X", c);
+      out += buf;
+    }
+  }
+  return out;
+}
+
+Route make_route(std::string path, std::map<std::string, std::string> query) {
+  Route r{std::move(path), std::move(query), ""};
+  r.target = r.path;
+  char sep = '?';
+  for (const auto& [k, v] : r.query) {
+    r.target += sep + k + "=" + encode_component(v);
+    sep = '&';
+  }
+  return r;
+}
+
+// The log size an answer states: the X-Tallylog-Log-Size header, else a top-level "log_size".
+std::optional<uint64_t> stated_size(const net::HttpResponse& r) {
+  std::string_view text = r.header("x-tallylog-log-size");
+  std::string from_body;
+  if (text.empty()) {
+    size_t at = r.body.find("\"log_size\":");
+    if (at == std::string::npos) return std::nullopt;
+    size_t start = at + 11, end = start;
+    while (end < r.body.size() && r.body[end] >= '0' && r.body[end] <= '9') ++end;
+    from_body = r.body.substr(start, end - start);
+    text = from_body;
+  }
+  uint64_t v = 0;
+  auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+  if (text.empty() || ec != std::errc() || p != text.data() + text.size()) return std::nullopt;
+  return v;
+}
+
+// GETs the routes over a few connections at once, ahead of their use; next() hands the answers
+// out in route order. At most `window` answers wait (some are tens of megabytes).
+class AnswerStream {
+ public:
+  AnswerStream(net::Url base, const std::vector<Route>& routes, net::HttpClientOptions options, size_t threads,
+               size_t window)
+      : base_(std::move(base)), routes_(routes), options_(std::move(options)), window_(window), done_(routes.size()) {
+    for (size_t t = 0; t < std::min(threads, routes.size()); ++t) pool_.emplace_back([this] { work(); });
+  }
+  ~AnswerStream() {
+    {
+      std::lock_guard lock(mu_);
+      stopping_ = true;
+    }
+    cv_.notify_all();
+    for (auto& t : pool_) t.join();
+  }
+  Result<net::HttpResponse> next() {
+    std::unique_lock lock(mu_);
+    size_t i = consumed_;
+    cv_.wait(lock, [&] { return done_[i].has_value(); });
+    Result<net::HttpResponse> r = std::move(*done_[i]);
+    done_[i].reset();
+    ++consumed_;
+    cv_.notify_all();
+    return r;
+  }
+
+ private:
+  void work() {
+    auto client = net::HttpClient::create(base_, options_);
+    std::unique_lock lock(mu_);
+    while (true) {
+      cv_.wait(lock, [&] { return stopping_ || (next_ < routes_.size() && next_ < consumed_ + window_); });
+      if (stopping_) return;
+      size_t i = next_++;
+      lock.unlock();
+      Result<net::HttpResponse> r = client ? (*client)->get(base_.path + routes_[i].target)
+                                           : Result<net::HttpResponse>(std::unexpected(client.error()));
+      lock.lock();
+      done_[i] = std::move(r);
+      cv_.notify_all();
+    }
+  }
+
+  net::Url base_;
+  const std::vector<Route>& routes_;
+  net::HttpClientOptions options_;
+  size_t window_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::vector<std::optional<Result<net::HttpResponse>>> done_;
+  size_t next_ = 0, consumed_ = 0;
+  bool stopping_ = false;
+  std::vector<std::thread> pool_;
+};
+
+class TempDir {
+ public:
+  static Result<TempDir> make() {
+    const char* base = std::getenv("TMPDIR");
+    std::string templ = std::string(base && *base ? base : "/tmp") + "/tallylog-audit-XXXXXX";
+    if (!::mkdtemp(templ.data())) return err(ErrorCode::kIo, "cannot create a temporary mirror directory under " + templ);
+    return TempDir(templ);
+  }
+  TempDir(TempDir&& o) noexcept : path_(std::move(o.path_)) { o.path_.clear(); }
+  ~TempDir() {
+    std::error_code ec;
+    if (!path_.empty()) std::filesystem::remove_all(path_, ec);
+  }
+  const std::string& path() const { return path_; }
+
+ private:
+  explicit TempDir(std::string p) : path_(std::move(p)) {}
+  std::string path_;
+};
+
+}  // namespace
+
+Result<AuditReport> run_audit(const AuditOptions& o) {
+  AuditReport report;
+  auto step = [&](const std::string& line) {
+    if (o.progress) o.progress(line);
+  };
+  TL_ASSIGN_OR_RETURN(net::Url base, net::parse_url(o.url));
+  std::optional<TempDir> temp;
+  std::string dir = o.mirror_dir;
+  if (dir.empty()) {
+    TL_ASSIGN_OR_RETURN(TempDir t, TempDir::make());
+    dir = t.path();
+    temp.emplace(std::move(t));
+  }
+  mirror::MirrorOptions mo;
+  mo.source = o.url;
+  mo.dir = dir;
+  mo.vkey = o.vkey;
+  mo.witnesses = o.witnesses;
+  mo.ca_file = o.ca_file;
+  mo.progress = o.progress;
+  TL_ASSIGN_OR_RETURN(report.mirror, mirror::run_mirror(mo));
+  if (report.mirror.outcome == mirror::MirrorReport::Outcome::kFork) return report;
+
+  // What the server publishes: every level, every rule the election implies, every pair.
+  net::HttpClientOptions ho;
+  ho.ca_file = o.ca_file;
+  ho.user_agent = "tallylog-audit";
+  ho.max_body = 1ull << 30;
+  TL_ASSIGN_OR_RETURN(auto client, net::HttpClient::create(base, ho));
+  TL_ASSIGN_OR_RETURN(net::HttpResponse er, client->get(base.path + "/api/v1/election"));
+  if (er.status != 200) return err(ErrorCode::kUnavailable, "GET " + base.to_string() + "/api/v1/election: HTTP " + std::to_string(er.status));
+  std::vector<std::string> levels = {"national"};
+  std::vector<std::string> rules = {"*"};
+  try {
+    Json e = Json::parse(er.body);
+    for (const auto& l : e.at("levels")) levels.push_back(l.at("code").get<std::string>());
+    for (const auto& s : e.at("sources")) {
+      std::string r = s.get<std::string>();
+      if (std::find(rules.begin(), rules.end(), r) == rules.end()) rules.push_back(r);
+    }
+  } catch (const std::exception& ex) {
+    return err(ErrorCode::kCorrupt, base.to_string() + "/api/v1/election: " + ex.what());
+  }
+  std::vector<Route> routes;
+  for (const auto& r : rules) {
+    for (const auto& l : levels) routes.push_back(make_route("/api/v1/tally", {{"level", l}, {"source", r}}));
+  }
+  for (size_t i = 0; i < rules.size(); ++i) {
+    for (size_t j = i + 1; j < rules.size(); ++j) {
+      for (const auto& l : levels) routes.push_back(make_route("/api/v1/compare", {{"a", rules[i]}, {"b", rules[j]}, {"level", l}}));
+    }
+  }
+  for (const auto& r : rules) routes.push_back(make_route("/api/v1/bound", {{"source", r}}));
+  step("asking " + base.to_string() + " for " + std::to_string(routes.size()) + " answers (" + std::to_string(rules.size()) +
+       " source rules, " + std::to_string(levels.size()) + " levels)");
+  // Answers are fetched while the log is replayed (the server computes while we do).
+  ho.timeout = std::chrono::minutes(10);  // some answers are large; a busy server takes its time
+  AnswerStream stream(base, routes, ho, 2, 4);
+  TL_ASSIGN_OR_RETURN(auto reader, log::open_reader(dir));
+  std::map<uint64_t, std::unique_ptr<Derivation>> derivations;  // by log size
+  auto derivation = [&](uint64_t size) -> Result<Derivation*> {
+    auto it = derivations.find(size);
+    if (it == derivations.end()) {
+      if (derivations.size() >= 2) derivations.erase(derivations.begin());  // bounded memory
+      step("re-deriving the published figures from the first " + std::to_string(size) + " log entries");
+      TL_ASSIGN_OR_RETURN(auto d, Derivation::build(*reader, size));
+      it = derivations.emplace(size, std::move(d)).first;
+    }
+    report.entries = std::max(report.entries, size);
+    return it->second.get();
+  };
+  TL_TRY(derivation(reader->size()));
+  auto differ = [&](const Route& r, std::string field, std::string published, std::string derived) {
+    ++report.differences;
+    if (report.listed.size() < o.max_listed) report.listed.push_back({r.target, "", std::move(field), std::move(published), std::move(derived)});
+  };
+  bool assumed = false;
+  std::vector<std::pair<size_t, net::HttpResponse>> later;  // answers for sizes beyond the mirror
+  auto compare_one = [&](size_t i, const net::HttpResponse& got, uint64_t size) -> Status {
+    ++report.answers;
+    report.figures += count_figures(got.body);
+    TL_ASSIGN_OR_RETURN(Derivation * d, derivation(size));
+    // An answer that states its log size gets a derived body that states it too.
+    auto derived = d->answer(routes[i].path, routes[i].query, stated_size(got) ? std::optional<uint64_t>(size) : std::nullopt);
+    if (got.status != 200 || !derived) {
+      differ(routes[i], "(status)", "HTTP " + std::to_string(got.status), derived ? "200" : "error: " + derived.error().message);
+      return ok();
+    }
+    report.differences += diff_json(routes[i].target, got.body, *derived, report.listed, o.max_listed);
+    return ok();
+  };
+  for (size_t i = 0; i < routes.size(); ++i) {
+    auto got = stream.next();
+    if (!got) return std::unexpected(got.error());
+    uint64_t size = reader->size();
+    if (auto s = stated_size(*got)) size = *s;
+    else assumed = true;
+    if (size > reader->size()) {
+      later.emplace_back(i, std::move(*got));
+      continue;
+    }
+    TL_TRY(compare_one(i, *got, size));
+  }
+  if (assumed) {
+    report.notes.push_back("some answers do not state the log size they reflect; they were compared at the size of the "
+                           "checkpoint mirrored just before asking (" + std::to_string(report.mirror.new_size) + ")");
+  }
+  if (!later.empty()) {
+    step(std::to_string(later.size()) + " answers reflect a log larger than the mirrored " + std::to_string(reader->size()) +
+         ": mirroring again");
+    TL_ASSIGN_OR_RETURN(report.mirror, mirror::run_mirror(mo));
+    if (report.mirror.outcome == mirror::MirrorReport::Outcome::kFork) return report;
+    derivations.clear();
+    TL_ASSIGN_OR_RETURN(reader, log::open_reader(dir));
+    for (auto& [i, got] : later) {
+      uint64_t size = *stated_size(got);
+      if (size > reader->size()) {
+        differ(routes[i], "(log size)", std::to_string(size),
+               "no checkpoint that large is published (" + std::to_string(reader->size()) + ")");
+        continue;
+      }
+      TL_TRY(compare_one(i, got, size));
+    }
+  }
+  return report;
+}
+
+}  // namespace tallylog::audit

@@ -1,0 +1,129 @@
+#include "tallylog/audit/derive.h"
+
+#include <stdlib.h>
+
+#include <filesystem>
+#include <vector>
+
+#include "tallylog/index/open.h"
+#include "tallylog/ingest/derive.h"
+#include "tallylog/tally/bound.h"
+#include "tallylog/tally/compare.h"
+#include "tallylog/tally/format.h"
+#include "tallylog/tally/from_index.h"
+#include "tallylog/tally/geography.h"
+#include "tallylog/tally/source_rule.h"
+#include "tallylog/tally/tabulation.h"
+
+namespace tallylog::audit {
+namespace {
+
+namespace fs = std::filesystem;
+
+// A private directory for the derived index, removed with the derivation.
+class ScratchDir {
+ public:
+  static Result<std::unique_ptr<ScratchDir>> make() {
+    std::error_code ec;
+    fs::path base = fs::temp_directory_path(ec);
+    if (ec) return err(ErrorCode::kIo, "no temporary directory for the audit's index: " + ec.message());
+    std::string tmpl = (base / "tallylog-audit.XXXXXX").string();
+    if (!mkdtemp(tmpl.data())) return err(ErrorCode::kIo, "cannot create a temporary directory in " + base.string());
+    return std::unique_ptr<ScratchDir>(new ScratchDir(std::move(tmpl)));
+  }
+  ~ScratchDir() {
+    std::error_code ec;
+    fs::remove_all(path_, ec);
+  }
+  const std::string& path() const { return path_; }
+
+ private:
+  explicit ScratchDir(std::string p) : path_(std::move(p)) {}
+  std::string path_;
+};
+
+class LogDerivation final : public Derivation {
+ public:
+  ~LogDerivation() override {
+    index_.reset();  // closed before its files go
+  }
+  uint64_t size() const override { return size_; }
+
+  Result<std::string> answer(const std::string& path, const std::map<std::string, std::string>& q,
+                             std::optional<uint64_t> log_size) override {
+    auto param = [&](const char* k) -> std::string {
+      auto it = q.find(k);
+      return it == q.end() ? "" : it->second;
+    };
+    auto depth = [&]() -> Result<int> {
+      std::string level = param("level");
+      if (level.empty()) return std::min(1, geo_->depth_count() - 1);
+      auto d = geo_->depth_of(level);
+      if (!d) return err(ErrorCode::kInvalidArgument, "level: unknown level '" + level + "'");
+      return *d;
+    };
+    if (path == "/api/v1/tally") {
+      TL_ASSIGN_OR_RETURN(tally::Tabulation * t, tabulation(param("source")));
+      TL_ASSIGN_OR_RETURN(int d, depth());
+      return tally::tally_to_json(*t, d, log_size) + "\n";
+    }
+    if (path == "/api/v1/compare") {
+      TL_ASSIGN_OR_RETURN(tally::Tabulation * a, tabulation(param("a")));
+      TL_ASSIGN_OR_RETURN(tally::Tabulation * b, tabulation(param("b")));
+      TL_ASSIGN_OR_RETURN(int d, depth());
+      TL_ASSIGN_OR_RETURN(auto c, tally::compare(*a, *b, d));
+      return tally::compare_to_json(c, *geo_, log_size) + "\n";
+    }
+    if (path == "/api/v1/bound") {
+      TL_ASSIGN_OR_RETURN(tally::Tabulation * t, tabulation(param("source")));
+      TL_ASSIGN_OR_RETURN(auto b, tally::outcome_bound(*t));
+      return tally::bound_to_json(b, *geo_, log_size) + "\n";
+    }
+    return err(ErrorCode::kInvalidArgument, "no derivation for " + path);
+  }
+
+  // Entries [0, size) through the project's one derivation (ingest::Deriver: the verdict rule,
+  // corrections, stations) into a fresh index of our own; nothing of the server's is read.
+  Status replay(const log::LogReader& log, uint64_t size) {
+    size_ = size;
+    TL_ASSIGN_OR_RETURN(scratch_, ScratchDir::make());
+    TL_ASSIGN_OR_RETURN(index_, index::open_index("sqlite:" + scratch_->path() + "/index.sqlite"));
+    ingest::Deriver deriver;
+    TL_TRY(ingest::catch_up(*index_, deriver, log, size));
+    auto election = index_->election();
+    if (!election)
+      return err(ErrorCode::kFailedPrecondition, "the log has no election entry in its first " + std::to_string(size) + " entries");
+    TL_ASSIGN_OR_RETURN(geo_, tally::geography_from_index(*index_));
+    return ok();
+  }
+
+ private:
+  // The tabulation of a rule, read from the derived index as the server reads its own.
+  Result<tally::Tabulation*> tabulation(const std::string& text) {
+    auto rule = tally::SourceRule::parse(text.empty() ? "*" : text);
+    if (!rule) return std::unexpected(rule.error());
+    auto key = rule->to_string();
+    auto it = tabs_.find(key);
+    if (it == tabs_.end()) {
+      TL_ASSIGN_OR_RETURN(auto t, tally::tabulate_index(*index_, geo_, *rule));
+      it = tabs_.emplace(key, std::make_unique<tally::Tabulation>(std::move(t))).first;
+    }
+    return it->second.get();
+  }
+
+  uint64_t size_ = 0;
+  std::unique_ptr<ScratchDir> scratch_;
+  std::unique_ptr<index::Index> index_;
+  std::shared_ptr<const tally::Geography> geo_;
+  std::map<std::string, std::unique_ptr<tally::Tabulation>> tabs_;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<Derivation>> Derivation::build(const log::LogReader& log, uint64_t size) {
+  auto d = std::make_unique<LogDerivation>();
+  TL_TRY(d->replay(log, size));
+  return std::unique_ptr<Derivation>(std::move(d));
+}
+
+}  // namespace tallylog::audit

@@ -1,0 +1,38 @@
+// Every published total re-derived from the log entries alone: entries [0, size) are replayed
+// through the project's one derivation (ingest::Deriver: the verdict rule, corrections, the
+// station registry) into a private index in a temporary directory, then tabulated and formatted
+// by the same functions the CLI and the server use (tally/from_index.h, tally/format.h), so
+// that an honest server's answer and the derived one are equal byte for byte. Nothing the
+// server holds besides its signed log is read.
+//
+// Not thread-safe; the LogReader must outlive build(). The temporary index is removed with the
+// derivation.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "tallylog/base/error.h"
+#include "tallylog/log/log.h"
+
+namespace tallylog::audit {
+
+class Derivation {
+ public:
+  // Replays entries [0, size) of `log`. Fails naming the entry when one that looks like a record
+  // cannot be decoded (the server could not have indexed it either).
+  static Result<std::unique_ptr<Derivation>> build(const log::LogReader& log, uint64_t size);
+  virtual ~Derivation() = default;
+
+  virtual uint64_t size() const = 0;
+  // The body `GET <path>?<query>` must answer: path "/api/v1/tally", "/api/v1/compare" or
+  // "/api/v1/bound" with its query parameters (level, source, a, b). With `log_size`, the body
+  // states it as the server does (tally/format.h), for answers that state the size they reflect.
+  virtual Result<std::string> answer(const std::string& path, const std::map<std::string, std::string>& query,
+                                     std::optional<uint64_t> log_size = std::nullopt) = 0;
+};
+
+}  // namespace tallylog::audit
