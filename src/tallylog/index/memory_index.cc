@@ -206,6 +206,12 @@ class MemoryIndex final : public Index {
     rejects_.insert(rejects_.end(), rejects.begin(), rejects.end());
     return ok();
   }
+  Result<uint64_t> clear_rejects() override {
+    std::lock_guard lock(mu_);
+    const uint64_t n = rejects_.size();
+    rejects_.clear();
+    return n;
+  }
 
   Result<std::unique_ptr<ReadSnapshot>> snapshot() override;
   Result<uint64_t> indexed_size() override { return state()->indexed_size; }

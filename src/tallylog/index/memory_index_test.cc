@@ -25,6 +25,7 @@ struct MemoryBackend {
     Index& i_;
     Result<std::unique_ptr<IndexTransaction>> begin() override { return i_.begin(); }
     Status add_rejects(std::span<const Reject> r) override { return i_.add_rejects(r); }
+    Result<uint64_t> clear_rejects() override { return i_.clear_rejects(); }
     Result<std::unique_ptr<ReadSnapshot>> snapshot() override { return i_.snapshot(); }
     Result<uint64_t> indexed_size() override { return i_.indexed_size(); }
     Result<election::Election> election() override { return i_.election(); }
@@ -39,6 +40,7 @@ struct MemoryBackend {
     }
     Result<std::optional<SheetRecord>> sheet_at(uint64_t i) override { return i_.sheet_at(i); }
     Result<std::vector<Conflict>> conflicts() override { return i_.conflicts(); }
+    Result<std::vector<DeclarationRecord>> declarations() override { return i_.declarations(); }
     Result<std::vector<std::string>> sources() override { return i_.sources(); }
     Result<std::vector<Reject>> rejects(size_t n) override { return i_.rejects(n); }
     Status for_each_current_count(std::string_view s, const std::function<void(const CountRecord&)>& f) override {
