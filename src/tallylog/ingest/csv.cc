@@ -1,5 +1,7 @@
 #include "tallylog/ingest/csv.h"
 
+#include <algorithm>
+
 #include <string>
 
 #include "tallylog/base/bytes.h"
@@ -72,11 +74,14 @@ bool CsvReader::next(CsvRecord& rec) {
         for (size_t i = pos_; i < q; ++i) {
           if (text_[i] == '\n' || (text_[i] == '\r' && (i + 1 >= n || text_[i + 1] != '\n'))) ++line_;
         }
-        f.append(text_.substr(pos_, q - pos_));
+        // Keep at most one byte past the limit (enough for the check below to reject the
+        // field): an unclosed quote would otherwise copy the whole rest of the input.
+        const size_t room = options_.max_field_bytes + 1 - std::min(f.size(), options_.max_field_bytes + 1);
+        f.append(text_.substr(pos_, std::min(q - pos_, room)));
         pos_ = q;
         if (pos_ >= n) break;
         if (pos_ + 1 < n && text_[pos_ + 1] == '"') {
-          f.push_back('"');
+          if (f.size() <= options_.max_field_bytes) f.push_back('"');
           pos_ += 2;
           continue;
         }
@@ -85,6 +90,7 @@ bool CsvReader::next(CsvRecord& rec) {
         break;
       }
       if (!closed) {
+        if (f.size() > options_.max_field_bytes) f.resize(options_.max_field_bytes);
         return fail_record("field " + std::to_string(field_index) +
                            ": the quote that opens it is never closed (unmatched '\"')");
       }

@@ -115,6 +115,18 @@ TEST(CsvReader, AStrayQuoteClosedByALaterRowRejectsOnlyItsOwnRow) {
 }
 
 // Finding 10.9: a file with CR-only line endings (old Mac exports) read as 0 rows.
+// Found by fuzz/csv_fuzzer.cc: a record failed for an unterminated quoted field came back with
+// that field holding the whole rest of the input, past max_field_bytes (every other path cuts it).
+TEST(CsvReader, CutsAnUnterminatedQuotedFieldToMaxFieldBytes) {
+  const std::string text = "a,\"" + std::string(5000, 'x') + "\n" + std::string(5000, 'y');
+  auto recs = read_all(text, CsvOptions{10, 100});
+  ASSERT_FALSE(recs.empty());
+  EXPECT_NE(recs[0].error.find("never closed"), std::string::npos) << recs[0].error;
+  for (const auto& r : recs) {
+    for (const auto& f : r.fields) EXPECT_LE(f.size(), 10u);
+  }
+}
+
 TEST(CsvReader, ReadsCrOnlyLineEndings) {
   auto recs = read_all("a,b\r1,2\r\r3,\"x\ry\"\r4,5");
   ASSERT_EQ(recs.size(), 4u);
