@@ -117,7 +117,7 @@ struct Results {
       j["parent_name"] = g.area(p).name;
       // The parent's own totals, computed as every other total (declared figures, unknowns),
       // so the page never re-adds its children itself.
-      j["parent_total"] = Json::parse(tally::area_to_json(*tab->tab, p));
+      j["parent_total"] = Json::parse(tally::area_to_json(*view, p));
       Json ancestors = Json::array();  // outermost first, without the national area and the parent
       for (tally::AreaId a = g.area(p).parent; a != tally::kNoArea && a != g.national(); a = g.area(a).parent)
         ancestors.insert(ancestors.begin(),
