@@ -72,4 +72,4 @@ ERR="$("$T" verify "$D/data/log" 2>&1)"; RC=$?
 check "verify fails on a corrupted tile and names it" '[ $RC -ne 0 ] && [[ "$ERR" == *"tile/0/000: hash 2 (entry 2)"* ]]'
 
 echo "$((checks - fails)) passed, $fails failed"
-[ "$fails" = 0 ] && [ "$checks" = 19 ]
+[ "$fails" = 0 ] && [ "$checks" = 24 ]
