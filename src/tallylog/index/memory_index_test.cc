@@ -14,9 +14,10 @@ namespace {
 // object (keyed by the test's directory).
 struct MemoryBackend {
   static Result<std::unique_ptr<Index>> open(const std::string& dir) {
-    static std::map<std::string, Index*> stores;
+    // Kept for the process (reopened by later calls) and freed at exit.
+    static std::map<std::string, std::unique_ptr<Index>> stores;
     auto& s = stores[dir];
-    if (!s) s = make_memory_index().release();  // kept for the process: reopened by later calls
+    if (!s) s = make_memory_index();
     return std::unique_ptr<Index>(new Borrowed(*s));
   }
   // Forwards to a shared store, so "closing" it keeps the data.
