@@ -211,6 +211,9 @@ try {
     const memoryKey = `tallylog.checkpoint.${vkey}`;
     const memoryState = async (seen) => {
       await page.goto(base + '/', { waitUntil: 'load' });
+      // Let this load finish its own check (which stores what it verified) before the memory is
+      // set, or its write can land after ours.
+      await page.waitForSelector('#log-status[data-checked="true"]', { timeout: 30000 });
       await page.evaluate(([k, v]) => {
         if (v === null) localStorage.removeItem(k);
         else localStorage.setItem(k, JSON.stringify({ checkpoint: v, seenAt: '2024-07-29T00:00:00Z' }));
