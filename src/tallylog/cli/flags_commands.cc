@@ -5,6 +5,7 @@
 #include <string>
 
 #include "tallylog/cli/command.h"
+#include "tallylog/cli/progress.h"
 #include "tallylog/ingest/read_only.h"
 #include "tallylog/tally/flags.h"
 #include "tallylog/tally/from_index.h"
@@ -20,7 +21,7 @@ struct FlagsArgs {
 
 void run_flags(const FlagsArgs& a) {
   auto rule = value_or_exit(tally::SourceRule::parse(a.source));
-  auto data = value_or_exit(ingest::open_for_reading(a.data_dir));
+  auto data = open_for_reading_or_exit(a.data_dir);
   auto geo = value_or_exit(tally::geography_from_index(*data.index));
   auto report = value_or_exit(tally::find_flags(*data.index, *geo, rule));
   std::string text = a.format == "json" ? tally::flags_to_json(report, *geo) + "\n" : tally::flags_to_text(report, *geo);

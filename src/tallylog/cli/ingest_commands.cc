@@ -152,8 +152,7 @@ void register_ingest_commands(CLI::App& app) {
   show->add_option("--station", sh->station, "station code, e.g. 010113042.01")->required();
   show->add_option("--source", sh->source, "only this source");
   show->callback([sh] {
-    auto data = value_or_exit(ingest::open_for_reading(sh->data_dir));
-    if (!data.note.empty()) std::cerr << "tallylog: " << data.note << "\n";
+    auto data = open_for_reading_or_exit(sh->data_dir);
     index::IndexReader& idx = *data.index;
     auto st = value_or_exit(idx.station(sh->station));
     if (!st) {

@@ -2,6 +2,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <iostream>
+#include <memory>
 #include <unistd.h>
 #include <utility>
 #include <vector>
@@ -53,6 +54,19 @@ void Progress::update(uint64_t done) {
   } else {
     std::fprintf(stderr, "\r%s %llu %.0f/s\033[K", label_.c_str(), static_cast<unsigned long long>(done), rate);
   }
+}
+
+ingest::ReadOnlyData open_for_reading_or_exit(const std::string& data_dir) {
+  std::unique_ptr<Progress> progress;
+  ingest::ReadOnlyOptions ro;
+  ro.progress = [&](uint64_t done, uint64_t total) {
+    if (!progress) progress = std::make_unique<Progress>("index catching up", total);
+    progress->update(done);
+  };
+  auto data = value_or_exit(ingest::open_for_reading(data_dir, ro));
+  progress.reset();
+  if (!data.note.empty()) std::cerr << "tallylog: " << data.note << "\n";
+  return data;
 }
 
 }  // namespace tallylog::cli

@@ -6,6 +6,8 @@
 #include <cstdint>
 #include <string>
 
+#include "tallylog/ingest/read_only.h"
+
 namespace tallylog::cli {
 
 class Progress {
@@ -21,5 +23,10 @@ class Progress {
   std::chrono::steady_clock::time_point last_draw_{};
   std::chrono::steady_clock::time_point start_;
 };
+
+// Opens a data directory for a read command (ingest/read_only.h): a lagging index is brought up to
+// date with a progress bar, and the note saying so (or how far behind it is) goes to stderr. Exits
+// with the error otherwise.
+ingest::ReadOnlyData open_for_reading_or_exit(const std::string& data_dir);
 
 }  // namespace tallylog::cli

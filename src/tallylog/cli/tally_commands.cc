@@ -41,15 +41,7 @@ struct Opened {
 
 Opened open_data(const std::string& data_dir) {
   Opened o;
-  std::unique_ptr<Progress> progress;
-  ingest::ReadOnlyOptions ro;
-  ro.progress = [&](uint64_t done, uint64_t total) {
-    if (!progress) progress = std::make_unique<Progress>("index catching up", total);
-    progress->update(done);
-  };
-  o.data = value_or_exit(ingest::open_for_reading(data_dir, ro));
-  progress.reset();
-  if (!o.data.note.empty()) std::cerr << "tallylog: " << o.data.note << "\n";
+  o.data = open_for_reading_or_exit(data_dir);
   o.snapshot = value_or_exit(o.index().snapshot());
   o.indexed_size = value_or_exit(o.index().indexed_size());
   o.election = value_or_exit(o.index().election());
