@@ -6,6 +6,7 @@
 #include <string_view>
 #include <type_traits>
 #include <cstdio>
+#include <cstring>
 #include <nlohmann/json.hpp>
 
 #include "tallylog/base/csv.h"
@@ -74,6 +75,13 @@ class JsonOut {
     after_key_ = true;
     return *this;
   }
+  // A member name already quoted and followed by ':' (see quoted_key()): no escaping check.
+  JsonOut& key_raw(std::string_view quoted) {
+    comma();
+    out_.append(quoted);
+    after_key_ = true;
+    return *this;
+  }
   JsonOut& value(std::string_view s) {
     comma();
     string_text(s);
@@ -139,16 +147,14 @@ class JsonOut {
   void string_text(std::string_view s) {
     // Plain printable ASCII needs no escaping; anything else goes through nlohmann's serializer.
     bool plain = true;
-    for (unsigned char c : s) {
-      if (c < 0x20 || c >= 0x7f || c == '"' || c == '\\') {
-        plain = false;
-        break;
-      }
-    }
+    for (unsigned char c : s) plain &= c >= 0x20 && c < 0x7f && c != '"' && c != '\\';
     if (plain) {
-      out_ += '"';
-      out_ += s;
-      out_ += '"';
+      const size_t at = out_.size();
+      out_.resize(at + s.size() + 2);
+      char* p = out_.data() + at;
+      *p++ = '"';
+      if (!s.empty()) std::memcpy(p, s.data(), s.size());
+      p[s.size()] = '"';
     } else {
       out_ += dump(Json(std::string(s)));
     }
@@ -158,8 +164,24 @@ class JsonOut {
   bool after_key_ = false;
 };
 
+// `"name":` as JsonOut writes a key, for key_raw().
+std::string quoted_key(std::string_view name) {
+  std::string out;
+  JsonOut(out).begin_object().key(name);
+  return out.substr(1);
+}
+
+// The election's member names (fields, candidates) quoted once per answer, not once per area.
+struct AreaKeys {
+  std::vector<std::string> fields, candidates;
+  explicit AreaKeys(const Geography& g) {
+    for (size_t i = 0; i < g.field_count(); ++i) fields.push_back(quoted_key(g.fields()[i]));
+    for (size_t i = 0; i < g.candidate_count(); ++i) candidates.push_back(quoted_key(g.election().candidates[i].code));
+  }
+};
+
 // One area's totals (see docs/formats/tally-json.md), in this member order.
-void write_area(JsonOut& j, const TallyView& tab, AreaId id) {
+void write_area(JsonOut& j, const TallyView& tab, AreaId id, const AreaKeys& keys) {
   const Geography& g = tab.geography();
   const Area& area = g.area(id);
   const AreaTotals t = tab.totals(id);
@@ -175,18 +197,18 @@ void write_area(JsonOut& j, const TallyView& tab, AreaId id) {
     }
   };
   j.begin_object();
-  j.key("code").value(id == g.national() ? std::string_view("national") : std::string_view(area.code));
-  j.key("name").value(id == g.national() ? std::string_view(g.election().name) : std::string_view(area.name));
-  j.key("tables_reported").value(t.tables_reported);
-  j.key("tables_registered").value(area.tables_registered);
-  j.key("tables_conflicted").value(t.tables_conflicted);
-  j.key("registered_voters").value(area.registered_voters);
-  j.key("registered_covered").value(t.registered_covered);
-  j.key("coverage").ratio_value(t.tables_reported, static_cast<int64_t>(area.tables_registered));
+  j.key_raw("\"code\":").value(id == g.national() ? std::string_view("national") : std::string_view(area.code));
+  j.key_raw("\"name\":").value(id == g.national() ? std::string_view(g.election().name) : std::string_view(area.name));
+  j.key_raw("\"tables_reported\":").value(t.tables_reported);
+  j.key_raw("\"tables_registered\":").value(area.tables_registered);
+  j.key_raw("\"tables_conflicted\":").value(t.tables_conflicted);
+  j.key_raw("\"registered_voters\":").value(area.registered_voters);
+  j.key_raw("\"registered_covered\":").value(t.registered_covered);
+  j.key_raw("\"coverage\":").ratio_value(t.tables_reported, static_cast<int64_t>(area.tables_registered));
   figure("valid", f.valid, f.why_valid);
   figure("null", f.invalid, f.why_invalid);
   figure("cast", f.cast, f.why_cast);
-  j.key("turnout");
+  j.key_raw("\"turnout\":");
   if (f.turnout_votes) {
     j.ratio_value(*f.turnout_votes, t.registered_covered);
   } else {
@@ -195,36 +217,36 @@ void write_area(JsonOut& j, const TallyView& tab, AreaId id) {
   }
   figure("share_base", f.share_base, f.why_share_base);
   if (!unknown.empty()) {
-    j.key("unknown").begin_object();
+    j.key_raw("\"unknown\":").begin_object();
     for (const auto& [k, why] : unknown) j.key(k).value(*why);
     j.end_object();
   }
   if (g.field_count() > 0) {
-    j.key("fields").begin_object();
+    j.key_raw("\"fields\":").begin_object();
     bool partial = false;
     for (size_t i = 0; i < g.field_count(); ++i) {
-      j.key(g.fields()[i]).value(t.fields[i]);
+      j.key_raw(keys.fields[i]).value(t.fields[i]);
       partial = partial || t.reported[i] < t.tables_reported;
     }
     j.end_object();
     // A field some counted tables' sheets leave out: its sum covers only these tables.
     if (partial) {
-      j.key("fields_reported").begin_object();
+      j.key_raw("\"fields_reported\":").begin_object();
       for (size_t i = 0; i < g.field_count(); ++i) {
-        if (t.reported[i] < t.tables_reported) j.key(g.fields()[i]).value(t.reported[i]);
+        if (t.reported[i] < t.tables_reported) j.key_raw(keys.fields[i]).value(t.reported[i]);
       }
       j.end_object();
     }
   }
-  j.key("candidates").begin_object();
-  for (size_t i = 0; i < g.candidate_count(); ++i) j.key(g.election().candidates[i].code).value(t.candidates[i]);
+  j.key_raw("\"candidates\":").begin_object();
+  for (size_t i = 0; i < g.candidate_count(); ++i) j.key_raw(keys.candidates[i]).value(t.candidates[i]);
   j.end_object();
   if (g.card_count() > 0) {
     // Per card (party), in ballot order, over the tables whose sheets carry cards only. Plain
     // numbers: a table-level answer has tens of thousands of areas; the labels (position, party,
     // candidate) are the election's (GET /api/v1/election), and CSV and text print them.
-    j.key("tables_with_cards").value(t.tables_with_cards);
-    j.key("cards").array(t.cards);
+    j.key_raw("\"tables_with_cards\":").value(t.tables_with_cards);
+    j.key_raw("\"cards\":").array(t.cards);
   }
   j.end_object();
 }
@@ -293,11 +315,12 @@ std::string tally_to_json(const TallyView& tab, int depth, std::optional<uint64_
   j.key("level").value(g.depth_name(depth));
   j.key("source").value(tab.rule_text());
   if (log_size) j.key("log_size").value(*log_size);
+  const AreaKeys keys(g);
   j.key("areas").begin_array();
-  for (AreaId a = g.depth_begin(depth); a < g.depth_end(depth); ++a) write_area(j, tab, a);
+  for (AreaId a = g.depth_begin(depth); a < g.depth_end(depth); ++a) write_area(j, tab, a, keys);
   j.end_array();
   j.key("total");
-  write_area(j, tab, g.national());
+  write_area(j, tab, g.national(), keys);
   j.key("unplaced_sheets").value(tab.unplaced_sheets());
   j.end_object();
   return out;
@@ -306,7 +329,7 @@ std::string tally_to_json(const TallyView& tab, int depth, std::optional<uint64_
 std::string area_to_json(const TallyView& tab, AreaId area) {
   std::string out;
   JsonOut j(out);
-  write_area(j, tab, area);
+  write_area(j, tab, area, AreaKeys(tab.geography()));
   return out;
 }
 
@@ -423,46 +446,46 @@ std::string compare_to_json(const Comparison& c, const Geography& g, std::option
               16 * (c.only_a_tables.size() + c.only_b_tables.size() + c.conflicted_tables.size()) + 256);
   JsonOut j(out);
   j.begin_object();
-  j.key("source_a").value(c.source_a);
-  j.key("source_b").value(c.source_b);
-  if (log_size) j.key("log_size").value(*log_size);
-  j.key("matching").value(c.matching);
-  j.key("only_a").value(c.only_a);
-  j.key("only_b").value(c.only_b);
-  j.key("conflicted").value(c.conflicted_tables.size());
-  j.key("differing").begin_array();
+  j.key_raw("\"source_a\":").value(c.source_a);
+  j.key_raw("\"source_b\":").value(c.source_b);
+  if (log_size) j.key_raw("\"log_size\":").value(*log_size);
+  j.key_raw("\"matching\":").value(c.matching);
+  j.key_raw("\"only_a\":").value(c.only_a);
+  j.key_raw("\"only_b\":").value(c.only_b);
+  j.key_raw("\"conflicted\":").value(c.conflicted_tables.size());
+  j.key_raw("\"differing\":").begin_array();
   for (const TableDifference& d : c.differing) {
     j.begin_object();
-    j.key("table").value(d.code);
-    j.key("log_index_a").value(d.log_index_a);
-    j.key("log_index_b").value(d.log_index_b);
-    j.key("fields").begin_object();
+    j.key_raw("\"table\":").value(d.code);
+    j.key_raw("\"log_index_a\":").value(d.log_index_a);
+    j.key_raw("\"log_index_b\":").value(d.log_index_b);
+    j.key_raw("\"fields\":").begin_object();
     for (const FieldDifference& f : d.fields) j.key(f.name).begin_array().value(f.a).value(f.b).end_array();
     j.end_object();
-    j.key("size").value(d.size);
+    j.key_raw("\"size\":").value(d.size);
     j.end_object();
   }
   j.end_array();
-  j.key("only_a_tables").array(c.only_a_tables);
-  j.key("only_b_tables").array(c.only_b_tables);
-  j.key("conflicted_tables").array(c.conflicted_tables);
-  j.key("level").value(g.depth_name(c.summary_depth));
+  j.key_raw("\"only_a_tables\":").array(c.only_a_tables);
+  j.key_raw("\"only_b_tables\":").array(c.only_b_tables);
+  j.key_raw("\"conflicted_tables\":").array(c.conflicted_tables);
+  j.key_raw("\"level\":").value(g.depth_name(c.summary_depth));
   // Valid votes as the election declares them (null when it does not: no guess).
   const bool valid_known = g.figures().valid().known();
-  j.key("areas").begin_array();
+  j.key_raw("\"areas\":").begin_array();
   for (const AreaComparison& a : c.areas) {
     j.begin_object();
-    j.key("code").value(a.area == g.national() ? std::string_view("national") : std::string_view(g.area(a.area).code));
-    j.key("name").value(a.area == g.national() ? std::string_view(g.election().name) : std::string_view(g.area(a.area).name));
-    j.key("matching").value(a.matching);
-    j.key("differing").value(a.differing);
-    j.key("only_a").value(a.only_a);
-    j.key("only_b").value(a.only_b);
-    j.key("conflicted").value(a.conflicted);
-    j.key("difference").value(a.difference);
-    j.key("valid_only_a");
+    j.key_raw("\"code\":").value(a.area == g.national() ? std::string_view("national") : std::string_view(g.area(a.area).code));
+    j.key_raw("\"name\":").value(a.area == g.national() ? std::string_view(g.election().name) : std::string_view(g.area(a.area).name));
+    j.key_raw("\"matching\":").value(a.matching);
+    j.key_raw("\"differing\":").value(a.differing);
+    j.key_raw("\"only_a\":").value(a.only_a);
+    j.key_raw("\"only_b\":").value(a.only_b);
+    j.key_raw("\"conflicted\":").value(a.conflicted);
+    j.key_raw("\"difference\":").value(a.difference);
+    j.key_raw("\"valid_only_a\":");
     if (valid_known) j.value(a.valid_only_a); else j.null();
-    j.key("valid_only_b");
+    j.key_raw("\"valid_only_b\":");
     if (valid_known) j.value(a.valid_only_b); else j.null();
     j.end_object();
   }
