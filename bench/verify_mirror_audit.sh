@@ -54,7 +54,7 @@ cpu_of() { awk -v hz="$(getconf CLK_TCK)" '{ printf "%.2f", ($14 + $15) / hz }' 
 s0=$(cpu_of "$server")
 a0=$(now)
 timer=()
-[ -x /usr/bin/time ] && timer=(/usr/bin/time -f "%U %S" -o "$work/audit-cpu")
+[ -x /usr/bin/time ] && timer=(/usr/bin/time -f "%U %S %M" -o "$work/audit-cpu")
 "${timer[@]}" "$bin" audit "$url" --vkey "$work/data/log.vkey" --mirror "$work/m" >"$work/audit.txt" \
   2> >(while IFS= read -r l; do printf '%s %s\n' "$(date +%s.%N)" "$l"; done >"$work/audit-steps")
 a1=$(now)
@@ -65,7 +65,7 @@ sleep 0.2
 grep "^audited" "$work/audit.txt" | sed 's/^/  audit said: /'
 awk -v a="$a0" '{ t = $1; $1 = ""; printf "  audit at %6.2f s:%s\n", t - a, $0 }' "$work/audit-steps"
 # Where the audit's time goes: CPU of the audit process and of the server answering it (2 cores).
-[ -s "$work/audit-cpu" ] && awk '{ printf "  audit process CPU: %.2f s (user %.2f, system %.2f)\n", $1 + $2, $1, $2 }' "$work/audit-cpu"
+[ -s "$work/audit-cpu" ] && awk '{ printf "  audit process CPU: %.2f s (user %.2f, system %.2f), peak RSS %.0f MB\n", $1 + $2, $1, $2, $3 / 1024 }' "$work/audit-cpu"
 awk -v a="$s0" -v b="$s1" 'BEGIN { printf "  server CPU answering the audit: %.2f s\n", b - a }'
 run reindex "reindex <mirror> (alternative)" "$bin" reindex "$work/m"
 awk -v m="$t_mirror" -v v="$t_verify" -v a="$t_audit" -v r="$t_reindex" -v e="$entries" 'BEGIN {
