@@ -49,15 +49,24 @@ echo "log: $entries entries ($n stations), $(du -sh "$work/data/log" | cut -f1) 
 run mirror "mirror (first, full)" "$bin" mirror "$url" "$work/m" --vkey "$work/data/log.vkey" --quiet
 run verify "verify <url>/log (alternative)" "$bin" verify "$url/log" --vkey "$work/data/log.vkey"
 run again "mirror (again, nothing new)" "$bin" mirror "$url" "$work/m" --vkey "$work/data/log.vkey" --quiet
+# CPU seconds (user + system) of a process so far, from /proc (clock ticks).
+cpu_of() { awk -v hz="$(getconf CLK_TCK)" '{ printf "%.2f", ($14 + $15) / hz }' "/proc/$1/stat"; }
+s0=$(cpu_of "$server")
 a0=$(now)
-"$bin" audit "$url" --vkey "$work/data/log.vkey" --mirror "$work/m" >"$work/audit.txt" \
+timer=()
+[ -x /usr/bin/time ] && timer=(/usr/bin/time -f "%U %S %M" -o "$work/audit-cpu")
+"${timer[@]}" "$bin" audit "$url" --vkey "$work/data/log.vkey" --mirror "$work/m" >"$work/audit.txt" \
   2> >(while IFS= read -r l; do printf '%s %s\n' "$(date +%s.%N)" "$l"; done >"$work/audit-steps")
 a1=$(now)
+s1=$(cpu_of "$server")
 t_audit=$(echo "$a1 - $a0" | bc)
 awk -v a="$a0" -v b="$a1" -v e="$entries" 'BEGIN { printf "%-34s %7.2f s  (%.0f entries/s)\n", "audit", b - a, e / (b - a) }'
 sleep 0.2
 grep "^audited" "$work/audit.txt" | sed 's/^/  audit said: /'
 awk -v a="$a0" '{ t = $1; $1 = ""; printf "  audit at %6.2f s:%s\n", t - a, $0 }' "$work/audit-steps"
+# Where the audit's time goes: CPU of the audit process and of the server answering it (2 cores).
+[ -s "$work/audit-cpu" ] && awk '{ printf "  audit process CPU: %.2f s (user %.2f, system %.2f), peak RSS %.0f MB\n", $1 + $2, $1, $2, $3 / 1024 }' "$work/audit-cpu"
+awk -v a="$s0" -v b="$s1" 'BEGIN { printf "  server CPU answering the audit: %.2f s\n", b - a }'
 run reindex "reindex <mirror> (alternative)" "$bin" reindex "$work/m"
 awk -v m="$t_mirror" -v v="$t_verify" -v a="$t_audit" -v r="$t_reindex" -v e="$entries" 'BEGIN {
   printf "ratios: mirror / verify = %.2f; audit / reindex = %.2f\n", m / v, a / r;

@@ -1,11 +1,9 @@
 #include "tallylog/audit/derive.h"
 
-#include <stdlib.h>
-
-#include <filesystem>
+#include <cstdint>
 #include <vector>
 
-#include "tallylog/index/open.h"
+#include "tallylog/index/memory_index.h"
 #include "tallylog/ingest/derive.h"
 #include "tallylog/tally/bound.h"
 #include "tallylog/tally/compare.h"
@@ -18,35 +16,8 @@
 namespace tallylog::audit {
 namespace {
 
-namespace fs = std::filesystem;
-
-// A private directory for the derived index, removed with the derivation.
-class ScratchDir {
- public:
-  static Result<std::unique_ptr<ScratchDir>> make() {
-    std::error_code ec;
-    fs::path base = fs::temp_directory_path(ec);
-    if (ec) return err(ErrorCode::kIo, "no temporary directory for the audit's index: " + ec.message());
-    std::string tmpl = (base / "tallylog-audit.XXXXXX").string();
-    if (!mkdtemp(tmpl.data())) return err(ErrorCode::kIo, "cannot create a temporary directory in " + base.string());
-    return std::unique_ptr<ScratchDir>(new ScratchDir(std::move(tmpl)));
-  }
-  ~ScratchDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  const std::string& path() const { return path_; }
-
- private:
-  explicit ScratchDir(std::string p) : path_(std::move(p)) {}
-  std::string path_;
-};
-
 class LogDerivation final : public Derivation {
  public:
-  ~LogDerivation() override {
-    index_.reset();  // closed before its files go
-  }
   uint64_t size() const override { return size_; }
 
   Result<std::string> answer(const std::string& path, const std::map<std::string, std::string>& q,
@@ -86,10 +57,11 @@ class LogDerivation final : public Derivation {
   // corrections, stations) into a fresh index of our own; nothing of the server's is read.
   Status replay(const log::LogReader& log, uint64_t size) {
     size_ = size;
-    TL_ASSIGN_OR_RETURN(scratch_, ScratchDir::make());
-    TL_ASSIGN_OR_RETURN(index_, index::open_index("sqlite:" + scratch_->path() + "/index.sqlite"));
+    // In memory: nothing touches disk, and the whole log goes in ONE transaction (each transaction
+    // of the memory backend copies the state).
+    index_ = index::make_memory_index();
     ingest::Deriver deriver;
-    TL_TRY(ingest::catch_up(*index_, deriver, log, size));
+    TL_TRY(ingest::catch_up(*index_, deriver, log, size, {}, UINT64_MAX));
     auto election = index_->election();
     if (!election)
       return err(ErrorCode::kFailedPrecondition, "the log has no election entry in its first " + std::to_string(size) + " entries");
@@ -112,7 +84,6 @@ class LogDerivation final : public Derivation {
   }
 
   uint64_t size_ = 0;
-  std::unique_ptr<ScratchDir> scratch_;
   std::unique_ptr<index::Index> index_;
   std::shared_ptr<const tally::Geography> geo_;
   std::map<std::string, std::unique_ptr<tally::Tabulation>> tabs_;

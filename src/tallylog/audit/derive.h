@@ -1,12 +1,11 @@
 // Every published total re-derived from the log entries alone: entries [0, size) are replayed
 // through the project's one derivation (ingest::Deriver: the verdict rule, corrections, the
-// station registry) into a private index in a temporary directory, then tabulated and formatted
+// station registry) into a private in-memory index (index/memory_index.h), then tabulated and formatted
 // by the same functions the CLI and the server use (tally/from_index.h, tally/format.h), so
 // that an honest server's answer and the derived one are equal byte for byte. Nothing the
 // server holds besides its signed log is read.
 //
-// Not thread-safe; the LogReader must outlive build(). The temporary index is removed with the
-// derivation.
+// Not thread-safe; the LogReader must outlive build(). Nothing is written to disk.
 #pragma once
 
 #include <cstdint>

@@ -100,7 +100,10 @@ struct Results {
     std::string key = "tally|" + rule->to_string() + "|" + std::to_string(*depth) + "|" + parent;
     auto r = c.cached(key, applied, [&]() -> Result<Response> {
       std::string body = tally::tally_to_json(*view, *depth, applied);
-      if (parent.empty()) return Response::json(200, body + "\n");
+      if (parent.empty()) {
+        body += '\n';  // in place: a table-level body is hundreds of megabytes at national scale
+        return Response::json(200, std::move(body));
+      }
       // Drill-down: keep the areas under `parent` (an area of the level just above).
       if (*depth < 1) return err_field(ErrorCode::kInvalidArgument, "parent", "the national level has no parent");
       tally::AreaId p = g.find(*depth - 1, parent);

@@ -51,6 +51,11 @@ struct TestServer {
             [this](const http::Request& r) {
               ++requests;
               if (r.path == "/big") return http::Response::text(200, std::string(4096, 'x'));
+              if (r.path == "/huge") {  // above the size read straight into the body's string
+                std::string body(3 * 1024 * 1024 + 7, ' ');
+                for (size_t i = 0; i < body.size(); ++i) body[i] = static_cast<char>('a' + i % 26);
+                return http::Response::text(200, body);
+              }
               if (r.method == "POST") return http::Response::text(201, "got " + std::string(r.header("content-type")) + ": " + r.body);
               if (r.path == "/missing") return http::Response::text(404, "no\n");
               return http::Response::text(200, "hello " + r.path);
@@ -95,6 +100,30 @@ TEST(HttpClient, RefusesABodyAboveTheLimitAndNamesTheUrl) {
   ASSERT_FALSE(r);
   EXPECT_EQ(r.error().code, ErrorCode::kResourceExhausted);
   EXPECT_NE(r.error().message.find("GET " + s.url().origin() + "/big"), std::string::npos);
+}
+
+TEST(HttpClient, ReadsALargeBodyWholeAndKeepsTheConnectionForTheNextRequest) {
+  TestServer s;
+  auto c = HttpClient::create(s.url()).value();
+  for (int round = 0; round < 2; ++round) {
+    auto r = c->get("/huge");
+    ASSERT_TRUE(r) << r.error().to_string();
+    ASSERT_EQ(r->body.size(), 3u * 1024 * 1024 + 7);
+    size_t wrong = 0;
+    for (size_t i = 0; i < r->body.size(); ++i) wrong += r->body[i] != static_cast<char>('a' + i % 26);
+    EXPECT_EQ(wrong, 0u);
+    EXPECT_EQ(r->header("content-type"), "text/plain; charset=utf-8");
+  }
+  auto small = c->get("/after");
+  ASSERT_TRUE(small);
+  EXPECT_EQ(small->body, "hello /after");
+  EXPECT_EQ(s.server.open_connections(), 1u);
+  HttpClientOptions o;
+  o.max_body = 1024 * 1024;
+  auto limited = HttpClient::create(s.url(), o).value();
+  auto refused = limited->get("/huge");
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().code, ErrorCode::kResourceExhausted);
 }
 
 TEST(HttpClient, ReportsAnUnreachableServerAsUnavailable) {

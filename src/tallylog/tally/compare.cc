@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <cstdlib>
-#include <map>
 #include <vector>
 
 namespace tallylog::tally {
@@ -20,7 +19,11 @@ Result<Comparison> compare(const Tabulation& a, const Tabulation& b, int summary
   out.source_b = b.rule().to_string();
   out.summary_depth = summary_depth;
   const size_t compared = g.field_count() + g.candidate_count();
-  std::map<AreaId, AreaComparison> areas;
+  // Per area of the summary depth, by id (a flat vector: at the table level there are as many
+  // areas as tables); `seen` marks those with a table reported by either side.
+  const AreaId first_area = g.depth_begin(summary_depth);
+  std::vector<AreaComparison> areas(g.depth_end(summary_depth) - first_area);
+  std::vector<uint8_t> seen(areas.size(), 0);
   const auto& optional = g.layout().optional_slots();
   std::vector<uint8_t> skip(compared, 0);
   const int td = g.table_depth();
@@ -28,7 +31,16 @@ Result<Comparison> compare(const Tabulation& a, const Tabulation& b, int summary
     const TableStatus sa = a.table_status(t);
     const TableStatus sb = b.table_status(t);
     if (sa == TableStatus::kUnreported && sb == TableStatus::kUnreported) continue;
-    AreaComparison& area = areas[g.ancestor(t, summary_depth)];
+    const AreaId at = g.ancestor(t, summary_depth);
+    if (at < first_area || at - first_area >= areas.size()) {
+      return err(ErrorCode::kInternal, "compare: table " + g.area(t).code + " has no area at depth " +
+                                           std::to_string(summary_depth));
+    }
+    AreaComparison& area = areas[at - first_area];
+    if (!seen[at - first_area]) {
+      seen[at - first_area] = 1;
+      area.area = at;
+    }
     const std::string& code = g.area(t).code;
     if (sa == TableStatus::kConflicted || sb == TableStatus::kConflicted) {
       out.conflicted_tables.push_back(code);
@@ -74,9 +86,8 @@ Result<Comparison> compare(const Tabulation& a, const Tabulation& b, int summary
       out.differing.push_back(std::move(d));
     }
   }
-  for (auto& [id, ac] : areas) {
-    ac.area = id;
-    out.areas.push_back(ac);
+  for (size_t i = 0; i < areas.size(); ++i) {
+    if (seen[i]) out.areas.push_back(areas[i]);
   }
   std::sort(out.areas.begin(), out.areas.end(), [&](const AreaComparison& x, const AreaComparison& y) {
     if (x.difference != y.difference) return x.difference > y.difference;

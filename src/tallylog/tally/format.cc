@@ -1,8 +1,12 @@
 #include "tallylog/tally/format.h"
 
 #include <algorithm>
+#include <charconv>
 #include <cmath>
+#include <string_view>
+#include <type_traits>
 #include <cstdio>
+#include <cstring>
 #include <nlohmann/json.hpp>
 
 #include "tallylog/base/csv.h"
@@ -52,62 +56,199 @@ AreaFigures figures_of(const Geography& g, const AreaTotals& t) {
   return out;
 }
 
-Json area_json(const TallyView& tab, AreaId id) {
+// Writes JSON text straight into a string, byte for byte what dump() of the equivalent
+// nlohmann::ordered_json gives (same number spelling, same escaping, invalid UTF-8 replaced), with
+// no tree in between: a table-level answer has hundreds of thousands of areas, and building and
+// freeing a JSON tree for each was most of the cost of answering it (issue 9: the server and the
+// audit both format every table-level answer).
+class JsonOut {
+ public:
+  explicit JsonOut(std::string& out) : out_(out) {}
+  JsonOut& begin_object() { return open('{'); }
+  JsonOut& end_object() { return close('}'); }
+  JsonOut& begin_array() { return open('['); }
+  JsonOut& end_array() { return close(']'); }
+  JsonOut& key(std::string_view k) {
+    comma();
+    string_text(k);
+    out_ += ':';
+    after_key_ = true;
+    return *this;
+  }
+  // A member name already quoted and followed by ':' (see quoted_key()): no escaping check.
+  JsonOut& key_raw(std::string_view quoted) {
+    comma();
+    out_.append(quoted);
+    after_key_ = true;
+    return *this;
+  }
+  JsonOut& value(std::string_view s) {
+    comma();
+    string_text(s);
+    return *this;
+  }
+  JsonOut& value(const char* s) { return value(std::string_view(s)); }
+  JsonOut& value(const std::string& s) { return value(std::string_view(s)); }
+  template <class I>
+    requires(std::is_integral_v<I> && !std::is_same_v<I, bool>)
+  JsonOut& value(I v) {
+    comma();
+    char buf[24];
+    auto r = std::to_chars(buf, buf + sizeof buf, v);
+    out_.append(buf, r.ptr);
+    return *this;
+  }
+  JsonOut& null() {
+    comma();
+    out_ += "null";
+    return *this;
+  }
+  // A ratio as ratio() gives it: null without a denominator.
+  JsonOut& ratio_value(int64_t num, int64_t den) {
+    if (den <= 0) return null();
+    comma();
+    const double d = std::round(static_cast<double>(num) / static_cast<double>(den) * 1e6) / 1e6;
+    if (!std::isfinite(d)) {
+      out_ += "null";
+      return *this;
+    }
+    char buf[64];
+    char* end = nlohmann::detail::to_chars(buf, buf + sizeof buf, d);  // the serializer's own
+    out_.append(buf, end);
+    return *this;
+  }
+  template <class T>
+  JsonOut& array(const std::vector<T>& v) {
+    begin_array();
+    for (const auto& x : v) value(x);
+    return end_array();
+  }
+
+ private:
+  JsonOut& open(char c) {
+    comma();
+    out_ += c;
+    first_ = true;
+    return *this;
+  }
+  JsonOut& close(char c) {
+    out_ += c;
+    first_ = false;
+    return *this;
+  }
+  void comma() {
+    if (after_key_) {
+      after_key_ = false;
+      return;
+    }
+    if (!first_) out_ += ',';
+    first_ = false;
+  }
+  void string_text(std::string_view s) {
+    // Plain printable ASCII needs no escaping; anything else goes through nlohmann's serializer.
+    bool plain = true;
+    for (unsigned char c : s) plain &= c >= 0x20 && c < 0x7f && c != '"' && c != '\\';
+    if (plain) {
+      const size_t at = out_.size();
+      out_.resize(at + s.size() + 2);
+      char* p = out_.data() + at;
+      *p++ = '"';
+      if (!s.empty()) std::memcpy(p, s.data(), s.size());
+      p[s.size()] = '"';
+    } else {
+      out_ += dump(Json(std::string(s)));
+    }
+  }
+  std::string& out_;
+  bool first_ = true;
+  bool after_key_ = false;
+};
+
+// `"name":` as JsonOut writes a key, for key_raw().
+std::string quoted_key(std::string_view name) {
+  std::string out;
+  JsonOut(out).begin_object().key(name);
+  return out.substr(1);
+}
+
+// The election's member names (fields, candidates) quoted once per answer, not once per area.
+struct AreaKeys {
+  std::vector<std::string> fields, candidates;
+  explicit AreaKeys(const Geography& g) {
+    for (size_t i = 0; i < g.field_count(); ++i) fields.push_back(quoted_key(g.fields()[i]));
+    for (size_t i = 0; i < g.candidate_count(); ++i) candidates.push_back(quoted_key(g.election().candidates[i].code));
+  }
+};
+
+// One area's totals (see docs/formats/tally-json.md), in this member order.
+void write_area(JsonOut& j, const TallyView& tab, AreaId id, const AreaKeys& keys) {
   const Geography& g = tab.geography();
   const Area& area = g.area(id);
   const AreaTotals t = tab.totals(id);
   const AreaFigures f = figures_of(g, t);
-  Json j;
-  Json unknown = Json::object();
+  std::vector<std::pair<const char*, const std::string*>> unknown;
   auto figure = [&](const char* key, const std::optional<int64_t>& v, const std::string& why) {
+    j.key(key);
     if (v) {
-      j[key] = *v;
+      j.value(*v);
     } else {
-      j[key] = nullptr;
-      unknown[key] = why;
+      j.null();
+      unknown.emplace_back(key, &why);
     }
   };
-  j["code"] = id == g.national() ? "national" : area.code;
-  j["name"] = id == g.national() ? g.election().name : area.name;
-  j["tables_reported"] = t.tables_reported;
-  j["tables_registered"] = area.tables_registered;
-  j["tables_conflicted"] = t.tables_conflicted;
-  j["registered_voters"] = area.registered_voters;
-  j["registered_covered"] = t.registered_covered;
-  j["coverage"] = ratio(t.tables_reported, static_cast<int64_t>(area.tables_registered));
+  j.begin_object();
+  j.key_raw("\"code\":").value(id == g.national() ? std::string_view("national") : std::string_view(area.code));
+  j.key_raw("\"name\":").value(id == g.national() ? std::string_view(g.election().name) : std::string_view(area.name));
+  j.key_raw("\"tables_reported\":").value(t.tables_reported);
+  j.key_raw("\"tables_registered\":").value(area.tables_registered);
+  j.key_raw("\"tables_conflicted\":").value(t.tables_conflicted);
+  j.key_raw("\"registered_voters\":").value(area.registered_voters);
+  j.key_raw("\"registered_covered\":").value(t.registered_covered);
+  j.key_raw("\"coverage\":").ratio_value(t.tables_reported, static_cast<int64_t>(area.tables_registered));
   figure("valid", f.valid, f.why_valid);
   figure("null", f.invalid, f.why_invalid);
   figure("cast", f.cast, f.why_cast);
+  j.key_raw("\"turnout\":");
   if (f.turnout_votes) {
-    j["turnout"] = ratio(*f.turnout_votes, t.registered_covered);
+    j.ratio_value(*f.turnout_votes, t.registered_covered);
   } else {
-    j["turnout"] = nullptr;
-    unknown["turnout"] = f.why_turnout;
+    j.null();
+    unknown.emplace_back("turnout", &f.why_turnout);
   }
   figure("share_base", f.share_base, f.why_share_base);
-  if (!unknown.empty()) j["unknown"] = std::move(unknown);
-  if (g.field_count() > 0) {
-    Json fields = Json::object();
-    Json reported = Json::object();
-    for (size_t i = 0; i < g.field_count(); ++i) {
-      fields[g.fields()[i]] = t.fields[i];
-      // A field some counted tables' sheets leave out: its sum covers only these tables.
-      if (t.reported[i] < t.tables_reported) reported[g.fields()[i]] = t.reported[i];
-    }
-    j["fields"] = std::move(fields);
-    if (!reported.empty()) j["fields_reported"] = std::move(reported);
+  if (!unknown.empty()) {
+    j.key_raw("\"unknown\":").begin_object();
+    for (const auto& [k, why] : unknown) j.key(k).value(*why);
+    j.end_object();
   }
-  Json cands = Json::object();
-  for (size_t i = 0; i < g.candidate_count(); ++i) cands[g.election().candidates[i].code] = t.candidates[i];
-  j["candidates"] = std::move(cands);
+  if (g.field_count() > 0) {
+    j.key_raw("\"fields\":").begin_object();
+    bool partial = false;
+    for (size_t i = 0; i < g.field_count(); ++i) {
+      j.key_raw(keys.fields[i]).value(t.fields[i]);
+      partial = partial || t.reported[i] < t.tables_reported;
+    }
+    j.end_object();
+    // A field some counted tables' sheets leave out: its sum covers only these tables.
+    if (partial) {
+      j.key_raw("\"fields_reported\":").begin_object();
+      for (size_t i = 0; i < g.field_count(); ++i) {
+        if (t.reported[i] < t.tables_reported) j.key_raw(keys.fields[i]).value(t.reported[i]);
+      }
+      j.end_object();
+    }
+  }
+  j.key_raw("\"candidates\":").begin_object();
+  for (size_t i = 0; i < g.candidate_count(); ++i) j.key_raw(keys.candidates[i]).value(t.candidates[i]);
+  j.end_object();
   if (g.card_count() > 0) {
     // Per card (party), in ballot order, over the tables whose sheets carry cards only. Plain
     // numbers: a table-level answer has tens of thousands of areas; the labels (position, party,
     // candidate) are the election's (GET /api/v1/election), and CSV and text print them.
-    j["tables_with_cards"] = t.tables_with_cards;
-    j["cards"] = t.cards;
+    j.key_raw("\"tables_with_cards\":").value(t.tables_with_cards);
+    j.key_raw("\"cards\":").array(t.cards);
   }
-  return j;
+  j.end_object();
 }
 
 // "12,345" or "?" for an unknown figure.
@@ -167,19 +308,30 @@ std::string with_thousands(int64_t n) {
 
 std::string tally_to_json(const TallyView& tab, int depth, std::optional<uint64_t> log_size) {
   const Geography& g = tab.geography();
-  Json j;
-  j["level"] = g.depth_name(depth);
-  j["source"] = tab.rule_text();
-  if (log_size) j["log_size"] = *log_size;
-  Json areas = Json::array();
-  for (AreaId a = g.depth_begin(depth); a < g.depth_end(depth); ++a) areas.push_back(area_json(tab, a));
-  j["areas"] = std::move(areas);
-  j["total"] = area_json(tab, g.national());
-  j["unplaced_sheets"] = tab.unplaced_sheets();
-  return dump(j);
+  std::string out;
+  out.reserve(512 * static_cast<size_t>(g.depth_end(depth) - g.depth_begin(depth) + 1));
+  JsonOut j(out);
+  j.begin_object();
+  j.key("level").value(g.depth_name(depth));
+  j.key("source").value(tab.rule_text());
+  if (log_size) j.key("log_size").value(*log_size);
+  const AreaKeys keys(g);
+  j.key("areas").begin_array();
+  for (AreaId a = g.depth_begin(depth); a < g.depth_end(depth); ++a) write_area(j, tab, a, keys);
+  j.end_array();
+  j.key("total");
+  write_area(j, tab, g.national(), keys);
+  j.key("unplaced_sheets").value(tab.unplaced_sheets());
+  j.end_object();
+  return out;
 }
 
-std::string area_to_json(const TallyView& tab, AreaId area) { return dump(area_json(tab, area)); }
+std::string area_to_json(const TallyView& tab, AreaId area) {
+  std::string out;
+  JsonOut j(out);
+  write_area(j, tab, area, AreaKeys(tab.geography()));
+  return out;
+}
 
 std::string tally_to_csv(const TallyView& tab, int depth) {
   const Geography& g = tab.geography();
@@ -289,50 +441,57 @@ std::string tally_to_text(const TallyView& tab, int depth) {
 }
 
 std::string compare_to_json(const Comparison& c, const Geography& g, std::optional<uint64_t> log_size) {
-  Json j;
-  j["source_a"] = c.source_a;
-  j["source_b"] = c.source_b;
-  if (log_size) j["log_size"] = *log_size;
-  j["matching"] = c.matching;
-  j["only_a"] = c.only_a;
-  j["only_b"] = c.only_b;
-  j["conflicted"] = c.conflicted_tables.size();
-  Json diffs = Json::array();
+  std::string out;
+  out.reserve(256 * (c.differing.size() + c.areas.size()) +
+              16 * (c.only_a_tables.size() + c.only_b_tables.size() + c.conflicted_tables.size()) + 256);
+  JsonOut j(out);
+  j.begin_object();
+  j.key_raw("\"source_a\":").value(c.source_a);
+  j.key_raw("\"source_b\":").value(c.source_b);
+  if (log_size) j.key_raw("\"log_size\":").value(*log_size);
+  j.key_raw("\"matching\":").value(c.matching);
+  j.key_raw("\"only_a\":").value(c.only_a);
+  j.key_raw("\"only_b\":").value(c.only_b);
+  j.key_raw("\"conflicted\":").value(c.conflicted_tables.size());
+  j.key_raw("\"differing\":").begin_array();
   for (const TableDifference& d : c.differing) {
-    Json dj;
-    dj["table"] = d.code;
-    dj["log_index_a"] = d.log_index_a;
-    dj["log_index_b"] = d.log_index_b;
-    Json fields = Json::object();
-    for (const FieldDifference& f : d.fields) fields[f.name] = Json::array({f.a, f.b});
-    dj["fields"] = std::move(fields);
-    dj["size"] = d.size;
-    diffs.push_back(std::move(dj));
+    j.begin_object();
+    j.key_raw("\"table\":").value(d.code);
+    j.key_raw("\"log_index_a\":").value(d.log_index_a);
+    j.key_raw("\"log_index_b\":").value(d.log_index_b);
+    j.key_raw("\"fields\":").begin_object();
+    for (const FieldDifference& f : d.fields) j.key(f.name).begin_array().value(f.a).value(f.b).end_array();
+    j.end_object();
+    j.key_raw("\"size\":").value(d.size);
+    j.end_object();
   }
-  j["differing"] = std::move(diffs);
-  j["only_a_tables"] = c.only_a_tables;
-  j["only_b_tables"] = c.only_b_tables;
-  j["conflicted_tables"] = c.conflicted_tables;
-  j["level"] = g.depth_name(c.summary_depth);
-  Json areas = Json::array();
+  j.end_array();
+  j.key_raw("\"only_a_tables\":").array(c.only_a_tables);
+  j.key_raw("\"only_b_tables\":").array(c.only_b_tables);
+  j.key_raw("\"conflicted_tables\":").array(c.conflicted_tables);
+  j.key_raw("\"level\":").value(g.depth_name(c.summary_depth));
+  // Valid votes as the election declares them (null when it does not: no guess).
+  const bool valid_known = g.figures().valid().known();
+  j.key_raw("\"areas\":").begin_array();
   for (const AreaComparison& a : c.areas) {
-    Json aj;
-    aj["code"] = a.area == g.national() ? "national" : g.area(a.area).code;
-    aj["name"] = a.area == g.national() ? g.election().name : g.area(a.area).name;
-    aj["matching"] = a.matching;
-    aj["differing"] = a.differing;
-    aj["only_a"] = a.only_a;
-    aj["only_b"] = a.only_b;
-    aj["conflicted"] = a.conflicted;
-    aj["difference"] = a.difference;
-    // Valid votes as the election declares them (null when it does not: no guess).
-    const bool valid_known = g.figures().valid().known();
-    aj["valid_only_a"] = valid_known ? Json(a.valid_only_a) : Json(nullptr);
-    aj["valid_only_b"] = valid_known ? Json(a.valid_only_b) : Json(nullptr);
-    areas.push_back(std::move(aj));
+    j.begin_object();
+    j.key_raw("\"code\":").value(a.area == g.national() ? std::string_view("national") : std::string_view(g.area(a.area).code));
+    j.key_raw("\"name\":").value(a.area == g.national() ? std::string_view(g.election().name) : std::string_view(g.area(a.area).name));
+    j.key_raw("\"matching\":").value(a.matching);
+    j.key_raw("\"differing\":").value(a.differing);
+    j.key_raw("\"only_a\":").value(a.only_a);
+    j.key_raw("\"only_b\":").value(a.only_b);
+    j.key_raw("\"conflicted\":").value(a.conflicted);
+    j.key_raw("\"difference\":").value(a.difference);
+    j.key_raw("\"valid_only_a\":");
+    if (valid_known) j.value(a.valid_only_a); else j.null();
+    j.key_raw("\"valid_only_b\":");
+    if (valid_known) j.value(a.valid_only_b); else j.null();
+    j.end_object();
   }
-  j["areas"] = std::move(areas);
-  return dump(j);
+  j.end_array();
+  j.end_object();
+  return out;
 }
 
 std::string compare_to_text(const Comparison& c, const Geography& g) {
