@@ -73,6 +73,7 @@ check "second run logged nothing" '[[ $(log_size "$URL") -eq $((SIZE0 + ROWS)) ]
 # The direct import of the same file into a copy of the same directory.
 out=$("$BIN" import "$WORK/direct" "$CSV" --source witness:convzla --mapping "$MAP"); rc=$?
 check "direct import: '$out'" '[[ $rc -eq 0 && $out == "accepted $ROWS, duplicates 0, conflicts 0, rejected 0" ]]'
+
 serve "$WORK/direct" DURL
 STATE_DIRECT=$(curl -fs "$DURL/api/v1/tally?level=state&source=witness:convzla")
 check "GET /api/v1/tally?level=state: the live server's answer equals the direct import's (${#STATE_LIVE} bytes)" \
@@ -92,7 +93,11 @@ for _ in $(seq 1 2000); do
   (( $(log_size "$KURL") - KSIZE0 >= 100 )) && break
 done
 kill -9 $IPID 2>/dev/null; wait $IPID 2>/dev/null
-MID=$(( $(log_size "$KURL") - KSIZE0 ))
+# The batch in flight when the client died may still land: wait until the log stops moving.
+MID=-1
+while :; do
+  now=$(( $(log_size "$KURL") - KSIZE0 )); [[ $now -eq $MID ]] && break; MID=$now; sleep 0.3
+done
 check "kill -9 half-way: $MID of $SUB rows logged when killed" '[[ $MID -gt 0 && $MID -lt $SUB ]]'
 out=$("$BIN" import "$KURL" "$WORK/sub.csv" --source witness:convzla --mapping "$MAP" --token "$KTOKEN" --stats 2>"$WORK/err3"); rc=$?
 check "re-run after kill -9: '$out'" '[[ $rc -eq 0 && $out == "accepted $((SUB - MID)), duplicates $MID, conflicts 0, rejected 0" ]]'
@@ -110,6 +115,24 @@ for level in state table; do
   b=$("$BIN" tally "$WORK/direct" --level $level --source witness:convzla --format json 2>/dev/null)
   check "tally --level $level of the server's directory equals the direct import's (${#a} bytes)" '[[ -n $a && $a == "$b" ]]'
 done
+
+# scan <url>: the bundled QR images give the verdicts and rejects of a direct scan, and every image
+# a sheet names is stored on the server.
+cp -a "$WORK/stations" "$WORK/scan-direct"
+cp -a "$WORK/stations" "$WORK/scan-server"
+mkdir "$WORK/imgs"
+cp "$ROOT"/tests/fixtures/qr/*.jpg "$ROOT"/tests/fixtures/qr/*.png "$ROOT"/tests/fixtures/qr/actas/*.jpg "$WORK/imgs/"
+QTOKEN=$("$BIN" tokens add "$WORK/scan-server" --name scanner --source qr 2>/dev/null)
+serve "$WORK/scan-server" SURL
+direct=$("$BIN" scan "$WORK/scan-direct" "$WORK/imgs" --rejects "$WORK/scan-direct.csv" 2>/dev/null)
+out=$("$BIN" scan "$SURL" "$WORK/imgs" --token "$QTOKEN" --rejects "$WORK/scan-url.csv" 2>/dev/null); rc=$?
+check "scan <url>: '$out' = direct scan's '$direct'" '[[ $rc -eq 0 && $out == "$direct" && $out == "accepted "[1-9]* ]]'
+check "scan <url> wrote the direct scan's rejects file" 'cmp -s "$WORK/scan-direct.csv" "$WORK/scan-url.csv"'
+check "scan <url> stored the images the direct scan stored" \
+  '[[ -n $(ls "$WORK/scan-direct/blobs/sha256") && $(ls "$WORK/scan-direct/blobs/sha256") == "$(ls "$WORK/scan-server/blobs/sha256")" ]]'
+out=$("$BIN" scan "$SURL" "$WORK/imgs" --token "$QTOKEN" --rejects "$WORK/scan-url.csv" 2>/dev/null)
+check "scan <url> again: '$out'" '[[ $out == "accepted 0, duplicates "[1-9]*", conflicts 0, rejected "* ]]'
+stop_all
 
 echo "$passed passed, $failed failed"
 [[ $failed -eq 0 ]]
