@@ -1,6 +1,10 @@
 #include "tallylog/remote/bulk_client.h"
 
+#include <algorithm>
 #include <cctype>
+#include <charconv>
+#include <chrono>
+#include <thread>
 #include <cstring>
 #include <nlohmann/json.hpp>
 #include <mutex>
@@ -82,9 +86,20 @@ struct BulkClient::State {
   std::unordered_set<std::string, DigestHash> held;      // raw identity digests held by the server
   BulkStats stats;
 
-  // GET/POST with the server's refusal turned into an error naming it.
-  Result<net::HttpResponse> call(const std::string& target, std::string_view body = {}, bool post = false) {
-    auto r = post ? http->post(target, body, "application/x-ndjson") : http->get(target);
+  // GET/POST with the server's refusal turned into an error naming it. Over the token's rate
+  // (429) it waits as Retry-After says and tries again: a batch is never refused for being fast.
+  Result<net::HttpResponse> call(const std::string& target, std::string_view body = {}, bool post = false,
+                                 net::HttpClient* client = nullptr, std::string_view content_type = "application/x-ndjson") {
+    if (!client) client = http.get();
+    Result<net::HttpResponse> r = std::unexpected(Error{});
+    for (int attempt = 0;; ++attempt) {
+      r = post ? client->post(target, body, content_type) : client->get(target);
+      if (!r || r->status != 429 || attempt >= 120) break;
+      int wait_s = 1;
+      auto ra = r->header("retry-after");
+      (void)std::from_chars(ra.data(), ra.data() + ra.size(), wait_s);  // unparsable: 1 s
+      std::this_thread::sleep_for(std::chrono::seconds(std::clamp(wait_s, 1, 10)));
+    }
     if (!r) return std::unexpected(r.error());
     if (r->status != 200)
       return err(code_for(r->status), url + target.substr(0, target.find('?')) + ": " + server_says(*r));
@@ -143,7 +158,12 @@ Result<std::unique_ptr<BulkClient>> BulkClient::connect(const std::string& url, 
     text = nl == std::string_view::npos ? std::string_view() : text.substr(nl + 1);
     size_t tab = line.find('\t');
     if (tab == std::string_view::npos) return err(ErrorCode::kCorrupt, s->url + "/api/v1/bulk/stations: malformed line");
-    s->registered.emplace(std::string(line.substr(0, tab)), std::stoull(std::string(line.substr(tab + 1))));
+    uint64_t registered = 0;
+    auto digits = line.substr(tab + 1);
+    auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), registered);
+    if (ec != std::errc() || end != digits.data() + digits.size())
+      return err(ErrorCode::kCorrupt, s->url + "/api/v1/bulk/stations: malformed line");
+    s->registered.emplace(std::string(line.substr(0, tab)), registered);
   }
 
   auto held = s->call(base + "/api/v1/bulk/held" + q);
@@ -244,8 +264,7 @@ Result<std::string> BulkClient::put_blob(std::string_view bytes) {
     TL_ASSIGN_OR_RETURN(s.blob_http, net::HttpClient::create(s.parsed, s.http_options));
   }
   const std::string target = s.base + "/api/v1/bulk/blobs?source=" + percent_encode(s.opt.source);
-  TL_ASSIGN_OR_RETURN(auto r, s.blob_http->post(target, bytes, "application/octet-stream"));
-  if (r.status != 200) return err(code_for(r.status), s.url + "/api/v1/bulk/blobs: " + server_says(r));
+  TL_ASSIGN_OR_RETURN(auto r, s.call(target, bytes, true, s.blob_http.get(), "application/octet-stream"));
   try {
     auto j = Json::parse(r.body);
     return j.at("sha256").get<std::string>();
