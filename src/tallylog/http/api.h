@@ -6,7 +6,8 @@
 // functions so this library links neither). Every route is documented in docs/api.md.
 //
 // Read side (no authentication): /log/..., /blobs/sha256/<hex>, /api/v1/..., /metrics, and the
-// web page (files from `web_dir`). Write side: POST /api/v1/sheets and /api/v1/images, only with
+// web page (files from `web_dir`). Write side: POST /api/v1/sheets and /api/v1/images, and the
+// bulk routes /api/v1/bulk/* (bulk_routes.cc, behind `tallylog import <url>`), only with
 // "Authorization: Bearer <token>" from <data>/tokens.json and a source the token allows; without a
 // valid token nothing is parsed and nothing is written.
 //
