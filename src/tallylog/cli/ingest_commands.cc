@@ -62,6 +62,26 @@ void report_rejects(const std::string& path, const ingest::ImportSummary& sum) {
   }
 }
 
+// The CSV to import: mapped, and the pages behind the reader handed back after each batch, so
+// memory is bounded by the batches in flight, not by the file (issue 16). A published .csv.zip
+// is unpacked in memory (then `unzipped` holds it and nothing is handed back).
+struct InputText {
+  std::unique_ptr<MappedFile> file;
+  bool zipped = false;
+  std::string unzipped;
+  // Computed, not stored: the struct may be moved (a short string's bytes move with it).
+  std::string_view text() const { return zipped ? std::string_view(unzipped) : file->data(); }
+};
+InputText open_input(const std::string& path) {
+  InputText in;
+  in.file = value_or_exit(MappedFile::open(path));
+  if (looks_like_zip(in.file->data())) {
+    in.zipped = true;
+    in.unzipped = value_or_exit(unzip_single(in.file->data(), path));
+  }
+  return in;
+}
+
 void finish_import(const ImportArgs& a, const ingest::ImportSummary& s, const std::string& flags_hint) {
   report_rejects(a.rejects.empty() ? a.file + ".rejects.csv" : a.rejects, s);
   if (s.flagged > 0) std::cerr << s.flagged << " logged sheets break a flag rule of the election; " << flags_hint << "\n";
@@ -78,15 +98,10 @@ void finish_import(const ImportArgs& a, const ingest::ImportSummary& s, const st
 
 void run_import(const ImportArgs& a, bool stations) {
   auto mapping = value_or_exit(ingest::Mapping::load(Env::posix(), a.mapping));
-  // Mapped, and the pages behind the reader handed back after each batch: memory is bounded by
-  // the batches in flight, not by the file (issue 16). A published .csv.zip is unpacked in memory.
-  auto file = value_or_exit(MappedFile::open(a.file));
-  std::string unzipped;
-  std::string_view text = file->data();
-  if (looks_like_zip(text)) {
-    unzipped = value_or_exit(unzip_single(text, a.file));
-    text = unzipped;
-  }
+  const InputText in = open_input(a.file);
+  const auto& file = in.file;
+  const bool zipped = in.zipped;
+  const std::string_view text = in.text();
   auto t_open = std::chrono::steady_clock::now();
   auto ing = open_ingestor(a.data_dir);
   double open_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t_open).count();
@@ -97,7 +112,7 @@ void run_import(const ImportArgs& a, bool stations) {
   o.batch_size = a.batch;
   o.progress = [&](uint64_t done, uint64_t) {
     progress.update(done);
-    if (unzipped.empty()) file->release_before(done);  // offsets are into the mapped file only
+    if (!zipped) file->release_before(done);  // offsets are into the mapped file only
   };
   auto sum = stations ? ingest::import_stations_csv(*ing, text, a.file, mapping, o)
                       : ingest::import_sheets_csv(*ing, text, a.file, mapping, o);
@@ -119,13 +134,10 @@ void run_import(const ImportArgs& a, bool stations) {
 // The rows that came back from a running server, with the same report as a direct import.
 void run_remote_import(const ImportArgs& a, bool batch_given) {
   auto mapping = value_or_exit(ingest::Mapping::load(Env::posix(), a.mapping));
-  auto file = value_or_exit(MappedFile::open(a.file));
-  std::string unzipped;
-  std::string_view text = file->data();
-  if (looks_like_zip(text)) {
-    unzipped = value_or_exit(unzip_single(text, a.file));
-    text = unzipped;
-  }
+  const InputText in = open_input(a.file);
+  const auto& file = in.file;
+  const bool zipped = in.zipped;
+  const std::string_view text = in.text();
   // The handshake: a wrong token, source or URL stops here, before anything is sent.
   remote::BulkOptions bo;
   bo.token = a.token;
@@ -142,7 +154,7 @@ void run_remote_import(const ImportArgs& a, bool batch_given) {
     Progress progress("sheets", text.size());
     o.progress = [&](uint64_t done, uint64_t) {
       progress.update(done);
-      if (unzipped.empty()) file->release_before(done);
+      if (!zipped) file->release_before(done);
     };
     sum = ingest::import_sheets_csv(*client, text, a.file, mapping, o);
   }
