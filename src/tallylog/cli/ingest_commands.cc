@@ -18,6 +18,8 @@
 #include "tallylog/ingest/ingestor.h"
 #include "tallylog/ingest/mapping.h"
 #include "tallylog/log/log.h"
+#include "tallylog/net/http_client.h"
+#include "tallylog/remote/bulk_client.h"
 
 namespace tallylog::cli {
 namespace {
@@ -31,7 +33,12 @@ struct ImportArgs {
   std::string rejects;  // where the rejected rows go; default <file>.rejects.csv
   size_t batch = 50000;
   bool stats = false;
+  std::string token;  // with a server URL in place of the data directory
 };
+
+// Sheets per POST when importing into a server: small enough that the live tally moves as
+// batches land and a killed run loses little, big enough that a batch's append amortises.
+constexpr size_t kRemoteBatch = 5000;
 
 std::unique_ptr<ingest::Ingestor> open_ingestor(const std::string& data_dir) {
   ingest::IngestorOptions o;
@@ -55,17 +62,46 @@ void report_rejects(const std::string& path, const ingest::ImportSummary& sum) {
   }
 }
 
+// The CSV to import: mapped, and the pages behind the reader handed back after each batch, so
+// memory is bounded by the batches in flight, not by the file (issue 16). A published .csv.zip
+// is unpacked in memory (then `unzipped` holds it and nothing is handed back).
+struct InputText {
+  std::unique_ptr<MappedFile> file;
+  bool zipped = false;
+  std::string unzipped;
+  // Computed, not stored: the struct may be moved (a short string's bytes move with it).
+  std::string_view text() const { return zipped ? std::string_view(unzipped) : file->data(); }
+};
+InputText open_input(const std::string& path) {
+  InputText in;
+  in.file = value_or_exit(MappedFile::open(path));
+  if (looks_like_zip(in.file->data())) {
+    in.zipped = true;
+    in.unzipped = value_or_exit(unzip_single(in.file->data(), path));
+  }
+  return in;
+}
+
+void finish_import(const ImportArgs& a, const ingest::ImportSummary& s, const std::string& flags_hint) {
+  report_rejects(a.rejects.empty() ? a.file + ".rejects.csv" : a.rejects, s);
+  if (s.flagged > 0) std::cerr << s.flagged << " logged sheets break a flag rule of the election; " << flags_hint << "\n";
+  std::cout << s.summary_line() << std::endl;
+  if (s.rows > 0 && s.rejected == s.rows) {
+    // Nothing got in: a wrong mapping or file, not a few bad rows. Scripts must notice.
+    const auto& first = s.rejects.front();
+    fail("every one of the " + std::to_string(s.rows) + " rows was rejected (first: line " +
+         std::to_string(first.line) + ", " + first.field + ": " + first.reason + ")");
+  } else if (s.rows == 0) {
+    fail(a.file + ": no data rows after the header");
+  }
+}
+
 void run_import(const ImportArgs& a, bool stations) {
   auto mapping = value_or_exit(ingest::Mapping::load(Env::posix(), a.mapping));
-  // Mapped, and the pages behind the reader handed back after each batch: memory is bounded by
-  // the batches in flight, not by the file (issue 16). A published .csv.zip is unpacked in memory.
-  auto file = value_or_exit(MappedFile::open(a.file));
-  std::string unzipped;
-  std::string_view text = file->data();
-  if (looks_like_zip(text)) {
-    unzipped = value_or_exit(unzip_single(text, a.file));
-    text = unzipped;
-  }
+  const InputText in = open_input(a.file);
+  const auto& file = in.file;
+  const bool zipped = in.zipped;
+  const std::string_view text = in.text();
   auto t_open = std::chrono::steady_clock::now();
   auto ing = open_ingestor(a.data_dir);
   double open_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t_open).count();
@@ -76,7 +112,7 @@ void run_import(const ImportArgs& a, bool stations) {
   o.batch_size = a.batch;
   o.progress = [&](uint64_t done, uint64_t) {
     progress.update(done);
-    if (unzipped.empty()) file->release_before(done);  // offsets are into the mapped file only
+    if (!zipped) file->release_before(done);  // offsets are into the mapped file only
   };
   auto sum = stations ? ingest::import_stations_csv(*ing, text, a.file, mapping, o)
                       : ingest::import_sheets_csv(*ing, text, a.file, mapping, o);
@@ -92,20 +128,48 @@ void run_import(const ImportArgs& a, bool stations) {
     std::fprintf(stderr, "time: open %.3f s, close %.3f s\n", open_s,
                  std::chrono::duration<double>(std::chrono::steady_clock::now() - t_close).count());
   if (!sum) check_or_exit(std::unexpected(sum.error()));
-  const ingest::ImportSummary& s = *sum;
-  report_rejects(a.rejects.empty() ? a.file + ".rejects.csv" : a.rejects, s);
-  if (s.flagged > 0)
-    std::cerr << s.flagged << " logged sheets break a flag rule of the election; `tallylog flags " << a.data_dir
-              << "` lists them\n";
-  std::cout << s.summary_line() << std::endl;
-  if (s.rows > 0 && s.rejected == s.rows) {
-    // Nothing got in: a wrong mapping or file, not a few bad rows. Scripts must notice.
-    const auto& first = s.rejects.front();
-    fail("every one of the " + std::to_string(s.rows) + " rows was rejected (first: line " +
-         std::to_string(first.line) + ", " + first.field + ": " + first.reason + ")");
-  } else if (s.rows == 0) {
-    fail(a.file + ": no data rows after the header");
+  finish_import(a, *sum, "`tallylog flags " + a.data_dir + "` lists them");
+}
+
+// The rows that came back from a running server, with the same report as a direct import.
+void run_remote_import(const ImportArgs& a, bool batch_given) {
+  auto mapping = value_or_exit(ingest::Mapping::load(Env::posix(), a.mapping));
+  const InputText in = open_input(a.file);
+  const auto& file = in.file;
+  const bool zipped = in.zipped;
+  const std::string_view text = in.text();
+  // The handshake: a wrong token, source or URL stops here, before anything is sent.
+  remote::BulkOptions bo;
+  bo.token = a.token;
+  bo.source = a.source;
+  auto client = value_or_exit(remote::BulkClient::connect(a.data_dir, bo));
+  std::cerr << "submitting to " << a.data_dir << " as '" << client->submitter() << "'; it holds "
+            << client->stats().held_at_start << " sheets of " << a.source << "\n";
+  ingest::ImportOptions o;
+  o.source = a.source;
+  o.submitted_by = a.submitted_by;
+  o.batch_size = batch_given ? a.batch : kRemoteBatch;
+  Result<ingest::ImportSummary> sum = std::unexpected(Error{});
+  {
+    Progress progress("sheets", text.size());
+    o.progress = [&](uint64_t done, uint64_t) {
+      progress.update(done);
+      if (!zipped) file->release_before(done);
+    };
+    sum = ingest::import_sheets_csv(*client, text, a.file, mapping, o);
   }
+  if (a.stats) {
+    auto st = client->stats();
+    std::fprintf(stderr, "sent %llu sheets in %llu batches (the server held %llu of this source at start)\n",
+                 static_cast<unsigned long long>(st.sent), static_cast<unsigned long long>(st.batches),
+                 static_cast<unsigned long long>(st.held_at_start));
+  }
+  if (!sum) {
+    fail(sum.error().to_string() +
+         "\n(batches answered before this error are logged; run the same command again to send the rest)");
+    return;
+  }
+  finish_import(a, *sum, "GET " + a.data_dir + "/api/v1/flags lists them");
 }
 
 std::string standing(const index::SheetRecord& r) {
@@ -125,20 +189,35 @@ void register_ingest_commands(CLI::App& app) {
   simport->add_option("--mapping", sa->mapping, "mapping TOML")->required()->check(CLI::ExistingFile);
   simport->add_option("--batch", sa->batch, "stations per log append")->capture_default_str();
   simport->add_option("--rejects", sa->rejects, "where to write the rejected rows (default <file>.rejects.csv)");
-  simport->callback([sa] { run_import(*sa, true); });
+  simport->callback([sa] {
+    if (net::is_url(sa->data_dir)) {
+      fail("stations import writes a data directory, not a server: register stations before `serve`");
+      return;
+    }
+    run_import(*sa, true);
+  });
 
   // import
   auto ia = std::make_shared<ImportArgs>();
   auto* import = app.add_subcommand("import", "Import tally sheets from a CSV file through a mapping");
-  import->add_option("data", ia->data_dir, "data directory")->required();
+  import->add_option("data", ia->data_dir, "data directory, or the URL of a running `tallylog serve`")->required();
   import->add_option("file", ia->file, "CSV file")->required()->check(CLI::ExistingFile);
   import->add_option("--source", ia->source, "source of every sheet (official, witness:<party>, ...)")->required();
   import->add_option("--mapping", ia->mapping, "mapping TOML")->required()->check(CLI::ExistingFile);
   import->add_option("--submitted-by", ia->submitted_by, "who submits (default import:<file>)");
-  import->add_option("--batch", ia->batch, "sheets per log append")->capture_default_str();
+  auto* batch_opt = import->add_option("--batch", ia->batch,
+                                       "sheets per log append (default 50000; 5000 per POST to a server)");
   import->add_option("--rejects", ia->rejects, "where to write the rejected rows (default <file>.rejects.csv)");
   import->add_flag("--stats", ia->stats, "print where the time went (to stderr)");
-  import->callback([ia] { run_import(*ia, false); });
+  import->add_option("--token", ia->token, "bearer token to submit to a server URL (tallylog tokens add)")
+      ->envname("TALLYLOG_TOKEN");
+  import->callback([ia, batch_opt] {
+    if (net::is_url(ia->data_dir)) {
+      run_remote_import(*ia, batch_opt->count() > 0);
+    } else {
+      run_import(*ia, false);
+    }
+  });
 
   // sheets show
   auto* sheets = app.add_subcommand("sheets", "Tally sheets");

@@ -11,6 +11,8 @@
 #include "tallylog/cli/command.h"
 #include "tallylog/cli/progress.h"
 #include "tallylog/ingest/ingestor.h"
+#include "tallylog/net/http_client.h"
+#include "tallylog/remote/bulk_client.h"
 #include "tallylog/qr/decoder.h"
 #include "tallylog/qr/scan.h"
 
@@ -72,6 +74,7 @@ struct ScanArgs {
   size_t batch = 64;
   std::string rejects_path;
   uint64_t max_pixels = qr::ImageLimits{}.max_pixels;
+  std::string token;  // with a server URL in place of the data directory
 };
 
 std::string default_rejects_path(std::string first_input) {
@@ -87,8 +90,6 @@ void run_scan(const ScanArgs& a) {
     if (!*catch_up) *catch_up = std::make_unique<Progress>("index catching up", total);
     (*catch_up)->update(done);
   };
-  auto ingestor = value_or_exit(ingest::Ingestor::open(a.data, io));
-  auto blobs = value_or_exit(blob::BlobStore::open(Env::posix(), a.data));
   qr::ScanOptions options;
   options.source = a.source;
   options.submitted_by = "scan";
@@ -96,12 +97,27 @@ void run_scan(const ScanArgs& a) {
   options.batch_size = a.batch;
   options.decode.limits.max_pixels = a.max_pixels;
   Result<qr::ScanSummary> summary = std::unexpected(Error{});
-  {
+  if (net::is_url(a.data)) {
+    // A running server: the handshake refuses a wrong token, source or URL before any image is
+    // sent; images are uploaded before the sheets naming them, sheets in batches.
+    remote::BulkOptions bo;
+    bo.token = a.token;
+    bo.source = a.source;
+    auto client = value_or_exit(remote::BulkClient::connect(a.data, bo));
+    std::cerr << "submitting to " << a.data << " as '" << client->submitter() << "'\n";
     Progress progress("scan", files.size());
     options.progress = [&progress](uint64_t done, uint64_t) { progress.update(done); };
-    summary = qr::scan_images(*ingestor, blobs, files, options);
+    summary = qr::scan_images(*client, [&client](std::string_view b) { return client->put_blob(b); }, files, options);
+  } else {
+    auto ingestor = value_or_exit(ingest::Ingestor::open(a.data, io));
+    auto blobs = value_or_exit(blob::BlobStore::open(Env::posix(), a.data));
+    {
+      Progress progress("scan", files.size());
+      options.progress = [&progress](uint64_t done, uint64_t) { progress.update(done); };
+      summary = qr::scan_images(*ingestor, blobs, files, options);
+    }
+    check_or_exit(ingestor->close());
   }
-  check_or_exit(ingestor->close());
   if (!summary) check_or_exit(std::unexpected(summary.error()));
   std::string path =
       a.rejects_path.empty() ? default_rejects_path(a.inputs.front()) : a.rejects_path;
@@ -141,7 +157,7 @@ void register_qr_commands(CLI::App& app) {
       "Read tally sheets from images: decode the QR code, parse it with the election's QR profile, "
       "store the image and submit the sheet. Prints 'accepted A, duplicates D, conflicts C, "
       "rejected R'");
-  s->add_option("data", sa->data, "data directory (tallylog init)")->required();
+  s->add_option("data", sa->data, "data directory (tallylog init), or the URL of a running `tallylog serve`")->required();
   s->add_option("inputs", sa->inputs,
                 "image files or directories (searched recursively for .jpg/.jpeg/.png)")
       ->required();
@@ -152,6 +168,8 @@ void register_qr_commands(CLI::App& app) {
   s->add_option("--rejects", sa->rejects_path,
                 "where to write rejected images (default: <first input>.rejects.csv)");
   s->add_option("--max-pixels", sa->max_pixels, "refuse images with more pixels than this");
+  s->add_option("--token", sa->token, "bearer token to submit to a server URL (tallylog tokens add)")
+      ->envname("TALLYLOG_TOKEN");
   s->callback([sa] { run_scan(*sa); });
 }
 

@@ -142,6 +142,10 @@ void run_serve(const ServeArgs& a) {
   });
   if (writable) {
     be.submit = [&batcher](election::Sheet s) { return batcher.submit(std::move(s)); };
+    // Bulk batches (`tallylog import <url>`) are already batches: one append each.
+    be.submit_batch = [&ingestor](std::span<election::Sheet> sheets, std::span<const std::string> origins) {
+      return ingestor->submit_batch(sheets, origins);
+    };
   } else {
     be.no_write_side = "read-only data directory: " + a.data_dir +
                        " has no log.key, so this server cannot append to its log; it answers reads only "

@@ -16,6 +16,7 @@ struct Api::Impl {
     add_log_routes(table, ctx);
     add_results_routes(table, ctx);
     add_submit_routes(table, ctx);
+    add_bulk_routes(table, ctx);
     add_metrics_routes(table, ctx);
     add_forensics_routes(table, ctx);
     add_flags_routes(table, ctx);

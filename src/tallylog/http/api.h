@@ -6,7 +6,8 @@
 // functions so this library links neither). Every route is documented in docs/api.md.
 //
 // Read side (no authentication): /log/..., /blobs/sha256/<hex>, /api/v1/..., /metrics, and the
-// web page (files from `web_dir`). Write side: POST /api/v1/sheets and /api/v1/images, only with
+// web page (files from `web_dir`). Write side: POST /api/v1/sheets and /api/v1/images, and the
+// bulk routes /api/v1/bulk/* (bulk_routes.cc, behind `tallylog import <url>`), only with
 // "Authorization: Bearer <token>" from <data>/tokens.json and a source the token allows; without a
 // valid token nothing is parsed and nothing is written.
 //
@@ -21,6 +22,8 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <span>
+#include <vector>
 #include <string>
 #include <string_view>
 
@@ -42,6 +45,7 @@ struct ApiOptions {
   double submit_burst_per_token = 200;
   uint64_t max_sheet_bytes = 64 * 1024;
   uint64_t max_image_bytes = 16 * 1024 * 1024;
+  uint64_t max_bulk_bytes = 64 * 1024 * 1024;  // POST /api/v1/bulk/sheets: a batch of entries
 };
 
 struct ApiBackend {
@@ -52,6 +56,11 @@ struct ApiBackend {
   // saying `no_write_side` (e.g. a read-only data directory: no log.key).
   std::function<Result<ingest::Outcome>(election::Sheet sheet)> submit;
   std::string no_write_side = "this server has no write side";
+  // Validates, logs and indexes a batch in ONE durable log append (Ingestor::submit_batch), for
+  // the bulk routes (/api/v1/bulk/*). Null: they answer 503 saying `no_write_side`.
+  std::function<Result<std::vector<ingest::Outcome>>(std::span<election::Sheet> sheets,
+                                                     std::span<const std::string> origins)>
+      submit_batch;
   // Image bytes -> sheet (station and counts from its QR code). Null: /api/v1/images answers 501.
   std::function<Result<election::Sheet>(std::string_view image_bytes)> sheet_from_image;
   // Stores image bytes, returns the hex SHA-256. Null: images are not kept.

@@ -7,6 +7,7 @@
 
 #include <optional>
 #include <string>
+#include <variant>
 
 #include "tallylog/http/api.h"
 #include "tallylog/http/metrics.h"
@@ -37,10 +38,15 @@ struct ApiContext {
 // unreadable. Public by design. (log_routes.cc)
 std::optional<std::string> read_log_vkey(ApiContext& ctx);
 
+// The bearer token's owner (TokenInfo), or the answer to give instead: 401 without a valid token,
+// 429 over the token's rate, 503 when the token store cannot be read. (submit_routes.cc)
+std::variant<TokenInfo, Response> authorize_submitter(ApiContext& ctx, const Request& req);
+
 // Route rows, in matching order (api.cc). Each lives in the file of the same name.
 void add_log_routes(RouteTable& table, ApiContext& ctx);      // log_routes.cc: /log/*, /blobs/*, vkey
 void add_results_routes(RouteTable& table, ApiContext& ctx);  // results_routes.cc: /api/v1 read side
 void add_submit_routes(RouteTable& table, ApiContext& ctx);   // submit_routes.cc: POST sheets, images
+void add_bulk_routes(RouteTable& table, ApiContext& ctx);     // bulk_routes.cc: /api/v1/bulk/* (import <url>)
 void add_metrics_routes(RouteTable& table, ApiContext& ctx);  // metrics_routes.cc: /metrics
 void add_forensics_routes(RouteTable& table, ApiContext& ctx);  // forensics_routes.cc: forensics, declared
 void add_flags_routes(RouteTable& table, ApiContext& ctx);    // flags_routes.cc: GET /api/v1/flags

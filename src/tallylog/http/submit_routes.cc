@@ -8,6 +8,28 @@
 #include "tallylog/http/sheet_json.h"
 
 namespace tallylog::http {
+// The token's owner, or the answer to give (401/429/503).
+std::variant<TokenInfo, Response> authorize_submitter(ApiContext& ctx, const Request& req) {
+  auto h = req.header("authorization");
+  auto unauthorized = [](std::string msg) {
+    Response r = error_response(401, msg);
+    r.headers.emplace_back("WWW-Authenticate", "Bearer realm=\"tallylog\"");
+    return r;
+  };
+  if (h.empty()) return unauthorized("authorization: a bearer token is required");
+  if (h.size() < 8 || !(h.substr(0, 7) == "Bearer " || h.substr(0, 7) == "bearer "))
+    return unauthorized("authorization: expected 'Bearer <token>'");
+  auto who = ctx.tokens.authenticate(h.substr(7));
+  if (!who) return error_response(503, "token store: " + who.error().to_string());
+  if (!*who) return unauthorized("authorization: unknown or revoked token");
+  if (!ctx.limiter.allow((*who)->name, std::chrono::steady_clock::now())) {
+    Response r = error_response(429, "rate limit: too many submissions for '" + (*who)->name + "'");
+    r.headers.emplace_back("Retry-After", "1");
+    return r;
+  }
+  return **who;
+}
+
 namespace {
 
 Response rejected(std::string_view field, std::string_view reason) {
@@ -17,27 +39,7 @@ Response rejected(std::string_view field, std::string_view reason) {
 struct Submit {
   ApiContext& ctx;
 
-  // The token's owner, or the answer to give (401/429).
-  std::variant<TokenInfo, Response> authorize(const Request& req) {
-    auto h = req.header("authorization");
-    auto unauthorized = [](std::string msg) {
-      Response r = error_response(401, msg);
-      r.headers.emplace_back("WWW-Authenticate", "Bearer realm=\"tallylog\"");
-      return r;
-    };
-    if (h.empty()) return unauthorized("authorization: a bearer token is required");
-    if (h.size() < 8 || !(h.substr(0, 7) == "Bearer " || h.substr(0, 7) == "bearer "))
-      return unauthorized("authorization: expected 'Bearer <token>'");
-    auto who = ctx.tokens.authenticate(h.substr(7));
-    if (!who) return error_response(503, "token store: " + who.error().to_string());
-    if (!*who) return unauthorized("authorization: unknown or revoked token");
-    if (!ctx.limiter.allow((*who)->name, std::chrono::steady_clock::now())) {
-      Response r = error_response(429, "rate limit: too many submissions for '" + (*who)->name + "'");
-      r.headers.emplace_back("Retry-After", "1");
-      return r;
-    }
-    return **who;
-  }
+  std::variant<TokenInfo, Response> authorize(const Request& req) { return authorize_submitter(ctx, req); }
 
   Response answer(const ingest::Outcome& o, Json extra = Json::object()) {
     int status = 500;

@@ -22,8 +22,13 @@ void count(ImportSummary& sum, const Outcome& o, uint64_t line) {
 }
 
 // Reads the header and runs `on_row` for each data row; malformed rows become rejects.
+// Where rejects found before a record exists go: the ingestor's rejects store, or the sink's.
+struct RejectStore {
+  std::function<Status(std::span<const index::Reject>)> record;
+};
+
 template <typename Batch>
-Result<ImportSummary> run_import(Ingestor& ingestor, std::string_view text, std::string_view file_name,
+Result<ImportSummary> run_import(const RejectStore& ingestor, std::string_view text, std::string_view file_name,
                                  const ImportOptions& options, Batch& batch) {
   CsvReader reader(text, options.csv);
   CsvRecord rec;
@@ -48,7 +53,7 @@ Result<ImportSummary> run_import(Ingestor& ingestor, std::string_view text, std:
   const std::string label = base_name(file_name);
   auto flush = [&]() -> Status {
     if (!parse_rejects.empty()) {
-      TL_TRY(ingestor.record_rejects(parse_rejects));
+      TL_TRY(ingestor.record(parse_rejects));
       parse_rejects.clear();
     }
     TL_TRY(batch.flush(sum));
@@ -118,7 +123,7 @@ struct StationBatch {
 };
 
 struct SheetBatch {
-  Ingestor& ingestor;
+  SheetSink& sink;
   const Mapping& mapping;
   const ImportOptions& options;
   std::string submitted_by;
@@ -128,7 +133,7 @@ struct SheetBatch {
   std::vector<uint64_t> lines;
 
   Status bind(std::span<const std::string> header) {
-    TL_ASSIGN_OR_RETURN(auto b, BoundMapping::bind_sheets(mapping, header, ingestor.election()));
+    TL_ASSIGN_OR_RETURN(auto b, BoundMapping::bind_sheets(mapping, header, sink.election()));
     bound.emplace(std::move(b));
     return {};
   }
@@ -172,7 +177,7 @@ struct SheetBatch {
     submitting = std::async(std::launch::async, [this]() -> Status {
       // Deferred: the index commit of this batch overlaps the checks and log append of the next.
       TL_ASSIGN_OR_RETURN(in_flight.outcomes,
-                          ingestor.submit_batch_deferred(std::move(in_flight.sheets), in_flight.origins));
+                          sink.submit_batch_deferred(std::move(in_flight.sheets), in_flight.origins));
       in_flight.sheets.clear();
       return {};
     });
@@ -180,7 +185,7 @@ struct SheetBatch {
   }
   Status finish(ImportSummary& sum) {
     TL_TRY(join(sum));
-    return ingestor.sync_index();
+    return sink.sync();
   }
 };
 
@@ -217,32 +222,61 @@ Status check_hierarchy(Ingestor& ingestor, std::string_view text, std::string_vi
   return ok();
 }
 
+class IngestorSink final : public SheetSink {
+ public:
+  explicit IngestorSink(Ingestor& ingestor) : ing_(ingestor) {}
+  const election::Election& election() const override { return ing_.election(); }
+  Result<std::vector<Outcome>> submit_batch(std::span<election::Sheet> sheets,
+                                            std::span<const std::string> origins) override {
+    return ing_.submit_batch(sheets, origins);
+  }
+  Result<std::vector<Outcome>> submit_batch_deferred(std::vector<election::Sheet> sheets,
+                                                     std::span<const std::string> origins) override {
+    return ing_.submit_batch_deferred(std::move(sheets), origins);
+  }
+  Status sync() override { return ing_.sync_index(); }
+  Status record_rejects(std::span<const index::Reject> rejects) override { return ing_.record_rejects(rejects); }
+
+ private:
+  Ingestor& ing_;
+};
+
 }  // namespace
+
+std::unique_ptr<SheetSink> ingestor_sink(Ingestor& ingestor) { return std::make_unique<IngestorSink>(ingestor); }
 
 Result<ImportSummary> import_stations_csv(Ingestor& ingestor, std::string_view csv_text, std::string_view file_name,
                                           const Mapping& mapping, const ImportOptions& options) {
   TL_TRY(check_hierarchy(ingestor, csv_text, base_name(file_name), mapping, options));
   StationBatch batch{ingestor, mapping, {}, {}, {}};
-  return run_import(ingestor, csv_text, file_name, options, batch);
+  RejectStore store{[&](std::span<const index::Reject> r) { return ingestor.record_rejects(r); }};
+  return run_import(store, csv_text, file_name, options, batch);
 }
 
 Result<ImportSummary> import_sheets_csv(Ingestor& ingestor, std::string_view csv_text, std::string_view file_name,
                                         const Mapping& mapping, const ImportOptions& options) {
+  auto sink = ingestor_sink(ingestor);
+  return import_sheets_csv(*sink, csv_text, file_name, mapping, options);
+}
+
+Result<ImportSummary> import_sheets_csv(SheetSink& sink, std::string_view csv_text, std::string_view file_name,
+                                        const Mapping& mapping, const ImportOptions& options) {
   if (options.source.empty()) return err(ErrorCode::kInvalidArgument, "import: --source is required");
   {
     // Every row would be refused for it: say so once, before the first row.
-    const auto& accepted = ingestor.election().sources;
+    const auto& accepted = sink.election().sources;
     if (std::none_of(accepted.begin(), accepted.end(),
                      [&](const std::string& p) { return election::source_matches(p, options.source); })) {
       std::string list;
       for (const auto& p : accepted) list += (list.empty() ? "" : ", ") + p;
       return err(ErrorCode::kInvalidArgument, "import: source \"" + options.source + "\" is not accepted by election '" +
-                                                  ingestor.election().id + "' (it accepts " + list + ")");
+                                                  sink.election().id + "' (it accepts " + list + ")");
     }
   }
-  SheetBatch batch{ingestor, mapping, options, options.submitted_by, {}, {}, {}, {}, {}, {}};
+  SheetBatch batch{sink, mapping, options, options.submitted_by, {}, {}, {}, {}, {}, {}};
   if (batch.submitted_by.empty()) batch.submitted_by = "import:" + base_name(file_name);
-  return run_import(ingestor, csv_text, file_name, options, batch);
+  RejectStore store{[&](std::span<const index::Reject> r) { return sink.record_rejects(r); }};
+  return run_import(store, csv_text, file_name, options, batch);
 }
 
 Status write_rejects_csv(Env& env, const std::string& path, const std::vector<RowReject>& rejects) {

@@ -23,6 +23,7 @@
 #include "tallylog/ingest/csv.h"
 #include "tallylog/ingest/ingestor.h"
 #include "tallylog/ingest/mapping.h"
+#include "tallylog/ingest/sheet_sink.h"
 #include "tallylog/ingest/submit.h"
 
 namespace tallylog::ingest {
@@ -51,6 +52,9 @@ struct ImportSummary : VerdictCounts {
 Result<ImportSummary> import_stations_csv(Ingestor& ingestor, std::string_view csv_text, std::string_view file_name,
                                           const Mapping& mapping, const ImportOptions& options);
 Result<ImportSummary> import_sheets_csv(Ingestor& ingestor, std::string_view csv_text, std::string_view file_name,
+                                        const Mapping& mapping, const ImportOptions& options);
+// The same rows, mapping and checks, into any sink (a running server: remote/bulk_client.h).
+Result<ImportSummary> import_sheets_csv(SheetSink& sink, std::string_view csv_text, std::string_view file_name,
                                         const Mapping& mapping, const ImportOptions& options);
 
 // Writes `line,field,reason` rows (RFC 4180 quoting) with a header to `path`; control characters

@@ -205,6 +205,7 @@ struct HttpClient::Impl {
     req.set(http::field::host, url.host);
     req.set(http::field::user_agent, opt.user_agent);
     req.set(http::field::accept_encoding, "identity");
+    for (const auto& [name, value] : opt.headers) req.set(name, value);
     req.keep_alive(true);
     if (verb == http::verb::post) {
       req.set(http::field::content_type, std::string(content_type));

@@ -53,6 +53,8 @@ struct HttpClientOptions {
   uint64_t max_body = 64ull << 20;
   std::string ca_file;  // PEM file of trusted CAs for https; empty: the system's trust store
   std::string user_agent = "tallylog";
+  // Sent with every request, e.g. {"Authorization", "Bearer tl_..."} (the bulk client, issue 17).
+  std::vector<std::pair<std::string, std::string>> headers;
 };
 
 class HttpClient {

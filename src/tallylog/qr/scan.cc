@@ -44,7 +44,7 @@ struct Prepared {
 };
 
 Prepared prepare(const std::string& file, const QrProfile& profile,
-                 const election::Election& election, const blob::BlobStore& blobs,
+                 const election::Election& election, const BlobPut& put_blob,
                  const ScanOptions& options) {
   Prepared out;
   auto fail = [&](std::string field, const Error& e) {
@@ -57,7 +57,7 @@ Prepared prepare(const std::string& file, const QrProfile& profile,
   if (!decoded) return fail("image", decoded.error());
   auto sheet = profile.parse(decoded->payload, election);
   if (!sheet) return fail("qr", sheet.error());
-  auto hex = blobs.put(*bytes);
+  auto hex = put_blob(*bytes);
   if (!hex) return fail("image", hex.error());
   sheet->source = options.source;
   sheet->submitted_by = options.submitted_by;
@@ -84,6 +84,12 @@ Result<std::vector<std::string>> list_image_files(const std::vector<std::string>
 }
 
 Result<ScanSummary> scan_images(ingest::Ingestor& ingestor, const blob::BlobStore& blobs,
+                                const std::vector<std::string>& files, const ScanOptions& options) {
+  auto sink = ingest::ingestor_sink(ingestor);
+  return scan_images(*sink, [&blobs](std::string_view bytes) { return blobs.put(bytes); }, files, options);
+}
+
+Result<ScanSummary> scan_images(ingest::SheetSink& ingestor, const BlobPut& blobs,
                                 const std::vector<std::string>& files, const ScanOptions& options) {
   const election::Election& election = ingestor.election();
   if (election.qr_profile.empty()) {

@@ -23,6 +23,7 @@
 #include "tallylog/base/error.h"
 #include "tallylog/blob/blob_store.h"
 #include "tallylog/ingest/ingestor.h"
+#include "tallylog/ingest/sheet_sink.h"
 #include "tallylog/ingest/submit.h"
 #include "tallylog/qr/decoder.h"
 
@@ -59,6 +60,11 @@ Result<std::vector<std::string>> list_image_files(const std::vector<std::string>
 // Fails only for problems that stop the whole scan (the election names no or an unknown QR
 // profile, an I/O error of the log); per-image problems are in the summary.
 Result<ScanSummary> scan_images(ingest::Ingestor& ingestor, const blob::BlobStore& blobs,
+                                const std::vector<std::string>& files, const ScanOptions& options);
+// The same pipeline into any sink (a running server: remote/bulk_client.h), images stored by
+// `put_blob` (bytes -> hex SHA-256; called from the decoding threads, so it must be thread-safe).
+using BlobPut = std::function<Result<std::string>(std::string_view bytes)>;
+Result<ScanSummary> scan_images(ingest::SheetSink& sink, const BlobPut& put_blob,
                                 const std::vector<std::string>& files, const ScanOptions& options);
 
 // Writes `file,field,reason` rows (RFC 4180 quoting) with a header, atomically; control

@@ -1,0 +1,93 @@
+#!/usr/bin/env bash
+# Issue 17 figures, one command, one table: the bundled Venezuela CSV (24,532 actas) imported
+#   1. directly into a stations-only data directory (`import <data>`: the offline path), and
+#   2. into a running `tallylog serve` on a copy of that directory over loopback (`import <url>`:
+#      local checks, 5,000-sheet POSTs, the server's checks, one durable append per batch, index),
+# both timed end to end through the real binary (the process from start to its summary line);
+#   3. wrk on /api/v1/tally?level=state (2 threads, 16 connections) while bulk imports of fresh
+#      sources keep the server writing, against wrk on the same server with no import: requests/s,
+#      errors, p50/p99.
+# Needs wrk. Builds nothing. Best of RUNS (default 3) for the import rates.
+#   TALLYLOG_BIN  tallylog binary (default build/src/tallylog/cli/tallylog)
+#   RUNS          import repetitions (default 3); WRK_SECONDS (default 6)
+set -euo pipefail
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+BIN=${TALLYLOG_BIN:-$ROOT/build/src/tallylog/cli/tallylog}
+E=$ROOT/elections/ve2024
+CSV=$E/data/RESULTADOS_2024_CSV_V1.csv
+MAP=$E/convzla-v1.mapping.toml
+RUNS=${RUNS:-3}
+SECS=${WRK_SECONDS:-6}
+command -v wrk >/dev/null || { echo "wrk missing: apt-get install wrk" >&2; exit 1; }
+ROWS=$(($(wc -l <"$CSV") - 1))
+WORK=$(mktemp -d)
+PIDS=()
+cleanup() { for p in "${PIDS[@]}"; do kill -TERM "$p" 2>/dev/null; wait "$p" 2>/dev/null || true; done; rm -rf "$WORK"; }
+trap cleanup EXIT
+now() { date +%s.%N; }
+serve() {  # serve <dir> <var>
+  local port
+  port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()')
+  "$BIN" serve "$1" --listen "127.0.0.1:$port" --rate 1000 --burst 2000 2>"$WORK/serve.$port.log" &
+  PIDS+=($!)
+  for _ in $(seq 1 300); do curl -fs "http://127.0.0.1:$port/api/v1/election" >/dev/null 2>&1 && break; sleep 0.05; done
+  printf -v "$2" 'http://127.0.0.1:%s' "$port"
+}
+
+"$BIN" init "$WORK/stations" --election "$E/election.toml" >/dev/null
+"$BIN" stations import "$WORK/stations" "$CSV" --mapping "$MAP" >/dev/null
+best_direct=999; best_remote=999
+for r in $(seq 1 "$RUNS"); do
+  rm -rf "$WORK/direct" "$WORK/server"
+  cp -a "$WORK/stations" "$WORK/direct"; cp -a "$WORK/stations" "$WORK/server"
+  sync
+  t0=$(now); out=$("$BIN" import "$WORK/direct" "$CSV" --source witness:convzla --mapping "$MAP"); t1=$(now)
+  [[ $out == "accepted $ROWS,"* ]] || { echo "direct import: $out" >&2; exit 1; }
+  d=$(awk -v a="$t0" -v b="$t1" 'BEGIN { print b - a }')
+  TOKEN=$("$BIN" tokens add "$WORK/server" --name bench --source 'witness:*' 2>/dev/null)
+  serve "$WORK/server" URL
+  curl -fs "$URL/api/v1/tally?level=state" >/dev/null
+  t0=$(now); out=$("$BIN" import "$URL" "$CSV" --source witness:convzla --mapping "$MAP" --token "$TOKEN" 2>/dev/null); t1=$(now)
+  [[ $out == "accepted $ROWS,"* ]] || { echo "import <url>: $out" >&2; exit 1; }
+  m=$(awk -v a="$t0" -v b="$t1" 'BEGIN { print b - a }')
+  best_direct=$(awk -v a="$best_direct" -v b="$d" 'BEGIN { print (b < a) ? b : a }')
+  best_remote=$(awk -v a="$best_remote" -v b="$m" 'BEGIN { print (b < a) ? b : a }')
+  echo "run $r: direct $d s, import <url> $m s" >&2
+  kill -TERM "${PIDS[-1]}"; wait "${PIDS[-1]}" || true; unset 'PIDS[-1]'
+done
+
+# Reads while the server writes: fresh sources, so every import logs 24,532 new sheets.
+TOKEN=$("$BIN" tokens add "$WORK/server" --name bench2 --source 'witness:*' 2>/dev/null)
+serve "$WORK/server" URL
+curl -fs "$URL/api/v1/tally?level=state" >/dev/null
+wrk -t2 -c16 -d"${SECS}s" --latency "$URL/api/v1/tally?level=state" >"$WORK/wrk.idle"
+wrk -t2 -c16 -d"${SECS}s" --latency "$URL/api/v1/tally?level=state" >"$WORK/wrk.busy" &
+WRK=$!
+imports=0; logged=0; end=$(( $(date +%s) + SECS - 1 ))
+while (( $(date +%s) < end )); do
+  out=$("$BIN" import "$URL" "$CSV" --source "witness:load$imports" --mapping "$MAP" --token "$TOKEN" --batch 2000 2>/dev/null)
+  imports=$((imports + 1)); logged=$((logged + $(sed -n 's/^accepted \([0-9]*\),.*/\1/p' <<<"$out")))
+done
+wait $WRK
+wrk_row() {  # label file
+  awk -v label="$1" '
+    /Requests\/sec/ { rps = $2 }
+    /Non-2xx/ { non2xx = $NF }
+    /Socket errors/ { errs = $0; sub(/.*Socket errors: /, "", errs) }
+    $1 == "50%" { p50 = $2 } $1 == "99%" { p99 = $2 }
+    END { printf "| %s | %s | %s | %s | %s |\n", label, rps, (non2xx == "" ? 0 : non2xx) " non-2xx" (errs == "" ? "" : ", " errs), p50, p99 }' "$2"
+}
+echo
+echo "issue 17, $(date -u +%F), $(nproc) cores, load: $(uptime | sed 's/.*load average: //'), build $(basename "$(dirname "$(dirname "$(dirname "$(dirname "$BIN")")")")")"
+echo
+echo "| import of the bundled CSV ($ROWS sheets, best of $RUNS, end to end) | seconds | sheets/s |"
+echo "|---|---|---|"
+awk -v d="$best_direct" -v m="$best_remote" -v n="$ROWS" 'BEGIN {
+  printf "| direct: import <data> (offline; batch 50,000) | %.3f | %.0f |\n", d, n / d
+  printf "| import <url>: running serve over loopback (batch 5,000) | %.3f | %.0f |\n", m, n / m
+  printf "| ratio import <url> / direct | | %.2f |\n", d / m }'
+echo
+echo "| wrk -t2 -c16 ${SECS}s on /api/v1/tally?level=state | requests/s | errors | p50 | p99 |"
+echo "|---|---|---|---|---|"
+wrk_row "idle server" "$WORK/wrk.idle"
+wrk_row "during $imports bulk imports ($logged sheets logged, batch 2,000)" "$WORK/wrk.busy"

@@ -1,0 +1,173 @@
+// The bulk write side (issue 17): what `tallylog import <url>` and `tallylog scan <url>` use to
+// feed a running server while it keeps answering reads (docs/api.md "Bulk submission").
+//
+//   GET  /api/v1/bulk/session?source=S   who the token is and whether it may submit for S, the
+//                                        election (log entry 0) and the log size; nothing written
+//   GET  /api/v1/bulk/stations           the registry the validator needs: "code\tregistered\n"
+//   GET  /api/v1/bulk/held?source=S      identity digests (hex) of every sheet logged for S
+//   POST /api/v1/bulk/blobs?source=S     an image, stored under its SHA-256 ({"sha256": hex})
+//   POST /api/v1/bulk/sheets?source=S    canonical sheet entries, one per line; ONE log append;
+//                                        per-sheet verdicts in order
+//
+// Every route needs a bearer token allowing S (the GETs too: they are a submitter's handshake, and
+// refusing a bad token there is how a client says so before sending anything). The server checks
+// every sheet again (the client's checks are a courtesy); submitted_by is the token's name and
+// submitted_at the server's clock, as for POST /api/v1/sheets.
+#include <variant>
+
+#include "tallylog/base/bytes.h"
+#include "tallylog/election/entry.h"
+#include "tallylog/election/source_name.h"
+#include "tallylog/http/api_context.h"
+#include "tallylog/http/responses.h"
+#include "tallylog/http/sheet_json.h"
+
+namespace tallylog::http {
+namespace {
+
+struct Bulk {
+  ApiContext& ctx;
+
+  // The token's owner when it may submit for the query's `source` (which is returned too), or the
+  // answer to give: 401/429 (token), 400 (no or a malformed source), 403 (source not allowed).
+  std::variant<std::pair<TokenInfo, std::string>, Response> authorize(const RouteCall& c, bool need_source) {
+    auto auth = authorize_submitter(ctx, c.request);
+    if (auto* r = std::get_if<Response>(&auth)) return std::move(*r);
+    auto& who = std::get<TokenInfo>(auth);
+    auto it = c.query.find("source");
+    std::string source = it == c.query.end() ? "" : it->second;
+    if (!need_source) return std::pair{std::move(who), std::move(source)};
+    if (source.empty()) return error_response(400, "source: the query parameter is required", "source");
+    if (auto st = election::check_source_name(source); !st) return error_response(400, st.error().message, "source");
+    if (!who.allows_source(source))
+      return error_response(403, "source: token of '" + who.name + "' may not submit for '" + source + "'", "source");
+    return std::pair{std::move(who), std::move(source)};
+  }
+
+  Response session(const RouteCall& c) {
+    auto auth = authorize(c, true);
+    if (auto* r = std::get_if<Response>(&auth)) return std::move(*r);
+    auto& [who, source] = std::get<0>(auth);
+    if (!ctx.be.submit_batch) return error_response(503, ctx.be.no_write_side);
+    auto e = ctx.be.index->election();
+    if (!e) return from_error(e.error());
+    auto size = ctx.be.index->indexed_size();
+    if (!size) return from_error(size.error());
+    Json sources = Json::array();
+    for (const auto& s : who.sources) sources.push_back(s);
+    return json_response(200, Json{{"submitter", who.name},
+                                   {"source", source},
+                                   {"sources", sources},
+                                   {"log_size", *size},
+                                   {"election_entry", election::encode_entry(*e)}});
+  }
+
+  Response stations(const RouteCall& c) {
+    auto auth = authorize(c, false);
+    if (auto* r = std::get_if<Response>(&auth)) return std::move(*r);
+    std::string out;
+    auto st = ctx.be.index->for_each_station([&](const election::Station& s) {
+      out += s.code;
+      out.push_back('\t');
+      out += std::to_string(s.registered);
+      out.push_back('\n');
+    });
+    if (!st) return from_error(st.error());
+    return Response::text(200, std::move(out));
+  }
+
+  Response held(const RouteCall& c) {
+    auto auth = authorize(c, true);
+    if (auto* r = std::get_if<Response>(&auth)) return std::move(*r);
+    const std::string& source = std::get<0>(auth).second;
+    std::string out;
+    auto st = ctx.be.index->for_each_sheet_summary([&](const index::SheetSummary& s) {
+      if (s.source != source) return;
+      out += hex_encode(s.identity);
+      out.push_back('\n');
+    });
+    if (!st) return from_error(st.error());
+    return Response::text(200, std::move(out));
+  }
+
+  Response sheets(const RouteCall& c) {
+    auto auth = authorize(c, true);
+    if (auto* r = std::get_if<Response>(&auth)) return std::move(*r);
+    auto& [who, source] = std::get<0>(auth);
+    if (!ctx.be.submit_batch) return error_response(503, ctx.be.no_write_side);
+    // Each line: its verdict, decided here (undecodable, another source) or by the ingestor.
+    std::vector<ingest::Outcome> verdicts;
+    std::vector<election::Sheet> batch;
+    std::vector<size_t> slot;  // batch[i] answers verdicts[slot[i]]
+    std::string_view body = c.request.body;
+    size_t line_no = 0;
+    while (!body.empty()) {
+      size_t nl = body.find('\n');
+      std::string_view line = body.substr(0, nl);
+      body = nl == std::string_view::npos ? std::string_view() : body.substr(nl + 1);
+      ++line_no;
+      if (line.empty()) continue;
+      ingest::Outcome& o = verdicts.emplace_back();
+      auto entry = election::decode_entry(line);
+      if (!entry || entry->type != election::EntryType::kSheet) {
+        o.field = entry ? "type" : (entry.error().field.empty() ? "entry" : entry.error().field);
+        o.reason = "line " + std::to_string(line_no) + ": " +
+                   (entry ? "not a sheet entry" : entry.error().message);
+        continue;
+      }
+      auto& sheet = std::get<election::Sheet>(entry->record);
+      if (sheet.source != source) {
+        o.field = "source";
+        o.reason = "line " + std::to_string(line_no) + ": sheet of source '" + printable(sheet.source) +
+                   "' in a batch for '" + source + "'";
+        continue;
+      }
+      sheet.submitted_by = who.name;
+      sheet.submitted_at.clear();
+      batch.push_back(std::move(sheet));
+      slot.push_back(verdicts.size() - 1);
+    }
+    if (!batch.empty()) {
+      std::vector<std::string> origins(batch.size(), "bulk:" + who.name);
+      auto outcomes = ctx.be.submit_batch(batch, origins);
+      ctx.tallies.note_write();
+      if (!outcomes) return error_response(503, "not recorded: " + outcomes.error().to_string());
+      for (size_t i = 0; i < slot.size(); ++i) verdicts[slot[i]] = std::move((*outcomes)[i]);
+    }
+    std::string out = "{\"submitter\":" + Json(who.name).dump() + ",\"verdicts\":[";
+    for (size_t i = 0; i < verdicts.size(); ++i) {
+      if (i) out.push_back(',');
+      out += outcome_to_json(verdicts[i]);
+    }
+    out += "]}";
+    return Response::json(200, std::move(out));
+  }
+
+  Response blob(const RouteCall& c) {
+    auto auth = authorize(c, true);
+    if (auto* r = std::get_if<Response>(&auth)) return std::move(*r);
+    if (!ctx.be.submit_batch) return error_response(503, ctx.be.no_write_side);
+    if (!ctx.be.put_blob) return error_response(501, "this server does not keep images");
+    if (c.request.body.empty()) return error_response(400, "image: empty body", "image");
+    auto digest = ctx.be.put_blob(c.request.body);
+    if (!digest) return error_response(503, "image not stored: " + digest.error().to_string());
+    return json_response(200, Json{{"sha256", *digest}});
+  }
+
+  static std::string printable(std::string_view s) { return is_valid_utf8(s) ? std::string(s) : "(not UTF-8)"; }
+};
+
+}  // namespace
+
+void add_bulk_routes(RouteTable& table, ApiContext& ctx) {
+  auto bulk = std::make_shared<Bulk>(Bulk{ctx});
+  table.add({"GET", "/api/v1/bulk/session", "", 0, [bulk](const RouteCall& c) { return bulk->session(c); }});
+  table.add({"GET", "/api/v1/bulk/stations", "", 0, [bulk](const RouteCall& c) { return bulk->stations(c); }});
+  table.add({"GET", "/api/v1/bulk/held", "", 0, [bulk](const RouteCall& c) { return bulk->held(c); }});
+  table.add({"POST", "/api/v1/bulk/blobs", "", ctx.opt.max_image_bytes,
+             [bulk](const RouteCall& c) { return bulk->blob(c); }});
+  table.add({"POST", "/api/v1/bulk/sheets", "", ctx.opt.max_bulk_bytes,
+             [bulk](const RouteCall& c) { return bulk->sheets(c); }});
+}
+
+}  // namespace tallylog::http
