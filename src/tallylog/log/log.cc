@@ -246,6 +246,7 @@ class LogImpl final : public Log {
   std::optional<Error> publish_error_;
   SteadyClock::time_point next_publish_ = SteadyClock::time_point::min();
   std::thread publisher_;
+  bool recovered_ = false;  // recover() succeeded (a log that failed to open writes no clean note)
 };
 
 Result<std::string> LogImpl::read_at_least(unsigned level, uint64_t n, uint64_t width) {
@@ -406,6 +407,7 @@ Status LogImpl::recover() {
   TL_TRY(remove_superseded(superseded));
   TL_TRY(journal_->release(size));
   published_ = sequenced_ = size;
+  recovered_ = true;
   return ok();
 }
 
@@ -578,7 +580,7 @@ Status LogImpl::close() {
   Status s = ok();
   if (publish_error_) s = std::unexpected(*publish_error_);
   else if (published_ != sequenced_) s = err(ErrorCode::kInternal, "closing with unpublished entries");
-  else if (!failed_) {
+  else if (!failed_ && recovered_) {
     // Everything this process holds was checked at open or written by it: say so for the next
     // open (still under the data directory's lock, so no other writer can come between).
     auto note = clean_note_text(*storage_, integ_.size(), integ_.root());
