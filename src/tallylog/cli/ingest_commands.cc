@@ -31,7 +31,7 @@ struct ImportArgs {
   std::string source;
   std::string submitted_by;
   std::string rejects;  // where the rejected rows go; default <file>.rejects.csv
-  size_t batch = 50000;
+  size_t batch = 10000;
   bool stats = false;
   std::string token;  // with a server URL in place of the data directory
 };

@@ -31,7 +31,7 @@ namespace tallylog::ingest {
 struct ImportOptions {
   std::string source;        // sheets: the source every row is attributed to ("witness:convzla")
   std::string submitted_by;  // recorded in each sheet; default "import:<file name>"
-  size_t batch_size = 50000;  // rows per log append (and per index transaction)
+  size_t batch_size = 10000;  // rows per log append (and per index transaction); memory grows with it
   CsvOptions csv;
   // Called after each batch with (bytes read, total bytes).
   std::function<void(uint64_t, uint64_t)> progress;

@@ -1,5 +1,6 @@
 #include "tallylog/ingest/ingestor.h"
 
+#include <atomic>
 #include <chrono>
 #include <future>
 #include <mutex>
@@ -39,7 +40,13 @@ struct LogResult {  // what a deferred batch's log append did
   double seconds = 0;
   uint64_t logged = 0;
 };
+// Counts the batches alive (IndexJob) and the most alive at once, for IngestStats.
+struct JobCounter {
+  std::atomic<uint64_t> alive{0};
+  std::atomic<uint64_t> max{0};
+};
 }  // namespace detail
+using detail::JobCounter;
 using detail::IndexResult;
 using detail::LogResult;
 
@@ -59,6 +66,7 @@ struct Ingestor::State {
   std::future<IndexResult> index_task;
   // The log append of the last deferred batch still running.
   std::future<LogResult> log_task;
+  std::shared_ptr<JobCounter> jobs = std::make_shared<JobCounter>();
 
   Status check_usable() const {
     if (failed) return err(ErrorCode::kFailedPrecondition, "ingestor stopped after an error (" + failure +
@@ -77,12 +85,23 @@ namespace {
 // A batch's index update: its sheets, entries and verdicts, owned so that it can run after
 // submit returns (deferred) or on a helper thread while the log append runs.
 struct IndexJob {
+  explicit IndexJob(std::shared_ptr<JobCounter> c) : counter(std::move(c)) {
+    const uint64_t now = ++counter->alive;
+    uint64_t seen = counter->max.load();
+    while (seen < now && !counter->max.compare_exchange_weak(seen, now)) {
+    }
+  }
+  ~IndexJob() { --counter->alive; }
+  IndexJob(const IndexJob&) = delete;
+  IndexJob& operator=(const IndexJob&) = delete;
+  std::shared_ptr<JobCounter> counter;
   std::vector<election::Sheet> owned;  // deferred: the sheets, moved in
   std::span<const election::Sheet> sheets;
   std::vector<std::string> entries;
   std::vector<size_t> logged;          // positions in `sheets` of the logged ones, in entry order
   std::vector<AcceptedSheet> accepted;  // per logged sheet
   uint64_t first = 0;                   // expected log index of entries[0]
+  std::function<void()> before_commit;  // IngestorOptions::before_index_commit
 };
 
 IndexResult build_and_commit(index::Index& idx, Deriver& deriver, const IndexJob& job, std::future<bool>* log_durable) {
@@ -110,6 +129,7 @@ IndexResult build_and_commit(index::Index& idx, Deriver& deriver, const IndexJob
     r.status = std::unexpected(tx.error());
     return r;
   }
+  if (job.before_commit) job.before_commit();
   auto t_commit = std::chrono::steady_clock::now();
   r.status = (*tx)->commit();
   r.commit_seconds = seconds_since(t_commit);
@@ -167,6 +187,11 @@ Status join_log(Ingestor::State& s) {
 Result<std::vector<Outcome>> launch_deferred(Ingestor::State& s, std::shared_ptr<IndexJob> job,
                                              std::vector<Outcome> out) {
   TL_TRY(join_log(s));
+  // And the previous batch's index work must be done: the index is the slowest stage, so
+  // without this wait every batch of a big file would queue behind it, holding its sheets and
+  // entries (issue 16: import memory grew with the file). At most one batch is being indexed
+  // while this one is appended and the next one is checked.
+  TL_TRY(join_index(s));
   job->first = s.next_index - job->entries.size();
   auto durable = std::make_shared<std::promise<bool>>();
   std::future<bool> durable_future = durable->get_future();
@@ -305,7 +330,9 @@ Status Ingestor::close() {
 
 IngestStats Ingestor::stats() const {
   std::lock_guard lock(s_->mu);
-  return s_->stats;
+  IngestStats st = s_->stats;
+  st.max_batches_held = s_->jobs->max.load();
+  return st;
 }
 
 Status Ingestor::record_rejects(std::span<const index::Reject> rejects) { return s_->index->add_rejects(rejects); }
@@ -470,7 +497,8 @@ Result<std::vector<Outcome>> Ingestor::submit_locked(std::span<election::Sheet> 
   Deriver& deriver = *s.deriver;
   const index::SheetLedger& ledger = deriver.ledger();
   std::vector<Outcome> out(sheets.size());
-  auto job = std::make_shared<IndexJob>();
+  auto job = std::make_shared<IndexJob>(s.jobs);
+  job->before_commit = s.options.before_index_commit;
   job->entries.reserve(sheets.size());
   job->logged.reserve(sheets.size());
   job->accepted.reserve(sheets.size());

@@ -51,6 +51,9 @@ struct IngestorOptions {
   // witness/client.h. Null: checkpoints carry the log's signature only.
   std::function<Result<std::string>(const std::string& signed_checkpoint)> cosign;
   std::chrono::milliseconds cosign_deadline{2000};
+  // Called on the index thread before each batch's index commit (tests use it to play a slow
+  // disk). Null: nothing.
+  std::function<void()> before_index_commit;
 };
 
 // Where submit time went (wall-clock seconds, cumulative since open), for benchmarks and
@@ -62,6 +65,9 @@ struct IngestStats {
   double commit_seconds = 0;  // index commits (after the log append is durable)
   uint64_t batches = 0;
   uint64_t logged = 0;
+  // The most batches (sheets and entries) the ingestor held at once: bounded by the pipeline
+  // (the batch being checked, one being appended and indexed), never by the file (issue 16).
+  uint64_t max_batches_held = 0;
 };
 
 class Ingestor {

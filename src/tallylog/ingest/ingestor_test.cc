@@ -349,6 +349,30 @@ TEST_F(IngestorTest, DeclarationNamingAnUnknownAreaCandidateOrFieldIsRejectedWit
   EXPECT_TRUE(ing_->add_declaration(bulletin("ok", 1)));
 }
 
+// Issue 16: the import's memory grew with the file (1.6 GB for 1,000,000 sheets) because a
+// deferred batch waited only for the previous LOG append: when the index was the slower stage,
+// every batch of the file queued behind it with its sheets and entries. With an index made slow
+// on purpose, at most two batches (one checked, one appended and indexed) are ever held.
+TEST_F(IngestorTest, DeferredBatchesWaitForASlowIndexInsteadOfPilingUpInMemory) {
+  ing_.reset();
+  IngestorOptions o;
+  o.before_index_commit = [] { std::this_thread::sleep_for(std::chrono::milliseconds(20)); };
+  auto opened = Ingestor::open(data_, o);
+  ASSERT_TRUE(opened) << opened.error().to_string();
+  ing_ = std::move(*opened);
+  for (int i = 0; i < 8; ++i) {
+    std::vector<election::Sheet> b = {sheet("010113042.01", 10 + i, 5)};
+    auto r = ing_->submit_batch_deferred(std::move(b));
+    ASSERT_TRUE(r) << r.error().to_string();
+    EXPECT_NE((*r)[0].verdict, Verdict::kRejected) << (*r)[0].reason;
+    EXPECT_NE((*r)[0].verdict, Verdict::kDuplicate);
+  }
+  ASSERT_TRUE(ing_->sync_index());
+  EXPECT_EQ(ing_->index().indexed_size().value(), settled_log().size());
+  EXPECT_EQ(ing_->stats().logged, 8u);
+  EXPECT_LE(ing_->stats().max_batches_held, 2u);
+}
+
 TEST_F(IngestorTest, DeferredBatchesGiveTheSameVerdictsAndIndexAsSynchronousOnes) {
   // The same batches (duplicates within and across batches, a conflict, a correction of a sheet
   // whose index commit is still in flight, a reject) through submit_batch in a second data

@@ -45,6 +45,13 @@ class Journal {
 
   // Entries below `size` are durable in the published tiles: the journal may drop them.
   virtual Status release(uint64_t size) = 0;
+
+  // The clean-close note (issue 16): the log writes one line (the tree head it published and
+  // checked) when it closes cleanly, and reads it at the next open to skip re-verifying what it
+  // already checked or wrote itself. Private (the journal's store), never published. A driver
+  // without a place for it keeps the defaults: nothing stored, so every open checks everything.
+  virtual Result<std::string> clean_note() { return std::string(); }  // empty: none
+  virtual Status set_clean_note(std::string_view /*note*/) { return {}; }  // empty: remove it
 };
 
 struct PosixJournalOptions {

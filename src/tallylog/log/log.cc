@@ -37,6 +37,7 @@
 #include <thread>
 
 #include "tallylog/log/integrate.h"
+#include "tallylog/merkle/hash.h"
 #include "tallylog/log/journal.h"
 #include "tallylog/log/storage.h"
 #include "tallylog/log/tile_reader.h"
@@ -66,6 +67,14 @@ struct Paths {
         lock(join_path(data, "lock")) {}
   std::string data_dir, log_dir, journal_dir, staging_dir, key, vkey, lock;
 };
+
+// The clean-close note: "clean <size> <root hex> <storage fingerprint>\n"; empty (no note) when
+// the storage cannot fingerprint what it holds.
+Result<std::string> clean_note_text(const LogStorage& storage, uint64_t size, const merkle::Hash& root) {
+  TL_ASSIGN_OR_RETURN(std::string fp, storage.fingerprint());
+  if (fp.empty()) return std::string();
+  return "clean " + std::to_string(size) + " " + merkle::hash_hex(root) + " " + fp + "\n";
+}
 
 // Entries durable in the journal, waiting for the publisher (a copy: callers' buffers go away).
 struct Pending {
@@ -237,6 +246,7 @@ class LogImpl final : public Log {
   std::optional<Error> publish_error_;
   SteadyClock::time_point next_publish_ = SteadyClock::time_point::min();
   std::thread publisher_;
+  bool recovered_ = false;  // recover() succeeded (a log that failed to open writes no clean note)
 };
 
 Result<std::string> LogImpl::read_at_least(unsigned level, uint64_t n, uint64_t width) {
@@ -354,7 +364,22 @@ Status LogImpl::recover() {
   }
   std::optional<TreeHead> previous;
   if (on_disk) previous = TreeHead{on_disk->size, on_disk->root};
-  if (opts_.check == OpenCheck::kFull) {
+  // A clean close left a note naming the tree head it published after checking (at its own open)
+  // or writing everything below it. When the checkpoint on disk and the tree rebuilt from the
+  // journal are still exactly that head, nothing is new since: the recent checks below suffice
+  // (issue 16: open time proportional to what is new, not to the log). The note is consumed.
+  // The storage's fingerprint (every file's name, size, times and inode) must also be the one
+  // recorded then: a file replaced or rewritten since makes this open check everything again.
+  TL_ASSIGN_OR_RETURN(std::string clean, journal_->clean_note());
+  bool clean_close = false;
+  if (!clean.empty()) {
+    if (on_disk && on_disk->size == size && on_disk->root == root) {
+      TL_ASSIGN_OR_RETURN(std::string now, clean_note_text(*storage_, size, root));
+      clean_close = !now.empty() && now == clean;
+    }
+    TL_TRY(journal_->set_clean_note(""));
+  }
+  if (opts_.check == OpenCheck::kFull && !clean_close) {
     auto files = storage_log_files(*storage_);
     auto report = verify_tree(*files, TreeHead{size, root}, previous);
     if (!report) {
@@ -382,6 +407,7 @@ Status LogImpl::recover() {
   TL_TRY(remove_superseded(superseded));
   TL_TRY(journal_->release(size));
   published_ = sequenced_ = size;
+  recovered_ = true;
   return ok();
 }
 
@@ -554,6 +580,12 @@ Status LogImpl::close() {
   Status s = ok();
   if (publish_error_) s = std::unexpected(*publish_error_);
   else if (published_ != sequenced_) s = err(ErrorCode::kInternal, "closing with unpublished entries");
+  else if (!failed_ && recovered_) {
+    // Everything this process holds was checked at open or written by it: say so for the next
+    // open (still under the data directory's lock, so no other writer can come between).
+    auto note = clean_note_text(*storage_, integ_.size(), integ_.root());
+    s = note ? journal_->set_clean_note(*note) : Status(std::unexpected(note.error()));
+  }
   lock_.reset();
   return s;
 }

@@ -641,6 +641,73 @@ TEST(Log, RecentOpenCheckSkipsOldBundlesButReadsStillCatchThem) {
   EXPECT_NE(r.error().message.find("entry 300"), std::string::npos) << r.error().message;
 }
 
+// Issue 16: after a clean close the next open does not re-read the log's old files (start-up
+// proportional to what is new, not to the log), but any file replaced or rewritten since, or a
+// close that never happened, brings the full check back.
+class CountingStorage final : public LogStorage {
+ public:
+  explicit CountingStorage(std::shared_ptr<LogStorage> inner) : inner_(std::move(inner)) {}
+  Result<std::string> read(const std::string& path) const override {
+    if (path.starts_with("tile/entries/")) ++bundle_reads;
+    return inner_->read(path);
+  }
+  Result<std::vector<std::string>> list(const std::string& dir) const override { return inner_->list(dir); }
+  Status write_once(const std::string& path, std::string_view data) override { return inner_->write_once(path, data); }
+  Status make_durable() override { return inner_->make_durable(); }
+  Status write_checkpoint(std::string_view note) override { return inner_->write_checkpoint(note); }
+  Status remove(const std::string& path) override { return inner_->remove(path); }
+  Result<std::string> fingerprint() const override { return inner_->fingerprint(); }
+  mutable std::atomic<int> bundle_reads{0};
+
+ private:
+  std::shared_ptr<LogStorage> inner_;
+};
+
+TEST(Log, ACleanCloseLetsTheNextOpenSkipRereadingOldBundles) {
+  testing::TempDir dir;
+  OpenOptions o = quiet();
+  o.journal_rotate_bytes = 1000;
+  {
+    auto log = Log::create(dir.path(), {.origin = "tallylog.test/clean"}, o).value();
+    for (uint64_t i = 0; i < 2600; i += 100) {
+      ASSERT_TRUE(append_range(*log, i, i + 100, 100));
+      ASSERT_TRUE(log->publish_now());
+    }
+    ASSERT_TRUE(log->close());
+  }
+  // Opens with storage that counts bundle reads; returns them (the log is closed again).
+  auto open_counting = [&]() -> int {
+    OpenOptions c = o;
+    auto inner = posix_log_storage(Env::posix(), dir.file("log"), PosixStorageOptions{dir.file("staging"), {}});
+    EXPECT_TRUE(inner) << inner.error().to_string();
+    if (!inner) return -1;
+    auto counting = std::make_shared<CountingStorage>(std::shared_ptr<LogStorage>(std::move(*inner)));
+    c.storage = counting;
+    auto log = Log::open(dir.path(), c);
+    EXPECT_TRUE(log) << log.error().to_string();
+    if (!log) return -1;
+    int reads = counting->bundle_reads.load();
+    EXPECT_TRUE((*log)->close());
+    EXPECT_EQ((*log)->size(), 2600u);
+    return reads;
+  };
+  EXPECT_LE(open_counting(), 2);  // the right edge only (its partial bundle)
+  // The same bytes written again (a new file): every bundle is read and checked again.
+  std::string bundle = dir.file("log/tile/entries/003");
+  std::string data = Env::posix().read_file(bundle).value();
+  ASSERT_TRUE(Env::posix().write_file_atomic(bundle, data, Durability::kNoSync));
+  EXPECT_GE(open_counting(), 10);
+  EXPECT_LE(open_counting(), 2);  // that open closed cleanly again
+  // No clean close (the note is consumed at open; a crash never writes it): full check.
+  {
+    auto log = Log::open(dir.path(), o).value();
+    ASSERT_TRUE(std::filesystem::exists(dir.file("journal/clean")) == false);
+    ASSERT_TRUE(log->close());
+  }
+  ASSERT_TRUE(Env::posix().remove_file(dir.file("journal/clean")));
+  EXPECT_GE(open_counting(), 10);
+}
+
 // A real crash: a child process appends and reports each acknowledged batch through a pipe;
 // the parent SIGKILLs it mid-stream, reopens the log and checks nothing acknowledged is lost.
 TEST(Log, SurvivesSigkillOfTheAppendingProcess) {

@@ -250,6 +250,18 @@ class PosixJournal final : public Journal {
     return ok();
   }
 
+  // The clean-close note lives beside the journal files, in "clean" (ignored by the listing).
+  Result<std::string> clean_note() override {
+    const std::string path = join_path(dir_, "clean");
+    if (!env_.exists(path)) return std::string();
+    return env_.read_file(path);
+  }
+  Status set_clean_note(std::string_view note) override {
+    const std::string path = join_path(dir_, "clean");
+    if (note.empty()) return env_.remove_file(path);
+    return env_.write_file_atomic(path, note, Durability::kSync);
+  }
+
  private:
   struct File {
     uint64_t base;

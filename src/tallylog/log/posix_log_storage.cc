@@ -3,9 +3,15 @@
 // (rename_no_replace: write-once), sync the directories that changed (sync_dirs, including the
 // parents of new directories). The checkpoint: staged, synced, renamed over the old one, log/
 // synced. So log/ only ever holds complete files, and nothing in it is a temporary.
+#include <sys/stat.h>
+
 #include <algorithm>
 #include <atomic>
+#include <filesystem>
 #include <set>
+
+#include "tallylog/base/bytes.h"
+#include "tallylog/base/sha256.h"
 
 #include "tallylog/log/storage.h"
 
@@ -102,6 +108,30 @@ class PosixLogStorage final : public LogStorage {
     TL_TRY(f->close());
     TL_TRY(env_.rename(tmp, join_path(log_dir_, "checkpoint")));
     return env_.sync_dir(log_dir_);
+  }
+
+  // Reads the directory tree directly (Env has no stat); a storage whose Env is not the real
+  // file system (test fakes) cannot tell and says so with an empty fingerprint.
+  Result<std::string> fingerprint() const override {
+    std::error_code ec;
+    std::vector<std::string> lines;
+    for (auto it = std::filesystem::recursive_directory_iterator(log_dir_, ec);
+         !ec && it != std::filesystem::recursive_directory_iterator(); it.increment(ec)) {
+      struct stat st;
+      if (::lstat(it->path().c_str(), &st) != 0) return std::string();
+      if (S_ISDIR(st.st_mode)) continue;
+      lines.push_back(it->path().string() + " " + std::to_string(st.st_size) + " " + std::to_string(st.st_ino) +
+                      " " + std::to_string(st.st_mtim.tv_sec) + "." + std::to_string(st.st_mtim.tv_nsec) + " " +
+                      std::to_string(st.st_ctim.tv_sec) + "." + std::to_string(st.st_ctim.tv_nsec));
+    }
+    if (ec || lines.empty()) return std::string();
+    std::sort(lines.begin(), lines.end());
+    Sha256 h;
+    for (const auto& l : lines) {
+      h.update(l);
+      h.update("\n");
+    }
+    return std::to_string(lines.size()) + ":" + hex_encode(as_bytes(h.finish()));
   }
 
   Status remove(const std::string& path) override {

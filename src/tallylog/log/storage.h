@@ -52,6 +52,13 @@ class LogStorage {
   virtual Status make_durable() = 0;
   virtual Status write_checkpoint(std::string_view note) = 0;
   virtual Status remove(const std::string& path) = 0;
+
+  // A digest of what is stored now that changes whenever a file is added, removed, replaced or
+  // rewritten (the POSIX driver hashes every file's path, size, modification time and inode
+  // number, reading no contents). Log::open compares it with the one recorded at the last clean
+  // close to skip re-reading files nothing touched since (issue 16). Empty: this driver cannot
+  // tell, so every open re-reads everything.
+  virtual Result<std::string> fingerprint() const { return std::string(); }
 };
 
 struct PosixStorageOptions {
