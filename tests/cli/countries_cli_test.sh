@@ -21,19 +21,20 @@ check() { if eval "$2"; then echo "ok   $1"; else echo "FAIL $1"; fails=$((fails
 MX="$SRC/elections/mx2024"
 CSV="$MX/data/casillas_cdmx_2024.csv"
 "$T" init "$D/mx" --election "$MX/election.toml" >/dev/null
-# NOT YET (issue 13 point 2): a station with unknown registered voters. The file's 3 special
-# casillas (type S) have no roll (empty LISTA_NOMINAL), so the registry refuses them and their
-# sheets; the sums below therefore cover the casillas with a roll, and say so.
-"$T" stations import "$D/mx" "$CSV" --mapping "$MX/casillas.mapping.toml" --rejects "$D/mx-st.csv" >/dev/null 2>&1
+# Issue 13 point 2: the file's 3 special casillas (type S) have no roll (empty LISTA_NOMINAL):
+# they are registered with unknown registered voters, still count as tables, and turnout leaves
+# them out (numerator and denominator), saying how many.
+OUT="$("$T" stations import "$D/mx" "$CSV" --mapping "$MX/casillas.mapping.toml" --rejects "$D/mx-st.csv" 2>&1)"
+check "mx: every casilla is registered, the special ones with unknown registered voters" '[[ "$OUT" == *"accepted 31,"* ]] || { echo "$OUT"; false; }'
 OUT="$("$T" import "$D/mx" "$CSV" --source official --mapping "$MX/casillas.mapping.toml" --rejects "$D/mx-sh.csv" 2>&1)"
-check "mx: every sheet of a registered casilla is accepted" '[[ "$OUT" == *"accepted 28, duplicates 0, conflicts 0"* ]] || { echo "$OUT"; false; }'
+check "mx: every sheet is accepted" '[[ "$OUT" == *"accepted 31, duplicates 0, conflicts 0"* ]] || { echo "$OUT"; false; }'
 "$T" tally "$D/mx" --level district --format json > "$D/mx.json"
 
 # Independent sums: straight from the CSV columns, with the coalition arithmetic written out here.
 python3 - "$CSV" "$D/mx.json" > "$D/mx-check.txt" <<'PY'
 import csv, json, sys
-# Casillas with a roll only (see above: unknown registered voters are not supported yet).
-rows = [r for r in csv.DictReader(open(sys.argv[1], encoding="utf-8")) if r["LISTA_NOMINAL"].strip()]
+rows = list(csv.DictReader(open(sys.argv[1], encoding="utf-8")))
+known = lambda rs: [r for r in rs if r["LISTA_NOMINAL"].strip()]  # special casillas: no roll
 tally = json.load(open(sys.argv[2]))
 XGR = ["PAN", "PRI", "PRD", "PAN_PRI_PRD", "PAN_PRI", "PAN_PRD", "PRI_PRD"]
 CSP = ["PVEM", "PT", "MORENA", "PVEM_PT_MORENA", "PVEM_PT", "PVEM_MORENA", "PT_MORENA"]
@@ -43,7 +44,11 @@ def sums(rs):
     n = lambda c: sum(int(r[c]) for r in rs)
     return {
         "tables": len(rs),
-        "registered": sum(int(r["LISTA_NOMINAL"]) for r in rs),
+        "registered": sum(int(r["LISTA_NOMINAL"]) for r in known(rs)),
+        "unknown": len(rs) - len(known(rs)),
+        # turnout (the declared cast) over the casillas whose roll is known, both sides
+        "turnout": round(sum(int(r["TOTAL_VOTOS_CALCULADOS"]) for r in known(rs)) /
+                         sum(int(r["LISTA_NOMINAL"]) for r in known(rs)), 6) if known(rs) else None,
         "CSP": sum(n(c) for c in CSP), "XGR": sum(n(c) for c in XGR), "JAMM": n("MC"),
         "null": n("VOTOS NULOS"), "write_in": n("CANDIDATO/A NO REGISTRADO/A"),
         "cast": n("TOTAL_VOTOS_CALCULADOS"), "cards": [n(c) for c in CARDS],
@@ -51,6 +56,7 @@ def sums(rs):
 def got(a):
     return {
         "tables": a["tables_reported"], "registered": a["registered_voters"],
+        "unknown": a.get("tables_registered_unknown", 0), "turnout": a["turnout"],
         "CSP": a["candidates"]["CSP"], "XGR": a["candidates"]["XGR"], "JAMM": a["candidates"]["JAMM"],
         "null": a["fields"]["null"], "write_in": a["fields"]["write_in"], "cast": a["cast"],
         "cards": a["cards"],
@@ -77,6 +83,8 @@ print("OK" if ok else "MISMATCH")
 PY
 check "mx: national and per-district totals equal sums computed from the raw CSV" \
   '[ "$(tail -1 "$D/mx-check.txt")" = OK ] || { cat "$D/mx-check.txt"; false; }'
+check "mx: the tally states the 3 casillas turnout leaves out" \
+  'python3 -c "import json,sys; t=json.load(open(sys.argv[1]))[\"total\"]; sys.exit(0 if t[\"turnout_excluded_tables\"]==3 and t[\"tables_registered_unknown\"]==3 else 1)" "$D/mx.json"'
 check "mx: district names come from the JSON lookup" \
   'grep -q "\"code\":\"14\",\"name\":\"COYOACÁN\"" "$D/mx.json"'
 check "mx: per-card totals are labelled by party in the tally's CSV and text" \

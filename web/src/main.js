@@ -67,7 +67,10 @@ function summaryCards(tot) {
     card(t('coverage'), pct(tot.coverage), 'coverage'),
     card(t('valid'), figure(tot, 'valid', tot.valid), 'total-valid'),
     card(t('null'), figure(tot, 'null', tot.null), 'total-null'),
-    card(t('turnout'), figure(tot, 'turnout', tot.turnout, pct), 'turnout'));
+    card(t('turnout'), tot.turnout_excluded_tables
+      ? h('span', {}, figure(tot, 'turnout', tot.turnout, pct),
+        h('div', { class: 'muted', 'data-testid': 'turnout-excluded' }, t('turnout_excluded', fmt(tot.turnout_excluded_tables))))
+      : figure(tot, 'turnout', tot.turnout, pct), 'turnout'));
 }
 
 // Candidate votes with their share of the base the election declares (figures.shares).
@@ -218,7 +221,7 @@ async function renderTable(code) {
   app.replaceChildren(
     crumbs(ancestors),
     h('h1', { 'data-testid': 'table-title' }, `${t('table')} ${code}`),
-    h('p', { class: 'muted' }, `${t('registered')}: ${fmt(st.registered)}`),
+    h('p', { class: 'muted' }, `${t('registered')}: ${st.registered === null ? t('registered_unknown') : fmt(st.registered)}`),
     sheets.length === 0 ? '' : sigBox,
     sheets.length === 0 ? h('p', {}, t('no_sheets')) : h('div', {},
       h('h2', {}, t('sheets_side')),

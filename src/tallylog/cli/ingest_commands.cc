@@ -238,7 +238,8 @@ void register_ingest_commands(CLI::App& app) {
       fail("no station " + sh->station + " in the registry of " + sh->data_dir);
       return;
     }
-    std::cout << "station " << st->code << " registered " << st->registered;
+    std::cout << "station " << st->code << " registered "
+              << (st->registered ? std::to_string(*st->registered) : std::string("unknown"));
     for (const auto& a : st->areas) std::cout << " | " << a.code << " " << a.name;
     std::cout << "\n";
     auto recs = value_or_exit(idx.sheets_for_station(sh->station, sh->source));

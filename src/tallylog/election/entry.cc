@@ -515,7 +515,6 @@ Result<Election> decode_election(const json& j) {
 
 Result<Station> decode_station(const json& j) {
   Station s;
-  bool has_registered = false;
   for (auto it = j.begin(); it != j.end(); ++it) {
     const std::string& k = it.key();
     const json& v = it.value();
@@ -523,8 +522,8 @@ Result<Station> decode_station(const json& j) {
     if (k == "code") {
       TL_ASSIGN_OR_RETURN(s.code, get_string(v, k));
     } else if (k == "registered") {
+      // Absent when the registry does not know the station's voters; never null.
       TL_ASSIGN_OR_RETURN(s.registered, get_uint(v, k));
-      has_registered = true;
     } else if (k == "areas") {
       if (!v.is_array()) return bad("areas must be an array");
       for (size_t i = 0; i < v.size(); ++i) {
@@ -537,7 +536,6 @@ Result<Station> decode_station(const json& j) {
   }
   if (s.code.empty()) return bad("station: member \"code\" is missing");
   if (s.areas.empty()) return bad("station: member \"areas\" is missing");
-  if (!has_registered) return bad("station: member \"registered\" is missing");
   return s;
 }
 
@@ -816,8 +814,10 @@ std::string encode_entry(const Station& s) {
     put_array_member(out, "areas", s.areas, first,
                      [&](const AreaRef& a) { put_code_name(out, a.code, a.name); });
     put_string_member(out, "code", s.code, first);
-    put_key(out, "registered", first);
-    put_int(out, s.registered);
+    if (s.registered) {  // omitted when unknown, so known figures keep today's bytes
+      put_key(out, "registered", first);
+      put_int(out, *s.registered);
+    }
     put_type_and_version(out, "station", first);
     out.ch('}');
   }

@@ -431,5 +431,30 @@ TEST(Entry, DecodeSurvivesRandomAndMutatedInputAndAcceptsOnlyCanonicalBytes) {
   EXPECT_GT(accepted, 0);
 }
 
+
+// Issue 13: a station whose registered voters the registry does not know is logged without the
+// member (unknown, not zero); a known figure, 0 included, encodes as before.
+TEST(Entry, AStationWithUnknownRegisteredVotersOmitsTheMemberAndRoundTrips) {
+  Station st = small_station();
+  st.registered.reset();
+  const std::string enc = encode_entry(st);
+  EXPECT_EQ(enc.find("registered"), std::string::npos) << enc;
+  auto d = decode_entry(enc);
+  ASSERT_TRUE(d) << d.error().message;
+  EXPECT_FALSE(std::get<Station>(d->record).registered.has_value());
+  EXPECT_EQ(encode_entry(std::get<Station>(d->record)), enc);
+
+  st.registered = 0;
+  const std::string zero = encode_entry(st);
+  EXPECT_NE(zero.find(R"("code":"R1.01","registered":0,"type":"station")"), std::string::npos) << zero;
+  auto dz = decode_entry(zero);
+  ASSERT_TRUE(dz) << dz.error().message;
+  EXPECT_EQ(std::get<Station>(dz->record).registered, std::optional<uint64_t>(0));
+  // null is not a way to say "unknown": only leaving the member out is.
+  std::string with_null = zero;
+  with_null.replace(with_null.find("\"registered\":0"), 14, "\"registered\":null");
+  EXPECT_FALSE(decode_entry(with_null));
+}
+
 }  // namespace
 }  // namespace tallylog::election

@@ -123,7 +123,9 @@ struct AreaRef {
 struct Station {
   std::string code;            // unique table code, e.g. "010113042.01"
   std::vector<AreaRef> areas;  // one per Election::levels entry; areas.back().code == code
-  uint64_t registered = 0;     // registered voters
+  // Registered voters; absent when the registry does not know them (the station still counts as
+  // a table; turnout leaves it out and says how many, rules using `registered` are not checked).
+  std::optional<uint64_t> registered;
 };
 
 struct Sheet {

@@ -270,7 +270,19 @@ Result<RuleSet> compile_rules(const Election& election) {
 namespace {
 
 // Whether every field the rule uses is reported by the sheet.
+bool uses(const RuleSet::Rule& r, RuleSet::Term::Kind kind) {
+  for (const auto* side : {&r.lhs, &r.rhs}) {
+    for (const RuleSet::Term& t : *side) {
+      if (t.kind == kind) return true;
+    }
+  }
+  return false;
+}
+
+// Whether every field the rule uses is reported by the sheet, and the station's registered voters
+// are known if it uses them.
 bool checkable(const RuleSet::Rule& r, const RuleInputs& in) {
+  if (!in.registered_known && uses(r, RuleSet::Term::Kind::kRegistered)) return false;
   if (in.field_known.empty()) return true;
   for (const auto* side : {&r.lhs, &r.rhs}) {
     for (const RuleSet::Term& t : *side) {
@@ -302,6 +314,8 @@ bool holds(const RuleSet::Rule& r, const RuleInputs& in, __int128& a, __int128& 
 }
 
 }  // namespace
+
+bool RuleSet::uses_registered(size_t i) const { return uses(rules_[i], Term::Kind::kRegistered); }
 
 void RuleSet::check_all(const RuleInputs& in, std::vector<RuleFailure>& out) const {
   for (size_t i = 0; i < rules_.size(); ++i) {

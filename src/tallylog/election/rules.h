@@ -11,7 +11,8 @@
 //
 // Spaces between tokens are ignored. `candidates` is the sum of all candidate votes; `cards` is the
 // sum of all card votes (equal to `candidates` for a sheet without cards, since every card belongs
-// to a candidate); `registered` is the station's registered voters; `candidate.<code>` one
+// to a candidate); `registered` is the station's registered voters (a rule using it is not checked at a station whose
+// registered voters are unknown); `candidate.<code>` one
 // candidate's votes; a field is one of Election::fields.
 //
 // Rules are compiled once per election (compile_rules) into slot references and evaluated with
@@ -40,6 +41,10 @@ struct RuleInputs {
   // reported. A rule that uses a field the sheet does not report (Election::optional) cannot be
   // checked on that sheet and is skipped: unknown is not zero.
   std::span<const uint8_t> field_known;
+  // False when the station's registered voters are unknown (election::Station::registered
+  // absent): a rule that uses `registered` is then not checked on the sheet (neither rejected nor
+  // flagged); RuleSet::unchecked lists such rules, and `tallylog flags` reports them.
+  bool registered_known = true;
 };
 
 struct RuleFailure {
@@ -69,6 +74,8 @@ class RuleSet {
   std::optional<RuleFailure> check(const RuleInputs& in) const;
   // Every rule that does not hold, appended to `out` (flag rules: all are reported).
   void check_all(const RuleInputs& in, std::vector<RuleFailure>& out) const;
+  // Whether rule `i` uses `registered` (not checkable where registered voters are unknown).
+  bool uses_registered(size_t i) const;
   size_t size() const { return rules_.size(); }
   const std::vector<Rule>& rules() const { return rules_; }
 

@@ -135,5 +135,29 @@ TEST(Rules, CompilerSurvivesRandomText) {
   }
 }
 
+
+// Issue 13: at a station whose registered voters are unknown, a rule using `registered` cannot be
+// checked: it neither fails nor holds by accident of a zero; other rules are still checked.
+TEST(Rules, ARuleUsingRegisteredIsNotCheckedWhereRegisteredVotersAreUnknown) {
+  Numbers n;  // valid 35, null 2
+  RuleInputs in = n.inputs();
+  in.registered = 0;  // what the validator passes for unknown
+  in.registered_known = false;
+  EXPECT_FALSE(compile_one("valid + null <= registered").check(in));
+  EXPECT_FALSE(compile_one("registered >= 100").check(in));
+  ASSERT_TRUE(compile_one("null != 2").check(in));
+  in.registered_known = true;  // the same numbers with a known 0 fail
+  EXPECT_EQ(compile_one("valid + null <= registered").check(in)->message,
+            "rule \"valid + null <= registered\" fails: 37 > 0");
+
+  Election e = small_election();
+  e.rules = {"valid == candidates", "valid + null <= registered", "-registered < 1"};
+  auto rules = compile_rules(e);
+  ASSERT_TRUE(rules) << rules.error().message;
+  EXPECT_FALSE(rules->uses_registered(0));
+  EXPECT_TRUE(rules->uses_registered(1));
+  EXPECT_TRUE(rules->uses_registered(2));
+}
+
 }  // namespace
 }  // namespace tallylog::election

@@ -356,7 +356,7 @@ TEST(Ve2024Election, EveryRowOfThePublishedTableValidates) {
     auto r = v.validate_sheet(s, &st);
     ASSERT_FALSE(r) << st.code << ": " << r->field << ": " << r->reason;
     ++rows;
-    registered += st.registered;
+    registered += *st.registered;
   }
   EXPECT_EQ(rows, 24532u);
   EXPECT_EQ(registered, 17745239u);

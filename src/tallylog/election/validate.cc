@@ -368,8 +368,8 @@ std::optional<Rejection> Validator::validate_station(const Station& s) const {
     return reject(fmt::format("areas[{}]", s.areas.size() - 1),
                   fmt::format("the last area's code \"{}\" must equal the station code \"{}\"",
                               s.areas.back().code, s.code));
-  if (s.registered > static_cast<uint64_t>(kMaxJsonInteger))
-    return reject("registered", fmt::format("{} registered voters is too large", s.registered));
+  if (s.registered && *s.registered > static_cast<uint64_t>(kMaxJsonInteger))
+    return reject("registered", fmt::format("{} registered voters is too large", *s.registered));
   return std::nullopt;
 }
 
@@ -509,10 +509,11 @@ std::optional<Rejection> Validator::validate_sheet(Sheet& sheet, const Station* 
   if (sheet.supersedes && *sheet.supersedes > static_cast<uint64_t>(kMaxJsonInteger))
     return reject("supersedes", fmt::format("log index {} is too large", *sheet.supersedes));
 
-  if (station->registered > static_cast<uint64_t>(kMaxJsonInteger))
+  if (station->registered && *station->registered > static_cast<uint64_t>(kMaxJsonInteger))
     return reject("station", "the station's registered voters are out of range");
+  // Unknown registered voters: rules using `registered` are not checked (RuleInputs).
   RuleInputs in{fields.span(), given.span(), candidates_sum, cards_sum,
-                static_cast<int64_t>(station->registered), {}};
+                static_cast<int64_t>(station->registered.value_or(0)), {}, station->registered.has_value()};
   if (!all_known) in.field_known = std::span<const uint8_t>(known.data(), election_.fields.size());
   if (auto failure = rules_.check(in)) return reject("rules", std::move(failure->message));
   if (flags) flag_rules_.check_all(in, *flags);

@@ -410,5 +410,30 @@ TEST(ValidateElection, SourcePatternsMatchExactNamesOrNonEmptyPrefixes) {
   EXPECT_FALSE(source_matches("witness:*", "witnes"));
 }
 
+
+// Issue 13: a station with unknown registered voters; its sheets are accepted without checking the
+// rules that use `registered`, reject and flag alike, and every other rule still applies.
+TEST(Validator, ASheetAtAStationWithUnknownRegisteredVotersIsNotRejectedByARuleOnRegistered) {
+  Election e = small_election();
+  e.rules = {"valid == candidates", "valid + null <= registered"};
+  e.flags = {{"valid + null <= registered - 1", ""}, {"null <= 1", ""}};
+  Validator v = make_validator(e);
+  Station st = small_station("R1.01", 30);  // known 30: valid + null = 37 is refused
+  Sheet s = small_sheet();
+  expect_rejection(v.validate_sheet(s, &st), "rules", "37 > 30");
+  st.registered.reset();
+  std::vector<RuleFailure> flags;
+  Sheet s2 = small_sheet();
+  auto r = v.validate_sheet(s2, &st, &flags);
+  EXPECT_FALSE(r) << r->reason;
+  ASSERT_EQ(flags.size(), 1u);  // only the flag rule without `registered`
+  EXPECT_EQ(flags[0].rule, 1u);
+  Sheet bad = small_sheet();
+  bad.fields["valid"] = 36;  // valid == candidates still applies
+  expect_rejection(v.validate_sheet(bad, &st), "rules", "36 != 35");
+  // Registering it is accepted too.
+  EXPECT_FALSE(v.validate_station(st));
+}
+
 }  // namespace
 }  // namespace tallylog::election

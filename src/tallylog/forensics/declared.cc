@@ -104,10 +104,15 @@ Result<std::vector<DeclarationCheck>> check_declarations(const tally::Tabulation
   const int td = g.table_depth();
   const uint64_t registry_tables = g.table_count();
   uint64_t largest_table = 0, registry_voters_all = 0;
+  bool any_known = false;
   for (AreaId t = g.depth_begin(td); t < g.depth_end(td); ++t) {
+    if (g.area(t).tables_registered_unknown != 0) continue;  // unknown registered voters
+    any_known = true;
     largest_table = std::max(largest_table, g.area(t).registered_voters);
     registry_voters_all += g.area(t).registered_voters;
   }
+  // As `bound`: with no known figure in a registry that has tables, nothing caps a table's voters.
+  if (!any_known && g.table_count() != 0) largest_table = UINT64_MAX;
   const uint64_t cap = e.unregistered_tables.max_voters_per_table.value_or(largest_table);
   std::vector<DeclarationCheck> out;
   for (const index::DeclarationRecord& rec : declarations) {
@@ -145,19 +150,22 @@ Result<std::vector<DeclarationCheck>> check_declarations(const tally::Tabulation
       // Tables of the area, counted or not.
       std::vector<AreaId> counted;
       uint64_t registry_voters = 0;
+      uint64_t unknown_not_counted = 0;  // uncounted tables whose registered voters are unknown
       for (AreaId t = g.depth_begin(td); t < g.depth_end(td); ++t) {
         if (adepth > 0 && g.ancestor(t, adepth) != area) continue;
         ++ac.tables_registered;
         registry_voters += g.area(t).registered_voters;
         if (tab.table_status(t) == tally::TableStatus::kCounted) {
           counted.push_back(t);
+        } else if (g.area(t).tables_registered_unknown != 0) {
+          ++unknown_not_counted;  // an unknown maximum: bounded with the per-table cap below
         } else {
           ac.registered_not_counted += g.area(t).registered_voters;
         }
       }
       ac.tables_counted = counted.size();
       // Tables absent from the registry that may lie in this area.
-      unsigned __int128 per_table = (unsigned __int128)(e.unregistered_tables.count) * cap;
+      unsigned __int128 per_table = (unsigned __int128)(e.unregistered_tables.count + unknown_not_counted) * cap;
       for (const auto& [code, tables] : e.unregistered_tables.areas)
         if (related(g, find_any_depth(g, code), area)) per_table += (unsigned __int128)(tables) * cap;
       for (const auto& [code, voters] : e.unregistered_voters)

@@ -12,6 +12,8 @@
 //               (unregistered_voters + unregistered_tables x cap, as `bound`) or, when the
 //               election states an official registry total for the area, at most that total minus
 //               the registry's voters there (the smaller of the two is used unless told otherwise);
+//               an uncounted registry table whose registered voters are unknown counts as one more
+//               table absent from the registry (x cap);
 //
 // and every declared figure outside [lower, upper] with its margin. Arithmetic forensics on the
 // declared figures themselves: the smallest number of decimals d (0..3) for which every declared

@@ -1,4 +1,6 @@
 #include "tallylog/forensics/declared.h"
+#include "tallylog/forensics/format.h"
+#include "tallylog/forensics/from_tabulation.h"
 
 #include <gtest/gtest.h>
 
@@ -137,6 +139,46 @@ TEST(CheckDeclared, JsonNamesEveryFigureAndTheContext) {
   EXPECT_EQ(fig["name"], "A");
   EXPECT_EQ(fig["contradicted"], true);
   EXPECT_EQ(fig["below_by"], 70);
+}
+
+}  // namespace
+}  // namespace tallylog::forensics
+
+namespace tallylog::forensics {
+namespace {
+
+// Issue 13: a registry table whose registered voters are unknown has an unknown maximum: uncounted,
+// check-declared caps it like a table absent from the registry (the largest known figure, 500);
+// counted, forensics leaves it out of the turnout tests and says how many.
+TEST(UnknownRegisteredVoters, CheckDeclaredCapsThemAndForensicsLeavesThemOutOfTurnout) {
+  std::vector<election::Station> stations = small_stations();
+  election::Station t6 = tally::testing::station("S2", "C3", "T6", 0), t7 = tally::testing::station("S1", "C1", "T7", 0);
+  t6.registered.reset();
+  t7.registered.reset();
+  stations.push_back(t6);
+  stations.push_back(t7);
+  auto geo = *tally::Geography::build(small_election(), stations);
+  tally::Tabulation tab(geo, *tally::SourceRule::parse("*"));
+  ASSERT_TRUE(tab.add(sheet(1, "T1", "witness:a", 50, 30, 0)));
+  ASSERT_TRUE(tab.add(sheet(2, "T2", "witness:a", 120, 40, 0)));
+  ASSERT_TRUE(tab.add(sheet(3, "T4", "witness:a", 200, 100, 10)));
+  ASSERT_TRUE(tab.add(sheet(4, "T6", "witness:a", 90, 10, 0)));
+  auto checks = check_declarations(tab, {national(300, 900)}, tally::UnregisteredBasis::kPerTable);
+  ASSERT_TRUE(checks) << checks.error().to_string();
+  // Uncounted: T3 300 + T5 500 known, and T7 unknown: one table x the largest known figure, 500.
+  EXPECT_EQ((*checks)[0].areas[0].registered_not_counted, 800u);
+  EXPECT_EQ((*checks)[0].areas[0].capacity, 1300u);
+
+  auto sample = sample_from_tabulation(tab, 0);
+  ASSERT_TRUE(sample) << sample.error().to_string();
+  EXPECT_EQ(sample->tables(), 4u);
+  EXPECT_EQ(sample->registered_unknown, 1u);
+  const Report r = analyse(*sample);
+  EXPECT_EQ(r.turnout_excluded_tables, 1u);
+  EXPECT_NE(report_to_text(r, {}).find("1 of them have unknown registered voters and are left out of every "
+                                       "turnout-based test"),
+            std::string::npos);
+  EXPECT_NE(report_to_json(r, {}, "").find(R"("tables":4,"turnout_excluded_tables":1,)"), std::string::npos);
 }
 
 }  // namespace

@@ -419,6 +419,7 @@ Report analyse(const Sample& s, const Options& o) {
   Report r;
   r.options = o;
   r.tables = s.tables();
+  r.turnout_excluded_tables = s.registered_unknown;
   r.group_level = s.group_level;
   if (!s.candidates.empty()) r.leader = s.candidates[s.leader];
   r.fingerprint = fingerprint(s, o);

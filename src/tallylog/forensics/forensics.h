@@ -132,6 +132,8 @@ struct GroupResult {
 struct Report {
   std::string leader;  // candidate code
   uint64_t tables = 0;
+  // Tables left out of every turnout-based test because their registered voters are unknown.
+  uint64_t turnout_excluded_tables = 0;
   Options options;
   Fingerprint fingerprint;
   IntegerTest integer_turnout, integer_share;

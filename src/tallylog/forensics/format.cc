@@ -186,6 +186,7 @@ std::string report_to_json(const Report& r, const std::vector<SourceReport>& sou
   ordered_json j;
   j["leader"] = r.leader;
   j["tables"] = r.tables;
+  if (r.turnout_excluded_tables != 0) j["turnout_excluded_tables"] = r.turnout_excluded_tables;
   j["options"] = {{"resamples", r.options.resamples}, {"seed", r.options.seed},
                   {"fingerprint_bins", r.options.fingerprint_bins}, {"shpilkin_bin", r.options.shpilkin_bin}};
   ordered_json f;
@@ -253,7 +254,11 @@ std::string report_to_json(const Report& r, const std::vector<SourceReport>& sou
 
 std::string report_to_text(const Report& r, const std::vector<SourceReport>& sources) {
   std::string out;
-  out += "Forensics over " + thousands(double(r.tables)) + " counted tables; leader " + r.leader + "\n\n";
+  out += "Forensics over " + thousands(double(r.tables)) + " counted tables; leader " + r.leader + "\n";
+  if (r.turnout_excluded_tables != 0)
+    out += thousands(double(r.turnout_excluded_tables)) +
+           " of them have unknown registered voters and are left out of every turnout-based test\n";
+  out += "\n";
   for (const std::string& line : readings(r)) out += "- " + line + "\n";
   for (const IntegerTest* t : {&r.integer_turnout, &r.integer_share}) {
     if (!t->skipped.empty() || t->peaks.empty()) continue;

@@ -36,6 +36,7 @@ Result<Sample> sample_from_tabulation(const tally::Tabulation& tab, int group_de
       }
       group = it->second;
     }
+    if (g.area(t).tables_registered_unknown != 0) ++s.registered_unknown;  // registered 0: no turnout
     s.add(clamp(int64_t(g.area(t).registered_voters)), cast, votes.data(), group);
   }
   s.choose_leader();

@@ -27,6 +27,11 @@ struct Sample {
   std::vector<uint32_t> votes;   // table-major: candidates.size() counts per table
   std::vector<uint32_t> group;   // index into group_codes
 
+  // Tables whose registered voters are unknown (election::Station::registered absent): they are
+  // in the sample with registered 0, so every turnout-based test (fingerprint, integer turnout,
+  // Shpilkin, turnout histogram) leaves them out, and the report says how many.
+  uint64_t registered_unknown = 0;
+
   size_t tables() const { return registered.size(); }
   uint32_t leader_votes(size_t table) const { return votes[table * candidates.size() + leader]; }
 

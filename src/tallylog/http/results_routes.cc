@@ -207,6 +207,8 @@ struct Results {
                       {"parent", a.parent == tally::kNoArea || a.parent == g.national() ? "" : g.area(a.parent).code},
                       {"tables_registered", a.tables_registered},
                       {"registered_voters", a.registered_voters}});
+      // Stated only when some of its tables' registered voters are unknown.
+      if (a.tables_registered_unknown != 0) list.back()["tables_registered_unknown"] = a.tables_registered_unknown;
       if (list.size() >= 20000) break;
     }
     Json j;
@@ -236,7 +238,7 @@ struct Results {
       auto st = tab->tab->table_status(t);
       list.push_back({{"code", ar.code},
                       {"name", ar.name},
-                      {"registered", ar.registered_voters},
+                      {"registered", ar.tables_registered_unknown != 0 ? Json(nullptr) : Json(ar.registered_voters)},
                       {"status", st == tally::TableStatus::kCounted      ? "counted"
                                  : st == tally::TableStatus::kConflicted ? "conflicted"
                                                                          : "unreported"}});
@@ -258,7 +260,7 @@ struct Results {
       areas.push_back({{"level", levels && i < levels->size() ? (*levels)[i].code : ""},
                        {"code", s.areas[i].code},
                        {"name", s.areas[i].name}});
-    return {{"code", s.code}, {"areas", areas}, {"registered", s.registered}};
+    return {{"code", s.code}, {"areas", areas}, {"registered", s.registered ? Json(*s.registered) : Json(nullptr)}};
   }
 
   Response station(std::string_view code, bool with_sheets) {

@@ -62,8 +62,9 @@ SheetLedger::StationId SheetLedger::intern_station(std::string_view code) {
   return id;
 }
 
-void SheetLedger::set_registered(StationId id, uint64_t registered_voters) {
-  stations_[id].registered = registered_voters;
+void SheetLedger::set_registered(StationId id, std::optional<uint64_t> registered_voters) {
+  stations_[id].registered = registered_voters.value_or(0);
+  stations_[id].registered_known = registered_voters.has_value();
   stations_[id].registered_flag = true;
 }
 

@@ -35,9 +35,13 @@ class SheetLedger {
   size_t station_count() const { return stations_.size(); }
 
   // Registry facts of a station.
-  void set_registered(StationId id, uint64_t registered_voters);
+  // `registered_voters` is nullopt when the registry does not know them.
+  void set_registered(StationId id, std::optional<uint64_t> registered_voters);
   bool is_registered(StationId id) const { return stations_[id].registered_flag; }
-  uint64_t registered_voters(StationId id) const { return stations_[id].registered; }
+  std::optional<uint64_t> registered_voters(StationId id) const {
+    const Station& s = stations_[id];
+    return s.registered_known ? std::optional<uint64_t>(s.registered) : std::nullopt;
+  }
   // An opaque number the owner keeps per station (the deriver keeps the table's parent area).
   void set_tag(StationId id, uint32_t tag) { stations_[id].tag = tag; }
   uint32_t tag(StationId id) const { return stations_[id].tag; }
@@ -71,6 +75,7 @@ class SheetLedger {
     uint32_t tag = UINT32_MAX;
     uint32_t code_end = 0;  // the code is arena_[previous code_end, code_end)
     bool registered_flag = false;
+    bool registered_known = false;  // registered holds the registry's figure
   };
   struct Sheet {
     uint64_t log_index = 0;

@@ -379,14 +379,15 @@ class MemoryIndex final : public Index {
     line({"meta_text", "aggregates", s->aggregates});
     for (const auto& [at, e] : s->elections) line({"election", std::to_string(at), e.first, e.second});
     for (const auto& [code, st] : s->stations) {
-      line({"station", code, std::to_string(st.log_index), std::to_string(st.station.registered),
+      line({"station", code, std::to_string(st.log_index),
+            st.station.registered ? std::to_string(*st.station.registered) : "NULL",
             encode_station_areas(st.station.areas), st.name,
             st.parent == kNoAreaId ? "NULL" : std::to_string(st.parent)});
     }
     for (const auto& [id, a] : s->areas) {
       line({"area", std::to_string(id), std::to_string(a.depth), a.code, a.name,
             a.parent == kNoAreaId ? "NULL" : std::to_string(a.parent), a.name_from, std::to_string(a.tables_registered),
-            std::to_string(a.registered_voters)});
+            std::to_string(a.registered_voters), std::to_string(a.tables_registered_unknown)});
     }
     for (const auto& [at, sh] : s->sheets) {
       line({"sheet", std::to_string(at), sh.station, sh.source, hex_upper(sh.identity), hex_upper(sh.content),

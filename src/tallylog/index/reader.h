@@ -83,7 +83,7 @@ inline constexpr uint32_t kNoAreaId = UINT32_MAX;
 struct TableRow {
   std::string_view code;
   std::string_view name;  // the station's name at the table level
-  uint64_t registered = 0;
+  std::optional<uint64_t> registered;  // nullopt: the registry does not know them
   uint32_t parent = kNoAreaId;
 };
 
@@ -97,7 +97,8 @@ struct AreaRow {
   uint32_t parent = kNoAreaId;
   std::string name_from;  // code of the station whose record named it
   uint64_t tables_registered = 0;
-  uint64_t registered_voters = 0;
+  uint64_t registered_voters = 0;          // summed over its tables whose registered voters are known
+  uint64_t tables_registered_unknown = 0;  // its tables whose registered voters are unknown
 };
 
 // A logged declaration (an authority's announced aggregate, election/declaration.h) and where it

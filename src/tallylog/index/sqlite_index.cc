@@ -21,12 +21,12 @@ CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value INTEGER NOT NULL) WI
 CREATE TABLE IF NOT EXISTS meta_text(key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS election(log_index INTEGER PRIMARY KEY, id TEXT NOT NULL, entry TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS stations(
-  code TEXT PRIMARY KEY, log_index INTEGER NOT NULL, registered INTEGER NOT NULL, areas TEXT NOT NULL,
+  code TEXT PRIMARY KEY, log_index INTEGER NOT NULL, registered INTEGER, areas TEXT NOT NULL,
   name TEXT NOT NULL, parent INTEGER) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS stations_by_parent ON stations(parent, code);
 CREATE TABLE IF NOT EXISTS areas(
   id INTEGER PRIMARY KEY, depth INTEGER NOT NULL, code TEXT NOT NULL, name TEXT NOT NULL, parent INTEGER,
-  name_from TEXT NOT NULL, tables INTEGER NOT NULL, voters INTEGER NOT NULL);
+  name_from TEXT NOT NULL, tables INTEGER NOT NULL, voters INTEGER NOT NULL, unknown INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS sheets(
   log_index INTEGER PRIMARY KEY, station TEXT NOT NULL, source TEXT NOT NULL, identity BLOB NOT NULL,
   content BLOB NOT NULL, supersedes INTEGER, corrects INTEGER, superseded_by INTEGER, conflicted INTEGER NOT NULL,
@@ -115,8 +115,8 @@ Status SqliteIndex::Impl::prepare_statements() {
   TL_TRY(ins_source.prepare(w, "INSERT OR IGNORE INTO sources(name) VALUES(?1)"));
   TL_TRY(set_standing.prepare(w, "UPDATE sheets SET superseded_by=?2, conflicted=?3 WHERE log_index=?1"));
   TL_TRY(put_area.prepare(w,
-                          "INSERT OR REPLACE INTO areas(id, depth, code, name, parent, name_from, tables, voters) "
-                          "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"));
+                          "INSERT OR REPLACE INTO areas(id, depth, code, name, parent, name_from, tables, voters, unknown) "
+                          "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"));
   TL_TRY(put_rule.prepare(w, "INSERT OR REPLACE INTO rules(id, text) VALUES(?1, ?2)"));
   TL_TRY(put_totals.prepare(w, "INSERT OR REPLACE INTO area_totals(rule, depth, area, row) VALUES(?1, ?2, ?3, ?4)"));
   TL_TRY(get_totals.prepare(w, "SELECT row FROM area_totals WHERE rule=?1 AND depth=?2 AND area=?3"));
@@ -196,7 +196,7 @@ Result<std::string> SqliteIndex::dump() {
       "SELECT 'meta_text', key, value FROM meta_text ORDER BY key",
       "SELECT 'election', log_index, id, entry FROM election ORDER BY log_index",
       "SELECT 'station', code, log_index, registered, areas, name, parent FROM stations ORDER BY code",
-      "SELECT 'area', id, depth, code, name, parent, name_from, tables, voters FROM areas ORDER BY id",
+      "SELECT 'area', id, depth, code, name, parent, name_from, tables, voters, unknown FROM areas ORDER BY id",
       "SELECT 'sheet', log_index, station, source, hex(identity), hex(content), supersedes, corrects, superseded_by, "
       "conflicted, hex(counts), counts_error FROM sheets ORDER BY log_index",
       "SELECT 'entry', log_index, entry FROM entries ORDER BY log_index",
@@ -282,7 +282,7 @@ Result<std::optional<election::Station>> SqliteIndex::station(std::string_view c
   if (!row) return std::optional<election::Station>();
   election::Station st;
   st.code = s.text(0);
-  st.registered = static_cast<uint64_t>(s.i64(1));
+  st.registered = s.opt_u64(1);
   auto areas = decode_station_areas(s.text(2), st.code);
   s.reset();
   if (!areas) return std::unexpected(areas.error());
@@ -297,7 +297,7 @@ Status SqliteIndex::for_each_station(const std::function<void(const election::St
   election::Station st;
   return each_row(s, [&]() -> Status {
     st.code = s.text(0);
-    st.registered = static_cast<uint64_t>(s.i64(1));
+    st.registered = s.opt_u64(1);
     TL_ASSIGN_OR_RETURN(st.areas, decode_station_areas(s.text(2), st.code));
     fn(st);
     return ok();
@@ -468,7 +468,7 @@ Status table_rows(Stmt& s, const std::function<void(const TableRow&)>& fn) {
   return each_row(s, [&] {
     t.code = s.text(0);
     t.name = s.text(1);
-    t.registered = static_cast<uint64_t>(s.i64(2));
+    t.registered = s.opt_u64(2);
     t.parent = s.is_null(3) ? kNoAreaId : static_cast<uint32_t>(s.i64(3));
     fn(t);
   });
@@ -494,7 +494,7 @@ Status SqliteIndex::for_each_area(int max_depth, const std::function<void(const 
   std::lock_guard lock(impl_->rmu);
   Stmt s;
   TL_TRY(s.prepare(impl_->r,
-                   "SELECT id, depth, code, name, parent, name_from, tables, voters FROM areas WHERE depth <= ?1 "
+                   "SELECT id, depth, code, name, parent, name_from, tables, voters, unknown FROM areas WHERE depth <= ?1 "
                    "ORDER BY id"));
   s.bind(1, static_cast<int64_t>(max_depth));
   AreaRow a;
@@ -507,6 +507,7 @@ Status SqliteIndex::for_each_area(int max_depth, const std::function<void(const 
     a.name_from = s.text(5);
     a.tables_registered = static_cast<uint64_t>(s.i64(6));
     a.registered_voters = static_cast<uint64_t>(s.i64(7));
+    a.tables_registered_unknown = static_cast<uint64_t>(s.i64(8));
     fn(a);
   });
 }

@@ -11,7 +11,7 @@
 
 namespace tallylog::index {
 
-inline constexpr int kSqliteSchemaVersion = 3;
+inline constexpr int kSqliteSchemaVersion = 4;
 
 struct SqliteIndex::Impl {
   sqlite3* w = nullptr;  // writer connection

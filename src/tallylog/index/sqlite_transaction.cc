@@ -32,7 +32,7 @@ class SqliteTransaction final : public IndexTransaction {
     m_.ins_station.reset()
         .bind(1, s.code)
         .bind(2, index())
-        .bind(3, static_cast<int64_t>(s.registered))
+        .bind_opt(3, s.registered)
         .bind(4, areas)
         .bind(5, name);
     if (row.parent == kNoAreaId) {
@@ -101,7 +101,8 @@ class SqliteTransaction final : public IndexTransaction {
         .bind(4, a.name)
         .bind(6, a.name_from)
         .bind(7, static_cast<int64_t>(a.tables_registered))
-        .bind(8, static_cast<int64_t>(a.registered_voters));
+        .bind(8, static_cast<int64_t>(a.registered_voters))
+        .bind(9, static_cast<int64_t>(a.tables_registered_unknown));
     if (a.parent == kNoAreaId) {
       m_.put_area.bind_null(5);
     } else {

@@ -9,6 +9,16 @@ namespace tallylog::ingest {
 
 using index::kNoAreaId;
 
+namespace {
+// The election's turnout figure, for what tables with unknown registered voters leave out of
+// turnout (tally/table_row.h); none when the figures do not compile (then nothing is left out).
+std::optional<tally::Figure> turnout_figure(const election::Election& e) {
+  auto fs = tally::FigureSet::compile(e);
+  if (!fs) return std::nullopt;
+  return fs->turnout();
+}
+}  // namespace
+
 std::string sheet_content_digest(const election::Sheet& sheet, std::string_view identity_digest) {
   if (!sheet.supersedes) return std::string(identity_digest);
   election::Sheet copy = sheet;
@@ -102,7 +112,7 @@ Result<std::unique_ptr<Deriver>> Deriver::load(index::IndexReader& reader) {
   if (d->election_) {
     d->aggregator_ = std::make_unique<tally::AreaAggregator>(d->layout_.width(), d->layout_.compared(),
                                                              [p = d.get()](uint32_t a) { return p->parent_of(a); },
-                                                             d->layout_.optional_slots());
+                                                             d->layout_.optional_slots(), turnout_figure(*d->election_));
   }
   return d;
 }
@@ -189,7 +199,11 @@ uint32_t Deriver::accept_station(const election::Station& st) {
   if (parent != kNoAreaId) {
     for (uint32_t a = parent; a != kNoAreaId; a = ar.rows[a].parent) {
       ar.rows[a].tables_registered += 1;
-      ar.rows[a].registered_voters += st.registered;
+      if (st.registered) {
+        ar.rows[a].registered_voters += *st.registered;
+      } else {
+        ar.rows[a].tables_registered_unknown += 1;
+      }
       ar.touch(a);
     }
   }
@@ -211,7 +225,8 @@ Status Deriver::write_election(index::IndexTransaction& tx, const election::Elec
   layout_ = tally::CountLayout(e);
   rules_ = tally::MaterialisedRules::for_election(e);
   aggregator_ = std::make_unique<tally::AreaAggregator>(layout_.width(), layout_.compared(),
-                                                        [this](uint32_t a) { return parent_of(a); }, layout_.optional_slots());
+                                                        [this](uint32_t a) { return parent_of(a); }, layout_.optional_slots(),
+                                                        turnout_figure(e));
   if (areas_->rows.empty()) {
     index::AreaRow national;
     national.depth = 0;

@@ -53,7 +53,7 @@ struct AcceptedSheet {
   index::Digest content{};
   index::SheetDecision decision;
   uint32_t parent = index::kNoAreaId;  // the table's parent area; kNoAreaId: not in the registry
-  uint64_t registered = 0;
+  std::optional<uint64_t> registered;  // nullopt: unknown
   bool had_current = false;  // the station had a current sheet (of any source) before this one
 };
 

@@ -105,7 +105,7 @@ Naive naive_national(const std::vector<std::string>& entries, const tally::Sourc
   for (uint64_t at = 0; at < entries.size(); ++at) {
     auto e = election::decode_entry(entries[at]);
     if (!e) continue;
-    if (auto* st = std::get_if<election::Station>(&e->record)) registered[st->code] = st->registered;
+    if (auto* st = std::get_if<election::Station>(&e->record)) registered[st->code] = st->registered.value_or(0);
     if (auto* s = std::get_if<election::Sheet>(&e->record)) {
       if (s->supersedes) {
         auto it = current.find(*s->supersedes);

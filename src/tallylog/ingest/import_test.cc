@@ -98,7 +98,7 @@ TEST(RealData, VenezuelaCsvImportsEveryRowAndNationalTotalsEqualTheColumnSums) {
     got["VOTOS_VALIDOS"] += r.sheet.fields.at("valid");
     got["VOTOS_NULOS"] += r.sheet.fields.at("null");
   }));
-  ASSERT_TRUE(ing->index().for_each_station([&](const election::Station& s) { registered += s.registered; }));
+  ASSERT_TRUE(ing->index().for_each_station([&](const election::Station& s) { registered += s.registered.value(); }));
   EXPECT_EQ(sheets, 24532u);
   EXPECT_EQ(registered, 17745239u);
   for (const char* c : {"EG", "NM", "LM", "JABE", "JOBR", "AE", "CF", "DC", "EM", "BERA", "VOTOS_VALIDOS", "VOTOS_NULOS"})

@@ -35,7 +35,11 @@ class Reader {
       TL_TRY(only_keys(*t, "[station]", {"code", "registered", "areas"}));
       m.has_station = true;
       TL_ASSIGN_OR_RETURN(m.station_code, value(m, *t, "code", "[station]", Kind::kCode));
-      TL_ASSIGN_OR_RETURN(m.registered, value(m, *t, "registered", "[station]", Kind::kCount));
+      // Optional: without it (or where it gives nothing for a row) registered voters are unknown.
+      if (t->get("registered")) {
+        TL_ASSIGN_OR_RETURN(m.registered, value(m, *t, "registered", "[station]", Kind::kCount));
+        m.has_registered = true;
+      }
       const toml::node* a = t->get("areas");
       if (!a) return fail(*t, "[station] areas", "missing (one {level, code, name} per election level)");
       const toml::array* areas = a->as_array();
@@ -284,7 +288,7 @@ Result<BoundMapping> BoundMapping::bind_stations(const Mapping& m, std::span<con
     const std::string key = "areas[" + std::to_string(i) + "]";
     b.areas_.emplace_back(bound_value(b.program_, m.areas[i].code, key), bound_value(b.program_, m.areas[i].name, key));
   }
-  b.registered_ = bound_count(b.program_, m.registered, "registered", header);
+  if (m.has_registered) b.registered_ = bound_count(b.program_, m.registered, "registered", header);
   TL_TRY(b.program_.bind(header, b.roots()));
   return b;
 }
@@ -396,9 +400,10 @@ std::expected<election::Station, RowError> BoundMapping::station(std::span<const
     if (auto r = text(areas_[i].first, s.areas[i].code, true); !r) return std::unexpected(r.error());
     if (auto r = text(areas_[i].second, s.areas[i].name, false); !r) return std::unexpected(r.error());
   }
+  if (registered_.key.empty()) return s;  // not mapped: unknown
   auto reg = count(registered_);
   if (!reg) return std::unexpected(reg.error());
-  if (!*reg) return std::unexpected(RowError{registered_.label, "is empty"});
+  if (!*reg) return s;  // absent (an empty cell): unknown, not zero
   if (**reg < 0) return std::unexpected(RowError{registered_.label, "is negative"});
   s.registered = static_cast<uint64_t>(**reg);
   return s;

@@ -7,7 +7,7 @@
 //   file = "codes_estados.json"       # relative to the mapping file
 //   [station]                         # for `tallylog stations import`
 //   code = "{CENTRO:09}.{MESA:02}"    # a template: text with {expression[:0N]} parts
-//   registered = "RE"                 # an expression (here: the column RE)
+//   registered = "RE"                 # optional expression (here: the column RE); absent: unknown
 //   areas = [ { level = "state", code = "{COD_EDO:02}", name = "{lookup('states', COD_EDO)}" }, ... ]
 //   [sheet]                           # for `tallylog import`
 //   station = "{left(ACTA, 12)}"
@@ -66,6 +66,9 @@ struct Mapping {
   // [station] (has_station false: the mapping cannot register stations)
   bool has_station = false;
   Value station_code;
+  // Optional: a mapping without it, or whose expression gives nothing for a row (an empty cell),
+  // registers the station with unknown registered voters (election::Station::registered).
+  bool has_registered = false;
   Value registered;
   std::vector<Area> areas;
   // [sheet] (has_sheet false: the mapping cannot import sheets)

@@ -63,6 +63,36 @@ TEST(Mapping, BuildsStationWithPaddedCodesAndAreas) {
   EXPECT_EQ(st->registered, 300u);
 }
 
+// Issue 13: registered voters the registry does not give are unknown, not zero, and not an
+// error: an empty cell, or a mapping without `registered`, registers the station without them.
+TEST(Mapping, AStationWhoseRegisteredVotersAreEmptyOrUnmappedHasThemUnknown) {
+  auto m = Mapping::parse(kMapping, "small.toml");
+  ASSERT_TRUE(m) << m.error().to_string();
+  auto b = BoundMapping::bind_stations(*m, kHeader, small_election());
+  ASSERT_TRUE(b) << b.error().to_string();
+  auto empty = b->station(std::vector<std::string>{"7", "Seven", "12", "", "1", "2", "3", "0"});
+  ASSERT_TRUE(empty) << empty.error().field << ": " << empty.error().reason;
+  EXPECT_EQ(empty->code, "07.012");
+  EXPECT_FALSE(empty->registered.has_value());
+  auto zero = b->station(std::vector<std::string>{"7", "Seven", "12", "0", "1", "2", "3", "0"});
+  ASSERT_TRUE(zero);
+  EXPECT_EQ(zero->registered, std::optional<uint64_t>(0));
+  auto negative = b->station(std::vector<std::string>{"7", "Seven", "12", "-3", "1", "2", "3", "0"});
+  ASSERT_FALSE(negative);
+  EXPECT_EQ(negative.error().reason, "is negative");
+
+  std::string text = kMapping;
+  text.erase(text.find("registered = \"REG\"\n"), std::string("registered = \"REG\"\n").size());
+  auto unmapped = Mapping::parse(text, "noreg.toml");
+  ASSERT_TRUE(unmapped) << unmapped.error().to_string();
+  const std::vector<std::string> header = {"ST", "STNAME", "T"};  // no REG column needed
+  auto ub = BoundMapping::bind_stations(*unmapped, header, small_election());
+  ASSERT_TRUE(ub) << ub.error().to_string();
+  auto st = ub->station(std::vector<std::string>{"7", "Seven", "12"});
+  ASSERT_TRUE(st) << st.error().field << ": " << st.error().reason;
+  EXPECT_FALSE(st->registered.has_value());
+}
+
 TEST(Mapping, BuildsSheetWithCandidatesAndFields) {
   auto m = Mapping::parse(kMapping, "small.toml").value();
   auto b = BoundMapping::bind_sheets(m, kHeader, small_election()).value();

@@ -97,19 +97,24 @@ const std::vector<uint32_t>& MaterialisedRules::matching(std::string_view source
 }
 
 AreaAggregator::AreaAggregator(size_t width, size_t compared, std::function<uint32_t(uint32_t)> parent_of,
-                               std::vector<std::pair<uint32_t, uint32_t>> optional)
-    : width_(width), compared_(compared), parent_of_(std::move(parent_of)), optional_(std::move(optional)) {
+                               std::vector<std::pair<uint32_t, uint32_t>> optional, std::optional<Figure> turnout)
+    : width_(width),
+      compared_(compared),
+      parent_of_(std::move(parent_of)),
+      optional_(std::move(optional)),
+      turnout_(std::move(turnout)) {
   old_row_.resize(row_length());
   new_row_.resize(row_length());
 }
 
-void AreaAggregator::rule_row(const SourceRule& rule, std::span<const SourcedSheet> sheets, uint64_t registered,
-                              int64_t* out) {
+void AreaAggregator::rule_row(const SourceRule& rule, std::span<const SourcedSheet> sheets,
+                              std::optional<uint64_t> registered, int64_t* out) {
   scratch_.clear();
   for (const SourcedSheet& s : sheets) {
     if (rule.matches(s.source)) scratch_.push_back(s.sheet);
   }
-  table_row(scratch_, select_representative(scratch_, compared_, optional_), registered, width_, out);
+  table_row(scratch_, select_representative(scratch_, compared_, optional_), registered, width_, out,
+            turnout_ ? &*turnout_ : nullptr);
 }
 
 void AreaAggregator::add_row(uint32_t rule, uint32_t area, const int64_t* row, int sign) {
@@ -123,7 +128,7 @@ void AreaAggregator::add_row(uint32_t rule, uint32_t area, const int64_t* row, i
   for (size_t i = 0; i < row_length(); ++i) dst[i] += sign * row[i];
 }
 
-void AreaAggregator::table_changed(MaterialisedRules& rules, uint32_t parent, uint64_t registered,
+void AreaAggregator::table_changed(MaterialisedRules& rules, uint32_t parent, std::optional<uint64_t> registered,
                                    std::span<const SourcedSheet> before, std::span<const SourcedSheet> after,
                                    std::span<const std::string_view> changed_sources) {
   std::vector<uint32_t>& ids = ids_;

@@ -27,6 +27,7 @@
 
 #include "tallylog/base/error.h"
 #include "tallylog/election/model.h"
+#include "tallylog/tally/figures.h"
 #include "tallylog/tally/source_rule.h"
 #include "tallylog/tally/table_row.h"
 
@@ -71,15 +72,17 @@ class AreaAggregator {
  public:
   // `parent_of(area)` is the parent area (UINT32_MAX above the national area, id 0).
   // `optional` is CountLayout::optional_slots() (how sheets that leave out a field agree).
+  // `turnout` is the election's turnout figure (FigureSet::turnout): what a counted table whose
+  // registered voters are unknown leaves out of turnout (kRowTurnoutExcluded).
   AreaAggregator(size_t width, size_t compared, std::function<uint32_t(uint32_t)> parent_of,
-                 std::vector<std::pair<uint32_t, uint32_t>> optional = {});
+                 std::vector<std::pair<uint32_t, uint32_t>> optional = {}, std::optional<Figure> turnout = {});
 
   size_t row_length() const { return kRowHeader + width_; }
 
   // Table `parent` (its parent area; UINT32_MAX for a station absent from the registry) went from
   // the current sheets `before` to `after`; `changed_sources` are the sources whose sheets changed
   // (rules matching none of them are untouched).
-  void table_changed(MaterialisedRules& rules, uint32_t parent, uint64_t registered_voters,
+  void table_changed(MaterialisedRules& rules, uint32_t parent, std::optional<uint64_t> registered_voters,
                      std::span<const SourcedSheet> before, std::span<const SourcedSheet> after,
                      std::span<const std::string_view> changed_sources);
 
@@ -100,12 +103,14 @@ class AreaAggregator {
 
  private:
   void add_row(uint32_t rule, uint32_t area, const int64_t* row, int sign);
-  void rule_row(const SourceRule& rule, std::span<const SourcedSheet> sheets, uint64_t registered, int64_t* out);
+  void rule_row(const SourceRule& rule, std::span<const SourcedSheet> sheets, std::optional<uint64_t> registered,
+                int64_t* out);
 
   size_t width_;
   size_t compared_;
   std::function<uint32_t(uint32_t)> parent_of_;
   std::vector<std::pair<uint32_t, uint32_t>> optional_;
+  std::optional<Figure> turnout_;
   // Deltas, flat: slot_[(rule << 32) | area] indexes keys_ and sums_ (row_length() values each).
   std::unordered_map<uint64_t, uint32_t> slot_;
   std::vector<uint64_t> keys_;

@@ -77,6 +77,10 @@ Result<OutcomeBound> outcome_bound(const Tabulation& tab, const BoundOptions& op
     if (s == TableStatus::kCounted) continue;
     ++out.tables_unreported;
     if (s == TableStatus::kConflicted) ++out.tables_conflicted;
+    if (g.area(t).tables_registered_unknown != 0) {  // unknown maximum: bounded with the cap below
+      ++out.registered_unknown_tables;
+      continue;
+    }
     const uint64_t reg = g.area(t).registered_voters;
     out.registered_unreported += reg;
     bool fell_back = false;
@@ -103,11 +107,15 @@ Result<OutcomeBound> outcome_bound(const Tabulation& tab, const BoundOptions& op
     out.unregistered_table_cap_source = CapSource::kElection;
   } else {
     for (AreaId t = g.depth_begin(td); t < g.depth_end(td); ++t) {
+      if (g.area(t).tables_registered_unknown != 0) continue;  // no figure to go by
       if (out.unregistered_table_cap_table.empty() || g.area(t).registered_voters > out.unregistered_table_cap) {
         out.unregistered_table_cap = g.area(t).registered_voters;
         out.unregistered_table_cap_table = g.area(t).code;
       }
     }
+    // Registry tables exist but none has a known figure: nothing caps a table's voters.
+    if (out.unregistered_table_cap_table.empty() && g.area(g.national()).tables_registered_unknown != 0)
+      out.unregistered_table_cap = UINT64_MAX;
   }
   // Validation keeps tables <= 10^9 and a given cap <= 10^9; a registry figure is <= 2^53, so
   // the products are computed in 128 bits and saturate.
@@ -124,6 +132,21 @@ Result<OutcomeBound> outcome_bound(const Tabulation& tab, const BoundOptions& op
         saturated(static_cast<unsigned __int128>(tables) * per_table + out.unregistered_tables_observed);
   };
   if (ut.count != 0) add_tables(ut.count, g.national());
+  // Uncounted registry tables whose registered voters are unknown: the same cap, each at its area's
+  // highest observed turnout.
+  if (out.registered_unknown_tables != 0) {
+    for (AreaId t = g.depth_begin(td); t < g.depth_end(td); ++t) {
+      if (g.area(t).tables_registered_unknown == 0 || tab.table_status(t) == TableStatus::kCounted) continue;
+      bool fell_back = false;
+      const uint64_t per_table = votes_at(out.unregistered_table_cap,
+                                          turnout_for(g.ancestor(t, out.turnout_depth), fell_back));
+      if (fell_back) ++out.tables_fallback;
+      out.registered_unknown_voters =
+          saturated(static_cast<unsigned __int128>(out.registered_unknown_voters) + out.unregistered_table_cap);
+      out.registered_unknown_observed =
+          saturated(static_cast<unsigned __int128>(out.registered_unknown_observed) + per_table);
+    }
+  }
   for (const auto& [code, tables] : ut.areas) {
     AreaId area = kNoArea;
     for (int d = 1; d <= td && area == kNoArea; ++d) area = g.find(d, code);
@@ -133,8 +156,10 @@ Result<OutcomeBound> outcome_bound(const Tabulation& tab, const BoundOptions& op
   }
   // Per table: what the election file says about tables absent from the registry.
   const uint64_t per_table_full = saturated(static_cast<unsigned __int128>(out.unregistered_voters) +
-                                            out.unregistered_tables_voters);
-  uint64_t unregistered_observed = out.unregistered_tables_observed;  // unregistered_voters' part is in max_observed
+                                            out.unregistered_tables_voters + out.registered_unknown_voters);
+  // unregistered_voters' part is in max_observed
+  uint64_t unregistered_observed =
+      saturated(static_cast<unsigned __int128>(out.unregistered_tables_observed) + out.registered_unknown_observed);
   out.unregistered_full = per_table_full;
   for (AreaId t = g.depth_begin(td); t < g.depth_end(td); ++t) out.registry_voters += g.area(t).registered_voters;
   if (const auto& rt = g.election().registry_totals; rt.total) {
@@ -156,7 +181,8 @@ Result<OutcomeBound> outcome_bound(const Tabulation& tab, const BoundOptions& op
         bool fb = false;
         per_area_voters_observed += votes_at(voters, turnout_for(g.ancestor(area, out.turnout_depth), fb));
       }
-      const uint64_t per_table_observed = per_area_voters_observed + out.unregistered_tables_observed;
+      const uint64_t per_table_observed = saturated(static_cast<unsigned __int128>(per_area_voters_observed) +
+                                                    out.unregistered_tables_observed + out.registered_unknown_observed);
       if (capped < per_table_observed) {
         out.max_observed -= per_area_voters_observed;
         unregistered_observed = capped;

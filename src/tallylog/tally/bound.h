@@ -14,6 +14,13 @@
 //             per table. Unregistered tables use the highest turnout of the area they are
 //             given for (national for UnregisteredTables::count).
 //
+// A registry table whose registered voters are unknown (election::Station::registered absent)
+// has an unknown maximum: uncounted, it is bounded like a table absent from the registry (the
+// same per-table cap, at its area's highest observed turnout) and reported apart
+// (registered_unknown_*); counted, it gives no observed turnout. With a registry total, its voters
+// lie within registry_total - registry_voters (registry_voters sums the known figures only).
+// When no registry table has a known figure and the election gives no cap, the cap is unbounded.
+//
 // Uncounted = unreported or conflicted. Decided under a bound means: there is a unique leader
 // and, for every rival, lead > bound (strictly: if lead == bound the rival could still tie, and
 // a tie is not a decision). A tie for first place is therefore never decided. The precise
@@ -80,6 +87,10 @@ struct OutcomeBound {
   std::string unregistered_table_cap_table;  // kRegistryLargest: the registry table holding it
   uint64_t unregistered_tables_voters = 0;   // unregistered_tables x cap (part of max_full)
   uint64_t unregistered_tables_observed = 0;  // their part of max_observed
+  // Uncounted registry tables whose registered voters are unknown, bounded with the same cap.
+  uint64_t registered_unknown_tables = 0;
+  uint64_t registered_unknown_voters = 0;    // registered_unknown_tables x cap (part of max_full)
+  uint64_t registered_unknown_observed = 0;  // their part of max_observed
   // Highest turnout (valid + null) / registered among counted tables nationally, as a fraction;
   // 0/0 when nothing is counted (100 % is then assumed).
   uint64_t national_turnout_cast = 0;

@@ -13,8 +13,18 @@ Result<FlagReport> find_flags(index::IndexReader& reader, const Geography& g, co
   out.source = rule.to_string();
   const election::Election& e = g.election();
   out.sheets_per_rule.assign(e.flags.size(), 0);
-  if (e.flags.empty()) return out;
+  const bool unknown_registered = g.area(g.national()).tables_registered_unknown != 0;
+  if (e.flags.empty() && !unknown_registered) return out;
   TL_ASSIGN_OR_RETURN(auto validator, election::Validator::create(e));
+  // Rules that use `registered`: not checkable at stations whose registered voters are unknown.
+  if (unknown_registered) {
+    for (const auto* set : {&validator.rules(), &validator.flag_rules()}) {
+      for (size_t i = 0; i < set->size(); ++i) {
+        if (!set->uses_registered(i)) continue;
+        out.not_checked.push_back({set->rules()[i].text, set == &validator.flag_rules(), 0});
+      }
+    }
+  }
   const std::string filter = rule.kind() == SourceRule::Kind::kExact ? rule.to_string() : "";
   election::Station station;
   std::vector<election::RuleFailure> failures;
@@ -24,7 +34,8 @@ Result<FlagReport> find_flags(index::IndexReader& reader, const Geography& g, co
     const AreaId t = g.find_table(r.sheet.station);
     if (t == kNoArea) return;
     station.code = r.sheet.station;
-    station.registered = g.area(t).registered_voters;
+    const bool known = g.area(t).tables_registered_unknown == 0;
+    station.registered = known ? std::optional<uint64_t>(g.area(t).registered_voters) : std::nullopt;
     election::Sheet sheet = r.sheet;
     failures.clear();
     if (auto rejected = validator.validate_sheet(sheet, &station, &failures)) {
@@ -34,6 +45,10 @@ Result<FlagReport> find_flags(index::IndexReader& reader, const Geography& g, co
       return;
     }
     ++out.sheets_checked;
+    if (!known) {
+      ++out.sheets_registered_unknown;
+      for (UncheckedRule& u : out.not_checked) ++u.sheets;
+    }
     if (failures.empty()) return;
     FlaggedSheet f{r.log_index, r.sheet.station, r.sheet.source, {}};
     for (auto& x : failures) {
@@ -63,13 +78,30 @@ std::string flags_to_json(const FlagReport& r, const Geography& g) {
     sheets.push_back(Json{{"table", s.station}, {"source", s.source}, {"log_index", s.log_index}, {"flags", broken}});
   }
   j["sheets"] = std::move(sheets);
+  if (r.sheets_registered_unknown != 0) {  // omitted when none, so other reports keep their bytes
+    Json nc = Json::array();
+    for (const UncheckedRule& u : r.not_checked)
+      nc.push_back(Json{{"rule", u.rule}, {"kind", u.flag ? "flag" : "reject"}, {"sheets", u.sheets},
+                        {"reason", "registered voters unknown"}});
+    j["sheets_registered_unknown"] = r.sheets_registered_unknown;
+    j["not_checked"] = std::move(nc);
+  }
   return j.dump(-1, ' ', false, Json::error_handler_t::replace);
 }
 
 std::string flags_to_text(const FlagReport& r, const Geography& g) {
   const auto& flags = g.election().flags;
   std::string out = "source: " + r.source + "\n";
-  if (flags.empty()) return out + "the election has no flag rules\n";
+  std::string unchecked;
+  for (const UncheckedRule& u : r.not_checked) {
+    unchecked += std::string(u.flag ? "flag" : "reject") + " rule \"" + u.rule + "\": not checked on " +
+                 std::to_string(u.sheets) + " sheets: registered voters unknown\n";
+  }
+  if (r.sheets_registered_unknown != 0) {
+    unchecked = std::to_string(r.sheets_registered_unknown) +
+                " current sheets are at stations whose registered voters are unknown\n" + unchecked;
+  }
+  if (flags.empty()) return out + "the election has no flag rules\n" + unchecked;
   for (size_t i = 0; i < flags.size(); ++i) {
     out += "flag rule \"" + flags[i].rule + "\": " + std::to_string(r.sheets_per_rule[i]) + " sheets";
     if (!flags[i].note.empty()) out += " (" + flags[i].note + ")";
@@ -81,7 +113,7 @@ std::string flags_to_text(const FlagReport& r, const Geography& g) {
   }
   out += std::to_string(r.sheets.size()) + " of " + std::to_string(r.sheets_checked) +
          " current sheets are flagged; they are accepted and counted\n";
-  return out;
+  return out + unchecked;
 }
 
 }  // namespace tallylog::tally

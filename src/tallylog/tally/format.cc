@@ -52,6 +52,8 @@ AreaFigures figures_of(const Geography& g, const AreaTotals& t) {
   out.invalid = v(f.invalid(), out.why_invalid);
   out.cast = v(f.cast(), out.why_cast);
   out.turnout_votes = v(f.turnout(), out.why_turnout);
+  // Over the counted tables whose registered voters are known only (numerator and denominator).
+  if (out.turnout_votes) *out.turnout_votes -= t.turnout_excluded;
   out.share_base = v(f.share_base(), out.why_share_base);
   return out;
 }
@@ -204,6 +206,9 @@ void write_area(JsonOut& j, const TallyView& tab, AreaId id, const AreaKeys& key
   j.key_raw("\"tables_conflicted\":").value(t.tables_conflicted);
   j.key_raw("\"registered_voters\":").value(area.registered_voters);
   j.key_raw("\"registered_covered\":").value(t.registered_covered);
+  // Stated only when not zero, so reports over registries that know every table keep their bytes.
+  if (area.tables_registered_unknown != 0) j.key_raw("\"tables_registered_unknown\":").value(area.tables_registered_unknown);
+  if (t.tables_registered_unknown != 0) j.key_raw("\"turnout_excluded_tables\":").value(t.tables_registered_unknown);
   j.key_raw("\"coverage\":").ratio_value(t.tables_reported, static_cast<int64_t>(area.tables_registered));
   figure("valid", f.valid, f.why_valid);
   figure("null", f.invalid, f.why_invalid);
@@ -337,6 +342,9 @@ std::string tally_to_csv(const TallyView& tab, int depth) {
   const Geography& g = tab.geography();
   std::string out =
       "level,code,name,tables_reported,tables_registered,tables_conflicted,registered_voters,registered_covered";
+  // Only when the registry has tables with unknown registered voters (so other reports keep their bytes).
+  const bool unknown_columns = g.area(g.national()).tables_registered_unknown != 0;
+  if (unknown_columns) out += ",tables_registered_unknown,turnout_excluded_tables";
   for (const std::string& f : g.fields()) out += "," + csv_field(f);
   for (const auto& c : g.election().candidates) out += "," + csv_field(c.code);
   if (g.card_count() > 0) {
@@ -351,6 +359,8 @@ std::string tally_to_csv(const TallyView& tab, int depth) {
            csv_field(a == g.national() ? g.election().name : area.name) + "," + std::to_string(t.tables_reported) +
            "," + std::to_string(area.tables_registered) + "," + std::to_string(t.tables_conflicted) + "," +
            std::to_string(area.registered_voters) + "," + std::to_string(t.registered_covered);
+    if (unknown_columns)
+      out += "," + std::to_string(area.tables_registered_unknown) + "," + std::to_string(t.tables_registered_unknown);
     for (int64_t v : t.fields) out += "," + std::to_string(v);
     for (int64_t v : t.candidates) out += "," + std::to_string(v);
     if (g.card_count() > 0) {
@@ -432,6 +442,11 @@ std::string tally_to_text(const TallyView& tab, int depth) {
   const AreaTotals n = tab.totals(g.national());
   if (n.tables_conflicted > 0) {
     out += with_thousands(n.tables_conflicted) + " conflicted tables (sheets disagree) are not counted\n";
+  }
+  if (const uint64_t unknown = g.area(g.national()).tables_registered_unknown; unknown != 0) {
+    out += with_thousands(static_cast<int64_t>(unknown)) + " tables of the registry have unknown registered voters; " +
+           with_thousands(n.tables_registered_unknown) +
+           " of them are counted and left out of turnout (its votes and its voters)\n";
   }
   if (tab.unplaced_sheets() > 0) {
     out += with_thousands(static_cast<int64_t>(tab.unplaced_sheets())) +
@@ -570,6 +585,12 @@ std::string bound_to_json(const OutcomeBound& b, const Geography& g, std::option
       {"max_votes_observed", b.unregistered_tables_observed},
       {"national_turnout", ratio(static_cast<int64_t>(b.national_turnout_cast),
                                  static_cast<int64_t>(b.national_turnout_registered))}};
+  if (b.registered_unknown_tables != 0) {  // omitted when none, so other answers keep their bytes
+    j["registered_unknown_tables"] = Json{{"count", b.registered_unknown_tables},
+                                          {"max_voters_per_table", b.unregistered_table_cap},
+                                          {"max_voters", b.registered_unknown_voters},
+                                          {"max_votes_observed", b.registered_unknown_observed}};
+  }
   j["registry_total"] = b.registry_total ? Json{{"total", *b.registry_total},
                                                 {"source", b.registry_source},
                                                 {"registry_voters", b.registry_voters},
@@ -624,6 +645,13 @@ std::string bound_to_text(const OutcomeBound& b, const Geography& g) {
     if (b.unregistered_tables_in_areas != 0 && b.unregistered_tables_in_areas != b.unregistered_tables)
       out += "; per area for those given per area";
     out += ")\n";
+  }
+  if (b.registered_unknown_tables != 0) {
+    const auto n = [](uint64_t v) { return with_thousands(static_cast<int64_t>(v)); };
+    out += "registry tables not counted whose registered voters are unknown: " + n(b.registered_unknown_tables) +
+           "\n  bounded like tables absent from the registry (at most " + n(b.unregistered_table_cap) +
+           " voters each): " + n(b.registered_unknown_voters) + " voters at 100% turnout and " +
+           n(b.registered_unknown_observed) + " votes at the highest observed turnout of their area\n";
   }
   if (b.registry_total) {
     const auto n = [](uint64_t v) { return with_thousands(static_cast<int64_t>(v)); };
@@ -694,7 +722,9 @@ std::string SheetExporter::row(const index::SheetRecord& r) {
     j["log_index"] = r.log_index;
     j["supersedes"] = s.supersedes ? Json(*s.supersedes) : Json(nullptr);
     j["conflicted"] = r.conflicted;
-    j["registered"] = t == kNoArea ? Json(nullptr) : Json(g_.area(t).registered_voters);
+    // null for a station absent from the registry or whose registered voters are unknown
+    j["registered"] = t == kNoArea || g_.area(t).tables_registered_unknown != 0 ? Json(nullptr)
+                                                                              : Json(g_.area(t).registered_voters);
     Json fields = Json::object();
     for (const std::string& f : g_.fields()) fields[f] = field(f) ? Json(*field(f)) : Json(nullptr);
     j["fields"] = std::move(fields);
@@ -711,7 +741,8 @@ std::string SheetExporter::row(const index::SheetRecord& r) {
   }
   out += "," + csv_field(s.source) + "," + std::to_string(r.log_index) + "," +
          (s.supersedes ? std::to_string(*s.supersedes) : std::string()) + "," + (r.conflicted ? "1" : "0") + "," +
-         (t == kNoArea ? std::string() : std::to_string(g_.area(t).registered_voters));
+         (t == kNoArea || g_.area(t).tables_registered_unknown != 0 ? std::string()
+                                                                    : std::to_string(g_.area(t).registered_voters));
   for (const std::string& f : g_.fields()) out += "," + (field(f) ? std::to_string(*field(f)) : std::string());
   for (const auto& c : g_.election().candidates) {
     out += "," + (candidate(c.code) ? std::to_string(*candidate(c.code)) : std::string());

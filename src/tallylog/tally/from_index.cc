@@ -19,7 +19,8 @@ Result<std::shared_ptr<const Geography>> geography_from_index(index::IndexReader
     std::unordered_map<uint32_t, uint32_t> position;  // stored area id -> position in `rows`
     TL_TRY(reader.for_each_area(INT32_MAX, [&](const index::AreaRow& a) {
       position.emplace(a.id, static_cast<uint32_t>(rows.size()));
-      rows.push_back({a.depth, a.code, a.name, a.parent, a.tables_registered, a.registered_voters});
+      rows.push_back({a.depth, a.code, a.name, a.parent, a.tables_registered, a.registered_voters,
+                      a.tables_registered_unknown});
     }));
     if (!rows.empty()) {
       const size_t areas = rows.size();
@@ -32,7 +33,8 @@ Result<std::shared_ptr<const Geography>> geography_from_index(index::IndexReader
           bad = err(ErrorCode::kCorrupt, "index: table \"" + std::string(t.code) + "\" has no stored parent area");
           return;
         }
-        rows.push_back({table_depth, std::string(t.code), std::string(t.name), it->second, 1, t.registered});
+        rows.push_back({table_depth, std::string(t.code), std::string(t.name), it->second, 1, t.registered.value_or(0),
+                        t.registered ? 0u : 1u});
       }));
       TL_TRY(bad);
       for (size_t i = 0; i < areas; ++i) {
@@ -61,7 +63,8 @@ Result<std::optional<UpperGeography>> upper_geography_from_index(index::IndexRea
   TL_TRY(reader.for_each_area(max_depth, [&](const index::AreaRow& a) {
     position.emplace(a.id, static_cast<uint32_t>(areas.size()));
     stored_ids.push_back(a.id);
-    areas.push_back({a.depth, a.code, a.name, a.parent, a.tables_registered, a.registered_voters});
+    areas.push_back({a.depth, a.code, a.name, a.parent, a.tables_registered, a.registered_voters,
+                     a.tables_registered_unknown});
   }));
   if (areas.empty()) return Out();
   for (UpperArea& a : areas) {
@@ -116,6 +119,8 @@ AreaTotals StoredTally::totals(AreaId area) const {
   out.tables_conflicted = r[kRowConflicted];
   out.registered_covered = r[kRowCovered];
   out.tables_with_cards = r[kRowWithCards];
+  out.tables_registered_unknown = r[kRowRegisteredUnknown];
+  out.turnout_excluded = r[kRowTurnoutExcluded];
   const int64_t* counts = r.data() + kRowHeader;
   std::copy(counts, counts + l.field_count(), out.fields.begin());
   std::copy(counts + l.field_count(), counts + l.compared(), out.candidates.begin());

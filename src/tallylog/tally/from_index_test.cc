@@ -2,10 +2,16 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+
 #include "tallylog/base/testing.h"
 #include "tallylog/election/entry.h"
 #include "tallylog/index/open.h"
 #include "tallylog/ingest/derive.h"
+#include "tallylog/tally/bound.h"
+#include "tallylog/tally/flags.h"
 #include "tallylog/tally/format.h"
 #include "tallylog/tally/test_election.h"
 
@@ -95,6 +101,117 @@ TEST_F(FromIndexTest, ASheetTheElectionCannotHoldFailsTheTallyAndStopsTheStoredT
   auto r = tabulate_index(*idx_, geo, {});
   ASSERT_FALSE(r.has_value());
   EXPECT_NE(r.error().message.find("turnout"), std::string::npos);
+}
+
+
+// Issue 13: stations whose registered voters are unknown count as tables; registered voters are
+// summed over the known ones; turnout leaves the unknown ones out (votes and voters) and every
+// output says how many; stored totals, a tabulation and a rebuilt index agree; a rule on
+// `registered` is not checked there but listed; the bound gives them the per-table cap.
+TEST(UnknownRegisteredVoters, TurnoutLeavesThemOutAndEveryReportSaysHowMany) {
+  election::Election e = testing::small_election();
+  e.rules = {"valid + null <= registered"};
+  e.flags = {{"null <= 5", ""}};
+  std::vector<election::Station> stations = testing::small_stations();  // T1..T5: 100..500
+  election::Station t6 = testing::station("S2", "C3", "T6", 0), t7 = testing::station("S1", "C1", "T7", 0);
+  t6.registered.reset();
+  t7.registered.reset();
+  stations.push_back(t6);
+  stations.push_back(t7);
+  // Counted: T1 (known), T4 (known), T6 (unknown; 893 ballots, more than any known table holds).
+  const std::vector<index::SheetRecord> sheets = {sheet(0, "T1", "official", 40, 30, 10, 2),
+                                                  sheet(0, "T4", "official", 100, 150, 50, 9),
+                                                  sheet(0, "T6", "official", 500, 300, 90, 3)};
+  std::vector<std::string> entries = {election::encode_entry(e)};
+  for (const auto& st : stations) entries.push_back(election::encode_entry(st));
+  for (const auto& r : sheets) entries.push_back(election::encode_entry(r.sheet));
+
+  auto build = [&](const std::string& dir) {
+    auto idx = index::open_index(dir).value();
+    ingest::Deriver d;
+    auto tx = idx->begin().value();
+    for (const auto& en : entries) EXPECT_TRUE(d.apply_entry(*tx, en));
+    EXPECT_TRUE(d.finish(*tx));
+    EXPECT_TRUE(tx->commit());
+    return idx;
+  };
+  ::tallylog::testing::TempDir dir, again;
+  auto idx = build(dir.path());
+  auto geo = geography_from_index(*idx).value();
+  auto tab = tabulate_index(*idx, geo, SourceRule()).value();
+
+  // Independent: turnout over the counted tables whose registered voters are known.
+  int64_t cast_known = 0, registered_known = 0;
+  uint64_t excluded = 0;
+  for (const auto& r : sheets) {
+    const auto it = std::find_if(stations.begin(), stations.end(),
+                                 [&](const election::Station& st) { return st.code == r.sheet.station; });
+    if (!it->registered) {
+      ++excluded;
+      continue;
+    }
+    cast_known += r.sheet.fields.at("valid") + r.sheet.fields.at("null");
+    registered_known += static_cast<int64_t>(*it->registered);
+  }
+  ASSERT_EQ(excluded, 1u);
+  const AreaTotals n = tab.totals(geo->national());
+  EXPECT_EQ(n.tables_reported, 3);
+  EXPECT_EQ(n.registered_covered, registered_known);
+  EXPECT_EQ(n.tables_registered_unknown, 1);
+  EXPECT_EQ(geo->area(geo->national()).tables_registered, 7u);
+  EXPECT_EQ(geo->area(geo->national()).tables_registered_unknown, 2u);
+  EXPECT_EQ(geo->area(geo->national()).registered_voters, 1500u);
+
+  const std::string json = tally_to_json(tab, 0);
+  char turnout[64];
+  std::snprintf(turnout, sizeof turnout, "\"turnout\":%g", std::round(double(cast_known) / registered_known * 1e6) / 1e6);
+  EXPECT_NE(json.find(turnout), std::string::npos) << turnout << " in " << json;
+  EXPECT_NE(json.find(R"("registered_voters":1500,"registered_covered":500,"tables_registered_unknown":2,)"
+                      R"("turnout_excluded_tables":1,"coverage")"),
+            std::string::npos)
+      << json;
+  const std::string csv = tally_to_csv(tab, 1);
+  EXPECT_NE(csv.find("registered_covered,tables_registered_unknown,turnout_excluded_tables,valid"), std::string::npos) << csv;
+  EXPECT_NE(csv.find("state,S2,State S2,2,3,0,900,400,1,1,"), std::string::npos) << csv;
+  EXPECT_NE(tally_to_text(tab, 1).find("2 tables of the registry have unknown registered voters; 1 of them are counted "
+                                       "and left out of turnout"),
+            std::string::npos);
+
+  // The stored totals print the same bytes at every level above the table.
+  for (int depth = 0; depth < geo->table_depth(); ++depth) {
+    auto upper = upper_geography_from_index(*idx, depth).value();
+    ASSERT_TRUE(upper.has_value());
+    auto stored = stored_tally(*idx, *upper, SourceRule()).value();
+    ASSERT_TRUE(stored.has_value());
+    EXPECT_EQ(tally_to_json(*stored, depth), tally_to_json(tab, depth)) << depth;
+    EXPECT_EQ(tally_to_csv(*stored, depth), tally_to_csv(tab, depth)) << depth;
+    EXPECT_EQ(tally_to_text(*stored, depth), tally_to_text(tab, depth)) << depth;
+  }
+  // Rebuilt from the same entries (reindex): the same index.
+  EXPECT_EQ(build(again.path())->dump().value(), idx->dump().value());
+
+  // The rule on `registered` was not checked at T6: listed, not a flag and not a rejection.
+  auto flags = find_flags(*idx, *geo, SourceRule()).value();
+  EXPECT_EQ(flags.sheets_checked, 3u);
+  EXPECT_EQ(flags.sheets_registered_unknown, 1u);
+  ASSERT_EQ(flags.not_checked.size(), 1u);
+  EXPECT_EQ(flags.not_checked[0].rule, "valid + null <= registered");
+  EXPECT_FALSE(flags.not_checked[0].flag);
+  EXPECT_EQ(flags.not_checked[0].sheets, 1u);
+  EXPECT_EQ(flags.sheets.size(), 1u);  // T4: null 9 > 5
+  EXPECT_NE(flags_to_json(flags, *geo).find(R"("not_checked":[{"rule":"valid + null <= registered","kind":"reject",)"
+                                            R"("sheets":1,"reason":"registered voters unknown"}])"),
+            std::string::npos);
+
+  // Bound: T7 (uncounted, unknown) is capped like a table absent from the registry: the largest
+  // known figure (T5's 500), at its area's highest observed turnout (S1: T1's 82/100).
+  auto b = outcome_bound(tab, BoundOptions{.turnout_depth = 1}).value();
+  EXPECT_EQ(b.registered_unknown_tables, 1u);
+  EXPECT_EQ(b.unregistered_table_cap, 500u);
+  EXPECT_EQ(b.registered_unknown_voters, 500u);
+  EXPECT_EQ(b.registered_unknown_observed, 410u);  // ceil(500 x 0.82)
+  EXPECT_EQ(b.registered_unreported, 200u + 300u + 500u);
+  EXPECT_EQ(b.max_full, 200u + 300u + 500u + 500u);
 }
 
 }  // namespace

@@ -14,7 +14,7 @@ struct PendingArea {
   std::string code;
   std::string name;
   uint32_t parent_local = 0;  // index among the pending areas one depth up
-  uint64_t registered = 0;    // tables only
+  std::optional<uint64_t> registered;  // tables only; nullopt: unknown
 };
 
 // The order of areas within a level (and of tables): by code as people read it ("2" before "10",
@@ -56,7 +56,7 @@ Result<std::shared_ptr<const Geography>> Geography::build(const election::Electi
       }
       auto [it, inserted] = local[d].try_emplace(ref.code, static_cast<uint32_t>(pending[d].size()));
       if (inserted) {
-        pending[d].push_back({ref.code, ref.name, parent, d == levels ? st.registered : 0});
+        pending[d].push_back({ref.code, ref.name, parent, d == levels ? st.registered : std::optional<uint64_t>(0)});
       } else if (d == levels) {
         return err(ErrorCode::kInvalidArgument, "station \"" + st.code + "\" appears twice in the registry");
       } else if (pending[d][it->second].parent_local != parent) {
@@ -89,7 +89,8 @@ Result<std::shared_ptr<const Geography>> Geography::build(const election::Electi
       a.parent = d == 0 ? kNoArea : final_of_local[d - 1][p.parent_local];
       if (d == levels) {
         a.tables_registered = 1;
-        a.registered_voters = p.registered;
+        a.registered_voters = p.registered.value_or(0);
+        a.tables_registered_unknown = p.registered ? 0 : 1;
       }
       g->areas_.push_back(std::move(a));
     }
@@ -100,6 +101,7 @@ Result<std::shared_ptr<const Geography>> Geography::build(const election::Electi
     Area& a = g->areas_[id];
     g->areas_[a.parent].tables_registered += a.tables_registered;
     g->areas_[a.parent].registered_voters += a.registered_voters;
+    g->areas_[a.parent].tables_registered_unknown += a.tables_registered_unknown;
   }
   g->by_code_.resize(levels + 1);
   for (size_t d = 0; d <= levels; ++d) {
@@ -154,6 +156,7 @@ Result<std::shared_ptr<const Geography>> Geography::build_stored(const election:
     a.depth = u.depth;
     a.tables_registered = u.tables_registered;
     a.registered_voters = u.registered_voters;
+    a.tables_registered_unknown = u.tables_registered_unknown;
     if (u.depth > 0) {
       if (u.parent >= areas.size() || areas[u.parent].depth != u.depth - 1) {
         return err(ErrorCode::kCorrupt, "stored area \"" + u.code + "\" has no parent one level up");

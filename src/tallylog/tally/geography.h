@@ -35,7 +35,10 @@ struct Area {
   AreaId parent = kNoArea;  // kNoArea for the national area
   int depth = 0;            // 0 national, 1 + index into Election::levels otherwise
   uint64_t tables_registered = 0;
-  uint64_t registered_voters = 0;  // registry figure (sum over its tables)
+  uint64_t registered_voters = 0;  // registry figure (sum over its tables whose figure is known)
+  // Its tables whose registered voters are unknown (for a table: 1 when its own are unknown).
+  // They count in tables_registered; turnout leaves them out (tally_view.h, AreaTotals).
+  uint64_t tables_registered_unknown = 0;
 };
 
 // An area (or a table) as stored: `parent` indexes the same list (UINT32_MAX for national).
@@ -46,6 +49,7 @@ struct UpperArea {
   uint32_t parent = UINT32_MAX;
   uint64_t tables_registered = 0;
   uint64_t registered_voters = 0;
+  uint64_t tables_registered_unknown = 0;
 };
 
 class Geography {

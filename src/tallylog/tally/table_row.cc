@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "tallylog/tally/figures.h"
+
 namespace tallylog::tally {
 
 namespace {
@@ -52,15 +54,25 @@ size_t select_representative(std::span<const TableSheet> sheets, size_t compared
   return best;
 }
 
-void table_row(std::span<const TableSheet> sheets, size_t rep, uint64_t registered_voters, size_t width,
-               int64_t* out) {
+int64_t turnout_excluded(const int32_t* counts, size_t width, std::optional<uint64_t> registered_voters,
+                         const Figure* turnout) {
+  if (registered_voters || turnout == nullptr) return 0;
+  return FigureSet::value(*turnout, std::span<const int32_t>(counts, width)).value_or(0);
+}
+
+void table_row(std::span<const TableSheet> sheets, size_t rep, std::optional<uint64_t> registered_voters,
+               size_t width, int64_t* out, const Figure* turnout) {
   std::fill(out, out + kRowHeader + width, 0);
   if (rep == kConflictedTable) {
     out[kRowConflicted] = 1;
   } else if (rep != kNoSheet) {
     out[kRowReported] = 1;
-    out[kRowCovered] = static_cast<int64_t>(registered_voters);
+    out[kRowCovered] = static_cast<int64_t>(registered_voters.value_or(0));
     out[kRowWithCards] = sheets[rep].has_cards ? 1 : 0;
+    if (!registered_voters) {
+      out[kRowRegisteredUnknown] = 1;
+      out[kRowTurnoutExcluded] = turnout_excluded(sheets[rep].counts, width, registered_voters, turnout);
+    }
     std::copy(sheets[rep].counts, sheets[rep].counts + width, out + kRowHeader);
   }
 }

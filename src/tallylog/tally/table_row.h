@@ -10,18 +10,23 @@
 // most optional fields, then the latest.
 //
 // A table row is what one table adds to each of its areas: a header (tables reported, tables
-// conflicted, registered voters covered, tables with cards, unplaced sheets) then the counts
-// (CountLayout order), all 64-bit.
+// conflicted, registered voters covered, tables with cards, unplaced sheets, counted tables whose
+// registered voters are unknown, and those tables' turnout count) then the counts (CountLayout
+// order), all 64-bit. A counted table whose registered voters are unknown covers no voters, and
+// turnout leaves its votes out too: turnout = (turnout count - excluded count) / covered.
 //
 // Thread-safety: pure functions.
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <utility>
 
 namespace tallylog::tally {
+
+struct Figure;
 
 // One current sheet of a table, as selection needs it.
 struct TableSheet {
@@ -46,10 +51,19 @@ inline constexpr size_t kRowConflicted = 1;
 inline constexpr size_t kRowCovered = 2;
 inline constexpr size_t kRowWithCards = 3;
 inline constexpr size_t kRowUnplaced = 4;
-inline constexpr size_t kRowHeader = 5;
+inline constexpr size_t kRowRegisteredUnknown = 5;  // counted, registered voters unknown
+inline constexpr size_t kRowTurnoutExcluded = 6;    // their turnout count (left out of turnout)
+inline constexpr size_t kRowHeader = 7;
 
 // Writes the row of a table whose selection is `rep` (over `sheets`) into out[0, kRowHeader + width).
-void table_row(std::span<const TableSheet> sheets, size_t rep, uint64_t registered_voters, size_t width,
-               int64_t* out);
+// `registered_voters` is nullopt when unknown; `turnout` is the election's turnout figure
+// (FigureSet::turnout; may be null or unknown: the excluded count is then 0).
+void table_row(std::span<const TableSheet> sheets, size_t rep, std::optional<uint64_t> registered_voters,
+               size_t width, int64_t* out, const Figure* turnout = nullptr);
+
+// The turnout count one counted table leaves out of turnout when its registered voters are unknown
+// (0 when known, or when the figure cannot be computed for the table).
+int64_t turnout_excluded(const int32_t* counts, size_t width, std::optional<uint64_t> registered_voters,
+                         const Figure* turnout);
 
 }  // namespace tallylog::tally

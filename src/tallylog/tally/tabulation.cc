@@ -56,9 +56,14 @@ void Tabulation::row(uint32_t t, int64_t* out) const {
   if (r == kConflict) {
     out[1] = 1;
   } else if (r != kNone) {
+    const Area& table = geo_->area(table_begin_ + t);
     out[0] = 1;
-    out[2] = static_cast<int64_t>(geo_->area(table_begin_ + t).registered_voters);
+    out[2] = static_cast<int64_t>(table.registered_voters);
     out[3] = contribs_[r].has_cards ? 1 : 0;
+    if (table.tables_registered_unknown != 0) {  // unknown registered voters: left out of turnout
+      out[4] = 1;
+      out[5] = turnout_excluded(counts_of(r), width_, std::nullopt, &geo_->figures().turnout());
+    }
     std::copy(counts_of(r), counts_of(r) + width_, out + kHeader);
   }
 }
@@ -220,6 +225,8 @@ AreaTotals Tabulation::totals(AreaId area) const {
   out.tables_conflicted = r[1];
   out.registered_covered = r[2];
   out.tables_with_cards = r[3];
+  out.tables_registered_unknown = r[4];
+  out.turnout_excluded = r[5];
   const int64_t* counts = r + kHeader;
   out.fields.assign(counts, counts + g.field_count());
   out.candidates.assign(counts + g.field_count(), counts + compared_);

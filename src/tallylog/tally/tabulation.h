@@ -82,7 +82,8 @@ class Tabulation : public TallyView {
  private:
   static constexpr uint32_t kNone = UINT32_MAX;
   static constexpr uint32_t kConflict = UINT32_MAX - 1;
-  static constexpr size_t kHeader = 4;  // reported, conflicted, covered, with cards
+  // reported, conflicted, covered, with cards, registered unknown, turnout excluded (table_row.h)
+  static constexpr size_t kHeader = 6;
 
   struct Contribution {
     uint64_t log_index = 0;

@@ -22,6 +22,11 @@ struct AreaTotals {
   int64_t tables_conflicted = 0;   // tables whose matching current sheets disagree
   int64_t registered_covered = 0;  // registered voters of counted tables
   int64_t tables_with_cards = 0;   // counted tables whose sheet carries per-card counts
+  // Counted tables whose registered voters are unknown: they cover no voters, and turnout leaves
+  // them out, numerator and denominator; turnout_excluded is their turnout count (the election's
+  // turnout figure summed over them): turnout = (turnout count - turnout_excluded) / covered.
+  int64_t tables_registered_unknown = 0;
+  int64_t turnout_excluded = 0;
   std::vector<int64_t> fields;      // in Geography::fields() order
   std::vector<int64_t> candidates;  // in Election::candidates order
   std::vector<int64_t> cards;       // in ballot order; sums over the tables_with_cards only
