@@ -69,7 +69,7 @@ struct Bulk {
     auto st = ctx.be.index->for_each_station([&](const election::Station& s) {
       out += s.code;
       out.push_back('\t');
-      out += std::to_string(s.registered);
+      if (s.registered) out += std::to_string(*s.registered);  // empty: registered voters unknown
       out.push_back('\n');
     });
     if (!st) return from_error(st.error());

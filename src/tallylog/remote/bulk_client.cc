@@ -82,7 +82,8 @@ struct BulkClient::State {
   std::unique_ptr<net::HttpClient> blob_http;  // images, from scan's decoding threads
   std::string submitter;
   std::optional<election::Validator> validator;
-  std::unordered_map<std::string, uint64_t> registered;  // station code -> registered voters
+  // station code -> registered voters (nullopt: unknown)
+  std::unordered_map<std::string, std::optional<uint64_t>> registered;
   std::unordered_set<std::string, DigestHash> held;      // raw identity digests held by the server
   BulkStats stats;
 
@@ -158,11 +159,14 @@ Result<std::unique_ptr<BulkClient>> BulkClient::connect(const std::string& url, 
     text = nl == std::string_view::npos ? std::string_view() : text.substr(nl + 1);
     size_t tab = line.find('\t');
     if (tab == std::string_view::npos) return err(ErrorCode::kCorrupt, s->url + "/api/v1/bulk/stations: malformed line");
-    uint64_t registered = 0;
-    auto digits = line.substr(tab + 1);
-    auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), registered);
-    if (ec != std::errc() || end != digits.data() + digits.size())
-      return err(ErrorCode::kCorrupt, s->url + "/api/v1/bulk/stations: malformed line");
+    std::optional<uint64_t> registered;  // an empty figure: registered voters unknown
+    if (auto digits = line.substr(tab + 1); !digits.empty()) {
+      uint64_t n = 0;
+      auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), n);
+      if (ec != std::errc() || end != digits.data() + digits.size())
+        return err(ErrorCode::kCorrupt, s->url + "/api/v1/bulk/stations: malformed line");
+      registered = n;
+    }
     s->registered.emplace(std::string(line.substr(0, tab)), registered);
   }
 
