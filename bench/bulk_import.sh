@@ -83,7 +83,7 @@ echo
 echo "| import of the bundled CSV ($ROWS sheets, best of $RUNS, end to end) | seconds | sheets/s |"
 echo "|---|---|---|"
 awk -v d="$best_direct" -v m="$best_remote" -v n="$ROWS" 'BEGIN {
-  printf "| direct: import <data> (offline; batch 50,000) | %.3f | %.0f |\n", d, n / d
+  printf "| direct: import <data> (offline; default batch) | %.3f | %.0f |\n", d, n / d
   printf "| import <url>: running serve over loopback (batch 5,000) | %.3f | %.0f |\n", m, n / m
   printf "| ratio import <url> / direct | | %.2f |\n", d / m }'
 echo
