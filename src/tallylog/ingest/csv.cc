@@ -53,6 +53,11 @@ bool CsvReader::next(CsvRecord& rec) {
   auto fail_record = [&](std::string message) {
     rec.error = std::move(message);
     rec.fields.resize(nfields);
+    // Every path cuts fields to the limit, a failed record's too (the field being read when the
+    // error struck may not have been cut yet).
+    for (auto& field : rec.fields) {
+      if (field.size() > options_.max_field_bytes) field.resize(options_.max_field_bytes);
+    }
     resume_after_line(record_start, rec.line);
     return true;
   };

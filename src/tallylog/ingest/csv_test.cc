@@ -114,7 +114,6 @@ TEST(CsvReader, AStrayQuoteClosedByALaterRowRejectsOnlyItsOwnRow) {
   EXPECT_EQ(recs[2].line, 3u);
 }
 
-// Finding 10.9: a file with CR-only line endings (old Mac exports) read as 0 rows.
 // Found by fuzz/csv_fuzzer.cc: a record failed for an unterminated quoted field came back with
 // that field holding the whole rest of the input, past max_field_bytes (every other path cuts it).
 TEST(CsvReader, CutsAnUnterminatedQuotedFieldToMaxFieldBytes) {
@@ -127,6 +126,21 @@ TEST(CsvReader, CutsAnUnterminatedQuotedFieldToMaxFieldBytes) {
   }
 }
 
+// Found by fuzz/csv_fuzzer.cc (2 Dec): a record failed for a quote inside an unquoted field came
+// back with that field uncut (4,996 bytes against a 4,096-byte limit): the error returned before
+// the field was cut.
+TEST(CsvReader, CutsAnUnquotedFieldFailedForAQuoteToMaxFieldBytes) {
+  const std::string text = "a," + std::string(5000, 'x') + "\"b\nc,d\n";
+  auto recs = read_all(text, CsvOptions{10, 100});
+  ASSERT_EQ(recs.size(), 2u);
+  EXPECT_NE(recs[0].error.find("quote inside an unquoted field"), std::string::npos) << recs[0].error;
+  ASSERT_EQ(recs[0].fields.size(), 2u);
+  EXPECT_EQ(recs[0].fields[1].size(), 10u);
+  EXPECT_TRUE(recs[1].error.empty()) << recs[1].error;  // the next line is read as usual
+  EXPECT_EQ(recs[1].fields, (std::vector<std::string>{"c", "d"}));
+}
+
+// Finding 10.9: a file with CR-only line endings (old Mac exports) read as 0 rows.
 TEST(CsvReader, ReadsCrOnlyLineEndings) {
   auto recs = read_all("a,b\r1,2\r\r3,\"x\ry\"\r4,5");
   ASSERT_EQ(recs.size(), 4u);
