@@ -269,6 +269,26 @@ TEST_F(ApiTest, TallyIsByteIdenticalToTheTallyModuleFormat) {
   EXPECT_EQ(r.body_view(), expected_tally("official", 1));
 }
 
+// Found by fuzz/http_path_fuzzer.cc (2 Dec): /api/v1/compare held the first rule's tabulation by
+// a raw pointer while tabulating the second; when the second was new and the cache already held
+// kMaxRules (64) rules, the cache was cleared and the first tabulation freed under the compare
+// (use after free, reachable without a token). ASan reports it on the old code.
+TEST_F(ApiTest, CompareStaysCorrectWhenItsSecondRuleEvictsTheFullTallyCache) {
+  Api api = make_api();
+  auto fresh = api.handle(get("/api/v1/compare?a=official&b=witness:z&level=region"));
+  ASSERT_EQ(fresh.status, 200) << fresh.body_view();
+  // Each compare tabulates official (cached) and a new rule: the 64th new rule finds the cache
+  // full and clears it while official's tabulation is in use.
+  for (int i = 0; i < 70; ++i) {
+    const std::string b = "witness:r" + std::to_string(i);
+    auto r = api.handle(get("/api/v1/compare?a=official&b=" + b + "&level=region"));
+    ASSERT_EQ(r.status, 200) << b << ": " << r.body_view();
+    std::string expected(fresh.body_view());
+    for (size_t at; (at = expected.find("witness:z")) != std::string::npos;) expected.replace(at, 9, b);
+    ASSERT_EQ(r.body_view(), expected) << b;
+  }
+}
+
 TEST_F(ApiTest, TallyFollowsNewSubmissionsIncrementally) {
   Api api = make_api();
   auto before = api.handle(get("/api/v1/tally?level=region"));

@@ -14,7 +14,7 @@ Result<TallyCache::Tally> TallyCache::Locked::tabulation(const tally::SourceRule
   const std::string key = rule.to_string();
   if (c.geo_) {
     if (auto it = c.tabs_.find(key); it != c.tabs_.end() && it->second.generation == gen)
-      return Tally{it->second.tab.get(), it->second.applied};
+      return Tally{it->second.tab.get(), it->second.applied, it->second.tab};
   }
   TL_ASSIGN_OR_RETURN(uint64_t size, c.index_->indexed_size());
   TL_ASSIGN_OR_RETURN(uint64_t stations, c.index_->station_count());
@@ -34,7 +34,7 @@ Result<TallyCache::Tally> TallyCache::Locked::tabulation(const tally::SourceRule
     if (c.tabs_.size() >= kMaxRules) c.tabs_.clear();
     Tab t;
     TL_ASSIGN_OR_RETURN(auto full, tally::tabulate_index(*c.index_, c.geo_, rule, nullptr));
-    t.tab = std::make_unique<tally::Tabulation>(std::move(full));
+    t.tab = std::make_shared<tally::Tabulation>(std::move(full));
     t.applied = size;
     it = c.tabs_.emplace(key, std::move(t)).first;
   }
@@ -47,7 +47,7 @@ Result<TallyCache::Tally> TallyCache::Locked::tabulation(const tally::SourceRule
   }
   t.applied = std::max(t.applied, size);
   t.generation = gen;
-  return Tally{t.tab.get(), t.applied};
+  return Tally{t.tab.get(), t.applied, t.tab};
 }
 
 Result<const election::Election*> TallyCache::Locked::election() {

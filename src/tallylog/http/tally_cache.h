@@ -36,6 +36,9 @@ class TallyCache {
   struct Tally {
     const tally::Tabulation* tab = nullptr;
     uint64_t applied = 0;  // index entries [0, applied) are counted in tab
+    // Keeps `tab` alive when a later tabulation() call of the same lock evicts it from the cache
+    // (more than kMaxRules rules asked for, or a new registry): a compare holds two at once.
+    std::shared_ptr<const tally::Tabulation> hold;
   };
   struct Stored {
     const tally::StoredTally* view = nullptr;  // areas down to the asked depth
@@ -75,7 +78,7 @@ class TallyCache {
 
  private:
   struct Tab {
-    std::unique_ptr<tally::Tabulation> tab;
+    std::shared_ptr<tally::Tabulation> tab;  // shared with the Tally answers that hold it
     uint64_t applied = 0;
     uint64_t generation = 0;  // writes_ when it was last brought up to date
   };
