@@ -55,7 +55,10 @@ void read_all(std::string_view text, const CsvOptions& options) {
     check(rec.line > last_line, "record line numbers increase");
     check(++records <= text.size(), "no more records than bytes");
     check(rec.fields.size() <= options.max_fields, "at most max_fields fields");
-    for (const auto& f : rec.fields) check(f.size() <= options.max_field_bytes, "no field longer than max_field_bytes");
+    for (const auto& f : rec.fields)
+      check(f.size() <= options.max_field_bytes, "no field longer than max_field_bytes",
+            "line " + std::to_string(rec.line) + ": a field of " + std::to_string(f.size()) + " bytes, limit " +
+                std::to_string(options.max_field_bytes) + "; record error: " + rec.error);
     if (rec.error.empty()) check_round_trip(rec, options);
     last_line = rec.line;
     last_pos = reader.position();

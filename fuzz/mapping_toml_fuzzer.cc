@@ -49,12 +49,16 @@ void check_count(std::string_view s) {
 }
 
 void check_template(std::string_view s) {
-  auto t = ingest::parse_template(s);
+  ingest::ExprProgram p;
+  auto t = p.parse_template(s);
   if (!t) return;
-  for (const auto& part : *t) {
-    if (!part.is_column) continue;
-    check(!part.text.empty(), "a parsed template names no empty column", std::string(s));
-    check(part.pad >= 0 && part.pad <= 32, "a parsed template pads to 0..32 digits", std::string(s));
+  check(*t < p.size(), "a parsed template's root is a node of its program", std::string(s));
+  for (size_t i = 0; i < p.size(); ++i) {
+    const auto& n = p.node(static_cast<ingest::ExprId>(i));
+    // Nodes are interned after their arguments: the program is a DAG evaluated in order.
+    for (ingest::ExprId a : n.args) check(a < i, "a template node's arguments come before it", std::string(s));
+    if (n.op == ingest::ExprProgram::Op::kPad)
+      check(n.num >= 1 && n.num <= 32, "a parsed template pads to 1..32 digits", std::string(s));
   }
 }
 
