@@ -85,7 +85,7 @@ struct Results {
     if (!view) {
       auto tab = c.tabulation(*rule);
       if (!tab) return from_error(tab.error());
-      view = tab->tab;
+      view = tab->tab.get();
       applied = tab->applied;
     }
     const tally::Geography& g = view->geography();

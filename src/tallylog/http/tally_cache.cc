@@ -14,7 +14,7 @@ Result<TallyCache::Tally> TallyCache::Locked::tabulation(const tally::SourceRule
   const std::string key = rule.to_string();
   if (c.geo_) {
     if (auto it = c.tabs_.find(key); it != c.tabs_.end() && it->second.generation == gen)
-      return Tally{it->second.tab.get(), it->second.applied, it->second.tab};
+      return Tally{it->second.tab, it->second.applied};
   }
   TL_ASSIGN_OR_RETURN(uint64_t size, c.index_->indexed_size());
   TL_ASSIGN_OR_RETURN(uint64_t stations, c.index_->station_count());
@@ -47,7 +47,7 @@ Result<TallyCache::Tally> TallyCache::Locked::tabulation(const tally::SourceRule
   }
   t.applied = std::max(t.applied, size);
   t.generation = gen;
-  return Tally{t.tab.get(), t.applied, t.tab};
+  return Tally{t.tab, t.applied};
 }
 
 Result<const election::Election*> TallyCache::Locked::election() {

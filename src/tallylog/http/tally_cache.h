@@ -34,11 +34,10 @@ namespace tallylog::http {
 class TallyCache {
  public:
   struct Tally {
-    const tally::Tabulation* tab = nullptr;
+    // Shared with the cache, so it stays alive when a later tabulation() call of the same lock
+    // evicts it (more than kMaxRules rules asked for, or a new registry): a compare holds two.
+    std::shared_ptr<const tally::Tabulation> tab;
     uint64_t applied = 0;  // index entries [0, applied) are counted in tab
-    // Keeps `tab` alive when a later tabulation() call of the same lock evicts it from the cache
-    // (more than kMaxRules rules asked for, or a new registry): a compare holds two at once.
-    std::shared_ptr<const tally::Tabulation> hold;
   };
   struct Stored {
     const tally::StoredTally* view = nullptr;  // areas down to the asked depth
