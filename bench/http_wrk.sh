@@ -2,8 +2,15 @@
 # HTTP figures for issue 6, on the bundled Venezuela data:
 #   1. wrk, 1,000 concurrent keep-alive connections, on /log/checkpoint and on the tally JSON
 #      endpoint (/api/v1/tally?level=state): requests/s, errors, latency percentiles (--latency);
-#   2. 200 submissions/s through POST /api/v1/sheets for 30 s while wrk hammers the tally endpoint
-#      (50 connections), then a check that every acknowledged log index holds that sheet.
+#   2. uncached vs cached /api/v1/tally?level=state, one connection: a new sheet lands before each
+#      uncached GET (bench/http_tally_uncached.mjs; UNCACHED_ROUNDS, default 300);
+#   3. 200 submissions/s through POST /api/v1/sheets for 30 s while wrk hammers the tally endpoint
+#      (50 connections), then every acknowledged sheet checked against the log's entry bytes, an
+#      inclusion proof and the signed checkpoint (bench/http_submit_load.mjs; failed appends are
+#      errors).
+# Sections 1 and 3 measure the tally endpoint's cached answer (no sheet lands between wrk's reads
+# in 1; in 3 most reads between two submissions are cached): section 2 is the uncached figure.
+# With SUMMARY=1, prints "summary: key = value" lines (bench/run.sh collects them).
 # Needs wrk and node (Debian: wrk nodejs). Run from anywhere; builds nothing.
 #   TALLYLOG_BIN        tallylog binary (default build/src/tallylog/cli/tallylog)
 #   TALLYLOG_BENCH_DATA data directory to create or reuse (default /tmp/tallylog-bench-data)
@@ -40,8 +47,20 @@ curl -fs "$BASE/api/v1/tally?level=state" >/dev/null  # warm the tabulation cach
 for path in /log/checkpoint "/api/v1/tally?level=state"; do
   echo
   echo "== wrk -t2 -c1000 -d${SECS}s --latency $path"
-  wrk -t2 -c1000 -d"${SECS}s" --timeout 5s --latency "$BASE$path" | grep -E 'Latency|50%|90%|99%|requests in|Requests/sec|Socket errors|Non-2xx'
+  wrk -t2 -c1000 -d"${SECS}s" --timeout 5s --latency "$BASE$path" > /tmp/tallylog-bench-wrk.$$.txt
+  grep -E 'Latency|50%|90%|99%|requests in|Requests/sec|Socket errors|Non-2xx' /tmp/tallylog-bench-wrk.$$.txt
+  if [[ ${SUMMARY:-0} == 1 ]]; then
+    key=wrk_checkpoint; [[ $path == /log/checkpoint ]] || key=wrk_tally_cached
+    awk -v key=$key '/Requests\/sec/ { rps = $2 } / 99%/ { p99 = $2 } /Socket errors/ { err = $0 } /Non-2xx/ { non2xx = $NF }
+      END { printf "summary: %s = %.0f req/s, p99 %s, %s%s\n", key, rps, p99, (err == "" ? "0 socket errors" : err), (non2xx == "" ? "" : ", non-2xx " non2xx) }' \
+      /tmp/tallylog-bench-wrk.$$.txt
+  fi
+  rm -f /tmp/tallylog-bench-wrk.$$.txt
 done
+
+echo
+echo "== uncached vs cached GET /api/v1/tally?level=state (a sheet lands before each uncached GET)"
+node "$ROOT/bench/http_tally_uncached.mjs" "$BASE" "$TOKEN" "$CSV" "${UNCACHED_ROUNDS:-300}" "/api/v1/tally?level=state" "witness:uncached$(date +%s)"
 
 echo
 echo "== ${SUBMIT_RATE:-200} submissions/s for ${SUBMIT_SECONDS:-30} s while wrk reads the tally (50 connections)"

@@ -2,7 +2,10 @@
 # National scale (issue 16), end to end with real binaries on a synthetic N-station election
 # (bench/ingest_synthetic_csv.py, default 1,000,000 stations, one official sheet each):
 #   - sheet import at the default batch: wall time, sheets/s, peak RSS;
-#   - cold `tally --level national` and `--level state` (a new process each): wall time, peak RSS;
+#   - cold `tally --level national` and `--level state` (a new process each): wall time, peak RSS
+#     (above the table level the index keeps per-area totals: open, read those rows, render);
+#   - cold `tally --level table --format csv` (every table: open, read and decode each table's
+#     sheet rows from the index, aggregate every level, render 1 row per table): wall, peak RSS;
 #   - `serve`: seconds from process start to the first answered /api/v1/tally?level=state, and
 #     the server's peak RSS by then;
 #   - `reindex` (the index rebuilt from the log alone): wall time, peak RSS.
@@ -50,6 +53,9 @@ for i in "${!bins[@]}"; do
     measure "$work/tally_${level}_$i" "$bin" tally "$d" --level "$level" --format json
     R[${level}_s,$i]=$(wall "$work/tally_${level}_$i"); R[${level}_mb,$i]=$(rss "$work/tally_${level}_$i")
   done
+  measure "$work/tally_table_$i" "$bin" tally "$d" --level table --format csv
+  R[table_s,$i]=$(wall "$work/tally_table_$i"); R[table_mb,$i]=$(rss "$work/tally_table_$i")
+  R[table_rows,$i]=$(grep -c "^table," "$work/tally_table_$i.stdout")
   for level in municipality parish centre; do
     "$bin" tally "$d" --level "$level" --format json > "$work/tally_${level}_$i.stdout"
   done
@@ -107,10 +113,20 @@ row "tally --level national: wall (cold process)" national_s s
 row "tally --level national: peak RSS" national_mb MB
 row "tally --level state: wall (cold process)" state_s s
 row "tally --level state: peak RSS" state_mb MB
+row "tally --level table: wall (cold process)" table_s s
+row "tally --level table: peak RSS" table_mb MB
+row "tally --level table: rows printed" table_rows ""
 row "serve: start to first state tally" serve_s s
 row "serve: peak RSS by then" serve_mb MB
 row "reindex: wall" reindex_s s
 row "reindex: peak RSS" reindex_mb MB
 for i in "${!bins[@]}"; do echo "binary $i: ${bins[$i]}"; done
 echo "same tally JSON at every level above the table (log_size aside): $same"
+if [[ ${SUMMARY:-0} == 1 ]]; then
+  echo "summary: import_default_batch = ${R[import_rate,0]} sheets/s ($n sheets in ${R[import_s,0]} s, peak RSS ${R[import_mb,0]} MB)"
+  echo "summary: tally_state_cold = ${R[state_s,0]} s, peak RSS ${R[state_mb,0]} MB (national: ${R[national_s,0]} s)"
+  echo "summary: tally_table_cold = ${R[table_s,0]} s, peak RSS ${R[table_mb,0]} MB, ${R[table_rows,0]} table rows"
+  echo "summary: serve_first_tally = ${R[serve_s,0]} s, peak RSS ${R[serve_mb,0]} MB"
+  echo "summary: reindex = ${R[reindex_s,0]} s, peak RSS ${R[reindex_mb,0]} MB"
+fi
 [ "$same" = yes ]

@@ -6,7 +6,14 @@
 //   build/bench/qr_benchmark --table DIR [N]    one TSV row per image of DIR/expected_qr.csv:
 //     file, ours (ok|wrong|fail), our method, our median ms over N runs (default 15),
 //     plain zxing (one ReadBarcode, default hints), zbar library alone (whole image)
-// bench/qr_benchmark.sh adds zbarimg's results and timings and prints the comparison table.
+//   build/bench/qr_benchmark --degraded DIR [N] one TSV row per image of DIR/expected.tsv (made by
+//     bench/qr_degraded.py): file, then verdict (ok|wrong|fail) and median ms over N runs (default
+//     3) for: ours (decode_qr_file), the zxing-cpp library (ReadBarcodes, default DecodeHints: any
+//     result whose bytes are the payload counts), the zbar library (one scan of the whole image).
+//     Every time is in-process from the file's bytes in memory: image decode + QR decode.
+// bench/qr_benchmark.sh adds zbarimg's results and timings and prints the comparison table;
+// bench/qr_degraded.sh the command-line tools and the read-rate table per degradation.
+#include <ZXing/ReadBarcode.h>
 #include <benchmark/benchmark.h>
 
 #include <algorithm>
@@ -14,6 +21,9 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <exception>
+#include <fstream>
+#include <sstream>
 #include <string>
 #include <utility>
 #include <vector>
@@ -65,6 +75,77 @@ int table(const std::string& dir, int runs) {
   return 0;
 }
 
+// The zxing-cpp library as a user would call it: ReadBarcodes with default hints (every format,
+// try harder, rotations); read when any result's bytes are the expected payload.
+const char* plain_zxing_verdict(const qr::GrayImage& image, const std::string& expected) {
+  ZXing::ImageView view(image.pixels.data(), image.width, image.height, ZXing::ImageFormat::Lum);
+  bool any = false;
+  ZXing::Results results;
+  try {
+    results = ZXing::ReadBarcodes(view);
+  } catch (const std::exception&) {
+    return "fail";
+  }
+  for (const auto& r : results) {
+    if (!r.isValid()) continue;
+    any = true;
+    const auto& bytes = r.bytes();
+    if (std::string(bytes.begin(), bytes.end()) == expected) return "ok";
+  }
+  return any ? "wrong" : "fail";
+}
+
+template <typename F>
+std::pair<const char*, double> timed(int runs, F&& f) {
+  std::vector<double> ms;
+  const char* v = "fail";
+  for (int i = 0; i < runs; ++i) {
+    auto t0 = std::chrono::steady_clock::now();
+    v = f();
+    ms.push_back(
+        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
+  }
+  std::sort(ms.begin(), ms.end());
+  return {v, ms[ms.size() / 2]};
+}
+
+int degraded(const std::string& dir, int runs) {
+  std::ifstream in(dir + "/expected.tsv");
+  if (!in) {
+    std::fprintf(stderr, "no %s/expected.tsv (make it with bench/qr_degraded.py)\n", dir.c_str());
+    return 1;
+  }
+  std::string line;
+  while (std::getline(in, line)) {
+    std::vector<std::string> col;
+    std::stringstream ss(line);
+    for (std::string c; std::getline(ss, c, '\t');) col.push_back(c);
+    if (col.size() != 5) {
+      std::fprintf(stderr, "bad row in expected.tsv: %s\n", line.c_str());
+      return 1;
+    }
+    const std::string& file = col[0];
+    const std::string& payload = col[4];
+    auto bytes = Env::posix().read_file(dir + "/" + file);
+    if (!bytes) {
+      std::fprintf(stderr, "%s\n", bytes.error().to_string().c_str());
+      return 1;
+    }
+    auto ours = timed(runs, [&] { return verdict(qr::decode_qr_file(*bytes), payload); });
+    auto zxing = timed(runs, [&] {
+      auto image = qr::decode_image(*bytes);
+      return image ? plain_zxing_verdict(*image, payload) : "fail";
+    });
+    auto zbar = timed(runs, [&] {
+      auto image = qr::decode_image(*bytes);
+      return image ? verdict(qr::decode_qr_zbar_only(*image), payload) : "fail";
+    });
+    std::printf("%s\t%s\t%.3f\t%s\t%.3f\t%s\t%.3f\n", file.c_str(), ours.first, ours.second,
+                zxing.first, zxing.second, zbar.first, zbar.second);
+  }
+  return 0;
+}
+
 void BM_DecodeRealActa(benchmark::State& state, std::string path) {
   auto bytes = Env::posix().read_file(path);
   if (!bytes) {
@@ -94,6 +175,9 @@ void BM_DecodeRealActasParallel(benchmark::State& state, std::vector<std::string
 }  // namespace
 
 int main(int argc, char** argv) {
+  if (argc >= 3 && std::strcmp(argv[1], "--degraded") == 0) {
+    return degraded(argv[2], argc >= 4 ? std::max(1, std::atoi(argv[3])) : 3);
+  }
   if (argc >= 3 && std::strcmp(argv[1], "--table") == 0) {
     return table(argv[2], argc >= 4 ? std::max(1, std::atoi(argv[3])) : 15);
   }

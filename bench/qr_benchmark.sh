@@ -4,16 +4,20 @@
 # (single-threaded, file read + JPEG decode + QR) against zbarimg (whole process).
 #
 # Usage: bench/qr_benchmark.sh [build dir] [actas dir] [runs]
-#   defaults: build, ../shared/data/ve2024/actas (or $TALLYLOG_SHARED_DATA/ve2024/actas), 15
+#   defaults: build, ../shared/data/ve2024/actas (or $TALLYLOG_SHARED_DATA/ve2024/actas) when it
+#   exists, else the 5 bundled real QR crops (tests/fixtures/qr/actas), 15
+# With SUMMARY=1 it ends with "summary: key = value" lines (bench/run.sh collects them).
 # Needs zbarimg (Debian zbar-tools) and build/bench/qr_benchmark.
 set -euo pipefail
 here="$(cd "$(dirname "$0")/.." && pwd)"
 build="${1:-$here/build}"
 actas="${2:-${TALLYLOG_SHARED_DATA:-$here/../shared/data}/ve2024/actas}"
+[[ -n "${2:-}" || -f "$actas/expected_qr.csv" ]] || actas="$here/tests/fixtures/qr/actas"
 runs="${3:-15}"
 bin="$build/bench/qr_benchmark"
 [[ -x "$bin" ]] || { echo "build $bin first: cmake --build $build --target qr_benchmark" >&2; exit 1; }
-[[ -f "$actas/expected_qr.csv" ]] || { echo "no real actas at $actas (shared data absent); skipping" >&2; exit 0; }
+[[ -f "$actas/expected_qr.csv" ]] || { echo "no $actas/expected_qr.csv" >&2; exit 1; }
+echo "images: $actas"
 command -v zbarimg >/dev/null || { echo "zbarimg not installed (apt-get install zbar-tools)" >&2; exit 1; }
 
 tmp="$(mktemp -d)"
@@ -37,7 +41,7 @@ done > "$tmp/zbarimg.tsv"
 join -t $'\t' <(sort "$tmp/ours.tsv") <(sort "$tmp/zbarimg.tsv") > "$tmp/all.tsv"
 printf '%-34s %-8s %-8s %-8s %-8s %-22s %10s %12s\n' image zbarimg zxing zbar-lib ours "our method" "ours ms" "zbarimg ms"
 awk -F'\t' '{printf "%-34s %-8s %-8s %-8s %-8s %-22s %10.2f %12.2f\n", $1, $7, $5, $6, $2, $3, $4, $8}' "$tmp/all.tsv"
-awk -F'\t' '
+awk -F'\t' -v summary="${SUMMARY:-0}" '
   { n++; ours_ok += ($2 == "ok"); wrong += ($2 == "wrong") + ($5 == "wrong") + ($6 == "wrong") + ($7 == "wrong");
     zi_ok += ($7 == "ok"); zx_ok += ($5 == "ok"); zb_ok += ($6 == "ok");
     missed += (($7 == "ok" || $5 == "ok") && $2 != "ok"); o[n] = $4; z[n] = $8 }
@@ -49,4 +53,8 @@ awk -F'\t' '
     printf "\ndecoded exactly: ours %d/%d, zbarimg %d/%d, plain zxing %d/%d, zbar library %d/%d\n", ours_ok, n, zi_ok, n, zx_ok, n, zb_ok, n
     printf "wrong payloads (any decoder): %d; images zbarimg or zxing decoded that we missed: %d\n", wrong, missed
     printf "median ms per image: ours %.2f (single-threaded), zbarimg %.2f -> %.1fx faster (target >= 5x)\n", mo, mz, mz / mo
+    if (summary == 1) {
+      printf "summary: qr_real = ours %d/%d exact, zbarimg %d/%d, plain zxing %d/%d, zbar library %d/%d; %d wrong\n", ours_ok, n, zi_ok, n, zx_ok, n, zb_ok, n, wrong
+      printf "summary: qr_real_ms = ours %.2f ms (in process, file read + decode) vs zbarimg %.2f ms (whole process) = %.1fx\n", mo, mz, mz / mo
+    }
   }' "$tmp/all.tsv"

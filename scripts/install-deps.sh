@@ -20,6 +20,8 @@ if [[ "${TALLYLOG_WITH_FUZZ:-0}" == 1 ]]; then
 fi
 if [[ "${TALLYLOG_WITH_BENCH_TOOLS:-0}" == 1 ]]; then
   PACKAGES+=(wrk hyperfine nginx)  # nginx: the baseline in bench/http_cold_start.sh (never started as a service)
+  # bench/qr_degraded.{py,sh}: image degradation (Debian python3), the zxing-cpp command-line reader
+  PACKAGES+=(python3-pil python3-numpy zxing-cpp-tools bc time)
 fi
 
 missing=()

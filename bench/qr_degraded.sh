@@ -1,0 +1,108 @@
+#!/usr/bin/env bash
+# QR read rate on degraded images (issue 11.3): ≥ 200 images generated at run time from a fixed
+# seed (bench/qr_degraded.py: the 5 bundled real acta crops and 7 payloads rendered by qrencode,
+# each undegraded and under blur, rotation, perspective, JPEG quality, low light and occlusion at
+# 3 strengths), decoded on the same images by
+#   in process (build/bench/qr_benchmark --degraded; file bytes in memory -> payload):
+#     ours       tallylog's decoder (qr::decode_qr_file, the full strategy)
+#     zxing-lib  the zxing-cpp library, ReadBarcodes with default DecodeHints
+#     zbar-lib   the zbar library, one scan of the whole image
+#   as a whole process per image (what a user runs; file read, process start included):
+#     tallylog   `tallylog qr <image>`
+#     ZXingReader Debian zxing-cpp-tools, default options (-bytes to print the payload)
+#     zbarimg    Debian zbar-tools, `zbarimg -q --raw`
+# A code counts as read only if the payload printed equals the expected one exactly. Prints the
+# read rate per kind and strength, then the median ms per image of each decoder.
+#
+# Usage: bench/qr_degraded.sh [build dir] [runs per image in process, default 3] [seed, default 11]
+# Needs Debian python3-pil python3-numpy qrencode zbar-tools zxing-cpp-tools
+# (TALLYLOG_WITH_BENCH_TOOLS=1 scripts/install-deps.sh) and build/bench/qr_benchmark.
+# With SUMMARY=1 it ends with "summary: key = value" lines (bench/run.sh collects them).
+set -euo pipefail
+export LC_ALL=C
+root="$(cd "$(dirname "$0")/.." && pwd)"
+build="${1:-$root/build}"
+runs="${2:-3}"
+seed="${3:-11}"
+bench_bin="$build/bench/qr_benchmark"
+tallylog="$build/src/tallylog/cli/tallylog"
+for b in "$bench_bin" "$tallylog"; do
+  [[ -x "$b" ]] || { echo "build $b first (cmake --build $build --target qr_benchmark tallylog)" >&2; exit 1; }
+done
+for t in zbarimg ZXingReader qrencode; do
+  command -v "$t" >/dev/null || { echo "$t missing: TALLYLOG_WITH_BENCH_TOOLS=1 scripts/install-deps.sh" >&2; exit 1; }
+done
+
+tmp="$(mktemp -d "${TMPDIR:-/tmp}/tallylog-qr-degraded.XXXXXX")"
+trap 'rm -rf "$tmp"' EXIT
+/usr/bin/python3 "$root/bench/qr_degraded.py" "$tmp/img" "$seed"
+n=$(wc -l < "$tmp/img/expected.tsv")
+
+# In process: file, ours, ms, zxing-lib, ms, zbar-lib, ms
+"$bench_bin" --degraded "$tmp/img" "$runs" > "$tmp/lib.tsv"
+
+# Whole processes, one per image and tool: file, verdict, ms for each of tallylog, ZXingReader, zbarimg.
+verdict() { if [[ -z "$1" ]]; then echo fail; elif [[ "$1" == "$2" ]]; then echo ok; else echo wrong; fi; }
+zbar_verdict() {  # zbarimg prints one line per code: read if any line is the payload
+  if [[ -z "$1" ]]; then echo fail; elif grep -qxF -- "$2" <<<"$1"; then echo ok; else echo wrong; fi
+}
+ms_since() { echo $(( ($(date +%s%N) - $1) / 1000 )) | awk '{printf "%.3f", $1 / 1000}'; }
+while IFS=$'\t' read -r file kind strength source payload; do
+  f="$tmp/img/$file"
+  s=$(date +%s%N); out=$("$tallylog" qr "$f" 2>/dev/null | cut -f2- || true); t1=$(ms_since "$s"); v1=$(verdict "$out" "$payload")
+  s=$(date +%s%N); out=$(ZXingReader -bytes "$f" 2>/dev/null || true); t2=$(ms_since "$s"); v2=$(verdict "$out" "$payload")
+  s=$(date +%s%N); out=$(zbarimg -q --raw "$f" 2>/dev/null || true); t3=$(ms_since "$s"); v3=$(zbar_verdict "$out" "$payload")
+  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$file" "$v1" "$t1" "$v2" "$t2" "$v3" "$t3"
+done < "$tmp/img/expected.tsv" > "$tmp/cli.tsv"
+
+# expected: file kind strength source payload | lib: file 3x(verdict ms) | cli: file 3x(verdict ms)
+join -t $'\t' <(cut -f1-3 "$tmp/img/expected.tsv" | sort) <(sort "$tmp/lib.tsv") > "$tmp/a.tsv"
+join -t $'\t' "$tmp/a.tsv" <(sort "$tmp/cli.tsv") > "$tmp/all.tsv"
+[[ $(wc -l < "$tmp/all.tsv") -eq $n ]] || { echo "lost rows joining the results" >&2; exit 1; }
+
+echo "QR read rate on $n degraded images (seed $seed; read = exact payload; in-process times: median of $runs runs)"
+awk -F'\t' -v summary="${SUMMARY:-0}" '
+  BEGIN { split("ours zxing-lib zbar-lib tallylog-cli ZXingReader zbarimg", name, " ")
+          split("4 6 8 10 12 14", vcol, " ") }
+  {
+    key = ($2 == "none") ? "none" : $2 " " $3
+    if (!(key in rows)) { order[++nk] = key; rows[key] = 0 }
+    rows[key]++; total++
+    for (d = 1; d <= 6; d++) {
+      v = $(vcol[d]); ms = $(vcol[d] + 1)
+      if (v == "ok") { ok[key, d]++; okall[d]++ }
+      if (v == "wrong") wrong[d]++
+      t[d, total] = ms
+    }
+  }
+  function median(d, n,   i, j, x, a) {
+    for (i = 1; i <= n; i++) a[i] = t[d, i]
+    for (i = 1; i <= n; i++) for (j = i + 1; j <= n; j++) if (a[j] < a[i]) { x = a[i]; a[i] = a[j]; a[j] = x }
+    return (n % 2) ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
+  }
+  END {
+    printf "%-14s %4s", "degradation", "n"
+    for (d = 1; d <= 6; d++) printf " %12s", name[d]
+    printf "\n"
+    for (k = 1; k <= nk; k++) {
+      key = order[k]; printf "%-14s %4d", key, rows[key]
+      for (d = 1; d <= 6; d++) printf " %7d %3.0f%%", ok[key, d], 100 * ok[key, d] / rows[key]
+      printf "\n"
+    }
+    printf "%-14s %4d", "all", total
+    for (d = 1; d <= 6; d++) printf " %7d %3.0f%%", okall[d], 100 * okall[d] / total
+    printf "\n%-14s %4s", "wrong payload", ""
+    for (d = 1; d <= 6; d++) printf " %12d", wrong[d]
+    printf "\n%-14s %4s", "median ms/img", ""
+    for (d = 1; d <= 6; d++) { m[d] = median(d, total); printf " %12.2f", m[d] }
+    printf "\n(in process: ours, zxing-lib, zbar-lib; whole process per image: tallylog-cli, ZXingReader, zbarimg)\n"
+    if (summary == 1) {
+      printf "summary: qr_degraded_n = %d\n", total
+      printf "summary: qr_degraded_rate = ours %.0f%%, zxing lib %.0f%%, zbar lib %.0f%%; CLI: tallylog %.0f%%, ZXingReader %.0f%%, zbarimg %.0f%% (wrong payloads: %d)\n",
+        100 * okall[1] / total, 100 * okall[2] / total, 100 * okall[3] / total,
+        100 * okall[4] / total, 100 * okall[5] / total, 100 * okall[6] / total,
+        wrong[1] + wrong[2] + wrong[3] + wrong[4] + wrong[5] + wrong[6]
+      printf "summary: qr_degraded_ms = in process ours %.1f, zxing lib %.1f, zbar lib %.1f; per process tallylog %.1f, ZXingReader %.1f, zbarimg %.1f\n",
+        m[1], m[2], m[3], m[4], m[5], m[6]
+    }
+  }' "$tmp/all.tsv"
