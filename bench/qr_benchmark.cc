@@ -10,7 +10,8 @@
 //     bench/qr_degraded.py): file, then verdict (ok|wrong|fail) and median ms over N runs (default
 //     3) for: ours (decode_qr_file), the zxing-cpp library (ReadBarcodes, default DecodeHints: any
 //     result whose bytes are the payload counts), the zbar library (one scan of the whole image).
-//     Every time is in-process from the file's bytes in memory: image decode + QR decode.
+//     Every time is in-process from the file's bytes in memory: image decode + QR decode. Each
+//     decoder runs in a forked child per image: one that aborts is reported as "crash".
 // bench/qr_benchmark.sh adds zbarimg's results and timings and prints the comparison table;
 // bench/qr_degraded.sh the command-line tools and the read-rate table per degradation.
 #include <ZXing/ReadBarcode.h>
@@ -27,6 +28,9 @@
 #include <string>
 #include <utility>
 #include <vector>
+
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "tallylog/base/env.h"
 #include "tallylog/base/testing.h"
@@ -96,7 +100,7 @@ const char* plain_zxing_verdict(const qr::GrayImage& image, const std::string& e
 }
 
 template <typename F>
-std::pair<const char*, double> timed(int runs, F&& f) {
+std::pair<std::string, double> timed(int runs, F&& f) {
   std::vector<double> ms;
   const char* v = "fail";
   for (int i = 0; i < runs; ++i) {
@@ -107,6 +111,34 @@ std::pair<const char*, double> timed(int runs, F&& f) {
   }
   std::sort(ms.begin(), ms.end());
   return {v, ms[ms.size() / 2]};
+}
+
+// timed() in a child process: a decoder that aborts (Debian's zxing-cpp 1.4 asserts on some
+// images) yields "crash" instead of ending the benchmark.
+template <typename F>
+std::pair<std::string, double> isolated(int runs, F&& f) {
+  int fds[2];
+  if (pipe(fds) != 0) return {"crash", 0};
+  std::fflush(stdout);
+  pid_t pid = fork();
+  if (pid == 0) {
+    close(fds[0]);
+    auto [v, ms] = timed(runs, f);
+    std::string line = v + " " + std::to_string(ms);
+    (void)!write(fds[1], line.data(), line.size());
+    _exit(0);
+  }
+  close(fds[1]);
+  std::string out;
+  char buf[256];
+  for (ssize_t n; (n = read(fds[0], buf, sizeof buf)) > 0;) out.append(buf, static_cast<size_t>(n));
+  close(fds[0]);
+  int status = 0;
+  waitpid(pid, &status, 0);
+  if (pid < 0 || !WIFEXITED(status) || WEXITSTATUS(status) != 0) return {"crash", 0};
+  auto space = out.find(' ');
+  if (space == std::string::npos) return {"crash", 0};
+  return {out.substr(0, space), std::atof(out.c_str() + space + 1)};
 }
 
 int degraded(const std::string& dir, int runs) {
@@ -131,17 +163,18 @@ int degraded(const std::string& dir, int runs) {
       std::fprintf(stderr, "%s\n", bytes.error().to_string().c_str());
       return 1;
     }
-    auto ours = timed(runs, [&] { return verdict(qr::decode_qr_file(*bytes), payload); });
-    auto zxing = timed(runs, [&] {
+    auto ours = isolated(runs, [&] { return verdict(qr::decode_qr_file(*bytes), payload); });
+    auto zxing = isolated(runs, [&] {
       auto image = qr::decode_image(*bytes);
       return image ? plain_zxing_verdict(*image, payload) : "fail";
     });
-    auto zbar = timed(runs, [&] {
+    auto zbar = isolated(runs, [&] {
       auto image = qr::decode_image(*bytes);
       return image ? verdict(qr::decode_qr_zbar_only(*image), payload) : "fail";
     });
-    std::printf("%s\t%s\t%.3f\t%s\t%.3f\t%s\t%.3f\n", file.c_str(), ours.first, ours.second,
-                zxing.first, zxing.second, zbar.first, zbar.second);
+    std::printf("%s\t%s\t%.3f\t%s\t%.3f\t%s\t%.3f\n", file.c_str(), ours.first.c_str(),
+                ours.second, zxing.first.c_str(), zxing.second, zbar.first.c_str(), zbar.second);
+    std::fflush(stdout);
   }
   return 0;
 }

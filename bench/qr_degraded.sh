@@ -11,8 +11,10 @@
 #     tallylog   `tallylog qr <image>`
 #     ZXingReader Debian zxing-cpp-tools, default options (-bytes to print the payload)
 #     zbarimg    Debian zbar-tools, `zbarimg -q --raw`
-# A code counts as read only if the payload printed equals the expected one exactly. Prints the
-# read rate per kind and strength, then the median ms per image of each decoder.
+# A code counts as read only if the payload printed equals the expected one exactly; a decoder
+# that aborts on an image (Debian's zxing-cpp 1.4 asserts on some occluded ones) is counted as a
+# crash, not a read. Prints the read rate per kind and strength, wrong payloads, crashes, then the
+# median ms per image of each decoder (crashes left out).
 #
 # Usage: bench/qr_degraded.sh [build dir] [runs per image in process, default 3] [seed, default 11]
 # Needs Debian python3-pil python3-numpy qrencode zbar-tools zxing-cpp-tools
@@ -39,19 +41,25 @@ trap 'rm -rf "$tmp"' EXIT
 n=$(wc -l < "$tmp/img/expected.tsv")
 
 # In process: file, ours, ms, zxing-lib, ms, zbar-lib, ms
-"$bench_bin" --degraded "$tmp/img" "$runs" > "$tmp/lib.tsv"
+"$bench_bin" --degraded "$tmp/img" "$runs" > "$tmp/lib.tsv" 2> "$tmp/lib.err" || { cat "$tmp/lib.err" >&2; exit 1; }
 
 # Whole processes, one per image and tool: file, verdict, ms for each of tallylog, ZXingReader, zbarimg.
-verdict() { if [[ -z "$1" ]]; then echo fail; elif [[ "$1" == "$2" ]]; then echo ok; else echo wrong; fi; }
+# verdict <exit status> <output> <payload>: crash (killed by a signal, e.g. an assertion's abort),
+# fail (nothing printed), ok (the payload exactly) or wrong.
+verdict() {
+  if (($1 >= 128)); then echo crash; elif [[ -z "$2" ]]; then echo fail; elif [[ "$2" == "$3" ]]; then echo ok; else echo wrong; fi
+}
 zbar_verdict() {  # zbarimg prints one line per code: read if any line is the payload
-  if [[ -z "$1" ]]; then echo fail; elif grep -qxF -- "$2" <<<"$1"; then echo ok; else echo wrong; fi
+  if (($1 >= 128)); then echo crash; elif [[ -z "$2" ]]; then echo fail; elif grep -qxF -- "$3" <<<"$2"; then echo ok; else echo wrong; fi
 }
 ms_since() { echo $(( ($(date +%s%N) - $1) / 1000 )) | awk '{printf "%.3f", $1 / 1000}'; }
 while IFS=$'\t' read -r file kind strength source payload; do
   f="$tmp/img/$file"
-  s=$(date +%s%N); out=$("$tallylog" qr "$f" 2>/dev/null | cut -f2- || true); t1=$(ms_since "$s"); v1=$(verdict "$out" "$payload")
-  s=$(date +%s%N); out=$(ZXingReader -bytes "$f" 2>/dev/null || true); t2=$(ms_since "$s"); v2=$(verdict "$out" "$payload")
-  s=$(date +%s%N); out=$(zbarimg -q --raw "$f" 2>/dev/null || true); t3=$(ms_since "$s"); v3=$(zbar_verdict "$out" "$payload")
+  # tallylog qr prints "<file>\t<payload>" (exit 0) or "<file>\tERROR: ..." (exit 1).
+  s=$(date +%s%N); rc=0; out=$("$tallylog" qr "$f" 2>/dev/null) || rc=$?; t1=$(ms_since "$s")
+  ((rc == 0)) && out=${out#*$'\t'} || { ((rc >= 128)) || out=""; }; v1=$(verdict $rc "$out" "$payload")
+  s=$(date +%s%N); rc=0; out=$(ZXingReader -bytes "$f" 2>/dev/null) || rc=$?; t2=$(ms_since "$s"); v2=$(verdict $rc "$out" "$payload")
+  s=$(date +%s%N); rc=0; out=$(zbarimg -q --raw "$f" 2>/dev/null) || rc=$?; t3=$(ms_since "$s"); v3=$(zbar_verdict $rc "$out" "$payload")
   printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$file" "$v1" "$t1" "$v2" "$t2" "$v3" "$t3"
 done < "$tmp/img/expected.tsv" > "$tmp/cli.tsv"
 
@@ -72,7 +80,8 @@ awk -F'\t' -v summary="${SUMMARY:-0}" '
       v = $(vcol[d]); ms = $(vcol[d] + 1)
       if (v == "ok") { ok[key, d]++; okall[d]++ }
       if (v == "wrong") wrong[d]++
-      t[d, total] = ms
+      if (v == "crash") crash[d]++
+      else t[d, ++nt[d]] = ms
     }
   }
   function median(d, n,   i, j, x, a) {
@@ -93,15 +102,19 @@ awk -F'\t' -v summary="${SUMMARY:-0}" '
     for (d = 1; d <= 6; d++) printf " %7d %3.0f%%", okall[d], 100 * okall[d] / total
     printf "\n%-14s %4s", "wrong payload", ""
     for (d = 1; d <= 6; d++) printf " %12d", wrong[d]
+    printf "\n%-14s %4s", "crashed", ""
+    for (d = 1; d <= 6; d++) printf " %12d", crash[d]
     printf "\n%-14s %4s", "median ms/img", ""
-    for (d = 1; d <= 6; d++) { m[d] = median(d, total); printf " %12.2f", m[d] }
-    printf "\n(in process: ours, zxing-lib, zbar-lib; whole process per image: tallylog-cli, ZXingReader, zbarimg)\n"
+    for (d = 1; d <= 6; d++) { m[d] = median(d, nt[d]); printf " %12.2f", m[d] }
+    printf "\n(in process: ours, zxing-lib, zbar-lib; whole process per image: tallylog-cli, ZXingReader, zbarimg;\n"
+    printf " crashed: the decoder aborted (process killed by a signal); medians leave crashes out)\n"
     if (summary == 1) {
       printf "summary: qr_degraded_n = %d\n", total
-      printf "summary: qr_degraded_rate = ours %.0f%%, zxing lib %.0f%%, zbar lib %.0f%%; CLI: tallylog %.0f%%, ZXingReader %.0f%%, zbarimg %.0f%% (wrong payloads: %d)\n",
+      printf "summary: qr_degraded_rate = ours %.0f%%, zxing lib %.0f%%, zbar lib %.0f%%; CLI: tallylog %.0f%%, ZXingReader %.0f%%, zbarimg %.0f%% (wrong payloads: %d; crashes: ours %d, zxing lib %d, zbar lib %d, tallylog %d, ZXingReader %d, zbarimg %d)\n",
         100 * okall[1] / total, 100 * okall[2] / total, 100 * okall[3] / total,
         100 * okall[4] / total, 100 * okall[5] / total, 100 * okall[6] / total,
-        wrong[1] + wrong[2] + wrong[3] + wrong[4] + wrong[5] + wrong[6]
+        wrong[1] + wrong[2] + wrong[3] + wrong[4] + wrong[5] + wrong[6],
+        crash[1], crash[2], crash[3], crash[4], crash[5], crash[6]
       printf "summary: qr_degraded_ms = in process ours %.1f, zxing lib %.1f, zbar lib %.1f; per process tallylog %.1f, ZXingReader %.1f, zbarimg %.1f\n",
         m[1], m[2], m[3], m[4], m[5], m[6]
     }
