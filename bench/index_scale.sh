@@ -95,7 +95,7 @@ done
 sha256sum "$work"/tally_*_0.stdout | sed "s|$work/||"
 
 echo
-echo "synthetic election, $n stations, one sheet each; Release build; import at the default batch"
+echo "synthetic election, $n stations, one sheet each; import at the default batch (build type: as the binaries were built; bench/run.sh builds Release)"
 printf "%-44s" "figure"
 for i in "${!bins[@]}"; do printf "%16s" "binary $i"; done
 [ ${#bins[@]} -gt 1 ] && printf "%12s" "1 / 0"

@@ -16,7 +16,8 @@
 # crash, not a read. Prints the read rate per kind and strength, wrong payloads, crashes, then the
 # median ms per image of each decoder (crashes left out).
 #
-# Usage: bench/qr_degraded.sh [build dir] [runs per image in process, default 3] [seed, default 11]
+# Usage: bench/qr_degraded.sh [build dir] [runs per image in process, default 3] [seed, default 11] [stride]
+#   stride N > 1 keeps every Nth image only (bench/run.sh --quick uses 4: 57 images)
 # Needs Debian python3-pil python3-numpy qrencode zbar-tools zxing-cpp-tools
 # (TALLYLOG_WITH_BENCH_TOOLS=1 scripts/install-deps.sh) and build/bench/qr_benchmark.
 # With SUMMARY=1 it ends with "summary: key = value" lines (bench/run.sh collects them).
@@ -26,6 +27,7 @@ root="$(cd "$(dirname "$0")/.." && pwd)"
 build="${1:-$root/build}"
 runs="${2:-3}"
 seed="${3:-11}"
+stride="${4:-1}"
 bench_bin="$build/bench/qr_benchmark"
 tallylog="$build/src/tallylog/cli/tallylog"
 for b in "$bench_bin" "$tallylog"; do
@@ -38,6 +40,9 @@ done
 tmp="$(mktemp -d "${TMPDIR:-/tmp}/tallylog-qr-degraded.XXXXXX")"
 trap 'rm -rf "$tmp"' EXIT
 /usr/bin/python3 "$root/bench/qr_degraded.py" "$tmp/img" "$seed"
+if ((stride > 1)); then
+  awk -v s="$stride" 'NR % s == 1' "$tmp/img/expected.tsv" > "$tmp/keep.tsv" && mv "$tmp/keep.tsv" "$tmp/img/expected.tsv"
+fi
 n=$(wc -l < "$tmp/img/expected.tsv")
 
 # In process: file, ours, ms, zxing-lib, ms, zbar-lib, ms
@@ -74,7 +79,6 @@ awk -F'\t' -v summary="${SUMMARY:-0}" '
           split("4 6 8 10 12 14", vcol, " ") }
   {
     key = ($2 == "none") ? "none" : $2 " " $3
-    if (!(key in rows)) { order[++nk] = key; rows[key] = 0 }
     rows[key]++; total++
     for (d = 1; d <= 6; d++) {
       v = $(vcol[d]); ms = $(vcol[d] + 1)
@@ -93,8 +97,13 @@ awk -F'\t' -v summary="${SUMMARY:-0}" '
     printf "%-14s %4s", "degradation", "n"
     for (d = 1; d <= 6; d++) printf " %12s", name[d]
     printf "\n"
+    nk = split("none", order, " ")
+    split("blur rotation perspective jpeg lowlight occlusion", kinds, " ")
+    for (i = 1; i <= 6; i++) for (j = 1; j <= 3; j++) order[++nk] = kinds[i] " " j
     for (k = 1; k <= nk; k++) {
-      key = order[k]; printf "%-14s %4d", key, rows[key]
+      key = order[k]
+      if (!(key in rows)) continue
+      printf "%-14s %4d", key, rows[key]
       for (d = 1; d <= 6; d++) printf " %7d %3.0f%%", ok[key, d], 100 * ok[key, d] / rows[key]
       printf "\n"
     }
