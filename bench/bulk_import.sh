@@ -30,6 +30,7 @@ PIDS=()
 cleanup() { for p in "${PIDS[@]}"; do kill -TERM "$p" 2>/dev/null; wait "$p" 2>/dev/null || true; done; rm -rf "$WORK"; }
 trap cleanup EXIT
 now() { date +%s.%N; }
+server_cpu() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }  # clock ticks, user + system
 serve() {  # serve <dir> <var>
   local port
   port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()')
@@ -48,18 +49,25 @@ for r in $(seq 1 "$RUNS"); do
     rm -rf "$WORK/direct" "$WORK/server"
     cp -a "$WORK/stations" "$WORK/direct"; cp -a "$WORK/stations" "$WORK/server"
     sync
-    t0=$(now); out=$("$B" import "$WORK/direct" "$CSV" --source witness:convzla --mapping "$MAP"); t1=$(now)
+    t0=$(now); out=$(/usr/bin/time -f "%U %S" -o "$WORK/cpu.direct" "$B" import "$WORK/direct" "$CSV" --source witness:convzla --mapping "$MAP"); t1=$(now)
     [[ $out == "accepted $ROWS,"* ]] || { echo "direct import: $out" >&2; exit 1; }
     d=$(awk -v a="$t0" -v b="$t1" 'BEGIN { print b - a }')
     TOKEN=$("$B" tokens add "$WORK/server" --name bench --source 'witness:*' 2>/dev/null)
     BIN=$B serve "$WORK/server" URL
     curl -fs "$URL/api/v1/tally?level=state" >/dev/null
-    t0=$(now); out=$("$B" import "$URL" "$CSV" --source witness:convzla --mapping "$MAP" --token "$TOKEN" 2>/dev/null); t1=$(now)
+    s0=$(server_cpu "${PIDS[-1]}")
+    t0=$(now); out=$(/usr/bin/time -f "%U %S" -o "$WORK/cpu.client" "$B" import "$URL" "$CSV" --source witness:convzla --mapping "$MAP" --token "$TOKEN" 2>/dev/null); t1=$(now)
+    s1=$(server_cpu "${PIDS[-1]}")
     [[ $out == "accepted $ROWS,"* ]] || { echo "import <url>: $out" >&2; exit 1; }
     m=$(awk -v a="$t0" -v b="$t1" 'BEGIN { print b - a }')
     BEST[direct,$i]=$(awk -v a="${BEST[direct,$i]:-999}" -v b="$d" 'BEGIN { print (b < a) ? b : a }')
     BEST[remote,$i]=$(awk -v a="${BEST[remote,$i]:-999}" -v b="$m" 'BEGIN { print (b < a) ? b : a }')
-    echo "run $r, binary $i: direct $d s, import <url> $m s" >&2
+    # CPU-seconds (user + system), which load does not inflate: the direct process; client + server.
+    cd_=$(awk '{ print $1 + $2 }' "$WORK/cpu.direct")
+    cm_=$(awk -v s0="$s0" -v s1="$s1" -v hz="$(getconf CLK_TCK)" '{ print $1 + $2 + (s1 - s0) / hz }' "$WORK/cpu.client")
+    BEST[cpu_direct,$i]=$(awk -v a="${BEST[cpu_direct,$i]:-999}" -v b="$cd_" 'BEGIN { print (b < a) ? b : a }')
+    BEST[cpu_remote,$i]=$(awk -v a="${BEST[cpu_remote,$i]:-999}" -v b="$cm_" 'BEGIN { print (b < a) ? b : a }')
+    echo "run $r, binary $i: direct $d s ($cd_ CPU-s), import <url> $m s ($cm_ CPU-s client + server)" >&2
     kill -TERM "${PIDS[-1]}"; wait "${PIDS[-1]}" || true; unset 'PIDS[-1]'
   done
 done
@@ -89,13 +97,14 @@ wrk_row() {  # label file
 echo
 echo "issue 17, $(date -u +%F), $(nproc) cores, load: $(uptime | sed 's/.*load average: //'), build $(basename "$(dirname "$(dirname "$(dirname "$(dirname "$BIN")")")")")"
 echo
-echo "| import of the bundled CSV ($ROWS sheets, best of $RUNS, end to end) | binary | seconds | sheets/s |"
-echo "|---|---|---|---|"
+echo "| import of the bundled CSV ($ROWS sheets, best of $RUNS, end to end) | binary | seconds | sheets/s | CPU-s (user+sys) |"
+echo "|---|---|---|---|---|"
 for i in "${!BINS[@]}"; do
-  awk -v d="${BEST[direct,$i]}" -v m="${BEST[remote,$i]}" -v n="$ROWS" -v b="$i" 'BEGIN {
-    printf "| direct: import <data> (offline; default batch) | %s | %.3f | %.0f |\n", b, d, n / d
-    printf "| import <url>: running serve over loopback (batch 5,000) | %s | %.3f | %.0f |\n", b, m, n / m
-    printf "| ratio import <url> / direct | %s | | %.2f |\n", b, d / m }'
+  awk -v d="${BEST[direct,$i]}" -v m="${BEST[remote,$i]}" -v n="$ROWS" -v b="$i" \
+      -v cd="${BEST[cpu_direct,$i]}" -v cm="${BEST[cpu_remote,$i]}" 'BEGIN {
+    printf "| direct: import <data> (offline; default batch) | %s | %.3f | %.0f | %.2f |\n", b, d, n / d, cd
+    printf "| import <url>: running serve over loopback (batch 5,000) | %s | %.3f | %.0f | %.2f (client + server) |\n", b, m, n / m, cm
+    printf "| ratio import <url> / direct | %s | | %.2f | |\n", b, d / m }'
 done
 if (( ${#BINS[@]} > 1 )); then
   awk -v d0="${BEST[direct,0]}" -v m0="${BEST[remote,0]}" -v d="${BEST[direct,$((${#BINS[@]} - 1))]}" \
