@@ -8,11 +8,16 @@
 #      sources keep the server writing, against wrk on the same server with no import: requests/s,
 #      errors, p50/p99.
 # Needs wrk. Builds nothing. Best of RUNS (default 3) for the import rates.
-#   TALLYLOG_BIN  tallylog binary (default build/src/tallylog/cli/tallylog)
+# Usage: bench/bulk_import.sh [binary ...]   (e.g. main's binary, then this branch's: both are
+#   timed in the same run, alternating, and printed side by side; wrk runs on the last one)
+#   TALLYLOG_BIN  tallylog binary when none is given (default build/src/tallylog/cli/tallylog)
 #   RUNS          import repetitions (default 3); WRK_SECONDS (default 6)
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
-BIN=${TALLYLOG_BIN:-$ROOT/build/src/tallylog/cli/tallylog}
+BINS=("$@")
+[ ${#BINS[@]} -eq 0 ] && BINS=("${TALLYLOG_BIN:-$ROOT/build/src/tallylog/cli/tallylog}")
+for i in "${!BINS[@]}"; do BINS[$i]=$(readlink -f "${BINS[$i]}"); done
+BIN=${BINS[-1]}
 E=$ROOT/elections/ve2024
 CSV=$E/data/RESULTADOS_2024_CSV_V1.csv
 MAP=$E/convzla-v1.mapping.toml
@@ -25,6 +30,7 @@ PIDS=()
 cleanup() { for p in "${PIDS[@]}"; do kill -TERM "$p" 2>/dev/null; wait "$p" 2>/dev/null || true; done; rm -rf "$WORK"; }
 trap cleanup EXIT
 now() { date +%s.%N; }
+server_cpu() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }  # clock ticks, user + system
 serve() {  # serve <dir> <var>
   local port
   port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()')
@@ -36,25 +42,36 @@ serve() {  # serve <dir> <var>
 
 "$BIN" init "$WORK/stations" --election "$E/election.toml" >/dev/null
 "$BIN" stations import "$WORK/stations" "$CSV" --mapping "$MAP" >/dev/null
-best_direct=999; best_remote=999
+declare -A BEST
 for r in $(seq 1 "$RUNS"); do
-  rm -rf "$WORK/direct" "$WORK/server"
-  cp -a "$WORK/stations" "$WORK/direct"; cp -a "$WORK/stations" "$WORK/server"
-  sync
-  t0=$(now); out=$("$BIN" import "$WORK/direct" "$CSV" --source witness:convzla --mapping "$MAP"); t1=$(now)
-  [[ $out == "accepted $ROWS,"* ]] || { echo "direct import: $out" >&2; exit 1; }
-  d=$(awk -v a="$t0" -v b="$t1" 'BEGIN { print b - a }')
-  TOKEN=$("$BIN" tokens add "$WORK/server" --name bench --source 'witness:*' 2>/dev/null)
-  serve "$WORK/server" URL
-  curl -fs "$URL/api/v1/tally?level=state" >/dev/null
-  t0=$(now); out=$("$BIN" import "$URL" "$CSV" --source witness:convzla --mapping "$MAP" --token "$TOKEN" 2>/dev/null); t1=$(now)
-  [[ $out == "accepted $ROWS,"* ]] || { echo "import <url>: $out" >&2; exit 1; }
-  m=$(awk -v a="$t0" -v b="$t1" 'BEGIN { print b - a }')
-  best_direct=$(awk -v a="$best_direct" -v b="$d" 'BEGIN { print (b < a) ? b : a }')
-  best_remote=$(awk -v a="$best_remote" -v b="$m" 'BEGIN { print (b < a) ? b : a }')
-  echo "run $r: direct $d s, import <url> $m s" >&2
-  kill -TERM "${PIDS[-1]}"; wait "${PIDS[-1]}" || true; unset 'PIDS[-1]'
+  for i in "${!BINS[@]}"; do
+    B=${BINS[$i]}
+    rm -rf "$WORK/direct" "$WORK/server"
+    cp -a "$WORK/stations" "$WORK/direct"; cp -a "$WORK/stations" "$WORK/server"
+    sync
+    t0=$(now); out=$(/usr/bin/time -f "%U %S" -o "$WORK/cpu.direct" "$B" import "$WORK/direct" "$CSV" --source witness:convzla --mapping "$MAP"); t1=$(now)
+    [[ $out == "accepted $ROWS,"* ]] || { echo "direct import: $out" >&2; exit 1; }
+    d=$(awk -v a="$t0" -v b="$t1" 'BEGIN { print b - a }')
+    TOKEN=$("$B" tokens add "$WORK/server" --name bench --source 'witness:*' 2>/dev/null)
+    BIN=$B serve "$WORK/server" URL
+    curl -fs "$URL/api/v1/tally?level=state" >/dev/null
+    s0=$(server_cpu "${PIDS[-1]}")
+    t0=$(now); out=$(/usr/bin/time -f "%U %S" -o "$WORK/cpu.client" "$B" import "$URL" "$CSV" --source witness:convzla --mapping "$MAP" --token "$TOKEN" 2>/dev/null); t1=$(now)
+    s1=$(server_cpu "${PIDS[-1]}")
+    [[ $out == "accepted $ROWS,"* ]] || { echo "import <url>: $out" >&2; exit 1; }
+    m=$(awk -v a="$t0" -v b="$t1" 'BEGIN { print b - a }')
+    BEST[direct,$i]=$(awk -v a="${BEST[direct,$i]:-999}" -v b="$d" 'BEGIN { print (b < a) ? b : a }')
+    BEST[remote,$i]=$(awk -v a="${BEST[remote,$i]:-999}" -v b="$m" 'BEGIN { print (b < a) ? b : a }')
+    # CPU-seconds (user + system), which load does not inflate: the direct process; client + server.
+    cd_=$(awk '{ print $1 + $2 }' "$WORK/cpu.direct")
+    cm_=$(awk -v s0="$s0" -v s1="$s1" -v hz="$(getconf CLK_TCK)" '{ print $1 + $2 + (s1 - s0) / hz }' "$WORK/cpu.client")
+    BEST[cpu_direct,$i]=$(awk -v a="${BEST[cpu_direct,$i]:-999}" -v b="$cd_" 'BEGIN { print (b < a) ? b : a }')
+    BEST[cpu_remote,$i]=$(awk -v a="${BEST[cpu_remote,$i]:-999}" -v b="$cm_" 'BEGIN { print (b < a) ? b : a }')
+    echo "run $r, binary $i: direct $d s ($cd_ CPU-s), import <url> $m s ($cm_ CPU-s client + server)" >&2
+    kill -TERM "${PIDS[-1]}"; wait "${PIDS[-1]}" || true; unset 'PIDS[-1]'
+  done
 done
+BIN=${BINS[-1]}
 
 # Reads while the server writes: fresh sources, so every import logs 24,532 new sheets.
 TOKEN=$("$BIN" tokens add "$WORK/server" --name bench2 --source 'witness:*' 2>/dev/null)
@@ -80,12 +97,22 @@ wrk_row() {  # label file
 echo
 echo "issue 17, $(date -u +%F), $(nproc) cores, load: $(uptime | sed 's/.*load average: //'), build $(basename "$(dirname "$(dirname "$(dirname "$(dirname "$BIN")")")")")"
 echo
-echo "| import of the bundled CSV ($ROWS sheets, best of $RUNS, end to end) | seconds | sheets/s |"
-echo "|---|---|---|"
-awk -v d="$best_direct" -v m="$best_remote" -v n="$ROWS" 'BEGIN {
-  printf "| direct: import <data> (offline; default batch) | %.3f | %.0f |\n", d, n / d
-  printf "| import <url>: running serve over loopback (batch 5,000) | %.3f | %.0f |\n", m, n / m
-  printf "| ratio import <url> / direct | | %.2f |\n", d / m }'
+echo "| import of the bundled CSV ($ROWS sheets, best of $RUNS, end to end) | binary | seconds | sheets/s | CPU-s (user+sys) |"
+echo "|---|---|---|---|---|"
+for i in "${!BINS[@]}"; do
+  awk -v d="${BEST[direct,$i]}" -v m="${BEST[remote,$i]}" -v n="$ROWS" -v b="$i" \
+      -v cd="${BEST[cpu_direct,$i]}" -v cm="${BEST[cpu_remote,$i]}" 'BEGIN {
+    printf "| direct: import <data> (offline; default batch) | %s | %.3f | %.0f | %.2f |\n", b, d, n / d, cd
+    printf "| import <url>: running serve over loopback (batch 5,000) | %s | %.3f | %.0f | %.2f (client + server) |\n", b, m, n / m, cm
+    printf "| ratio import <url> / direct | %s | | %.2f | |\n", b, d / m }'
+done
+if (( ${#BINS[@]} > 1 )); then
+  awk -v d0="${BEST[direct,0]}" -v m0="${BEST[remote,0]}" -v d="${BEST[direct,$((${#BINS[@]} - 1))]}" \
+      -v m="${BEST[remote,$((${#BINS[@]} - 1))]}" 'BEGIN {
+    printf "| direct: last / first binary (rate) | | | %.2f |\n", d0 / d
+    printf "| import <url>: last / first binary (rate) | | | %.2f |\n", m0 / m }'
+fi
+for i in "${!BINS[@]}"; do echo "binary $i: ${BINS[$i]}"; done
 echo
 echo "| wrk -t2 -c16 ${SECS}s on /api/v1/tally?level=state | requests/s | errors | p50 | p99 |"
 echo "|---|---|---|---|---|"

@@ -35,10 +35,11 @@ echo "load before: $(uptime)"
 measure() {
   local out=$1
   shift
-  /usr/bin/time -f "%e %M" -o "$out.time" "$@" > "$out.stdout" 2> "$out.stderr"
+  /usr/bin/time -f "%e %M %U %S" -o "$out.time" "$@" > "$out.stdout" 2> "$out.stderr"
 }
 wall() { awk '{print $1}' "$1.time"; }
 rss() { awk '{printf "%.0f", $2 / 1024}' "$1.time"; }
+cpu() { awk '{printf "%.2f", $3 + $4}' "$1.time"; }  # user + system CPU seconds (robust to load)
 
 declare -A R
 for i in "${!bins[@]}"; do
@@ -46,9 +47,11 @@ for i in "${!bins[@]}"; do
   d=$work/data$i
   "$bin" init "$d" --election "$root/elections/ve2024/election.toml" > /dev/null
   "$bin" stations import "$d" "$work/synthetic.csv" --mapping "$mapping" --batch 100000 > /dev/null
-  measure "$work/import$i" "$bin" import "$d" "$work/synthetic.csv" --source official --mapping "$mapping"
+  measure "$work/import$i" "$bin" import "$d" "$work/synthetic.csv" --source official --mapping "$mapping" --stats
   R[import_s,$i]=$(wall "$work/import$i"); R[import_mb,$i]=$(rss "$work/import$i")
   R[import_rate,$i]=$(awk -v n="$n" -v s="${R[import_s,$i]}" 'BEGIN { printf "%.0f", n / s }')
+  R[import_cpu,$i]=$(cpu "$work/import$i")
+  R[import_cpu_m,$i]=$(awk -v n="$n" -v c="${R[import_cpu,$i]}" 'BEGIN { printf "%.1f", c * 1000000 / n }')
   for level in national state; do
     measure "$work/tally_${level}_$i" "$bin" tally "$d" --level "$level" --format json
     R[${level}_s,$i]=$(wall "$work/tally_${level}_$i"); R[${level}_mb,$i]=$(rss "$work/tally_${level}_$i")
@@ -109,6 +112,8 @@ row() {  # row <label> <key> <unit>
 row "import: wall" import_s s
 row "import: sheets/s" import_rate /s
 row "import: peak RSS" import_mb MB
+row "import: CPU (user + system)" import_cpu s
+row "import: CPU-seconds per million sheets" import_cpu_m s
 row "tally --level national: wall (cold process)" national_s s
 row "tally --level national: peak RSS" national_mb MB
 row "tally --level state: wall (cold process)" state_s s
@@ -120,7 +125,7 @@ row "serve: start to first state tally" serve_s s
 row "serve: peak RSS by then" serve_mb MB
 row "reindex: wall" reindex_s s
 row "reindex: peak RSS" reindex_mb MB
-for i in "${!bins[@]}"; do echo "binary $i: ${bins[$i]}"; done
+for i in "${!bins[@]}"; do echo "binary $i: ${bins[$i]}"; echo "  import --stats: $(tr '\n' ' ' < "$work/import$i.stderr")"; done
 echo "same tally JSON at every level above the table (log_size aside): $same"
 if [[ ${SUMMARY:-0} == 1 ]]; then
   echo "summary: import_default_batch = ${R[import_rate,0]} sheets/s ($n sheets in ${R[import_s,0]} s, peak RSS ${R[import_mb,0]} MB)"

@@ -1,6 +1,7 @@
 // `tallylog serve <data>`: the public read API, the results page and the authenticated write side
 // over HTTP (see docs/api.md). Wiring only: the ingestor owns the log and index, the qr module
 // decodes posted images, the blob store keeps them, http/ does the rest.
+#include <atomic>
 #include <malloc.h>
 #include <sys/resource.h>
 #include <unistd.h>
@@ -85,6 +86,10 @@ void run_serve(const ServeArgs& a) {
   // Witnesses asked to cosign every checkpoint (docs/formats/witness.md); never blocking appends.
   std::shared_ptr<witness::Collector> collector;
   ingest::IngestorOptions io;
+  // Index commits that land after a bulk batch was answered (Ingestor::submit_batch_durable):
+  // the tally cache reads this count (ApiBackend::index_commits). Outlives the ingestor.
+  std::atomic<uint64_t> index_commits{0};
+  io.after_index_commit = [&index_commits] { index_commits.fetch_add(1); };
   if (!a.witnesses.empty()) {
     std::vector<witness::WitnessEndpoint> endpoints;
     for (const auto& line : key_lines(a.witnesses)) endpoints.push_back(value_or_exit(witness::parse_witness_endpoint(line)));
@@ -142,10 +147,14 @@ void run_serve(const ServeArgs& a) {
   });
   if (writable) {
     be.submit = [&batcher](election::Sheet s) { return batcher.submit(std::move(s)); };
-    // Bulk batches (`tallylog import <url>`) are already batches: one append each.
+    // Bulk batches (`tallylog import <url>`) are already batches: one append each, answered once
+    // durable; the index commit of batch N overlaps the checks of batch N+1.
     be.submit_batch = [&ingestor](std::span<election::Sheet> sheets, std::span<const std::string> origins) {
-      return ingestor->submit_batch(sheets, origins);
+      std::vector<election::Sheet> owned(std::make_move_iterator(sheets.begin()), std::make_move_iterator(sheets.end()));
+      return ingestor->submit_batch_durable(std::move(owned), origins);
     };
+    be.sync_index = [&ingestor] { return ingestor->sync_index(); };
+    be.index_commits = &index_commits;
   } else {
     be.no_write_side = "read-only data directory: " + a.data_dir +
                        " has no log.key, so this server cannot append to its log; it answers reads only "

@@ -20,6 +20,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <atomic>
 #include <functional>
 #include <memory>
 #include <span>
@@ -56,11 +57,20 @@ struct ApiBackend {
   // saying `no_write_side` (e.g. a read-only data directory: no log.key).
   std::function<Result<ingest::Outcome>(election::Sheet sheet)> submit;
   std::string no_write_side = "this server has no write side";
-  // Validates, logs and indexes a batch in ONE durable log append (Ingestor::submit_batch), for
-  // the bulk routes (/api/v1/bulk/*). Null: they answer 503 saying `no_write_side`.
+  // Validates and logs a batch in ONE durable log append, for the bulk routes (/api/v1/bulk/*);
+  // returns once it is durable. It may take the sheets (moved from). The index may commit the
+  // batch after it returns (Ingestor::submit_batch_durable): then the writer bumps
+  // `index_commits` after each commit. Null: the bulk routes answer 503 saying `no_write_side`.
   std::function<Result<std::vector<ingest::Outcome>>(std::span<election::Sheet> sheets,
                                                      std::span<const std::string> origins)>
       submit_batch;
+  // Waits until every batch submit_batch answered is committed to the index (a bulk client's
+  // last request, so that what it reads next reflects its import). Null: nothing to wait for.
+  std::function<Status()> sync_index;
+  // Bumped by the writer after each index commit that may follow an answer (see submit_batch);
+  // the tally cache reads it with its own write count. Null: every index write is a submission
+  // through this API (the cache's note_write() covers it). Must outlive the Api.
+  const std::atomic<uint64_t>* index_commits = nullptr;
   // Image bytes -> sheet (station and counts from its QR code). Null: /api/v1/images answers 501.
   std::function<Result<election::Sheet>(std::string_view image_bytes)> sheet_from_image;
   // Stores image bytes, returns the hex SHA-256. Null: images are not kept.

@@ -31,7 +31,7 @@ struct ApiContext {
         be(std::move(b)),
         tokens(opt.data_dir, *be.env),
         limiter(opt.submit_rate_per_token, opt.submit_burst_per_token),
-        tallies(be.index) {}
+        tallies(be.index, be.index_commits) {}
 };
 
 // <data>/log.vkey, the checkpoint verifier key (first line, trimmed); nullopt when absent or

@@ -10,7 +10,7 @@ namespace tallylog::http {
 Result<TallyCache::Tally> TallyCache::Locked::tabulation(const tally::SourceRule& rule) {
   auto& c = c_;
   if (!c.index_) return err(ErrorCode::kUnavailable, "no data loaded");
-  const uint64_t gen = c.writes_.load();
+  const uint64_t gen = c.generation();
   const std::string key = rule.to_string();
   if (c.geo_) {
     if (auto it = c.tabs_.find(key); it != c.tabs_.end() && it->second.generation == gen)
@@ -64,7 +64,7 @@ Result<std::optional<TallyCache::Stored>> TallyCache::Locked::stored(const tally
   auto& c = c_;
   using Out = std::optional<Stored>;
   if (!c.index_) return err(ErrorCode::kUnavailable, "no data loaded");
-  const uint64_t gen = c.writes_.load();
+  const uint64_t gen = c.generation();
   const std::string key = rule.to_string() + "|" + std::to_string(depth);
   if (auto it = c.stored_.find(key); it != c.stored_.end() && it->second.generation == gen) {
     if (!it->second.view) return Out();

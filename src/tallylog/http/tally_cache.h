@@ -45,7 +45,10 @@ class TallyCache {
   };
 
   // `index` may be null only if no tabulation is ever asked for.
-  explicit TallyCache(index::IndexReader* index) : index_(index) {}
+  // `index_commits` (optional, must outlive the cache): bumped by the writer after index commits
+  // that land after the submission's answer (ApiBackend::index_commits).
+  explicit TallyCache(index::IndexReader* index, const std::atomic<uint64_t>* index_commits = nullptr)
+      : index_(index), index_commits_(index_commits) {}
 
   // Tells the cache the index may have moved (a submission made through this API). Until the
   // next call, a hot read needs no index query at all.
@@ -82,7 +85,11 @@ class TallyCache {
     uint64_t generation = 0;  // writes_ when it was last brought up to date
   };
 
+  // The generation of the index: the API's writes plus the writer's late index commits.
+  uint64_t generation() const { return writes_.load() + (index_commits_ ? index_commits_->load() : 0); }
+
   index::IndexReader* index_;
+  const std::atomic<uint64_t>* index_commits_ = nullptr;
   // Bumped after every submission through the API. The ingestor holds the log's lock, so no other
   // process writes while we serve: an unchanged count means the index has not moved.
   std::atomic<uint64_t> writes_{1};

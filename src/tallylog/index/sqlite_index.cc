@@ -153,6 +153,12 @@ Result<std::unique_ptr<SqliteIndex>> SqliteIndex::open(const std::string& path, 
       }
     }
   }
+  // The index is derived: a commit need not wait for the disk. In WAL mode synchronous=NORMAL
+  // keeps every commit atomic and the file consistent; a power cut may lose the last commits,
+  // and then the index is simply behind the log (indexed_size is in the same transaction), which
+  // open catches up from the log. A process crash (kill -9) loses nothing. Rejects (not in the
+  // log) keep synchronous=FULL on their own connection.
+  TL_TRY(exec(impl->w, "PRAGMA synchronous=NORMAL;"));
   TL_TRY(exec(impl->w, kIndexSchema));
   TL_TRY(exec(impl->w, ("INSERT OR IGNORE INTO meta(key, value) VALUES('schema_version', " +
                         std::to_string(kSqliteSchemaVersion) + ")")

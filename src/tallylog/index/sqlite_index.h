@@ -1,4 +1,5 @@
-// The embedded index backend: SQLite (<data>/index.sqlite, WAL, synchronous=FULL), the default.
+// The embedded index backend: SQLite (<data>/index.sqlite, WAL; the writer commits with
+// synchronous=NORMAL: derived, caught up from the log after a power cut), the default.
 // Opened through index::open_index (index/open.h); other code sees only index::IndexReader and
 // index::IndexWriter. Schema (docs/formats/index.md): meta (schema_version, indexed_size, the
 // aggregates' state), election, stations, areas, sheets (narrow: standing, digests, counts),

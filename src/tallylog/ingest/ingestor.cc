@@ -102,9 +102,11 @@ struct IndexJob {
   std::vector<AcceptedSheet> accepted;  // per logged sheet
   uint64_t first = 0;                   // expected log index of entries[0]
   std::function<void()> before_commit;  // IngestorOptions::before_index_commit
+  std::function<void()> after_commit;   // IngestorOptions::after_index_commit
 };
 
-IndexResult build_and_commit(index::Index& idx, Deriver& deriver, const IndexJob& job, std::future<bool>* log_durable) {
+IndexResult build_and_commit(index::Index& idx, Deriver& deriver, const IndexJob& job,
+                             std::shared_future<bool>* log_durable) {
   IndexResult r;
   auto t_index = std::chrono::steady_clock::now();
   auto tx = [&]() -> Result<std::unique_ptr<index::IndexTransaction>> {
@@ -133,6 +135,7 @@ IndexResult build_and_commit(index::Index& idx, Deriver& deriver, const IndexJob
   auto t_commit = std::chrono::steady_clock::now();
   r.status = (*tx)->commit();
   r.commit_seconds = seconds_since(t_commit);
+  if (r.status && job.after_commit) job.after_commit();
   return r;
 }
 
@@ -140,7 +143,7 @@ IndexResult build_and_commit(index::Index& idx, Deriver& deriver, const IndexJob
 // log order), then builds and commits this batch once the log says it is durable. An earlier
 // failure carries forward without touching the index.
 std::future<IndexResult> chain_index_commit(index::Index& idx, Deriver& deriver, std::shared_ptr<IndexJob> job,
-                                            std::future<IndexResult> prev, std::future<bool> durable) {
+                                            std::future<IndexResult> prev, std::shared_future<bool> durable) {
   return std::async(std::launch::async, [&idx, &deriver, job = std::move(job), prev = std::move(prev),
                                          durable = std::move(durable)]() mutable {
     IndexResult before;
@@ -185,7 +188,7 @@ Status join_log(Ingestor::State& s) {
 // append in flight, so memory stays bounded); then the log append and the index update run in
 // the background, and the caller checks the next batch meanwhile.
 Result<std::vector<Outcome>> launch_deferred(Ingestor::State& s, std::shared_ptr<IndexJob> job,
-                                             std::vector<Outcome> out) {
+                                             std::vector<Outcome> out, std::shared_future<bool>* durable_out) {
   TL_TRY(join_log(s));
   // And the previous batch's index work must be done: the index is the slowest stage, so
   // without this wait every batch of a big file would queue behind it, holding its sheets and
@@ -194,7 +197,8 @@ Result<std::vector<Outcome>> launch_deferred(Ingestor::State& s, std::shared_ptr
   TL_TRY(join_index(s));
   job->first = s.next_index - job->entries.size();
   auto durable = std::make_shared<std::promise<bool>>();
-  std::future<bool> durable_future = durable->get_future();
+  std::shared_future<bool> durable_future = durable->get_future().share();
+  if (durable_out) *durable_out = durable_future;
   s.log_task = std::async(std::launch::async, [&lg = *s.log, job, durable]() -> LogResult {
     LogResult r;
     auto t_log = std::chrono::steady_clock::now();
@@ -481,9 +485,26 @@ Result<std::vector<Outcome>> Ingestor::submit_batch_deferred(std::vector<electio
   return submit_locked(sheets, origins, &sheets);
 }
 
+Result<std::vector<Outcome>> Ingestor::submit_batch_durable(std::vector<election::Sheet> sheets,
+                                                            std::span<const std::string> origins) {
+  std::shared_future<bool> durable;
+  Result<std::vector<Outcome>> out = std::vector<Outcome>();
+  {
+    std::lock_guard lock(s_->mu);
+    out = submit_locked(sheets, origins, &sheets, &durable);
+  }
+  if (!out || !durable.valid() || durable.get()) return out;
+  // The append failed: the ingestor has stopped; report the log's own error.
+  std::lock_guard lock(s_->mu);
+  Status st = join_log(*s_);
+  if (!st) return std::unexpected(st.error());
+  return err(ErrorCode::kFailedPrecondition, "the log append failed; nothing of this batch is acknowledged");
+}
+
 Result<std::vector<Outcome>> Ingestor::submit_locked(std::span<election::Sheet> sheets,
                                                      std::span<const std::string> origins,
-                                                     std::vector<election::Sheet>* owned) {
+                                                     std::vector<election::Sheet>* owned,
+                                                     std::shared_future<bool>* durable) {
   State& s = *s_;
   TL_TRY(s.check_usable());
   const bool deferred = owned != nullptr;
@@ -499,6 +520,7 @@ Result<std::vector<Outcome>> Ingestor::submit_locked(std::span<election::Sheet> 
   std::vector<Outcome> out(sheets.size());
   auto job = std::make_shared<IndexJob>(s.jobs);
   job->before_commit = s.options.before_index_commit;
+  job->after_commit = s.options.after_index_commit;
   job->entries.reserve(sheets.size());
   job->logged.reserve(sheets.size());
   job->accepted.reserve(sheets.size());
@@ -560,7 +582,7 @@ Result<std::vector<Outcome>> Ingestor::submit_locked(std::span<election::Sheet> 
     job->owned = std::move(*owned);  // moving a vector keeps its elements in place
     job->sheets = job->owned;
     s.next_index += job->entries.size();  // the next batch is checked while this one is appended
-    return launch_deferred(s, std::move(job), std::move(out));
+    return launch_deferred(s, std::move(job), std::move(out), durable);
   }
   job->first = s.next_index;
   job->sheets = sheets;
@@ -570,7 +592,8 @@ Result<std::vector<Outcome>> Ingestor::submit_locked(std::span<election::Sheet> 
   std::future<IndexResult> index_future;
   const bool overlap = job->entries.size() >= 256;  // a thread is not worth it for a few sheets
   if (overlap) {
-    index_future = chain_index_commit(*s.index, deriver, job, std::move(s.index_task), log_durable.get_future());
+    index_future =
+        chain_index_commit(*s.index, deriver, job, std::move(s.index_task), log_durable.get_future().share());
   }
   auto t_log = std::chrono::steady_clock::now();
   auto first = s.log->append_batch(job->entries);

@@ -23,6 +23,7 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <future>
 #include <memory>
 #include <span>
 #include <string>
@@ -54,6 +55,9 @@ struct IngestorOptions {
   // Called on the index thread before each batch's index commit (tests use it to play a slow
   // disk). Null: nothing.
   std::function<void()> before_index_commit;
+  // Called on the index thread after each index commit (a server bumps its tally cache's
+  // generation: submit_batch_durable answers before its batch is indexed). Null: nothing.
+  std::function<void()> after_index_commit;
 };
 
 // Where submit time went (wall-clock seconds, cumulative since open), for benchmarks and
@@ -116,6 +120,14 @@ class Ingestor {
   // (normalised, then owned by the background work).
   Result<std::vector<Outcome>> submit_batch_deferred(std::vector<election::Sheet> sheets,
                                                      std::span<const std::string> origins = {});
+  // For a server's bulk route: the pipeline of submit_batch_deferred, but it returns once THIS
+  // batch is durable in the log (so its verdicts are acknowledged when it returns OK), without
+  // waiting for its index commit, which runs on the index thread while the next batch is checked
+  // (IngestorOptions::after_index_commit says when it lands; sync_index() waits for it). The
+  // ingestor's lock is not held while waiting, so a concurrent call checks the next batch
+  // meanwhile. A failed append fails this call and stops the ingestor.
+  Result<std::vector<Outcome>> submit_batch_durable(std::vector<election::Sheet> sheets,
+                                                    std::span<const std::string> origins = {});
   // Waits until every deferred batch is durable in the log and committed to the index.
   Status sync_index();
 
@@ -140,7 +152,8 @@ class Ingestor {
 
  private:
   Result<std::vector<Outcome>> submit_locked(std::span<election::Sheet> sheets, std::span<const std::string> origins,
-                                             std::vector<election::Sheet>* owned);
+                                             std::vector<election::Sheet>* owned,
+                                             std::shared_future<bool>* durable = nullptr);
 
   Ingestor() = default;
   std::unique_ptr<State> s_;

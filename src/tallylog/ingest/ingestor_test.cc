@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <future>
 #include <set>
 #include <thread>
 
@@ -371,6 +373,42 @@ TEST_F(IngestorTest, DeferredBatchesWaitForASlowIndexInsteadOfPilingUpInMemory) 
   EXPECT_EQ(ing_->index().indexed_size().value(), settled_log().size());
   EXPECT_EQ(ing_->stats().logged, 8u);
   EXPECT_LE(ing_->stats().max_batches_held, 2u);
+}
+
+TEST_F(IngestorTest, ADurableBatchIsAnsweredOnceLoggedWhileItsIndexCommitIsStillPending) {
+  // A server's bulk route (submit_batch_durable): the answer waits for the log, not the index.
+  ing_.reset();
+  std::promise<void> gate;
+  std::shared_future<void> open_gate = gate.get_future().share();
+  std::atomic<int> commits{0};
+  IngestorOptions o;
+  o.before_index_commit = [open_gate] { open_gate.wait(); };
+  o.after_index_commit = [&commits] { ++commits; };
+  auto opened = Ingestor::open(data_, o);
+  ASSERT_TRUE(opened) << opened.error().to_string();
+  ing_ = std::move(*opened);
+  const uint64_t before = ing_->index().indexed_size().value();
+  std::vector<election::Sheet> b = {sheet("010113042.01", 10, 5), sheet("010113042.02", 3, 4)};
+  auto r = ing_->submit_batch_durable(std::move(b));
+  ASSERT_TRUE(r) << r.error().to_string();
+  ASSERT_EQ(r->size(), 2u);
+  EXPECT_EQ((*r)[0].verdict, Verdict::kAccepted) << (*r)[0].reason;
+  EXPECT_EQ((*r)[1].verdict, Verdict::kAccepted) << (*r)[1].reason;
+  EXPECT_EQ((*r)[1].log_index, before + 1);
+  // Answered while the index commit is held back: the entries are in the log, not yet indexed.
+  EXPECT_TRUE(ing_->log().await_checkpoint(before + 2));
+  EXPECT_EQ(ing_->index().indexed_size().value(), before);
+  EXPECT_EQ(commits.load(), 0);
+  gate.set_value();
+  ASSERT_TRUE(ing_->sync_index());
+  EXPECT_EQ(ing_->index().indexed_size().value(), before + 2);
+  EXPECT_EQ(commits.load(), 1);
+  // A resubmission is decided against the ledger, whatever the index has committed.
+  std::vector<election::Sheet> again = {sheet("010113042.01", 10, 5)};
+  auto dup = ing_->submit_batch_durable(std::move(again));
+  ASSERT_TRUE(dup) << dup.error().to_string();
+  EXPECT_EQ((*dup)[0].verdict, Verdict::kDuplicate);
+  EXPECT_EQ((*dup)[0].log_index, before);
 }
 
 TEST_F(IngestorTest, DeferredBatchesGiveTheSameVerdictsAndIndexAsSynchronousOnes) {

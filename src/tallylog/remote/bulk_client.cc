@@ -261,6 +261,15 @@ Result<std::vector<ingest::Outcome>> BulkClient::submit_batch(std::span<election
   return out;
 }
 
+Status BulkClient::sync() {
+  State& s = *s_;
+  if (s.stats.batches == 0) return ok();
+  const std::string target = s.base + "/api/v1/bulk/sheets?source=" + percent_encode(s.opt.source);
+  TL_ASSIGN_OR_RETURN(auto r, s.call(target, std::string_view(), true));
+  (void)r;
+  return ok();
+}
+
 Result<std::string> BulkClient::put_blob(std::string_view bytes) {
   State& s = *s_;
   std::lock_guard lock(s.blob_mu);

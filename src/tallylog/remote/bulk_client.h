@@ -57,7 +57,10 @@ class BulkClient final : public ingest::SheetSink {
   // Uploads an image (POST /api/v1/bulk/blobs) and returns its hex SHA-256, for `scan <url>`:
   // stored on the server before the sheet naming it is sent. Thread-safe (its own connection).
   Result<std::string> put_blob(std::string_view bytes);
-  Status sync() override { return ok(); }
+  // The server answers each batch once it is durable and indexes it just after: this asks it
+  // (an empty POST /api/v1/bulk/sheets) to answer once everything sent is indexed too, so what
+  // the caller reads next (a tally) reflects the import.
+  Status sync() override;
   // Kept locally (the caller's rejects file); the server's rejects store is not written.
   Status record_rejects(std::span<const index::Reject>) override { return ok(); }
 
