@@ -203,8 +203,8 @@ Result<std::string> SqliteIndex::dump() {
       "SELECT 'election', log_index, id, entry FROM election ORDER BY log_index",
       "SELECT 'station', code, log_index, registered, areas, name, parent FROM stations ORDER BY code",
       "SELECT 'area', id, depth, code, name, parent, name_from, tables, voters, unknown FROM areas ORDER BY id",
-      "SELECT 'sheet', log_index, station, source, hex(identity), hex(content), supersedes, corrects, superseded_by, "
-      "conflicted, hex(counts), counts_error FROM sheets ORDER BY log_index",
+      ("SELECT 'sheet', log_index, station, source, hex(identity), hex(content), supersedes, corrects, superseded_by, "
+       "conflicted, hex(counts), counts_error FROM sheets ORDER BY log_index"),  // one query (clang -Wstring-concatenation)
       "SELECT 'entry', log_index, entry FROM entries ORDER BY log_index",
       "SELECT 'source', name FROM sources ORDER BY name",
       "SELECT 'rule', id, text FROM rules ORDER BY id",
