@@ -12,7 +12,9 @@
 #include "tallylog/base/zip.h"
 #include "tallylog/cli/command.h"
 #include "tallylog/cli/progress.h"
+#include "tallylog/election/contest.h"
 #include "tallylog/index/open.h"
+#include "tallylog/ingest/contest.h"
 #include "tallylog/ingest/read_only.h"
 #include "tallylog/ingest/csv_import.h"
 #include "tallylog/ingest/ingestor.h"
@@ -34,14 +36,22 @@ struct ImportArgs {
   size_t batch = 10000;
   bool stats = false;
   std::string token;  // with a server URL in place of the data directory
+  std::string contest;  // --contest (empty: the only one)
 };
+
+const char* const kContestHelp = "the contest (an election with several needs one; default: the only one)";
 
 // Sheets per POST when importing into a server: small enough that the live tally moves as
 // batches land and a killed run loses little, big enough that a batch's append amortises.
 constexpr size_t kRemoteBatch = 5000;
 
-std::unique_ptr<ingest::Ingestor> open_ingestor(const std::string& data_dir) {
+// `stations`: the registry is every contest's, so any contest's ingestor registers them (the
+// first, when none is named); the other contests' indexes take them from the log.
+std::unique_ptr<ingest::Ingestor> open_ingestor(const std::string& data_dir, const std::string& contest,
+                                                bool stations) {
   ingest::IngestorOptions o;
+  o.contest = contest;
+  o.first_contest_if_unnamed = stations;
   auto progress = std::make_shared<std::unique_ptr<Progress>>();
   o.catch_up_progress = [progress](uint64_t done, uint64_t total) {
     if (!*progress) *progress = std::make_unique<Progress>("index catching up", total);
@@ -103,7 +113,7 @@ void run_import(const ImportArgs& a, bool stations) {
   const bool zipped = in.zipped;
   const std::string_view text = in.text();
   auto t_open = std::chrono::steady_clock::now();
-  auto ing = open_ingestor(a.data_dir);
+  auto ing = open_ingestor(a.data_dir, a.contest, stations);
   double open_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t_open).count();
   Progress progress(stations ? "stations" : "sheets", text.size());
   ingest::ImportOptions o;
@@ -204,6 +214,7 @@ void register_ingest_commands(CLI::App& app) {
   import->add_option("file", ia->file, "CSV file")->required()->check(CLI::ExistingFile);
   import->add_option("--source", ia->source, "source of every sheet (official, witness:<party>, ...)")->required();
   import->add_option("--mapping", ia->mapping, "mapping TOML")->required()->check(CLI::ExistingFile);
+  import->add_option("--contest", ia->contest, kContestHelp);
   import->add_option("--submitted-by", ia->submitted_by, "who submits (default import:<file>)");
   auto* batch_opt = import->add_option("--batch", ia->batch,
                                        "sheets per log append (default 50000; 5000 per POST to a server)");
@@ -213,6 +224,10 @@ void register_ingest_commands(CLI::App& app) {
       ->envname("TALLYLOG_TOKEN");
   import->callback([ia, batch_opt] {
     if (net::is_url(ia->data_dir)) {
+      if (!ia->contest.empty()) {
+        fail("--contest with a server URL: start the server with `serve --contest` instead");
+        return;
+      }
       run_remote_import(*ia, batch_opt->count() > 0);
     } else {
       run_import(*ia, false);
@@ -223,15 +238,16 @@ void register_ingest_commands(CLI::App& app) {
   auto* sheets = app.add_subcommand("sheets", "Tally sheets");
   sheets->require_subcommand(1);
   struct ShowArgs {
-    std::string data_dir, station, source;
+    std::string data_dir, station, source, contest;
   };
   auto sh = std::make_shared<ShowArgs>();
   auto* show = sheets->add_subcommand("show", "Every sheet logged for a station, with its log index and standing");
   show->add_option("data", sh->data_dir, "data directory")->required();
   show->add_option("--station", sh->station, "station code, e.g. 010113042.01")->required();
   show->add_option("--source", sh->source, "only this source");
+  show->add_option("--contest", sh->contest, kContestHelp);
   show->callback([sh] {
-    auto data = open_for_reading_or_exit(sh->data_dir);
+    auto data = open_for_reading_or_exit(sh->data_dir, sh->contest);
     index::IndexReader& idx = *data.index;
     auto st = value_or_exit(idx.station(sh->station));
     if (!st) {
@@ -303,21 +319,37 @@ void register_ingest_commands(CLI::App& app) {
 
   // reindex
   auto reindex_dir = std::make_shared<std::string>();
+  auto reindex_contest = std::make_shared<std::string>();
   auto* reindex = app.add_subcommand(
       "reindex", "Delete <data>/index.sqlite and rebuild it from the log alone (needs only log/ and log.vkey)");
   reindex->add_option("data", *reindex_dir, "data directory")->required();
-  reindex->callback([reindex_dir] {
-    std::unique_ptr<Progress> progress;
-    ingest::ReadOnlyOptions ro;
-    ro.rebuild = true;
-    ro.progress = [&](uint64_t done, uint64_t total) {
-      if (!progress) progress = std::make_unique<Progress>("reindex", total);
-      progress->update(done);
-    };
-    auto data = value_or_exit(ingest::open_for_reading(*reindex_dir, ro));
-    progress.reset();
-    auto stations = value_or_exit(data.index->station_count());
-    std::cout << "reindexed " << data.indexed_size << " entries, " << stations << " stations" << std::endl;
+  reindex->add_option("--contest", *reindex_contest,
+                      "rebuild only this contest's index (default: every contest's, index.<contest>.sqlite)");
+  reindex->callback([reindex_dir, reindex_contest] {
+    // Every contest's index unless one is named (an election with one contest has one index).
+    std::vector<std::string> contests = {*reindex_contest};
+    if (reindex_contest->empty()) {
+      auto reader = value_or_exit(log::open_reader(*reindex_dir));
+      if (reader->size() > 0) {
+        const election::Election e = value_or_exit(ingest::logged_election(*reader));
+        if (!e.contests.empty()) contests = election::contest_ids(e);
+      }
+    }
+    for (const std::string& contest : contests) {
+      std::unique_ptr<Progress> progress;
+      ingest::ReadOnlyOptions ro;
+      ro.rebuild = true;
+      ro.contest = contest;
+      ro.progress = [&](uint64_t done, uint64_t total) {
+        if (!progress) progress = std::make_unique<Progress>("reindex", total);
+        progress->update(done);
+      };
+      auto data = value_or_exit(ingest::open_for_reading(*reindex_dir, ro));
+      progress.reset();
+      auto stations = value_or_exit(data.index->station_count());
+      std::cout << "reindexed " << data.indexed_size << " entries, " << stations << " stations"
+                << (data.contest.empty() ? "" : " (contest " + data.contest + ")") << std::endl;
+    }
   });
 }
 

@@ -56,9 +56,10 @@ void Progress::update(uint64_t done) {
   }
 }
 
-ingest::ReadOnlyData open_for_reading_or_exit(const std::string& data_dir) {
+ingest::ReadOnlyData open_for_reading_or_exit(const std::string& data_dir, const std::string& contest) {
   std::unique_ptr<Progress> progress;
   ingest::ReadOnlyOptions ro;
+  ro.contest = contest;
   ro.progress = [&](uint64_t done, uint64_t total) {
     if (!progress) progress = std::make_unique<Progress>("index catching up", total);
     progress->update(done);

@@ -27,6 +27,7 @@ class Progress {
 // Opens a data directory for a read command (ingest/read_only.h): a lagging index is brought up to
 // date with a progress bar, and the note saying so (or how far behind it is) goes to stderr. Exits
 // with the error otherwise.
-ingest::ReadOnlyData open_for_reading_or_exit(const std::string& data_dir);
+// `contest`: a --contest value (empty: the only contest; an election with several then fails listing them).
+ingest::ReadOnlyData open_for_reading_or_exit(const std::string& data_dir, const std::string& contest = {});
 
 }  // namespace tallylog::cli

@@ -75,6 +75,7 @@ struct ScanArgs {
   std::string rejects_path;
   uint64_t max_pixels = qr::ImageLimits{}.max_pixels;
   std::string token;  // with a server URL in place of the data directory
+  std::string contest;  // whose QR profile reads the sheets (default: the only contest)
 };
 
 std::string default_rejects_path(std::string first_input) {
@@ -85,6 +86,7 @@ std::string default_rejects_path(std::string first_input) {
 void run_scan(const ScanArgs& a) {
   auto files = value_or_exit(qr::list_image_files(a.inputs));
   ingest::IngestorOptions io;
+  io.contest = a.contest;
   auto catch_up = std::make_shared<std::unique_ptr<Progress>>();
   io.catch_up_progress = [catch_up](uint64_t done, uint64_t total) {
     if (!*catch_up) *catch_up = std::make_unique<Progress>("index catching up", total);
@@ -158,6 +160,8 @@ void register_qr_commands(CLI::App& app) {
       "store the image and submit the sheet. Prints 'accepted A, duplicates D, conflicts C, "
       "rejected R'");
   s->add_option("data", sa->data, "data directory (tallylog init), or the URL of a running `tallylog serve`")->required();
+  s->add_option("--contest", sa->contest,
+                "the contest whose QR profile reads the sheets (an election with several needs one; a server reads its own)");
   s->add_option("inputs", sa->inputs,
                 "image files or directories (searched recursively for .jpg/.jpeg/.png)")
       ->required();

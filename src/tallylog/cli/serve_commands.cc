@@ -31,6 +31,7 @@ namespace {
 
 struct ServeArgs {
   std::string data_dir;
+  std::string contest;  // one contest per server (an election with several needs one)
   std::string listen = "127.0.0.1:8080";
   std::string web_dir;
   int io_threads = 0;
@@ -90,6 +91,7 @@ void run_serve(const ServeArgs& a) {
   // the tally cache reads this count (ApiBackend::index_commits). Outlives the ingestor.
   std::atomic<uint64_t> index_commits{0};
   io.after_index_commit = [&index_commits] { index_commits.fetch_add(1); };
+  io.contest = a.contest;
   if (!a.witnesses.empty()) {
     std::vector<witness::WitnessEndpoint> endpoints;
     for (const auto& line : key_lines(a.witnesses)) endpoints.push_back(value_or_exit(witness::parse_witness_endpoint(line)));
@@ -120,7 +122,9 @@ void run_serve(const ServeArgs& a) {
     // state (every station and sheet) loads while reads are already served.
     ingestor = value_or_exit(ingest::Ingestor::open_log(a.data_dir, io));
   } else {
-    read_only = value_or_exit(ingest::open_for_reading(a.data_dir));
+    ingest::ReadOnlyOptions ro;
+    ro.contest = a.contest;
+    read_only = value_or_exit(ingest::open_for_reading(a.data_dir, ro));
     if (!read_only.note.empty()) std::cerr << "tallylog: " << read_only.note << "\n";
   }
   index::IndexReader& index = writable ? ingestor->index() : *read_only.index;
@@ -197,6 +201,8 @@ void register_serve_commands(CLI::App& app) {
   auto a = std::make_shared<ServeArgs>();
   auto* s = app.add_subcommand("serve", "Serve the results page, the JSON API, the log tiles and images over HTTP");
   s->add_option("data", a->data_dir, "data directory")->required();
+  s->add_option("--contest", a->contest,
+                "the contest this server collects and reports (an election with several needs one; default: the only one)");
   s->add_option("--listen", a->listen, "host:port to listen on")->capture_default_str();
   s->add_option("--web", a->web_dir, "folder of the built web page (default: web/dist)");
   s->add_option("--io-threads", a->io_threads, "I/O threads (default: one per core)");

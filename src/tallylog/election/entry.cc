@@ -207,7 +207,7 @@ void put_type_and_version(Sink& out, std::string_view type, bool& first) {
 }
 
 size_t sheet_size_hint(const Sheet& s) {
-  return 200 + s.cards.size() * 4 + s.candidates.size() * 16 + s.fields.size() * 16 +
+  return 200 + s.cards.size() * 4 + s.candidates.size() * 16 + s.fields.size() * 16 + s.contest.size() +
          s.qr_payload.size() + s.station.size() + s.source.size() + s.submitted_by.size() +
          s.submitted_at.size() + s.image_sha256.size();
 }
@@ -229,6 +229,7 @@ void write_sheet(const Sheet& s, std::string& str, bool with_submitter) {
     }
     out.ch(']');
   }
+  put_string_member(out, "contest", s.contest, first);  // omitted when empty: old bytes kept
   if (!s.fields.empty()) {
     put_key(out, "fields", first);
     put_int_map(out, s.fields);
@@ -407,6 +408,109 @@ Result<RegistryTotals> get_registry_totals(const json& v, std::string_view path)
   return out;
 }
 
+Result<Figures> get_figures(const json& v, std::string_view path) {
+  if (!v.is_object()) return bad(fmt::format("{} must be an object", path));
+  Figures out;
+  for (auto f = v.begin(); f != v.end(); ++f) {
+    std::string* member = f.key() == "valid"     ? &out.valid
+                          : f.key() == "invalid" ? &out.invalid
+                          : f.key() == "cast"    ? &out.cast
+                          : f.key() == "turnout" ? &out.turnout
+                          : f.key() == "shares"  ? &out.shares
+                                                 : nullptr;
+    if (!member) return bad(fmt::format("{}: unknown member \"{}\"", path, f.key()));
+    TL_ASSIGN_OR_RETURN(*member, get_string(f.value(), fmt::format("{}.{}", path, f.key())));
+  }
+  return out;
+}
+
+Result<std::vector<FlagRule>> get_flags(const json& v, std::string_view base) {
+  if (!v.is_array()) return bad(fmt::format("{} must be an array", base));
+  std::vector<FlagRule> out;
+  for (size_t i = 0; i < v.size(); ++i) {
+    std::string path = fmt::format("{}[{}]", base, i);
+    if (!v[i].is_object()) return bad(path + " must be an object");
+    FlagRule r;
+    for (auto m = v[i].begin(); m != v[i].end(); ++m) {
+      if (m.key() == "rule") {
+        TL_ASSIGN_OR_RETURN(r.rule, get_string(m.value(), path + ".rule"));
+      } else if (m.key() == "note") {
+        TL_ASSIGN_OR_RETURN(r.note, get_string(m.value(), path + ".note"));
+      } else {
+        return bad(fmt::format("{}: unknown member \"{}\"", path, m.key()));
+      }
+    }
+    if (r.rule.empty()) return bad(path + ".rule is missing");
+    out.push_back(std::move(r));
+  }
+  return out;
+}
+
+Result<std::vector<Card>> get_cards(const json& v, std::string_view base) {
+  if (!v.is_array()) return bad(fmt::format("{} must be an array", base));
+  std::vector<Card> out;
+  for (size_t i = 0; i < v.size(); ++i) {
+    std::string path = fmt::format("{}[{}]", base, i);
+    if (!v[i].is_object()) return bad(path + " must be an object");
+    Card card;
+    for (auto c = v[i].begin(); c != v[i].end(); ++c) {
+      if (c.key() == "position") {
+        TL_ASSIGN_OR_RETURN(uint64_t pos, get_uint(c.value(), path + ".position"));
+        if (pos > 1000000) return bad(path + ".position is out of range");
+        card.position = static_cast<int>(pos);
+      } else if (c.key() == "party") {
+        TL_ASSIGN_OR_RETURN(card.party, get_string(c.value(), path + ".party"));
+      } else if (c.key() == "candidate") {
+        TL_ASSIGN_OR_RETURN(card.candidate, get_string(c.value(), path + ".candidate"));
+      } else {
+        return bad(fmt::format("{}: unknown member \"{}\"", path, c.key()));
+      }
+    }
+    out.push_back(std::move(card));
+  }
+  return out;
+}
+
+Result<Contest> get_contest(const json& j, const std::string& path) {
+  if (!j.is_object()) return bad(path + " must be an object");
+  Contest c;
+  for (auto it = j.begin(); it != j.end(); ++it) {
+    const std::string& k = it.key();
+    const json& v = it.value();
+    const std::string p = path + "." + k;
+    if (k == "id") {
+      TL_ASSIGN_OR_RETURN(c.id, get_string(v, p));
+    } else if (k == "name") {
+      TL_ASSIGN_OR_RETURN(c.name, get_string(v, p));
+    } else if (k == "qr_profile") {
+      TL_ASSIGN_OR_RETURN(c.qr_profile, get_string(v, p));
+    } else if (k == "fields") {
+      TL_ASSIGN_OR_RETURN(c.fields, get_string_array(v, p));
+    } else if (k == "optional") {
+      TL_ASSIGN_OR_RETURN(c.optional, get_string_array(v, p));
+    } else if (k == "rules") {
+      TL_ASSIGN_OR_RETURN(c.rules, get_string_array(v, p));
+    } else if (k == "figures") {
+      TL_ASSIGN_OR_RETURN(c.figures, get_figures(v, p));
+    } else if (k == "flags") {
+      TL_ASSIGN_OR_RETURN(c.flags, get_flags(v, p));
+    } else if (k == "cards") {
+      TL_ASSIGN_OR_RETURN(c.cards, get_cards(v, p));
+    } else if (k == "candidates") {
+      if (!v.is_array()) return bad(p + " must be an array");
+      for (size_t i = 0; i < v.size(); ++i) {
+        TL_ASSIGN_OR_RETURN(auto cn, get_code_name(v[i], fmt::format("{}[{}]", p, i)));
+        c.candidates.push_back(Candidate{std::move(cn.first), std::move(cn.second)});
+      }
+    } else {
+      return bad(fmt::format("{}: unknown member \"{}\"", path, k));
+    }
+  }
+  if (c.id.empty()) return bad(fmt::format("{}: member \"id\" is missing", path));
+  if (c.candidates.empty()) return bad(fmt::format("{}: member \"candidates\" is missing", path));
+  return c;
+}
+
 Result<Election> decode_election(const json& j) {
   Election e;
   for (auto it = j.begin(); it != j.end(); ++it) {
@@ -430,34 +534,14 @@ Result<Election> decode_election(const json& j) {
     } else if (k == "rules") {
       TL_ASSIGN_OR_RETURN(e.rules, get_string_array(v, k));
     } else if (k == "figures") {
-      if (!v.is_object()) return bad("figures must be an object");
-      for (auto f = v.begin(); f != v.end(); ++f) {
-        std::string* member = f.key() == "valid"     ? &e.figures.valid
-                              : f.key() == "invalid" ? &e.figures.invalid
-                              : f.key() == "cast"    ? &e.figures.cast
-                              : f.key() == "turnout" ? &e.figures.turnout
-                              : f.key() == "shares"  ? &e.figures.shares
-                                                     : nullptr;
-        if (!member) return bad(fmt::format("figures: unknown member \"{}\"", f.key()));
-        TL_ASSIGN_OR_RETURN(*member, get_string(f.value(), "figures." + f.key()));
-      }
+      TL_ASSIGN_OR_RETURN(e.figures, get_figures(v, k));
     } else if (k == "flags") {
-      if (!v.is_array()) return bad("flags must be an array");
+      TL_ASSIGN_OR_RETURN(e.flags, get_flags(v, k));
+    } else if (k == "contests") {
+      if (!v.is_array()) return bad("contests must be an array");
       for (size_t i = 0; i < v.size(); ++i) {
-        std::string path = fmt::format("flags[{}]", i);
-        if (!v[i].is_object()) return bad(path + " must be an object");
-        FlagRule r;
-        for (auto m = v[i].begin(); m != v[i].end(); ++m) {
-          if (m.key() == "rule") {
-            TL_ASSIGN_OR_RETURN(r.rule, get_string(m.value(), path + ".rule"));
-          } else if (m.key() == "note") {
-            TL_ASSIGN_OR_RETURN(r.note, get_string(m.value(), path + ".note"));
-          } else {
-            return bad(fmt::format("{}: unknown member \"{}\"", path, m.key()));
-          }
-        }
-        if (r.rule.empty()) return bad(path + ".rule is missing");
-        e.flags.push_back(std::move(r));
+        TL_ASSIGN_OR_RETURN(Contest c, get_contest(v[i], fmt::format("contests[{}]", i)));
+        e.contests.push_back(std::move(c));
       }
     } else if (k == "sources") {
       TL_ASSIGN_OR_RETURN(e.sources, get_string_array(v, k));
@@ -477,36 +561,20 @@ Result<Election> decode_election(const json& j) {
           e.candidates.push_back(Candidate{std::move(cn.first), std::move(cn.second)});
       }
     } else if (k == "cards") {
-      if (!v.is_array()) return bad("cards must be an array");
-      for (size_t i = 0; i < v.size(); ++i) {
-        std::string path = fmt::format("cards[{}]", i);
-        if (!v[i].is_object()) return bad(path + " must be an object");
-        Card card;
-        for (auto c = v[i].begin(); c != v[i].end(); ++c) {
-          if (c.key() == "position") {
-            TL_ASSIGN_OR_RETURN(uint64_t pos, get_uint(c.value(), path + ".position"));
-            if (pos > 1000000) return bad(path + ".position is out of range");
-            card.position = static_cast<int>(pos);
-          } else if (c.key() == "party") {
-            TL_ASSIGN_OR_RETURN(card.party, get_string(c.value(), path + ".party"));
-          } else if (c.key() == "candidate") {
-            TL_ASSIGN_OR_RETURN(card.candidate, get_string(c.value(), path + ".candidate"));
-          } else {
-            return bad(fmt::format("{}: unknown member \"{}\"", path, c.key()));
-          }
-        }
-        e.cards.push_back(std::move(card));
-      }
+      TL_ASSIGN_OR_RETURN(e.cards, get_cards(v, k));
     } else {
       return bad(fmt::format("election: unknown member \"{}\"", k));
     }
   }
+  // A single-contest election names its contest and candidates; one with several holds them in
+  // "contests" (and validate_election refuses ballot members beside them).
+  const bool single = e.contests.empty();
   for (auto [name, empty] : {std::pair{"id", e.id.empty()},
                              {"name", e.name.empty()},
                              {"date", e.date.empty()},
-                             {"contest", e.contest.empty()},
+                             {"contest", single && e.contest.empty()},
                              {"levels", e.levels.empty()},
-                             {"candidates", e.candidates.empty()},
+                             {"candidates", single && e.candidates.empty()},
                              {"sources", e.sources.empty()}}) {
     if (empty) return bad(fmt::format("election: member \"{}\" is missing", name));
   }
@@ -549,6 +617,8 @@ Result<Sheet> decode_sheet(const json& j) {
       TL_ASSIGN_OR_RETURN(s.station, get_string(v, k));
     } else if (k == "source") {
       TL_ASSIGN_OR_RETURN(s.source, get_string(v, k));
+    } else if (k == "contest") {
+      TL_ASSIGN_OR_RETURN(s.contest, get_string(v, k));
     } else if (k == "image_sha256") {
       TL_ASSIGN_OR_RETURN(s.image_sha256, get_string(v, k));
     } else if (k == "qr_payload") {
@@ -706,8 +776,8 @@ std::optional<Sheet> fast_decode_sheet(std::string_view bytes) {
   static constexpr std::string_view kTail = "\"type\":\"sheet\",\"v\":1}";
   if (bytes.size() < kTail.size() + 2 || !bytes.ends_with(kTail)) return std::nullopt;
   static constexpr std::string_view kKeys[] = {
-      "candidates", "cards",        "fields",       "image_sha256", "qr_payload", "source",
-      "station",    "submitted_at", "submitted_by", "supersedes",   "type"};
+      "candidates", "cards",        "contest",      "fields",     "image_sha256", "qr_payload",
+      "source",     "station",      "submitted_at", "submitted_by", "supersedes", "type"};
   Cursor c(bytes);
   Sheet s;
   std::string key;
@@ -737,33 +807,36 @@ std::optional<Sheet> fast_decode_sheet(std::string_view bytes) {
         break;
       }
       case 2:
-        ok = c.int_map(s.fields, key);
+        ok = c.string(s.contest) && !s.contest.empty();
         break;
       case 3:
-        ok = c.string(s.image_sha256);
+        ok = c.int_map(s.fields, key);
         break;
       case 4:
-        ok = c.string(s.qr_payload);
+        ok = c.string(s.image_sha256);
         break;
       case 5:
-        ok = c.string(s.source);
+        ok = c.string(s.qr_payload);
         break;
       case 6:
-        ok = c.string(s.station);
+        ok = c.string(s.source);
         break;
       case 7:
-        ok = c.string(s.submitted_at);
+        ok = c.string(s.station);
         break;
       case 8:
+        ok = c.string(s.submitted_at);
+        break;
+      case 9:
         ok = c.string(s.submitted_by);
         break;
-      case 9: {
+      case 10: {
         int64_t v;
         ok = c.integer(v) && v >= 0;
         if (ok) s.supersedes = static_cast<uint64_t>(v);
         break;
       }
-      case 10: {
+      case 11: {
         // The tail ("type":"sheet","v":1}) was checked up front; make sure we are at it.
         std::string type;
         int64_t v;
@@ -824,15 +897,10 @@ std::string encode_entry(const Station& s) {
   return str;
 }
 
-std::string encode_entry(const Election& e) {
-  std::string str;
-  Sink out(str, 4096);
-  out.ch('{');
-  bool first = true;
-  auto put_str = [&](const std::string& s) { put_string(out, s); };
-  put_array_member(out, "candidates", e.candidates, first,
-                   [&](const Candidate& c) { put_code_name(out, c.code, c.name); });
-  put_array_member(out, "cards", e.cards, first, [&](const Card& c) {
+namespace {
+
+void put_cards_member(Sink& out, const std::vector<Card>& cards, bool& first) {
+  put_array_member(out, "cards", cards, first, [&](const Card& c) {
     bool f = true;
     out.ch('{');
     put_string_member(out, "candidate", c.candidate, f);
@@ -841,27 +909,63 @@ std::string encode_entry(const Election& e) {
     put_int(out, c.position);
     out.ch('}');
   });
-  put_string_member(out, "contest", e.contest, first);
-  put_string_member(out, "date", e.date, first);
-  put_array_member(out, "fields", e.fields, first, put_str);
-  if (const Figures& f = e.figures; !f.empty()) {
-    put_key(out, "figures", first);
-    out.ch('{');
-    bool ff = true;
-    put_string_member(out, "cast", f.cast, ff);
-    put_string_member(out, "invalid", f.invalid, ff);
-    put_string_member(out, "shares", f.shares, ff);
-    put_string_member(out, "turnout", f.turnout, ff);
-    put_string_member(out, "valid", f.valid, ff);
-    out.ch('}');
-  }
-  put_array_member(out, "flags", e.flags, first, [&](const FlagRule& r) {
+}
+
+void put_figures_member(Sink& out, const Figures& f, bool& first) {
+  if (f.empty()) return;
+  put_key(out, "figures", first);
+  out.ch('{');
+  bool ff = true;
+  put_string_member(out, "cast", f.cast, ff);
+  put_string_member(out, "invalid", f.invalid, ff);
+  put_string_member(out, "shares", f.shares, ff);
+  put_string_member(out, "turnout", f.turnout, ff);
+  put_string_member(out, "valid", f.valid, ff);
+  out.ch('}');
+}
+
+void put_flags_member(Sink& out, const std::vector<FlagRule>& flags, bool& first) {
+  put_array_member(out, "flags", flags, first, [&](const FlagRule& r) {
     bool f = true;
     out.ch('{');
     put_string_member(out, "note", r.note, f);
     put_string_member(out, "rule", r.rule, f);
     out.ch('}');
   });
+}
+
+}  // namespace
+
+std::string encode_entry(const Election& e) {
+  std::string str;
+  Sink out(str, 4096);
+  out.ch('{');
+  bool first = true;
+  auto put_str = [&](const std::string& s) { put_string(out, s); };
+  put_array_member(out, "candidates", e.candidates, first,
+                   [&](const Candidate& c) { put_code_name(out, c.code, c.name); });
+  put_cards_member(out, e.cards, first);
+  put_string_member(out, "contest", e.contest, first);
+  put_array_member(out, "contests", e.contests, first, [&](const Contest& c) {
+    bool f = true;
+    out.ch('{');
+    put_array_member(out, "candidates", c.candidates, f,
+                     [&](const Candidate& x) { put_code_name(out, x.code, x.name); });
+    put_cards_member(out, c.cards, f);
+    put_array_member(out, "fields", c.fields, f, put_str);
+    put_figures_member(out, c.figures, f);
+    put_flags_member(out, c.flags, f);
+    put_string_member(out, "id", c.id, f);
+    put_string_member(out, "name", c.name, f);
+    put_array_member(out, "optional", c.optional, f, put_str);
+    put_string_member(out, "qr_profile", c.qr_profile, f);
+    put_array_member(out, "rules", c.rules, f, put_str);
+    out.ch('}');
+  });
+  put_string_member(out, "date", e.date, first);
+  put_array_member(out, "fields", e.fields, first, put_str);
+  put_figures_member(out, e.figures, first);
+  put_flags_member(out, e.flags, first);
   put_string_member(out, "id", e.id, first);
   put_array_member(out, "levels", e.levels, first,
                    [&](const Level& l) { put_code_name(out, l.code, l.name); });

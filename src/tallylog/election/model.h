@@ -21,6 +21,7 @@ struct Level {
 struct Candidate {
   std::string code;  // "EG", "NM", ...
   std::string name;
+  bool operator==(const Candidate&) const = default;
 };
 
 // A party card (party line) on the ballot; votes for a card count for its candidate.
@@ -28,6 +29,7 @@ struct Card {
   int position = 0;       // 1-based ballot order
   std::string party;      // "PSUV"
   std::string candidate;  // Candidate::code
+  bool operator==(const Card&) const = default;
 };
 
 // Tables known to exist but absent from the station registry, whose registered voters are not
@@ -83,11 +85,35 @@ struct FlagRule {
   bool operator==(const FlagRule&) const = default;
 };
 
+// One contest of an election day with several (president and mayor; list and constituency):
+// what its ballot holds and how its sheets are checked and reported. The members mean what the
+// Election members of the same name mean for a single-contest election. Stations, sources and
+// the registry are the election's, shared by every contest (docs/formats/election-toml.md,
+// "Several contests").
+struct Contest {
+  std::string id;    // [a-z0-9_-]+, unique in the election; sheets name it ("contest")
+  std::string name;  // "Alcaldía"
+  std::vector<Candidate> candidates;
+  std::vector<Card> cards;
+  std::vector<std::string> fields;
+  std::vector<std::string> optional;
+  std::vector<std::string> rules;
+  std::vector<FlagRule> flags;
+  Figures figures;
+  std::string qr_profile;
+
+  bool operator==(const Contest&) const = default;
+};
+
 struct Election {
   std::string id;       // short stable identifier, e.g. "ve2024"
   std::string name;     // "Elección Presidencial 2024"
   std::string date;     // YYYY-MM-DD
-  std::string contest;  // "president"
+  // The contest of a single-contest election ("president"). Empty when `contests` is not: then
+  // the ballot members below (candidates ... qr_profile) are empty too and each contest holds its
+  // own; election/contest.h turns one contest into the single-contest Election every report uses.
+  std::string contest;
+  std::vector<Contest> contests;
   std::vector<Level> levels;
   std::vector<Candidate> candidates;
   std::vector<Card> cards;          // empty when sheets carry per-candidate votes only
@@ -131,6 +157,9 @@ struct Station {
 struct Sheet {
   std::string station;  // Station::code
   std::string source;   // "official", "witness:<party>", "observer:<org>", "qr"
+  // Contest::id of an election with several contests; empty for a single-contest election (so
+  // its entries keep their bytes).
+  std::string contest;
   // Votes per card in ballot order (size == Election::cards.size()), or empty.
   std::vector<int64_t> cards;
   // Votes per candidate code. When cards are given, these equal the sums of their cards.

@@ -25,13 +25,48 @@ class Reader {
     static const std::set<std::string_view> kKnown = {
         "id",    "name",   "date",  "contest", "levels",     "candidates",
         "cards", "fields", "rules", "sources", "qr_profile", "unregistered_voters",
-        "unregistered_tables", "registry_totals", "figures", "optional"};
+        "unregistered_tables", "registry_totals", "figures", "optional", "contests"};
     for (const auto& [key, node] : root) {
       if (!kKnown.contains(key.str())) return fail(node, std::string(key.str()), "unknown key");
     }
     TL_ASSIGN_OR_RETURN(e.id, required_string(root, "id"));
     TL_ASSIGN_OR_RETURN(e.name, required_string(root, "name"));
-    TL_ASSIGN_OR_RETURN(e.contest, required_string(root, "contest"));
+    const bool several = root.contains("contests");
+    if (several) {
+      // Ballot members live in each [[contests]] table; beside them they would be ambiguous.
+      for (std::string_view k : kBallotKeys) {
+        if (const toml::node* n = root.get(k))
+          return fail(*n, std::string(k), "belongs in each [[contests]] table when the election has several contests");
+      }
+      if (const toml::node* n = root.get("contest"))
+        return fail(*n, "contest", "give each contest an id in [[contests]] instead");
+      TL_ASSIGN_OR_RETURN(auto cts, tables(root, "contests", true));
+      if (cts.empty()) return fail(*root.get("contests"), "contests", "must hold at least one contest");
+      for (size_t i = 0; i < cts.size(); ++i) {
+        const std::string path = fmt::format("contests[{}]", i);
+        TL_TRY(only_keys(*cts[i], path,
+                         {"id", "name", "candidates", "cards", "fields", "optional", "rules", "figures", "qr_profile"}));
+        Contest c;
+        TL_ASSIGN_OR_RETURN(c.id, required_string(*cts[i], "id", path));
+        TL_ASSIGN_OR_RETURN(c.name, required_string(*cts[i], "name", path));
+        prefix_ = path + ".";
+        Election ballot;
+        auto st = read_ballot(*cts[i], ballot);
+        prefix_.clear();
+        TL_TRY(st);
+        c.candidates = std::move(ballot.candidates);
+        c.cards = std::move(ballot.cards);
+        c.fields = std::move(ballot.fields);
+        c.optional = std::move(ballot.optional);
+        c.rules = std::move(ballot.rules);
+        c.flags = std::move(ballot.flags);
+        c.figures = std::move(ballot.figures);
+        c.qr_profile = std::move(ballot.qr_profile);
+        e.contests.push_back(std::move(c));
+      }
+    } else {
+      TL_ASSIGN_OR_RETURN(e.contest, required_string(root, "contest"));
+    }
     if (const toml::node* d = root.get("date")) {
       note("date", *d);
       if (auto date = d->as_date()) {
@@ -45,33 +80,8 @@ class Reader {
     } else {
       return missing("date");
     }
-    if (const toml::node* q = root.get("qr_profile")) {
-      TL_ASSIGN_OR_RETURN(e.qr_profile, string_of(*q, "qr_profile"));
-    }
     TL_TRY(code_name_tables(root, "levels", e.levels));
-    TL_TRY(code_name_tables(root, "candidates", e.candidates));
-    TL_ASSIGN_OR_RETURN(auto cards, tables(root, "cards", false));
-    for (size_t i = 0; i < cards.size(); ++i) {
-      std::string path = fmt::format("cards[{}]", i);
-      TL_TRY(only_keys(*cards[i], path, {"position", "party", "candidate"}));
-      Card c;
-      const toml::node* pos = cards[i]->get("position");
-      if (!pos) return fail(*cards[i], path + ".position", "missing");
-      note(path + ".position", *pos);
-      auto p = pos->value<int64_t>();
-      if (!pos->is_integer() || !p || *p < 0 || *p > 1000000)
-        return fail(*pos, path + ".position", "must be a positive integer");
-      c.position = static_cast<int>(*p);
-      TL_ASSIGN_OR_RETURN(c.party, required_string(*cards[i], "party", path));
-      TL_ASSIGN_OR_RETURN(c.candidate, required_string(*cards[i], "candidate", path));
-      e.cards.push_back(std::move(c));
-    }
-    TL_ASSIGN_OR_RETURN(e.fields, strings(root, "fields", false));
-    TL_ASSIGN_OR_RETURN(e.optional, strings(root, "optional", false));
-    TL_TRY(read_rules(root, e));
-    if (const toml::node* f = root.get("figures")) {
-      TL_TRY(read_figures(*f, e.figures));
-    }
+    if (!several) TL_TRY(read_ballot(root, e));
     TL_ASSIGN_OR_RETURN(e.sources, strings(root, "sources", true));
     if (const toml::node* u = root.get("unregistered_voters")) {
       note("unregistered_voters", *u);
@@ -98,6 +108,40 @@ class Reader {
   }
 
  private:
+  static constexpr std::string_view kBallotKeys[] = {"candidates", "cards",   "fields",     "optional",
+                                                     "rules",      "figures", "qr_profile"};
+
+  // What a ballot holds (the whole file's for a single contest, one [[contests]] table's else).
+  Status read_ballot(const toml::table& root, Election& e) {
+    if (const toml::node* q = root.get("qr_profile")) {
+      TL_ASSIGN_OR_RETURN(e.qr_profile, string_of(*q, "qr_profile"));
+    }
+    TL_TRY(code_name_tables(root, "candidates", e.candidates));
+    TL_ASSIGN_OR_RETURN(auto cards, tables(root, "cards", false));
+    for (size_t i = 0; i < cards.size(); ++i) {
+      std::string path = fmt::format("cards[{}]", i);
+      TL_TRY(only_keys(*cards[i], path, {"position", "party", "candidate"}));
+      Card c;
+      const toml::node* pos = cards[i]->get("position");
+      if (!pos) return fail(*cards[i], path + ".position", "missing");
+      note(path + ".position", *pos);
+      auto p = pos->value<int64_t>();
+      if (!pos->is_integer() || !p || *p < 0 || *p > 1000000)
+        return fail(*pos, path + ".position", "must be a positive integer");
+      c.position = static_cast<int>(*p);
+      TL_ASSIGN_OR_RETURN(c.party, required_string(*cards[i], "party", path));
+      TL_ASSIGN_OR_RETURN(c.candidate, required_string(*cards[i], "candidate", path));
+      e.cards.push_back(std::move(c));
+    }
+    TL_ASSIGN_OR_RETURN(e.fields, strings(root, "fields", false));
+    TL_ASSIGN_OR_RETURN(e.optional, strings(root, "optional", false));
+    TL_TRY(read_rules(root, e));
+    if (const toml::node* f = root.get("figures")) {
+      TL_TRY(read_figures(*f, e.figures));
+    }
+    return ok();
+  }
+
   // [unregistered_tables]: count, max_voters_per_table (integers) and areas (code = count).
   Status read_unregistered_tables(const toml::node& u, UnregisteredTables& out) {
     const std::string base = "unregistered_tables";
@@ -222,15 +266,16 @@ class Reader {
     return static_cast<uint64_t>(*v);
   }
 
-  void note(const std::string& path, const toml::node& n) { lines_[path] = n.source().begin.line; }
+  // Paths are prefixed with prefix_ ("contests[1].") while a contest's ballot is read.
+  void note(const std::string& path, const toml::node& n) { lines_[prefix_ + path] = n.source().begin.line; }
 
   std::unexpected<Error> fail(const toml::node& n, const std::string& path,
                               std::string_view what) const {
     return err(ErrorCode::kInvalidArgument,
-               fmt::format("{}:{}: {}: {}", file_, n.source().begin.line, path, what));
+               fmt::format("{}:{}: {}{}: {}", file_, n.source().begin.line, prefix_, path, what));
   }
   std::unexpected<Error> missing(const std::string& path) const {
-    return err(ErrorCode::kInvalidArgument, fmt::format("{}: {}: missing", file_, path));
+    return err(ErrorCode::kInvalidArgument, fmt::format("{}: {}{}: missing", file_, prefix_, path));
   }
 
   // Puts the line of the member a validate_election() message starts with in front of it.
@@ -290,7 +335,7 @@ class Reader {
     if (!n) {
       if (parent.empty()) return missing(path);
       return err(ErrorCode::kInvalidArgument,
-                 fmt::format("{}:{}: {}: missing", file_, t.source().begin.line, path));
+                 fmt::format("{}:{}: {}{}: missing", file_, t.source().begin.line, prefix_, path));
     }
     return string_of(*n, path);
   }
@@ -337,6 +382,7 @@ class Reader {
   }
 
   std::string file_;
+  std::string prefix_;
   std::map<std::string, uint32_t> lines_;
 };
 

@@ -7,6 +7,7 @@
 #include <set>
 
 #include "tallylog/base/bytes.h"
+#include "tallylog/election/contest.h"
 #include "tallylog/election/entry.h"
 #include "tallylog/election/source_name.h"
 
@@ -15,6 +16,7 @@ namespace {
 
 constexpr size_t kMaxIdentifier = 64;
 constexpr size_t kMaxCandidates = 1000;
+constexpr size_t kMaxContests = 64;
 constexpr size_t kMaxCards = 10000;
 constexpr size_t kMaxFields = 100;
 constexpr size_t kMaxLevels = 16;
@@ -165,7 +167,47 @@ static Status validate_figures(const Election& e) {
   return ok();
 }
 
+namespace {
+Status validate_single_contest(const Election& e);
+}
+
+// An election with several contests: the shared members once, then each contest as the
+// single-contest election it stands for (errors about its ballot named "contests[i].<member>").
 Status validate_election(const Election& e) {
+  if (e.contests.empty()) return validate_single_contest(e);
+  if (!e.contest.empty()) return invalid("contest: give each contest an id in contests instead");
+  if (!e.candidates.empty() || !e.cards.empty() || !e.fields.empty() || !e.optional.empty() || !e.rules.empty() ||
+      !e.flags.empty() || !e.figures.empty() || !e.qr_profile.empty())
+    return invalid("contests: candidates, cards, fields, optional, rules, figures and qr_profile belong in each "
+                   "contest when the election has several");
+  if (e.contests.size() > kMaxContests) return invalid(fmt::format("contests: at most {}", kMaxContests));
+  std::set<std::string_view> ids;
+  for (size_t i = 0; i < e.contests.size(); ++i) {
+    const Contest& c = e.contests[i];
+    // The id names a sheet's contest and an index file (index.<id>.sqlite): a-z 0-9 _ -.
+    const bool id_ok = !c.id.empty() && c.id.size() <= kMaxIdentifier &&
+                       std::all_of(c.id.begin(), c.id.end(), [](char ch) {
+                         return (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || ch == '_' || ch == '-';
+                       });
+    if (!id_ok)
+      return invalid(fmt::format("contests[{}].id: \"{}\" must be 1-{} characters of a-z 0-9 _ -", i, c.id,
+                                 kMaxIdentifier));
+    if (!ids.insert(c.id).second) return invalid(fmt::format("contests[{}].id: duplicate contest \"{}\"", i, c.id));
+    if (auto p = text_problem(c.name, kMaxStringBytes, false)) return invalid(fmt::format("contests[{}].name: {}", i, *p));
+    TL_ASSIGN_OR_RETURN(const Election v, contest_election(e, c.id));
+    if (auto st = validate_single_contest(v); !st) {
+      const std::string& m = st.error().message;
+      for (std::string_view k : {"candidates", "cards", "fields", "optional", "rules", "flags", "figures", "qr_profile"}) {
+        if (m.starts_with(k)) return invalid(fmt::format("contests[{}].{}", i, m));
+      }
+      return st;
+    }
+  }
+  return ok();
+}
+
+namespace {
+Status validate_single_contest(const Election& e) {
   if (e.id.empty() || e.id.size() > kMaxIdentifier || !is_source_text(e.id) ||
       e.id.find(':') != std::string::npos)
     return invalid(
@@ -318,6 +360,7 @@ Status validate_election(const Election& e) {
   if (!flags) return std::unexpected(flags.error());
   return validate_figures(e);
 }
+}  // namespace
 
 Result<Validator> Validator::create(Election election) {
   TL_TRY(validate_election(election));

@@ -86,13 +86,15 @@ Result<election::Sheet> sheet_from_json(std::string_view text) {
     return v.get<int64_t>();
   };
   for (auto it = j.begin(); it != j.end(); ++it) {
-    static const std::vector<std::string> kKnown = {"station", "source", "cards", "candidates", "fields",
+    static const std::vector<std::string> kKnown = {"station", "source", "contest", "cards", "candidates", "fields",
                                                     "image_sha256", "qr_payload", "supersedes"};
     if (std::find(kKnown.begin(), kKnown.end(), it.key()) == kKnown.end())
       return err_field(ErrorCode::kInvalidArgument, it.key(), "unknown key");
   }
   TL_TRY(need_string("station", s.station, true));
   TL_TRY(need_string("source", s.source, true));
+  // Optional: the server's contest when absent; another contest is rejected (field "contest").
+  TL_TRY(need_string("contest", s.contest, false));
   TL_TRY(need_string("image_sha256", s.image_sha256, false));
   TL_TRY(need_string("qr_payload", s.qr_payload, false));
   if (j.contains("cards")) {
@@ -137,6 +139,7 @@ std::string sheet_to_json(const election::Sheet& s) {
   Json j;
   j["station"] = s.station;
   j["source"] = s.source;
+  if (!s.contest.empty()) j["contest"] = s.contest;
   if (!s.cards.empty()) j["cards"] = s.cards;
   Json c = Json::object();
   for (auto& [k, v] : s.candidates) c[k] = v;

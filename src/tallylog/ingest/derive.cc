@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "tallylog/election/contest.h"
 #include "tallylog/election/entry.h"
 #include "tallylog/index/open.h"
 
@@ -55,7 +56,7 @@ struct Deriver::Areas {
   }
 };
 
-Deriver::Deriver() : areas_(std::make_unique<Areas>()) {}
+Deriver::Deriver(std::string contest) : contest_(std::move(contest)), areas_(std::make_unique<Areas>()) {}
 Deriver::~Deriver() = default;
 
 uint32_t Deriver::parent_of(uint32_t area) const { return areas_->rows[area].parent; }
@@ -66,8 +67,8 @@ void Deriver::not_exact(std::string why) {
   state_dirty_ = true;
 }
 
-Result<std::unique_ptr<Deriver>> Deriver::load(index::IndexReader& reader) {
-  auto d = std::make_unique<Deriver>();
+Result<std::unique_ptr<Deriver>> Deriver::load(index::IndexReader& reader, std::string contest) {
+  auto d = std::make_unique<Deriver>(std::move(contest));
   TL_ASSIGN_OR_RETURN(uint64_t size, reader.indexed_size());
   if (size > 0) {
     auto e = reader.election();
@@ -218,9 +219,16 @@ Status Deriver::write_station(index::IndexTransaction& tx, const election::Stati
   return tx.station(row);
 }
 
-Status Deriver::write_election(index::IndexTransaction& tx, const election::Election& e, std::string_view entry) {
-  TL_TRY(tx.election(e, entry));
-  if (election_) return ok();  // the first election entry is the election
+Status Deriver::write_election(index::IndexTransaction& tx, const election::Election& full, std::string_view entry) {
+  if (election_) return tx.election(full, entry);  // the first election entry is the election
+  // The index holds its contest's single-contest view (its own canonical bytes), so readers
+  // need not know about contests; a single-contest election is stored as logged.
+  TL_ASSIGN_OR_RETURN(election::Election e, election::contest_election(full, contest_));
+  if (full.contests.empty()) {
+    TL_TRY(tx.election(e, entry));
+  } else {
+    TL_TRY(tx.election(e, election::encode_entry(e)));
+  }
   election_ = e;
   layout_ = tally::CountLayout(e);
   rules_ = tally::MaterialisedRules::for_election(e);
@@ -366,6 +374,7 @@ Status Deriver::apply_entry(index::IndexTransaction& tx, std::string_view entry)
     }
     case election::EntryType::kSheet: {
       const auto& sheet = std::get<election::Sheet>(e->record);
+      if (sheet.contest != contest_) return tx.skip("a sheet of contest \"" + sheet.contest + "\"");
       const index::SheetFacts f = facts(sheet, election::sheet_identity_digest(sheet));
       const auto station = ledger_.intern_station(sheet.station);
       const uint64_t at = tx.next_index();
@@ -401,10 +410,11 @@ Status catch_up(index::Index& idx, Deriver& deriver, const log::LogReader& log, 
 }
 
 Result<std::unique_ptr<index::Index>> rebuild_index(std::string_view url, const log::LogReader& log,
-                                                    const std::function<void(uint64_t, uint64_t)>& progress) {
+                                                    const std::function<void(uint64_t, uint64_t)>& progress,
+                                                    const std::string& contest) {
   TL_TRY(index::remove_index(url));
   TL_ASSIGN_OR_RETURN(auto idx, index::open_index(url));
-  Deriver deriver;
+  Deriver deriver(contest);
   TL_TRY(catch_up(*idx, deriver, log, UINT64_MAX, progress));
   return idx;
 }

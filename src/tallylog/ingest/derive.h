@@ -57,12 +57,18 @@ struct AcceptedSheet {
   bool had_current = false;  // the station had a current sheet (of any source) before this one
 };
 
+// Contests (election/contest.h): a deriver derives the index of ONE contest, named by its tag
+// ("" for a single-contest election). The election it stores is that contest's single-contest
+// view; sheets of other contests are skipped (recorded as skipped, so the index still reflects
+// every log entry); stations are every contest's. Deriving a log whose election has several
+// contests with the tag "" fails, listing them.
 class Deriver {
  public:
   // A deriver for an empty index (reindex).
-  Deriver();
+  explicit Deriver(std::string contest = {});
   // Loads the state of an index (every station and sheet summary, areas, rules).
-  static Result<std::unique_ptr<Deriver>> load(index::IndexReader& reader);
+  static Result<std::unique_ptr<Deriver>> load(index::IndexReader& reader, std::string contest = {});
+  const std::string& contest() const { return contest_; }
   ~Deriver();
 
   // ---- rule side ----
@@ -99,6 +105,7 @@ class Deriver {
   void not_exact(std::string why);  // the first reason wins
   uint32_t parent_of(uint32_t area) const;
 
+  std::string contest_;
   index::SheetLedger ledger_;
   std::optional<election::Election> election_;
   tally::CountLayout layout_;
@@ -119,8 +126,10 @@ class Deriver {
 Status catch_up(index::Index& index, Deriver& deriver, const log::LogReader& log, uint64_t end = UINT64_MAX,
                 const std::function<void(uint64_t, uint64_t)>& progress = {}, uint64_t chunk = 50000);
 
-// Deletes the index named by `url` and rebuilds it from `log` alone.
+// Deletes the index named by `url` and rebuilds it from `log` alone (for the contest tagged
+// `contest`).
 Result<std::unique_ptr<index::Index>> rebuild_index(std::string_view url, const log::LogReader& log,
-                                                    const std::function<void(uint64_t, uint64_t)>& progress = {});
+                                                    const std::function<void(uint64_t, uint64_t)>& progress = {},
+                                                    const std::string& contest = {});
 
 }  // namespace tallylog::ingest

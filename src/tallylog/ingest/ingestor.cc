@@ -10,6 +10,7 @@
 #include "tallylog/election/entry.h"
 #include "tallylog/election/validate.h"
 #include "tallylog/index/open.h"
+#include "tallylog/ingest/contest.h"
 #include "tallylog/ingest/derive.h"
 
 namespace tallylog::ingest {
@@ -53,6 +54,8 @@ using detail::LogResult;
 struct Ingestor::State {
   IngestorOptions options;
   std::string data_dir;
+  std::string contest;    // tag (ingest/contest.h)
+  std::string index_url;  // this contest's index
   std::unique_ptr<log::Log> log;
   std::unique_ptr<index::Index> index;
   std::unique_ptr<Deriver> deriver;
@@ -222,11 +225,15 @@ Result<std::vector<Outcome>> launch_deferred(Ingestor::State& s, std::shared_ptr
 
 // The index of `data_dir`, brought up to date with `log` (for open and init).
 Status catch_up_index(Ingestor::State& s) {
-  TL_ASSIGN_OR_RETURN(s.index, index::open_index(s.data_dir));
+  TL_ASSIGN_OR_RETURN(const ContestIndex ci, contest_index(s.data_dir, *s.log, s.options.contest,
+                                                           s.options.first_contest_if_unnamed));
+  s.contest = ci.tag;
+  s.index_url = ci.url;
+  TL_ASSIGN_OR_RETURN(s.index, index::open_index(s.index_url));
   TL_ASSIGN_OR_RETURN(uint64_t indexed, s.index->indexed_size());
   if (indexed < s.log->size()) {
     // The rule's state is needed to apply entries; load it now rather than in load().
-    TL_ASSIGN_OR_RETURN(s.deriver, Deriver::load(*s.index));
+    TL_ASSIGN_OR_RETURN(s.deriver, Deriver::load(*s.index, s.contest));
     TL_TRY(catch_up(*s.index, *s.deriver, *s.log, s.log->size(), s.options.catch_up_progress));
   }
   TL_ASSIGN_OR_RETURN(s.next_index, s.index->indexed_size());
@@ -245,17 +252,26 @@ Status Ingestor::log_election(log::Log& lg, const std::string& data_dir, const e
   (void)validator;
   if (lg.size() != 0)
     return err(ErrorCode::kFailedPrecondition, data_dir + ": the log is not empty; the election must be entry 0");
-  if (index::index_exists(data_dir))
-    return err(ErrorCode::kAlreadyExists, data_dir + " already has an index; is it already initialised?");
+  // One index per contest (ingest/contest.h); a single-contest election has the one tagged "".
+  std::vector<std::string> tags;
+  for (const election::Contest& c : e.contests) tags.push_back(c.id);
+  if (tags.empty()) tags.emplace_back();
+  for (const std::string& tag : tags) {
+    if (index::index_exists(contest_index_url(data_dir, tag)))
+      return err(ErrorCode::kAlreadyExists, data_dir + " already has an index; is it already initialised?");
+  }
   std::string entry = election::encode_entry(e);
   TL_ASSIGN_OR_RETURN(uint64_t first, lg.append(entry));
   if (first != 0) return err(ErrorCode::kInternal, "the election entry was logged at " + std::to_string(first));
-  TL_ASSIGN_OR_RETURN(auto idx, index::open_index(data_dir));
-  Deriver deriver;
-  TL_ASSIGN_OR_RETURN(auto tx, idx->begin());
-  TL_TRY(deriver.write_election(*tx, e, entry));
-  TL_TRY(deriver.finish(*tx));
-  return tx->commit();
+  for (const std::string& tag : tags) {
+    TL_ASSIGN_OR_RETURN(auto idx, index::open_index(contest_index_url(data_dir, tag)));
+    Deriver deriver(tag);
+    TL_ASSIGN_OR_RETURN(auto tx, idx->begin());
+    TL_TRY(deriver.write_election(*tx, e, entry));
+    TL_TRY(deriver.finish(*tx));
+    TL_TRY(tx->commit());
+  }
+  return ok();
 }
 
 Status Ingestor::init(const std::string& data_dir, const election::Election& e, std::string origin,
@@ -296,8 +312,8 @@ Status Ingestor::load() {
   // Loading reads the whole registry and every sheet's summary: done without the lock and through
   // a second handle on the index, so the readers of index() (a server's requests) are not queued
   // behind it; nothing writes before the deriver is in place.
-  TL_ASSIGN_OR_RETURN(auto loader, index::open_index(s.data_dir));
-  TL_ASSIGN_OR_RETURN(deriver, Deriver::load(*loader));
+  TL_ASSIGN_OR_RETURN(auto loader, index::open_index(s.index_url));
+  TL_ASSIGN_OR_RETURN(deriver, Deriver::load(*loader, s.contest));
   std::lock_guard lock(s.mu);
   if (!s.deriver) s.deriver = std::move(deriver);
   return ok();
@@ -317,6 +333,7 @@ Ingestor::~Ingestor() {
 }
 
 const election::Election& Ingestor::election() const { return s_->validator->election(); }
+const std::string& Ingestor::contest() const { return s_->contest; }
 log::LogReader& Ingestor::log() { return *s_->log; }
 index::IndexReader& Ingestor::index() { return *s_->index; }
 
@@ -543,7 +560,17 @@ Result<std::vector<Outcome>> Ingestor::submit_locked(std::span<election::Sheet> 
     }
     Outcome& o = out[i];
     std::vector<election::RuleFailure> flags;
-    if (auto r = s.validator->validate_sheet(sh, station, &flags)) {
+    // A sheet naming no contest is this ingestor's; a single-contest election's own contest name
+    // means the same (its sheets carry no tag, so their entries keep their bytes).
+    if (sh.contest.empty() || (s.contest.empty() && sh.contest == s.validator->election().contest))
+      sh.contest = s.contest;
+    if (sh.contest != s.contest) {
+      o = rejected("contest", s.contest.empty()
+                                  ? "\"" + sh.contest + "\" is not a contest of this election (it has one, \"" +
+                                        s.validator->election().contest + "\")"
+                                  : "\"" + sh.contest + "\" is not the contest being submitted to (\"" + s.contest +
+                                        "\"); send each contest's sheets with its --contest");
+    } else if (auto r = s.validator->validate_sheet(sh, station, &flags)) {
       o = rejected(r->field, r->reason);
     } else if (!registered) {
       return err(ErrorCode::kInternal, "validated sheet of unknown station " + sh.station);

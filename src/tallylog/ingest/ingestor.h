@@ -44,6 +44,12 @@ class Index;
 namespace tallylog::ingest {
 
 struct IngestorOptions {
+  // The contest this ingestor takes sheets for (election/contest.h): empty for the only one; an
+  // election with several needs one named, unless `first_contest_if_unnamed` (stations are every
+  // contest's). Sheets naming no contest are taken as this one's; a sheet naming another is
+  // rejected (field "contest"). Its index is that contest's (ingest/contest.h).
+  std::string contest;
+  bool first_contest_if_unnamed = false;
   Env* env = &Env::posix();
   Clock* clock = &Clock::real();
   // Called while the index catches up with the log at open (done, total).
@@ -95,7 +101,10 @@ class Ingestor {
   Status load();
   ~Ingestor();
 
+  // The single-contest election of this ingestor's contest.
   const election::Election& election() const;
+  // The contest tag: "" for a single-contest election, else the contest id.
+  const std::string& contest() const;
 
   // Registers stations. An identical station already registered is kDuplicate; a different
   // one with the same code is kRejected (field "code"). One log append for the whole span.

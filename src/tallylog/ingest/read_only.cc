@@ -1,6 +1,7 @@
 #include "tallylog/ingest/read_only.h"
 
 #include "tallylog/index/open.h"
+#include "tallylog/ingest/contest.h"
 #include "tallylog/ingest/derive.h"
 #include "tallylog/log/data_dir_lock.h"
 
@@ -10,6 +11,9 @@ Result<ReadOnlyData> open_for_reading(const std::string& data_dir, const ReadOnl
   ReadOnlyData d;
   TL_ASSIGN_OR_RETURN(d.log, log::open_reader(data_dir));
   d.log_size = d.log->size();
+  TL_ASSIGN_OR_RETURN(const ContestIndex ci, contest_index(data_dir, *d.log, options.contest));
+  d.contest = ci.tag;
+  const std::string& url = ci.url;
   // Nobody else writes while we hold the lock, so the index may be written from the log.
   auto lock = log::DataDirLock::try_acquire(data_dir);
   const std::string lock_path = log::DataDirLock::path(data_dir);
@@ -21,12 +25,12 @@ Result<ReadOnlyData> open_for_reading(const std::string& data_dir, const ReadOnl
   };
   bool rebuild = options.rebuild;
   std::string rebuilt_why;
-  if (!rebuild && !index::index_exists(data_dir)) {
+  if (!rebuild && !index::index_exists(url)) {
     rebuild = true;
     rebuilt_why = "built the index from the log";
   }
   if (!rebuild) {
-    auto idx = index::open_index(data_dir);
+    auto idx = index::open_index(url);
     if (!idx && idx.error().code == ErrorCode::kFailedPrecondition && lock) {
       rebuild = true;  // written by another version: derived, so rebuilt
       rebuilt_why = "rebuilt the index from the log (" + idx.error().message + ")";
@@ -38,13 +42,13 @@ Result<ReadOnlyData> open_for_reading(const std::string& data_dir, const ReadOnl
   }
   if (rebuild) {
     TL_TRY(need_lock(options.rebuild ? "reindex" : "building its index"));
-    TL_ASSIGN_OR_RETURN(d.index, rebuild_index(data_dir, *d.log, options.progress));
+    TL_ASSIGN_OR_RETURN(d.index, rebuild_index(url, *d.log, options.progress, d.contest));
     d.caught_up = d.log_size;
     d.note = rebuilt_why;
   } else if (lock) {
     TL_ASSIGN_OR_RETURN(const uint64_t indexed, d.index->indexed_size());
     if (indexed < d.log_size) {
-      TL_ASSIGN_OR_RETURN(auto deriver, Deriver::load(*d.index));
+      TL_ASSIGN_OR_RETURN(auto deriver, Deriver::load(*d.index, d.contest));
       TL_TRY(catch_up(*d.index, *deriver, *d.log, d.log_size, options.progress));
       d.caught_up = d.log_size - indexed;
       d.note = "brought the index up to date with the log (" + std::to_string(d.caught_up) + " entries)";

@@ -25,11 +25,15 @@ struct ReadOnlyData {
   uint64_t log_size = 0;      // the size of the log's latest signed checkpoint
   uint64_t indexed_size = 0;  // the log size the index reflects: every answer states it
   uint64_t caught_up = 0;     // entries applied to the index by this open
+  std::string contest;        // the contest tag read ("" for a single-contest election)
   // Empty, or one sentence for the user: how far the index is behind or ahead of the checkpoint.
   std::string note;
 };
 
 struct ReadOnlyOptions {
+  // The contest to read (election/contest.h): empty for the only one; an election with several
+  // needs one (the error lists them). Its index is that contest's (ingest/contest.h).
+  std::string contest;
   // Rebuild the index from the log even if it exists (`reindex`); needs the lock.
   bool rebuild = false;
   std::function<void(uint64_t, uint64_t)> progress;  // (done, total) while catching up

@@ -1,0 +1,169 @@
+// Several contests in one log (issue 13, point 4): each contest's ingestor and index, the verdict
+// rule per (station, source, contest), and sheets of another contest refused.
+#include "tallylog/ingest/contest.h"
+
+#include <gtest/gtest.h>
+
+#include "tallylog/base/testing.h"
+#include "tallylog/election/entry.h"
+#include "tallylog/election/toml.h"
+#include "tallylog/index/open.h"
+#include "tallylog/ingest/csv_import.h"
+#include "tallylog/ingest/derive.h"
+#include "tallylog/ingest/ingestor.h"
+#include "tallylog/ingest/mapping.h"
+
+namespace tallylog::ingest {
+namespace {
+
+std::string src(const std::string& rel) { return testing::source_dir() + "/" + rel; }
+
+class ContestsTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    election_ = election::load_election_toml(src("elections/twocontests/election.toml")).value();
+    data_ = dir_.path() + "/data";
+    ASSERT_TRUE(Ingestor::init(data_, election_, ""));
+    IngestorOptions o;
+    o.first_contest_if_unnamed = true;
+    auto ing = Ingestor::open(data_, o);
+    ASSERT_TRUE(ing) << ing.error().to_string();
+    auto mapping = Mapping::load(Env::posix(), src("elections/twocontests/mesas.mapping.toml")).value();
+    auto text = Env::posix().read_file(src("elections/twocontests/data/mesas.csv")).value();
+    auto sum = import_stations_csv(**ing, text, "mesas.csv", mapping, ImportOptions{});
+    ASSERT_TRUE(sum);
+    ASSERT_EQ(sum->accepted, 20u);
+    ASSERT_TRUE((*ing)->close());
+  }
+  std::unique_ptr<Ingestor> open(const std::string& contest) {
+    IngestorOptions o;
+    o.contest = contest;
+    auto r = Ingestor::open(data_, o);
+    EXPECT_TRUE(r) << r.error().to_string();
+    return r ? std::move(*r) : nullptr;
+  }
+  static election::Sheet president(int64_t ar, std::string contest = "") {
+    election::Sheet s;
+    s.station = "0101.01";
+    s.source = "official";
+    s.contest = std::move(contest);
+    s.candidates = {{"AR", ar}, {"BM", 10}, {"CS", 5}};
+    s.fields = {{"valid", ar + 15}, {"null", 1}};
+    return s;
+  }
+  static election::Sheet assembly(int64_t un) {
+    election::Sheet s;
+    s.station = "0101.01";
+    s.source = "official";
+    s.cards = {un, 20, 3};
+    s.fields = {{"valid", un + 23}, {"blank", 2}};
+    return s;
+  }
+
+  testing::TempDir dir_;
+  std::string data_;
+  election::Election election_;
+};
+
+TEST_F(ContestsTest, AnIngestorNeedsAContestWhenTheElectionHasSeveral) {
+  auto r = Ingestor::open(data_);
+  ASSERT_FALSE(r);
+  EXPECT_NE(r.error().message.find("choose one with --contest"), std::string::npos) << r.error().message;
+}
+
+TEST_F(ContestsTest, TheSameStationAndSourceInTwoContestsIsNoConflict) {
+  {
+    auto p = open("president");
+    ASSERT_TRUE(p);
+    EXPECT_EQ(p->election().contest, "president");
+    auto o = p->submit(president(100));
+    ASSERT_TRUE(o);
+    EXPECT_EQ(o->verdict, Verdict::kAccepted) << o->field << ": " << o->reason;
+    ASSERT_TRUE(p->close());
+  }
+  {
+    auto a = open("assembly");
+    ASSERT_TRUE(a);
+    auto o = a->submit(assembly(70));
+    ASSERT_TRUE(o);
+    EXPECT_EQ(o->verdict, Verdict::kAccepted) << o->field << ": " << o->reason;
+    // Within one contest the rule is as before: different counts, same station and source.
+    auto c = a->submit(assembly(71));
+    ASSERT_TRUE(c);
+    EXPECT_EQ(c->verdict, Verdict::kConflict);
+    ASSERT_TRUE(a->close());
+  }
+  auto p = open("president");
+  ASSERT_TRUE(p);
+  auto dup = p->submit(president(100));
+  ASSERT_TRUE(dup);
+  EXPECT_EQ(dup->verdict, Verdict::kDuplicate);
+  // The logged sheets name their contest.
+  auto entry = p->log().entry(*dup->log_index);
+  ASSERT_TRUE(entry);
+  EXPECT_NE(entry->find("\"contest\":\"president\""), std::string::npos) << *entry;
+  auto recs = p->index().sheets_for_station("0101.01", "");
+  ASSERT_TRUE(recs);
+  ASSERT_EQ(recs->size(), 1u);  // the president's index holds no assembly sheet
+  EXPECT_EQ((*recs)[0].sheet.candidates.at("AR"), 100);
+}
+
+TEST_F(ContestsTest, ASheetOfAnotherContestIsRejectedNamingTheField) {
+  auto p = open("president");
+  ASSERT_TRUE(p);
+  auto o = p->submit(president(100, "assembly"));
+  ASSERT_TRUE(o);
+  EXPECT_EQ(o->verdict, Verdict::kRejected);
+  EXPECT_EQ(o->field, "contest");
+  EXPECT_NE(o->reason.find("\"assembly\" is not the contest being submitted to (\"president\")"), std::string::npos)
+      << o->reason;
+}
+
+TEST_F(ContestsTest, EveryBackendDerivesTheSameContestIndexFromTheLog) {
+  {
+    auto p = open("president");
+    ASSERT_TRUE(p->submit(president(100)));
+    ASSERT_TRUE(p->close());
+    auto a = open("assembly");
+    ASSERT_TRUE(a->submit(assembly(70)));
+    ASSERT_TRUE(a->close());
+  }
+  auto reader = log::open_reader(data_).value();
+  for (const std::string contest : {"president", "assembly"}) {
+    auto sqlite = rebuild_index(contest_index_url(data_, contest), *reader, {}, contest);
+    ASSERT_TRUE(sqlite) << sqlite.error().to_string();
+    auto memory = rebuild_index("memory:", *reader, {}, contest);
+    ASSERT_TRUE(memory) << memory.error().to_string();
+    for (index::Index* idx : {sqlite->get(), memory->get()}) {
+      EXPECT_EQ(idx->indexed_size().value(), reader->size());
+      EXPECT_EQ(idx->election().value().contest, contest);
+      EXPECT_EQ(idx->station_count().value(), 20u);
+      auto recs = idx->sheets_for_station("0101.01", "").value();
+      ASSERT_EQ(recs.size(), 1u) << contest;
+      EXPECT_EQ(recs[0].sheet.contest, contest);
+    }
+  }
+  // A deriver for "the only contest" refuses this log, naming the contests.
+  auto none = rebuild_index("memory:", *reader, {}, "");
+  ASSERT_FALSE(none);
+  EXPECT_NE(none.error().message.find("president (Presidencia), assembly"), std::string::npos) << none.error().message;
+}
+
+TEST(SingleContest, ItsOwnContestNameIsAcceptedAndLeavesTheEntryUntagged) {
+  testing::TempDir dir;
+  auto e = election::load_election_toml(src("elections/ve2024/election.toml")).value();
+  const std::string data = dir.path() + "/d";
+  ASSERT_TRUE(Ingestor::init(data, e, ""));
+  auto reader_before = log::open_reader(data).value();
+  auto ci = contest_index(data, *reader_before, "");
+  ASSERT_TRUE(ci);
+  EXPECT_EQ(ci->tag, "");
+  EXPECT_EQ(ci->url, data);  // <data>/index.sqlite, as before
+  auto named = contest_index(data, *reader_before, e.contest);
+  ASSERT_TRUE(named);
+  EXPECT_EQ(named->tag, "");
+  EXPECT_FALSE(contest_index(data, *reader_before, "mayor"));
+}
+
+}  // namespace
+}  // namespace tallylog::ingest

@@ -1,0 +1,104 @@
+#!/bin/bash
+# Issue 13, point 4, through the real binary: one election file with two contests
+# (elections/twocontests, an invented fixture: data/SOURCE.md), one log, one station registry,
+# sheets per contest imported from the raw CSV files with --contest. Each contest's national and
+# per-state totals are checked against sums computed here from the CSVs; the same station and
+# source in two contests is no conflict; a command without --contest says which contests there
+# are; a sheet of one contest is refused by the other; `reindex` reproduces every output.
+# Usage: contests_cli_test.sh <path to tallylog> <source dir>
+set -u
+T="$1"
+SRC="$2"
+X="$SRC/elections/twocontests"
+D="$(mktemp -d)"
+trap 'rm -rf "$D"' EXIT
+fails=0
+check() { if eval "$2"; then echo "ok   $1"; else echo "FAIL $1"; fails=$((fails + 1)); fi; }
+
+# Independent sums from the raw files: "<contest> <area> <candidate>=<votes> ..." lines.
+python3 - "$X/data" > "$D/expected" <<'PY'
+import csv, sys
+d = sys.argv[1]
+tables = sum(1 for _ in csv.DictReader(open(f'{d}/mesas.csv', encoding='utf-8')))
+print('tables', tables)
+for contest, f, cols in (('president', 'presidente.csv', {'AR': ['AR'], 'BM': ['BM'], 'CS': ['CS']}),
+                         ('assembly', 'asamblea.csv', {'UN': ['UN'], 'FP': ['FP', 'MV']})):
+    sums = {}
+    for r in csv.DictReader(open(f'{d}/{f}', encoding='utf-8')):
+        for area in ('national', r['cod_estado']):
+            s = sums.setdefault(area, {})
+            for cand, cs in cols.items():
+                s[cand] = s.get(cand, 0) + sum(int(r[c]) for c in cs)
+    for area, s in sorted(sums.items()):
+        print(contest, area, ' '.join(f'{k}={v}' for k, v in sorted(s.items())))
+PY
+# The same figures as the tally JSON gives them.
+got() {  # <data> <contest>
+  for level in national state; do
+    "$T" tally "$1" --contest "$2" --level $level --format json | python3 -c '
+import json, sys
+contest, level = sys.argv[1], sys.argv[2]
+t = json.load(sys.stdin)
+rows = [("national", t["total"])] if level == "national" else [(a["code"], a) for a in t["areas"]]
+for code, a in rows:
+    c = a["candidates"]
+    votes = {k: (v["votes"] if isinstance(v, dict) else v) for k, v in (c.items() if isinstance(c, dict) else ((x["code"], x) for x in c))}
+    print(contest, code, " ".join(f"{k}={v}" for k, v in sorted(votes.items())))' "$2" $level
+  done
+}
+
+"$T" init "$D/d" --election "$X/election.toml" >/dev/null
+OUT="$("$T" stations import "$D/d" "$X/data/mesas.csv" --mapping "$X/mesas.mapping.toml" 2>&1)"
+TABLES="$(awk '$1 == "tables" {print $2}' "$D/expected")"
+check "one station registry for both contests ($TABLES tables)" '[ $? = 0 ] && [[ "$OUT" == *"accepted $TABLES,"* ]]'
+
+OUT="$("$T" import "$D/d" "$X/data/presidente.csv" --source official --mapping "$X/presidente.mapping.toml" 2>&1)"
+check "import without --contest names the contests and logs nothing" '[ $? != 0 ] && [[ "$OUT" == *"2 contests: president (Presidencia), assembly (Asamblea Nacional (lista)); choose one with --contest"* ]]'
+OUT="$("$T" import "$D/d" "$X/data/presidente.csv" --contest senate --source official --mapping "$X/presidente.mapping.toml" 2>&1)"
+check "an unknown contest is refused, listing the contests" '[ $? != 0 ] && [[ "$OUT" == *"contest \"senate\" is not one of election demo2026"* ]]'
+
+OUT="$("$T" import "$D/d" "$X/data/presidente.csv" --contest president --source official --mapping "$X/presidente.mapping.toml" 2>&1)"
+check "the presidential sheets import" '[ $? = 0 ] && [[ "$OUT" == *"accepted $TABLES,"* ]] && [[ "$OUT" == *"rejected 0"* ]]'
+OUT="$("$T" import "$D/d" "$X/data/asamblea.csv" --contest assembly --source official --mapping "$X/asamblea.mapping.toml" 2>&1)"
+check "the same stations and source in the other contest are new sheets, not conflicts" '[ $? = 0 ] && [[ "$OUT" == *"accepted $TABLES,"* ]] && [[ "$OUT" == *"conflicts 0"* ]] && [[ "$OUT" == *"rejected 0"* ]]'
+OUT="$("$T" import "$D/d" "$X/data/asamblea.csv" --contest assembly --source official --mapping "$X/asamblea.mapping.toml" 2>&1)"
+check "importing a contest's file again finds duplicates of that contest's sheets" '[[ "$OUT" == *"accepted 0, duplicates $TABLES,"* ]]'
+OUT="$("$T" import "$D/d" "$X/data/asamblea.csv" --contest president --source official --mapping "$X/asamblea.mapping.toml" 2>&1)"
+check "one contest's mapping against the other contest's ballot stops before the first row" '[ $? != 0 ] && [[ "$OUT" == *"maps 3 cards but election"* ]]'
+
+OUT="$("$T" tally "$D/d" 2>&1)"
+check "tally without --contest names the contests" '[ $? != 0 ] && [[ "$OUT" == *"choose one with --contest"* ]]'
+{ got "$D/d" president; got "$D/d" assembly; } > "$D/got"
+check "each contest's national and per-state totals equal the sums of its CSV" 'diff <(grep -v ^tables "$D/expected" | sort) <(sort "$D/got")'
+[ "$fails" = 0 ] || { cat "$D/expected" "$D/got"; }
+
+FIRST="0101.01"
+OUT="$("$T" sheets show "$D/d" --contest assembly --station $FIRST 2>&1)"
+check "a station's sheets are per contest" '[[ "$(grep -c "^log_index" <<< "$OUT")" = 1 ]] && [[ "$OUT" == *"UN="* ]] && [[ "$OUT" != *"AR="* ]]'
+C="$("$T" compare "$D/d" --contest president --source official --source official --format json 2>&1)"
+check "compare takes --contest" '[ $? = 0 ] && [[ "$C" == *"\"log_size\""* ]]'
+B="$("$T" bound "$D/d" --contest assembly --format json 2>&1)"
+check "bound takes --contest and names the list ahead" '[ $? = 0 ] && [[ "$B" == *"\"UN\""* ]]'
+E="$("$T" export "$D/d" --contest president --format csv 2>&1)"
+check "export takes --contest: one row per table" '[ "$(grep -c "^0" <<< "$E")" = "$TABLES" ]'
+F="$("$T" flags "$D/d" --contest assembly --format json 2>&1)"
+check "flags takes --contest" '[ $? = 0 ]'
+
+outputs() {
+  for c in president assembly; do
+    for l in national state municipality table; do "$T" tally "$D/d" --contest $c --level $l --format json; done
+    "$T" bound "$D/d" --contest $c --format json
+    "$T" export "$D/d" --contest $c --format csv
+    "$T" flags "$D/d" --contest $c --format json
+  done
+}
+outputs > "$D/before.out" 2>/dev/null
+OUT="$("$T" reindex "$D/d" 2>&1)"
+check "reindex rebuilds every contest's index" '[[ "$OUT" == *"(contest president)"* ]] && [[ "$OUT" == *"(contest assembly)"* ]]'
+outputs > "$D/after.out" 2>/dev/null
+check "reindex reproduces every output of both contests" 'cmp -s "$D/before.out" "$D/after.out"'
+rm -f "$D"/d/index.*.sqlite
+outputs > "$D/rebuilt.out" 2>/dev/null
+check "deleted contest indexes are rebuilt from the log by the next read" 'cmp -s "$D/before.out" "$D/rebuilt.out"'
+
+[ "$fails" = 0 ] && echo "all passed" || { echo "$fails failed"; exit 1; }
