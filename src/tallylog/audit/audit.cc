@@ -1,7 +1,10 @@
 #include "tallylog/audit/audit.h"
 
 #include <charconv>
+#include <chrono>
 #include <condition_variable>
+#include <cstring>
+#include <deque>
 #include <cstdlib>
 #include <filesystem>
 #include <map>
@@ -11,6 +14,7 @@
 #include <thread>
 
 #include "tallylog/audit/derive.h"
+#include "tallylog/audit/stream_compare.h"
 #include "tallylog/log/log.h"
 #include "tallylog/net/http_client.h"
 
@@ -68,13 +72,21 @@ std::optional<uint64_t> stated_size(const net::HttpResponse& r) {
   return v;
 }
 
-// GETs the routes over a few connections at once, ahead of their use; next() hands the answers
-// out in route order. At most `window` answers wait (some are tens of megabytes).
+// GETs the routes over a few connections at once, ahead of their use, each answer's body streamed
+// in pieces as it arrives: the consumer takes the routes in order, head first, then the body
+// piece by piece, then release(). At most `window` routes are in flight and each holds at most
+// kMaxBufferedBytes of body not yet consumed (a table-level answer is hundreds of megabytes at
+// national scale: it is never held whole) — for at most kMaxBackPressure after its head arrived:
+// past that the body is buffered whatever its size, so the server's write timeout (30 s by
+// default) never cuts an answer the consumer is slow to reach (memory then grows instead).
 class AnswerStream {
  public:
+  static constexpr size_t kMaxBufferedBytes = size_t{16} << 20;
+  static constexpr std::chrono::seconds kMaxBackPressure{15};
+
   AnswerStream(net::Url base, const std::vector<Route>& routes, net::HttpClientOptions options, size_t threads,
                size_t window)
-      : base_(std::move(base)), routes_(routes), options_(std::move(options)), window_(window), done_(routes.size()) {
+      : base_(std::move(base)), routes_(routes), options_(std::move(options)), window_(window), answers_(routes.size()) {
     for (size_t t = 0; t < std::min(threads, routes.size()); ++t) pool_.emplace_back([this] { work(); });
   }
   ~AnswerStream() {
@@ -85,30 +97,88 @@ class AnswerStream {
     cv_.notify_all();
     for (auto& t : pool_) t.join();
   }
-  Result<net::HttpResponse> next() {
+  // Route i's status and headers (body empty), or the failure to get them.
+  Result<net::HttpResponse> head(size_t i) {
     std::unique_lock lock(mu_);
-    size_t i = consumed_;
-    cv_.wait(lock, [&] { return done_[i].has_value(); });
-    Result<net::HttpResponse> r = std::move(*done_[i]);
-    done_[i].reset();
-    ++consumed_;
+    cv_.wait(lock, [&] { return answers_[i].head.has_value(); });
+    return *answers_[i].head;
+  }
+  // Route i's next body piece; nullopt at the end of the body.
+  Result<std::optional<std::string>> piece(size_t i) {
+    std::unique_lock lock(mu_);
+    Answer& a = answers_[i];
+    cv_.wait(lock, [&] { return !a.pieces.empty() || a.done; });
+    if (!a.pieces.empty()) {
+      std::string p = std::move(a.pieces.front());
+      a.pieces.pop_front();
+      a.buffered -= p.size();
+      cv_.notify_all();
+      return std::optional<std::string>(std::move(p));
+    }
+    if (a.failed) return std::unexpected(*a.failed);
+    return std::optional<std::string>();
+  }
+  // Route i's whole body (answers that must be held: compared later, or diffed).
+  Result<std::string> rest(size_t i) {
+    std::string body;
+    while (true) {
+      TL_ASSIGN_OR_RETURN(auto p, piece(i));
+      if (!p) return body;
+      body += *p;
+    }
+  }
+  // Done with route i (its body read to the end): the next route may start.
+  void release(size_t i) {
+    std::lock_guard lock(mu_);
+    answers_[i] = Answer();
+    ++released_;
     cv_.notify_all();
-    return r;
   }
 
  private:
+  struct Answer {
+    std::optional<Result<net::HttpResponse>> head;
+    std::deque<std::string> pieces;
+    size_t buffered = 0;
+    bool done = false;
+    std::optional<Error> failed;
+  };
+
   void work() {
     auto client = net::HttpClient::create(base_, options_);
     std::unique_lock lock(mu_);
     while (true) {
-      cv_.wait(lock, [&] { return stopping_ || (next_ < routes_.size() && next_ < consumed_ + window_); });
+      cv_.wait(lock, [&] { return stopping_ || (next_ < routes_.size() && next_ < released_ + window_); });
       if (stopping_) return;
       size_t i = next_++;
       lock.unlock();
-      Result<net::HttpResponse> r = client ? (*client)->get(base_.path + routes_[i].target)
+      auto until = std::chrono::steady_clock::now();
+      auto on_head = [&](const net::HttpResponse& h) -> Status {
+        until = std::chrono::steady_clock::now() + kMaxBackPressure;
+        std::lock_guard l(mu_);
+        answers_[i].head = h;
+        cv_.notify_all();
+        return ok();
+      };
+      auto on_piece = [&](std::string_view p) -> Status {
+        std::unique_lock l(mu_);
+        Answer& a = answers_[i];
+        cv_.wait_until(l, until, [&] { return stopping_ || a.buffered < kMaxBufferedBytes; });
+        if (stopping_) return err(ErrorCode::kUnavailable, "the audit stopped before this answer was read");
+        a.pieces.emplace_back(p);
+        a.buffered += p.size();
+        cv_.notify_all();
+        return ok();
+      };
+      Result<net::HttpResponse> r = client ? (*client)->get_streamed(base_.path + routes_[i].target, on_head, on_piece)
                                            : Result<net::HttpResponse>(std::unexpected(client.error()));
       lock.lock();
-      done_[i] = std::move(r);
+      Answer& a = answers_[i];
+      if (!r) {
+        if (!a.head) a.head = std::unexpected(r.error());
+        else a.failed = r.error();
+      }
+      a.done = true;
       cv_.notify_all();
     }
   }
@@ -119,8 +189,8 @@ class AnswerStream {
   size_t window_;
   std::mutex mu_;
   std::condition_variable cv_;
-  std::vector<std::optional<Result<net::HttpResponse>>> done_;
-  size_t next_ = 0, consumed_ = 0;
+  std::vector<Answer> answers_;
+  size_t next_ = 0, released_ = 0;
   bool stopping_ = false;
   std::vector<std::thread> pool_;
 };
@@ -204,7 +274,10 @@ Result<AuditReport> run_audit(const AuditOptions& o) {
        " source rules, " + std::to_string(levels.size()) + " levels)");
   // Answers are fetched while the log is replayed (the server computes while we do).
   ho.timeout = std::chrono::minutes(10);  // some answers are large; a busy server takes its time
-  AnswerStream stream(base, routes, ho, 2, 4);
+  // Two connections, one answer ahead: while one answer is compared the next is computed and
+  // sent. The routes are ordered so that two table-level answers never overlap (the server
+  // refuses with 503 answers that would put more than 256 MB of bodies waiting for readers).
+  AnswerStream stream(base, routes, ho, 2, 2);
   TL_ASSIGN_OR_RETURN(auto reader, log::open_reader(dir));
   std::map<uint64_t, std::unique_ptr<Derivation>> derivations;  // by log size
   auto derivation = [&](uint64_t size) -> Result<Derivation*> {
@@ -225,6 +298,7 @@ Result<AuditReport> run_audit(const AuditOptions& o) {
   };
   bool assumed = false;
   std::vector<std::pair<size_t, net::HttpResponse>> later;  // answers for sizes beyond the mirror
+  // A published answer held whole (the rare paths: not 200, no stated size, a later size).
   auto compare_one = [&](size_t i, const net::HttpResponse& got, uint64_t size) -> Status {
     ++report.answers;
     report.figures += count_figures(got.body);
@@ -238,17 +312,48 @@ Result<AuditReport> run_audit(const AuditOptions& o) {
     report.differences += diff_json(routes[i].target, got.body, *derived, report.listed, o.max_listed);
     return ok();
   };
+  // A 200 answer stating its size: compared piece by piece as it arrives and as the derived body
+  // is formatted, neither held whole; only when they differ are both rebuilt whole to name each
+  // difference.
+  auto compare_streamed = [&](size_t i, net::HttpResponse head, uint64_t size) -> Status {
+    ++report.answers;
+    TL_ASSIGN_OR_RETURN(Derivation * d, derivation(size));
+    StreamComparer cmp([&] { return stream.piece(i); });
+    Status fed = ok();
+    Status made = d->answer_streamed(routes[i].path, routes[i].query, size, [&](std::string_view piece) {
+      if (fed) fed = cmp.derived(piece);
+    });
+    TL_TRY(fed);
+    TL_ASSIGN_OR_RETURN(bool same, cmp.finish());
+    report.figures += cmp.figures();
+    if (!made) {
+      differ(routes[i], "(status)", "HTTP 200", "error: " + made.error().message);
+      return ok();
+    }
+    if (same) return ok();
+    TL_ASSIGN_OR_RETURN(std::string derived, d->answer(routes[i].path, routes[i].query, size));
+    head.body = derived.substr(0, cmp.matched()) + cmp.take_rest();
+    report.differences += diff_json(routes[i].target, head.body, derived, report.listed, o.max_listed);
+    return ok();
+  };
   for (size_t i = 0; i < routes.size(); ++i) {
-    auto got = stream.next();
-    if (!got) return std::unexpected(got.error());
-    uint64_t size = reader->size();
-    if (auto s = stated_size(*got)) size = *s;
-    else assumed = true;
-    if (size > reader->size()) {
-      later.emplace_back(i, std::move(*got));
+    TL_ASSIGN_OR_RETURN(net::HttpResponse got, stream.head(i));
+    std::optional<uint64_t> stated = stated_size(got);  // from the header; the body is not here yet
+    if (got.status == 200 && stated && *stated <= reader->size()) {
+      TL_TRY(compare_streamed(i, std::move(got), *stated));
+      stream.release(i);
       continue;
     }
-    TL_TRY(compare_one(i, *got, size));
+    TL_ASSIGN_OR_RETURN(got.body, stream.rest(i));
+    stream.release(i);
+    uint64_t size = reader->size();
+    if (auto s = stated_size(got)) size = *s;
+    else assumed = true;
+    if (size > reader->size()) {
+      later.emplace_back(i, std::move(got));
+      continue;
+    }
+    TL_TRY(compare_one(i, got, size));
   }
   if (assumed) {
     report.notes.push_back("some answers do not state the log size they reflect; they were compared at the size of the "

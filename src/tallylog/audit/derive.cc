@@ -22,6 +22,13 @@ class LogDerivation final : public Derivation {
 
   Result<std::string> answer(const std::string& path, const std::map<std::string, std::string>& q,
                              std::optional<uint64_t> log_size) override {
+    std::string out;
+    TL_TRY(answer_streamed(path, q, log_size, [&](std::string_view piece) { out += piece; }));
+    return out;
+  }
+
+  Status answer_streamed(const std::string& path, const std::map<std::string, std::string>& q,
+                         std::optional<uint64_t> log_size, const std::function<void(std::string_view)>& sink) override {
     auto param = [&](const char* k) -> std::string {
       auto it = q.find(k);
       return it == q.end() ? "" : it->second;
@@ -36,19 +43,24 @@ class LogDerivation final : public Derivation {
     if (path == "/api/v1/tally") {
       TL_ASSIGN_OR_RETURN(tally::Tabulation * t, tabulation(param("source")));
       TL_ASSIGN_OR_RETURN(int d, depth());
-      return tally::tally_to_json(*t, d, log_size) + "\n";
+      tally::tally_to_json(*t, d, log_size, sink);
+      sink("\n");
+      return ok();
     }
     if (path == "/api/v1/compare") {
       TL_ASSIGN_OR_RETURN(tally::Tabulation * a, tabulation(param("a")));
       TL_ASSIGN_OR_RETURN(tally::Tabulation * b, tabulation(param("b")));
       TL_ASSIGN_OR_RETURN(int d, depth());
       TL_ASSIGN_OR_RETURN(auto c, tally::compare(*a, *b, d));
-      return tally::compare_to_json(c, *geo_, log_size) + "\n";
+      tally::compare_to_json(c, *geo_, log_size, sink);
+      sink("\n");
+      return ok();
     }
     if (path == "/api/v1/bound") {
       TL_ASSIGN_OR_RETURN(tally::Tabulation * t, tabulation(param("source")));
       TL_ASSIGN_OR_RETURN(auto b, tally::outcome_bound(*t));
-      return tally::bound_to_json(b, *geo_, log_size) + "\n";
+      sink(tally::bound_to_json(b, *geo_, log_size) + "\n");
+      return ok();
     }
     return err(ErrorCode::kInvalidArgument, "no derivation for " + path);
   }

@@ -9,10 +9,12 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "tallylog/base/error.h"
 #include "tallylog/log/log.h"
@@ -32,6 +34,11 @@ class Derivation {
   // states it as the server does (tally/format.h), for answers that state the size they reflect.
   virtual Result<std::string> answer(const std::string& path, const std::map<std::string, std::string>& query,
                                      std::optional<uint64_t> log_size = std::nullopt) = 0;
+  // The same bytes as answer(), handed to `sink` in pieces (about a megabyte each) as they are
+  // formatted, so a table-level answer of hundreds of megabytes is never held whole. On error,
+  // `sink` may already have been given a part of the body.
+  virtual Status answer_streamed(const std::string& path, const std::map<std::string, std::string>& query,
+                                 std::optional<uint64_t> log_size, const std::function<void(std::string_view)>& sink) = 0;
 };
 
 }  // namespace tallylog::audit

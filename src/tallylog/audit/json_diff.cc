@@ -143,29 +143,33 @@ uint64_t diff_json(std::string_view route, std::string_view published, std::stri
 }
 
 uint64_t count_figures(std::string_view json) {
-  uint64_t n = 0;
-  bool in_string = false, in_number = false;
-  for (size_t i = 0; i < json.size(); ++i) {
-    char c = json[i];
-    if (in_string) {
-      if (c == '\\') ++i;
-      else if (c == '"') in_string = false;
+  FigureCounter c;
+  c.feed(json);
+  return c.count();
+}
+
+void FigureCounter::feed(std::string_view json) {
+  for (char c : json) {
+    if (in_string_) {
+      if (escaped_) escaped_ = false;
+      else if (c == '\\') escaped_ = true;
+      else if (c == '"') in_string_ = false;
       continue;
     }
     if (c == '"') {
-      in_string = true;
-      in_number = false;
+      in_string_ = true;
+      in_number_ = false;
       continue;
     }
-    bool numeric = (c >= '0' && c <= '9') || c == '-' || c == '.' || c == 'e' || c == 'E' || c == '+';
-    if (numeric && !in_number && ((c >= '0' && c <= '9') || c == '-')) {
-      ++n;
-      in_number = true;
+    const bool digit = c >= '0' && c <= '9';
+    const bool numeric = digit || c == '-' || c == '.' || c == 'e' || c == 'E' || c == '+';
+    if (numeric && !in_number_ && (digit || c == '-')) {
+      ++n_;
+      in_number_ = true;
     } else if (!numeric) {
-      in_number = false;
+      in_number_ = false;
     }
   }
-  return n;
 }
 
 }  // namespace tallylog::audit

@@ -64,5 +64,21 @@ TEST(JsonDiff, CountsTheNumbersOutsideStrings) {
   EXPECT_EQ(count_figures(R"(["a\"1",2])"), 1u);
 }
 
+TEST(JsonDiff, CountsTheSameFiguresWhenTheAnswerArrivesInPieces) {
+  // A streamed answer may be cut anywhere: inside a number, a string, or right after a backslash.
+  const std::string json = R"({"code":"01\"2","a":123,"b":-2.5,"c":[3,4e5],"d":"x\\","e":7})";
+  const uint64_t whole = count_figures(json);
+  ASSERT_EQ(whole, 5u);
+  for (size_t cut1 = 0; cut1 <= json.size(); ++cut1) {
+    for (size_t cut2 = cut1; cut2 <= json.size(); ++cut2) {
+      FigureCounter c;
+      c.feed(std::string_view(json).substr(0, cut1));
+      c.feed(std::string_view(json).substr(cut1, cut2 - cut1));
+      c.feed(std::string_view(json).substr(cut2));
+      ASSERT_EQ(c.count(), whole) << "cut at " << cut1 << " and " << cut2;
+    }
+  }
+}
+
 }  // namespace
 }  // namespace tallylog::audit

@@ -22,6 +22,8 @@ namespace ssl = boost::asio::ssl;
 
 // Bodies at least this large (with a Content-Length) are read straight into their string.
 constexpr uint64_t kDirectReadBytes = 256 * 1024;
+// A streamed body is handed over in pieces of at most this size.
+constexpr uint64_t kStreamPieceBytes = 1 << 20;
 using tcp = boost::asio::ip::tcp;
 
 bool all_digits(std::string_view s) {
@@ -142,8 +144,26 @@ struct HttpClient::Impl {
     return ok();
   }
 
+  // A streamed GET's receiver (HttpClient::get_streamed); null: the body is kept in the response.
+  struct Streamed {
+    const std::function<Status(const HttpResponse& head)>* head;
+    const HttpClient::BodySink* sink;
+  };
+
+  template <typename Fields>
+  static void copy_head(const Fields& res, int status, HttpResponse& out) {
+    out.status = status;
+    out.content_type = std::string(res[http::field::content_type]);
+    for (const auto& f : res) {
+      std::string name(f.name_string());
+      for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      out.headers.emplace_back(std::move(name), std::string(f.value()));
+    }
+  }
+
   template <typename Stream>
-  Result<HttpResponse> exchange(Stream& stream, http::request<http::string_body>& req, bool& answered) {
+  Result<HttpResponse> exchange(Stream& stream, http::request<http::string_body>& req, bool& answered,
+                                const Streamed* streamed = nullptr) {
     beast::error_code ec;
     const std::string where = std::string(req.method_string()) + " " + url.origin() + std::string(req.target());
     lowest().expires_after(opt.timeout);
@@ -160,6 +180,62 @@ struct HttpClient::Impl {
     if (ec == http::error::body_limit) return too_large();
     if (ec) return err(ErrorCode::kUnavailable, where + ": " + ec.message());
     answered = true;
+    if (streamed) {
+      // The body in pieces as it arrives: never held whole.
+      HttpResponse head;
+      copy_head(parser.get(), parser.get().result_int(), head);
+      auto encoding = parser.get()[http::field::content_encoding];
+      if (!encoding.empty() && encoding != "identity") {
+        close();
+        return err(ErrorCode::kUnavailable, where + ": unsupported Content-Encoding \"" + std::string(encoding) + "\"");
+      }
+      if (Status s = (*streamed->head)(head); !s) {
+        close();
+        return std::unexpected(s.error());
+      }
+      auto length = parser.content_length();
+      if (length && !parser.is_done()) {
+        if (*length > opt.max_body) return too_large();
+        uint64_t left = *length;
+        std::string piece;
+        piece.resize(std::min<uint64_t>(left, kStreamPieceBytes));
+        while (left > 0) {
+          size_t got = boost::asio::buffer_copy(boost::asio::buffer(piece.data(), std::min<uint64_t>(left, piece.size())),
+                                                buffer.data());
+          buffer.consume(got);
+          if (got == 0) {
+            lowest().expires_after(opt.timeout);
+            got = stream.read_some(boost::asio::buffer(piece.data(), std::min<uint64_t>(left, piece.size())), ec);
+            if (ec) {
+              close();
+              return err(ErrorCode::kUnavailable, where + ": " + ec.message());
+            }
+          }
+          left -= got;
+          if (Status s = (*streamed->sink)(std::string_view(piece.data(), got)); !s) {
+            close();
+            return std::unexpected(s.error());
+          }
+        }
+        if (!parser.get().keep_alive()) close();
+      } else {
+        // Chunked or empty: read whole (bounded by max_body), then handed over in one piece.
+        if (!parser.is_done()) {
+          http::read(stream, buffer, parser, ec);
+          if (ec == http::error::body_limit) return too_large();
+          if (ec) return err(ErrorCode::kUnavailable, where + ": " + ec.message());
+        }
+        auto res = parser.release();
+        if (!res.keep_alive()) close();
+        if (!res.body().empty()) {
+          if (Status s = (*streamed->sink)(res.body()); !s) {
+            close();
+            return std::unexpected(s.error());
+          }
+        }
+      }
+      return head;
+    }
     // A large body of known length is read straight into its string: Beast's string body
     // zero-fills and then copies every chunk (an audit reads hundreds of megabytes of answers).
     std::string direct;
@@ -188,19 +264,13 @@ struct HttpClient::Impl {
       return err(ErrorCode::kUnavailable, where + ": unsupported Content-Encoding \"" + std::string(encoding) + "\"");
     }
     HttpResponse out;
-    out.status = res.result_int();
-    out.content_type = std::string(res[http::field::content_type]);
+    copy_head(res, res.result_int(), out);
     out.body = std::move(res.body());
-    for (const auto& f : res) {
-      std::string name(f.name_string());
-      for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-      out.headers.emplace_back(std::move(name), std::string(f.value()));
-    }
     return out;
   }
 
   Result<HttpResponse> request(http::verb verb, const std::string& target, std::string_view body,
-                               std::string_view content_type) {
+                               std::string_view content_type, const Streamed* streamed = nullptr) {
     http::request<http::string_body> req{verb, target, 11};
     req.set(http::field::host, url.host);
     req.set(http::field::user_agent, opt.user_agent);
@@ -216,7 +286,7 @@ struct HttpClient::Impl {
       if (!connected) TL_TRY(connect());
       bool was_reused = reused;
       bool answered = false;
-      auto r = secure ? exchange(*secure, req, answered) : exchange(*plain, req, answered);
+      auto r = secure ? exchange(*secure, req, answered, streamed) : exchange(*plain, req, answered, streamed);
       if (r) {
         if (connected) reused = true;
         return r;
@@ -266,6 +336,18 @@ Result<std::unique_ptr<HttpClient>> HttpClient::create(const Url& url, HttpClien
 Result<HttpResponse> HttpClient::get(const std::string& target) {
   try {
     return impl_->request(http::verb::get, target, {}, {});
+  } catch (const std::exception& e) {
+    impl_->close();
+    return err(ErrorCode::kUnavailable, "GET " + impl_->url.origin() + target + ": " + e.what());
+  }
+}
+
+Result<HttpResponse> HttpClient::get_streamed(const std::string& target,
+                                              const std::function<Status(const HttpResponse& head)>& head,
+                                              const BodySink& sink) {
+  try {
+    Impl::Streamed streamed{&head, &sink};
+    return impl_->request(http::verb::get, target, {}, {}, &streamed);
   } catch (const std::exception& e) {
     impl_->close();
     return err(ErrorCode::kUnavailable, "GET " + impl_->url.origin() + target + ": " + e.what());

@@ -13,6 +13,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -67,6 +68,12 @@ class HttpClient {
 
   // `target` is an absolute path with optional query, e.g. "/log/checkpoint".
   Result<HttpResponse> get(const std::string& target);
+  // GET whose body is handed to `sink` in pieces (up to a megabyte each) as it arrives, never held
+  // whole; `head` sees the status and headers first (its body is empty). An error from either
+  // stops the read (the connection is closed) and is returned. The returned response has no body.
+  using BodySink = std::function<Status(std::string_view piece)>;
+  Result<HttpResponse> get_streamed(const std::string& target, const std::function<Status(const HttpResponse& head)>& head,
+                                    const BodySink& sink);
   Result<HttpResponse> post(const std::string& target, std::string_view body, std::string_view content_type);
   const Url& url() const;
 

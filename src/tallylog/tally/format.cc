@@ -311,10 +311,25 @@ std::string with_thousands(int64_t n) {
   return neg ? "-" + out : out;
 }
 
-std::string tally_to_json(const TallyView& tab, int depth, std::optional<uint64_t> log_size) {
+namespace {
+
+// Where a streamed answer goes, and in pieces of about how many bytes.
+struct Sink {
+  const TextSink* to = nullptr;  // null: keep everything in the string
+  size_t piece_bytes = 0;
+};
+// Hands what `out` holds to the sink once it passes the piece size (then `out` starts empty
+// again); without a sink, `out` keeps everything.
+void maybe_flush(std::string& out, const Sink& sink) {
+  if (sink.to && out.size() >= sink.piece_bytes) {
+    (*sink.to)(out);
+    out.clear();
+  }
+}
+
+void write_tally(std::string& out, const TallyView& tab, int depth, std::optional<uint64_t> log_size, const Sink& sink) {
   const Geography& g = tab.geography();
-  std::string out;
-  out.reserve(512 * static_cast<size_t>(g.depth_end(depth) - g.depth_begin(depth) + 1));
+  out.reserve(sink.to ? sink.piece_bytes + 4096 : 512 * static_cast<size_t>(g.depth_end(depth) - g.depth_begin(depth) + 1));
   JsonOut j(out);
   j.begin_object();
   j.key("level").value(g.depth_name(depth));
@@ -322,13 +337,30 @@ std::string tally_to_json(const TallyView& tab, int depth, std::optional<uint64_
   if (log_size) j.key("log_size").value(*log_size);
   const AreaKeys keys(g);
   j.key("areas").begin_array();
-  for (AreaId a = g.depth_begin(depth); a < g.depth_end(depth); ++a) write_area(j, tab, a, keys);
+  for (AreaId a = g.depth_begin(depth); a < g.depth_end(depth); ++a) {
+    write_area(j, tab, a, keys);
+    maybe_flush(out, sink);
+  }
   j.end_array();
   j.key("total");
   write_area(j, tab, g.national(), keys);
   j.key("unplaced_sheets").value(tab.unplaced_sheets());
   j.end_object();
+}
+
+}  // namespace
+
+std::string tally_to_json(const TallyView& tab, int depth, std::optional<uint64_t> log_size) {
+  std::string out;
+  write_tally(out, tab, depth, log_size, Sink{});
   return out;
+}
+
+void tally_to_json(const TallyView& tab, int depth, std::optional<uint64_t> log_size, const TextSink& sink,
+                   size_t piece_bytes) {
+  std::string out;
+  write_tally(out, tab, depth, log_size, Sink{&sink, piece_bytes});
+  if (!out.empty()) sink(out);
 }
 
 std::string area_to_json(const TallyView& tab, AreaId area) {
@@ -455,9 +487,12 @@ std::string tally_to_text(const TallyView& tab, int depth) {
   return out;
 }
 
-std::string compare_to_json(const Comparison& c, const Geography& g, std::optional<uint64_t> log_size) {
-  std::string out;
-  out.reserve(256 * (c.differing.size() + c.areas.size()) +
+namespace {
+
+void write_compare(std::string& out, const Comparison& c, const Geography& g, std::optional<uint64_t> log_size,
+                   const Sink& sink) {
+  if (sink.to) out.reserve(sink.piece_bytes + 4096);
+  else out.reserve(256 * (c.differing.size() + c.areas.size()) +
               16 * (c.only_a_tables.size() + c.only_b_tables.size() + c.conflicted_tables.size()) + 256);
   JsonOut j(out);
   j.begin_object();
@@ -479,11 +514,15 @@ std::string compare_to_json(const Comparison& c, const Geography& g, std::option
     j.end_object();
     j.key_raw("\"size\":").value(d.size);
     j.end_object();
+    maybe_flush(out, sink);
   }
   j.end_array();
   j.key_raw("\"only_a_tables\":").array(c.only_a_tables);
+  maybe_flush(out, sink);
   j.key_raw("\"only_b_tables\":").array(c.only_b_tables);
+  maybe_flush(out, sink);
   j.key_raw("\"conflicted_tables\":").array(c.conflicted_tables);
+  maybe_flush(out, sink);
   j.key_raw("\"level\":").value(g.depth_name(c.summary_depth));
   // Valid votes as the election declares them (null when it does not: no guess).
   const bool valid_known = g.figures().valid().known();
@@ -503,10 +542,25 @@ std::string compare_to_json(const Comparison& c, const Geography& g, std::option
     j.key_raw("\"valid_only_b\":");
     if (valid_known) j.value(a.valid_only_b); else j.null();
     j.end_object();
+    maybe_flush(out, sink);
   }
   j.end_array();
   j.end_object();
+}
+
+}  // namespace
+
+std::string compare_to_json(const Comparison& c, const Geography& g, std::optional<uint64_t> log_size) {
+  std::string out;
+  write_compare(out, c, g, log_size, Sink{});
   return out;
+}
+
+void compare_to_json(const Comparison& c, const Geography& g, std::optional<uint64_t> log_size, const TextSink& sink,
+                     size_t piece_bytes) {
+  std::string out;
+  write_compare(out, c, g, log_size, Sink{&sink, piece_bytes});
+  if (!out.empty()) sink(out);
 }
 
 std::string compare_to_text(const Comparison& c, const Geography& g) {

@@ -8,8 +8,10 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "tallylog/index/reader.h"
 #include "tallylog/tally/bound.h"
@@ -23,6 +25,12 @@ namespace tallylog::tally {
 // log size the figures reflect (entries [0, log_size) of the log; issue 9): the JSON then says
 // so in "log_size", after "source", so anyone can re-derive them at exactly that size.
 std::string tally_to_json(const TallyView& tab, int depth, std::optional<uint64_t> log_size = std::nullopt);
+// The same bytes as the string-returning form, handed to `sink` in pieces of about `piece_bytes`
+// (each piece ends after a whole area or listed table) as they are written, so an answer of hundreds of megabytes is never held whole (the audit compares
+// them as they arrive). The pieces are valid only during the call.
+using TextSink = std::function<void(std::string_view piece)>;
+void tally_to_json(const TallyView& tab, int depth, std::optional<uint64_t> log_size, const TextSink& sink,
+                   size_t piece_bytes = size_t{1} << 20);
 // One area's totals as they appear in tally_to_json's "areas" (for drill-down answers).
 std::string area_to_json(const TallyView& tab, AreaId area);
 std::string tally_to_csv(const TallyView& tab, int depth);
@@ -30,6 +38,8 @@ std::string tally_to_csv(const TallyView& tab, int depth);
 std::string tally_to_text(const TallyView& tab, int depth);
 
 std::string compare_to_json(const Comparison& c, const Geography& g, std::optional<uint64_t> log_size = std::nullopt);
+void compare_to_json(const Comparison& c, const Geography& g, std::optional<uint64_t> log_size, const TextSink& sink,
+                     size_t piece_bytes = size_t{1} << 20);
 std::string compare_to_text(const Comparison& c, const Geography& g);
 
 std::string bound_to_json(const OutcomeBound& b, const Geography& g, std::optional<uint64_t> log_size = std::nullopt);

@@ -118,6 +118,34 @@ TEST(Format, CompareJsonHasTheDocumentedShape) {
   EXPECT_NE(text.find("T1 (log 1 vs 3): valid 6 -> 7; C 3 -> 4"), std::string::npos) << text;
 }
 
+TEST(Format, StreamedTallyAndCompareAreTheSameBytesInPieces) {
+  // The audit compares table-level answers as they are formatted, in pieces; the pieces must
+  // concatenate to exactly the string form, at every level, whatever the piece size.
+  auto a = small_tabulation("official", {sheet(1, "T1", "official", 1, 2, 3), sheet(2, "T2", "official", 1, 1, 1)});
+  Tabulation b(a.shared_geography(), *SourceRule::parse("qr"));
+  ASSERT_TRUE(b.add(sheet(3, "T1", "qr", 1, 2, 4)).has_value());
+  ASSERT_TRUE(b.add(sheet(4, "T3", "qr", 1, 2, 4)).has_value());
+  for (size_t piece : {size_t{1}, size_t{64}, size_t{1} << 20}) {
+    for (int depth = 0; depth <= a.geography().table_depth(); ++depth) {
+      std::string streamed;
+      size_t pieces = 0;
+      tally_to_json(a, depth, 42, [&](std::string_view p) { streamed += p, ++pieces; }, piece);
+      EXPECT_EQ(streamed, tally_to_json(a, depth, 42)) << depth;
+      if (piece == 1) {
+        EXPECT_GT(pieces, 1u) << depth;  // one piece per area at least
+      }
+      auto c = *compare(a, b, depth);
+      streamed.clear();
+      pieces = 0;
+      compare_to_json(c, a.geography(), 42, [&](std::string_view p) { streamed += p, ++pieces; }, piece);
+      EXPECT_EQ(streamed, compare_to_json(c, a.geography(), 42)) << depth;
+      if (piece == 1) {
+        EXPECT_GT(pieces, 1u) << depth;
+      }
+    }
+  }
+}
+
 TEST(Format, BoundSaysDecidedYesOrNoPerBound) {
   auto tab = small_tabulation("*", {sheet(1, "T1", "o", 60, 30, 0)});
   auto b = *outcome_bound(tab);
