@@ -4,12 +4,7 @@
 # `tallylog rejects`; `tallylog flags`; natural order of area codes.
 # Usage: config_cli_test.sh <path to tallylog> <source dir>
 set -u
-T="$1"
-SRC="$2"
-D="$(mktemp -d)"
-trap 'rm -rf "$D"' EXIT
-fails=0
-check() { if eval "$2"; then echo "ok   $1"; else echo "FAIL $1"; fails=$((fails + 1)); fi; }
+source "$(dirname "$0")/lib.sh" "$@"
 size() { sed -n 2p "$1/log/checkpoint"; }
 
 E="$SRC/elections/ve2024/election.toml"
@@ -107,5 +102,4 @@ TOML
 OUT="$("$T" tally "$D/n" --level region --format csv | cut -d, -f2 | tr '\n' ' ')"
 check "area listings sort numerically where codes are numbers" '[ "$OUT" = "code 9 10 100 national " ]'
 
-echo "$fails failures"
-[ "$fails" = 0 ]
+finish

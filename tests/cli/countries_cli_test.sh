@@ -10,12 +10,7 @@
 #    source does not report; its tally says null votes are unknown instead of printing 0.
 # Usage: countries_cli_test.sh <path to tallylog> <source dir>
 set -u
-T="$1"
-SRC="$2"
-D="$(mktemp -d)"
-trap 'rm -rf "$D"' EXIT
-fails=0
-check() { if eval "$2"; then echo "ok   $1"; else echo "FAIL $1"; fails=$((fails + 1)); fi; }
+source "$(dirname "$0")/lib.sh" "$@"
 
 # --- Mexico --------------------------------------------------------------------------------
 MX="$SRC/elections/mx2024"
@@ -121,5 +116,4 @@ check "ve: compare finds the 3 deliberate differences and none in the unreported
 check "ve: the second source's tally gives null votes as unknown, with the reason, not 0" \
   'python3 -c "import json,sys; t=json.load(open(sys.argv[1]))[\"total\"]; sys.exit(0 if t[\"null\"] is None and \"null\" in t[\"unknown\"] and t[\"valid\"] > 0 else 1)" "$D/qr.json"'
 
-echo "$fails failures"
-[ "$fails" = 0 ]
+finish

@@ -6,12 +6,7 @@
 # here from the CSV; `reindex` reproduces every output byte for byte.
 # Usage: unknown_registered_cli_test.sh <path to tallylog> <source dir>
 set -u
-T="$1"
-SRC="$2"
-D="$(mktemp -d)"
-trap 'rm -rf "$D"' EXIT
-fails=0
-check() { if eval "$2"; then echo "ok   $1"; else echo "FAIL $1"; fails=$((fails + 1)); fi; }
+source "$(dirname "$0")/lib.sh" "$@"
 
 E="$SRC/elections/ve2024/election.toml"
 M="$SRC/elections/ve2024/convzla-v1.mapping.toml"
@@ -74,4 +69,4 @@ before > "$D/after.out" 2>&1
 check "reindex reproduces every output" 'cmp -s "$D/before.out" "$D/after.out"'
 check "export leaves unknown registered voters empty" 'grep -Eq "^$FIRST,[^,]*,[^,]*,[^,]*,[^,]*,official,[0-9]+,,0,," "$D/after.out"'
 
-[ "$fails" = 0 ] && echo "all passed" || { echo "$fails failed"; exit 1; }
+finish
