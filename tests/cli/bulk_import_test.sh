@@ -39,6 +39,10 @@ serve() {  # serve <dir> <var for base url>: starts a server, waits until its wr
   printf -v "$2" 'http://127.0.0.1:%s' "$port"
 }
 log_size() { curl -fs "$1/api/v1/election" | sed -n 's/.*"log_size":\([0-9]*\).*/\1/p'; }
+# await_log_size <url> <size>: the published log size once it reaches <size> (a bulk batch is
+# answered once durable; the checkpoint that covers it is published on the next interval), or
+# the size it stays at after 30 s.
+await_log_size() { local n; for _ in $(seq 1 300); do n=$(log_size "$1"); [[ $n -ge $2 ]] && break; sleep 0.1; done; echo "$n"; }
 stop_all() { for p in "${PIDS[@]}"; do kill -TERM "$p" 2>/dev/null; wait "$p" 2>/dev/null; done; PIDS=(); }
 
 TOKEN=$("$BIN" tokens add "$WORK/server" --name convzla --source 'witness:*' 2>/dev/null)
@@ -61,7 +65,8 @@ check "nothing was logged by the refused runs" '[[ $(log_size "$URL") -eq $SIZE0
 # 2. The whole bundled CSV into the running server.
 out=$("$BIN" import "$URL" "$CSV" --source witness:convzla --mapping "$MAP" --token "$TOKEN" 2>"$WORK/err"); rc=$?
 check "import <url>: exit $rc, '$out'" '[[ $rc -eq 0 && $out == "accepted $ROWS, duplicates 0, conflicts 0, rejected 0" ]]'
-check "the server logged one entry per row ($(log_size "$URL") = $SIZE0 + $ROWS)" '[[ $(log_size "$URL") -eq $((SIZE0 + ROWS)) ]]'
+N=$(await_log_size "$URL" $((SIZE0 + ROWS)))
+check "the server logged one entry per row ($N = $SIZE0 + $ROWS)" '[[ $N -eq $((SIZE0 + ROWS)) ]]'
 STATE_LIVE=$(curl -fs "$URL/api/v1/tally?level=state&source=witness:convzla")
 
 # 3. A second run: all duplicates, nothing sent.
@@ -102,8 +107,8 @@ check "kill -9 half-way: $MID of $SUB rows logged when killed" '[[ $MID -gt 0 &&
 out=$("$BIN" import "$KURL" "$WORK/sub.csv" --source witness:convzla --mapping "$MAP" --token "$KTOKEN" --stats 2>"$WORK/err3"); rc=$?
 check "re-run after kill -9: '$out'" '[[ $rc -eq 0 && $out == "accepted $((SUB - MID)), duplicates $MID, conflicts 0, rejected 0" ]]'
 check "re-run sent only what the server lacked ('$(grep '^sent' "$WORK/err3")')" 'grep -q "^sent $((SUB - MID)) sheets" "$WORK/err3"'
-check "the log holds every row exactly once ($(( $(log_size "$KURL") - KSIZE0 )) sheet entries for $SUB rows)" \
-  '[[ $(( $(log_size "$KURL") - KSIZE0 )) -eq $SUB ]]'
+N=$(( $(await_log_size "$KURL" $((KSIZE0 + SUB))) - KSIZE0 ))
+check "the log holds every row exactly once ($N sheet entries for $SUB rows)" '[[ $N -eq $SUB ]]'
 stop_all
 # Counted from the log itself too (not only the server's word): reindex replays every entry.
 n=$("$BIN" reindex "$WORK/killed" | sed -n 's/^reindexed \([0-9]*\) entries.*/\1/p')

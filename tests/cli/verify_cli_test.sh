@@ -24,7 +24,7 @@ serve() {
   PORT=$(free_port)
   "$T" serve "$1" --listen "127.0.0.1:$PORT" --rate 100000 --burst 100000 "${@:3}" >"$2" 2>&1 &
   PIDS+=($!)
-  for _ in $(seq 1 150); do curl -fs "http://127.0.0.1:$PORT/log/checkpoint" >/dev/null 2>&1 && break; sleep 0.1; done
+  for _ in $(seq 1 600); do curl -fs "http://127.0.0.1:$PORT/log/checkpoint" >/dev/null 2>&1 && break; sleep 0.1; done
 }
 stop_last() { local p=${PIDS[-1]}; kill "$p"; wait "$p" 2>/dev/null; unset 'PIDS[-1]'; }
 
@@ -158,12 +158,12 @@ witness_state() {
   curl -fs "http://127.0.0.1:$1/api/v1/witnesses" | python3 -c 'import json,sys; j=json.load(sys.stdin); w=j["witnesses"][0]; print(w["cosigned_size"], j["checkpoint"]["quorum_met"], w["last_error"])'
 }
 PORT=$(free_port)
-"$T" serve "$D/copy" --listen "127.0.0.1:$PORT" --witness "$WITNESS" --witness-quorum 1 >"$D/serve3.log" 2>&1 &
+"$T" serve "$D/copy" --listen "127.0.0.1:$PORT" --witness "$WITNESS" --witness-quorum 1 --witness-timeout-ms 20000 >"$D/serve3.log" 2>&1 &
 PIDS+=($!)
-for _ in $(seq 1 150); do curl -fs "http://127.0.0.1:$PORT/log/checkpoint" >/dev/null 2>&1 && break; sleep 0.1; done
+for _ in $(seq 1 600); do curl -fs "http://127.0.0.1:$PORT/log/checkpoint" >/dev/null 2>&1 && break; sleep 0.1; done
 P1=$PORT
 post_sheet "$P1" 232
-for _ in $(seq 1 100); do [[ "$(witness_state "$P1")" == "3002 True "* ]] && break; sleep 0.1; done
+for _ in $(seq 1 600); do [[ "$(witness_state "$P1")" == "3002 True "* ]] && break; sleep 0.1; done
 check "the server publishes its checkpoint cosigned by the witness" '[[ "$(witness_state "$P1")" == "3002 True None" ]]'
 OUT="$("$T" mirror "http://127.0.0.1:$P1" "$D/fm" --vkey "$VKEY" --witness "$WVKEY" --witness-policy 1 --quiet)"
 check "mirror checks the witness policy and reports the cosignature" '[[ "$OUT" == ok:*"size 3002"* ]] && echo "$OUT" | grep -q "^witnesses: 1 of 1 witnesses cosigned (quorum 1, met): witness.test/w1+"'
@@ -171,12 +171,12 @@ OUT="$("$T" verify "http://127.0.0.1:$P1/log" --vkey "$VKEY" --witness "$WVKEY" 
 check "verify reports which witness cosigned which size" 'echo "$OUT" | grep -q "^witnesses: size 3002: 1 of 1 witnesses cosigned (quorum 1, met): witness.test/w1+"'
 stop_last
 PORT=$(free_port)
-"$T" serve "$D/copy2" --listen "127.0.0.1:$PORT" --witness "$WITNESS" --witness-quorum 1 >"$D/serve4.log" 2>&1 &
+"$T" serve "$D/copy2" --listen "127.0.0.1:$PORT" --witness "$WITNESS" --witness-quorum 1 --witness-timeout-ms 20000 >"$D/serve4.log" 2>&1 &
 PIDS+=($!)
-for _ in $(seq 1 150); do curl -fs "http://127.0.0.1:$PORT/log/checkpoint" >/dev/null 2>&1 && break; sleep 0.1; done
+for _ in $(seq 1 600); do curl -fs "http://127.0.0.1:$PORT/log/checkpoint" >/dev/null 2>&1 && break; sleep 0.1; done
 P2=$PORT
 post_sheet "$P2" 233
-for _ in $(seq 1 100); do [[ "$(witness_state "$P2")" == *conflict* ]] && break; sleep 0.1; done
+for _ in $(seq 1 600); do [[ "$(witness_state "$P2")" == *conflict* ]] && break; sleep 0.1; done
 check "the witness that cosigned the first history refuses the second; the shortfall is public" \
   '[[ "$(witness_state "$P2")" == "0 False "*"conflict"* ]] && curl -fs "http://127.0.0.1:$P2/metrics" | grep -q "^tallylog_checkpoint_quorum_met 0"'
 check "a mirror requiring the witness copies nothing from the second history" \
