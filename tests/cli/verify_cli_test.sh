@@ -16,15 +16,30 @@ cleanup() {
 }
 trap cleanup EXIT
 fails=0
-check() { if eval "$2"; then echo "ok   $1"; else echo "FAIL $1"; fails=$((fails + 1)); fi; }
+check() { if eval "$2"; then echo "ok   $1"; else echo "FAIL $1"; fails=$((fails + 1)); return 1; fi; }
+# Every request is bounded: a server that accepts and never answers fails the check instead of
+# hanging the test until ctest's timeout (which would hide which step it was).
+curl() { command curl --max-time 30 "$@"; }
+# wait_for <seconds> <command...>: runs the command until it succeeds or the time is up (CI runs this
+# test under ASan on a slower, busier machine: bound waits by time, not by a number of tries).
+wait_for() {
+  local end=$((SECONDS + $1))
+  shift
+  until "$@"; do ((SECONDS < end)) || return 1; sleep 0.2; done
+}
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
 # serve <data dir> <log file> [serve flags]: starts `tallylog serve` on a free port, which it puts
 # in $PORT. The submission rate limit is raised: section 2 posts 1,000 sheets as fast as it can.
 serve() {
-  PORT=$(free_port)
-  "$T" serve "$1" --listen "127.0.0.1:$PORT" --rate 100000 --burst 100000 "${@:3}" >"$2" 2>&1 &
+  "$T" serve "$1" --listen 127.0.0.1:0 --rate 100000 --burst 100000 "${@:3}" >"$2" 2>&1 &
   PIDS+=($!)
-  for _ in $(seq 1 600); do curl -fs "http://127.0.0.1:$PORT/log/checkpoint" >/dev/null 2>&1 && break; sleep 0.1; done
+  listening_port "$2"
+}
+# listening_port <log file>: waits until the server (started on port 0, so no other process can
+# take its port between our choice and its bind) says where it listens; puts the port in $PORT.
+listening_port() {
+  wait_for 120 grep -q 'on http://127\.0\.0\.1:[0-9]*/' "$1" || { echo "no server started:"; cat "$1"; }
+  PORT=$(grep -o 'on http://127\.0\.0\.1:[0-9]*/' "$1" | head -1 | grep -o '[0-9]*/$' | tr -d /)
 }
 stop_last() { local p=${PIDS[-1]}; kill "$p"; wait "$p" 2>/dev/null; unset 'PIDS[-1]'; }
 
@@ -81,7 +96,8 @@ for i, r in enumerate(rows):
         sys.exit("submission %d: HTTP %d" % (i, res.status))
 PY
 check "1,000 sheets were accepted over HTTP" '[ $? = 0 ]'
-for _ in $(seq 1 50); do [ "$(curl -fs "$URL/log/checkpoint" | sed -n 2p)" = 4001 ] && break; sleep 0.1; done
+published_size() { [ "$(curl -fs "$1/log/checkpoint" | sed -n 2p)" = "$2" ]; }
+wait_for 60 published_size "$URL" 4001
 OUT="$("$T" mirror "$URL" "$D/m" --vkey "$VKEY" --quiet)"
 # 3001 -> 4001: bundles 11 (partial 185 -> full) to 15 (partial 161); level-0 tiles 11-14 become
 # full plus partial 15; the level-1 partial grows from 11 to 15 hashes.
@@ -139,10 +155,10 @@ stop_last
 WVKEY="$("$T" witness keygen "$D/w.key" --name witness.test/w1)"
 check "witness keygen prints a type 0x04 vkey and writes a 0600 key" \
   '[[ "$WVKEY" == witness.test/w1+*+B* ]] && [ "$("$T" witness vkey "$D/w.key")" = "$WVKEY" ] && [ "$(stat -c %a "$D/w.key")" = 600 ]'
-WP=$(free_port)
-"$T" witness serve --key "$D/w.key" --log "$VKEY" --listen "127.0.0.1:$WP" --state "$D/wstate" 2>/dev/null &
+"$T" witness serve --key "$D/w.key" --log "$VKEY" --listen 127.0.0.1:0 --state "$D/wstate" 2>"$D/witness.log" &
 PIDS+=($!)
-for _ in $(seq 1 50); do curl -fs "http://127.0.0.1:$WP/" >/dev/null 2>&1 && break; sleep 0.1; done
+listening_port "$D/witness.log"
+WP=$PORT
 WITNESS="$WVKEY@http://127.0.0.1:$WP"
 # Two copies of one data directory (one key), each of which will log a different sheet.
 CTOKEN="$("$T" tokens add "$D/copy" --name tester --source 'witness:*' 2>/dev/null)"
@@ -157,26 +173,27 @@ post_sheet() {
 witness_state() {
   curl -fs "http://127.0.0.1:$1/api/v1/witnesses" | python3 -c 'import json,sys; j=json.load(sys.stdin); w=j["witnesses"][0]; print(w["cosigned_size"], j["checkpoint"]["quorum_met"], w["last_error"])'
 }
-PORT=$(free_port)
-"$T" serve "$D/copy" --listen "127.0.0.1:$PORT" --witness "$WITNESS" --witness-quorum 1 --witness-timeout-ms 20000 >"$D/serve3.log" 2>&1 &
+"$T" serve "$D/copy" --listen 127.0.0.1:0 --witness "$WITNESS" --witness-quorum 1 --witness-timeout-ms 20000 >"$D/serve3.log" 2>&1 &
 PIDS+=($!)
-for _ in $(seq 1 600); do curl -fs "http://127.0.0.1:$PORT/log/checkpoint" >/dev/null 2>&1 && break; sleep 0.1; done
+listening_port "$D/serve3.log"
 P1=$PORT
 post_sheet "$P1" 232
-for _ in $(seq 1 600); do [[ "$(witness_state "$P1")" == "3002 True "* ]] && break; sleep 0.1; done
-check "the server publishes its checkpoint cosigned by the witness" '[[ "$(witness_state "$P1")" == "3002 True None" ]]'
+cosigned_3002() { [[ "$(witness_state "$P1")" == "3002 True "* ]]; }
+wait_for 120 cosigned_3002
+check "the server publishes its checkpoint cosigned by the witness" '[[ "$(witness_state "$P1")" == "3002 True None" ]]' ||
+  { echo "witness state: $(witness_state "$P1")"; tail -n 20 "$D/serve3.log" "$D/witness.log"; }
 OUT="$("$T" mirror "http://127.0.0.1:$P1" "$D/fm" --vkey "$VKEY" --witness "$WVKEY" --witness-policy 1 --quiet)"
 check "mirror checks the witness policy and reports the cosignature" '[[ "$OUT" == ok:*"size 3002"* ]] && echo "$OUT" | grep -q "^witnesses: 1 of 1 witnesses cosigned (quorum 1, met): witness.test/w1+"'
 OUT="$("$T" verify "http://127.0.0.1:$P1/log" --vkey "$VKEY" --witness "$WVKEY" --witness-policy 1)"
 check "verify reports which witness cosigned which size" 'echo "$OUT" | grep -q "^witnesses: size 3002: 1 of 1 witnesses cosigned (quorum 1, met): witness.test/w1+"'
 stop_last
-PORT=$(free_port)
-"$T" serve "$D/copy2" --listen "127.0.0.1:$PORT" --witness "$WITNESS" --witness-quorum 1 --witness-timeout-ms 20000 >"$D/serve4.log" 2>&1 &
+"$T" serve "$D/copy2" --listen 127.0.0.1:0 --witness "$WITNESS" --witness-quorum 1 --witness-timeout-ms 20000 >"$D/serve4.log" 2>&1 &
 PIDS+=($!)
-for _ in $(seq 1 600); do curl -fs "http://127.0.0.1:$PORT/log/checkpoint" >/dev/null 2>&1 && break; sleep 0.1; done
+listening_port "$D/serve4.log"
 P2=$PORT
 post_sheet "$P2" 233
-for _ in $(seq 1 600); do [[ "$(witness_state "$P2")" == *conflict* ]] && break; sleep 0.1; done
+refused_as_conflict() { [[ "$(witness_state "$P2")" == *conflict* ]]; }
+wait_for 120 refused_as_conflict
 check "the witness that cosigned the first history refuses the second; the shortfall is public" \
   '[[ "$(witness_state "$P2")" == "0 False "*"conflict"* ]] && curl -fs "http://127.0.0.1:$P2/metrics" | grep -q "^tallylog_checkpoint_quorum_met 0"'
 check "a mirror requiring the witness copies nothing from the second history" \
@@ -236,7 +253,7 @@ openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$D
 HP=$(free_port)
 (cd "$D" && exec openssl s_server -quiet -WWW -accept "127.0.0.1:$HP" -cert cert.pem -key key.pem >/dev/null 2>&1) &
 PIDS+=($!)
-for _ in $(seq 1 50); do curl -fsk "https://127.0.0.1:$HP/copy/log/checkpoint" >/dev/null 2>&1 && break; sleep 0.1; done
+wait_for 60 curl -fsk -o /dev/null "https://127.0.0.1:$HP/copy/log/checkpoint"
 OUT="$("$T" mirror "https://127.0.0.1:$HP/copy" "$D/hm" --vkey "$VKEY" --cacert "$D/cert.pem" --quiet)"
 check "mirror over https (a static TLS server of a data directory)" '[[ "$OUT" == ok:* ]] && cmp -s "$D/hm/log/checkpoint" "$D/copy/log/checkpoint"'
 check "https without the server's CA is refused" '! "$T" mirror "https://127.0.0.1:$HP/copy" "$D/hm2" --vkey "$VKEY" --quiet 2>/dev/null'
