@@ -152,6 +152,7 @@ void run_remote_import(const ImportArgs& a, bool batch_given) {
   remote::BulkOptions bo;
   bo.token = a.token;
   bo.source = a.source;
+  bo.contest = a.contest;  // the server refuses a contest it does not collect
   auto client = value_or_exit(remote::BulkClient::connect(a.data_dir, bo));
   std::cerr << "submitting to " << a.data_dir << " as '" << client->submitter() << "'; it holds "
             << client->stats().held_at_start << " sheets of " << a.source << "\n";
@@ -224,10 +225,6 @@ void register_ingest_commands(CLI::App& app) {
       ->envname("TALLYLOG_TOKEN");
   import->callback([ia, batch_opt] {
     if (net::is_url(ia->data_dir)) {
-      if (!ia->contest.empty()) {
-        fail("--contest with a server URL: start the server with `serve --contest` instead");
-        return;
-      }
       run_remote_import(*ia, batch_opt->count() > 0);
     } else {
       run_import(*ia, false);
