@@ -98,4 +98,22 @@ rm -f "$D"/d/index.*.sqlite
 outputs > "$D/rebuilt.out" 2>/dev/null
 check "deleted contest indexes are rebuilt from the log by the next read" 'cmp -s "$D/before.out" "$D/rebuilt.out"'
 
+# The rejects store is every contest's, and reaching it never creates the index.sqlite that an
+# election with several contests does not have (a stray, empty index nobody reads).
+python3 - "$X/data/presidente.csv" > "$D/bad.csv" <<'PY'
+import csv, sys
+rows = list(csv.DictReader(open(sys.argv[1], encoding='utf-8')))
+w = csv.DictWriter(sys.stdout, fieldnames=rows[0].keys(), lineterminator='\n')
+w.writeheader()
+rows[0]['VALIDOS'] = str(int(rows[0]['VALIDOS']) + 1)  # breaks "valid == candidates"
+w.writerow(rows[0])
+PY
+"$T" import "$D/d" "$D/bad.csv" --contest president --source witness:x --mapping "$X/presidente.mapping.toml" --rejects "$D/bad.rejects.csv" >/dev/null 2>&1
+OUT="$("$T" rejects list "$D/d" --format csv 2>&1)"
+check "rejects list shows the rejected sheet with its field and reason" \
+  '[ $? = 0 ] && [[ "$OUT" == *"witness:x"* ]] && [[ "$OUT" == *"valid == candidates"* ]]'
+OUT="$("$T" rejects clear "$D/d" 2>&1)"
+check "rejects clear empties the store" '[ $? = 0 ] && [[ "$OUT" == "removed 1 rejected submission" ]]'
+check "rejects list|clear created no index.sqlite" '[ ! -e "$D/d/index.sqlite" ]'
+
 finish

@@ -60,6 +60,16 @@ std::unique_ptr<ingest::Ingestor> open_ingestor(const std::string& data_dir, con
   return value_or_exit(ingest::Ingestor::open(data_dir, o));
 }
 
+// The rejects store, <data>/rejects.sqlite (every contest's), reached through an index of the
+// data directory's own: a single-contest election's index.sqlite, else the first contest's
+// index.<id>.sqlite (ingest/contest.h). Never <data>/index.sqlite of an election with several
+// contests, which no contest reads.
+std::unique_ptr<index::Index> open_rejects_or_exit(const std::string& data_dir) {
+  auto log = value_or_exit(log::open_reader(data_dir));
+  auto ci = value_or_exit(ingest::contest_index(data_dir, *log, "", /*first_if_unnamed=*/true));
+  return value_or_exit(index::open_index(ci.url));
+}
+
 void report_rejects(const std::string& path, const ingest::ImportSummary& sum) {
   if (sum.rejects.empty()) {
     (void)Env::posix().remove_file(path);  // a stale report from an earlier run would mislead
@@ -276,7 +286,7 @@ void register_ingest_commands(CLI::App& app) {
   });
 
   // rejects list | clear
-  auto* rejects = app.add_subcommand("rejects", "Rejected submissions kept in <data>/rejects.sqlite");
+  auto* rejects = app.add_subcommand("rejects", "Rejected submissions kept in <data>/rejects.sqlite (one store for every contest)");
   rejects->require_subcommand(1);
   struct RejectsArgs {
     std::string data_dir, format = "table";
@@ -288,7 +298,7 @@ void register_ingest_commands(CLI::App& app) {
   rlist->add_option("--limit", ra->limit, "at most this many (0: all)")->capture_default_str();
   rlist->add_option("--format", ra->format, "table or csv")->check(CLI::IsMember({"table", "csv"}));
   rlist->callback([ra] {
-    auto idx = value_or_exit(index::open_index(ra->data_dir));
+    auto idx = open_rejects_or_exit(ra->data_dir);
     auto list = value_or_exit(idx->rejects(ra->limit == 0 ? SIZE_MAX : ra->limit));
     if (ra->format == "csv") {
       std::string out = "at,source,origin,field,reason\n";
@@ -309,7 +319,7 @@ void register_ingest_commands(CLI::App& app) {
   auto rc_dir = std::make_shared<std::string>();
   rclear->add_option("data", *rc_dir, "data directory")->required();
   rclear->callback([rc_dir] {
-    auto idx = value_or_exit(index::open_index(*rc_dir));
+    auto idx = open_rejects_or_exit(*rc_dir);
     auto n = value_or_exit(idx->clear_rejects());
     std::cout << "removed " << n << " rejected submission" << (n == 1 ? "" : "s") << std::endl;
   });
