@@ -1,6 +1,7 @@
 // `tallylog stations import`, `tallylog import`, `tallylog sheets show` and `tallylog reindex`:
 // flags, wiring and printing only; the work is in ingest/ (csv_import.h, ingestor.h) and index/.
 #include <chrono>
+#include <algorithm>
 #include <cstdio>
 #include <iostream>
 #include <memory>
@@ -116,9 +117,68 @@ void finish_import(const ImportArgs& a, const ingest::ImportSummary& s, const st
   }
 }
 
+// One CSV holding several contests' sheets (a mapping with [sheet] contest): one pass over the
+// file per contest, each through that contest's ingestor (the log has one writer at a time), the
+// other contests' rows left for their own pass; a row naming no contest of the election is
+// rejected once, in the first pass. With --contest, that contest's rows only.
+void run_contests_import(const ImportArgs& a, const ingest::Mapping& mapping, const InputText& in) {
+  std::vector<std::string> contests;
+  {
+    auto log = value_or_exit(log::open_reader(a.data_dir));
+    const election::Election e = value_or_exit(ingest::logged_election(*log));
+    contests = election::contest_ids(e);
+    for (const auto& [id, sheet] : mapping.contest_sheets) {
+      if (std::find(contests.begin(), contests.end(), id) != contests.end()) continue;
+      std::string list;
+      for (const auto& c : contests) list += (list.empty() ? "" : ", ") + c;
+      fail(a.mapping + ": [sheet.contests." + id + "]: election " + e.id + " has no contest \"" + id + "\" (it has " +
+           list + ")");
+      return;
+    }
+  }
+  const std::vector<std::string> targets = a.contest.empty() ? contests : std::vector<std::string>{a.contest};
+  ingest::ImportSummary total;
+  for (size_t k = 0; k < targets.size(); ++k) {
+    auto ing = open_ingestor(a.data_dir, targets[k], false);
+    ingest::ImportOptions o;
+    o.source = a.source;
+    o.submitted_by = a.submitted_by;
+    o.batch_size = a.batch;
+    for (const auto& c : contests)
+      if (c != ing->election().contest) o.other_contests.push_back(c);
+    o.leave_unknown_contests = k > 0;
+    auto sum = ingest::import_sheets_csv(*ing, in.text(), a.file, mapping, o);
+    check_or_exit(ing->close());
+    if (!sum) check_or_exit(std::unexpected(sum.error()));
+    std::cerr << "contest " << targets[k] << ": " << sum->summary_line() << "\n";
+    total.rows += sum->rows;
+    total.accepted += sum->accepted;
+    total.duplicates += sum->duplicates;
+    total.conflicts += sum->conflicts;
+    total.rejected += sum->rejected;
+    total.flagged += sum->flagged;
+    total.rejects.insert(total.rejects.end(), sum->rejects.begin(), sum->rejects.end());
+    if (k == 0) total.other_contest_rows = sum->other_contest_rows;
+  }
+  std::stable_sort(total.rejects.begin(), total.rejects.end(),
+                   [](const ingest::RowReject& x, const ingest::RowReject& y) { return x.line < y.line; });
+  if (!a.contest.empty() && total.other_contest_rows > 0)
+    std::cerr << total.other_contest_rows << " rows of other contests left out\n";
+  if (total.rows == 0 && total.other_contest_rows > 0) {
+    fail(a.file + ": no row of contest " + a.contest + " (" + std::to_string(total.other_contest_rows) +
+         " rows of other contests)");
+    return;
+  }
+  finish_import(a, total, "`tallylog flags " + a.data_dir + " --contest <id>` lists them");
+}
+
 void run_import(const ImportArgs& a, bool stations) {
   auto mapping = value_or_exit(ingest::Mapping::load(Env::posix(), a.mapping));
   const InputText in = open_input(a.file);
+  if (!stations && mapping.has_contest) {
+    run_contests_import(a, mapping, in);
+    return;
+  }
   const auto& file = in.file;
   const bool zipped = in.zipped;
   const std::string_view text = in.text();
@@ -170,6 +230,9 @@ void run_remote_import(const ImportArgs& a, bool batch_given) {
   o.source = a.source;
   o.submitted_by = a.submitted_by;
   o.batch_size = batch_given ? a.batch : kRemoteBatch;
+  // A file holding several contests' sheets ([sheet] contest): the server collects one contest;
+  // the other rows are left out and counted (the server's view names no other contest).
+  o.leave_unknown_contests = true;
   Result<ingest::ImportSummary> sum = std::unexpected(Error{});
   {
     Progress progress("sheets", text.size());
@@ -179,6 +242,9 @@ void run_remote_import(const ImportArgs& a, bool batch_given) {
     };
     sum = ingest::import_sheets_csv(*client, text, a.file, mapping, o);
   }
+  if (sum && sum->other_contest_rows > 0)
+    std::cerr << sum->other_contest_rows << " rows of other contests left out (this server collects "
+              << client->election().contest << ")\n";
   if (a.stats) {
     auto st = client->stats();
     std::fprintf(stderr, "sent %llu sheets in %llu batches (the server held %llu of this source at start)\n",
