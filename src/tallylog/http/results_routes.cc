@@ -64,7 +64,6 @@ struct Results {
   ApiContext& ctx;
   index::IndexReader* index;  // the asked contest's (contest_scope)
   TallyCache* tallies;
-  std::string contest;  // its id; "" for a single-contest election
 
   Response tally(const Query& q) {
     auto c = tallies->lock();
@@ -416,7 +415,7 @@ void add_results_routes(RouteTable& table, ApiContext& ctx) {
                  auto scope = contest_scope(ctx, c.query);
                  if (auto* r = std::get_if<Response>(&scope)) return std::move(*r);
                  auto& s = std::get<ContestScope>(scope);
-                 Results results{ctx, s.index, s.tallies, s.id};
+                 Results results{ctx, s.index, s.tallies};
                  return fn(results, c);
                }});
   };
@@ -426,13 +425,13 @@ void add_results_routes(RouteTable& table, ApiContext& ctx) {
                if (!ctx.be.index || !ctx.be.log) return error_response(503, "no data loaded");
                auto it = c.query.find("contest");
                if (!ctx.be.contests.empty() && (it == c.query.end() || it->second.empty())) {
-                 Results results{ctx, ctx.be.index, &ctx.tallies, ""};
+                 Results results{ctx, ctx.be.index, &ctx.tallies};
                  return results.election(true);
                }
                auto scope = contest_scope(ctx, c.query);
                if (auto* r = std::get_if<Response>(&scope)) return std::move(*r);
                auto& s = std::get<ContestScope>(scope);
-               Results results{ctx, s.index, s.tallies, s.id};
+               Results results{ctx, s.index, s.tallies};
                return results.election();
              }});
   row("/api/v1/areas", [](Results& r, const RouteCall& c) { return r.areas(c.query); });
