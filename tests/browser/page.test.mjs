@@ -48,6 +48,7 @@ try {
   check('coverage shows tables counted of registered',
     counted.replace(/\D/g, '') === `${total.tables_reported}${total.tables_registered}`, counted);
   check('the outcome bound is shown', (await page.locator('[data-testid="bound"]').count()) === 1);
+  check('a single-contest election shows no contest selector', !(await page.isVisible('[data-testid="contest"]')));
   // The bundled election declares 5,494 tables absent from the registry: the page must say so,
   // with the cap the bound assumed (the API's figure), since that assumption decides the verdict.
   const bound = await (await page.request.get(base + '/api/v1/bound')).json();

@@ -82,5 +82,31 @@ curl -fs "http://127.0.0.1:$PORT/api/v1/election" >/dev/null || { cat "$WORK/ser
 
 status=0
 node "$HERE/page.test.mjs" "http://127.0.0.1:$PORT" "$WORK/expected.json" "$TABLE" "$DATA/log.vkey" \
-  "$WORK/earlier-checkpoint" "$WORK/forked-checkpoint" || status=$?
+  "$WORK/earlier-checkpoint" "$WORK/forked-checkpoint" | tee "$WORK/page.out" || status=$?
+kill -TERM "$SERVER_PID" 2>/dev/null || true; wait "$SERVER_PID" 2>/dev/null || true; SERVER_PID=""
+
+# Two contests (elections/twocontests, an invented fixture) with one table's registered voters
+# unknown: the contest selector, every view following it, and the turnout note.
+TC=$ROOT/elections/twocontests
+TDATA=$WORK/twocontests
+awk -F, -v OFS=, 'NR == 2 { $6 = "" } { print }' "$TC/data/mesas.csv" >"$WORK/mesas.csv"
+"$BIN" init "$TDATA" --election "$TC/election.toml" >/dev/null
+"$BIN" stations import "$TDATA" "$WORK/mesas.csv" --mapping "$TC/mesas.mapping.toml" >/dev/null 2>&1
+"$BIN" import "$TDATA" "$TC/data/presidente.csv" --contest president --source official --mapping "$TC/presidente.mapping.toml" >/dev/null 2>&1
+"$BIN" import "$TDATA" "$TC/data/asamblea.csv" --contest assembly --source official --mapping "$TC/asamblea.mapping.toml" >/dev/null 2>&1
+for c in president assembly; do "$BIN" tally "$TDATA" --contest $c --format json >"$WORK/expected-$c.json"; done
+"$BIN" serve "$TDATA" --listen "127.0.0.1:$PORT" --web "$ROOT/web/dist" 2>"$WORK/serve2.log" &
+SERVER_PID=$!
+for _ in $(seq 1 100); do
+  curl -fs --max-time 5 "http://127.0.0.1:$PORT/api/v1/election" >/dev/null 2>&1 && break
+  sleep 0.2
+done
+curl -fs --max-time 5 "http://127.0.0.1:$PORT/api/v1/election" >/dev/null || { cat "$WORK/serve2.log" >&2; fail_early "the two-contest server did not start"; }
+node "$HERE/contests.test.mjs" "http://127.0.0.1:$PORT" "$WORK/expected-president.json" "$WORK/expected-assembly.json" \
+  | tee "$WORK/contests.out" || status=$?
+
+# One closing line for both pages.
+sum() { local n; n=$(tail -1 "$1" | sed -n "s/^\([0-9]*\) passed, \([0-9]*\) failed.*/\\$2/p"); echo "${n:-0}"; }
+echo "browser test: both pages"
+echo "$(( $(sum "$WORK/page.out" 1) + $(sum "$WORK/contests.out" 1) )) passed, $(( $(sum "$WORK/page.out" 2) + $(sum "$WORK/contests.out" 2) )) failed"
 exit $status

@@ -98,4 +98,49 @@ rm -f "$D"/d/index.*.sqlite
 outputs > "$D/rebuilt.out" 2>/dev/null
 check "deleted contest indexes are rebuilt from the log by the next read" 'cmp -s "$D/before.out" "$D/rebuilt.out"'
 
+# One file holding both contests' sheets (data/actas.csv: a column names the contest) imports in
+# one run, and gives exactly the totals of the two per-contest files.
+"$T" init "$D/one" --election "$X/election.toml" >/dev/null
+"$T" stations import "$D/one" "$X/data/mesas.csv" --mapping "$X/mesas.mapping.toml" >/dev/null 2>&1
+OUT="$("$T" import "$D/one" "$X/data/actas.csv" --source official --mapping "$X/actas.mapping.toml" 2>"$D/one.err")"
+check "one file of both contests imports in one run ($OUT)" \
+  '[ $? = 0 ] && [ "$OUT" = "accepted $((2 * TABLES)), duplicates 0, conflicts 0, rejected 0" ] && grep -q "^contest president: accepted $TABLES," "$D/one.err" && grep -q "^contest assembly: accepted $TABLES," "$D/one.err"'
+same=1
+for c in president assembly; do
+  for l in national state table; do
+    cmp -s <("$T" tally "$D/d" --contest $c --level $l --format json 2>/dev/null) \
+      <("$T" tally "$D/one" --contest $c --level $l --format json 2>/dev/null) || same=0
+  done
+done
+check "its tallies equal those of the per-contest files, every contest and level" '[ $same = 1 ]'
+OUT="$("$T" import "$D/one" "$X/data/actas.csv" --contest assembly --source official --mapping "$X/actas.mapping.toml" 2>"$D/one.err")"
+check "with --contest, only that contest's rows (the others left out and counted)" \
+  '[ "$OUT" = "accepted 0, duplicates $TABLES, conflicts 0, rejected 0" ] && grep -q "^$TABLES rows of other contests left out" "$D/one.err"'
+sed '2s/PRESIDENTE/SENADO/' "$X/data/actas.csv" > "$D/senado.csv"
+OUT="$("$T" import "$D/one" "$D/senado.csv" --source witness:y --mapping "$X/actas.mapping.toml" 2>/dev/null)"
+check "a row naming no contest is rejected once, naming the column ($OUT)" \
+  '[ "$OUT" = "accepted $((2 * TABLES - 1)), duplicates 0, conflicts 0, rejected 1" ] && grep -q "^2,eleccion," "$D/senado.csv.rejects.csv"'
+sed 's/contests.assembly/contests.senate/' "$X/actas.mapping.toml" > "$D/bad.mapping.toml"
+OUT="$("$T" import "$D/one" "$X/data/actas.csv" --source official --mapping "$D/bad.mapping.toml" 2>&1)"
+check "a mapping table for a contest the election lacks stops before the first row" \
+  '[ $? != 0 ] && [[ "$OUT" == *"[sheet.contests.senate]: election demo2026 has no contest \"senate\" (it has president, assembly)"* ]]'
+
+# The rejects store is every contest's, and reaching it never creates the index.sqlite that an
+# election with several contests does not have (a stray, empty index nobody reads).
+python3 - "$X/data/presidente.csv" > "$D/bad.csv" <<'PY'
+import csv, sys
+rows = list(csv.DictReader(open(sys.argv[1], encoding='utf-8')))
+w = csv.DictWriter(sys.stdout, fieldnames=rows[0].keys(), lineterminator='\n')
+w.writeheader()
+rows[0]['VALIDOS'] = str(int(rows[0]['VALIDOS']) + 1)  # breaks "valid == candidates"
+w.writerow(rows[0])
+PY
+"$T" import "$D/d" "$D/bad.csv" --contest president --source witness:x --mapping "$X/presidente.mapping.toml" --rejects "$D/bad.rejects.csv" >/dev/null 2>&1
+OUT="$("$T" rejects list "$D/d" --format csv 2>&1)"
+check "rejects list shows the rejected sheet with its field and reason" \
+  '[ $? = 0 ] && [[ "$OUT" == *"witness:x"* ]] && [[ "$OUT" == *"valid == candidates"* ]]'
+OUT="$("$T" rejects clear "$D/d" 2>&1)"
+check "rejects clear empties the store" '[ $? = 0 ] && [[ "$OUT" == "removed 1 rejected submission" ]]'
+check "rejects list|clear created no index.sqlite" '[ ! -e "$D/d/index.sqlite" ]'
+
 finish

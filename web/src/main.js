@@ -5,6 +5,9 @@
 //   #/discrepancies         tables where two sources differ, largest difference first
 //   #/forensics             fingerprint, round percentages, Shpilkin plot with one-line readings;
 //                           areas and sources that stand out; announced results against the sheets
+// An election with several contests: a selector in the header (hidden otherwise); every view and
+// every API request follows it (?contest=<id>, docs/api.md "Contests"), kept in the address's
+// ?contest= so a reload or a shared link shows the same contest.
 // Text from the data is inserted as text nodes only (never as HTML).
 import { t, fmt, pct, getLang, setLang } from './i18n.js';
 import { verifySheet } from './verify.js';
@@ -15,6 +18,15 @@ import { verifyCosignatures } from './cosignature.js';
 const app = document.getElementById('app');
 let election = null;
 let source = '*';
+let contest = '';  // the contest shown ('' for a single-contest election)
+
+// Routes of the election as a whole (one log for every contest) take no contest.
+const electionWide = (path) => !path.startsWith('/api/v1/') || path.startsWith('/api/v1/log/') ||
+  path.startsWith('/api/v1/witnesses');
+function withContest(path) {
+  if (!contest || electionWide(path)) return path;
+  return `${path}${path.includes('?') ? '&' : '?'}contest=${encodeURIComponent(contest)}`;
+}
 
 function h(tag, attrs = {}, ...children) {
   const el = document.createElement(tag);
@@ -32,6 +44,7 @@ function h(tag, attrs = {}, ...children) {
 }
 
 async function api(path) {
+  path = withContest(path);
   const r = await fetch(path, { headers: { Accept: 'application/json' } });
   const body = await r.json().catch(() => ({}));
   if (!r.ok) throw new Error(body.error || `${r.status} ${path}`);
@@ -295,7 +308,7 @@ async function renderForensics(params) {
   const plot = (name, title, readings) => h('section', { class: 'plot', 'data-testid': `plot-${name}` },
     h('h2', {}, title),
     ...readings.map((r) => h('p', { class: 'reading', 'data-testid': 'reading' }, r)),
-    h('img', { src: `/api/v1/forensics/${name}.svg?${qs}`, alt: title, 'data-testid': `img-${name}` }));
+    h('img', { src: withContest(`/api/v1/forensics/${name}.svg?${qs}`), alt: title, 'data-testid': `img-${name}` }));
   const standing = [];
   for (const a of f.areas.list) for (const why of a.stands_out) standing.push(`${a.name}: ${why}`);
   for (const s of f.sources) for (const why of s.stands_out) standing.push(`${s.source}: ${why}`);
@@ -407,7 +420,7 @@ async function checkLogHistory() {
 }
 
 function updateExport() {
-  document.getElementById('export-link').href = `/api/v1/export?${q({ format: 'csv', source })}`;
+  document.getElementById('export-link').href = withContest(`/api/v1/export?${q({ format: 'csv', source })}`);
 }
 
 function applyStaticLabels() {
@@ -429,10 +442,35 @@ async function route() {
     else if (parts[0] === 'flags') await renderFlags();
     else await renderArea(0, null);
     app.dataset.ready = 'true';
-    app.dataset.rendered = `#${hash}`;  // which route the DOM shows (tests wait on it, not on a stale ready flag)
+    app.dataset.rendered = `#${hash}`;
+    app.dataset.contest = contest;  // which route the DOM shows (tests wait on it, not on a stale ready flag)
   } catch (e) {
     app.replaceChildren(h('p', { class: 'bad', 'data-testid': 'error' }, `${t('error')}: ${e.message}`));
   }
+}
+
+// The contest selector (shown only when the election has several): switching reloads the
+// contest's ballot and re-renders the current view for it.
+function contestControl(contests) {
+  const sel = document.getElementById('contest');
+  sel.replaceChildren(...contests.map((c) => h('option', { value: c.id }, c.name)));
+  sel.value = contest;
+  sel.hidden = false;
+  sel.addEventListener('change', async () => {
+    contest = sel.value;
+    const url = new URL(location.href);
+    url.searchParams.set('contest', contest);
+    history.replaceState(null, '', url);
+    delete app.dataset.ready;
+    try {
+      election = await api('/api/v1/election');
+    } catch (e) {
+      app.replaceChildren(h('p', { class: 'bad', 'data-testid': 'error' }, `${t('error')}: ${e.message}`));
+      return;
+    }
+    updateExport();
+    route();
+  });
 }
 
 async function main() {
@@ -444,10 +482,19 @@ async function main() {
   applyStaticLabels();
   try {
     election = await api('/api/v1/election');
+    const contests = election.contests || [];
+    if (contests.length > 1) {
+      // Several contests: the one in the address, else the first; then that contest's ballot.
+      const asked = new URLSearchParams(location.search).get('contest');
+      contest = contests.some((c) => c.id === asked) ? asked : contests[0].id;
+      election = await api('/api/v1/election');
+      contestControl(contests);
+    }
   } catch (e) {
     app.replaceChildren(h('p', { class: 'bad' }, `${t('error')}: ${e.message}`));
     return;
   }
+  updateExport();
   document.title = election.name;
   showLogKey();
   checkLogHistory();

@@ -15,6 +15,8 @@
 
 #include "tallylog/audit/derive.h"
 #include "tallylog/audit/stream_compare.h"
+#include "tallylog/election/contest.h"
+#include "tallylog/ingest/contest.h"
 #include "tallylog/log/log.h"
 #include "tallylog/net/http_client.h"
 
@@ -246,7 +248,20 @@ Result<AuditReport> run_audit(const AuditOptions& o) {
   ho.user_agent = "tallylog-audit";
   ho.max_body = 1ull << 30;
   TL_ASSIGN_OR_RETURN(auto client, net::HttpClient::create(base, ho));
-  TL_ASSIGN_OR_RETURN(net::HttpResponse er, client->get(base.path + "/api/v1/election"));
+  // The contest: resolved against the mirrored log's election (an election with several needs
+  // one named; the error lists them), then asked for in every request.
+  std::string contest;
+  {
+    TL_ASSIGN_OR_RETURN(auto mirrored, log::open_reader(dir));
+    TL_ASSIGN_OR_RETURN(election::Election full, ingest::logged_election(*mirrored));
+    TL_ASSIGN_OR_RETURN(contest, election::resolve_contest(full, o.contest));
+  }
+  auto with_contest = [&](std::map<std::string, std::string> q) {
+    if (!contest.empty()) q["contest"] = contest;
+    return q;
+  };
+  TL_ASSIGN_OR_RETURN(net::HttpResponse er,
+                      client->get(base.path + "/api/v1/election" + (contest.empty() ? "" : "?contest=" + contest)));
   if (er.status != 200) return err(ErrorCode::kUnavailable, "GET " + base.to_string() + "/api/v1/election: HTTP " + std::to_string(er.status));
   std::vector<std::string> levels = {"national"};
   std::vector<std::string> rules = {"*"};
@@ -262,14 +277,14 @@ Result<AuditReport> run_audit(const AuditOptions& o) {
   }
   std::vector<Route> routes;
   for (const auto& r : rules) {
-    for (const auto& l : levels) routes.push_back(make_route("/api/v1/tally", {{"level", l}, {"source", r}}));
+    for (const auto& l : levels) routes.push_back(make_route("/api/v1/tally", with_contest({{"level", l}, {"source", r}})));
   }
   for (size_t i = 0; i < rules.size(); ++i) {
     for (size_t j = i + 1; j < rules.size(); ++j) {
-      for (const auto& l : levels) routes.push_back(make_route("/api/v1/compare", {{"a", rules[i]}, {"b", rules[j]}, {"level", l}}));
+      for (const auto& l : levels) routes.push_back(make_route("/api/v1/compare", with_contest({{"a", rules[i]}, {"b", rules[j]}, {"level", l}})));
     }
   }
-  for (const auto& r : rules) routes.push_back(make_route("/api/v1/bound", {{"source", r}}));
+  for (const auto& r : rules) routes.push_back(make_route("/api/v1/bound", with_contest({{"source", r}})));
   step("asking " + base.to_string() + " for " + std::to_string(routes.size()) + " answers (" + std::to_string(rules.size()) +
        " source rules, " + std::to_string(levels.size()) + " levels)");
   // Answers are fetched while the log is replayed (the server computes while we do).
@@ -285,7 +300,7 @@ Result<AuditReport> run_audit(const AuditOptions& o) {
     if (it == derivations.end()) {
       if (derivations.size() >= 2) derivations.erase(derivations.begin());  // bounded memory
       step("re-deriving the published figures from the first " + std::to_string(size) + " log entries");
-      TL_ASSIGN_OR_RETURN(auto d, Derivation::build(*reader, size));
+      TL_ASSIGN_OR_RETURN(auto d, Derivation::build(*reader, size, contest));
       it = derivations.emplace(size, std::move(d)).first;
     }
     report.entries = std::max(report.entries, size);

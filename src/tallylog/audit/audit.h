@@ -31,6 +31,9 @@ struct AuditOptions {
   std::string url;         // the server: http[s]://host[:port][/prefix]
   std::string vkey;        // the log's verifier key, as published out of band
   std::string mirror_dir;  // where to keep the mirror (kept between runs); empty: a temporary one
+  // The contest audited (`--contest`): empty for the only one; an election with several needs one
+  // (the error lists them). Every answer asked carries `contest=<id>`.
+  std::string contest;
   note::WitnessPolicy witnesses;
   std::string ca_file;
   size_t max_listed = 1000;  // differences listed in the report (all are counted)

@@ -67,12 +67,12 @@ class LogDerivation final : public Derivation {
 
   // Entries [0, size) through the project's one derivation (ingest::Deriver: the verdict rule,
   // corrections, stations) into a fresh index of our own; nothing of the server's is read.
-  Status replay(const log::LogReader& log, uint64_t size) {
+  Status replay(const log::LogReader& log, uint64_t size, const std::string& contest) {
     size_ = size;
     // In memory: nothing touches disk, and the whole log goes in ONE transaction (each transaction
     // of the memory backend copies the state).
     index_ = index::make_memory_index();
-    ingest::Deriver deriver;
+    ingest::Deriver deriver(contest);
     TL_TRY(ingest::catch_up(*index_, deriver, log, size, {}, UINT64_MAX));
     auto election = index_->election();
     if (!election)
@@ -103,9 +103,10 @@ class LogDerivation final : public Derivation {
 
 }  // namespace
 
-Result<std::unique_ptr<Derivation>> Derivation::build(const log::LogReader& log, uint64_t size) {
+Result<std::unique_ptr<Derivation>> Derivation::build(const log::LogReader& log, uint64_t size,
+                                                      const std::string& contest) {
   auto d = std::make_unique<LogDerivation>();
-  TL_TRY(d->replay(log, size));
+  TL_TRY(d->replay(log, size, contest));
   return std::unique_ptr<Derivation>(std::move(d));
 }
 

@@ -24,8 +24,10 @@ namespace tallylog::audit {
 class Derivation {
  public:
   // Replays entries [0, size) of `log`. Fails naming the entry when one that looks like a record
-  // cannot be decoded (the server could not have indexed it either).
-  static Result<std::unique_ptr<Derivation>> build(const log::LogReader& log, uint64_t size);
+  // cannot be decoded (the server could not have indexed it either). `contest`: the contest tag
+  // (election/contest.h; "" for a single-contest election) whose figures are derived.
+  static Result<std::unique_ptr<Derivation>> build(const log::LogReader& log, uint64_t size,
+                                                   const std::string& contest = {});
   virtual ~Derivation() = default;
 
   virtual uint64_t size() const = 0;

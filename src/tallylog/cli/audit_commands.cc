@@ -20,6 +20,7 @@ struct AuditArgs {
   std::string url;
   std::string vkey;
   std::string mirror;
+  std::string contest;
   std::vector<std::string> witnesses;
   size_t witness_policy = 0;
   std::string cacert;
@@ -37,6 +38,7 @@ void run_audit_command(const AuditArgs& a) {
   o.url = a.url;
   o.vkey = log_key_or_exit(a.vkey).text();
   o.mirror_dir = a.mirror;
+  o.contest = a.contest;
   o.witnesses.witnesses = witness_keys_or_exit(a.witnesses);
   o.witnesses.quorum = a.witness_policy;
   o.ca_file = a.cacert;
@@ -66,6 +68,7 @@ void register_audit_commands(CLI::App& app) {
   c->add_option("url", a->url, "the server, http[s]://host[:port]")->required();
   c->add_option("--vkey", a->vkey, "the log's verifier key as published out of band, or a file holding it")->required();
   c->add_option("--mirror", a->mirror, "keep the mirror in this directory (reused next time); default: a temporary one");
+  c->add_option("--contest", a->contest, "the contest audited (an election with several needs one; default: the only one)");
   add_witness_options(c, a->witnesses, a->witness_policy, a->cacert);
   c->add_option("--max-differences", a->max_listed, "list at most this many differences (all are counted)")->capture_default_str();
   c->add_flag("--quiet", a->quiet, "no progress lines on stderr");

@@ -40,9 +40,9 @@ struct Opened {
   uint64_t log_size() const { return data.indexed_size; }
 };
 
-Opened open_data(const std::string& data_dir) {
+Opened open_data(const std::string& data_dir, const std::string& contest) {
   Opened o;
-  o.data = open_for_reading_or_exit(data_dir);
+  o.data = open_for_reading_or_exit(data_dir, contest);
   o.geo = value_or_exit(tally::geography_from_index(o.index()));
   return o;
 }
@@ -94,12 +94,12 @@ void run_declare(const DeclareArgs& a) {
 // ---- check-declared -------------------------------------------------------------------------
 
 struct CheckArgs {
-  std::string data_dir, source, unregistered = "registry-total", format = "table";
+  std::string data_dir, contest, source, unregistered = "registry-total", format = "table";
 };
 
 void run_check_declared(const CheckArgs& a) {
   auto rule = value_or_exit(tally::SourceRule::parse(a.source));
-  Opened o = open_data(a.data_dir);
+  Opened o = open_data(a.data_dir, a.contest);
   auto decls = value_or_exit(o.index().declarations());
   tally::Tabulation tab = tabulate(o, rule);
   auto basis = a.unregistered == "per-table" ? tally::UnregisteredBasis::kPerTable : tally::UnregisteredBasis::kRegistryTotal;
@@ -116,7 +116,7 @@ void run_check_declared(const CheckArgs& a) {
 // ---- forensics ------------------------------------------------------------------------------
 
 struct ForensicsArgs {
-  std::string data_dir, source, level, format = "table", plots;
+  std::string data_dir, contest, source, level, format = "table", plots;
   uint32_t resamples = 1000;
   uint64_t seed = 20120101;
   unsigned threads = 0;
@@ -125,7 +125,7 @@ struct ForensicsArgs {
 
 void run_forensics(const ForensicsArgs& a) {
   auto rule = value_or_exit(tally::SourceRule::parse(a.source));
-  Opened o = open_data(a.data_dir);
+  Opened o = open_data(a.data_dir, a.contest);
   const tally::Geography& g = *o.geo;
   int depth = g.depth_count() > 2 ? 1 : 0;
   if (!a.level.empty()) {
@@ -183,6 +183,7 @@ void register_forensics_commands(CLI::App& app) {
   const std::string source_help =
       "source rule of the verified sheets: a name (official), a prefix (witness:*) or * (default: latest "
       "non-conflicting across all)";
+  const std::string contest_help = "the contest (an election with several needs one; default: the only one)";
   {
     auto a = std::make_shared<DeclareArgs>();
     auto* cmd = app.add_subcommand("declare", "log an authority's announced results (a bulletin) as a declaration");
@@ -204,6 +205,7 @@ void register_forensics_commands(CLI::App& app) {
     auto* cmd = app.add_subcommand("check-declared", "hold every declaration against what the verified sheets prove");
     cmd->add_option("data", a->data_dir, "data directory")->required();
     cmd->add_option("--source", a->source, source_help);
+    cmd->add_option("--contest", a->contest, contest_help);
     cmd->add_option("--unregistered", a->unregistered,
                     "cap for tables absent from the registry: registry-total (the official total, when the election "
                     "states one) or per-table (worst case per table)")
@@ -216,6 +218,7 @@ void register_forensics_commands(CLI::App& app) {
     auto* cmd = app.add_subcommand("forensics", "statistical fingerprints of fabricated counts, per area and source");
     cmd->add_option("data", a->data_dir, "data directory")->required();
     cmd->add_option("--source", a->source, source_help);
+    cmd->add_option("--contest", a->contest, contest_help);
     cmd->add_option("--level", a->level, "level of the per-area results (default: the first level)");
     cmd->add_option("--format", a->format, "table or json")->check(CLI::IsMember({"table", "json"}));
     cmd->add_option("--plots", a->plots, "write fingerprint.svg, integer.svg and shpilkin.svg into this directory");

@@ -1,6 +1,7 @@
 // `tallylog stations import`, `tallylog import`, `tallylog sheets show` and `tallylog reindex`:
 // flags, wiring and printing only; the work is in ingest/ (csv_import.h, ingestor.h) and index/.
 #include <chrono>
+#include <algorithm>
 #include <cstdio>
 #include <iostream>
 #include <memory>
@@ -60,6 +61,16 @@ std::unique_ptr<ingest::Ingestor> open_ingestor(const std::string& data_dir, con
   return value_or_exit(ingest::Ingestor::open(data_dir, o));
 }
 
+// The rejects store, <data>/rejects.sqlite (every contest's), reached through an index of the
+// data directory's own: a single-contest election's index.sqlite, else the first contest's
+// index.<id>.sqlite (ingest/contest.h). Never <data>/index.sqlite of an election with several
+// contests, which no contest reads.
+std::unique_ptr<index::Index> open_rejects_or_exit(const std::string& data_dir) {
+  auto log = value_or_exit(log::open_reader(data_dir));
+  auto ci = value_or_exit(ingest::contest_index(data_dir, *log, "", /*first_if_unnamed=*/true));
+  return value_or_exit(index::open_index(ci.url));
+}
+
 void report_rejects(const std::string& path, const ingest::ImportSummary& sum) {
   if (sum.rejects.empty()) {
     (void)Env::posix().remove_file(path);  // a stale report from an earlier run would mislead
@@ -106,9 +117,68 @@ void finish_import(const ImportArgs& a, const ingest::ImportSummary& s, const st
   }
 }
 
+// One CSV holding several contests' sheets (a mapping with [sheet] contest): one pass over the
+// file per contest, each through that contest's ingestor (the log has one writer at a time), the
+// other contests' rows left for their own pass; a row naming no contest of the election is
+// rejected once, in the first pass. With --contest, that contest's rows only.
+void run_contests_import(const ImportArgs& a, const ingest::Mapping& mapping, const InputText& in) {
+  std::vector<std::string> contests;
+  {
+    auto log = value_or_exit(log::open_reader(a.data_dir));
+    const election::Election e = value_or_exit(ingest::logged_election(*log));
+    contests = election::contest_ids(e);
+    for (const auto& [id, sheet] : mapping.contest_sheets) {
+      if (std::find(contests.begin(), contests.end(), id) != contests.end()) continue;
+      std::string list;
+      for (const auto& c : contests) list += (list.empty() ? "" : ", ") + c;
+      fail(a.mapping + ": [sheet.contests." + id + "]: election " + e.id + " has no contest \"" + id + "\" (it has " +
+           list + ")");
+      return;
+    }
+  }
+  const std::vector<std::string> targets = a.contest.empty() ? contests : std::vector<std::string>{a.contest};
+  ingest::ImportSummary total;
+  for (size_t k = 0; k < targets.size(); ++k) {
+    auto ing = open_ingestor(a.data_dir, targets[k], false);
+    ingest::ImportOptions o;
+    o.source = a.source;
+    o.submitted_by = a.submitted_by;
+    o.batch_size = a.batch;
+    for (const auto& c : contests)
+      if (c != ing->election().contest) o.other_contests.push_back(c);
+    o.leave_unknown_contests = k > 0;
+    auto sum = ingest::import_sheets_csv(*ing, in.text(), a.file, mapping, o);
+    check_or_exit(ing->close());
+    if (!sum) check_or_exit(std::unexpected(sum.error()));
+    std::cerr << "contest " << targets[k] << ": " << sum->summary_line() << "\n";
+    total.rows += sum->rows;
+    total.accepted += sum->accepted;
+    total.duplicates += sum->duplicates;
+    total.conflicts += sum->conflicts;
+    total.rejected += sum->rejected;
+    total.flagged += sum->flagged;
+    total.rejects.insert(total.rejects.end(), sum->rejects.begin(), sum->rejects.end());
+    if (k == 0) total.other_contest_rows = sum->other_contest_rows;
+  }
+  std::stable_sort(total.rejects.begin(), total.rejects.end(),
+                   [](const ingest::RowReject& x, const ingest::RowReject& y) { return x.line < y.line; });
+  if (!a.contest.empty() && total.other_contest_rows > 0)
+    std::cerr << total.other_contest_rows << " rows of other contests left out\n";
+  if (total.rows == 0 && total.other_contest_rows > 0) {
+    fail(a.file + ": no row of contest " + a.contest + " (" + std::to_string(total.other_contest_rows) +
+         " rows of other contests)");
+    return;
+  }
+  finish_import(a, total, "`tallylog flags " + a.data_dir + " --contest <id>` lists them");
+}
+
 void run_import(const ImportArgs& a, bool stations) {
   auto mapping = value_or_exit(ingest::Mapping::load(Env::posix(), a.mapping));
   const InputText in = open_input(a.file);
+  if (!stations && mapping.has_contest) {
+    run_contests_import(a, mapping, in);
+    return;
+  }
   const auto& file = in.file;
   const bool zipped = in.zipped;
   const std::string_view text = in.text();
@@ -152,6 +222,7 @@ void run_remote_import(const ImportArgs& a, bool batch_given) {
   remote::BulkOptions bo;
   bo.token = a.token;
   bo.source = a.source;
+  bo.contest = a.contest;  // the server refuses a contest it does not collect
   auto client = value_or_exit(remote::BulkClient::connect(a.data_dir, bo));
   std::cerr << "submitting to " << a.data_dir << " as '" << client->submitter() << "'; it holds "
             << client->stats().held_at_start << " sheets of " << a.source << "\n";
@@ -159,6 +230,9 @@ void run_remote_import(const ImportArgs& a, bool batch_given) {
   o.source = a.source;
   o.submitted_by = a.submitted_by;
   o.batch_size = batch_given ? a.batch : kRemoteBatch;
+  // A file holding several contests' sheets ([sheet] contest): the server collects one contest;
+  // the other rows are left out and counted (the server's view names no other contest).
+  o.leave_unknown_contests = true;
   Result<ingest::ImportSummary> sum = std::unexpected(Error{});
   {
     Progress progress("sheets", text.size());
@@ -168,6 +242,9 @@ void run_remote_import(const ImportArgs& a, bool batch_given) {
     };
     sum = ingest::import_sheets_csv(*client, text, a.file, mapping, o);
   }
+  if (sum && sum->other_contest_rows > 0)
+    std::cerr << sum->other_contest_rows << " rows of other contests left out (this server collects "
+              << client->election().contest << ")\n";
   if (a.stats) {
     auto st = client->stats();
     std::fprintf(stderr, "sent %llu sheets in %llu batches (the server held %llu of this source at start)\n",
@@ -224,10 +301,6 @@ void register_ingest_commands(CLI::App& app) {
       ->envname("TALLYLOG_TOKEN");
   import->callback([ia, batch_opt] {
     if (net::is_url(ia->data_dir)) {
-      if (!ia->contest.empty()) {
-        fail("--contest with a server URL: start the server with `serve --contest` instead");
-        return;
-      }
       run_remote_import(*ia, batch_opt->count() > 0);
     } else {
       run_import(*ia, false);
@@ -279,7 +352,7 @@ void register_ingest_commands(CLI::App& app) {
   });
 
   // rejects list | clear
-  auto* rejects = app.add_subcommand("rejects", "Rejected submissions kept in <data>/rejects.sqlite");
+  auto* rejects = app.add_subcommand("rejects", "Rejected submissions kept in <data>/rejects.sqlite (one store for every contest)");
   rejects->require_subcommand(1);
   struct RejectsArgs {
     std::string data_dir, format = "table";
@@ -291,7 +364,7 @@ void register_ingest_commands(CLI::App& app) {
   rlist->add_option("--limit", ra->limit, "at most this many (0: all)")->capture_default_str();
   rlist->add_option("--format", ra->format, "table or csv")->check(CLI::IsMember({"table", "csv"}));
   rlist->callback([ra] {
-    auto idx = value_or_exit(index::open_index(ra->data_dir));
+    auto idx = open_rejects_or_exit(ra->data_dir);
     auto list = value_or_exit(idx->rejects(ra->limit == 0 ? SIZE_MAX : ra->limit));
     if (ra->format == "csv") {
       std::string out = "at,source,origin,field,reason\n";
@@ -312,7 +385,7 @@ void register_ingest_commands(CLI::App& app) {
   auto rc_dir = std::make_shared<std::string>();
   rclear->add_option("data", *rc_dir, "data directory")->required();
   rclear->callback([rc_dir] {
-    auto idx = value_or_exit(index::open_index(*rc_dir));
+    auto idx = open_rejects_or_exit(*rc_dir);
     auto n = value_or_exit(idx->clear_rejects());
     std::cout << "removed " << n << " rejected submission" << (n == 1 ? "" : "s") << std::endl;
   });

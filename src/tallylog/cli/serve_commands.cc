@@ -10,7 +10,9 @@
 #include <iostream>
 #include <memory>
 #include <string>
+#include <mutex>
 #include <thread>
+#include <vector>
 
 #include "tallylog/blob/blob_store.h"
 #include "tallylog/cli/command.h"
@@ -19,6 +21,10 @@
 #include "tallylog/http/server.h"
 #include "tallylog/http/static_files.h"
 #include "tallylog/http/submit_batcher.h"
+#include "tallylog/election/contest.h"
+#include "tallylog/index/open.h"
+#include "tallylog/ingest/contest.h"
+#include "tallylog/ingest/derive.h"
 #include "tallylog/ingest/ingestor.h"
 #include "tallylog/ingest/read_only.h"
 #include "tallylog/qr/decoder.h"
@@ -31,7 +37,7 @@ namespace {
 
 struct ServeArgs {
   std::string data_dir;
-  std::string contest;  // one contest per server (an election with several needs one)
+  std::string contest;  // the contest the write side collects (several: default the first); reads: every one
   std::string listen = "127.0.0.1:8080";
   std::string web_dir;
   int io_threads = 0;
@@ -71,6 +77,25 @@ void raise_fd_limit() {
   }
 }
 
+// A contest of an election with several that this server does not collect: its index is derived
+// from the log on demand, before each read of it (http::ApiContest::refresh).
+struct DerivedContest {
+  std::unique_ptr<index::Index> index;
+  std::unique_ptr<ingest::Deriver> deriver;
+  std::mutex mu;
+  std::atomic<uint64_t> commits{0};
+
+  Status refresh(const log::LogReader& log) {
+    std::lock_guard lock(mu);
+    TL_ASSIGN_OR_RETURN(const uint64_t before, index->indexed_size());
+    const uint64_t end = log.size();
+    if (before >= end) return ok();
+    TL_TRY(ingest::catch_up(*index, *deriver, log, end));
+    commits.fetch_add(1);
+    return ok();
+  }
+};
+
 void run_serve(const ServeArgs& a) {
   http::ServerOptions so;
   parse_listen_or_exit(a.listen, so);
@@ -92,6 +117,7 @@ void run_serve(const ServeArgs& a) {
   std::atomic<uint64_t> index_commits{0};
   io.after_index_commit = [&index_commits] { index_commits.fetch_add(1); };
   io.contest = a.contest;
+  io.first_contest_if_unnamed = true;  // several contests: the write side collects the first unless named
   if (!a.witnesses.empty()) {
     std::vector<witness::WitnessEndpoint> endpoints;
     for (const auto& line : key_lines(a.witnesses)) endpoints.push_back(value_or_exit(witness::parse_witness_endpoint(line)));
@@ -117,15 +143,50 @@ void run_serve(const ServeArgs& a) {
   }
   std::unique_ptr<ingest::Ingestor> ingestor;
   ingest::ReadOnlyData read_only;
+  // Every contest of an election with several is served (?contest=, docs/api.md "Contests").
+  std::vector<http::ApiContest> contests;
+  std::vector<ingest::ReadOnlyData> other_read_only;           // read-only: each other contest's
+  std::vector<std::unique_ptr<DerivedContest>> derived;          // writable: each other contest's
   if (writable) {
     // The log is recovered and the index brought up to date before listening; the verdict rule's
     // state (every station and sheet) loads while reads are already served.
     ingestor = value_or_exit(ingest::Ingestor::open_log(a.data_dir, io));
+    election::Election full;  // an empty log (no election yet) has no contests
+    if (auto f = ingest::logged_election(ingestor->log())) full = std::move(*f);
+    for (const election::Contest& c : full.contests) {
+      http::ApiContest ac{c.id, c.name, &ingestor->index(), &index_commits, {}};
+      if (c.id != ingestor->contest()) {
+        auto d = std::make_unique<DerivedContest>();
+        d->index = value_or_exit(index::open_index(ingest::contest_index_url(a.data_dir, c.id)));
+        d->deriver = value_or_exit(ingest::Deriver::load(*d->index, c.id));
+        check_or_exit(d->refresh(ingestor->log()));
+        ac.index = d->index.get();
+        ac.index_commits = &d->commits;
+        ac.refresh = [d = d.get(), log = &ingestor->log()] { return d->refresh(*log); };
+        derived.push_back(std::move(d));
+      }
+      contests.push_back(std::move(ac));
+    }
   } else {
     ingest::ReadOnlyOptions ro;
     ro.contest = a.contest;
+    auto log = value_or_exit(log::open_reader(a.data_dir));
+    election::Election full;
+    if (auto f = ingest::logged_election(*log)) full = std::move(*f);
+    if (ro.contest.empty() && !full.contests.empty()) ro.contest = full.contests.front().id;
     read_only = value_or_exit(ingest::open_for_reading(a.data_dir, ro));
     if (!read_only.note.empty()) std::cerr << "tallylog: " << read_only.note << "\n";
+    for (const election::Contest& c : full.contests) {
+      http::ApiContest ac{c.id, c.name, read_only.index.get(), nullptr, {}};
+      if (c.id != read_only.contest) {
+        ingest::ReadOnlyOptions other;
+        other.contest = c.id;
+        other_read_only.push_back(value_or_exit(ingest::open_for_reading(a.data_dir, other)));
+        if (!other_read_only.back().note.empty()) std::cerr << "tallylog: " << other_read_only.back().note << "\n";
+        ac.index = other_read_only.back().index.get();
+      }
+      contests.push_back(std::move(ac));
+    }
   }
   index::IndexReader& index = writable ? ingestor->index() : *read_only.index;
   auto blobs = value_or_exit(blob::BlobStore::open(Env::posix(), a.data_dir));
@@ -144,6 +205,7 @@ void run_serve(const ServeArgs& a) {
   http::ApiBackend be;
   be.log = writable ? &ingestor->log() : read_only.log.get();
   be.index = &index;
+  be.contests = std::move(contests);
   // Concurrent POSTs share one durable log append (group commit).
   http::SubmitBatcher batcher([&ingestor](std::span<election::Sheet> sheets) {
     std::vector<std::string> origins(sheets.size(), "http");
@@ -202,7 +264,7 @@ void register_serve_commands(CLI::App& app) {
   auto* s = app.add_subcommand("serve", "Serve the results page, the JSON API, the log tiles and images over HTTP");
   s->add_option("data", a->data_dir, "data directory")->required();
   s->add_option("--contest", a->contest,
-                "the contest this server collects and reports (an election with several needs one; default: the only one)");
+                "the contest whose sheets this server collects (default: the only one; with several, the first); it reports every contest (?contest=)");
   s->add_option("--listen", a->listen, "host:port to listen on")->capture_default_str();
   s->add_option("--web", a->web_dir, "folder of the built web page (default: web/dist)");
   s->add_option("--io-threads", a->io_threads, "I/O threads (default: one per core)");

@@ -7,6 +7,48 @@
 
 namespace tallylog::http {
 
+namespace {
+
+std::string contest_list(const ApiContext& ctx) {
+  std::string out;
+  for (const ApiContest& c : ctx.be.contests) out += (out.empty() ? "" : ", ") + c.id + " (" + c.name + ")";
+  return out;
+}
+
+}  // namespace
+
+std::variant<ContestScope, Response> contest_scope(ApiContext& ctx, const Query& q) {
+  auto it = q.find("contest");
+  const std::string asked = it == q.end() ? "" : it->second;
+  if (ctx.be.contests.empty()) {
+    ContestScope s{"", ctx.be.index, &ctx.tallies};
+    if (asked.empty()) return s;
+    // A single-contest election answers to its own contest name too.
+    auto c = ctx.tallies.lock();
+    auto e = c.election();
+    if (!e) return from_error(e.error());
+    if (asked == (*e)->contest) return s;
+    return error_response(404, "contest: \"" + asked + "\" is not a contest of this election (it has one, \"" +
+                                   (*e)->contest + "\")",
+                          "contest");
+  }
+  for (size_t k = 0; k < ctx.be.contests.size(); ++k) {
+    const ApiContest& c = ctx.be.contests[k];
+    if (c.id != asked) continue;
+    if (c.refresh) {
+      if (Status st = c.refresh(); !st) return from_error(st.error());
+    }
+    return ContestScope{c.id, c.index, ctx.contest_tallies[k]};
+  }
+  const std::string n = std::to_string(ctx.be.contests.size());
+  if (asked.empty())
+    return error_response(400, "contest: this election has " + n + " contests: " + contest_list(ctx) +
+                                   "; choose one with ?contest=<id>",
+                          "contest");
+  return error_response(404, "contest: no contest \"" + asked + "\"; this election has " + n + ": " + contest_list(ctx),
+                        "contest");
+}
+
 struct Api::Impl {
   ApiContext ctx;
   RouteTable table;

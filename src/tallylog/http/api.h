@@ -49,10 +49,28 @@ struct ApiOptions {
   uint64_t max_bulk_bytes = 64 * 1024 * 1024;  // POST /api/v1/bulk/sheets: a batch of entries
 };
 
+// One contest of an election with several (election/contest.h), as the read side serves it:
+// every results route takes `?contest=<id>` (docs/api.md, "Contests").
+struct ApiContest {
+  std::string id;    // the contest id (?contest=)
+  std::string name;  // its label
+  // Its derived index (ingest/contest.h). The write side's contest uses ApiBackend::index here.
+  index::IndexReader* index = nullptr;
+  // As ApiBackend::index_commits, for this index (null: none).
+  const std::atomic<uint64_t>* index_commits = nullptr;
+  // Brings `index` up to date with the log before a read (a contest the server does not collect:
+  // its index is derived from the log on demand). Null: the index is kept current by its writer.
+  // Called from request threads; it must be thread-safe.
+  std::function<Status()> refresh;
+};
+
 struct ApiBackend {
   Env* env = &Env::posix();
   const log::LogReader* log = nullptr;
   index::IndexReader* index = nullptr;
+  // An election with several contests: every contest, in election order (the one the write side
+  // collects has index == `index`). Empty: a single-contest election, served from `index`.
+  std::vector<ApiContest> contests;
   // Validates, logs and indexes a sheet; returns once durable. Null: the write side answers 503
   // saying `no_write_side` (e.g. a read-only data directory: no log.key).
   std::function<Result<ingest::Outcome>(election::Sheet sheet)> submit;

@@ -5,9 +5,11 @@
 // with table.add({method, pattern, label, body_limit, handler}), and call your add_*_routes() below.
 #pragma once
 
+#include <memory>
 #include <optional>
 #include <string>
 #include <variant>
+#include <vector>
 
 #include "tallylog/http/api.h"
 #include "tallylog/http/metrics.h"
@@ -24,15 +26,40 @@ struct ApiContext {
   TokenStore tokens;
   RateLimiter limiter;
   Metrics metrics;
-  TallyCache tallies;
+  TallyCache tallies;  // the tally cache of `be.index` (the write side's contest)
+  // One per be.contests entry: &tallies for the one whose index is be.index, else its own.
+  std::vector<TallyCache*> contest_tallies;
+  std::vector<std::unique_ptr<TallyCache>> owned_tallies;
 
   ApiContext(ApiOptions o, ApiBackend b)
       : opt(std::move(o)),
         be(std::move(b)),
         tokens(opt.data_dir, *be.env),
         limiter(opt.submit_rate_per_token, opt.submit_burst_per_token),
-        tallies(be.index, be.index_commits) {}
+        tallies(be.index, be.index_commits) {
+    for (const ApiContest& c : be.contests) {
+      if (c.index == be.index) {
+        contest_tallies.push_back(&tallies);
+      } else {
+        owned_tallies.push_back(std::make_unique<TallyCache>(c.index, c.index_commits));
+        contest_tallies.push_back(owned_tallies.back().get());
+      }
+    }
+  }
 };
+
+// What a read route answers from: one contest's index and tally cache.
+struct ContestScope {
+  std::string id;  // the contest id; "" for a single-contest election
+  index::IndexReader* index = nullptr;
+  TallyCache* tallies = nullptr;
+};
+
+// The contest a results request names with `?contest=<id>` (api.cc). A single-contest election:
+// its index (a `contest` naming another contest is 404). Several: that contest's index, brought up
+// to date first (ApiContest::refresh); no `contest` is 400 and an unknown one 404, both listing
+// the contests.
+std::variant<ContestScope, Response> contest_scope(ApiContext& ctx, const Query& q);
 
 // <data>/log.vkey, the checkpoint verifier key (first line, trimmed); nullopt when absent or
 // unreadable. Public by design. (log_routes.cc)

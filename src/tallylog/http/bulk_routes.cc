@@ -1,6 +1,9 @@
 // The bulk write side (issue 17): what `tallylog import <url>` and `tallylog scan <url>` use to
 // feed a running server while it keeps answering reads (docs/api.md "Bulk submission").
 //
+// Every route takes `contest=C` too (an election with several contests: the contest the sheets are
+// for, which must be the one this server collects; check_contest).
+//
 //   GET  /api/v1/bulk/session?source=S   who the token is and whether it may submit for S, the
 //                                        election (log entry 0) and the log size; nothing written
 //   GET  /api/v1/bulk/stations           the registry the validator needs: "code\tregistered\n"
@@ -13,6 +16,7 @@
 // refusing a bad token there is how a client says so before sending anything). The server checks
 // every sheet again (the client's checks are a courtesy); submitted_by is the token's name and
 // submitted_at the server's clock, as for POST /api/v1/sheets.
+#include <optional>
 #include <variant>
 
 #include "tallylog/base/bytes.h"
@@ -34,6 +38,7 @@ struct Bulk {
     auto auth = authorize_submitter(ctx, c.request);
     if (auto* r = std::get_if<Response>(&auth)) return std::move(*r);
     auto& who = std::get<TokenInfo>(auth);
+    if (auto refused = check_contest(c)) return std::move(*refused);
     auto it = c.query.find("source");
     std::string source = it == c.query.end() ? "" : it->second;
     if (!need_source) return std::pair{std::move(who), std::move(source)};
@@ -42,6 +47,32 @@ struct Bulk {
     if (!who.allows_source(source))
       return error_response(403, "source: token of '" + who.name + "' may not submit for '" + source + "'", "source");
     return std::pair{std::move(who), std::move(source)};
+  }
+
+  // `?contest=<id>`: the contest the client's sheets are for. This server's write side collects
+  // one contest (`serve --contest`): an election with several needs it named (400, listing them),
+  // and another contest is refused (409) before anything is sent; an unknown one is 404.
+  std::optional<Response> check_contest(const RouteCall& c) {
+    auto scope = contest_scope(ctx, c.query);
+    if (auto* r = std::get_if<Response>(&scope)) {
+      if (r->status == 400) {
+        auto it = c.query.find("contest");
+        if (it == c.query.end() || it->second.empty())
+          return error_response(400, "contest: this election has several contests: name the one your sheets are for with --contest (this server collects " + write_contest() + ")", "contest");
+      }
+      return std::move(*r);
+    }
+    const ContestScope& s = std::get<ContestScope>(scope);
+    if (s.index != ctx.be.index)
+      return error_response(409, "contest: this server collects the sheets of contest " + write_contest() + ", not " + s.id +
+                                     " (start a server with `serve --contest " + s.id + "`)",
+                            "contest");
+    return std::nullopt;
+  }
+  std::string write_contest() const {
+    for (const ApiContest& c : ctx.be.contests)
+      if (c.index == ctx.be.index) return c.id;
+    return "";
   }
 
   Response session(const RouteCall& c) {
@@ -55,11 +86,14 @@ struct Bulk {
     if (!size) return from_error(size.error());
     Json sources = Json::array();
     for (const auto& s : who.sources) sources.push_back(s);
-    return json_response(200, Json{{"submitter", who.name},
-                                   {"source", source},
-                                   {"sources", sources},
-                                   {"log_size", *size},
-                                   {"election_entry", election::encode_entry(*e)}});
+    Json j{{"submitter", who.name},
+           {"source", source},
+           {"sources", sources},
+           {"log_size", *size},
+           {"election_entry", election::encode_entry(*e)}};
+    // The tag every sheet sent must carry (an election with several contests only).
+    if (!ctx.be.contests.empty()) j["contest"] = write_contest();
+    return json_response(200, j);
   }
 
   Response stations(const RouteCall& c) {

@@ -12,11 +12,14 @@ void add_flags_routes(RouteTable& table, ApiContext& ctx) {
                auto it = call.query.find("source");
                auto rule = tally::SourceRule::parse(it == call.query.end() ? "*" : it->second);
                if (!rule) return error_response(400, "source: " + rule.error().message, "source");
-               auto c = ctx.tallies.lock();
+               auto scope = contest_scope(ctx, call.query);
+               if (auto* resp = std::get_if<Response>(&scope)) return std::move(*resp);
+               const ContestScope& sc = std::get<ContestScope>(scope);
+               auto c = sc.tallies->lock();
                auto tab = c.tabulation(*rule);  // brings the geography up to date with the index
                if (!tab) return from_error(tab.error());
-               auto r = c.cached("flags|" + rule->to_string(), tab->applied, [&]() -> Result<Response> {
-                 TL_ASSIGN_OR_RETURN(auto report, tally::find_flags(*ctx.be.index, *c.geography(), *rule));
+               auto r = c.cached("flags|" + rule->to_string(), tab->applied, [&, &sc = sc]() -> Result<Response> {
+                 TL_ASSIGN_OR_RETURN(auto report, tally::find_flags(*sc.index, *c.geography(), *rule));
                  return Response::json(200, tally::flags_to_json(report, *c.geography()) + "\n");
                });
                return r ? std::move(*r) : from_error(r.error());

@@ -62,9 +62,11 @@ std::string param(const Query& q, const char* name) {
 // The handlers, over the shared context.
 struct Results {
   ApiContext& ctx;
+  index::IndexReader* index;  // the asked contest's (contest_scope)
+  TallyCache* tallies;
 
   Response tally(const Query& q) {
-    auto c = ctx.tallies.lock();
+    auto c = tallies->lock();
     auto rule = rule_param(q, "source");
     if (!rule) return from_error(rule.error());
     auto election = c.election();
@@ -134,7 +136,7 @@ struct Results {
   }
 
   Response compare(const Query& q) {
-    auto c = ctx.tallies.lock();
+    auto c = tallies->lock();
     auto a = rule_param(q, "a");
     auto b = rule_param(q, "b");
     if (!a) return from_error(a.error());
@@ -158,7 +160,7 @@ struct Results {
   }
 
   Response bound(const Query& q) {
-    auto c = ctx.tallies.lock();
+    auto c = tallies->lock();
     auto rule = rule_param(q, "source");
     if (!rule) return from_error(rule.error());
     auto tab = c.tabulation(*rule);
@@ -173,7 +175,7 @@ struct Results {
   }
 
   Response areas(const Query& q) {
-    auto c = ctx.tallies.lock();
+    auto c = tallies->lock();
     auto election = c.election();
     if (!election) return from_error(election.error());
     auto depth = depth_param(**election, q, 1);
@@ -221,7 +223,7 @@ struct Results {
   Response stations(const Query& q) {
     std::string area = param(q, "area");
     std::string level = param(q, "level");
-    auto c = ctx.tallies.lock();
+    auto c = tallies->lock();
     auto tab = c.tabulation(tally::SourceRule());
     if (!tab) return from_error(tab.error());
     const auto& geo = *c.geography();
@@ -253,7 +255,7 @@ struct Results {
 
   Json station_json(const election::Station& s) {
     Json areas = Json::array();
-    auto c = ctx.tallies.lock();
+    auto c = tallies->lock();
     auto election = c.election();
     const auto* levels = election ? &(*election)->levels : nullptr;
     for (size_t i = 0; i < s.areas.size(); ++i)
@@ -264,7 +266,7 @@ struct Results {
   }
 
   Response station(std::string_view code, bool with_sheets) {
-    auto st = ctx.be.index->station(code);
+    auto st = index->station(code);
     if (!st) return from_error(st.error());
     if (!*st) return error_response(404, "no station '" + std::string(code) + "'", "station");
     Json j;
@@ -275,7 +277,7 @@ struct Results {
     auto size = checkpoint_size(*cp);
     if (!size) return error_response(500, "checkpoint has no tree size line");
     j["checkpoint"] = {{"size", *size}, {"text", *cp}};
-    auto sheets = ctx.be.index->sheets_for_station(code);
+    auto sheets = index->sheets_for_station(code);
     if (!sheets) return from_error(sheets.error());
     Json list = Json::array();
     for (const auto& rec : *sheets) {
@@ -311,7 +313,7 @@ struct Results {
     auto fmt_it = q.find("format");
     std::string format = fmt_it == q.end() ? "csv" : fmt_it->second;
     if (format != "csv" && format != "json") return error_response(400, "format: csv or json", "format");
-    auto c = ctx.tallies.lock();
+    auto c = tallies->lock();
     auto rule = rule_param(q, "source");
     if (!rule) return from_error(rule.error());
     auto tab = c.tabulation(*rule);
@@ -319,7 +321,7 @@ struct Results {
     const auto& geo = *c.geography();
     tally::SheetExporter ex(geo, format == "csv" ? tally::ExportFormat::kCsv : tally::ExportFormat::kJson);
     std::string body = ex.begin();
-    auto st = ctx.be.index->for_each_current_sheet({}, [&](const index::SheetRecord& r) {
+    auto st = index->for_each_current_sheet({}, [&](const index::SheetRecord& r) {
       if (rule->matches(r.sheet.source)) body += ex.row(r);
     });
     if (!st) return from_error(st.error());
@@ -332,17 +334,34 @@ struct Results {
     return r;
   }
 
-  Response election() {
-    auto e = ctx.be.index->election();
+  // The contests of an election with several (absent for a single-contest election).
+  Json contests_json() const {
+    Json list = Json::array();
+    for (const ApiContest& c : ctx.be.contests) list.push_back({{"id", c.id}, {"name", c.name}});
+    return list;
+  }
+
+  // `whole`: an election with several contests asked without ?contest=: what every contest
+  // shares (levels, sources, the contests), no ballot.
+  Response election(bool whole = false) {
+    auto e = index->election();
     if (!e) return from_error(e.error());
     Json j;
     j["id"] = e->id;
     j["name"] = e->name;
     j["date"] = e->date;
-    j["contest"] = e->contest;
+    if (!whole) j["contest"] = e->contest;
+    if (!ctx.be.contests.empty()) j["contests"] = contests_json();
     Json levels = Json::array();
     for (auto& l : e->levels) levels.push_back({{"code", l.code}, {"name", l.name}});
     j["levels"] = levels;
+    if (whole) {
+      j["sources"] = e->sources;
+      j["log_size"] = ctx.be.log->size();
+      auto vkey = read_log_vkey(ctx);
+      j["log_vkey"] = vkey ? Json(*vkey) : Json(nullptr);
+      return json_response(200, j);
+    }
     Json cands = Json::array();
     for (auto& c : e->candidates) cands.push_back({{"code", c.code}, {"name", c.name}});
     j["candidates"] = cands;
@@ -371,7 +390,7 @@ struct Results {
   }
 
   Response conflicts() {
-    auto c = ctx.be.index->conflicts();
+    auto c = index->conflicts();
     if (!c) return from_error(c.error());
     Json list = Json::array();
     for (auto& x : *c) list.push_back({{"station", x.station}, {"source", x.source}, {"log_indexes", x.log_indexes}});
@@ -379,7 +398,7 @@ struct Results {
   }
 
   Response sources() {
-    auto s = ctx.be.index->sources();
+    auto s = index->sources();
     if (!s) return from_error(s.error());
     return json_response(200, Json{{"sources", *s}});
   }
@@ -388,15 +407,33 @@ struct Results {
 }  // namespace
 
 void add_results_routes(RouteTable& table, ApiContext& ctx) {
-  auto results = std::make_shared<Results>(Results{ctx});
-  // Every row needs the index and the log: without them, 503.
+  // Every row needs the index and the log: without them, 503. Each answers for the contest the
+  // request names (?contest=, contest_scope).
   auto row = [&](std::string pattern, std::function<Response(Results&, const RouteCall&)> fn) {
-    table.add({"GET", std::move(pattern), "", 0, [results, fn = std::move(fn)](const RouteCall& c) {
-                 if (!results->ctx.be.index || !results->ctx.be.log) return error_response(503, "no data loaded");
-                 return fn(*results, c);
+    table.add({"GET", std::move(pattern), "", 0, [&ctx, fn = std::move(fn)](const RouteCall& c) {
+                 if (!ctx.be.index || !ctx.be.log) return error_response(503, "no data loaded");
+                 auto scope = contest_scope(ctx, c.query);
+                 if (auto* r = std::get_if<Response>(&scope)) return std::move(*r);
+                 auto& s = std::get<ContestScope>(scope);
+                 Results results{ctx, s.index, s.tallies};
+                 return fn(results, c);
                }});
   };
-  row("/api/v1/election", [](Results& r, const RouteCall&) { return r.election(); });
+  // The election: without ?contest= an election with several contests answers what they share
+  // and lists them (the page's first request); with it, that contest's view.
+  table.add({"GET", "/api/v1/election", "", 0, [&ctx](const RouteCall& c) {
+               if (!ctx.be.index || !ctx.be.log) return error_response(503, "no data loaded");
+               auto it = c.query.find("contest");
+               if (!ctx.be.contests.empty() && (it == c.query.end() || it->second.empty())) {
+                 Results results{ctx, ctx.be.index, &ctx.tallies};
+                 return results.election(true);
+               }
+               auto scope = contest_scope(ctx, c.query);
+               if (auto* r = std::get_if<Response>(&scope)) return std::move(*r);
+               auto& s = std::get<ContestScope>(scope);
+               Results results{ctx, s.index, s.tallies};
+               return results.election();
+             }});
   row("/api/v1/areas", [](Results& r, const RouteCall& c) { return r.areas(c.query); });
   row("/api/v1/stations", [](Results& r, const RouteCall& c) { return r.stations(c.query); });
   row("/api/v1/stations/:code", [](Results& r, const RouteCall& c) { return r.station(c.params[0], false); });

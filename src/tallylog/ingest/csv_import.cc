@@ -72,6 +72,18 @@ Result<ImportSummary> run_import(const RejectStore& ingestor, std::string_view t
       reject_row(rec.line, "row", rec.error);
       continue;
     }
+    if constexpr (requires { batch.take(rec); }) {
+      auto take = batch.take(rec);
+      if (!take) {
+        reject_row(rec.line, take.error().field, take.error().reason);
+        continue;
+      }
+      if (!*take) {  // another contest's row
+        --sum.rows;
+        ++sum.other_contest_rows;
+        continue;
+      }
+    }
     if (auto r = batch.add(rec, label); !r) {
       reject_row(rec.line, r.error().field, r.error().reason);
       continue;
@@ -80,7 +92,7 @@ Result<ImportSummary> run_import(const RejectStore& ingestor, std::string_view t
   }
   TL_TRY(flush());
   TL_TRY(batch.finish(sum));
-  if (sum.rows == 0) {
+  if (sum.rows == 0 && sum.other_contest_rows == 0) {
     // Loud, never "0 rows" and success: a file of only a header is almost always a wrong file,
     // an export cut short or line endings we could not see.
     return err(ErrorCode::kInvalidArgument, std::string(file_name) + ": no data rows after the header");
@@ -137,6 +149,21 @@ struct SheetBatch {
     bound.emplace(std::move(b));
     reserve();
     return {};
+  }
+  // Whether the row is a sheet of the sink's contest (always, for a mapping without [sheet]
+  // contest); an error for a row naming no contest of the election (ImportOptions).
+  std::expected<bool, RowError> take(const CsvRecord& rec) const {
+    if (!bound->has_contest()) return true;
+    auto c = bound->contest(rec.fields);
+    if (!c && options.leave_unknown_contests) return false;  // an earlier pass rejected it
+    if (!c) return std::unexpected(c.error());
+    if (*c == sink.election().contest) return true;
+    const auto& others = options.other_contests;
+    if (options.leave_unknown_contests || std::find(others.begin(), others.end(), *c) != others.end()) return false;
+    std::string known = sink.election().contest;
+    for (const auto& o : others) known += ", " + o;
+    return std::unexpected(RowError{"contest", "\"" + printable_text(*c) + "\" is not a contest of election '" +
+                                                   sink.election().id + "' (" + known + ")"});
   }
   std::expected<void, RowError> add(const CsvRecord& rec, const std::string& label) {
     auto sh = bound->sheet(rec.fields);

@@ -35,6 +35,13 @@ struct ImportOptions {
   CsvOptions csv;
   // Called after each batch with (bytes read, total bytes).
   std::function<void(uint64_t, uint64_t)> progress;
+  // One CSV holding several contests' sheets (a mapping with [sheet] contest): only the rows of
+  // the sink's contest are imported. Rows naming one of `other_contests` are left out (counted in
+  // ImportSummary::other_contest_rows, not in rows); a row naming a contest the election does not
+  // have is rejected (field "contest"), unless `leave_unknown_contests` (a later pass over the same
+  // file: the first one rejected it already).
+  std::vector<std::string> other_contests;
+  bool leave_unknown_contests = false;
 };
 
 struct RowReject {
@@ -45,6 +52,7 @@ struct RowReject {
 
 struct ImportSummary : VerdictCounts {
   uint64_t rows = 0;
+  uint64_t other_contest_rows = 0;  // rows of other contests, left out (ImportOptions::other_contests)
   std::vector<RowReject> rejects;  // in line order
 };
 

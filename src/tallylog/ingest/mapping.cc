@@ -66,20 +66,33 @@ class Reader {
     if (const toml::node* sh = root.get("sheet")) {
       const toml::table* t = sh->as_table();
       if (!t) return fail(*sh, "sheet", "must be a table");
-      TL_TRY(only_keys(*t, "[sheet]", {"station", "cards", "candidates", "fields"}));
+      TL_TRY(only_keys(*t, "[sheet]", {"station", "contest", "cards", "candidates", "fields", "contests"}));
       m.has_sheet = true;
       TL_ASSIGN_OR_RETURN(m.sheet_station, value(m, *t, "station", "[sheet]", Kind::kCode));
-      if (const toml::node* cards = t->get("cards")) {
-        const toml::array* arr = cards->as_array();
-        if (!arr) return fail(*cards, "[sheet] cards", "must be an array of expressions, one per card in ballot order");
-        for (size_t i = 0; i < arr->size(); ++i) {
-          TL_ASSIGN_OR_RETURN(auto v, count_node(m, (*arr)[i], "[sheet] cards[" + std::to_string(i) + "]"));
-          v.key = "cards[" + std::to_string(i) + "]";
-          m.cards.push_back(std::move(v));
-        }
+      if (t->get("contest")) {
+        m.has_contest = true;
+        TL_ASSIGN_OR_RETURN(m.sheet_contest, value(m, *t, "contest", "[sheet]", Kind::kCode));
       }
+      TL_ASSIGN_OR_RETURN(m.cards, cards_of(m, *t, "[sheet]"));
       TL_ASSIGN_OR_RETURN(m.candidates, count_table(m, *t, "candidates"));
       TL_ASSIGN_OR_RETURN(m.fields, count_table(m, *t, "fields"));
+      if (const toml::node* cs = t->get("contests")) {
+        const toml::table* ct = cs->as_table();
+        if (!ct) return fail(*cs, "[sheet.contests]", "must be a table of contest id = table");
+        for (const auto& [id, node] : *ct) {
+          const std::string where = "[sheet.contests." + std::string(id.str()) + "]";
+          const toml::table* one = node.as_table();
+          if (!one) return fail(node, where, "must be a table with cards, candidates and fields");
+          TL_TRY(only_keys(*one, where, {"cards", "candidates", "fields"}));
+          Mapping::ContestSheet c;
+          TL_ASSIGN_OR_RETURN(c.cards, cards_of(m, *one, where));
+          TL_ASSIGN_OR_RETURN(c.candidates, count_table(m, *one, "candidates", "sheet.contests." + std::string(id.str())));
+          TL_ASSIGN_OR_RETURN(c.fields, count_table(m, *one, "fields", "sheet.contests." + std::string(id.str())));
+          m.contest_sheets.emplace_back(std::string(id.str()), std::move(c));
+        }
+        if (!m.has_contest)
+          return fail(*cs, "[sheet.contests]", "needs [sheet] contest, the template naming each row's contest");
+      }
     }
     if (!m.has_station && !m.has_sheet)
       return err(ErrorCode::kInvalidArgument, file_ + ": neither a [station] nor a [sheet] table");
@@ -150,11 +163,27 @@ class Reader {
     return v;
   }
 
-  Result<std::vector<Mapping::Value>> count_table(Mapping& m, const toml::table& sheet, std::string_view key) {
+  // `cards = [expression, ...]` of a sheet table, in ballot order.
+  Result<std::vector<Mapping::Value>> cards_of(Mapping& m, const toml::table& t, const std::string& parent) {
+    std::vector<Mapping::Value> out;
+    const toml::node* cards = t.get("cards");
+    if (!cards) return out;
+    const toml::array* arr = cards->as_array();
+    if (!arr) return fail(*cards, parent + " cards", "must be an array of expressions, one per card in ballot order");
+    for (size_t i = 0; i < arr->size(); ++i) {
+      TL_ASSIGN_OR_RETURN(auto v, count_node(m, (*arr)[i], parent + " cards[" + std::to_string(i) + "]"));
+      v.key = "cards[" + std::to_string(i) + "]";
+      out.push_back(std::move(v));
+    }
+    return out;
+  }
+
+  Result<std::vector<Mapping::Value>> count_table(Mapping& m, const toml::table& sheet, std::string_view key,
+                                                  const std::string& parent = "sheet") {
     std::vector<Mapping::Value> out;
     const toml::node* n = sheet.get(key);
     if (!n) return out;
-    const std::string where = "[sheet." + std::string(key) + "]";
+    const std::string where = "[" + parent + "." + std::string(key) + "]";
     const toml::table* t = n->as_table();
     if (!t) return fail(*n, where, "must be a table of name = expression");
     for (const auto& [k, node] : *t) {
@@ -296,16 +325,27 @@ Result<BoundMapping> BoundMapping::bind_stations(const Mapping& m, std::span<con
 Result<BoundMapping> BoundMapping::bind_sheets(const Mapping& m, std::span<const std::string> header,
                                                const election::Election& e) {
   if (!m.has_sheet) return err(ErrorCode::kInvalidArgument, "mapping '" + m.name + "' has no [sheet] table");
-  const std::string who = "mapping '" + m.name + "'";
-  if (!m.cards.empty() && m.cards.size() != e.cards.size())
-    return err(ErrorCode::kInvalidArgument, who + " maps " + std::to_string(m.cards.size()) + " cards but election '" +
+  std::string who = "mapping '" + m.name + "'";
+  // The contest's own [sheet.contests.<id>] table, if the mapping has one (e is one contest's view).
+  const std::vector<Mapping::Value>* cards = &m.cards;
+  const std::vector<Mapping::Value>* candidates = &m.candidates;
+  const std::vector<Mapping::Value>* fields = &m.fields;
+  for (const auto& [id, cs] : m.contest_sheets) {
+    if (id != e.contest) continue;
+    cards = &cs.cards;
+    candidates = &cs.candidates;
+    fields = &cs.fields;
+    who += " [sheet.contests." + id + "]";
+  }
+  if (!cards->empty() && cards->size() != e.cards.size())
+    return err(ErrorCode::kInvalidArgument, who + " maps " + std::to_string(cards->size()) + " cards but election '" +
                                                 e.id + "' has " + std::to_string(e.cards.size()));
-  for (const auto& c : m.candidates) {
+  for (const auto& c : *candidates) {
     if (!e.find_candidate(c.key))
       return err(ErrorCode::kInvalidArgument,
                  who + " [sheet.candidates]: election '" + e.id + "' has no candidate '" + c.key + "'");
   }
-  for (const auto& f : m.fields) {
+  for (const auto& f : *fields) {
     if (std::find(e.fields.begin(), e.fields.end(), f.key) == e.fields.end())
       return err(ErrorCode::kInvalidArgument,
                  who + " [sheet.fields]: election '" + e.id + "' has no field '" + f.key + "'");
@@ -315,12 +355,12 @@ Result<BoundMapping> BoundMapping::bind_sheets(const Mapping& m, std::span<const
   for (const auto& f : e.fields) {
     // An optional field (Election::optional) may be left out: the source does not report it.
     if (std::find(e.optional.begin(), e.optional.end(), f) != e.optional.end()) continue;
-    if (std::none_of(m.fields.begin(), m.fields.end(), [&](const Mapping::Value& v) { return v.key == f; }))
+    if (std::none_of(fields->begin(), fields->end(), [&](const Mapping::Value& v) { return v.key == f; }))
       unmapped.push_back("field '" + f + "'");
   }
-  if (m.cards.empty()) {
+  if (cards->empty()) {
     for (const auto& c : e.candidates) {
-      if (std::none_of(m.candidates.begin(), m.candidates.end(), [&](const Mapping::Value& v) { return v.key == c.code; }))
+      if (std::none_of(candidates->begin(), candidates->end(), [&](const Mapping::Value& v) { return v.key == c.code; }))
         unmapped.push_back("candidate '" + c.code + "'");
     }
   }
@@ -329,15 +369,19 @@ Result<BoundMapping> BoundMapping::bind_sheets(const Mapping& m, std::span<const
     for (size_t i = 0; i < unmapped.size(); ++i) list += (i ? ", " : "") + unmapped[i];
     return err(ErrorCode::kInvalidArgument, who + " gives no value for " + list + ", which election '" + e.id +
                                                 "' requires on every sheet" +
-                                                (m.cards.empty() && !e.cards.empty() ? " (map the cards or the candidates)" : ""));
+                                                (cards->empty() && !e.cards.empty() ? " (map the cards or the candidates)" : ""));
   }
   BoundMapping b;
   b.program_ = m.program;
   b.header_size_ = header.size();
   b.code_ = bound_value(b.program_, m.sheet_station, "station");
-  for (const auto& c : m.cards) b.cards_.push_back(bound_count(b.program_, c, c.key, header));
-  for (const auto& c : m.candidates) b.candidates_.push_back(bound_count(b.program_, c, c.key, header));
-  for (const auto& f : m.fields) {
+  if (m.has_contest) {
+    b.has_contest_ = true;
+    b.contest_ = bound_value(b.program_, m.sheet_contest, "contest");
+  }
+  for (const auto& c : *cards) b.cards_.push_back(bound_count(b.program_, c, c.key, header));
+  for (const auto& c : *candidates) b.candidates_.push_back(bound_count(b.program_, c, c.key, header));
+  for (const auto& f : *fields) {
     b.fields_.push_back(bound_count(b.program_, f, f.key, header));
     b.fields_.back().optional = std::find(e.optional.begin(), e.optional.end(), f.key) != e.optional.end();
   }
@@ -347,6 +391,7 @@ Result<BoundMapping> BoundMapping::bind_sheets(const Mapping& m, std::span<const
 
 std::vector<ExprId> BoundMapping::roots() const {
   std::vector<ExprId> out = {code_.expr};
+  if (has_contest_) out.push_back(contest_.expr);
   if (registered_.key == "registered") out.push_back(registered_.expr);  // station bindings only
   for (const auto& [code, name] : areas_) {
     out.push_back(code.expr);
@@ -435,6 +480,14 @@ std::expected<election::Sheet, RowError> BoundMapping::sheet(std::span<const std
     s.fields.emplace(c.key, **v);
   }
   return s;
+}
+
+std::expected<std::string, RowError> BoundMapping::contest(std::span<const std::string> row) const {
+  if (auto w = check_width(row); !w) return std::unexpected(w.error());
+  t_eval.begin_row(program_, row);
+  std::string out;
+  if (auto r = text(contest_, out, true); !r) return std::unexpected(r.error());
+  return out;
 }
 
 }  // namespace tallylog::ingest

@@ -77,6 +77,17 @@ struct Mapping {
   std::vector<Value> cards;       // in ballot order
   std::vector<Value> candidates;  // key = candidate code
   std::vector<Value> fields;      // key = election field
+  // [sheet] contest: a template giving each row's contest id, for one CSV holding the sheets of
+  // several contests (docs/formats/mapping-toml.md "Several contests in one file"). Without it,
+  // every row is a sheet of the contest being imported.
+  bool has_contest = false;
+  Value sheet_contest;
+  // [sheet.contests.<id>]: that contest's cards, candidates and fields, in place of [sheet]'s
+  // (contests count different things; a contest without a table uses [sheet]'s).
+  struct ContestSheet {
+    std::vector<Value> cards, candidates, fields;
+  };
+  std::vector<std::pair<std::string, ContestSheet>> contest_sheets;
 
   // Reads a file a [lookups] table names, relative to the mapping (Mapping::load gives one).
   using FileReader = std::function<Result<std::string>(const std::string& relative_path)>;
@@ -102,6 +113,9 @@ class BoundMapping {
   std::expected<election::Station, RowError> station(std::span<const std::string> row) const;
   // Fills station, cards, candidates and fields; the caller sets source and submitter.
   std::expected<election::Sheet, RowError> sheet(std::span<const std::string> row) const;
+  // Whether the mapping names each row's contest ([sheet] contest), and the row's contest id.
+  bool has_contest() const { return has_contest_; }
+  std::expected<std::string, RowError> contest(std::span<const std::string> row) const;
 
  private:
   struct Bound {
@@ -124,6 +138,8 @@ class BoundMapping {
   Bound code_;
   std::vector<std::pair<Bound, Bound>> areas_;
   Bound registered_;
+  bool has_contest_ = false;
+  Bound contest_;
   std::vector<Bound> cards_, candidates_, fields_;
 };
 

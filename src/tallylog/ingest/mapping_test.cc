@@ -106,6 +106,67 @@ TEST(Mapping, BuildsSheetWithCandidatesAndFields) {
   EXPECT_EQ(sh->fields.at("null"), 1);
 }
 
+// One file holding two contests' sheets: [sheet] contest names each row's contest, and each
+// contest's table says what the shared vote columns mean in it.
+const char* kTwoContests = R"(
+[sheet]
+station = "{T}"
+contest = "{C}"
+[sheet.contests.pres.candidates]
+A = "V1"
+B = "V2"
+[sheet.contests.pres.fields]
+valid = "V1 + V2"
+[sheet.contests.list]
+cards = ["V1", "V2"]
+[sheet.contests.list.fields]
+valid = "V1 + V2"
+)";
+
+TEST(Mapping, AContestColumnAndPerContestTablesMapOneFileOfTwoContests) {
+  auto m = Mapping::parse(kTwoContests, "two.toml").value();
+  ASSERT_TRUE(m.has_contest);
+  ASSERT_EQ(m.contest_sheets.size(), 2u);
+  election::Election pres;
+  pres.id = "t";
+  pres.contest = "pres";
+  pres.levels = {{"table", "Table"}};
+  pres.candidates = {{"A", "Ann"}, {"B", "Bob"}};
+  pres.fields = {"valid"};
+  election::Election list = pres;
+  list.contest = "list";
+  list.cards = {{1, "P1", "A"}, {2, "P2", "B"}};
+  const std::vector<std::string> header = {"T", "C", "V1", "V2"};
+  auto bp = BoundMapping::bind_sheets(m, header, pres);
+  ASSERT_TRUE(bp) << bp.error().message;
+  auto bl = BoundMapping::bind_sheets(m, header, list);
+  ASSERT_TRUE(bl) << bl.error().message;
+  const std::vector<std::string> row = {"001", "list", "7", "5"};
+  EXPECT_EQ(bp->contest(row).value(), "list");
+  auto as_pres = bp->sheet(row).value();
+  EXPECT_EQ(as_pres.candidates.at("A"), 7);
+  EXPECT_TRUE(as_pres.cards.empty());
+  auto as_list = bl->sheet(row).value();
+  EXPECT_EQ(as_list.cards, (std::vector<int64_t>{7, 5}));
+  EXPECT_TRUE(as_list.candidates.empty());
+  EXPECT_EQ(as_list.fields.at("valid"), 12);
+}
+
+TEST(Mapping, ContestTablesNeedTheContestTemplateAndKnowTheirKeys) {
+  std::string text = kTwoContests;
+  text.replace(text.find("contest = \"{C}\"\n"), 16, "");
+  auto m = Mapping::parse(text, "two.toml");
+  ASSERT_FALSE(m);
+  EXPECT_NE(m.error().message.find("needs [sheet] contest"), std::string::npos) << m.error().message;
+  auto typo = Mapping::parse(std::string(kTwoContests) + "[sheet.contests.pres.feilds]\nvalid = \"V1\"\n", "typo.toml");
+  ASSERT_FALSE(typo);
+  EXPECT_NE(typo.error().message.find("[sheet.contests.pres] feilds: unknown key"), std::string::npos)
+      << typo.error().message;
+  auto fixed = Mapping::parse("[sheet]\nstation = \"{T}\"\ncontest = \"pres\"\n", "fixed.toml");
+  ASSERT_FALSE(fixed);  // every row the same contest: the template must read a column
+  EXPECT_NE(fixed.error().message.find("reads no column"), std::string::npos) << fixed.error().message;
+}
+
 TEST(Mapping, RowErrorsNameTheColumn) {
   auto m = Mapping::parse(kMapping, "small.toml").value();
   auto b = BoundMapping::bind_sheets(m, kHeader, small_election()).value();

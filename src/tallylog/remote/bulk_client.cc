@@ -81,6 +81,8 @@ struct BulkClient::State {
   std::mutex blob_mu;
   std::unique_ptr<net::HttpClient> blob_http;  // images, from scan's decoding threads
   std::string submitter;
+  std::string query;        // "?source=S[&contest=C]", on every request
+  std::string contest_tag;  // what each sheet sent carries in "contest" ("" for a single-contest election)
   std::optional<election::Validator> validator;
   // station code -> registered voters (nullopt: unknown)
   std::unordered_map<std::string, std::optional<uint64_t>> registered;
@@ -131,7 +133,9 @@ Result<std::unique_ptr<BulkClient>> BulkClient::connect(const std::string& url, 
   s->http = std::move(*http);
   const std::string base = parsed->path;
   s->base = base;
-  const std::string q = "?source=" + percent_encode(options.source);
+  const std::string q = "?source=" + percent_encode(options.source) +
+                        (options.contest.empty() ? "" : "&contest=" + percent_encode(options.contest));
+  s->query = q;
 
   auto session = s->call(base + "/api/v1/bulk/session" + q);
   if (!session) return std::unexpected(nothing_sent(session.error()));
@@ -139,6 +143,7 @@ Result<std::unique_ptr<BulkClient>> BulkClient::connect(const std::string& url, 
   try {
     auto j = Json::parse(session->body);
     s->submitter = j.at("submitter").get<std::string>();
+    if (j.contains("contest")) s->contest_tag = j.at("contest").get<std::string>();
     auto entry = election::decode_entry(j.at("election_entry").get<std::string>());
     if (!entry || entry->type != election::EntryType::kElection)
       return err(ErrorCode::kCorrupt, s->url + ": the election the server sent does not decode" +
@@ -150,7 +155,7 @@ Result<std::unique_ptr<BulkClient>> BulkClient::connect(const std::string& url, 
   TL_ASSIGN_OR_RETURN(auto validator, election::Validator::create(std::move(e)));
   s->validator.emplace(std::move(validator));
 
-  auto stations = s->call(base + "/api/v1/bulk/stations");
+  auto stations = s->call(base + "/api/v1/bulk/stations" + q);
   if (!stations) return std::unexpected(nothing_sent(stations.error()));
   std::string_view text = stations->body;
   while (!text.empty()) {
@@ -203,6 +208,7 @@ Result<std::vector<ingest::Outcome>> BulkClient::submit_batch(std::span<election
   for (size_t i = 0; i < sheets.size(); ++i) {
     election::Sheet& sh = sheets[i];
     if (sh.submitted_at.empty()) sh.submitted_at = now;  // as the ingestor does; the server sets its own
+    if (sh.contest.empty()) sh.contest = s.contest_tag;  // before its identity digest: it is part of it
     // The ingestor's checks, in its order: the validator against the registry, then identity.
     const election::Station* station = nullptr;
     if (auto it = s.registered.find(sh.station); it != s.registered.end()) {
@@ -230,7 +236,7 @@ Result<std::vector<ingest::Outcome>> BulkClient::submit_batch(std::span<election
     digests.push_back(std::move(digest));
   }
   if (sent.empty()) return out;
-  const std::string target = s.base + "/api/v1/bulk/sheets?source=" + percent_encode(s.opt.source);
+  const std::string target = s.base + "/api/v1/bulk/sheets" + s.query;
   TL_ASSIGN_OR_RETURN(auto r, s.call(target, body, true));
   ++s.stats.batches;
   s.stats.sent += sent.size();
@@ -264,7 +270,7 @@ Result<std::vector<ingest::Outcome>> BulkClient::submit_batch(std::span<election
 Status BulkClient::sync() {
   State& s = *s_;
   if (s.stats.batches == 0) return ok();
-  const std::string target = s.base + "/api/v1/bulk/sheets?source=" + percent_encode(s.opt.source);
+  const std::string target = s.base + "/api/v1/bulk/sheets" + s.query;
   TL_ASSIGN_OR_RETURN(auto r, s.call(target, std::string_view(), true));
   (void)r;
   return ok();
@@ -276,7 +282,7 @@ Result<std::string> BulkClient::put_blob(std::string_view bytes) {
   if (!s.blob_http) {
     TL_ASSIGN_OR_RETURN(s.blob_http, net::HttpClient::create(s.parsed, s.http_options));
   }
-  const std::string target = s.base + "/api/v1/bulk/blobs?source=" + percent_encode(s.opt.source);
+  const std::string target = s.base + "/api/v1/bulk/blobs" + s.query;
   TL_ASSIGN_OR_RETURN(auto r, s.call(target, bytes, true, s.blob_http.get(), "application/octet-stream"));
   try {
     auto j = Json::parse(r.body);

@@ -28,6 +28,10 @@ namespace tallylog::remote {
 struct BulkOptions {
   std::string token;   // bearer token (`tallylog tokens add`)
   std::string source;  // every sheet's source; the token must allow it
+  // The contest the sheets are for (`--contest`): sent with every request; the server refuses a
+  // contest it does not collect, and an election with several needs one named. Every sheet sent
+  // carries the server's tag for it (election/contest.h).
+  std::string contest;
   net::HttpClientOptions http;
 };
 
