@@ -7,7 +7,9 @@
 #   3. wrk on /api/v1/tally?level=state (2 threads, 16 connections) while bulk imports of fresh
 #      sources keep the server writing, against wrk on the same server with no import: requests/s,
 #      errors, p50/p99.
-# Needs wrk. Builds nothing. Best of RUNS (default 3) for the import rates.
+# Needs wrk. Builds nothing. Best of RUNS (default 3) for the import rates; CPU-seconds (user +
+# system; the client process, and the server's /proc/<pid>/stat ticks during the import) are each
+# the least of the runs. Where the CPU goes per stage: bench/bulk_import_profile.sh.
 # Usage: bench/bulk_import.sh [binary ...]   (e.g. main's binary, then this branch's: both are
 #   timed in the same run, alternating, and printed side by side; wrk runs on the last one)
 #   TALLYLOG_BIN  tallylog binary when none is given (default build/src/tallylog/cli/tallylog)
@@ -64,10 +66,14 @@ for r in $(seq 1 "$RUNS"); do
     BEST[remote,$i]=$(awk -v a="${BEST[remote,$i]:-999}" -v b="$m" 'BEGIN { print (b < a) ? b : a }')
     # CPU-seconds (user + system), which load does not inflate: the direct process; client + server.
     cd_=$(awk '{ print $1 + $2 }' "$WORK/cpu.direct")
-    cm_=$(awk -v s0="$s0" -v s1="$s1" -v hz="$(getconf CLK_TCK)" '{ print $1 + $2 + (s1 - s0) / hz }' "$WORK/cpu.client")
+    cc_=$(awk '{ print $1 + $2 }' "$WORK/cpu.client")
+    cs_=$(awk -v s0="$s0" -v s1="$s1" -v hz="$(getconf CLK_TCK)" 'BEGIN { print (s1 - s0) / hz }')
+    cm_=$(awk -v a="$cc_" -v b="$cs_" 'BEGIN { print a + b }')
+    BEST[cpu_client,$i]=$(awk -v a="${BEST[cpu_client,$i]:-999}" -v b="$cc_" 'BEGIN { print (b < a) ? b : a }')
+    BEST[cpu_server,$i]=$(awk -v a="${BEST[cpu_server,$i]:-999}" -v b="$cs_" 'BEGIN { print (b < a) ? b : a }')
     BEST[cpu_direct,$i]=$(awk -v a="${BEST[cpu_direct,$i]:-999}" -v b="$cd_" 'BEGIN { print (b < a) ? b : a }')
     BEST[cpu_remote,$i]=$(awk -v a="${BEST[cpu_remote,$i]:-999}" -v b="$cm_" 'BEGIN { print (b < a) ? b : a }')
-    echo "run $r, binary $i: direct $d s ($cd_ CPU-s), import <url> $m s ($cm_ CPU-s client + server)" >&2
+    echo "run $r, binary $i: direct $d s ($cd_ CPU-s), import <url> $m s ($cm_ CPU-s = client $cc_ + server $cs_)" >&2
     kill -TERM "${PIDS[-1]}"; wait "${PIDS[-1]}" || true; unset 'PIDS[-1]'
   done
 done
@@ -101,9 +107,10 @@ echo "| import of the bundled CSV ($ROWS sheets, best of $RUNS, end to end) | bi
 echo "|---|---|---|---|---|"
 for i in "${!BINS[@]}"; do
   awk -v d="${BEST[direct,$i]}" -v m="${BEST[remote,$i]}" -v n="$ROWS" -v b="$i" \
-      -v cd="${BEST[cpu_direct,$i]}" -v cm="${BEST[cpu_remote,$i]}" 'BEGIN {
+      -v cd="${BEST[cpu_direct,$i]}" -v cm="${BEST[cpu_remote,$i]}" -v cc="${BEST[cpu_client,$i]}" \
+      -v cs="${BEST[cpu_server,$i]}" 'BEGIN {
     printf "| direct: import <data> (offline; default batch) | %s | %.3f | %.0f | %.2f |\n", b, d, n / d, cd
-    printf "| import <url>: running serve over loopback (batch 5,000) | %s | %.3f | %.0f | %.2f (client + server) |\n", b, m, n / m, cm
+    printf "| import <url>: running serve over loopback (batch 5,000) | %s | %.3f | %.0f | %.2f (client %.2f + server %.2f) |\n", b, m, n / m, cm, cc, cs
     printf "| ratio import <url> / direct | %s | | %.2f | |\n", b, d / m }'
 done
 if (( ${#BINS[@]} > 1 )); then

@@ -225,15 +225,20 @@ Result<std::vector<ingest::Outcome>> BulkClient::submit_batch(std::span<election
       continue;
     }
     for (auto& f : flags) o.flags.push_back(std::move(f.message));
-    std::string digest = election::sheet_identity_digest(sh);
-    if (s.held.contains(digest)) {
-      o.verdict = ingest::Verdict::kDuplicate;  // the server holds it: not sent again
-      continue;
+    // Only a resumed run needs the digests: a first run (the server held none of the source at
+    // connect) sends every sheet, and a row repeated in the file is answered as a duplicate by
+    // the server, which checks every sheet anyway.
+    if (s.stats.held_at_start > 0) {
+      std::string digest = election::sheet_identity_digest(sh);
+      if (s.held.contains(digest)) {
+        o.verdict = ingest::Verdict::kDuplicate;  // the server holds it: not sent again
+        continue;
+      }
+      digests.push_back(std::move(digest));
     }
     election::append_sheet_entry(sh, body);
     body.push_back('\n');
     sent.push_back(i);
-    digests.push_back(std::move(digest));
   }
   if (sent.empty()) return out;
   const std::string target = s.base + "/api/v1/bulk/sheets" + s.query;
@@ -259,7 +264,7 @@ Result<std::vector<ingest::Outcome>> BulkClient::submit_batch(std::span<election
       } else if (o.verdict == ingest::Verdict::kDuplicate) {
         o.flags.clear();
       }
-      if (o.verdict != ingest::Verdict::kRejected) s.held.insert(std::move(digests[k]));
+      if (o.verdict != ingest::Verdict::kRejected && !digests.empty()) s.held.insert(std::move(digests[k]));
     }
   } catch (const std::exception& ex) {
     return err(ErrorCode::kCorrupt, s.url + "/api/v1/bulk/sheets: unexpected answer: " + ex.what());

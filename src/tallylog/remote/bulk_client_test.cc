@@ -136,5 +136,26 @@ TEST_F(BulkClientTest, VerdictsEqualADirectSubmissionAndOnlyWhatTheServerLacksIs
   EXPECT_EQ(settled_size(), size + 2);
 }
 
+TEST_F(BulkClientTest, ASheetRepeatedInAFirstRunIsLoggedOnceAndAnsweredAsADuplicate) {
+  // A first run (the server held nothing of the source) sends without computing digests: the
+  // server's verdict rule must still log a repeated row once, within a batch and across batches.
+  auto client = BulkClient::connect(url_, options()).value();
+  ASSERT_EQ(client->stats().held_at_start, 0u);
+  const uint64_t size = settled_size();
+  auto sheet = small_sheet("R1.01");
+  sheet.source = "witness:x";
+  sheet.submitted_at.clear();
+  std::vector<election::Sheet> twice = {sheet, sheet};
+  auto got = client->submit_batch(twice, {}).value();
+  ASSERT_EQ(got.size(), 2u);
+  EXPECT_EQ(got[0].verdict, ingest::Verdict::kAccepted);
+  EXPECT_EQ(got[1].verdict, ingest::Verdict::kDuplicate);
+  std::vector<election::Sheet> later = {sheet};
+  auto again = client->submit_batch(later, {}).value();
+  EXPECT_EQ(again[0].verdict, ingest::Verdict::kDuplicate);
+  EXPECT_EQ(got[0].log_index, again[0].log_index);
+  EXPECT_EQ(settled_size(), size + 1);
+}
+
 }  // namespace
 }  // namespace tallylog::remote
