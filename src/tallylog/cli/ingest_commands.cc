@@ -238,7 +238,7 @@ void register_ingest_commands(CLI::App& app) {
   auto* sheets = app.add_subcommand("sheets", "Tally sheets");
   sheets->require_subcommand(1);
   struct ShowArgs {
-    std::string data_dir, station, source, contest;
+    std::string data_dir, station, source, contest, index_url;
   };
   auto sh = std::make_shared<ShowArgs>();
   auto* show = sheets->add_subcommand("show", "Every sheet logged for a station, with its log index and standing");
@@ -246,8 +246,9 @@ void register_ingest_commands(CLI::App& app) {
   show->add_option("--station", sh->station, "station code, e.g. 010113042.01")->required();
   show->add_option("--source", sh->source, "only this source");
   show->add_option("--contest", sh->contest, kContestHelp);
+  show->add_option("--index", sh->index_url, kIndexHelp);
   show->callback([sh] {
-    auto data = open_for_reading_or_exit(sh->data_dir, sh->contest);
+    auto data = open_for_reading_or_exit(sh->data_dir, sh->contest, sh->index_url);
     index::IndexReader& idx = *data.index;
     auto st = value_or_exit(idx.station(sh->station));
     if (!st) {
@@ -320,15 +321,19 @@ void register_ingest_commands(CLI::App& app) {
   // reindex
   auto reindex_dir = std::make_shared<std::string>();
   auto reindex_contest = std::make_shared<std::string>();
+  auto reindex_index = std::make_shared<std::string>();
   auto* reindex = app.add_subcommand(
       "reindex", "Delete <data>/index.sqlite and rebuild it from the log alone (needs only log/ and log.vkey)");
   reindex->add_option("data", *reindex_dir, "data directory")->required();
   reindex->add_option("--contest", *reindex_contest,
                       "rebuild only this contest's index (default: every contest's, index.<contest>.sqlite)");
-  reindex->callback([reindex_dir, reindex_contest] {
+  reindex->add_option("--index", *reindex_index,
+                      "rebuild this index instead of <data>'s own: a URL such as postgresql://user@host/db or "
+                      "sqlite:<path> (an election with several contests needs --contest with it)");
+  reindex->callback([reindex_dir, reindex_contest, reindex_index] {
     // Every contest's index unless one is named (an election with one contest has one index).
     std::vector<std::string> contests = {*reindex_contest};
-    if (reindex_contest->empty()) {
+    if (reindex_contest->empty() && reindex_index->empty()) {
       auto reader = value_or_exit(log::open_reader(*reindex_dir));
       if (reader->size() > 0) {
         const election::Election e = value_or_exit(ingest::logged_election(*reader));
@@ -340,6 +345,7 @@ void register_ingest_commands(CLI::App& app) {
       ingest::ReadOnlyOptions ro;
       ro.rebuild = true;
       ro.contest = contest;
+      ro.index_url = *reindex_index;
       ro.progress = [&](uint64_t done, uint64_t total) {
         if (!progress) progress = std::make_unique<Progress>("reindex", total);
         progress->update(done);
