@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
 # A throwaway PostgreSQL 15 server for tests and benchmarks (issue 15): no system service assumed.
 #
-#   scripts/pg_test_server.sh start <dir>   initdb in <dir>/data, start it listening only on a Unix
-#                                           socket in <dir> (no TCP port to collide on), print its URL
+#   scripts/pg_test_server.sh start <dir> [owner pid]
+#                                           initdb in <dir>/data, start it listening only on a Unix
+#                                           socket in <dir> (no TCP port to collide on), print its URL;
+#                                           with an owner pid, a watcher stops the server once that
+#                                           process is gone (a crashed test leaves no server behind)
 #   scripts/pg_test_server.sh stop <dir>    stop it (immediate shutdown)
 #
 # <dir> must exist and be empty (a fresh temporary directory). As root the server runs as Debian's
@@ -28,6 +31,12 @@ case "$cmd" in
         -o "-c listen_addresses='' -c unix_socket_directories='$dir' -p 5432 ${TALLYLOG_PG_OPTS:-}" start >/dev/null; then
       cat "$dir/server.log" >&2
       exit 1
+    fi
+    if [[ -n "${3:-}" ]]; then
+      owner=$3
+      setsid bash -c 'while kill -0 "$1" 2>/dev/null && [[ -d "$2/data" ]]; do sleep 1; done
+        "${@:4}" "$3/pg_ctl" -D "$2/data" -m immediate -w stop' watcher "$owner" "$dir" "$BIN" "${as_pg[@]}" \
+        </dev/null >/dev/null 2>&1 &
     fi
     echo "postgresql:///postgres?host=$dir&port=5432&user=tallylog"
     ;;

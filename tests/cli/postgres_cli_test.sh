@@ -9,7 +9,7 @@ set -u
 source "$(dirname "$0")/lib.sh" "$@"
 chmod 0755 "$D"  # as root the server runs as postgres, which must reach $D/pg
 mkdir "$D/pg"
-URL="$("$SRC/scripts/pg_test_server.sh" start "$D/pg")" || { echo "FAIL could not start PostgreSQL"; exit 1; }
+URL="$("$SRC/scripts/pg_test_server.sh" start "$D/pg" $$)" || { echo "FAIL could not start PostgreSQL"; exit 1; }
 trap '"$SRC/scripts/pg_test_server.sh" stop "$D/pg"; rm -rf "$D"' EXIT
 
 VE="$SRC/elections/ve2024"
@@ -46,11 +46,18 @@ same "bound: the same bytes" bound DATA --format json
 same "export: the same bytes" export DATA --format csv
 same "sheets show: the same bytes" sheets show DATA --station 010102006.01
 
-# A sheet imported after the reindex: the PostgreSQL index catches up from the log on the next read.
-tail -n 1 "$VE/data/RESULTADOS_2024_CSV_V1.csv" | cat <(head -n 1 "$D/ve.csv") - >"$D/one.csv"
+# Later imports: one keeps the SQLite index (PostgreSQL catches up from the log on its next read),
+# the other writes PostgreSQL directly (`import --index`; SQLite catches up).
+tail -n 2 "$VE/data/RESULTADOS_2024_CSV_V1.csv" | head -n 1 | cat <(head -n 1 "$D/ve.csv") - >"$D/one.csv"
+tail -n 1 "$VE/data/RESULTADOS_2024_CSV_V1.csv" | cat <(head -n 1 "$D/ve.csv") - >"$D/two.csv"
 "$T" stations import "$D/ve" "$D/one.csv" --mapping "$VE/convzla-v1.mapping.toml" >/dev/null
 "$T" import "$D/ve" "$D/one.csv" --source witness:convzla --mapping "$VE/convzla-v1.mapping.toml" >/dev/null
-same "after a later import, the PostgreSQL index catches up and still agrees" tally DATA --level state --format json
+same "after an import into SQLite, the PostgreSQL index catches up and still agrees" tally DATA --level state --format json
+"$T" stations import "$D/ve" "$D/two.csv" --mapping "$VE/convzla-v1.mapping.toml" --index "$URL" >/dev/null
+OUT="$("$T" import "$D/ve" "$D/two.csv" --source witness:convzla --mapping "$VE/convzla-v1.mapping.toml" --index "$URL" 2>&1)"
+check "import --index postgresql://... accepts the sheet" '[[ "$OUT" == *"accepted 1,"* ]] || { echo "$OUT"; false; }'
+same "after an import into PostgreSQL, both indexes agree" tally DATA --level table --format csv
+same "... and the table appears in both" sheets show DATA --station "$(python3 -c 'import csv,sys; r=list(csv.DictReader(open(sys.argv[1])))[0]; print("%09d.%02d" % (int(r["CENTRO"]), int(r["MESA"])))' "$D/two.csv")"
 
 # Bad input: one clear error at start naming the URL, never the password.
 BAD="postgresql://tallylog:s3cret@/tally?host=$D/nowhere&port=5999"

@@ -28,6 +28,7 @@ namespace {
 
 struct ImportArgs {
   std::string data_dir;
+  std::string index_url;  // --index
   std::string file;
   std::string mapping;
   std::string source;
@@ -39,6 +40,9 @@ struct ImportArgs {
   std::string contest;  // --contest (empty: the only one)
 };
 
+const char* const kWriteIndexHelp =
+    "the index to keep (instead of <data>/index.sqlite): a URL such as postgresql://user@host/db; it is brought up "
+    "to date from the log first";
 const char* const kContestHelp = "the contest (an election with several needs one; default: the only one)";
 
 // Sheets per POST when importing into a server: small enough that the live tally moves as
@@ -48,9 +52,10 @@ constexpr size_t kRemoteBatch = 5000;
 // `stations`: the registry is every contest's, so any contest's ingestor registers them (the
 // first, when none is named); the other contests' indexes take them from the log.
 std::unique_ptr<ingest::Ingestor> open_ingestor(const std::string& data_dir, const std::string& contest,
-                                                bool stations) {
+                                                bool stations, const std::string& index_url) {
   ingest::IngestorOptions o;
   o.contest = contest;
+  o.index_url = index_url;
   o.first_contest_if_unnamed = stations;
   auto progress = std::make_shared<std::unique_ptr<Progress>>();
   o.catch_up_progress = [progress](uint64_t done, uint64_t total) {
@@ -113,7 +118,7 @@ void run_import(const ImportArgs& a, bool stations) {
   const bool zipped = in.zipped;
   const std::string_view text = in.text();
   auto t_open = std::chrono::steady_clock::now();
-  auto ing = open_ingestor(a.data_dir, a.contest, stations);
+  auto ing = open_ingestor(a.data_dir, a.contest, stations, a.index_url);
   double open_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t_open).count();
   Progress progress(stations ? "stations" : "sheets", text.size());
   ingest::ImportOptions o;
@@ -198,6 +203,7 @@ void register_ingest_commands(CLI::App& app) {
   simport->add_option("file", sa->file, "CSV file")->required()->check(CLI::ExistingFile);
   simport->add_option("--mapping", sa->mapping, "mapping TOML")->required()->check(CLI::ExistingFile);
   simport->add_option("--batch", sa->batch, "stations per log append")->capture_default_str();
+  simport->add_option("--index", sa->index_url, kWriteIndexHelp);
   simport->add_option("--rejects", sa->rejects, "where to write the rejected rows (default <file>.rejects.csv)");
   simport->callback([sa] {
     if (net::is_url(sa->data_dir)) {
@@ -215,6 +221,7 @@ void register_ingest_commands(CLI::App& app) {
   import->add_option("--source", ia->source, "source of every sheet (official, witness:<party>, ...)")->required();
   import->add_option("--mapping", ia->mapping, "mapping TOML")->required()->check(CLI::ExistingFile);
   import->add_option("--contest", ia->contest, kContestHelp);
+  import->add_option("--index", ia->index_url, kWriteIndexHelp);
   import->add_option("--submitted-by", ia->submitted_by, "who submits (default import:<file>)");
   auto* batch_opt = import->add_option("--batch", ia->batch,
                                        "sheets per log append (default 50000; 5000 per POST to a server)");
@@ -224,6 +231,10 @@ void register_ingest_commands(CLI::App& app) {
       ->envname("TALLYLOG_TOKEN");
   import->callback([ia, batch_opt] {
     if (net::is_url(ia->data_dir)) {
+      if (!ia->index_url.empty()) {
+        fail("--index with a server URL: start the server with its index instead");
+        return;
+      }
       if (!ia->contest.empty()) {
         fail("--contest with a server URL: start the server with `serve --contest` instead");
         return;

@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 #include <libpq-fe.h>
 
+#include <unistd.h>
+
 #include <cstdio>
 #include <cstdlib>
 #include <map>
@@ -18,7 +20,9 @@ class PostgresServer : public ::testing::Environment {
   void SetUp() override {
     dir_ = std::make_unique<tallylog::testing::TempDir>();
     const std::string script = tallylog::testing::source_dir() + "/scripts/pg_test_server.sh";
-    const std::string cmd = "TALLYLOG_PG_OPTS='-c fsync=off' " + script + " start " + dir_->path();
+    // With our pid: a watcher stops the server should this process die before TearDown.
+    const std::string cmd =
+        "TALLYLOG_PG_OPTS='-c fsync=off' " + script + " start " + dir_->path() + " " + std::to_string(getpid());
     FILE* p = popen(cmd.c_str(), "r");
     ASSERT_NE(p, nullptr);
     char line[1024] = {};
