@@ -8,6 +8,8 @@ PACKAGES=(
   libssl-dev libsqlite3-dev sqlite3 libfmt-dev nlohmann-json3-dev libtomlplusplus-dev libcli11-dev
   libboost-dev libzxing-dev libzbar-dev zbar-tools libqrencode-dev qrencode libjpeg-dev libpng-dev libzip-dev
   libgtest-dev libgmock-dev libbenchmark-dev libpcre2-dev curl python3
+  # the PostgreSQL index backend (libpq) and the throwaway server its tests start (scripts/pg_test_server.sh)
+  libpq-dev postgresql-15
 )
 if [[ "${TALLYLOG_WITH_BROWSER:-0}" == 1 ]]; then
   PACKAGES+=(chromium nodejs npm)

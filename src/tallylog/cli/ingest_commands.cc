@@ -29,6 +29,7 @@ namespace {
 
 struct ImportArgs {
   std::string data_dir;
+  std::string index_url;  // --index
   std::string file;
   std::string mapping;
   std::string source;
@@ -40,6 +41,9 @@ struct ImportArgs {
   std::string contest;  // --contest (empty: the only one)
 };
 
+const char* const kWriteIndexHelp =
+    "the index to keep (instead of <data>/index.sqlite): a URL such as postgresql://user@host/db; it is brought up "
+    "to date from the log first";
 const char* const kContestHelp = "the contest (an election with several needs one; default: the only one)";
 
 // Sheets per POST when importing into a server: small enough that the live tally moves as
@@ -49,9 +53,10 @@ constexpr size_t kRemoteBatch = 5000;
 // `stations`: the registry is every contest's, so any contest's ingestor registers them (the
 // first, when none is named); the other contests' indexes take them from the log.
 std::unique_ptr<ingest::Ingestor> open_ingestor(const std::string& data_dir, const std::string& contest,
-                                                bool stations) {
+                                                bool stations, const std::string& index_url) {
   ingest::IngestorOptions o;
   o.contest = contest;
+  o.index_url = index_url;
   o.first_contest_if_unnamed = stations;
   auto progress = std::make_shared<std::unique_ptr<Progress>>();
   o.catch_up_progress = [progress](uint64_t done, uint64_t total) {
@@ -183,7 +188,7 @@ void run_import(const ImportArgs& a, bool stations) {
   const bool zipped = in.zipped;
   const std::string_view text = in.text();
   auto t_open = std::chrono::steady_clock::now();
-  auto ing = open_ingestor(a.data_dir, a.contest, stations);
+  auto ing = open_ingestor(a.data_dir, a.contest, stations, a.index_url);
   double open_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t_open).count();
   Progress progress(stations ? "stations" : "sheets", text.size());
   ingest::ImportOptions o;
@@ -275,6 +280,7 @@ void register_ingest_commands(CLI::App& app) {
   simport->add_option("file", sa->file, "CSV file")->required()->check(CLI::ExistingFile);
   simport->add_option("--mapping", sa->mapping, "mapping TOML")->required()->check(CLI::ExistingFile);
   simport->add_option("--batch", sa->batch, "stations per log append")->capture_default_str();
+  simport->add_option("--index", sa->index_url, kWriteIndexHelp);
   simport->add_option("--rejects", sa->rejects, "where to write the rejected rows (default <file>.rejects.csv)");
   simport->callback([sa] {
     if (net::is_url(sa->data_dir)) {
@@ -292,6 +298,7 @@ void register_ingest_commands(CLI::App& app) {
   import->add_option("--source", ia->source, "source of every sheet (official, witness:<party>, ...)")->required();
   import->add_option("--mapping", ia->mapping, "mapping TOML")->required()->check(CLI::ExistingFile);
   import->add_option("--contest", ia->contest, kContestHelp);
+  import->add_option("--index", ia->index_url, kWriteIndexHelp);
   import->add_option("--submitted-by", ia->submitted_by, "who submits (default import:<file>)");
   auto* batch_opt = import->add_option("--batch", ia->batch,
                                        "sheets per log append (default 50000; 5000 per POST to a server)");
@@ -301,6 +308,10 @@ void register_ingest_commands(CLI::App& app) {
       ->envname("TALLYLOG_TOKEN");
   import->callback([ia, batch_opt] {
     if (net::is_url(ia->data_dir)) {
+      if (!ia->index_url.empty()) {
+        fail("--index with a server URL: start the server with its index instead");
+        return;
+      }
       run_remote_import(*ia, batch_opt->count() > 0);
     } else {
       run_import(*ia, false);
@@ -311,7 +322,7 @@ void register_ingest_commands(CLI::App& app) {
   auto* sheets = app.add_subcommand("sheets", "Tally sheets");
   sheets->require_subcommand(1);
   struct ShowArgs {
-    std::string data_dir, station, source, contest;
+    std::string data_dir, station, source, contest, index_url;
   };
   auto sh = std::make_shared<ShowArgs>();
   auto* show = sheets->add_subcommand("show", "Every sheet logged for a station, with its log index and standing");
@@ -319,8 +330,9 @@ void register_ingest_commands(CLI::App& app) {
   show->add_option("--station", sh->station, "station code, e.g. 010113042.01")->required();
   show->add_option("--source", sh->source, "only this source");
   show->add_option("--contest", sh->contest, kContestHelp);
+  show->add_option("--index", sh->index_url, kIndexHelp);
   show->callback([sh] {
-    auto data = open_for_reading_or_exit(sh->data_dir, sh->contest);
+    auto data = open_for_reading_or_exit(sh->data_dir, sh->contest, sh->index_url);
     index::IndexReader& idx = *data.index;
     auto st = value_or_exit(idx.station(sh->station));
     if (!st) {
@@ -393,15 +405,19 @@ void register_ingest_commands(CLI::App& app) {
   // reindex
   auto reindex_dir = std::make_shared<std::string>();
   auto reindex_contest = std::make_shared<std::string>();
+  auto reindex_index = std::make_shared<std::string>();
   auto* reindex = app.add_subcommand(
       "reindex", "Delete <data>/index.sqlite and rebuild it from the log alone (needs only log/ and log.vkey)");
   reindex->add_option("data", *reindex_dir, "data directory")->required();
   reindex->add_option("--contest", *reindex_contest,
                       "rebuild only this contest's index (default: every contest's, index.<contest>.sqlite)");
-  reindex->callback([reindex_dir, reindex_contest] {
+  reindex->add_option("--index", *reindex_index,
+                      "rebuild this index instead of <data>'s own: a URL such as postgresql://user@host/db or "
+                      "sqlite:<path> (an election with several contests needs --contest with it)");
+  reindex->callback([reindex_dir, reindex_contest, reindex_index] {
     // Every contest's index unless one is named (an election with one contest has one index).
     std::vector<std::string> contests = {*reindex_contest};
-    if (reindex_contest->empty()) {
+    if (reindex_contest->empty() && reindex_index->empty()) {
       auto reader = value_or_exit(log::open_reader(*reindex_dir));
       if (reader->size() > 0) {
         const election::Election e = value_or_exit(ingest::logged_election(*reader));
@@ -413,6 +429,7 @@ void register_ingest_commands(CLI::App& app) {
       ingest::ReadOnlyOptions ro;
       ro.rebuild = true;
       ro.contest = contest;
+      ro.index_url = *reindex_index;
       ro.progress = [&](uint64_t done, uint64_t total) {
         if (!progress) progress = std::make_unique<Progress>("reindex", total);
         progress->update(done);

@@ -57,10 +57,12 @@ void Progress::update(uint64_t done) {
   }
 }
 
-ingest::ReadOnlyData open_for_reading_or_exit(const std::string& data_dir, const std::string& contest) {
+ingest::ReadOnlyData open_for_reading_or_exit(const std::string& data_dir, const std::string& contest,
+                                              const std::string& index_url) {
   std::unique_ptr<Progress> progress;
   ingest::ReadOnlyOptions ro;
   ro.contest = contest;
+  ro.index_url = index_url;
   ro.progress = [&](uint64_t done, uint64_t total) {
     if (!progress) progress = std::make_unique<Progress>("index catching up", total);
     progress->update(done);

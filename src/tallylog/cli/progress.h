@@ -28,6 +28,11 @@ class Progress {
 // date with a progress bar, and the note saying so (or how far behind it is) goes to stderr. Exits
 // with the error otherwise.
 // `contest`: a --contest value (empty: the only contest; an election with several then fails listing them).
-ingest::ReadOnlyData open_for_reading_or_exit(const std::string& data_dir, const std::string& contest = {});
+ingest::ReadOnlyData open_for_reading_or_exit(const std::string& data_dir, const std::string& contest = {},
+                                              const std::string& index_url = {});
+// Help for the read commands' --index option (ingest::ReadOnlyOptions::index_url).
+inline constexpr const char* kIndexHelp =
+    "the index to read (and keep up to date): a URL such as postgresql://user@host/db or sqlite:<path> "
+    "(default: <data>/index.sqlite); rebuild it with `tallylog reindex <data> --index URL`";
 
 }  // namespace tallylog::cli

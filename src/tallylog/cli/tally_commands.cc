@@ -39,9 +39,9 @@ struct Opened {
   }
 };
 
-Opened open_data(const std::string& data_dir, const std::string& contest) {
+Opened open_data(const std::string& data_dir, const std::string& contest, const std::string& index_url) {
   Opened o;
-  o.data = open_for_reading_or_exit(data_dir, contest);
+  o.data = open_for_reading_or_exit(data_dir, contest, index_url);
   o.snapshot = value_or_exit(o.index().snapshot());
   o.indexed_size = value_or_exit(o.index().indexed_size());
   o.election = value_or_exit(o.index().election());
@@ -77,6 +77,7 @@ void print(const std::string& text) {
 const char* const kContestHelp = "the contest (an election with several needs one; default: the only one)";
 
 struct TallyArgs {
+  std::string index_url;  // --index
   std::string data_dir;
   std::string contest;
   std::string source;
@@ -96,7 +97,7 @@ void print_tally(const tally::TallyView& view, int depth, const std::string& for
 
 void run_tally(const TallyArgs& a) {
   auto rule = value_or_exit(tally::SourceRule::parse(a.source));
-  Opened o = open_data(a.data_dir, a.contest);
+  Opened o = open_data(a.data_dir, a.contest, a.index_url);
   const int depth = depth_or_exit(o.election, a.level);
   // Above the table level the index's stored per-area totals answer without reading a sheet.
   if (depth < static_cast<int>(o.election.levels.size())) {
@@ -112,6 +113,7 @@ void run_tally(const TallyArgs& a) {
 }
 
 struct CompareArgs {
+  std::string index_url;  // --index
   std::string data_dir;
   std::string contest;
   std::vector<std::string> sources;
@@ -126,7 +128,7 @@ void run_compare(const CompareArgs& a) {
   }
   auto rule_a = value_or_exit(tally::SourceRule::parse(a.sources[0]));
   auto rule_b = value_or_exit(tally::SourceRule::parse(a.sources[1]));
-  Opened o = open_data(a.data_dir, a.contest);
+  Opened o = open_data(a.data_dir, a.contest, a.index_url);
   const int depth = depth_or_exit(o.election, a.level);
   tally::Tabulation ta = value_or_exit(tabulate(o, rule_a));
   tally::Tabulation tb = value_or_exit(tabulate(o, rule_b));
@@ -135,6 +137,7 @@ void run_compare(const CompareArgs& a) {
 }
 
 struct BoundArgs {
+  std::string index_url;  // --index
   std::string data_dir;
   std::string contest;
   std::string source;
@@ -145,7 +148,7 @@ struct BoundArgs {
 
 void run_bound(const BoundArgs& a) {
   auto rule = value_or_exit(tally::SourceRule::parse(a.source));
-  Opened o = open_data(a.data_dir, a.contest);
+  Opened o = open_data(a.data_dir, a.contest, a.index_url);
   tally::BoundOptions options;
   if (!a.turnout_level.empty()) options.turnout_depth = depth_or_exit(o.election, a.turnout_level);
   if (a.unregistered == "per-table") options.unregistered = tally::UnregisteredBasis::kPerTable;
@@ -155,6 +158,7 @@ void run_bound(const BoundArgs& a) {
 }
 
 struct ExportArgs {
+  std::string index_url;  // --index
   std::string data_dir;
   std::string contest;
   std::string source;
@@ -163,7 +167,7 @@ struct ExportArgs {
 
 void run_export(const ExportArgs& a) {
   auto rule = value_or_exit(tally::SourceRule::parse(a.source));
-  Opened o = open_data(a.data_dir, a.contest);
+  Opened o = open_data(a.data_dir, a.contest, a.index_url);
   tally::SheetExporter ex(o.full_geography(), a.format == "json" ? tally::ExportFormat::kJson : tally::ExportFormat::kCsv);
   const std::string filter = rule.kind() == tally::SourceRule::Kind::kExact ? rule.to_string() : "";
   std::string buf = ex.begin();
@@ -189,6 +193,7 @@ void register_tally_commands(CLI::App& app) {
     auto* cmd = app.add_subcommand("tally", "totals, coverage and turnout per area at one level");
     cmd->add_option("data", args->data_dir, "data directory")->required();
     cmd->add_option("--contest", args->contest, kContestHelp);
+    cmd->add_option("--index", args->index_url, kIndexHelp);
     cmd->add_option("--source", args->source, source_help);
     cmd->add_option("--level", args->level, "national or a level of the election (default: the first level)");
     cmd->add_option("--format", args->format, "table, csv or json")->check(CLI::IsMember({"table", "csv", "json"}));
@@ -199,6 +204,7 @@ void register_tally_commands(CLI::App& app) {
     auto* cmd = app.add_subcommand("compare", "compare two sources table by table");
     cmd->add_option("data", args->data_dir, "data directory")->required();
     cmd->add_option("--contest", args->contest, kContestHelp);
+    cmd->add_option("--index", args->index_url, kIndexHelp);
     cmd->add_option("--source", args->sources, "source rule A, then B (give --source twice)")->required();
     cmd->add_option("--level", args->level, "level of the per-area summary (default: the first level)");
     cmd->add_option("--format", args->format, "table or json")->check(CLI::IsMember({"table", "json"}));
@@ -209,6 +215,7 @@ void register_tally_commands(CLI::App& app) {
     auto* cmd = app.add_subcommand("bound", "is the outcome decided? leader, leads and the unreported maximum");
     cmd->add_option("data", args->data_dir, "data directory")->required();
     cmd->add_option("--contest", args->contest, kContestHelp);
+    cmd->add_option("--index", args->index_url, kIndexHelp);
     cmd->add_option("--source", args->source, source_help);
     cmd->add_option("--turnout-level", args->turnout_level,
                     "level whose highest observed turnout bounds its unreported tables (default: two above the table)");
@@ -224,6 +231,7 @@ void register_tally_commands(CLI::App& app) {
     auto* cmd = app.add_subcommand("export", "every current sheet, one row per table and source, with its log index");
     cmd->add_option("data", args->data_dir, "data directory")->required();
     cmd->add_option("--contest", args->contest, kContestHelp);
+    cmd->add_option("--index", args->index_url, kIndexHelp);
     cmd->add_option("--format", args->format, "csv or json")->required()->check(CLI::IsMember({"csv", "json"}));
     cmd->add_option("--source", args->source, source_help);
     cmd->callback([args] { run_export(*args); });

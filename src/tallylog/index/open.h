@@ -5,7 +5,8 @@
 //                     <data>/rejects.sqlite (the default, embedded)
 //   sqlite:<path>     the SQLite file at <path>; rejects in rejects.sqlite beside it
 //   memory:           a new, empty index in memory (index/memory_index.h), gone with the object
-//   postgresql://...  reserved for the PostgreSQL backend (issue 15); refused until it exists
+//   postgresql://...  a PostgreSQL database (a libpq URL; also postgres://), index/postgres_index.h:
+//                     the index in its schema tallylog_index, rejects in tallylog_rejects
 //
 // Thread-safety: free functions.
 #pragma once
@@ -23,7 +24,8 @@ std::string index_path(std::string_view data_dir);    // <data>/index.sqlite
 std::string rejects_path(std::string_view data_dir);  // <data>/rejects.sqlite
 
 // Opens (creating if absent) the index named by `url`. Errors name the URL: an unknown scheme
-// (kInvalidArgument), an index of another schema version (kFailedPrecondition: rebuild it), I/O.
+// (kInvalidArgument), an index of another schema version (kFailedPrecondition: rebuild it), I/O,
+// a database that cannot be reached (kUnavailable; the URL is named without its password).
 Result<std::unique_ptr<Index>> open_index(std::string_view url);
 
 // Whether the index named by `url` exists (a data directory that was never indexed has none).

@@ -228,7 +228,7 @@ Status catch_up_index(Ingestor::State& s) {
   TL_ASSIGN_OR_RETURN(const ContestIndex ci, contest_index(s.data_dir, *s.log, s.options.contest,
                                                            s.options.first_contest_if_unnamed));
   s.contest = ci.tag;
-  s.index_url = ci.url;
+  s.index_url = s.options.index_url.empty() ? ci.url : s.options.index_url;
   TL_ASSIGN_OR_RETURN(s.index, index::open_index(s.index_url));
   TL_ASSIGN_OR_RETURN(uint64_t indexed, s.index->indexed_size());
   if (indexed < s.log->size()) {

@@ -50,6 +50,9 @@ struct IngestorOptions {
   // rejected (field "contest"). Its index is that contest's (ingest/contest.h).
   std::string contest;
   bool first_contest_if_unnamed = false;
+  // The index to keep instead of the contest's own in <data> (an index::open_index URL such as
+  // postgresql://...); caught up from the log at open like the default one.
+  std::string index_url;
   Env* env = &Env::posix();
   Clock* clock = &Clock::real();
   // Called while the index catches up with the log at open (done, total).

@@ -13,7 +13,7 @@ Result<ReadOnlyData> open_for_reading(const std::string& data_dir, const ReadOnl
   d.log_size = d.log->size();
   TL_ASSIGN_OR_RETURN(const ContestIndex ci, contest_index(data_dir, *d.log, options.contest));
   d.contest = ci.tag;
-  const std::string& url = ci.url;
+  const std::string& url = options.index_url.empty() ? ci.url : options.index_url;
   // Nobody else writes while we hold the lock, so the index may be written from the log.
   auto lock = log::DataDirLock::try_acquire(data_dir);
   const std::string lock_path = log::DataDirLock::path(data_dir);

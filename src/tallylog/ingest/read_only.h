@@ -34,6 +34,9 @@ struct ReadOnlyOptions {
   // The contest to read (election/contest.h): empty for the only one; an election with several
   // needs one (the error lists them). Its index is that contest's (ingest/contest.h).
   std::string contest;
+  // The index to read instead of the contest's own in <data> (index::open_index URL, e.g.
+  // postgresql://...): it is built, caught up and rebuilt from <data>'s log like the default one.
+  std::string index_url;
   // Rebuild the index from the log even if it exists (`reindex`); needs the lock.
   bool rebuild = false;
   std::function<void(uint64_t, uint64_t)> progress;  // (done, total) while catching up
