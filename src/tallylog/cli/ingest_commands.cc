@@ -142,9 +142,14 @@ void run_contests_import(const ImportArgs& a, const ingest::Mapping& mapping, co
     }
   }
   const std::vector<std::string> targets = a.contest.empty() ? contests : std::vector<std::string>{a.contest};
+  if (!a.index_url.empty() && targets.size() > 1) {
+    // One --index URL holds one contest's index (docs/operator-guide.md).
+    fail("--index names one contest's index: import each contest with --contest and its own --index");
+    return;
+  }
   ingest::ImportSummary total;
   for (size_t k = 0; k < targets.size(); ++k) {
-    auto ing = open_ingestor(a.data_dir, targets[k], false);
+    auto ing = open_ingestor(a.data_dir, targets[k], false, a.index_url);
     ingest::ImportOptions o;
     o.source = a.source;
     o.submitted_by = a.submitted_by;
