@@ -151,6 +151,40 @@ void BM_StateLevelJson(benchmark::State& state) {
 }
 BENCHMARK(BM_StateLevelJson)->Unit(benchmark::kMicrosecond)->Iterations(20);
 
+// Issue 9: the table-level answer (the largest the server formats and the audit re-formats), streamed
+// to a sink in 1 MB pieces as the audit formats it; bytes_per_second is the formatting rate.
+void BM_TableLevelJson(benchmark::State& state) {
+  const Synthetic& s = synthetic();
+  Tabulation tab = full_tally(s, kTables);
+  const int depth = tab.geography().table_depth();
+  size_t bytes = 0;
+  for (auto _ : state) {
+    size_t n = 0;
+    tally_to_json(tab, depth, 42, [&](std::string_view piece) { n += piece.size(); });
+    bytes += n;
+  }
+  state.SetBytesProcessed(static_cast<int64_t>(bytes));
+}
+BENCHMARK(BM_TableLevelJson)->Unit(benchmark::kMillisecond)->Iterations(3);
+
+// Issue 9: one source pair compared at every level (the 6 answers /api/v1/compare gives for it), each
+// formatted; half the tables only on one side (the rest match).
+void BM_ComparePairAllLevels(benchmark::State& state) {
+  const Synthetic& s = synthetic();
+  Tabulation a = full_tally(s, kTables);
+  Tabulation b = full_tally(s, kTables / 2);
+  const Geography& g = a.geography();
+  size_t bytes = 0;
+  for (auto _ : state) {
+    for (int d = 0; d <= g.table_depth(); ++d) {
+      auto c = compare(a, b, d);
+      compare_to_json(*c, g, 42, [&](std::string_view piece) { bytes += piece.size(); });
+    }
+  }
+  state.SetBytesProcessed(static_cast<int64_t>(bytes));
+}
+BENCHMARK(BM_ComparePairAllLevels)->Unit(benchmark::kMillisecond)->Iterations(2);
+
 // A new sheet for a table not yet reported: tables [0, 900k) loaded, then one add() per
 // iteration for the remaining ones.
 void BM_IncrementalNewSheet(benchmark::State& state) {

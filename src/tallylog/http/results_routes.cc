@@ -2,6 +2,7 @@
 // outcome bounds, exports, conflicts and sources. Tabulations come from the TallyCache; JSON
 // formats from the tally module (byte-identical to the CLI).
 #include <algorithm>
+#include <deque>
 #include <optional>
 
 #include "tallylog/base/bytes.h"
@@ -62,6 +63,34 @@ std::string param(const Query& q, const char* name) {
 // The handlers, over the shared context.
 struct Results {
   ApiContext& ctx;
+
+  // A source pair compared table by table once, and the part of its JSON that is the same at
+  // every level, for the six /api/v1/compare answers of the pair (issue 9: the audit asks each
+  // pair at every level; comparing and formatting the table lists again for each was most of the
+  // server's work). Valid for the two tabulations at the index size `applied` (weak: a tabulation the cache dropped is not kept alive, and one
+  // built later at its address does not match). Guarded by the tally cache's lock, held by every caller.
+  struct Pair {
+    std::string key;
+    std::weak_ptr<const tally::Tabulation> a, b;
+    uint64_t applied = 0;
+    tally::PairComparison pair;
+    std::string head;
+  };
+  std::deque<Pair> pairs;  // the most recent few (a table-level pair holds its table lists)
+  static constexpr size_t kMaxPairs = 2;
+
+  Result<const Pair*> compared(const tally::SourceRule& ra, const tally::SourceRule& rb, const TallyCache::Tally& ta,
+                               const TallyCache::Tally& tb, uint64_t applied) {
+    const std::string key = ra.to_string() + "|" + rb.to_string();
+    for (const Pair& p : pairs) {
+      if (p.key == key && p.applied == applied && p.a.lock() == ta.tab && p.b.lock() == tb.tab) return &p;
+    }
+    TL_ASSIGN_OR_RETURN(auto pair, tally::compare_tables(*ta.tab, *tb.tab));
+    std::string head = tally::compare_head_json(pair.tables, applied);
+    if (pairs.size() >= kMaxPairs) pairs.pop_front();
+    pairs.push_back(Pair{key, ta.tab, tb.tab, applied, std::move(pair), std::move(head)});
+    return &pairs.back();
+  }
 
   Response tally(const Query& q) {
     auto c = ctx.tallies.lock();
@@ -149,8 +178,11 @@ struct Results {
     // Both tabulations are brought up to the index's size under the cache's lock: one log size.
     const uint64_t applied = std::max(ta->applied, tb->applied);
     auto r = c.cached(key, applied, [&]() -> Result<Response> {
-      TL_ASSIGN_OR_RETURN(auto cmp, tally::compare(*ta->tab, *tb->tab, *depth));
-      return Response::json(200, tally::compare_to_json(cmp, *c.geography(), applied) + "\n");
+      TL_ASSIGN_OR_RETURN(const Pair* pair, compared(*a, *b, *ta, *tb, applied));
+      TL_ASSIGN_OR_RETURN(auto areas, tally::summarize_areas(pair->pair, *depth));
+      std::string body = tally::compare_to_json(pair->head, *depth, areas, *pair->pair.geography);
+      body += '\n';
+      return Response::json(200, std::move(body));
     });
     if (!r) return from_error(r.error());
     r->headers.emplace_back(kLogSizeHeader, std::to_string(applied));
@@ -388,7 +420,7 @@ struct Results {
 }  // namespace
 
 void add_results_routes(RouteTable& table, ApiContext& ctx) {
-  auto results = std::make_shared<Results>(Results{ctx});
+  auto results = std::make_shared<Results>(Results{.ctx = ctx, .pairs = {}});
   // Every row needs the index and the log: without them, 503.
   auto row = [&](std::string pattern, std::function<Response(Results&, const RouteCall&)> fn) {
     table.add({"GET", std::move(pattern), "", 0, [results, fn = std::move(fn)](const RouteCall& c) {
