@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <cstring>
 #include <nlohmann/json.hpp>
+#include <sys/mman.h>
 
 #include "tallylog/base/csv.h"
 #include "tallylog/tally/figures.h"
@@ -172,6 +173,17 @@ class JsonOut {
   void grow(size_t n) {
     const size_t want = std::max({used_ + n, out_.size() * 2, out_.capacity(), size_t{4096}});
     out_.resize_and_overwrite(want, [](char*, size_t len) { return len; });  // bytes past used_: not read before written
+    if (want >= kHugeBody) advise_huge_pages(out_.data(), out_.size());
+  }
+  // A whole table-level answer is tens to hundreds of megabytes of fresh memory: in 2 MB pages it
+  // takes 512 times fewer page faults to fill (a fifth of the server's time answering it in 4 KB
+  // pages on this machine, issue 9). Advice only: the kernel may ignore it.
+  static constexpr size_t kHugeBody = size_t{16} << 20;
+  static void advise_huge_pages(char* data, size_t size) {
+    constexpr uintptr_t kPage = uintptr_t{2} << 20;
+    const uintptr_t begin = (reinterpret_cast<uintptr_t>(data) + kPage - 1) & ~(kPage - 1);
+    const uintptr_t end = (reinterpret_cast<uintptr_t>(data) + size) & ~(kPage - 1);
+    if (end > begin) (void)::madvise(reinterpret_cast<void*>(begin), end - begin, MADV_HUGEPAGE);  // advice: ignored if refused
   }
   void put(char c) {
     *reserve(1) = c;
