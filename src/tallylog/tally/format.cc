@@ -103,7 +103,7 @@ class JsonOut {
   // JSON text written before by another JsonOut that stopped after a member (an object still
   // open): the next member gets its comma.
   JsonOut& raw_continued(std::string_view text) {
-    put(text.data(), text.size());
+    if (!text.empty()) put(text.data(), text.size());
     first_ = false;
     after_key_ = false;
     return *this;
@@ -639,9 +639,14 @@ void write_compare_after(std::string& out, std::string_view head, int summary_de
                          const std::vector<AreaComparison>& areas, const Geography& g, const Sink& sink) {
   if (sink.to) out.reserve(sink.piece_bytes + 4096);
   else out.reserve(head.size() + 256 * areas.size() + 256);
+  if (sink.to) {
+    // Handed on as it is, in pieces of the usual size (no copy).
+    const size_t piece = std::max<size_t>(sink.piece_bytes, 1);
+    for (size_t at = 0; at < head.size(); at += piece) (*sink.to)(head.substr(at, piece));
+    head = {};
+  }
   JsonOut j(out);
   j.raw_continued(head);
-  maybe_flush(out, j, sink);
   write_compare_tail(out, j, summary_depth, areas, g, sink);
 }
 
