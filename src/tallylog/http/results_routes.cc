@@ -67,8 +67,9 @@ struct Results {
   // A source pair compared table by table once, and the part of its JSON that is the same at
   // every level, for the six /api/v1/compare answers of the pair (issue 9: the audit asks each
   // pair at every level; comparing and formatting the table lists again for each was most of the
-  // server's work). Valid for the two tabulations at the index size `applied` (weak: a tabulation the cache dropped is not kept alive, and one
-  // built later at its address does not match). Guarded by the tally cache's lock, held by every caller.
+  // server's compare work). Valid for the two tabulations at the index size `applied` (held weak:
+  // a tabulation the cache dropped is not kept alive, and one built later at its address does
+  // not match). Guarded by the tally cache's lock, which every caller holds.
   struct Pair {
     std::string key;
     std::weak_ptr<const tally::Tabulation> a, b;
