@@ -7,7 +7,8 @@
 # wall seconds, the audit's CPU (user + system) and peak RSS, the server's CPU answering it, and
 # what the audit said; then `tallylog reindex <mirror>` (the after binary) as the alternative.
 # Target (issue 9): audit of a 1,000,000-entry log (N = 500000) < 10 s on the 2-core machine.
-# TALLYLOG_BENCH_DATA=<data dir> reuses a data directory built by these same steps (copied first).
+# TALLYLOG_BENCH_DATA=<data dir> reuses a data directory built by these same steps (copied first;
+# with TALLYLOG_BENCH_DATA_IN_PLACE=1 used where it is).
 # Usage: bench/audit_perf.sh [stations, default 500000] [after binary, default build's] [before binary]
 #   e.g. bench/audit_perf.sh 500000 build/src/tallylog/cli/tallylog build-main/src/tallylog/cli/tallylog
 set -euo pipefail
@@ -26,7 +27,10 @@ now() { date +%s.%N; }
 cpu_of() { awk -v hz="$(getconf CLK_TCK)" '{ printf "%.2f", ($14 + $15) / hz }' "/proc/$1/stat"; }
 
 echo "uptime: $(uptime)"
-if [ -n "${TALLYLOG_BENCH_DATA:-}" ]; then
+if [ -n "${TALLYLOG_BENCH_DATA:-}" ] && [ "${TALLYLOG_BENCH_DATA_IN_PLACE:-}" = 1 ]; then
+  # The same, used where it is (no copy; for a disk without room for one): the servers open it.
+  ln -s "$(realpath "$TALLYLOG_BENCH_DATA")" "$work/data"
+elif [ -n "${TALLYLOG_BENCH_DATA:-}" ]; then
   # A data directory built before by this script's steps (same N), reused: building it is not measured.
   cp -a "$TALLYLOG_BENCH_DATA" "$work/data"
 else

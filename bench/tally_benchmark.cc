@@ -151,6 +151,46 @@ void BM_StateLevelJson(benchmark::State& state) {
 }
 BENCHMARK(BM_StateLevelJson)->Unit(benchmark::kMicrosecond)->Iterations(20);
 
+// Issue 9: the table-level answer (the largest the server formats and the audit re-formats), streamed
+// to a sink in 1 MB pieces as the audit formats it; bytes_per_second is the formatting rate.
+void BM_TableLevelJson(benchmark::State& state) {
+  const Synthetic& s = synthetic();
+  Tabulation tab = full_tally(s, kTables);
+  const int depth = tab.geography().table_depth();
+  size_t bytes = 0;
+  for (auto _ : state) {
+    size_t n = 0;
+    tally_to_json(tab, depth, 42, [&](std::string_view piece) { n += piece.size(); });
+    bytes += n;
+  }
+  state.SetBytesProcessed(static_cast<int64_t>(bytes));
+}
+BENCHMARK(BM_TableLevelJson)->Unit(benchmark::kMillisecond)->Iterations(3);
+
+// Issue 9: one source pair answered at every level (the 6 answers /api/v1/compare gives for it), each
+// formatted; half the tables only on one side (the rest match). Arg 0: compare() per level (as
+// before, and as the CLI's one answer); arg 1: compared once, summarized per level (the server and
+// the audit since audit2).
+void BM_ComparePairAllLevels(benchmark::State& state) {
+  const Synthetic& s = synthetic();
+  Tabulation a = full_tally(s, kTables);
+  Tabulation b = full_tally(s, kTables / 2);
+  const Geography& g = a.geography();
+  size_t bytes = 0;
+  auto sink = [&](std::string_view piece) { bytes += piece.size(); };
+  for (auto _ : state) {
+    if (state.range(0) == 0) {
+      for (int d = 0; d <= g.table_depth(); ++d) compare_to_json(*compare(a, b, d), g, 42, sink);
+      continue;
+    }
+    auto pair = compare_tables(a, b);
+    const std::string head = compare_head_json(pair->tables, 42);
+    for (int d = 0; d <= g.table_depth(); ++d) compare_to_json(head, d, *summarize_areas(*pair, d), g, sink);
+  }
+  state.SetBytesProcessed(static_cast<int64_t>(bytes));
+}
+BENCHMARK(BM_ComparePairAllLevels)->Arg(0)->Arg(1)->Unit(benchmark::kMillisecond)->Iterations(2);
+
 // A new sheet for a table not yet reported: tables [0, 900k) loaded, then one add() per
 // iteration for the remaining ones.
 void BM_IncrementalNewSheet(benchmark::State& state) {

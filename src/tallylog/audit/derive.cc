@@ -51,8 +51,18 @@ class LogDerivation final : public Derivation {
       TL_ASSIGN_OR_RETURN(tally::Tabulation * a, tabulation(param("a")));
       TL_ASSIGN_OR_RETURN(tally::Tabulation * b, tabulation(param("b")));
       TL_ASSIGN_OR_RETURN(int d, depth());
-      TL_ASSIGN_OR_RETURN(auto c, tally::compare(*a, *b, d));
-      tally::compare_to_json(c, *geo_, log_size, sink);
+      // Each pair is asked at every level: compared table by table once, its level-independent
+      // JSON formatted once, then summarized per level (the same bytes as compare() at that level).
+      const std::string key = a->rule_text() + "|" + b->rule_text() + "|" + (log_size ? std::to_string(*log_size) : "");
+      auto it = pairs_.find(key);
+      if (it == pairs_.end()) {
+        if (pairs_.size() >= 2) pairs_.clear();  // bounded memory: the routes come pair by pair
+        TL_ASSIGN_OR_RETURN(auto pair, tally::compare_tables(*a, *b));
+        std::string head = tally::compare_head_json(pair.tables, log_size);
+        it = pairs_.emplace(key, Pair{std::move(pair), std::move(head)}).first;
+      }
+      TL_ASSIGN_OR_RETURN(auto areas, tally::summarize_areas(it->second.pair, d));
+      tally::compare_to_json(it->second.head, d, areas, *geo_, sink);
       sink("\n");
       return ok();
     }
@@ -95,7 +105,13 @@ class LogDerivation final : public Derivation {
     return it->second.get();
   }
 
+  struct Pair {
+    tally::PairComparison pair;
+    std::string head;  // tally::compare_head_json
+  };
+
   uint64_t size_ = 0;
+  std::map<std::string, Pair> pairs_;  // by "a|b|log size"
   std::unique_ptr<index::Index> index_;
   std::shared_ptr<const tally::Geography> geo_;
   std::map<std::string, std::unique_ptr<tally::Tabulation>> tabs_;

@@ -83,6 +83,32 @@ TEST(Derivation, ReproducesEveryAnswerTheIndexGivesByteForByte) {
   }
 }
 
+TEST(Derivation, AnswersEveryLevelOfAPairFromOneComparisonAsComparedAtThatLevel) {
+  // The derivation compares a pair once and answers each level from it: every level, with and
+  // without a stated log size, pairs asked in turn (each must get its own comparison), is what
+  // compare() at that level gives.
+  Data d;
+  auto index = index::open_index(d.dir).value();
+  auto geo = tally::geography_from_index(*index).value();
+  auto reader = log::open_reader(d.dir).value();
+  auto der = Derivation::build(*reader, reader->size()).value();
+  auto tab = [&](const char* r) { return tally::tabulate_index(*index, geo, tally::SourceRule::parse(r).value()).value(); };
+  const auto official = tab("official"), witness = tab("witness:*"), all = tab("*");
+  for (int round = 0; round < 2; ++round) {
+    for (int depth = 0; depth < geo->depth_count(); ++depth) {
+      std::string level(geo->depth_name(depth));
+      for (std::optional<uint64_t> size : {std::optional<uint64_t>(), std::optional<uint64_t>(reader->size())}) {
+        EXPECT_EQ(der->answer("/api/v1/compare", {{"a", "official"}, {"b", "witness:*"}, {"level", level}}, size).value(),
+                  tally::compare_to_json(tally::compare(official, witness, depth).value(), *geo, size) + "\n")
+            << level;
+        EXPECT_EQ(der->answer("/api/v1/compare", {{"a", "witness:*"}, {"b", "*"}, {"level", level}}, size).value(),
+                  tally::compare_to_json(tally::compare(witness, all, depth).value(), *geo, size) + "\n")
+            << level;
+      }
+    }
+  }
+}
+
 TEST(Derivation, AnswersAtAnEarlierSizeAsTheLogWasThen) {
   Data d;
   auto reader = log::open_reader(d.dir).value();

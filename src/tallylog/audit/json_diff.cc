@@ -1,5 +1,6 @@
 #include "tallylog/audit/json_diff.h"
 
+#include <array>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <set>
@@ -148,26 +149,51 @@ uint64_t count_figures(std::string_view json) {
   return c.count();
 }
 
+namespace {
+// What a byte outside strings does to the count: 0 ends a number, 1 starts one (a digit or '-')
+// or continues it, 2 only continues one ('.', 'e', 'E', '+'), 3 opens a string.
+constexpr std::array<uint8_t, 256> kByteClass = [] {
+  std::array<uint8_t, 256> t{};
+  for (int c = '0'; c <= '9'; ++c) t[c] = 1;
+  t['-'] = 1;
+  t['.'] = t['e'] = t['E'] = t['+'] = 2;
+  t['"'] = 3;
+  return t;
+}();
+}  // namespace
+
+// Table-driven, and strings skipped to their closing quote in one scan (issue 9: the audit counts
+// every byte of ~2 GB of answers at 1,000,000 entries).
 void FigureCounter::feed(std::string_view json) {
-  for (char c : json) {
+  const char* p = json.data();
+  const char* const end = p + json.size();
+  while (p < end) {
     if (in_string_) {
-      if (escaped_) escaped_ = false;
-      else if (c == '\\') escaped_ = true;
-      else if (c == '"') in_string_ = false;
+      if (escaped_) {
+        escaped_ = false;
+        ++p;
+        continue;
+      }
+      while (p < end && *p != '"' && *p != '\\') ++p;
+      if (p == end) break;
+      if (*p == '\\') escaped_ = true;
+      else in_string_ = false;
+      ++p;
       continue;
     }
-    if (c == '"') {
-      in_string_ = true;
-      in_number_ = false;
-      continue;
-    }
-    const bool digit = c >= '0' && c <= '9';
-    const bool numeric = digit || c == '-' || c == '.' || c == 'e' || c == 'E' || c == '+';
-    if (numeric && !in_number_ && (digit || c == '-')) {
-      ++n_;
-      in_number_ = true;
-    } else if (!numeric) {
-      in_number_ = false;
+    switch (kByteClass[static_cast<unsigned char>(*p++)]) {
+      case 0: in_number_ = false; break;
+      case 1:
+        if (!in_number_) {
+          ++n_;
+          in_number_ = true;
+        }
+        break;
+      case 2: break;
+      default:
+        in_string_ = true;
+        in_number_ = false;
+        break;
     }
   }
 }

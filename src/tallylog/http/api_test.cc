@@ -289,6 +289,39 @@ TEST_F(ApiTest, CompareStaysCorrectWhenItsSecondRuleEvictsTheFullTallyCache) {
   }
 }
 
+// The server compares a pair once and answers every level from it (issue 9): each level must be
+// what the compare module gives at that level, and a new sheet must be in the next answers (the
+// pair is per index size, never reused once the index moved).
+TEST_F(ApiTest, CompareAnswersEveryLevelOfAPairFromOneComparisonAndFollowsNewSheets) {
+  Api api = make_api();
+  auto expected = [&](int depth) {
+    auto geo = *tally::Geography::build(idx.e, idx.stations);
+    tally::Tabulation a(geo, *tally::SourceRule::parse("official")), b(geo, *tally::SourceRule::parse("witness:*"));
+    for (auto& r : idx.records) {
+      EXPECT_TRUE(a.add(r));
+      EXPECT_TRUE(b.add(r));
+    }
+    return std::pair(tally::compare_to_json(*tally::compare(a, b, depth), *geo, idx.size) + "\n",
+                     std::string(geo->depth_name(depth)));
+  };
+  const int depths = tally::Geography::build(idx.e, idx.stations).value()->depth_count();
+  std::vector<std::string> first;
+  for (int round = 0; round < 2; ++round) {
+    for (int depth = 0; depth < depths; ++depth) {
+      auto [body, level] = expected(depth);
+      auto r = api.handle(get("/api/v1/compare?a=official&b=witness:*&level=" + level));
+      ASSERT_EQ(r.status, 200) << r.body_view();
+      EXPECT_EQ(r.body_view(), body) << level;
+      if (round == 0) first.emplace_back(r.body_view());
+      else EXPECT_NE(r.body_view(), first[depth]) << level;  // the new sheet is in every level's answer
+    }
+    if (round == 0) {
+      auto posted = api.handle(post("/api/v1/sheets", witness_sheet_json("R2.01"), token));
+      ASSERT_EQ(posted.status, 201) << posted.body;
+    }
+  }
+}
+
 TEST_F(ApiTest, TallyFollowsNewSubmissionsIncrementally) {
   Api api = make_api();
   auto before = api.handle(get("/api/v1/tally?level=region"));

@@ -2,6 +2,9 @@
 // outcome bounds, exports, conflicts and sources. Tabulations come from the TallyCache; JSON
 // formats from the tally module (byte-identical to the CLI).
 #include <algorithm>
+#include <deque>
+#include <map>
+#include <mutex>
 #include <optional>
 
 #include "tallylog/base/bytes.h"
@@ -64,6 +67,37 @@ struct Results {
   ApiContext& ctx;
   index::IndexReader* index;  // the asked contest's (contest_scope)
   TallyCache* tallies;
+
+  // A source pair compared table by table once, and the part of its JSON that is the same at
+  // every level, for the six /api/v1/compare answers of the pair (issue 9: the audit asks each
+  // pair at every level; comparing and formatting the table lists again for each was most of the
+  // server's compare work). Valid for the two tabulations at the index size `applied` (held weak:
+  // a tabulation the cache dropped is not kept alive, and one built later at its address does
+  // not match). Guarded by the tally cache's lock, which every caller holds.
+  struct Pair {
+    std::string key;
+    std::weak_ptr<const tally::Tabulation> a, b;
+    uint64_t applied = 0;
+    tally::PairComparison pair;
+    std::string head;
+  };
+  // The most recent few (a table-level pair holds its table lists), of the asked contest's tally
+  // cache (PairStore): one per contest, so each is guarded by its own contest's tally lock.
+  std::deque<Pair>* pairs;
+  static constexpr size_t kMaxPairs = 2;
+
+  Result<const Pair*> compared(const tally::SourceRule& ra, const tally::SourceRule& rb, const TallyCache::Tally& ta,
+                               const TallyCache::Tally& tb, uint64_t applied) {
+    const std::string key = ra.to_string() + "|" + rb.to_string();
+    for (const Pair& p : *pairs) {
+      if (p.key == key && p.applied == applied && p.a.lock() == ta.tab && p.b.lock() == tb.tab) return &p;
+    }
+    TL_ASSIGN_OR_RETURN(auto pair, tally::compare_tables(*ta.tab, *tb.tab));
+    std::string head = tally::compare_head_json(pair.tables, applied);
+    if (pairs->size() >= kMaxPairs) pairs->pop_front();
+    pairs->push_back(Pair{key, ta.tab, tb.tab, applied, std::move(pair), std::move(head)});
+    return &pairs->back();
+  }
 
   Response tally(const Query& q) {
     auto c = tallies->lock();
@@ -151,8 +185,11 @@ struct Results {
     // Both tabulations are brought up to the index's size under the cache's lock: one log size.
     const uint64_t applied = std::max(ta->applied, tb->applied);
     auto r = c.cached(key, applied, [&]() -> Result<Response> {
-      TL_ASSIGN_OR_RETURN(auto cmp, tally::compare(*ta->tab, *tb->tab, *depth));
-      return Response::json(200, tally::compare_to_json(cmp, *c.geography(), applied) + "\n");
+      TL_ASSIGN_OR_RETURN(const Pair* pair, compared(*a, *b, *ta, *tb, applied));
+      TL_ASSIGN_OR_RETURN(auto areas, tally::summarize_areas(pair->pair, *depth));
+      std::string body = tally::compare_to_json(pair->head, *depth, areas, *pair->pair.geography);
+      body += '\n';
+      return Response::json(200, std::move(body));
     });
     if (!r) return from_error(r.error());
     r->headers.emplace_back(kLogSizeHeader, std::to_string(applied));
@@ -404,34 +441,47 @@ struct Results {
   }
 };
 
+// The compared pairs of each contest's tally cache (Results::pairs), shared by the routes. The
+// map only grows (one deque per contest's cache, never erased), so a deque's address stays valid;
+// the deque itself is touched only under that contest's tally lock.
+struct PairStore {
+  std::mutex mu;
+  std::map<const TallyCache*, std::deque<Results::Pair>> by_cache;
+  std::deque<Results::Pair>& for_cache(const TallyCache* c) {
+    std::lock_guard lock(mu);
+    return by_cache[c];
+  }
+};
+
 }  // namespace
 
 void add_results_routes(RouteTable& table, ApiContext& ctx) {
   // Every row needs the index and the log: without them, 503. Each answers for the contest the
   // request names (?contest=, contest_scope).
+  auto store = std::make_shared<PairStore>();
   auto row = [&](std::string pattern, std::function<Response(Results&, const RouteCall&)> fn) {
-    table.add({"GET", std::move(pattern), "", 0, [&ctx, fn = std::move(fn)](const RouteCall& c) {
+    table.add({"GET", std::move(pattern), "", 0, [&ctx, store, fn = std::move(fn)](const RouteCall& c) {
                  if (!ctx.be.index || !ctx.be.log) return error_response(503, "no data loaded");
                  auto scope = contest_scope(ctx, c.query);
                  if (auto* r = std::get_if<Response>(&scope)) return std::move(*r);
                  auto& s = std::get<ContestScope>(scope);
-                 Results results{ctx, s.index, s.tallies};
+                 Results results{ctx, s.index, s.tallies, &store->for_cache(s.tallies)};
                  return fn(results, c);
                }});
   };
   // The election: without ?contest= an election with several contests answers what they share
   // and lists them (the page's first request); with it, that contest's view.
-  table.add({"GET", "/api/v1/election", "", 0, [&ctx](const RouteCall& c) {
+  table.add({"GET", "/api/v1/election", "", 0, [&ctx, store](const RouteCall& c) {
                if (!ctx.be.index || !ctx.be.log) return error_response(503, "no data loaded");
                auto it = c.query.find("contest");
                if (!ctx.be.contests.empty() && (it == c.query.end() || it->second.empty())) {
-                 Results results{ctx, ctx.be.index, &ctx.tallies};
+                 Results results{ctx, ctx.be.index, &ctx.tallies, &store->for_cache(&ctx.tallies)};
                  return results.election(true);
                }
                auto scope = contest_scope(ctx, c.query);
                if (auto* r = std::get_if<Response>(&scope)) return std::move(*r);
                auto& s = std::get<ContestScope>(scope);
-               Results results{ctx, s.index, s.tallies};
+               Results results{ctx, s.index, s.tallies, &store->for_cache(s.tallies)};
                return results.election();
              }});
   row("/api/v1/areas", [](Results& r, const RouteCall& c) { return r.areas(c.query); });

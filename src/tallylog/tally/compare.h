@@ -12,6 +12,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -64,7 +65,32 @@ struct Comparison {
 };
 
 // Fails with kInvalidArgument when the tabulations do not share one Geography or the depth is
-// out of range.
+// out of range. The same as summarize(*compare_tables(a, b), summary_depth).
 Result<Comparison> compare(const Tabulation& a, const Tabulation& b, int summary_depth);
+
+// The table-by-table part of a comparison, the same at every summary level, and what each table
+// adds to its area's summary: computed once per pair of tabulations, then summarized at each
+// level (issue 9: the server and the audit answer every pair at every level; the table loop and
+// its lists were recomputed for each).
+struct PairComparison {
+  std::shared_ptr<const Geography> geography;
+  // Every member but summary_depth and areas (empty).
+  Comparison tables;
+  // One per table reported by either side, in table order.
+  enum class Kind : uint8_t { kMatching, kDiffering, kOnlyA, kOnlyB, kConflicted };
+  struct TableFact {
+    AreaId table = kNoArea;
+    Kind kind = Kind::kMatching;
+    int64_t amount = 0;  // kDiffering: the difference's size; kOnlyA/kOnlyB: the table's valid votes
+  };
+  std::vector<TableFact> facts;
+};
+// Fails with kInvalidArgument when the tabulations do not share one Geography.
+Result<PairComparison> compare_tables(const Tabulation& a, const Tabulation& b);
+// The comparison at one level: the pair's table part (copied) and its per-area summaries. Fails
+// with kInvalidArgument when the depth is out of range.
+Result<Comparison> summarize(const PairComparison& pair, int summary_depth);
+// Only the per-area summaries at one level, sorted as Comparison::areas (no copy of the lists).
+Result<std::vector<AreaComparison>> summarize_areas(const PairComparison& pair, int summary_depth);
 
 }  // namespace tallylog::tally

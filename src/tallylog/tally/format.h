@@ -40,6 +40,16 @@ std::string tally_to_text(const TallyView& tab, int depth);
 std::string compare_to_json(const Comparison& c, const Geography& g, std::optional<uint64_t> log_size = std::nullopt);
 void compare_to_json(const Comparison& c, const Geography& g, std::optional<uint64_t> log_size, const TextSink& sink,
                      size_t piece_bytes = size_t{1} << 20);
+// compare_to_json() in two parts, for a pair answered at several levels (tally/compare.h
+// PairComparison): the head holds what is the same at every level (sources, log size, counts,
+// differing tables, the table lists), written once; then per level the head followed by the level
+// and its per-area summaries. compare_to_json(head, c.summary_depth, c.areas, g) with
+// head = compare_head_json(c, log_size) gives exactly compare_to_json(c, g, log_size).
+std::string compare_head_json(const Comparison& tables, std::optional<uint64_t> log_size);
+std::string compare_to_json(std::string_view head, int summary_depth, const std::vector<AreaComparison>& areas,
+                            const Geography& g);
+void compare_to_json(std::string_view head, int summary_depth, const std::vector<AreaComparison>& areas,
+                     const Geography& g, const TextSink& sink, size_t piece_bytes = size_t{1} << 20);
 std::string compare_to_text(const Comparison& c, const Geography& g);
 
 std::string bound_to_json(const OutcomeBound& b, const Geography& g, std::optional<uint64_t> log_size = std::nullopt);

@@ -146,6 +146,35 @@ TEST(Format, StreamedTallyAndCompareAreTheSameBytesInPieces) {
   }
 }
 
+TEST(Format, ComparePairFormattedOnceGivesTheSameBytesAtEveryLevel) {
+  // The server and the audit compare a pair once and answer each level from it: the head (written
+  // once) followed by one level's summaries must be exactly compare_to_json of compare() at that
+  // level, whole and in pieces. T4 is conflicted on one side, T1 differs, T2 and T3 are one-sided.
+  auto a = small_tabulation("official", {sheet(1, "T1", "official", 1, 2, 3), sheet(2, "T2", "official", 1, 1, 1),
+                                         sheet(5, "T4", "official", 1, 1, 1), sheet(6, "T4", "official", 2, 1, 1)});
+  Tabulation b(a.shared_geography(), *SourceRule::parse("qr"));
+  ASSERT_TRUE(b.add(sheet(3, "T1", "qr", 1, 2, 4)).has_value());
+  ASSERT_TRUE(b.add(sheet(4, "T3", "qr", 1, 2, 4)).has_value());
+  ASSERT_TRUE(b.add(sheet(7, "T4", "qr", 1, 1, 1)).has_value());
+  auto pair = compare_tables(a, b);
+  ASSERT_TRUE(pair.has_value());
+  EXPECT_EQ(pair->tables.conflicted_tables, (std::vector<std::string>{"T4"}));
+  const std::string head = compare_head_json(pair->tables, 42);
+  for (int depth = 0; depth <= a.geography().table_depth(); ++depth) {
+    const std::string expected = compare_to_json(*compare(a, b, depth), a.geography(), 42);
+    auto areas = summarize_areas(*pair, depth);
+    ASSERT_TRUE(areas.has_value()) << depth;
+    EXPECT_EQ(compare_to_json(head, depth, *areas, a.geography()), expected) << depth;
+    EXPECT_EQ(compare_to_json(*summarize(*pair, depth), a.geography(), 42), expected) << depth;
+    for (size_t piece : {size_t{1}, size_t{64}, size_t{1} << 20}) {
+      std::string streamed;
+      compare_to_json(head, depth, *areas, a.geography(), [&](std::string_view p) { streamed += p; }, piece);
+      EXPECT_EQ(streamed, expected) << depth << " " << piece;
+    }
+  }
+  EXPECT_FALSE(summarize_areas(*pair, a.geography().table_depth() + 1).has_value());
+}
+
 TEST(Format, BoundSaysDecidedYesOrNoPerBound) {
   auto tab = small_tabulation("*", {sheet(1, "T1", "o", 60, 30, 0)});
   auto b = *outcome_bound(tab);
