@@ -125,6 +125,33 @@ OUT="$("$T" import "$D/one" "$X/data/actas.csv" --source official --mapping "$D/
 check "a mapping table for a contest the election lacks stops before the first row" \
   '[ $? != 0 ] && [[ "$OUT" == *"[sheet.contests.senate]: election demo2026 has no contest \"senate\" (it has president, assembly)"* ]]'
 
+# Declarations are per contest (declare --contest): check-declared --contest X holds only X's
+# announced totals against X's verified sheets, never another contest's.
+declared() {  # <contest> <title> <candidate=votes ...>: a national declaration CSV logged with --contest
+  local c="$1" t="$2"; shift 2
+  { echo level,area,name,count; for kv in "$@"; do echo "national,,${kv%%=*},${kv#*=}"; done; } > "$D/$t.csv"
+  "$T" declare "$D/d" "$D/$t.csv" --contest "$c" --source official --title "$t" 2>&1
+}
+PRES=($(awk '$1 == "president" && $2 == "national" {print $3, $4, $5}' "$D/expected"))
+ASM=($(awk '$1 == "assembly" && $2 == "national" {print $3, $4}' "$D/expected"))
+OUT="$({ echo level,area,name,count; echo "national,,${PRES[0]%%=*},1"; } > "$D/none.csv"; "$T" declare "$D/d" "$D/none.csv" --source official 2>&1)"
+check "declare without --contest names the contests and logs nothing" '[ $? != 0 ] && [[ "$OUT" == *"choose one with --contest"* ]]'
+OUT="$(declared assembly wrong-ballot "${PRES[0]}")"
+check "a declaration naming another contest's candidate is refused by this contest's ballot" '[ $? != 0 ] && [[ "$OUT" == *"neither a candidate nor a field"* ]]'
+OUT="$(declared president bulletin-president "${PRES[@]}")"
+check "a presidential declaration logs with --contest president" '[ $? = 0 ] && [[ "$OUT" == "declaration logged at index "* ]]'
+OUT="$(declared assembly bulletin-assembly "${ASM[@]}")"
+check "an assembly declaration logs with --contest assembly" '[ $? = 0 ] && [[ "$OUT" == "declaration logged at index "* ]]'
+P="$("$T" check-declared "$D/d" --contest president --format json 2>/dev/null)"
+A="$("$T" check-declared "$D/d" --contest assembly --format json 2>/dev/null)"
+check "check-declared --contest president holds only the presidential declaration, uncontradicted" \
+  '[[ "$P" == *"\"title\":\"bulletin-president\""* ]] && [[ "$P" != *bulletin-assembly* ]] && [[ "$P" == *"\"contradicted\":0"* ]] && [[ "$P" != *"\"contradicted\":1"* ]]'
+check "check-declared --contest assembly holds only the assembly declaration, uncontradicted" \
+  '[[ "$A" == *"\"title\":\"bulletin-assembly\""* ]] && [[ "$A" != *bulletin-president* ]] && [[ "$A" == *"\"contradicted\":0"* ]] && [[ "$A" != *"\"contradicted\":1"* ]]'
+OUT="$("$T" reindex "$D/d" 2>&1)"
+check "reindex keeps each contest's declarations apart" \
+  '[ "$("$T" check-declared "$D/d" --contest president --format json 2>/dev/null)" = "$P" ] && [ "$("$T" check-declared "$D/d" --contest assembly --format json 2>/dev/null)" = "$A" ]'
+
 # The rejects store is every contest's, and reaching it never creates the index.sqlite that an
 # election with several contests does not have (a stray, empty index nobody reads).
 python3 - "$X/data/presidente.csv" > "$D/bad.csv" <<'PY'

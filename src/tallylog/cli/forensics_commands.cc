@@ -64,7 +64,7 @@ std::string json_string(const std::string& s) {
 // ---- declare --------------------------------------------------------------------------------
 
 struct DeclareArgs {
-  std::string data_dir, file, source, title, announced_at, reference, coverage, submitted_by;
+  std::string data_dir, contest, file, source, title, announced_at, reference, coverage, submitted_by;
   uint64_t coverage_tables = 0;
 };
 
@@ -78,7 +78,9 @@ void run_declare(const DeclareArgs& a) {
   if (a.coverage_tables) base.coverage_tables = a.coverage_tables;
   base.submitted_by = a.submitted_by.empty() ? "declare:" + std::filesystem::path(a.file).filename().string() : a.submitted_by;
   const std::string text = value_or_exit(Env::posix().read_file(a.file));
-  auto ing = value_or_exit(ingest::Ingestor::open(a.data_dir));
+  ingest::IngestorOptions io;
+  io.contest = a.contest;  // several contests: the declaration is about the one named (else the usual error)
+  auto ing = value_or_exit(ingest::Ingestor::open(a.data_dir, io));
   election::Declaration d =
       a.file.ends_with(".csv") ? value_or_exit(election::parse_declaration_csv(text, a.file, ing->election(), base))
                                : value_or_exit(election::parse_declaration_toml(text, a.file, base));
@@ -198,6 +200,7 @@ void register_forensics_commands(CLI::App& app) {
     cmd->add_option("--coverage", a->coverage, "coverage claimed, percent of tables, e.g. 96.87 (CSV)");
     cmd->add_option("--coverage-tables", a->coverage_tables, "coverage claimed as a number of tables (CSV)");
     cmd->add_option("--submitted-by", a->submitted_by, "who logs it (default declare:<file>)");
+    cmd->add_option("--contest", a->contest, contest_help + "; check-declared --contest holds it against that contest only");
     cmd->callback([a] { run_declare(*a); });
   }
   {

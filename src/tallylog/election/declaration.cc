@@ -87,6 +87,7 @@ std::string encode_declaration(const Declaration& d) {
     areas.push_back(std::move(o));
   }
   if (!areas.empty()) j["areas"] = std::move(areas);
+  put_if(j, "contest", d.contest);  // omitted when empty: old bytes kept
   put_if(j, "coverage_percent", d.coverage_percent);
   if (d.coverage_tables) j["coverage_tables"] = *d.coverage_tables;
   put_if(j, "reference", d.reference);
@@ -114,6 +115,9 @@ Result<Declaration> decode_declaration(std::string_view bytes) {
     if (k == "type" || k == "v") continue;
     if (k == "announced_at") {
       TL_ASSIGN_OR_RETURN(d.announced_at, get_string(v, k));
+    } else if (k == "contest") {
+      TL_ASSIGN_OR_RETURN(d.contest, get_string(v, k));
+      if (d.contest.empty()) return bad("entry: contest must not be empty (omit it instead)");
     } else if (k == "coverage_percent") {
       TL_ASSIGN_OR_RETURN(d.coverage_percent, get_string(v, k));
     } else if (k == "coverage_tables") {

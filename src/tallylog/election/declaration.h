@@ -47,6 +47,9 @@ struct Declaration {
   std::vector<DeclaredArea> areas;
   std::string submitted_by;
   std::string submitted_at;  // RFC 3339 UTC, set by the ingestor when empty
+  // The contest it is about (election/contest.h tag): empty for a single-contest election (its
+  // entries keep their bytes), the contest id otherwise. Set by the ingestor from its contest.
+  std::string contest;
 
   bool operator==(const Declaration&) const = default;
 };

@@ -47,6 +47,23 @@ TEST(Declaration, EncodesCanonicallyAndDecodesToTheSameRecord) {
   EXPECT_EQ(std::get<Declaration>(e->record), d);
 }
 
+TEST(Declaration, AContestIsEncodedInKeyOrderOnlyWhenNamed) {
+  Declaration d = bulletin();
+  d.contest = "mayor";
+  const std::string bytes = encode_entry(d);
+  // After "areas", before "coverage_percent" (RFC 8785 order); an unnamed one keeps the old bytes
+  // (EncodesCanonicallyAndDecodesToTheSameRecord above has no "contest" member).
+  EXPECT_NE(bytes.find("\"level\":\"state\"}],\"contest\":\"mayor\",\"coverage_percent\""), std::string::npos) << bytes;
+  auto e = decode_entry(bytes);
+  ASSERT_TRUE(e) << e.error().to_string();
+  EXPECT_EQ(std::get<Declaration>(e->record), d);
+  std::string empty = bytes;
+  empty.replace(empty.find("\"mayor\""), 7, "\"\"");
+  auto bad = decode_entry(empty);
+  ASSERT_FALSE(bad);
+  EXPECT_NE(bad.error().message.find("contest must not be empty"), std::string::npos) << bad.error().message;
+}
+
 TEST(Declaration, DecodeRejectsNonCanonicalAndUnknownMembers) {
   std::string bytes = encode_entry(bulletin());
   std::string spaced = bytes;

@@ -119,6 +119,44 @@ TEST_F(ContestsTest, ASheetOfAnotherContestIsRejectedNamingTheField) {
       << o->reason;
 }
 
+TEST_F(ContestsTest, ADeclarationBelongsToItsContestsIndexOnlyAndReindexKeepsItThere) {
+  election::Declaration d;
+  d.source = "official";
+  d.title = "mayor-free bulletin";
+  d.areas = {election::DeclaredArea{"national", "", {{"AR", 100}}, {}}};
+  uint64_t logged_at = 0;
+  {
+    auto p = open("president");
+    ASSERT_TRUE(p);
+    auto at = p->add_declaration(d);
+    ASSERT_TRUE(at) << at.error().to_string();
+    logged_at = *at;
+    ASSERT_EQ(p->index().declarations().value().size(), 1u);
+    // One naming another contest is refused, naming the field.
+    election::Declaration other = d;
+    other.contest = "assembly";
+    auto r = p->add_declaration(other);
+    ASSERT_FALSE(r);
+    EXPECT_TRUE(r.error().message.starts_with("contest: \"assembly\" is not the contest")) << r.error().message;
+    ASSERT_TRUE(p->close());
+  }
+  {
+    auto a = open("assembly");
+    ASSERT_TRUE(a);
+    EXPECT_TRUE(a->index().declarations().value().empty());  // not held against the assembly's totals
+    ASSERT_TRUE(a->close());
+  }
+  auto reader = log::open_reader(data_).value();
+  auto entry = reader->entry(logged_at);
+  ASSERT_TRUE(entry);
+  EXPECT_NE(entry->find("\"contest\":\"president\""), std::string::npos) << *entry;
+  for (const std::string contest : {"president", "assembly"}) {
+    auto idx = rebuild_index("memory:", *reader, {}, contest);
+    ASSERT_TRUE(idx) << idx.error().to_string();
+    EXPECT_EQ(idx->get()->declarations().value().size(), contest == "president" ? 1u : 0u) << contest;
+  }
+}
+
 TEST_F(ContestsTest, EveryBackendDerivesTheSameContestIndexFromTheLog) {
   {
     auto p = open("president");

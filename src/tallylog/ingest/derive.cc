@@ -357,7 +357,9 @@ Status Deriver::finish(index::IndexTransaction& tx) {
 
 Status Deriver::write_declaration(index::IndexTransaction& tx, const election::Declaration& declaration,
                                   std::string_view entry) {
-  // A declaration is a record of its own: it changes no sheet's standing, area or total.
+  // A declaration is a record of its own: it changes no sheet's standing, area or total. Like a
+  // sheet, it belongs to the index of its contest only (an unnamed one: the single contest's).
+  if (declaration.contest != contest_) return tx.skip("a declaration of contest \"" + declaration.contest + "\"");
   return tx.declaration(declaration, entry);
 }
 

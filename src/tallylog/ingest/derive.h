@@ -59,7 +59,7 @@ struct AcceptedSheet {
 
 // Contests (election/contest.h): a deriver derives the index of ONE contest, named by its tag
 // ("" for a single-contest election). The election it stores is that contest's single-contest
-// view; sheets of other contests are skipped (recorded as skipped, so the index still reflects
+// view; sheets and declarations of other contests are skipped (recorded as skipped, so the index still reflects
 // every log entry); stations are every contest's. Deriving a log whose election has several
 // contests with the tag "" fails, listing them.
 class Deriver {
@@ -91,7 +91,8 @@ class Deriver {
   Status write_station(index::IndexTransaction& tx, const election::Station& station, uint32_t parent);
   Status write_election(index::IndexTransaction& tx, const election::Election& election, std::string_view entry);
   // An authority's announced aggregate (election/declaration.h), already validated by the caller
-  // when it is about to be logged; it touches no ledger, area or total.
+  // when it is about to be logged; it touches no ledger, area or total. A declaration of another
+  // contest than this deriver's is recorded as skipped, as sheets are.
   Status write_declaration(index::IndexTransaction& tx, const election::Declaration& declaration,
                            std::string_view entry);
   // Writes the areas, rules and area totals this transaction changed; call before commit().

@@ -447,6 +447,11 @@ Result<uint64_t> Ingestor::add_declaration(election::Declaration d) {
   TL_TRY(join_log(s));
   TL_TRY(join_index(s));
   if (d.submitted_at.empty()) d.submitted_at = format_rfc3339(s.options.clock->now());
+  // As for sheets: a declaration naming no contest is this ingestor's; one naming another is refused.
+  if (d.contest.empty() || (s.contest.empty() && d.contest == election().contest)) d.contest = s.contest;
+  if (d.contest != s.contest)
+    return err(ErrorCode::kInvalidArgument, "contest: \"" + d.contest + "\" is not the contest being declared for (\"" +
+                                                s.contest + "\")");
   // Areas of the registry by depth (1 = first level): read once for this call.
   std::set<std::pair<int, std::string>> areas;
   TL_TRY(s.index->for_each_station([&](const election::Station& st) {

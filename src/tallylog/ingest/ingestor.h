@@ -147,6 +147,7 @@ class Ingestor {
   // election::validate_declaration against the election and the areas of the station registry;
   // submitted_at is set from the clock when empty. Returns its log index once durable and indexed.
   // A declaration that fails validation is kInvalidArgument naming the field and is not logged.
+  // Its `contest` is this ingestor's (set when empty; another contest is refused, field "contest").
   Result<uint64_t> add_declaration(election::Declaration declaration);
 
   // Records rejects found before a record could be built (e.g. a malformed CSV row).
