@@ -81,7 +81,8 @@ int main(int argc, char** argv) {
   // entries) over and over, on several threads. glibc's defaults hand such buffers back to the
   // kernel (mmap'ed blocks, trimmed arena heaps) and fault the pages in again for the next batch:
   // 15-20% of a server's CPU during `import <url>` was page faults (issue 17's profile). Keep
-  // freed memory for reuse instead; the peak is unchanged (docs/benchmarks.md, issue 17).
+  // freed memory for reuse instead. The peak grows a little: about +18 MB for the bundled CSV and
+  // +45 MB for a 1,000,000-sheet import (docs/benchmarks.md, issues 16 and 17).
   mallopt(M_MMAP_THRESHOLD, 32 << 20);
   mallopt(M_TRIM_THRESHOLD, 256 << 20);
   mallopt(M_TOP_PAD, 16 << 20);
