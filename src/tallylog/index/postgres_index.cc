@@ -57,18 +57,7 @@ constexpr const char* kSheetColumns =
     "JOIN entries e ON e.log_index = s.log_index ";
 
 Result<SheetRecord> read_sheet_row(const Row& s) {
-  SheetRecord rec;
-  rec.log_index = static_cast<uint64_t>(s.i64(0));
-  rec.superseded = !s.is_null(1);
-  rec.conflicted = s.i64(2) != 0;
-  rec.corrects = s.opt_u64(3);
-  auto e = election::decode_entry(s.bytes(4));
-  if (!e) return std::unexpected(with_context(e.error(), "index: sheet at log index " + std::to_string(rec.log_index)));
-  auto* sheet = std::get_if<election::Sheet>(&e->record);
-  if (!sheet)
-    return err(ErrorCode::kCorrupt, "index: entry at log index " + std::to_string(rec.log_index) + " is not a sheet");
-  rec.sheet = std::move(*sheet);
-  return rec;
+  return sheet_record_from_row(static_cast<uint64_t>(s.i64(0)), !s.is_null(1), s.i64(2) != 0, s.opt_u64(3), s.bytes(4));
 }
 
 // Connects and checks the schema version (when the database holds an index).
@@ -237,13 +226,7 @@ class PostgresIndex final : public Index {
     std::lock_guard lock(m_->rmu);
     CountRecord rec;
     return m_->r.stream("r_current_counts", Params().bytes(source), [&](const Row& s) -> Status {
-      rec.log_index = static_cast<uint64_t>(s.i64(0));
-      rec.station = s.bytes(1);
-      rec.source = s.bytes(2);
-      rec.corrects = s.opt_u64(3);
-      rec.conflicted = s.i64(4) != 0;
-      rec.counts = s.bytes(5);
-      rec.counts_error = s.bytes(6);
+      read_count_row(s, rec);
       fn(rec);
       return ok();
     });

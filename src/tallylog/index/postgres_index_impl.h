@@ -8,6 +8,7 @@
 #include <unordered_set>
 
 #include "tallylog/index/postgres_db.h"
+#include "tallylog/index/reader.h"
 #include "tallylog/index/writer.h"
 
 namespace tallylog::index {
@@ -32,6 +33,18 @@ struct PostgresImpl {
 
   Status prepare_statements();
 };
+
+// A CountRecord from a row of the current-counts queries (columns log_index, station, source,
+// corrects, conflicted, counts, counts_error); its views point into the row.
+inline void read_count_row(const pg::Row& s, CountRecord& rec) {
+  rec.log_index = static_cast<uint64_t>(s.i64(0));
+  rec.station = s.bytes(1);
+  rec.source = s.bytes(2);
+  rec.corrects = s.opt_u64(3);
+  rec.conflicted = s.i64(4) != 0;
+  rec.counts = s.bytes(5);
+  rec.counts_error = s.bytes(6);
+}
 
 Status prepare_writer_statements(PostgresImpl& m);
 Result<std::unique_ptr<IndexTransaction>> begin_postgres_transaction(PostgresImpl& m);

@@ -158,13 +158,7 @@ class PostgresTransaction final : public IndexTransaction {
     TL_TRY(flush_sheets());
     CountRecord rec;
     return m_.w.stream("w_station_counts", Params().bytes(station), [&](const Row& s) -> Status {
-      rec.log_index = static_cast<uint64_t>(s.i64(0));
-      rec.station = s.bytes(1);
-      rec.source = s.bytes(2);
-      rec.corrects = s.opt_u64(3);
-      rec.conflicted = s.i64(4) != 0;
-      rec.counts = s.bytes(5);
-      rec.counts_error = s.bytes(6);
+      read_count_row(s, rec);
       fn(rec);
       return ok();
     });

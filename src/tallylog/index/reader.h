@@ -33,6 +33,12 @@ struct SheetRecord {
   std::optional<uint64_t> corrects;
 };
 
+// A SheetRecord from a stored sheet row (columns log_index, superseded_by IS NOT NULL, conflicted,
+// corrects) and its entry bytes, as every backend reads it. Errors name the log index: an entry
+// that does not decode, or one that is not a sheet (kCorrupt).
+Result<SheetRecord> sheet_record_from_row(uint64_t log_index, bool superseded, bool conflicted,
+                                          std::optional<uint64_t> corrects, std::string_view entry);
+
 // A sheet's row as stored: the verdict's outcome, its digests, its counts and its entry.
 struct SheetRow {
   uint64_t log_index = 0;

@@ -53,18 +53,7 @@ CREATE TABLE IF NOT EXISTS rejects(
 
 Result<SheetRecord> read_sheet_row(Stmt& s) {
   // columns: log_index, superseded_by, conflicted, corrects, entry
-  SheetRecord rec;
-  rec.log_index = static_cast<uint64_t>(s.i64(0));
-  rec.superseded = !s.is_null(1);
-  rec.conflicted = s.i64(2) != 0;
-  rec.corrects = s.opt_u64(3);
-  auto e = election::decode_entry(s.text(4));
-  if (!e) return std::unexpected(with_context(e.error(), "index: sheet at log index " + std::to_string(rec.log_index)));
-  auto* sheet = std::get_if<election::Sheet>(&e->record);
-  if (!sheet)
-    return err(ErrorCode::kCorrupt, "index: entry at log index " + std::to_string(rec.log_index) + " is not a sheet");
-  rec.sheet = std::move(*sheet);
-  return rec;
+  return sheet_record_from_row(static_cast<uint64_t>(s.i64(0)), !s.is_null(1), s.i64(2) != 0, s.opt_u64(3), s.text(4));
 }
 
 constexpr const char* kSheetColumns =
