@@ -4,31 +4,15 @@
 // how many tables turnout leaves out.
 // Usage: node contests.test.mjs <base url> <president tally json> <assembly tally json>
 // Prints one line per check and "N passed, N failed" last; exits non-zero on any failure.
-import { chromium } from 'playwright-core';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { check, run } from './harness.mjs';
 
 const [base, presidentPath, assemblyPath] = process.argv.slice(2);
 const expected = {
   president: JSON.parse(readFileSync(presidentPath, 'utf8')),
   assembly: JSON.parse(readFileSync(assemblyPath, 'utf8')),
 };
-let passed = 0, failed = 0;
-function check(name, ok, detail = '') {
-  if (ok) { passed++; console.log(`ok   ${name}`); }
-  else { failed++; console.log(`FAIL ${name}${detail ? ': ' + detail : ''}`); }
-}
 
-const profile = mkdtempSync(join(tmpdir(), 'tallylog-chromium-'));
-const context = await chromium.launchPersistentContext(profile, {
-  executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-  headless: true,
-  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-    '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  viewport: { width: 390, height: 844 },
-  locale: 'es-VE',
-});
 // Waits until the app shows `hash` for `contest`.
 const shown = (page, hash, contest) => page.waitForFunction(([h, c]) => {
   const app = document.getElementById('app');
@@ -45,7 +29,7 @@ async function nationalVotesMatch(page, contest) {
   check(`${contest}: national valid votes equal the tally (${total.valid})`, Number(valid.replace(/\D/g, '')) === total.valid, valid);
 }
 
-try {
+await run(async (context) => {
   const page = await context.newPage();
   const errors = [];
   page.on('pageerror', (e) => errors.push(String(e)));
@@ -92,11 +76,4 @@ try {
   check('a table\'s view shows the contest\'s sheet', text.includes('Unidad') && !text.includes('Ana Rivas'));
 
   check('no script errors', errors.length === 0, errors.join('; '));
-} catch (e) {
-  check('browser session', false, e.stack || String(e));
-} finally {
-  await context.close();
-  rmSync(profile, { recursive: true, force: true });
-}
-console.log(`${passed} passed, ${failed} failed`);
-process.exit(failed === 0 ? 0 : 1);
+});

@@ -1,33 +1,16 @@
 // Browser test of the results page: Debian chromium driven by playwright-core against a running
 // `tallylog serve`. Usage: node page.test.mjs <base url> <expected tally json> <table code> [<data>/log.vkey]
 // Prints one line per check and "N passed, N failed" last; exits non-zero on any failure.
-import { chromium } from 'playwright-core';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { check, run } from './harness.mjs';
 
 const [base, expectedPath, tableCode, vkeyPath, earlierPath, forkedPath] = process.argv.slice(2);
 const expected = JSON.parse(readFileSync(expectedPath, 'utf8'));
 // The verifier key as written by `tallylog init` (the one a person would compare with).
 const vkey = vkeyPath ? readFileSync(vkeyPath, 'utf8').trim() : null;
 const keyNameId = vkey ? vkey.slice(0, vkey.indexOf('+', vkey.indexOf('+') + 1)) : null;
-let passed = 0, failed = 0;
-function check(name, ok, detail = '') {
-  if (ok) { passed++; console.log(`ok   ${name}`); }
-  else { failed++; console.log(`FAIL ${name}${detail ? ': ' + detail : ''}`); }
-}
 
-const profile = mkdtempSync(join(tmpdir(), 'tallylog-chromium-'));
-// A fresh profile directory each run (playwright passes it as --user-data-dir).
-const context = await chromium.launchPersistentContext(profile, {
-  executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-  headless: true,
-  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-    '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  viewport: { width: 390, height: 844 },  // a phone
-  locale: 'es-VE',
-});
-try {
+await run(async (context) => {
   const page = await context.newPage();
   const errors = [];
   const external = [];
@@ -251,11 +234,4 @@ try {
 
   check('no script errors', errors.length === 0, errors.join('; '));
   check('no request leaves the server (works offline, no CDN)', external.length === 0, external.join(' '));
-} catch (e) {
-  check('browser session', false, e.stack || String(e));
-} finally {
-  await context.close();
-  rmSync(profile, { recursive: true, force: true });
-}
-console.log(`${passed} passed, ${failed} failed`);
-process.exit(failed === 0 ? 0 : 1);
+});

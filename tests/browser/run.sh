@@ -71,14 +71,11 @@ for b in "$ELECTION"/declarations/cne-boletin-*.toml; do "$BIN" declare "$DATA" 
 
 "$BIN" tally "$DATA" --format json >"$WORK/expected.json"
 
-PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()')
-"$BIN" serve "$DATA" --listen "127.0.0.1:$PORT" --web "$ROOT/web/dist" 2>"$WORK/serve.log" &
+source "$ROOT/tests/lib/server.sh"  # curl with a time limit, wait_for, listening_port (port 0)
+"$BIN" serve "$DATA" --listen 127.0.0.1:0 --web "$ROOT/web/dist" 2>"$WORK/serve.log" &
 SERVER_PID=$!
-for _ in $(seq 1 100); do
-  curl -fs "http://127.0.0.1:$PORT/api/v1/election" >/dev/null 2>&1 && break
-  sleep 0.2
-done
-curl -fs "http://127.0.0.1:$PORT/api/v1/election" >/dev/null || { cat "$WORK/serve.log" >&2; fail_early "server did not start"; }
+PORT=$(listening_port "$WORK/serve.log") || fail_early "server did not start"
+wait_for 120 curl -fs -o /dev/null "http://127.0.0.1:$PORT/api/v1/election" || { cat "$WORK/serve.log" >&2; fail_early "server did not start"; }
 
 status=0
 node "$HERE/page.test.mjs" "http://127.0.0.1:$PORT" "$WORK/expected.json" "$TABLE" "$DATA/log.vkey" \
@@ -95,13 +92,10 @@ awk -F, -v OFS=, 'NR == 2 { $6 = "" } { print }' "$TC/data/mesas.csv" >"$WORK/me
 "$BIN" import "$TDATA" "$TC/data/presidente.csv" --contest president --source official --mapping "$TC/presidente.mapping.toml" >/dev/null 2>&1
 "$BIN" import "$TDATA" "$TC/data/asamblea.csv" --contest assembly --source official --mapping "$TC/asamblea.mapping.toml" >/dev/null 2>&1
 for c in president assembly; do "$BIN" tally "$TDATA" --contest $c --format json >"$WORK/expected-$c.json"; done
-"$BIN" serve "$TDATA" --listen "127.0.0.1:$PORT" --web "$ROOT/web/dist" 2>"$WORK/serve2.log" &
+"$BIN" serve "$TDATA" --listen 127.0.0.1:0 --web "$ROOT/web/dist" 2>"$WORK/serve2.log" &
 SERVER_PID=$!
-for _ in $(seq 1 100); do
-  curl -fs --max-time 5 "http://127.0.0.1:$PORT/api/v1/election" >/dev/null 2>&1 && break
-  sleep 0.2
-done
-curl -fs --max-time 5 "http://127.0.0.1:$PORT/api/v1/election" >/dev/null || { cat "$WORK/serve2.log" >&2; fail_early "the two-contest server did not start"; }
+PORT=$(listening_port "$WORK/serve2.log") || fail_early "the two-contest server did not start"
+wait_for 120 curl -fs -o /dev/null "http://127.0.0.1:$PORT/api/v1/election" || { cat "$WORK/serve2.log" >&2; fail_early "the two-contest server did not start"; }
 node "$HERE/contests.test.mjs" "http://127.0.0.1:$PORT" "$WORK/expected-president.json" "$WORK/expected-assembly.json" \
   | tee "$WORK/contests.out" || status=$?
 

@@ -30,19 +30,20 @@ cp -a "$WORK/stations" "$WORK/direct"
 cp -a "$WORK/stations" "$WORK/server"
 cp -a "$WORK/stations" "$WORK/killed"
 
-serve() {  # serve <dir> <var for base url>: starts a server, waits until its write side is up
-  local port
-  port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()')
-  "$BIN" serve "$1" --listen "127.0.0.1:$port" 2>"$1.serve.log" &
+source "$ROOT/tests/lib/server.sh"  # curl with a time limit, wait_for, listening_port (port 0)
+serve() {  # serve <dir> <var for base url>: starts a server on port 0, waits until its write side is up
+  "$BIN" serve "$1" --listen 127.0.0.1:0 2>"$1.serve.log" &
   PIDS+=($!)
-  for _ in $(seq 1 200); do curl -fs "http://127.0.0.1:$port/api/v1/election" >/dev/null 2>&1 && break; sleep 0.05; done
+  local port
+  port=$(listening_port "$1.serve.log") || return 1
   printf -v "$2" 'http://127.0.0.1:%s' "$port"
+  wait_for 120 curl -fs -o /dev/null "http://127.0.0.1:$port/api/v1/election"
 }
 log_size() { curl -fs "$1/api/v1/election" | sed -n 's/.*"log_size":\([0-9]*\).*/\1/p'; }
 # await_log_size <url> <size>: the published log size once it reaches <size> (a bulk batch is
 # answered once durable; the checkpoint that covers it is published on the next interval), or
-# the size it stays at after 30 s.
-await_log_size() { local n; for _ in $(seq 1 300); do n=$(log_size "$1"); [[ $n -ge $2 ]] && break; sleep 0.1; done; echo "$n"; }
+# the size it stays at after 60 s.
+await_log_size() { local n end=$((SECONDS + 60)); while n=$(log_size "$1"); [[ ${n:-0} -lt $2 ]] && ((SECONDS < end)); do sleep 0.1; done; echo "$n"; }
 stop_all() { for p in "${PIDS[@]}"; do kill -TERM "$p" 2>/dev/null; wait "$p" 2>/dev/null; done; PIDS=(); }
 
 TOKEN=$("$BIN" tokens add "$WORK/server" --name convzla --source 'witness:*' 2>/dev/null)
@@ -55,7 +56,7 @@ out=$("$BIN" import "$URL" "$CSV" --source witness:convzla --mapping "$MAP" --to
 check "wrong token: exit $rc, '$(echo "$out" | tail -1)'" '[[ $rc -ne 0 && $out == *"unknown or revoked token"* && $out == *"nothing was sent"* ]]'
 out=$("$BIN" import "$URL" "$CSV" --source official --mapping "$MAP" --token "$TOKEN" 2>&1); rc=$?
 check "source the token may not submit for: exit $rc, '$(echo "$out" | tail -1)'" '[[ $rc -ne 0 && $out == *"may not submit for '"'"'official'"'"'"* && $out == *"nothing was sent"* ]]'
-DEAD=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()')
+DEAD=$(free_port)
 out=$("$BIN" import "http://127.0.0.1:$DEAD" "$CSV" --source witness:convzla --mapping "$MAP" --token "$TOKEN" 2>&1); rc=$?
 check "unreachable server: exit $rc, '$(echo "$out" | tail -1)'" '[[ $rc -ne 0 && $out == *"127.0.0.1:$DEAD"* && $out == *"nothing was sent"* ]]'
 out=$("$BIN" import "$URL" "$CSV" --source witness:convzla --mapping "$MAP" 2>&1); rc=$?
@@ -94,9 +95,8 @@ head -n $((SUB + 1)) "$CSV" >"$WORK/sub.csv"
 "$BIN" import "$KURL" "$WORK/sub.csv" --source witness:convzla --mapping "$MAP" --token "$KTOKEN" --batch 1 \
   >"$WORK/killed.out" 2>&1 &
 IPID=$!
-for _ in $(seq 1 2000); do
-  (( $(log_size "$KURL") - KSIZE0 >= 100 )) && break
-done
+hundred_logged() { (( $(log_size "$KURL") - KSIZE0 >= 100 )); }
+wait_for 120 hundred_logged
 kill -9 $IPID 2>/dev/null; wait $IPID 2>/dev/null
 # The batch in flight when the client died may still land: wait until the log stops moving.
 MID=-1

@@ -52,11 +52,12 @@ head -n 201 "$E/data/RESULTADOS_2024_CSV_V1.csv" >"$D/a.csv"
 "$T" init "$D/d" --election "$E/election.toml" >/dev/null
 "$T" stations import "$D/d" "$D/a.csv" --mapping "$E/convzla-v1.mapping.toml" >/dev/null
 TOKEN=$("$T" tokens add "$D/d" --name qr --source qr 2>/dev/null)
-PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()')
-B=http://127.0.0.1:$PORT
-"$T" serve "$D/d" --listen "127.0.0.1:$PORT" --max-pixels 16000000 2>"$D/serve.log" &
+source "$SRC/tests/lib/server.sh"  # curl with a time limit, wait_for, listening_port (port 0)
+"$T" serve "$D/d" --listen 127.0.0.1:0 --max-pixels 16000000 2>"$D/serve.log" &
 PID=$!
-for _ in $(seq 1 100); do curl -fs "$B/log/checkpoint" >/dev/null 2>&1 && break; sleep 0.1; done
+PORT=$(listening_port "$D/serve.log")
+B=http://127.0.0.1:$PORT
+wait_for 120 curl -fs -o /dev/null "$B/log/checkpoint"
 post() {  # post <image> -> "<status> <body>"
   curl -s -w ' %{http_code}' -X POST -H "Authorization: Bearer $TOKEN" -H 'Content-Type: image/png' \
     --data-binary @"$1" "$B/api/v1/images?source=qr"

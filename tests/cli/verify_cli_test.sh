@@ -17,29 +17,13 @@ cleanup() {
 trap cleanup EXIT
 fails=0
 check() { if eval "$2"; then echo "ok   $1"; else echo "FAIL $1"; fails=$((fails + 1)); return 1; fi; }
-# Every request is bounded: a server that accepts and never answers fails the check instead of
-# hanging the test until ctest's timeout (which would hide which step it was).
-curl() { command curl --max-time 30 "$@"; }
-# wait_for <seconds> <command...>: runs the command until it succeeds or the time is up (CI runs this
-# test under ASan on a slower, busier machine: bound waits by time, not by a number of tries).
-wait_for() {
-  local end=$((SECONDS + $1))
-  shift
-  until "$@"; do ((SECONDS < end)) || return 1; sleep 0.2; done
-}
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
+source "$ROOT/tests/lib/server.sh"  # curl with a time limit, wait_for, listening_port (port 0)
 # serve <data dir> <log file> [serve flags]: starts `tallylog serve` on a free port, which it puts
 # in $PORT. The submission rate limit is raised: section 2 posts 1,000 sheets as fast as it can.
 serve() {
   "$T" serve "$1" --listen 127.0.0.1:0 --rate 100000 --burst 100000 "${@:3}" >"$2" 2>&1 &
   PIDS+=($!)
-  listening_port "$2"
-}
-# listening_port <log file>: waits until the server (started on port 0, so no other process can
-# take its port between our choice and its bind) says where it listens; puts the port in $PORT.
-listening_port() {
-  wait_for 120 grep -q 'on http://127\.0\.0\.1:[0-9]*/' "$1" || { echo "no server started:"; cat "$1"; }
-  PORT=$(grep -o 'on http://127\.0\.0\.1:[0-9]*/' "$1" | head -1 | grep -o '[0-9]*/$' | tr -d /)
+  PORT=$(listening_port "$2")
 }
 stop_last() { local p=${PIDS[-1]}; kill "$p"; wait "$p" 2>/dev/null; unset 'PIDS[-1]'; }
 
@@ -157,8 +141,7 @@ check "witness keygen prints a type 0x04 vkey and writes a 0600 key" \
   '[[ "$WVKEY" == witness.test/w1+*+B* ]] && [ "$("$T" witness vkey "$D/w.key")" = "$WVKEY" ] && [ "$(stat -c %a "$D/w.key")" = 600 ]'
 "$T" witness serve --key "$D/w.key" --log "$VKEY" --listen 127.0.0.1:0 --state "$D/wstate" 2>"$D/witness.log" &
 PIDS+=($!)
-listening_port "$D/witness.log"
-WP=$PORT
+WP=$(listening_port "$D/witness.log")
 WITNESS="$WVKEY@http://127.0.0.1:$WP"
 # Two copies of one data directory (one key), each of which will log a different sheet.
 CTOKEN="$("$T" tokens add "$D/copy" --name tester --source 'witness:*' 2>/dev/null)"
@@ -175,8 +158,7 @@ witness_state() {
 }
 "$T" serve "$D/copy" --listen 127.0.0.1:0 --witness "$WITNESS" --witness-quorum 1 --witness-timeout-ms 20000 >"$D/serve3.log" 2>&1 &
 PIDS+=($!)
-listening_port "$D/serve3.log"
-P1=$PORT
+P1=$(listening_port "$D/serve3.log")
 post_sheet "$P1" 232
 cosigned_3002() { [[ "$(witness_state "$P1")" == "3002 True "* ]]; }
 wait_for 120 cosigned_3002
@@ -189,8 +171,7 @@ check "verify reports which witness cosigned which size" 'echo "$OUT" | grep -q 
 stop_last
 "$T" serve "$D/copy2" --listen 127.0.0.1:0 --witness "$WITNESS" --witness-quorum 1 --witness-timeout-ms 20000 >"$D/serve4.log" 2>&1 &
 PIDS+=($!)
-listening_port "$D/serve4.log"
-P2=$PORT
+P2=$(listening_port "$D/serve4.log")
 post_sheet "$P2" 233
 refused_as_conflict() { [[ "$(witness_state "$P2")" == *conflict* ]]; }
 wait_for 120 refused_as_conflict

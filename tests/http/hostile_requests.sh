@@ -16,11 +16,12 @@ head -n 201 "$E/data/RESULTADOS_2024_CSV_V1.csv" >"$WORK/a.csv"
 "$BIN" stations import "$WORK/d" "$WORK/a.csv" --mapping "$E/convzla-v1.mapping.toml" >/dev/null
 "$BIN" import "$WORK/d" "$WORK/a.csv" --source official --mapping "$E/convzla-v1.mapping.toml" >/dev/null
 TOKEN=$("$BIN" tokens add "$WORK/d" --name hostile --source 'witness:*' --source qr 2>/dev/null)
-PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()')
-B=http://127.0.0.1:$PORT
-"$BIN" serve "$WORK/d" --listen "127.0.0.1:$PORT" --read-timeout-ms 1000 2>"$WORK/serve.log" &
+source "$ROOT/tests/lib/server.sh"  # curl with a time limit, wait_for, listening_port (port 0)
+"$BIN" serve "$WORK/d" --listen 127.0.0.1:0 --read-timeout-ms 1000 2>"$WORK/serve.log" &
 PID=$!
-for _ in $(seq 1 100); do curl -fs "$B/log/checkpoint" >/dev/null 2>&1 && break; sleep 0.1; done
+PORT=$(listening_port "$WORK/serve.log")
+B=http://127.0.0.1:$PORT
+wait_for 120 curl -fs -o /dev/null "$B/log/checkpoint"
 
 passed=0; failed=0
 expect() {  # expect <want> <description> <curl args...>
@@ -124,11 +125,11 @@ else failed=$((failed+1)); echo "FAIL      serve --web <data dir>: $(cat "$WORK/
 mkdir -p "$WORK/site"; echo '<html>' >"$WORK/site/index.html"; ln -s "$WORK/d/log.key" "$WORK/site/key.txt"
 # Issue 10.5: the connection cap follows RLIMIT_NOFILE: with 100 descriptors and 90 idle clients a
 # new client is still answered (before, accept() failed with EMFILE and it hung).
-PORT2=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()')
-B2=http://127.0.0.1:$PORT2
-( ulimit -n 100; exec "$BIN" serve "$WORK/d" --listen "127.0.0.1:$PORT2" --web "$WORK/site" --io-threads 2 --worker-threads 2 ) 2>"$WORK/serve2.log" &
+( ulimit -n 100; exec "$BIN" serve "$WORK/d" --listen 127.0.0.1:0 --web "$WORK/site" --io-threads 2 --worker-threads 2 ) 2>"$WORK/serve2.log" &
 PID=$!
-for _ in $(seq 1 100); do curl -fs "$B2/log/checkpoint" >/dev/null 2>&1 && break; sleep 0.1; done
+PORT2=$(listening_port "$WORK/serve2.log")
+B2=http://127.0.0.1:$PORT2
+wait_for 120 curl -fs -o /dev/null "$B2/log/checkpoint"
 expect 200 "web root: index.html" "$B2/index.html"
 expect 404 "web root: a symlink to log.key is not followed" "$B2/key.txt"
 python3 - "$PORT2" <<'PY' && { passed=$((passed+1)); echo "ok        100 descriptors, 90 idle clients: a new client is still answered"; } || { failed=$((failed+1)); echo "FAIL      new client not answered at the descriptor limit"; }
