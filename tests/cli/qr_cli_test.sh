@@ -52,7 +52,7 @@ head -n 201 "$E/data/RESULTADOS_2024_CSV_V1.csv" >"$D/a.csv"
 "$T" init "$D/d" --election "$E/election.toml" >/dev/null
 "$T" stations import "$D/d" "$D/a.csv" --mapping "$E/convzla-v1.mapping.toml" >/dev/null
 TOKEN=$("$T" tokens add "$D/d" --name qr --source qr 2>/dev/null)
-source "$SRC/tests/lib/server.sh"  # curl with a time limit, wait_for, listening_port (port 0)
+source "$ROOT/tests/lib/server.sh"  # curl with a time limit, wait_for, listening_port (port 0)
 "$T" serve "$D/d" --listen 127.0.0.1:0 --max-pixels 16000000 2>"$D/serve.log" &
 PID=$!
 PORT=$(listening_port "$D/serve.log")
