@@ -147,7 +147,12 @@ Result<std::unique_ptr<SqliteIndex>> SqliteIndex::open(const std::string& path, 
   // and then the index is simply behind the log (indexed_size is in the same transaction), which
   // open catches up from the log. A process crash (kill -9) loses nothing. Rejects (not in the
   // log) keep synchronous=FULL on their own connection.
-  TL_TRY(exec(impl->w, "PRAGMA synchronous=NORMAL;"));
+  // A batch of 10,000 sheets writes ~1,500 pages: with SQLite's default (a checkpoint once the
+  // WAL holds 1,000 pages) every batch commit also copied the WAL into the file and synced both.
+  // Checkpointing every ~8,192 pages (32 MB of WAL at 4 KiB pages) copies a page rewritten by
+  // several batches (area totals, B-tree interior pages) once and syncs ~6x less often; the
+  // durability argument above is unchanged (the index is derived).
+  TL_TRY(exec(impl->w, "PRAGMA synchronous=NORMAL; PRAGMA wal_autocheckpoint=8192;"));
   TL_TRY(exec(impl->w, kIndexSchema));
   TL_TRY(exec(impl->w, ("INSERT OR IGNORE INTO meta(key, value) VALUES('schema_version', " +
                         std::to_string(kSqliteSchemaVersion) + ")")
