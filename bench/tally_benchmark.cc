@@ -44,7 +44,7 @@ const Synthetic& synthetic() {
     e.name = "Synthetic 1M";
     e.levels = {{"state", "State"}, {"municipality", "Municipality"}, {"parish", "Parish"}, {"centre", "Centre"},
                 {"table", "Table"}};
-    for (size_t c = 0; c < kCandidates; ++c) e.candidates.push_back({code("K", c, 2), "Candidate " + std::to_string(c)});
+    for (size_t c = 0; c < kCandidates; ++c) e.candidates.push_back({code("K", c, 2), "Candidate " + std::to_string(c), ""});
     for (size_t k = 0; k < kCards; ++k) e.cards.push_back({int(k + 1), code("P", k, 2), e.candidates[k % kCandidates].code});
     e.fields = {"valid", "null"};
     std::vector<election::Station> stations;

@@ -1,9 +1,11 @@
 #!/bin/bash
-# Issue 13, point 4, over HTTP and the remote commands: one `serve` answers for every contest of
-# the twocontests fixture (?contest=, docs/api.md "Contests"); its answers equal the CLI's byte for
-# byte; a results route without ?contest= is a 400 naming the contests; `import <url>` carries
-# --contest and the server refuses a contest it does not collect before anything is sent;
-# `audit`, `forensics` and `check-declared` take --contest.
+# Issue 13, point 4, over HTTP and the remote commands: one `serve` collects AND answers for every
+# contest of the twocontests fixture: POST /api/v1/sheets takes each sheet to the contest it names
+# (an unknown or missing one is rejected with field "contest"), `import <url> --contest C` sends
+# each contest's file to the same server, every contest's reads (?contest=) move as its sheets
+# land, and its answers equal the CLI's on a directory where both contests were imported locally,
+# byte for byte; a results route without ?contest= is a 400 naming the contests; `audit`,
+# `forensics` and `check-declared` take --contest.
 # Usage: contests_http_test.sh <path to tallylog> <source dir>
 set -u
 source "$(dirname "$0")/lib.sh" "$@"
@@ -32,43 +34,53 @@ cp -a "$D/ref" "$D/srv"
 "$T" import "$D/ref" "$X/data/asamblea.csv" --contest assembly --source official --mapping "$X/asamblea.mapping.toml" >/dev/null 2>&1
 TABLES=$(($(wc -l < "$X/data/mesas.csv") - 1))
 
-# The server's directory: the presidential sheets imported locally, the assembly's sent to the
-# server, which collects the assembly (serve --contest) and reports both.
-"$T" import "$D/srv" "$X/data/presidente.csv" --contest president --source official --mapping "$X/presidente.mapping.toml" >/dev/null 2>&1
+# The server's directory: stations only; ONE server collects both contests' sheets.
 TOKEN=$("$T" tokens add "$D/srv" --name obs --source official 2>/dev/null)
-serve "$D/srv" URL --contest assembly
+serve "$D/srv" URL
 SIZE0=$(log_size "$URL")
+post() { curl -s --max-time 30 -o "$D/body" -w '%{http_code}' -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' --data-binary "$1" "$URL/api/v1/sheets"; }
+national() { curl -fs --max-time 30 "$URL/api/v1/tally?contest=$1&level=national&source=official"; }
+no_size() { sed 's/"log_size":[0-9]*,//'; }  # every contest's index records every entry: its log size moves
 
-E="$(curl -fs --max-time 10 "$URL/api/v1/election")"
-check "GET /api/v1/election lists both contests" \
-  '[[ "$E" == *"\"contests\":[{\"id\":\"president\",\"name\":\"Presidencia\"},{\"id\":\"assembly\",\"name\":\"Asamblea Nacional (lista)\"}]"* ]] && [[ "$E" != *"\"candidates\""* ]]'
-E="$(curl -fs --max-time 10 "$URL/api/v1/election?contest=assembly")"
-check "GET /api/v1/election?contest=assembly is that contest's ballot" \
-  '[[ "$E" == *"\"contest\":\"assembly\""* ]] && [[ "$E" == *"\"code\":\"UN\""* ]] && [[ "$E" != *"\"code\":\"AR\""* ]]'
-for route in tally compare bound export flags sources conflicts forensics declared areas stations/0101.01/sheets; do
-  S=$(status "$URL/api/v1/$route")
-  check "GET /api/v1/$route without ?contest= is 400 naming the contests" \
-    '[ "$S" = 400 ] && grep -q "2 contests: president (Presidencia), assembly (Asamblea Nacional (lista)); choose one with ?contest=" "$D/body"'
-done
-S=$(status "$URL/api/v1/tally?contest=senate")
-check "an unknown ?contest= is 404 listing the contests" '[ "$S" = 404 ] && grep -q "no contest \\\\\"senate\\\\\"; this election has 2: president" "$D/body"'
+# POST /api/v1/sheets: each sheet goes to the contest it names, into the one log.
+S=$(post '{"station":"0101.01","source":"official","contest":"senate","candidates":{"AR":104,"BM":116,"CS":40},"fields":{"valid":260,"null":6}}')
+check "a sheet naming an unknown contest is rejected with field \"contest\" ($S)" \
+  '[ "$S" = 400 ] && grep -q "\"field\":\"contest\"" "$D/body" && grep -q "not a contest of this election (it has president, assembly)" "$D/body"'
+S=$(post '{"station":"0101.01","source":"official","candidates":{"AR":104,"BM":116,"CS":40},"fields":{"valid":260,"null":6}}')
+check "a sheet naming no contest is rejected with field \"contest\" (the election has several) ($S)" \
+  '[ "$S" = 400 ] && grep -q "\"field\":\"contest\"" "$D/body" && grep -q "name the contest" "$D/body"'
+check "nothing was logged by the rejected sheets" '[ "$(log_size "$URL")" = "$SIZE0" ]'
+BEFORE_A="$(national assembly | no_size)"
+S=$(post '{"station":"0101.01","source":"official","contest":"president","candidates":{"AR":104,"BM":116,"CS":40},"fields":{"valid":260,"null":6}}')
+check "a presidential sheet is accepted ($S)" '[ "$S" = 201 ]'
+P="$(national president)"
+check "the president's national tally moves at once (AR 104, one table)" '[[ "$P" == *"\"AR\":104,"* ]] && [[ "$P" == *"\"tables_reported\":1,"* ]]'
+check "the assembly's tally did not move (but its log size did)" '[ "$(national assembly | no_size)" = "$BEFORE_A" ] && [ "$(national assembly)" != "$BEFORE_A" ]'
+S=$(post '{"station":"0101.01","source":"official","contest":"assembly","cards":[130,99,21],"fields":{"valid":250,"blank":16}}')
+check "an assembly sheet to the same server is accepted ($S)" '[ "$S" = 201 ]'
+A="$(national assembly)"
+check "the assembly's national tally moves (UN 130)" '[[ "$A" == *"\"UN\":130,"* ]] && [[ "$A" == *"\"tables_reported\":1,"* ]]'
+check "both were logged in the one log" '[ "$(log_size "$URL")" = $((SIZE0 + 2)) ]'
+SIZE1=$(log_size "$URL")
 
 OUT="$("$T" import "$URL" "$X/data/asamblea.csv" --source official --mapping "$X/asamblea.mapping.toml" --token "$TOKEN" 2>&1)"
 check "import <url> without --contest names the contests and sends nothing" \
-  '[ $? != 0 ] && [[ "$OUT" == *"name the one your sheets are for with --contest (this server collects assembly)"* ]] && [[ "$OUT" == *"nothing was sent"* ]]'
-OUT="$("$T" import "$URL" "$X/data/presidente.csv" --contest president --source official --mapping "$X/presidente.mapping.toml" --token "$TOKEN" 2>&1)"
-check "import <url> --contest of a contest the server does not collect is refused before sending (409)" \
-  '[ $? != 0 ] && [[ "$OUT" == *"collects the sheets of contest assembly, not president"* ]] && [[ "$OUT" == *"nothing was sent"* ]]'
-check "nothing was logged by the refused runs" '[ "$(log_size "$URL")" = "$SIZE0" ]'
+  '[ $? != 0 ] && [[ "$OUT" == *"several contests (president, assembly): name the one your sheets are for with --contest"* ]] && [[ "$OUT" == *"nothing was sent"* ]]'
+OUT="$("$T" import "$URL" "$X/data/asamblea.csv" --contest senate --source official --mapping "$X/asamblea.mapping.toml" --token "$TOKEN" 2>&1)"
+check "import <url> --contest of no contest of the election is refused before sending (404)" \
+  '[ $? != 0 ] && [[ "$OUT" == *"no contest \"senate\""* ]] && [[ "$OUT" == *"nothing was sent"* ]]'
+check "nothing was logged by the refused runs" '[ "$(log_size "$URL")" = "$SIZE1" ]'
+OUT="$("$T" import "$URL" "$X/data/presidente.csv" --contest president --source official --mapping "$X/presidente.mapping.toml" --token "$TOKEN" 2>/dev/null)"
+check "import <url> --contest president: every other sheet accepted ($OUT)" '[ "$OUT" = "accepted $((TABLES - 1)), duplicates 1, conflicts 0, rejected 0" ]'
 OUT="$("$T" import "$URL" "$X/data/asamblea.csv" --contest assembly --source official --mapping "$X/asamblea.mapping.toml" --token "$TOKEN" 2>/dev/null)"
-check "import <url> --contest assembly: every sheet accepted ($OUT)" '[ "$OUT" = "accepted $TABLES, duplicates 0, conflicts 0, rejected 0" ]'
-N=$(await_log_size "$URL" $((SIZE0 + TABLES)))
-check "the server logged one entry per row" '[ "$N" = $((SIZE0 + TABLES)) ]'
+check "import <url> --contest assembly to the same server: every other sheet accepted ($OUT)" '[ "$OUT" = "accepted $((TABLES - 1)), duplicates 1, conflicts 0, rejected 0" ]'
+N=$(await_log_size "$URL" $((SIZE1 + 2 * (TABLES - 1))))
+check "the server logged one entry per row of both files" '[ "$N" = $((SIZE1 + 2 * (TABLES - 1))) ]'
 OUT="$("$T" import "$URL" "$X/data/asamblea.csv" --contest assembly --source official --mapping "$X/asamblea.mapping.toml" --token "$TOKEN" 2>/dev/null)"
 check "a second run finds the server's assembly sheets (the contest is part of what it holds)" '[ "$OUT" = "accepted 0, duplicates $TABLES, conflicts 0, rejected 0" ]'
 
-# Every contest's answers equal the CLI's on the reference directory, byte for byte: the one the
-# server collects and the one it derives from the log on demand.
+# Every contest's answers equal the CLI's on the reference directory, byte for byte (the server
+# logged them in another order: sheets of both contests interleaved).
 for c in president assembly; do
   for level in national state table; do
     A="$(curl -fs --max-time 60 "$URL/api/v1/tally?contest=$c&level=$level&source=official")"

@@ -232,7 +232,7 @@ void run_remote_import(const ImportArgs& a, bool batch_given) {
   remote::BulkOptions bo;
   bo.token = a.token;
   bo.source = a.source;
-  bo.contest = a.contest;  // the server refuses a contest it does not collect
+  bo.contest = a.contest;  // the contest the sheets are for (the server collects every one)
   auto client = value_or_exit(remote::BulkClient::connect(a.data_dir, bo));
   std::cerr << "submitting to " << a.data_dir << " as '" << client->submitter() << "'; it holds "
             << client->stats().held_at_start << " sheets of " << a.source << "\n";
@@ -240,8 +240,9 @@ void run_remote_import(const ImportArgs& a, bool batch_given) {
   o.source = a.source;
   o.submitted_by = a.submitted_by;
   o.batch_size = batch_given ? a.batch : kRemoteBatch;
-  // A file holding several contests' sheets ([sheet] contest): the server collects one contest;
-  // the other rows are left out and counted (the server's view names no other contest).
+  // A file holding several contests' sheets ([sheet] contest): a run sends one contest's (a
+  // session is per contest); the other rows are left out and counted (run again with their
+  // --contest).
   o.leave_unknown_contests = true;
   Result<ingest::ImportSummary> sum = std::unexpected(Error{});
   {
@@ -253,8 +254,8 @@ void run_remote_import(const ImportArgs& a, bool batch_given) {
     sum = ingest::import_sheets_csv(*client, text, a.file, mapping, o);
   }
   if (sum && sum->other_contest_rows > 0)
-    std::cerr << sum->other_contest_rows << " rows of other contests left out (this server collects "
-              << client->election().contest << ")\n";
+    std::cerr << sum->other_contest_rows << " rows of other contests left out (this run sends contest "
+              << client->election().contest << "; send the others with their --contest)\n";
   if (a.stats) {
     auto st = client->stats();
     std::fprintf(stderr, "sent %llu sheets in %llu batches (the server held %llu of this source at start)\n",

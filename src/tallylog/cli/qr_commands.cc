@@ -105,7 +105,7 @@ void run_scan(const ScanArgs& a) {
     remote::BulkOptions bo;
     bo.token = a.token;
     bo.source = a.source;
-    bo.contest = a.contest;  // the server refuses a contest it does not collect
+    bo.contest = a.contest;  // the contest the sheets are for (the server collects every one)
     auto client = value_or_exit(remote::BulkClient::connect(a.data, bo));
     std::cerr << "submitting to " << a.data << " as '" << client->submitter() << "'\n";
     Progress progress("scan", files.size());
@@ -162,7 +162,7 @@ void register_qr_commands(CLI::App& app) {
       "rejected R'");
   s->add_option("data", sa->data, "data directory (tallylog init), or the URL of a running `tallylog serve`")->required();
   s->add_option("--contest", sa->contest,
-                "the contest whose QR profile reads the sheets (an election with several needs one; to a server URL: the contest it collects)");
+                "the contest whose QR profile reads the sheets (an election with several needs one, to a data directory or a server URL)");
   s->add_option("inputs", sa->inputs,
                 "image files or directories (searched recursively for .jpg/.jpeg/.png)")
       ->required();

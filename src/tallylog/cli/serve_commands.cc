@@ -8,6 +8,7 @@
 
 #include <filesystem>
 #include <iostream>
+#include <map>
 #include <memory>
 #include <string>
 #include <mutex>
@@ -37,7 +38,7 @@ namespace {
 
 struct ServeArgs {
   std::string data_dir;
-  std::string contest;  // the contest the write side collects (several: default the first); reads: every one
+  std::string contest;  // the contest of sheets naming none (several: none by default); every contest is collected and read
   std::string listen = "127.0.0.1:8080";
   std::string web_dir;
   int io_threads = 0;
@@ -77,25 +78,6 @@ void raise_fd_limit() {
   }
 }
 
-// A contest of an election with several that this server does not collect: its index is derived
-// from the log on demand, before each read of it (http::ApiContest::refresh).
-struct DerivedContest {
-  std::unique_ptr<index::Index> index;
-  std::unique_ptr<ingest::Deriver> deriver;
-  std::mutex mu;
-  std::atomic<uint64_t> commits{0};
-
-  Status refresh(const log::LogReader& log) {
-    std::lock_guard lock(mu);
-    TL_ASSIGN_OR_RETURN(const uint64_t before, index->indexed_size());
-    const uint64_t end = log.size();
-    if (before >= end) return ok();
-    TL_TRY(ingest::catch_up(*index, *deriver, log, end));
-    commits.fetch_add(1);
-    return ok();
-  }
-};
-
 void run_serve(const ServeArgs& a) {
   http::ServerOptions so;
   parse_listen_or_exit(a.listen, so);
@@ -117,7 +99,7 @@ void run_serve(const ServeArgs& a) {
   std::atomic<uint64_t> index_commits{0};
   io.after_index_commit = [&index_commits] { index_commits.fetch_add(1); };
   io.contest = a.contest;
-  io.first_contest_if_unnamed = true;  // several contests: the write side collects the first unless named
+  io.every_contest = true;  // one server collects every contest's sheets into the one log
   if (!a.witnesses.empty()) {
     std::vector<witness::WitnessEndpoint> endpoints;
     for (const auto& line : key_lines(a.witnesses)) endpoints.push_back(value_or_exit(witness::parse_witness_endpoint(line)));
@@ -145,28 +127,15 @@ void run_serve(const ServeArgs& a) {
   ingest::ReadOnlyData read_only;
   // Every contest of an election with several is served (?contest=, docs/api.md "Contests").
   std::vector<http::ApiContest> contests;
-  std::vector<ingest::ReadOnlyData> other_read_only;           // read-only: each other contest's
-  std::vector<std::unique_ptr<DerivedContest>> derived;          // writable: each other contest's
+  std::vector<ingest::ReadOnlyData> other_read_only;  // read-only: each other contest's
   if (writable) {
-    // The log is recovered and the index brought up to date before listening; the verdict rule's
-    // state (every station and sheet) loads while reads are already served.
+    // The log is recovered and every contest's index brought up to date before listening; the
+    // verdict rules' state (every station and sheet) loads while reads are already served.
     ingestor = value_or_exit(ingest::Ingestor::open_log(a.data_dir, io));
     election::Election full;  // an empty log (no election yet) has no contests
     if (auto f = ingest::logged_election(ingestor->log())) full = std::move(*f);
-    for (const election::Contest& c : full.contests) {
-      http::ApiContest ac{c.id, c.name, &ingestor->index(), &index_commits, {}};
-      if (c.id != ingestor->contest()) {
-        auto d = std::make_unique<DerivedContest>();
-        d->index = value_or_exit(index::open_index(ingest::contest_index_url(a.data_dir, c.id)));
-        d->deriver = value_or_exit(ingest::Deriver::load(*d->index, c.id));
-        check_or_exit(d->refresh(ingestor->log()));
-        ac.index = d->index.get();
-        ac.index_commits = &d->commits;
-        ac.refresh = [d = d.get(), log = &ingestor->log()] { return d->refresh(*log); };
-        derived.push_back(std::move(d));
-      }
-      contests.push_back(std::move(ac));
-    }
+    for (const election::Contest& c : full.contests)
+      contests.push_back(http::ApiContest{c.id, c.name, ingestor->index(c.id), &index_commits, {}});
   } else {
     ingest::ReadOnlyOptions ro;
     ro.contest = a.contest;
@@ -190,11 +159,8 @@ void run_serve(const ServeArgs& a) {
   }
   index::IndexReader& index = writable ? ingestor->index() : *read_only.index;
   auto blobs = value_or_exit(blob::BlobStore::open(Env::posix(), a.data_dir));
-  const election::Election election = value_or_exit(index.election());
-  const qr::QrProfile* profile = nullptr;
-  if (!election.qr_profile.empty()) {
-    if (auto p = qr::builtin_profiles().find(election.qr_profile)) profile = *p;
-  }
+  election::Election full_election = value_or_exit(index.election());  // the whole election (every contest)
+  if (auto f = ingest::logged_election(writable ? ingestor->log() : *read_only.log)) full_election = std::move(*f);
 
   http::ApiOptions ao;
   ao.data_dir = a.data_dir;
@@ -226,12 +192,42 @@ void run_serve(const ServeArgs& a) {
                        " has no log.key, so this server cannot append to its log; it answers reads only "
                        "(submit to the server that holds the log's key)";
   }
-  if (profile) {
+  // Posted images: each contest's QR profile reads its own sheets (`?contest=`; none: the default
+  // contest, serve --contest, or the only one).
+  std::map<std::string, const qr::QrProfile*> profiles;  // contest tag -> profile
+  auto add_profile = [&profiles](const std::string& tag, const std::string& name) {
+    if (name.empty()) return;
+    if (auto p = qr::builtin_profiles().find(name)) profiles[tag] = *p;
+  };
+  if (full_election.contests.empty()) add_profile("", full_election.qr_profile);
+  for (const election::Contest& c : full_election.contests) add_profile(c.id, c.qr_profile);
+  if (!profiles.empty()) {
     qr::DecodeOptions decode;  // the working resolution and work budget bound each request
     decode.limits.max_pixels = a.max_pixels;
-    be.sheet_from_image = [profile, &election, decode](std::string_view bytes) -> Result<election::Sheet> {
+    std::map<std::string, election::Election> views;  // contest tag -> its single-contest election
+    for (const auto& [tag, p] : profiles) views[tag] = value_or_exit(election::contest_election(full_election, tag));
+    std::string default_tag;
+    if (full_election.contests.empty()) {
+      default_tag = "";
+    } else if (!a.contest.empty()) {
+      default_tag = value_or_exit(election::resolve_contest(full_election, a.contest));
+    }
+    be.sheet_from_image = [profiles, views = std::move(views), default_tag, several = !full_election.contests.empty(),
+                           decode](std::string_view bytes, std::string_view contest) -> Result<election::Sheet> {
+      std::string tag = several ? std::string(contest.empty() ? default_tag : contest) : "";
+      if (several && tag.empty())
+        return std::unexpected(Error{ErrorCode::kInvalidArgument,
+                                     "this election has several contests: name the image's with ?contest=<id>",
+                                     "contest"});
+      auto p = profiles.find(tag);
+      if (p == profiles.end())
+        return std::unexpected(Error{ErrorCode::kInvalidArgument,
+                                     "contest " + tag + " has no QR profile: its sheets cannot be read from images",
+                                     "contest"});
       TL_ASSIGN_OR_RETURN(auto qr, qr::decode_qr_file(bytes, decode));
-      return profile->parse(qr.payload, election);
+      TL_ASSIGN_OR_RETURN(election::Sheet sheet, p->second->parse(qr.payload, views.at(tag)));
+      sheet.contest = tag;
+      return sheet;
     };
   }
   be.put_blob = [&blobs](std::string_view bytes) { return blobs.put(bytes); };
@@ -264,7 +260,7 @@ void register_serve_commands(CLI::App& app) {
   auto* s = app.add_subcommand("serve", "Serve the results page, the JSON API, the log tiles and images over HTTP");
   s->add_option("data", a->data_dir, "data directory")->required();
   s->add_option("--contest", a->contest,
-                "the contest whose sheets this server collects (default: the only one; with several, the first); it reports every contest (?contest=)");
+                "the contest of submitted sheets and images that name none (default: the only one; with several, each must name its own); the server collects and reports every contest (?contest=)");
   s->add_option("--listen", a->listen, "host:port to listen on")->capture_default_str();
   s->add_option("--web", a->web_dir, "folder of the built web page (default: web/dist)");
   s->add_option("--io-threads", a->io_threads, "I/O threads (default: one per core)");

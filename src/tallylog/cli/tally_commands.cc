@@ -17,6 +17,7 @@
 #include "tallylog/tally/compare.h"
 #include "tallylog/tally/format.h"
 #include "tallylog/tally/from_index.h"
+#include "tallylog/tally/local_race.h"
 #include "tallylog/tally/tabulation.h"
 
 namespace tallylog::cli {
@@ -98,7 +99,10 @@ void print_tally(const tally::TallyView& view, int depth, const std::string& for
 void run_tally(const TallyArgs& a) {
   auto rule = value_or_exit(tally::SourceRule::parse(a.source));
   Opened o = open_data(a.data_dir, a.contest, a.index_url);
-  const int depth = depth_or_exit(o.election, a.level);
+  // A local race (tally/local_race.h): by default its decided level; above it, refused.
+  const int depth = a.level.empty() && tally::decided_depth(o.election) > 0 ? tally::decided_depth(o.election)
+                                                                             : depth_or_exit(o.election, a.level);
+  check_or_exit(tally::check_report_depth(o.election, depth));
   // Above the table level the index's stored per-area totals answer without reading a sheet.
   if (depth < static_cast<int>(o.election.levels.size())) {
     if (auto upper = value_or_exit(tally::upper_geography_from_index(o.index(), depth))) {
@@ -153,6 +157,12 @@ void run_bound(const BoundArgs& a) {
   if (!a.turnout_level.empty()) options.turnout_depth = depth_or_exit(o.election, a.turnout_level);
   if (a.unregistered == "per-table") options.unregistered = tally::UnregisteredBasis::kPerTable;
   tally::Tabulation tab = value_or_exit(tabulate(o, rule));
+  // A local race is decided per area of its decided level (tally/local_race.h).
+  if (tally::decided_depth(o.election) > 0) {
+    auto bounds = value_or_exit(tally::outcome_bounds_per_area(tab, options));
+    print(a.format == "json" ? tally::bounds_to_json(bounds, *o.geo, o.log_size()) : tally::bounds_to_text(bounds, *o.geo));
+    return;
+  }
   tally::OutcomeBound b = value_or_exit(tally::outcome_bound(tab, options));
   print(a.format == "json" ? tally::bound_to_json(b, *o.geo, o.log_size()) : tally::bound_to_text(b, *o.geo));
 }

@@ -54,6 +54,7 @@ Result<Election> contest_election(const Election& e, std::string_view tag) {
   v.flags = it->flags;
   v.figures = it->figures;
   v.qr_profile = it->qr_profile;
+  v.decided_at = it->decided_at;
   return v;
 }
 

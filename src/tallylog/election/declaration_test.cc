@@ -11,7 +11,7 @@ Election small() {
   Election e;
   e.id = "demo";
   e.levels = {{"state", "State"}, {"table", "Table"}};
-  e.candidates = {{"A", "Alice"}, {"B", "Bob"}};
+  e.candidates = {{"A", "Alice", ""}, {"B", "Bob", ""}};
   e.fields = {"valid", "null"};
   e.sources = {"official"};
   return e;

@@ -271,6 +271,17 @@ void put_code_name(Sink& out, const std::string& code, const std::string& name) 
   out.ch('}');
 }
 
+// A candidate: code and name, and the area where it stands when it stands in one only (omitted
+// otherwise, so every election logged before local races keeps its bytes).
+void put_candidate(Sink& out, const Candidate& c) {
+  bool first = true;
+  out.ch('{');
+  put_string_member(out, "area", c.area, first);
+  put_string_member(out, "code", c.code, first);
+  put_string_member(out, "name", c.name, first);
+  out.ch('}');
+}
+
 // ---- decoding ----------------------------------------------------------------------------
 
 using nlohmann::json;
@@ -369,6 +380,24 @@ Result<std::pair<std::string, std::string>> get_code_name(const json& v, std::st
     }
   }
   if (out.first.empty()) return bad(fmt::format("{}.code is missing", path));
+  return out;
+}
+
+Result<Candidate> get_candidate(const json& v, std::string_view path) {
+  if (!v.is_object()) return bad(fmt::format("{} must be an object", path));
+  Candidate out;
+  for (auto it = v.begin(); it != v.end(); ++it) {
+    if (it.key() == "code") {
+      TL_ASSIGN_OR_RETURN(out.code, get_string(it.value(), fmt::format("{}.code", path)));
+    } else if (it.key() == "name") {
+      TL_ASSIGN_OR_RETURN(out.name, get_string(it.value(), fmt::format("{}.name", path)));
+    } else if (it.key() == "area") {
+      TL_ASSIGN_OR_RETURN(out.area, get_string(it.value(), fmt::format("{}.area", path)));
+    } else {
+      return bad(fmt::format("{}: unknown member \"{}\"", path, it.key()));
+    }
+  }
+  if (out.code.empty()) return bad(fmt::format("{}.code is missing", path));
   return out;
 }
 
@@ -484,6 +513,8 @@ Result<Contest> get_contest(const json& j, const std::string& path) {
       TL_ASSIGN_OR_RETURN(c.name, get_string(v, p));
     } else if (k == "qr_profile") {
       TL_ASSIGN_OR_RETURN(c.qr_profile, get_string(v, p));
+    } else if (k == "decided_at") {
+      TL_ASSIGN_OR_RETURN(c.decided_at, get_string(v, p));
     } else if (k == "fields") {
       TL_ASSIGN_OR_RETURN(c.fields, get_string_array(v, p));
     } else if (k == "optional") {
@@ -499,8 +530,8 @@ Result<Contest> get_contest(const json& j, const std::string& path) {
     } else if (k == "candidates") {
       if (!v.is_array()) return bad(p + " must be an array");
       for (size_t i = 0; i < v.size(); ++i) {
-        TL_ASSIGN_OR_RETURN(auto cn, get_code_name(v[i], fmt::format("{}[{}]", p, i)));
-        c.candidates.push_back(Candidate{std::move(cn.first), std::move(cn.second)});
+        TL_ASSIGN_OR_RETURN(Candidate cand, get_candidate(v[i], fmt::format("{}[{}]", p, i)));
+        c.candidates.push_back(std::move(cand));
       }
     } else {
       return bad(fmt::format("{}: unknown member \"{}\"", path, k));
@@ -527,6 +558,8 @@ Result<Election> decode_election(const json& j) {
       TL_ASSIGN_OR_RETURN(e.contest, get_string(v, k));
     } else if (k == "qr_profile") {
       TL_ASSIGN_OR_RETURN(e.qr_profile, get_string(v, k));
+    } else if (k == "decided_at") {
+      TL_ASSIGN_OR_RETURN(e.decided_at, get_string(v, k));
     } else if (k == "fields") {
       TL_ASSIGN_OR_RETURN(e.fields, get_string_array(v, k));
     } else if (k == "optional") {
@@ -551,14 +584,17 @@ Result<Election> decode_election(const json& j) {
       TL_ASSIGN_OR_RETURN(e.unregistered_tables, get_unregistered_tables(v, k));
     } else if (k == "registry_totals") {
       TL_ASSIGN_OR_RETURN(e.registry_totals, get_registry_totals(v, k));
-    } else if (k == "levels" || k == "candidates") {
+    } else if (k == "levels") {
       if (!v.is_array()) return bad(k + " must be an array");
       for (size_t i = 0; i < v.size(); ++i) {
         TL_ASSIGN_OR_RETURN(auto cn, get_code_name(v[i], fmt::format("{}[{}]", k, i)));
-        if (k == "levels")
-          e.levels.push_back(Level{std::move(cn.first), std::move(cn.second)});
-        else
-          e.candidates.push_back(Candidate{std::move(cn.first), std::move(cn.second)});
+        e.levels.push_back(Level{std::move(cn.first), std::move(cn.second)});
+      }
+    } else if (k == "candidates") {
+      if (!v.is_array()) return bad(k + " must be an array");
+      for (size_t i = 0; i < v.size(); ++i) {
+        TL_ASSIGN_OR_RETURN(Candidate cand, get_candidate(v[i], fmt::format("{}[{}]", k, i)));
+        e.candidates.push_back(std::move(cand));
       }
     } else if (k == "cards") {
       TL_ASSIGN_OR_RETURN(e.cards, get_cards(v, k));
@@ -942,16 +978,15 @@ std::string encode_entry(const Election& e) {
   out.ch('{');
   bool first = true;
   auto put_str = [&](const std::string& s) { put_string(out, s); };
-  put_array_member(out, "candidates", e.candidates, first,
-                   [&](const Candidate& c) { put_code_name(out, c.code, c.name); });
+  put_array_member(out, "candidates", e.candidates, first, [&](const Candidate& c) { put_candidate(out, c); });
   put_cards_member(out, e.cards, first);
   put_string_member(out, "contest", e.contest, first);
   put_array_member(out, "contests", e.contests, first, [&](const Contest& c) {
     bool f = true;
     out.ch('{');
-    put_array_member(out, "candidates", c.candidates, f,
-                     [&](const Candidate& x) { put_code_name(out, x.code, x.name); });
+    put_array_member(out, "candidates", c.candidates, f, [&](const Candidate& x) { put_candidate(out, x); });
     put_cards_member(out, c.cards, f);
+    put_string_member(out, "decided_at", c.decided_at, f);
     put_array_member(out, "fields", c.fields, f, put_str);
     put_figures_member(out, c.figures, f);
     put_flags_member(out, c.flags, f);
@@ -963,6 +998,7 @@ std::string encode_entry(const Election& e) {
     out.ch('}');
   });
   put_string_member(out, "date", e.date, first);
+  put_string_member(out, "decided_at", e.decided_at, first);
   put_array_member(out, "fields", e.fields, first, put_str);
   put_figures_member(out, e.figures, first);
   put_flags_member(out, e.flags, first);

@@ -126,6 +126,25 @@ TEST(Entry, SortsObjectKeysByUtf16CodeUnitsNotCodePoints) {
   EXPECT_EQ(std::get<Sheet>(dec->record), s);
 }
 
+TEST(Entry, ALocalRaceLogsDecidedAtAndEachCandidatesAreaAndRoundTrips) {
+  Election e = small_election();
+  e.decided_at = e.levels.front().code;
+  e.candidates.front().area = "01";
+  const std::string bytes = encode_entry(e);
+  EXPECT_NE(bytes.find("{\"area\":\"01\",\"code\":"), std::string::npos) << bytes;
+  EXPECT_NE(bytes.find("\"decided_at\":\"" + e.levels.front().code + "\",\"fields\""), std::string::npos) << bytes;
+  auto de = decode_entry(bytes);
+  ASSERT_TRUE(de) << de.error().message;
+  const Election& back = std::get<Election>(de->record);
+  EXPECT_EQ(back.decided_at, e.decided_at);
+  EXPECT_EQ(back.candidates.front().area, "01");
+  EXPECT_EQ(encode_entry(back), bytes);
+  // A national contest's bytes name neither (so every election logged before keeps its bytes).
+  const std::string plain = encode_entry(small_election());
+  EXPECT_EQ(plain.find("decided_at"), std::string::npos);
+  EXPECT_EQ(plain.find("\"area\""), std::string::npos);
+}
+
 TEST(Entry, RoundTripsEveryRecordType) {
   Election e = small_election();
   e.unregistered_voters = {{"R9", 12}};
@@ -161,7 +180,7 @@ TEST(Entry, EncodesRecordsMuchLargerThanTheWritersSizeHint) {
 
   Election e = small_election();
   for (int i = 0; i < 500; ++i)
-    e.candidates.push_back({"C" + std::to_string(i), std::string(40, 'n')});
+    e.candidates.push_back({"C" + std::to_string(i), std::string(40, 'n'), ""});
   auto de = decode_entry(encode_entry(e));
   ASSERT_TRUE(de) << de.error().message;
   EXPECT_EQ(std::get<Election>(de->record).candidates.size(), 502u);

@@ -21,6 +21,9 @@ struct Level {
 struct Candidate {
   std::string code;  // "EG", "NM", ...
   std::string name;
+  // The area where the candidate stands, a code at the contest's `decided_at` level (a mayor's
+  // race: the municipality); empty: everywhere (docs/formats/election-toml.md, "Local races").
+  std::string area;
   bool operator==(const Candidate&) const = default;
 };
 
@@ -101,6 +104,7 @@ struct Contest {
   std::vector<FlagRule> flags;
   Figures figures;
   std::string qr_profile;
+  std::string decided_at;  // the level (Level::code) at which the contest is decided; empty: national
 
   bool operator==(const Contest&) const = default;
 };
@@ -130,6 +134,11 @@ struct Election {
   // Accepted source names; a trailing '*' matches a prefix ("witness:*").
   std::vector<std::string> sources;
   std::string qr_profile;  // e.g. "ve2024-acta"; empty when sheets carry no QR code
+  // The level (Level::code) at which the contest is decided: one race per area of that level
+  // (a mayor per municipality), each candidate standing in one area (Candidate::area). Empty:
+  // one national race. Tallies above that level are refused (a sum of separate races), and the
+  // outcome bound decides per area of that level.
+  std::string decided_at;
   // Registered voters of tables absent from the registry, by area code of any level
   // (used by the outcome bound).
   std::map<std::string, uint64_t> unregistered_voters;

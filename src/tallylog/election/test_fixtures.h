@@ -14,7 +14,7 @@ inline Election small_election() {
   e.date = "2024-07-28";
   e.contest = "president";
   e.levels = {{"region", "Region"}, {"table", "Table"}};
-  e.candidates = {{"A", "Alice"}, {"B", "Bob"}};
+  e.candidates = {{"A", "Alice", ""}, {"B", "Bob", ""}};
   e.cards = {{1, "P1", "A"}, {2, "P2", "A"}, {3, "P3", "B"}};
   e.fields = {"valid", "null"};
   e.rules = {"valid == candidates", "valid + null <= registered"};

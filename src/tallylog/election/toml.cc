@@ -25,7 +25,7 @@ class Reader {
     static const std::set<std::string_view> kKnown = {
         "id",    "name",   "date",  "contest", "levels",     "candidates",
         "cards", "fields", "rules", "sources", "qr_profile", "unregistered_voters",
-        "unregistered_tables", "registry_totals", "figures", "optional", "contests"};
+        "unregistered_tables", "registry_totals", "figures", "optional", "contests", "decided_at"};
     for (const auto& [key, node] : root) {
       if (!kKnown.contains(key.str())) return fail(node, std::string(key.str()), "unknown key");
     }
@@ -45,7 +45,8 @@ class Reader {
       for (size_t i = 0; i < cts.size(); ++i) {
         const std::string path = fmt::format("contests[{}]", i);
         TL_TRY(only_keys(*cts[i], path,
-                         {"id", "name", "candidates", "cards", "fields", "optional", "rules", "figures", "qr_profile"}));
+                         {"id", "name", "candidates", "cards", "fields", "optional", "rules", "figures", "qr_profile",
+                          "decided_at"}));
         Contest c;
         TL_ASSIGN_OR_RETURN(c.id, required_string(*cts[i], "id", path));
         TL_ASSIGN_OR_RETURN(c.name, required_string(*cts[i], "name", path));
@@ -62,6 +63,7 @@ class Reader {
         c.flags = std::move(ballot.flags);
         c.figures = std::move(ballot.figures);
         c.qr_profile = std::move(ballot.qr_profile);
+        c.decided_at = std::move(ballot.decided_at);
         e.contests.push_back(std::move(c));
       }
     } else {
@@ -108,15 +110,18 @@ class Reader {
   }
 
  private:
-  static constexpr std::string_view kBallotKeys[] = {"candidates", "cards",   "fields",     "optional",
-                                                     "rules",      "figures", "qr_profile"};
+  static constexpr std::string_view kBallotKeys[] = {"candidates", "cards",      "fields",    "optional",
+                                                     "rules",      "figures",    "qr_profile", "decided_at"};
 
   // What a ballot holds (the whole file's for a single contest, one [[contests]] table's else).
   Status read_ballot(const toml::table& root, Election& e) {
     if (const toml::node* q = root.get("qr_profile")) {
       TL_ASSIGN_OR_RETURN(e.qr_profile, string_of(*q, "qr_profile"));
     }
-    TL_TRY(code_name_tables(root, "candidates", e.candidates));
+    if (const toml::node* d = root.get("decided_at")) {
+      TL_ASSIGN_OR_RETURN(e.decided_at, string_of(*d, "decided_at"));
+    }
+    TL_TRY(code_name_tables(root, "candidates", e.candidates, /*area=*/true));
     TL_ASSIGN_OR_RETURN(auto cards, tables(root, "cards", false));
     for (size_t i = 0; i < cards.size(); ++i) {
       std::string path = fmt::format("cards[{}]", i);
@@ -298,16 +303,25 @@ class Reader {
   }
 
   // A required array of tables whose members are exactly the strings `code` and `name`
-  // (levels, candidates).
+  // (levels, candidates), and, with `area`, an optional string `area` (candidates).
   template <class T>
-  Status code_name_tables(const toml::table& root, std::string_view key, std::vector<T>& out) {
+  Status code_name_tables(const toml::table& root, std::string_view key, std::vector<T>& out, bool area = false) {
     TL_ASSIGN_OR_RETURN(auto ts, tables(root, key, true));
     for (size_t i = 0; i < ts.size(); ++i) {
       std::string path = fmt::format("{}[{}]", key, i);
-      TL_TRY(only_keys(*ts[i], path, {"code", "name"}));
+      if (area) {
+        TL_TRY(only_keys(*ts[i], path, {"code", "name", "area"}));
+      } else {
+        TL_TRY(only_keys(*ts[i], path, {"code", "name"}));
+      }
       T v;
       TL_ASSIGN_OR_RETURN(v.code, required_string(*ts[i], "code", path));
       TL_ASSIGN_OR_RETURN(v.name, required_string(*ts[i], "name", path));
+      if constexpr (requires(T& x) { x.area; }) {
+        if (const toml::node* a = ts[i]->get("area")) {
+          TL_ASSIGN_OR_RETURN(v.area, string_of(*a, path + ".area"));
+        }
+      }
       out.push_back(std::move(v));
     }
     return ok();

@@ -177,9 +177,9 @@ Status validate_election(const Election& e) {
   if (e.contests.empty()) return validate_single_contest(e);
   if (!e.contest.empty()) return invalid("contest: give each contest an id in contests instead");
   if (!e.candidates.empty() || !e.cards.empty() || !e.fields.empty() || !e.optional.empty() || !e.rules.empty() ||
-      !e.flags.empty() || !e.figures.empty() || !e.qr_profile.empty())
-    return invalid("contests: candidates, cards, fields, optional, rules, figures and qr_profile belong in each "
-                   "contest when the election has several");
+      !e.flags.empty() || !e.figures.empty() || !e.qr_profile.empty() || !e.decided_at.empty())
+    return invalid("contests: candidates, cards, fields, optional, rules, figures, qr_profile and decided_at belong "
+                   "in each contest when the election has several");
   if (e.contests.size() > kMaxContests) return invalid(fmt::format("contests: at most {}", kMaxContests));
   std::set<std::string_view> ids;
   for (size_t i = 0; i < e.contests.size(); ++i) {
@@ -197,7 +197,8 @@ Status validate_election(const Election& e) {
     TL_ASSIGN_OR_RETURN(const Election v, contest_election(e, c.id));
     if (auto st = validate_single_contest(v); !st) {
       const std::string& m = st.error().message;
-      for (std::string_view k : {"candidates", "cards", "fields", "optional", "rules", "flags", "figures", "qr_profile"}) {
+      for (std::string_view k :
+           {"candidates", "cards", "fields", "optional", "rules", "flags", "figures", "qr_profile", "decided_at"}) {
         if (m.starts_with(k)) return invalid(fmt::format("contests[{}].{}", i, m));
       }
       return st;
@@ -246,6 +247,20 @@ Status validate_single_contest(const Election& e) {
           fmt::format("candidates[{}].code: duplicate candidate code \"{}\"", i, c.code));
     if (auto p = text_problem(c.name, kMaxStringBytes, false))
       return invalid(fmt::format("candidates[{}].name: {}", i, *p));
+    if (!c.area.empty() && e.decided_at.empty())
+      return invalid(fmt::format("candidates[{}].area: \"{}\" needs decided_at, the level its code is of "
+                                 "(a contest decided per area)",
+                                 i, c.area));
+    if (auto p = text_problem(c.area, kMaxStringBytes, true))
+      return invalid(fmt::format("candidates[{}].area: {}", i, *p));
+  }
+  if (!e.decided_at.empty()) {
+    auto level = std::find_if(e.levels.begin(), e.levels.end(), [&](const Level& l) { return l.code == e.decided_at; });
+    if (level == e.levels.end())
+      return invalid(fmt::format("decided_at: \"{}\" is not one of the election's levels", e.decided_at));
+    if (level + 1 == e.levels.end())
+      return invalid(fmt::format("decided_at: \"{}\" is the table level; a contest is decided at a level above it",
+                                 e.decided_at));
   }
 
   if (e.cards.size() > kMaxCards) return invalid(fmt::format("cards: at most {}", kMaxCards));
@@ -383,6 +398,8 @@ Result<Validator> Validator::create(Election election) {
       if (election.candidates[i].code == c.candidate) v.card_candidate_.push_back(i);
     }
   }
+  for (size_t l = 0; l < election.levels.size(); ++l)
+    if (election.levels[l].code == election.decided_at) v.decided_depth_ = static_cast<int>(l) + 1;
   v.election_ = std::move(election);
   return v;
 }
@@ -494,6 +511,22 @@ std::optional<Rejection> Validator::validate_sheet(Sheet& sheet, const Station* 
       g[index] = n;
       ++it;
       ++k;
+    }
+  }
+  // A local race: votes only for the candidates standing in the table's area.
+  if (decided_depth_ > 0) {
+    const std::string_view here = station->areas.size() >= static_cast<size_t>(decided_depth_)
+                                      ? std::string_view(station->areas[decided_depth_ - 1].code)
+                                      : std::string_view();
+    const std::string& level = election_.levels[decided_depth_ - 1].code;
+    for (size_t i = 0; i < ncand; ++i) {
+      const Candidate& c = election_.candidates[i];
+      if (c.area.empty() || given.data()[i] == 0 || c.area == here) continue;
+      if (here.empty())
+        return reject("station", fmt::format("the registry gives table {} no {}, where this contest is decided",
+                                              sheet.station, level));
+      return reject("candidates." + c.code,
+                    fmt::format("stands in {} {}, this table is in {}", level, c.area, here));
     }
   }
   int64_t candidates_sum = 0;

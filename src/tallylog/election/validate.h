@@ -56,9 +56,15 @@ class Validator {
   // using them are then not checked on it.
   // When the sheet is accepted and `flags` is given, every flag rule (Election::flags) it breaks
   // is appended there (RuleFailure::rule indexes Election::flags).
+  // A contest decided per area (Election::decided_at, a local race): a candidate standing in one
+  // area (Candidate::area) may have votes > 0 only on sheets of tables in that area, which is
+  // station->areas[decided_depth() - 1].code (the registry's; a caller that has no full record
+  // fills at least that member), else field "candidates.<code>".
   std::optional<Rejection> validate_sheet(Sheet& sheet, const Station* station,
                                           std::vector<RuleFailure>* flags = nullptr) const;
   const RuleSet& flag_rules() const { return flag_rules_; }
+  // The depth of Election::decided_at (1 = the first level), 0 for a national contest.
+  int decided_depth() const { return decided_depth_; }
 
  private:
   Validator() = default;
@@ -70,6 +76,7 @@ class Validator {
   std::vector<std::pair<std::string, size_t>> by_code_;   // candidate code -> index, sorted
   std::vector<std::pair<std::string, size_t>> by_field_;  // field name -> index, sorted
   std::vector<uint8_t> optional_;                         // by field index: may be left out
+  int decided_depth_ = 0;
 };
 
 }  // namespace tallylog::election

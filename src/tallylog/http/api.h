@@ -50,7 +50,8 @@ struct ApiOptions {
 };
 
 // One contest of an election with several (election/contest.h), as the read side serves it:
-// every results route takes `?contest=<id>` (docs/api.md, "Contests").
+// every results route takes `?contest=<id>` (docs/api.md, "Contests"); a writable server collects
+// every contest's sheets too (the bulk routes take `?contest=` for the contest the sheets are for).
 struct ApiContest {
   std::string id;    // the contest id (?contest=)
   std::string name;  // its label
@@ -68,8 +69,8 @@ struct ApiBackend {
   Env* env = &Env::posix();
   const log::LogReader* log = nullptr;
   index::IndexReader* index = nullptr;
-  // An election with several contests: every contest, in election order (the one the write side
-  // collects has index == `index`). Empty: a single-contest election, served from `index`.
+  // An election with several contests: every contest, in election order (the default one has
+  // index == `index`). Empty: a single-contest election, served from `index`.
   std::vector<ApiContest> contests;
   // Validates, logs and indexes a sheet; returns once durable. Null: the write side answers 503
   // saying `no_write_side` (e.g. a read-only data directory: no log.key).
@@ -89,8 +90,11 @@ struct ApiBackend {
   // the tally cache reads it with its own write count. Null: every index write is a submission
   // through this API (the cache's note_write() covers it). Must outlive the Api.
   const std::atomic<uint64_t>* index_commits = nullptr;
-  // Image bytes -> sheet (station and counts from its QR code). Null: /api/v1/images answers 501.
-  std::function<Result<election::Sheet>(std::string_view image_bytes)> sheet_from_image;
+  // Image bytes -> sheet (station and counts from its QR code) of the contest `contest` names
+  // (`?contest=`; empty: the default contest; an election with several contests reads each with
+  // its own QR profile). An error with field "contest" is answered 400 with it; any other 422
+  // (field "image"). Null: /api/v1/images answers 501.
+  std::function<Result<election::Sheet>(std::string_view image_bytes, std::string_view contest)> sheet_from_image;
   // Stores image bytes, returns the hex SHA-256. Null: images are not kept.
   std::function<Result<std::string>(std::string_view bytes)> put_blob;
   // The witnesses the log asks to cosign (witness::Collector::status_json): served at

@@ -211,7 +211,7 @@ class ApiTest : public ::testing::Test {
     b.log = &log;
     b.index = &idx;
     b.submit = [this](election::Sheet s) -> Result<ingest::Outcome> { return submit_direct(std::move(s)); };
-    b.sheet_from_image = [](std::string_view bytes) -> Result<election::Sheet> {
+    b.sheet_from_image = [](std::string_view bytes, std::string_view) -> Result<election::Sheet> {
       if (!bytes.starts_with("QR:")) return err(ErrorCode::kNotFound, "no QR code found in the image");
       auto s = small_sheet(std::string(bytes.substr(3)));
       s.source.clear();

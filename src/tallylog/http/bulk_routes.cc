@@ -2,7 +2,7 @@
 // feed a running server while it keeps answering reads (docs/api.md "Bulk submission").
 //
 // Every route takes `contest=C` too (an election with several contests: the contest the sheets are
-// for, which must be the one this server collects; check_contest).
+// for; the server collects every contest, and each route answers for C's index; check_contest).
 //
 //   GET  /api/v1/bulk/session?source=S   who the token is and whether it may submit for S, the
 //                                        election (log entry 0) and the log size; nothing written
@@ -33,57 +33,63 @@ namespace {
 struct Bulk {
   ApiContext& ctx;
 
-  // The token's owner when it may submit for the query's `source` (which is returned too), or the
-  // answer to give: 401/429 (token), 400 (no or a malformed source), 403 (source not allowed).
-  std::variant<std::pair<TokenInfo, std::string>, Response> authorize(const RouteCall& c, bool need_source) {
+  struct Authorized {
+    TokenInfo who;
+    std::string source;
+    ContestScope contest;  // the contest the sheets are for
+  };
+
+  // The token's owner when it may submit for the query's `source` (which is returned too, with
+  // the contest), or the answer to give: 401/429 (token), 400 (no or a malformed source), 403
+  // (source not allowed), 400/404 (contest).
+  std::variant<Authorized, Response> authorize(const RouteCall& c, bool need_source) {
     auto auth = authorize_submitter(ctx, c.request);
     if (auto* r = std::get_if<Response>(&auth)) return std::move(*r);
     auto& who = std::get<TokenInfo>(auth);
-    if (auto refused = check_contest(c)) return std::move(*refused);
+    auto scope = check_contest(c);
+    if (auto* r = std::get_if<Response>(&scope)) return std::move(*r);
     auto it = c.query.find("source");
     std::string source = it == c.query.end() ? "" : it->second;
-    if (!need_source) return std::pair{std::move(who), std::move(source)};
-    if (source.empty()) return error_response(400, "source: the query parameter is required", "source");
-    if (auto st = election::check_source_name(source); !st) return error_response(400, st.error().message, "source");
-    if (!who.allows_source(source))
-      return error_response(403, "source: token of '" + who.name + "' may not submit for '" + source + "'", "source");
-    return std::pair{std::move(who), std::move(source)};
+    Authorized out{std::move(who), std::move(source), std::move(std::get<ContestScope>(scope))};
+    if (!need_source) return out;
+    if (out.source.empty()) return error_response(400, "source: the query parameter is required", "source");
+    if (auto st = election::check_source_name(out.source); !st) return error_response(400, st.error().message, "source");
+    if (!out.who.allows_source(out.source))
+      return error_response(403, "source: token of '" + out.who.name + "' may not submit for '" + out.source + "'",
+                            "source");
+    return out;
   }
 
-  // `?contest=<id>`: the contest the client's sheets are for. This server's write side collects
-  // one contest (`serve --contest`): an election with several needs it named (400, listing them),
-  // and another contest is refused (409) before anything is sent; an unknown one is 404.
-  std::optional<Response> check_contest(const RouteCall& c) {
+  // `?contest=<id>`: the contest the client's sheets are for. An election with several needs it
+  // named (400, listing them) before anything is sent; an unknown one is 404.
+  std::variant<ContestScope, Response> check_contest(const RouteCall& c) {
     auto scope = contest_scope(ctx, c.query);
     if (auto* r = std::get_if<Response>(&scope)) {
       if (r->status == 400) {
         auto it = c.query.find("contest");
         if (it == c.query.end() || it->second.empty())
-          return error_response(400, "contest: this election has several contests: name the one your sheets are for with --contest (this server collects " + write_contest() + ")", "contest");
+          return error_response(400, "contest: this election has several contests (" + contest_ids() +
+                                         "): name the one your sheets are for with --contest",
+                                "contest");
       }
       return std::move(*r);
     }
-    const ContestScope& s = std::get<ContestScope>(scope);
-    if (s.index != ctx.be.index)
-      return error_response(409, "contest: this server collects the sheets of contest " + write_contest() + ", not " + s.id +
-                                     " (start a server with `serve --contest " + s.id + "`)",
-                            "contest");
-    return std::nullopt;
+    return std::get<ContestScope>(std::move(scope));
   }
-  std::string write_contest() const {
-    for (const ApiContest& c : ctx.be.contests)
-      if (c.index == ctx.be.index) return c.id;
-    return "";
+  std::string contest_ids() const {
+    std::string out;
+    for (const ApiContest& c : ctx.be.contests) out += (out.empty() ? "" : ", ") + c.id;
+    return out;
   }
 
   Response session(const RouteCall& c) {
     auto auth = authorize(c, true);
     if (auto* r = std::get_if<Response>(&auth)) return std::move(*r);
-    auto& [who, source] = std::get<0>(auth);
+    auto& [who, source, contest] = std::get<0>(auth);
     if (!ctx.be.submit_batch) return error_response(503, ctx.be.no_write_side);
-    auto e = ctx.be.index->election();
+    auto e = contest.index->election();
     if (!e) return from_error(e.error());
-    auto size = ctx.be.index->indexed_size();
+    auto size = contest.index->indexed_size();
     if (!size) return from_error(size.error());
     Json sources = Json::array();
     for (const auto& s : who.sources) sources.push_back(s);
@@ -93,7 +99,7 @@ struct Bulk {
            {"log_size", *size},
            {"election_entry", election::encode_entry(*e)}};
     // The tag every sheet sent must carry (an election with several contests only).
-    if (!ctx.be.contests.empty()) j["contest"] = write_contest();
+    if (!ctx.be.contests.empty()) j["contest"] = contest.id;
     return json_response(200, j);
   }
 
@@ -101,7 +107,7 @@ struct Bulk {
     auto auth = authorize(c, false);
     if (auto* r = std::get_if<Response>(&auth)) return std::move(*r);
     std::string out;
-    auto st = ctx.be.index->for_each_station([&](const election::Station& s) {
+    auto st = std::get<0>(auth).contest.index->for_each_station([&](const election::Station& s) {
       out += s.code;
       out.push_back('\t');
       if (s.registered) out += std::to_string(*s.registered);  // empty: registered voters unknown
@@ -114,9 +120,9 @@ struct Bulk {
   Response held(const RouteCall& c) {
     auto auth = authorize(c, true);
     if (auto* r = std::get_if<Response>(&auth)) return std::move(*r);
-    const std::string& source = std::get<0>(auth).second;
+    const std::string& source = std::get<0>(auth).source;
     std::string out;
-    auto st = ctx.be.index->for_each_sheet_summary([&](const index::SheetSummary& s) {
+    auto st = std::get<0>(auth).contest.index->for_each_sheet_summary([&](const index::SheetSummary& s) {
       if (s.source != source) return;
       out += hex_encode(s.identity);
       out.push_back('\n');
@@ -128,7 +134,7 @@ struct Bulk {
   Response sheets(const RouteCall& c) {
     auto auth = authorize(c, true);
     if (auto* r = std::get_if<Response>(&auth)) return std::move(*r);
-    auto& [who, source] = std::get<0>(auth);
+    auto& [who, source, contest] = std::get<0>(auth);
     if (!ctx.be.submit_batch) return error_response(503, ctx.be.no_write_side);
     // Each line: its verdict, decided here (undecodable, another source) or by the ingestor.
     std::vector<ingest::Outcome> verdicts;
@@ -165,6 +171,15 @@ struct Bulk {
                    "' in a batch for '" + source + "'";
         continue;
       }
+      // A batch is one contest's (the session's held digests are that contest's): a line naming
+      // another is refused; one naming none is the batch's.
+      if (!ctx.be.contests.empty() && sheet.contest.empty()) sheet.contest = contest.id;
+      if (!ctx.be.contests.empty() && sheet.contest != contest.id) {
+        o.field = "contest";
+        o.reason = "line " + std::to_string(line_no) + ": sheet of contest '" + printable(sheet.contest) +
+                   "' in a batch for '" + contest.id + "'";
+        continue;
+      }
       sheet.submitted_by = who.name;
       sheet.submitted_at.clear();
       batch.push_back(std::move(sheet));
@@ -173,14 +188,14 @@ struct Bulk {
     if (!batch.empty()) {
       std::vector<std::string> origins(batch.size(), "bulk:" + who.name);
       auto outcomes = ctx.be.submit_batch(batch, origins);
-      ctx.tallies.note_write();
+      contest.tallies->note_write();
       if (!outcomes) return error_response(503, "not recorded: " + outcomes.error().to_string());
       for (size_t i = 0; i < slot.size(); ++i) verdicts[slot[i]] = std::move((*outcomes)[i]);
     } else if (line_no == 0 && ctx.be.sync_index) {
       // An empty batch is a client's last request: answered once every batch answered before is
       // also in the index (bulk batches are answered once durable in the log, indexed just after).
       if (auto st = ctx.be.sync_index(); !st) return error_response(503, "index: " + st.error().to_string());
-      ctx.tallies.note_write();
+      contest.tallies->note_write();
     }
     std::string out = "{\"submitter\":" + Json(who.name).dump() + ",\"verdicts\":[";
     for (size_t i = 0; i < verdicts.size(); ++i) {

@@ -15,6 +15,7 @@
 #include "tallylog/tally/bound.h"
 #include "tallylog/tally/compare.h"
 #include "tallylog/tally/format.h"
+#include "tallylog/tally/local_race.h"
 
 namespace tallylog::http {
 namespace {
@@ -105,8 +106,10 @@ struct Results {
     if (!rule) return from_error(rule.error());
     auto election = c.election();
     if (!election) return from_error(election.error());
-    auto depth = depth_param(**election, q, 1);
+    // A local race (tally/local_race.h): by default its decided level; above it, refused.
+    auto depth = depth_param(**election, q, std::max(1, tally::decided_depth(**election)));
     if (!depth) return from_error(depth.error());
+    if (auto st = tally::check_report_depth(**election, *depth); !st) return from_error(st.error());
     // Above the table level the index's stored per-area totals answer; otherwise a tabulation.
     const tally::TallyView* view = nullptr;
     uint64_t applied = 0;
@@ -203,6 +206,11 @@ struct Results {
     auto tab = c.tabulation(*rule);
     if (!tab) return from_error(tab.error());
     auto r = c.cached("bound|" + rule->to_string(), tab->applied, [&]() -> Result<Response> {
+      // A local race is decided per area of its decided level (tally/local_race.h).
+      if (tally::decided_depth(c.geography()->election()) > 0) {
+        TL_ASSIGN_OR_RETURN(auto bounds, tally::outcome_bounds_per_area(*tab->tab));
+        return Response::json(200, tally::bounds_to_json(bounds, *c.geography(), tab->applied) + "\n");
+      }
       TL_ASSIGN_OR_RETURN(auto b, tally::outcome_bound(*tab->tab));
       return Response::json(200, tally::bound_to_json(b, *c.geography(), tab->applied) + "\n");
     });

@@ -1,5 +1,7 @@
 // The write side: POST /api/v1/sheets and /api/v1/images, only with a bearer token that allows
-// the sheet's source. Without a valid token nothing is parsed and nothing is written.
+// the sheet's source. Without a valid token nothing is parsed and nothing is written. Each sheet
+// goes to the contest it names (the JSON's "contest"; an image's `?contest=`): the ingestor
+// rejects an unknown one with field "contest".
 #include <variant>
 
 #include "tallylog/election/source_name.h"
@@ -103,7 +105,15 @@ struct Submit {
       return error_response(403, "source: token of '" + who.name + "' may not submit for '" + source + "'", "source");
     if (!ctx.be.sheet_from_image) return error_response(501, "this server cannot decode images");
     if (!ctx.be.submit) return error_response(503, ctx.be.no_write_side);
-    auto sheet = ctx.be.sheet_from_image(image);
+    // `?contest=`: the contest whose sheet the image is (an unknown one is 404, listing them).
+    std::string contest;
+    if (auto qc = q.find("contest"); qc != q.end() && !qc->second.empty()) {
+      auto scope = contest_scope(ctx, q);
+      if (auto* r = std::get_if<Response>(&scope)) return std::move(*r);
+      contest = std::get<ContestScope>(scope).id;
+    }
+    auto sheet = ctx.be.sheet_from_image(image, contest);
+    if (!sheet && sheet.error().field == "contest") return rejected("contest", sheet.error().message);
     if (!sheet)
       return json_response(422, Json{{"verdict", "rejected"}, {"field", "image"}, {"reason", sheet.error().message}});
     if (ctx.be.put_blob) {

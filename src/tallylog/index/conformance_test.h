@@ -28,7 +28,7 @@ inline election::Election test_election() {
   e.date = "2024-01-01";
   e.contest = "president";
   e.levels = {{"state", "State"}, {"table", "Table"}};
-  e.candidates = {{"A", "Ann"}, {"B", "Bob"}};
+  e.candidates = {{"A", "Ann", ""}, {"B", "Bob", ""}};
   e.fields = {"valid"};
   e.rules = {"valid == candidates"};
   e.sources = {"official", "witness:*"};

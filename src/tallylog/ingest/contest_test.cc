@@ -187,6 +187,78 @@ TEST_F(ContestsTest, EveryBackendDerivesTheSameContestIndexFromTheLog) {
   EXPECT_NE(none.error().message.find("president (Presidencia), assembly"), std::string::npos) << none.error().message;
 }
 
+TEST_F(ContestsTest, OneIngestorTakesEveryContestsSheetsIntoOneLogAndKeepsEachIndex) {
+  IngestorOptions o;
+  o.every_contest = true;  // `tallylog serve`
+  auto ing = Ingestor::open(data_, o);
+  ASSERT_TRUE(ing) << ing.error().to_string();
+  EXPECT_EQ((*ing)->contests(), (std::vector<std::string>{"president", "assembly"}));
+  const uint64_t before = (*ing)->log().size();
+  election::Sheet a = assembly(70);
+  a.contest = "assembly";
+  std::vector<election::Sheet> batch = {president(100, "president"), a, president(1, "senate"), president(2)};
+  auto out = (*ing)->submit_batch(batch);
+  ASSERT_TRUE(out) << out.error().to_string();
+  ASSERT_EQ(out->size(), 4u);
+  EXPECT_EQ((*out)[0].verdict, Verdict::kAccepted) << (*out)[0].field << ": " << (*out)[0].reason;
+  EXPECT_EQ((*out)[1].verdict, Verdict::kAccepted) << (*out)[1].field << ": " << (*out)[1].reason;
+  EXPECT_EQ((*out)[0].log_index, before);  // one append, in order
+  EXPECT_EQ((*out)[1].log_index, before + 1);
+  EXPECT_EQ((*out)[2].verdict, Verdict::kRejected);
+  EXPECT_EQ((*out)[2].field, "contest");
+  EXPECT_NE((*out)[2].reason.find("\"senate\" is not a contest of this election (it has president, assembly)"),
+            std::string::npos)
+      << (*out)[2].reason;
+  EXPECT_EQ((*out)[3].verdict, Verdict::kRejected);  // several contests and no default: name one
+  EXPECT_EQ((*out)[3].field, "contest");
+  // Each contest's index holds its own sheet and is at the log's size.
+  for (const std::string contest : {"president", "assembly"}) {
+    index::IndexReader* idx = (*ing)->index(contest);
+    ASSERT_NE(idx, nullptr) << contest;
+    EXPECT_EQ(idx->indexed_size().value(), before + 2) << contest;
+    auto recs = idx->sheets_for_station("0101.01", "").value();
+    ASSERT_EQ(recs.size(), 1u) << contest;
+    EXPECT_EQ(recs[0].sheet.contest, contest);
+  }
+  EXPECT_EQ((*ing)->index("president")->sheets_for_station("0101.01", "").value()[0].sheet.candidates.at("AR"), 100);
+  EXPECT_EQ((*ing)->index("assembly")->sheets_for_station("0101.01", "").value()[0].sheet.candidates.at("UN"), 70);
+  // A declaration goes to the contest it names.
+  election::Declaration d;
+  d.source = "official";
+  d.title = "assembly bulletin";
+  d.contest = "assembly";
+  d.areas = {election::DeclaredArea{"national", "", {{"UN", 70}}, {}}};
+  ASSERT_TRUE((*ing)->add_declaration(d));
+  EXPECT_EQ((*ing)->index("assembly")->declarations().value().size(), 1u);
+  EXPECT_TRUE((*ing)->index("president")->declarations().value().empty());
+  ASSERT_TRUE((*ing)->close());
+  // What the ingestor wrote is what reindex derives from the log alone, contest by contest.
+  auto reader = log::open_reader(data_).value();
+  EXPECT_EQ(reader->size(), before + 3);  // the two sheets and the declaration, nothing rejected
+  for (const std::string contest : {"president", "assembly"}) {
+    auto live = index::open_index(contest_index_url(data_, contest)).value();
+    auto rebuilt = rebuild_index("sqlite:" + dir_.path() + "/rebuilt." + contest + ".sqlite", *reader, {}, contest);
+    ASSERT_TRUE(rebuilt) << rebuilt.error().to_string();
+    EXPECT_EQ(live->dump().value(), rebuilt->get()->dump().value()) << contest;
+  }
+}
+
+TEST_F(ContestsTest, EveryContestIngestorGivesUnnamedSheetsToTheNamedDefault) {
+  IngestorOptions o;
+  o.every_contest = true;
+  o.contest = "assembly";  // serve --contest assembly
+  auto ing = Ingestor::open(data_, o);
+  ASSERT_TRUE(ing) << ing.error().to_string();
+  EXPECT_EQ((*ing)->contest(), "assembly");
+  auto un = (*ing)->submit(assembly(70));
+  ASSERT_TRUE(un);
+  EXPECT_EQ(un->verdict, Verdict::kAccepted) << un->field << ": " << un->reason;
+  auto p = (*ing)->submit(president(100, "president"));
+  ASSERT_TRUE(p);
+  EXPECT_EQ(p->verdict, Verdict::kAccepted) << p->field << ": " << p->reason;
+  ASSERT_TRUE((*ing)->close());
+}
+
 TEST(SingleContest, ItsOwnContestNameIsAcceptedAndLeavesTheEntryUntagged) {
   testing::TempDir dir;
   auto e = election::load_election_toml(src("elections/ve2024/election.toml")).value();

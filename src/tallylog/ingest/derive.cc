@@ -146,6 +146,18 @@ AcceptedSheet Deriver::accept(index::SheetLedger::StationId station, uint64_t lo
   return a;
 }
 
+std::string Deriver::area_of(index::SheetLedger::StationId station, int depth) const {
+  if (!ledger_.is_registered(station)) return {};
+  uint32_t at = ledger_.tag(station);
+  while (at != kNoAreaId && at < areas_->rows.size()) {
+    const index::AreaRow& row = areas_->rows[at];
+    if (row.depth == depth) return row.code;
+    if (row.depth < depth) break;
+    at = row.parent;
+  }
+  return {};
+}
+
 uint32_t Deriver::accept_station(const election::Station& st) {
   const auto id = ledger_.intern_station(st.code);
   if (ledger_.is_registered(id)) {
@@ -363,6 +375,10 @@ Status Deriver::write_declaration(index::IndexTransaction& tx, const election::D
   return tx.declaration(declaration, entry);
 }
 
+Status Deriver::skip_sheet(index::IndexTransaction& tx, const election::Sheet& sheet) {
+  return tx.skip("a sheet of contest \"" + sheet.contest + "\"");
+}
+
 Status Deriver::apply_entry(index::IndexTransaction& tx, std::string_view entry) {
   if (!election::is_record_entry(entry)) return tx.skip("not a record entry");
   auto e = election::decode_entry(entry);
@@ -376,7 +392,7 @@ Status Deriver::apply_entry(index::IndexTransaction& tx, std::string_view entry)
     }
     case election::EntryType::kSheet: {
       const auto& sheet = std::get<election::Sheet>(e->record);
-      if (sheet.contest != contest_) return tx.skip("a sheet of contest \"" + sheet.contest + "\"");
+      if (sheet.contest != contest_) return skip_sheet(tx, sheet);
       const index::SheetFacts f = facts(sheet, election::sheet_identity_digest(sheet));
       const auto station = ledger_.intern_station(sheet.station);
       const uint64_t at = tx.next_index();

@@ -81,6 +81,9 @@ class Deriver {
   // Records a logged sheet (decision.logged()) in the ledger.
   AcceptedSheet accept(index::SheetLedger::StationId station, uint64_t log_index, const index::SheetFacts& facts,
                        index::SheetDecision decision);
+  // The code of the area at `depth` (1 = the first level) above a REGISTERED station (its
+  // registry record's), or empty when it has none there.
+  std::string area_of(index::SheetLedger::StationId station, int depth) const;
   // Registers a station about to be logged; returns its parent area (areas created as needed).
   uint32_t accept_station(const election::Station& station);
 
@@ -89,6 +92,8 @@ class Deriver {
   Status write_sheet(index::IndexTransaction& tx, const election::Sheet& sheet, const AcceptedSheet& accepted,
                      std::string_view entry);
   Status write_station(index::IndexTransaction& tx, const election::Station& station, uint32_t parent);
+  // A sheet of another contest than this deriver's: recorded as skipped.
+  Status skip_sheet(index::IndexTransaction& tx, const election::Sheet& sheet);
   Status write_election(index::IndexTransaction& tx, const election::Election& election, std::string_view entry);
   // An authority's announced aggregate (election/declaration.h), already validated by the caller
   // when it is about to be logged; it touches no ledger, area or total. A declaration of another

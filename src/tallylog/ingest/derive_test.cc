@@ -23,7 +23,7 @@ election::Election test_election() {
   e.date = "2024-01-01";
   e.contest = "test";
   e.levels = {{"state", "State"}, {"centre", "Centre"}, {"table", "Table"}};
-  e.candidates = {{"A", "Ann"}, {"B", "Bob"}};
+  e.candidates = {{"A", "Ann", ""}, {"B", "Bob", ""}};
   e.fields = {"valid", "null"};
   e.sources = {"official", "witness:*", "observer:*"};
   return e;

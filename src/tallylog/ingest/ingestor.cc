@@ -1,12 +1,15 @@
 #include "tallylog/ingest/ingestor.h"
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <future>
 #include <mutex>
 #include <set>
 #include <unordered_map>
+#include <variant>
 
+#include "tallylog/election/contest.h"
 #include "tallylog/election/entry.h"
 #include "tallylog/election/validate.h"
 #include "tallylog/index/open.h"
@@ -51,15 +54,26 @@ using detail::JobCounter;
 using detail::IndexResult;
 using detail::LogResult;
 
+// One contest the ingestor keeps: its derived index, the deriver (verdict state) and the validator
+// of its single-contest view (election/contest.h).
+struct ContestState {
+  std::string tag;        // ingest/contest.h ("" for a single-contest election)
+  std::string index_url;  // its index
+  std::unique_ptr<index::Index> index;
+  std::unique_ptr<Deriver> deriver;  // set by load() (or by catch-up at open)
+  std::optional<election::Validator> validator;
+};
+
 struct Ingestor::State {
   IngestorOptions options;
   std::string data_dir;
-  std::string contest;    // tag (ingest/contest.h)
-  std::string index_url;  // this contest's index
+  // Every contest this ingestor takes sheets for; [0] is contest() (its index is index(), its
+  // election election(), and the shared rejects store is reached through it). Fixed after open.
+  std::vector<std::unique_ptr<ContestState>> contests;
+  // The contest a sheet or declaration naming none belongs to (nullopt: it must name one).
+  std::optional<size_t> unnamed;
+  std::vector<std::string> election_contests;  // every contest id of the logged election
   std::unique_ptr<log::Log> log;
-  std::unique_ptr<index::Index> index;
-  std::unique_ptr<Deriver> deriver;
-  std::optional<election::Validator> validator;
   mutable std::mutex mu;
   bool failed = false;
   std::string failure;
@@ -71,15 +85,44 @@ struct Ingestor::State {
   std::future<LogResult> log_task;
   std::shared_ptr<JobCounter> jobs = std::make_shared<JobCounter>();
 
+  ContestState& primary() { return *contests.front(); }
+  index::Index& index() { return *contests.front()->index; }
+  const election::Validator& validator() const { return *contests.front()->validator; }
+
   Status check_usable() const {
     if (failed) return err(ErrorCode::kFailedPrecondition, "ingestor stopped after an error (" + failure +
                                                                "); reopen the data directory to recover");
-    if (!deriver) return err(ErrorCode::kUnavailable, "the ingestor is still loading; try again in a moment");
+    for (const auto& c : contests)
+      if (!c->deriver) return err(ErrorCode::kUnavailable, "the ingestor is still loading; try again in a moment");
     return {};
   }
   void fail(const Error& e) {
     failed = true;
     failure = e.to_string();
+  }
+  // The contest of a record naming `named` (a sheet's or declaration's "contest"), or the
+  // rejection's reason (field "contest"). A single-contest election's own contest name means the
+  // same as none (its sheets carry no tag, so their entries keep their bytes).
+  std::variant<size_t, std::string> resolve(const std::string& named) const {
+    if (named.empty()) {
+      if (unnamed) return *unnamed;
+      return "this election has several contests (" + contest_list() + "): name the contest";
+    }
+    for (size_t k = 0; k < contests.size(); ++k)
+      if (contests[k]->tag == named) return k;
+    if (contests.size() == 1 && contests[0]->tag.empty() && named == validator().election().contest) return size_t{0};
+    if (contests.size() == 1 && contests[0]->tag.empty())
+      return "\"" + named + "\" is not a contest of this election (it has one, \"" + validator().election().contest +
+             "\")";
+    if (std::find(election_contests.begin(), election_contests.end(), named) != election_contests.end())
+      return "\"" + named + "\" is not the contest being submitted to (\"" + contests[0]->tag +
+             "\"); send each contest's sheets with its --contest";
+    return "\"" + named + "\" is not a contest of this election (it has " + contest_list() + ")";
+  }
+  std::string contest_list() const {
+    std::string out;
+    for (const std::string& c : election_contests) out += (out.empty() ? "" : ", ") + c;
+    return out;
   }
 };
 
@@ -103,25 +146,49 @@ struct IndexJob {
   std::vector<std::string> entries;
   std::vector<size_t> logged;          // positions in `sheets` of the logged ones, in entry order
   std::vector<AcceptedSheet> accepted;  // per logged sheet
+  std::vector<uint32_t> contest_of;     // per logged sheet: its contest (State::contests)
   uint64_t first = 0;                   // expected log index of entries[0]
   std::function<void()> before_commit;  // IngestorOptions::before_index_commit
   std::function<void()> after_commit;   // IngestorOptions::after_index_commit
 };
 
-IndexResult build_and_commit(index::Index& idx, Deriver& deriver, const IndexJob& job,
+// The indexes a batch is written to, with their derivers (State::contests, in order).
+struct IndexTarget {
+  index::Index* index;
+  Deriver* deriver;
+};
+std::vector<IndexTarget> index_targets(Ingestor::State& s) {
+  std::vector<IndexTarget> out;
+  for (const auto& c : s.contests) out.push_back({c->index.get(), c->deriver.get()});
+  return out;
+}
+
+// Every contest's index records every entry of the batch: its own sheets, the others' as skipped
+// (as catch-up and reindex derive them). Each is committed only once the entries are durable.
+IndexResult build_and_commit(std::span<const IndexTarget> targets, const IndexJob& job,
                              std::shared_future<bool>* log_durable) {
   IndexResult r;
   auto t_index = std::chrono::steady_clock::now();
-  auto tx = [&]() -> Result<std::unique_ptr<index::IndexTransaction>> {
-    TL_ASSIGN_OR_RETURN(auto tx, idx.begin());
-    if (tx->next_index() != job.first)
-      return err(ErrorCode::kInternal, "index is at " + std::to_string(tx->next_index()) + ", batch at " +
-                                           std::to_string(job.first));
-    for (size_t k = 0; k < job.logged.size(); ++k) {
-      TL_TRY(deriver.write_sheet(*tx, job.sheets[job.logged[k]], job.accepted[k], job.entries[k]));
+  std::vector<std::unique_ptr<index::IndexTransaction>> txs;
+  Status built = [&]() -> Status {
+    for (size_t c = 0; c < targets.size(); ++c) {
+      TL_ASSIGN_OR_RETURN(auto tx, targets[c].index->begin());
+      if (tx->next_index() != job.first)
+        return err(ErrorCode::kInternal, "index is at " + std::to_string(tx->next_index()) + ", batch at " +
+                                             std::to_string(job.first));
+      Deriver& deriver = *targets[c].deriver;
+      for (size_t k = 0; k < job.logged.size(); ++k) {
+        const election::Sheet& sheet = job.sheets[job.logged[k]];
+        if (job.contest_of[k] == c) {
+          TL_TRY(deriver.write_sheet(*tx, sheet, job.accepted[k], job.entries[k]));
+        } else {
+          TL_TRY(deriver.skip_sheet(*tx, sheet));
+        }
+      }
+      TL_TRY(deriver.finish(*tx));
+      txs.push_back(std::move(tx));
     }
-    TL_TRY(deriver.finish(*tx));
-    return tx;
+    return ok();
   }();
   r.index_seconds = seconds_since(t_index);
   // Committed only once the entries are durable in the log: the index never holds what the
@@ -130,13 +197,18 @@ IndexResult build_and_commit(index::Index& idx, Deriver& deriver, const IndexJob
     r.status = err(ErrorCode::kFailedPrecondition, "the log append failed; index batch rolled back");
     return r;
   }
-  if (!tx) {
-    r.status = std::unexpected(tx.error());
+  if (!built) {
+    r.status = built;
     return r;
   }
   if (job.before_commit) job.before_commit();
   auto t_commit = std::chrono::steady_clock::now();
-  r.status = (*tx)->commit();
+  // A crash between two contests' commits leaves one index behind: it catches up from the log at
+  // the next open, as after any crash between a log append and its index commit.
+  for (auto& tx : txs) {
+    r.status = tx->commit();
+    if (!r.status) break;
+  }
   r.commit_seconds = seconds_since(t_commit);
   if (r.status && job.after_commit) job.after_commit();
   return r;
@@ -145,9 +217,9 @@ IndexResult build_and_commit(index::Index& idx, Deriver& deriver, const IndexJob
 // Runs on its own thread: waits for the previous batch's index task (index batches commit in
 // log order), then builds and commits this batch once the log says it is durable. An earlier
 // failure carries forward without touching the index.
-std::future<IndexResult> chain_index_commit(index::Index& idx, Deriver& deriver, std::shared_ptr<IndexJob> job,
+std::future<IndexResult> chain_index_commit(std::vector<IndexTarget> targets, std::shared_ptr<IndexJob> job,
                                             std::future<IndexResult> prev, std::shared_future<bool> durable) {
-  return std::async(std::launch::async, [&idx, &deriver, job = std::move(job), prev = std::move(prev),
+  return std::async(std::launch::async, [targets = std::move(targets), job = std::move(job), prev = std::move(prev),
                                          durable = std::move(durable)]() mutable {
     IndexResult before;
     if (prev.valid()) before = prev.get();
@@ -155,7 +227,7 @@ std::future<IndexResult> chain_index_commit(index::Index& idx, Deriver& deriver,
       (void)durable.get();
       return before;
     }
-    IndexResult r = build_and_commit(idx, deriver, *job, &durable);
+    IndexResult r = build_and_commit(targets, *job, &durable);
     r.index_seconds += before.index_seconds;
     r.commit_seconds += before.commit_seconds;
     return r;
@@ -219,27 +291,58 @@ Result<std::vector<Outcome>> launch_deferred(Ingestor::State& s, std::shared_ptr
     }
     return r;
   });
-  s.index_task = chain_index_commit(*s.index, *s.deriver, job, std::move(s.index_task), std::move(durable_future));
+  s.index_task = chain_index_commit(index_targets(s), job, std::move(s.index_task), std::move(durable_future));
   return out;
 }
 
-// The index of `data_dir`, brought up to date with `log` (for open and init).
+// The index of each contest kept, brought up to date with `log` (for open).
 Status catch_up_index(Ingestor::State& s) {
-  TL_ASSIGN_OR_RETURN(const ContestIndex ci, contest_index(s.data_dir, *s.log, s.options.contest,
-                                                           s.options.first_contest_if_unnamed));
-  s.contest = ci.tag;
-  s.index_url = s.options.index_url.empty() ? ci.url : s.options.index_url;
-  TL_ASSIGN_OR_RETURN(s.index, index::open_index(s.index_url));
-  TL_ASSIGN_OR_RETURN(uint64_t indexed, s.index->indexed_size());
-  if (indexed < s.log->size()) {
-    // The rule's state is needed to apply entries; load it now rather than in load().
-    TL_ASSIGN_OR_RETURN(s.deriver, Deriver::load(*s.index, s.contest));
-    TL_TRY(catch_up(*s.index, *s.deriver, *s.log, s.log->size(), s.options.catch_up_progress));
+  const IngestorOptions& o = s.options;
+  std::vector<std::string> tags;
+  std::optional<std::string> unnamed;
+  election::Election full;
+  if (s.log->size() > 0) {
+    TL_ASSIGN_OR_RETURN(full, logged_election(*s.log));
+    s.election_contests = election::contest_ids(full);
   }
-  TL_ASSIGN_OR_RETURN(s.next_index, s.index->indexed_size());
-  TL_ASSIGN_OR_RETURN(auto el, s.index->election());
-  TL_ASSIGN_OR_RETURN(auto v, election::Validator::create(std::move(el)));
-  s.validator.emplace(std::move(v));
+  if (o.every_contest && full.contests.size() > 1) {
+    if (!o.index_url.empty())
+      return err(ErrorCode::kInvalidArgument, "an index URL names one contest's index; this election has several (" +
+                                                  s.contest_list() + ")");
+    // [0] is the named contest (the default for records naming none), else the first.
+    std::string first;
+    if (!o.contest.empty()) {
+      TL_ASSIGN_OR_RETURN(first, election::resolve_contest(full, o.contest));
+      unnamed = first;
+    }
+    if (first.empty()) first = full.contests.front().id;
+    tags.push_back(first);
+    for (const election::Contest& c : full.contests)
+      if (c.id != first) tags.push_back(c.id);
+  } else {
+    TL_ASSIGN_OR_RETURN(const ContestIndex ci,
+                        contest_index(s.data_dir, *s.log, o.contest, o.first_contest_if_unnamed || o.every_contest));
+    tags.push_back(ci.tag);
+    unnamed = ci.tag;
+  }
+  for (const std::string& tag : tags) {
+    auto c = std::make_unique<ContestState>();
+    c->tag = tag;
+    c->index_url = o.index_url.empty() ? contest_index_url(s.data_dir, tag) : o.index_url;
+    TL_ASSIGN_OR_RETURN(c->index, index::open_index(c->index_url));
+    TL_ASSIGN_OR_RETURN(uint64_t indexed, c->index->indexed_size());
+    if (indexed < s.log->size()) {
+      // The rule's state is needed to apply entries; load it now rather than in load().
+      TL_ASSIGN_OR_RETURN(c->deriver, Deriver::load(*c->index, c->tag));
+      TL_TRY(catch_up(*c->index, *c->deriver, *s.log, s.log->size(), o.catch_up_progress));
+    }
+    TL_ASSIGN_OR_RETURN(s.next_index, c->index->indexed_size());
+    TL_ASSIGN_OR_RETURN(auto el, c->index->election());
+    TL_ASSIGN_OR_RETURN(auto v, election::Validator::create(std::move(el)));
+    c->validator.emplace(std::move(v));
+    s.contests.push_back(std::move(c));
+  }
+  if (unnamed) s.unnamed = static_cast<size_t>(std::find(tags.begin(), tags.end(), *unnamed) - tags.begin());
   return ok();
 }
 
@@ -304,18 +407,19 @@ Result<std::unique_ptr<Ingestor>> Ingestor::open_log(const std::string& data_dir
 
 Status Ingestor::load() {
   State& s = *s_;
-  std::unique_ptr<Deriver> deriver;
-  {
+  for (const auto& c : s.contests) {
+    {
+      std::lock_guard lock(s.mu);
+      if (c->deriver) continue;
+    }
+    // Loading reads the whole registry and every sheet's summary: done without the lock and
+    // through a second handle on the index, so the readers of index() (a server's requests) are
+    // not queued behind it; nothing writes before every deriver is in place.
+    TL_ASSIGN_OR_RETURN(auto loader, index::open_index(c->index_url));
+    TL_ASSIGN_OR_RETURN(auto deriver, Deriver::load(*loader, c->tag));
     std::lock_guard lock(s.mu);
-    if (s.deriver) return ok();
+    if (!c->deriver) c->deriver = std::move(deriver);
   }
-  // Loading reads the whole registry and every sheet's summary: done without the lock and through
-  // a second handle on the index, so the readers of index() (a server's requests) are not queued
-  // behind it; nothing writes before the deriver is in place.
-  TL_ASSIGN_OR_RETURN(auto loader, index::open_index(s.index_url));
-  TL_ASSIGN_OR_RETURN(deriver, Deriver::load(*loader, s.contest));
-  std::lock_guard lock(s.mu);
-  if (!s.deriver) s.deriver = std::move(deriver);
   return ok();
 }
 
@@ -332,10 +436,20 @@ Ingestor::~Ingestor() {
   if (s_->log) (void)s_->log->close();
 }
 
-const election::Election& Ingestor::election() const { return s_->validator->election(); }
-const std::string& Ingestor::contest() const { return s_->contest; }
+const election::Election& Ingestor::election() const { return s_->validator().election(); }
+const std::string& Ingestor::contest() const { return s_->contests.front()->tag; }
+std::vector<std::string> Ingestor::contests() const {
+  std::vector<std::string> out;
+  for (const auto& c : s_->contests) out.push_back(c->tag);
+  return out;
+}
 log::LogReader& Ingestor::log() { return *s_->log; }
-index::IndexReader& Ingestor::index() { return *s_->index; }
+index::IndexReader& Ingestor::index() { return s_->index(); }
+index::IndexReader* Ingestor::index(std::string_view contest) {
+  for (const auto& c : s_->contests)
+    if (c->tag == contest) return c->index.get();
+  return nullptr;
+}
 
 Status Ingestor::close() {
   std::lock_guard lock(s_->mu);
@@ -356,7 +470,7 @@ IngestStats Ingestor::stats() const {
   return st;
 }
 
-Status Ingestor::record_rejects(std::span<const index::Reject> rejects) { return s_->index->add_rejects(rejects); }
+Status Ingestor::record_rejects(std::span<const index::Reject> rejects) { return s_->index().add_rejects(rejects); }
 
 Result<std::vector<Outcome>> Ingestor::add_stations(std::span<const election::Station> stations) {
   State& s = *s_;
@@ -368,13 +482,16 @@ Result<std::vector<Outcome>> Ingestor::add_stations(std::span<const election::St
   std::vector<Outcome> out(stations.size());
   std::vector<std::string> entries;
   std::vector<size_t> logged;
-  std::vector<uint32_t> parents;
+  // Per contest kept, per logged station: its parent area in that contest's deriver. Stations are
+  // every contest's: each contest's index registers them.
+  std::vector<std::vector<uint32_t>> parents(s.contests.size());
   std::unordered_map<std::string, size_t> pending;  // code -> position in `stations`
   std::vector<index::Reject> rejects;
   const std::string now = format_rfc3339(s.options.clock->now());
+  const Deriver& first = *s.primary().deriver;
   for (size_t i = 0; i < stations.size(); ++i) {
     const election::Station& st = stations[i];
-    if (auto r = s.validator->validate_station(st)) {
+    if (auto r = s.validator().validate_station(st)) {
       out[i] = rejected(r->field, r->reason);
     } else if (auto p = pending.find(st.code); p != pending.end()) {
       const election::Station& other = stations[p->second];
@@ -384,8 +501,8 @@ Result<std::vector<Outcome>> Ingestor::add_stations(std::span<const election::St
       } else {
         out[i] = rejected("code", "station " + st.code + " appears twice with different data");
       }
-    } else if (auto id = s.deriver->ledger().find_station(st.code); id && s.deriver->ledger().is_registered(*id)) {
-      TL_ASSIGN_OR_RETURN(auto existing, s.index->station(st.code));
+    } else if (auto id = first.ledger().find_station(st.code); id && first.ledger().is_registered(*id)) {
+      TL_ASSIGN_OR_RETURN(auto existing, s.index().station(st.code));
       if (existing && election::encode_entry(*existing) == election::encode_entry(st)) {
         out[i].verdict = Verdict::kDuplicate;
       } else {
@@ -397,42 +514,55 @@ Result<std::vector<Outcome>> Ingestor::add_stations(std::span<const election::St
       out[i].log_index = s.next_index + entries.size();
       entries.push_back(election::encode_entry(st));
       logged.push_back(i);
-      parents.push_back(s.deriver->accept_station(st));
+      for (size_t c = 0; c < s.contests.size(); ++c) parents[c].push_back(s.contests[c]->deriver->accept_station(st));
     }
     if (out[i].verdict == Verdict::kRejected)
       rejects.push_back(index::Reject{"registry", st.code, out[i].field, out[i].reason, now});
   }
-  if (!rejects.empty()) TL_TRY(s.index->add_rejects(rejects));
+  if (!rejects.empty()) TL_TRY(s.index().add_rejects(rejects));
   if (entries.empty()) return out;
-  // As for sheets: the index transaction is built while the log append runs, and committed
+  // As for sheets: the index transactions are built while the log append runs, and committed
   // only once the append is durable.
   const uint64_t expected_first = s.next_index;
-  auto build_index = [&]() -> Result<std::unique_ptr<index::IndexTransaction>> {
-    TL_ASSIGN_OR_RETURN(auto tx, s.index->begin());
-    if (tx->next_index() != expected_first)
-      return err(ErrorCode::kInternal, "index is at " + std::to_string(tx->next_index()) + ", batch at " +
-                                           std::to_string(expected_first));
-    for (size_t k = 0; k < logged.size(); ++k) TL_TRY(s.deriver->write_station(*tx, stations[logged[k]], parents[k]));
-    TL_TRY(s.deriver->finish(*tx));
-    return tx;
+  using Txs = std::vector<std::unique_ptr<index::IndexTransaction>>;
+  auto build_index = [&]() -> Result<Txs> {
+    Txs txs;
+    for (size_t c = 0; c < s.contests.size(); ++c) {
+      ContestState& cs = *s.contests[c];
+      TL_ASSIGN_OR_RETURN(auto tx, cs.index->begin());
+      if (tx->next_index() != expected_first)
+        return err(ErrorCode::kInternal, "index is at " + std::to_string(tx->next_index()) + ", batch at " +
+                                             std::to_string(expected_first));
+      for (size_t k = 0; k < logged.size(); ++k)
+        TL_TRY(cs.deriver->write_station(*tx, stations[logged[k]], parents[c][k]));
+      TL_TRY(cs.deriver->finish(*tx));
+      txs.push_back(std::move(tx));
+    }
+    return txs;
   };
-  std::future<Result<std::unique_ptr<index::IndexTransaction>>> index_future;
+  std::future<Result<Txs>> index_future;
   const bool overlap = entries.size() >= 256;
   if (overlap) index_future = std::async(std::launch::async, build_index);
-  auto first = s.log->append_batch(entries);
-  auto tx = overlap ? index_future.get() : build_index();
-  if (!first) {
-    s.fail(first.error());
-    return std::unexpected(first.error());  // `tx` rolls back
+  auto first_logged = s.log->append_batch(entries);
+  auto txs = overlap ? index_future.get() : build_index();
+  if (!first_logged) {
+    s.fail(first_logged.error());
+    return std::unexpected(first_logged.error());  // `txs` roll back
   }
-  if (*first != expected_first) {
-    auto e = Error{ErrorCode::kInternal, "log appended at " + std::to_string(*first) + ", expected " +
+  if (*first_logged != expected_first) {
+    auto e = Error{ErrorCode::kInternal, "log appended at " + std::to_string(*first_logged) + ", expected " +
                                              std::to_string(expected_first)};
     s.fail(e);
     return std::unexpected(e);
   }
   s.next_index += entries.size();
-  Status applied = tx ? (*tx)->commit() : Status(std::unexpected(tx.error()));
+  Status applied = txs ? Status() : Status(std::unexpected(txs.error()));
+  if (txs) {
+    for (auto& tx : *txs) {
+      applied = tx->commit();
+      if (!applied) break;
+    }
+  }
   if (!applied) {
     s.fail(applied.error());
     return std::unexpected(with_context(applied.error(), "stations are logged but the index update failed"));
@@ -447,33 +577,39 @@ Result<uint64_t> Ingestor::add_declaration(election::Declaration d) {
   TL_TRY(join_log(s));
   TL_TRY(join_index(s));
   if (d.submitted_at.empty()) d.submitted_at = format_rfc3339(s.options.clock->now());
-  // As for sheets: a declaration naming no contest is this ingestor's; one naming another is refused.
-  if (d.contest.empty() || (s.contest.empty() && d.contest == election().contest)) d.contest = s.contest;
-  if (d.contest != s.contest)
-    return err(ErrorCode::kInvalidArgument, "contest: \"" + d.contest + "\" is not the contest being declared for (\"" +
-                                                s.contest + "\")");
+  // As for sheets: a declaration naming no contest is the default contest's; one naming a contest
+  // this ingestor does not keep is refused.
+  const auto which = s.resolve(d.contest);
+  if (const auto* why = std::get_if<std::string>(&which)) return err(ErrorCode::kInvalidArgument, "contest: " + *why);
+  ContestState& own = *s.contests[std::get<size_t>(which)];
+  d.contest = own.tag;
   // Areas of the registry by depth (1 = first level): read once for this call.
   std::set<std::pair<int, std::string>> areas;
-  TL_TRY(s.index->for_each_station([&](const election::Station& st) {
+  TL_TRY(own.index->for_each_station([&](const election::Station& st) {
     for (size_t i = 0; i < st.areas.size(); ++i) areas.emplace(int(i) + 1, st.areas[i].code);
   }));
-  TL_TRY(election::validate_declaration(d, election(), [&](int depth, std::string_view code) {
+  TL_TRY(election::validate_declaration(d, own.validator->election(), [&](int depth, std::string_view code) {
     return areas.contains({depth, std::string(code)});
   }));
   const std::string entry = election::encode_entry(d);
   const uint64_t expected = s.next_index;
-  // As for stations: the transaction is built first and committed only once the append is durable.
-  TL_ASSIGN_OR_RETURN(auto tx, s.index->begin());
-  if (tx->next_index() != expected)
-    return err(ErrorCode::kInternal, "index is at " + std::to_string(tx->next_index()) + ", log at " +
-                                         std::to_string(expected));
-  TL_TRY(s.deriver->write_declaration(*tx, d, entry));
-  TL_TRY(s.deriver->finish(*tx));
+  // As for stations: the transactions are built first and committed only once the append is
+  // durable; every contest's index records the entry (the others' as skipped).
+  std::vector<std::unique_ptr<index::IndexTransaction>> txs;
+  for (const auto& c : s.contests) {
+    TL_ASSIGN_OR_RETURN(auto tx, c->index->begin());
+    if (tx->next_index() != expected)
+      return err(ErrorCode::kInternal, "index is at " + std::to_string(tx->next_index()) + ", log at " +
+                                           std::to_string(expected));
+    TL_TRY(c->deriver->write_declaration(*tx, d, entry));
+    TL_TRY(c->deriver->finish(*tx));
+    txs.push_back(std::move(tx));
+  }
   std::string entries[1] = {entry};
   auto first = s.log->append_batch(entries);
   if (!first) {
     s.fail(first.error());
-    return std::unexpected(first.error());  // `tx` rolls back
+    return std::unexpected(first.error());  // `txs` roll back
   }
   if (*first != expected) {
     auto e = Error{ErrorCode::kInternal, "log appended at " + std::to_string(*first) + ", expected " +
@@ -482,9 +618,11 @@ Result<uint64_t> Ingestor::add_declaration(election::Declaration d) {
     return std::unexpected(e);
   }
   s.next_index += 1;
-  if (auto st = tx->commit(); !st) {
-    s.fail(st.error());
-    return std::unexpected(with_context(st.error(), "the declaration is logged but the index update failed"));
+  for (auto& tx : txs) {
+    if (auto st = tx->commit(); !st) {
+      s.fail(st.error());
+      return std::unexpected(with_context(st.error(), "the declaration is logged but the index update failed"));
+    }
   }
   return expected;
 }
@@ -537,8 +675,6 @@ Result<std::vector<Outcome>> Ingestor::submit_locked(std::span<election::Sheet> 
   } else if (s.index_task.valid() && s.index_task.wait_for(std::chrono::seconds(0)) == std::future_status::ready) {
     TL_TRY(join_index(s));
   }
-  Deriver& deriver = *s.deriver;
-  const index::SheetLedger& ledger = deriver.ledger();
   std::vector<Outcome> out(sheets.size());
   auto job = std::make_shared<IndexJob>(s.jobs);
   job->before_commit = s.options.before_index_commit;
@@ -546,6 +682,7 @@ Result<std::vector<Outcome>> Ingestor::submit_locked(std::span<election::Sheet> 
   job->entries.reserve(sheets.size());
   job->logged.reserve(sheets.size());
   job->accepted.reserve(sheets.size());
+  job->contest_of.reserve(sheets.size());
   std::vector<index::Reject> rejects;
   const std::string now = format_rfc3339(s.options.clock->now());
   auto t_check = std::chrono::steady_clock::now();
@@ -553,6 +690,20 @@ Result<std::vector<Outcome>> Ingestor::submit_locked(std::span<election::Sheet> 
   for (size_t i = 0; i < sheets.size(); ++i) {
     election::Sheet& sh = sheets[i];
     if (sh.submitted_at.empty()) sh.submitted_at = now;
+    Outcome& o = out[i];
+    // Each sheet goes to the contest it names (none: the default contest, State::resolve).
+    const auto which = s.resolve(sh.contest);
+    if (const auto* why = std::get_if<std::string>(&which)) {
+      o = rejected("contest", *why);
+      rejects.push_back(index::Reject{sh.source, i < origins.size() ? origins[i] : std::string(), o.field,
+                                      o.reason, now});
+      continue;
+    }
+    const size_t c = std::get<size_t>(which);
+    ContestState& contest = *s.contests[c];
+    sh.contest = contest.tag;
+    Deriver& deriver = *contest.deriver;
+    const index::SheetLedger& ledger = deriver.ledger();
     // A station of the registry (a sheet may name one the ledger knows only from sheets).
     const auto found = ledger.find_station(sh.station);
     const bool registered = found && ledger.is_registered(*found);
@@ -561,21 +712,14 @@ Result<std::vector<Outcome>> Ingestor::submit_locked(std::span<election::Sheet> 
     if (registered) {
       probe.code = sh.station;
       probe.registered = ledger.registered_voters(id);
+      // A local race (election/validate.h): the table's area at the level the contest is decided.
+      const int decided = contest.validator->decided_depth();
+      probe.areas.resize(static_cast<size_t>(decided));
+      if (decided > 0) probe.areas.back().code = deriver.area_of(id, decided);
       station = &probe;
     }
-    Outcome& o = out[i];
     std::vector<election::RuleFailure> flags;
-    // A sheet naming no contest is this ingestor's; a single-contest election's own contest name
-    // means the same (its sheets carry no tag, so their entries keep their bytes).
-    if (sh.contest.empty() || (s.contest.empty() && sh.contest == s.validator->election().contest))
-      sh.contest = s.contest;
-    if (sh.contest != s.contest) {
-      o = rejected("contest", s.contest.empty()
-                                  ? "\"" + sh.contest + "\" is not a contest of this election (it has one, \"" +
-                                        s.validator->election().contest + "\")"
-                                  : "\"" + sh.contest + "\" is not the contest being submitted to (\"" + s.contest +
-                                        "\"); send each contest's sheets with its --contest");
-    } else if (auto r = s.validator->validate_sheet(sh, station, &flags)) {
+    if (auto r = contest.validator->validate_sheet(sh, station, &flags)) {
       o = rejected(r->field, r->reason);
     } else if (!registered) {
       return err(ErrorCode::kInternal, "validated sheet of unknown station " + sh.station);
@@ -599,6 +743,7 @@ Result<std::vector<Outcome>> Ingestor::submit_locked(std::span<election::Sheet> 
           job->accepted.push_back(deriver.accept(id, idx, facts, std::move(d)));
           election::append_sheet_entry(sh, job->entries.emplace_back());
           job->logged.push_back(i);
+          job->contest_of.push_back(static_cast<uint32_t>(c));
         }
       }
     }
@@ -606,7 +751,7 @@ Result<std::vector<Outcome>> Ingestor::submit_locked(std::span<election::Sheet> 
       rejects.push_back(index::Reject{sh.source, i < origins.size() ? origins[i] : std::string(), o.field,
                                       o.reason, now});
   }
-  if (!rejects.empty()) TL_TRY(s.index->add_rejects(rejects));
+  if (!rejects.empty()) TL_TRY(s.index().add_rejects(rejects));
   s.stats.check_seconds += seconds_since(t_check);
   ++s.stats.batches;
   if (job->entries.empty()) return out;
@@ -625,7 +770,7 @@ Result<std::vector<Outcome>> Ingestor::submit_locked(std::span<election::Sheet> 
   const bool overlap = job->entries.size() >= 256;  // a thread is not worth it for a few sheets
   if (overlap) {
     index_future =
-        chain_index_commit(*s.index, deriver, job, std::move(s.index_task), log_durable.get_future().share());
+        chain_index_commit(index_targets(s), job, std::move(s.index_task), log_durable.get_future().share());
   }
   auto t_log = std::chrono::steady_clock::now();
   auto first = s.log->append_batch(job->entries);
@@ -650,7 +795,8 @@ Result<std::vector<Outcome>> Ingestor::submit_locked(std::span<election::Sheet> 
     s.index_task = std::move(index_future);
   } else {
     std::promise<IndexResult> done;
-    done.set_value(build_and_commit(*s.index, deriver, *job, nullptr));
+    const std::vector<IndexTarget> targets = index_targets(s);
+    done.set_value(build_and_commit(targets, *job, nullptr));
     s.index_task = done.get_future();
   }
   TL_TRY(join_index(s));

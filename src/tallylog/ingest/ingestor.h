@@ -10,8 +10,15 @@
 // the deriver (ingest/derive.h) and answers with the log index. Nothing rejected reaches the
 // log; nothing is overwritten.
 //
+// Several contests (election/contest.h): each sheet goes to the contest it names ("contest"; none:
+// the default contest), is checked by that contest's validator and verdict state, and is logged in
+// the one log; every contest's index records every entry (its own sheets, the others' as skipped),
+// exactly as catch-up and reindex derive it. One durable log append per batch, whatever the mix of
+// contests; each contest's index commits only after it.
+//
 // Ownership: an Ingestor owns the Log (the appender; its lock file keeps other processes out) and
-// the index of <data> (opened by URL, index/open.h; held as index::Index only). The verdict
+// the index of each contest it keeps in <data> (opened by URL, index/open.h; held as index::Index
+// only). The verdict
 // rule's state (every station and sheet, compact) is loaded into memory at open, after the index
 // has caught up with the log.
 //
@@ -27,6 +34,7 @@
 #include <memory>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "tallylog/base/clock.h"
@@ -50,6 +58,11 @@ struct IngestorOptions {
   // rejected (field "contest"). Its index is that contest's (ingest/contest.h).
   std::string contest;
   bool first_contest_if_unnamed = false;
+  // Keep every contest of the election and take sheets and declarations of each (`tallylog
+  // serve`): a record naming no contest then belongs to `contest` when it is named (or the
+  // election has one), else it is rejected (field "contest"); contest() is `contest`, else the
+  // first. Not with `index_url` when the election has several contests.
+  bool every_contest = false;
   // The index to keep instead of the contest's own in <data> (an index::open_index URL such as
   // postgresql://...); caught up from the log at open like the default one.
   std::string index_url;
@@ -108,6 +121,8 @@ class Ingestor {
   const election::Election& election() const;
   // The contest tag: "" for a single-contest election, else the contest id.
   const std::string& contest() const;
+  // The tags of every contest this ingestor takes sheets for (contest() first).
+  std::vector<std::string> contests() const;
 
   // Registers stations. An identical station already registered is kDuplicate; a different
   // one with the same code is kRejected (field "code"). One log append for the whole span.
@@ -154,7 +169,11 @@ class Ingestor {
   Status record_rejects(std::span<const index::Reject> rejects);
 
   log::LogReader& log();
+  // contest()'s index.
   index::IndexReader& index();
+  // The index of the contest tagged `contest`, kept current by this ingestor; null when it does
+  // not keep that contest.
+  index::IndexReader* index(std::string_view contest);
 
   IngestStats stats() const;
 

@@ -12,7 +12,7 @@ election::Election small_election() {
   election::Election e;
   e.id = "t";
   e.levels = {{"state", "State"}, {"table", "Table"}};
-  e.candidates = {{"A", "Ann"}, {"B", "Bob"}};
+  e.candidates = {{"A", "Ann", ""}, {"B", "Bob", ""}};
   e.fields = {"valid", "null"};
   return e;
 }
@@ -131,7 +131,7 @@ TEST(Mapping, AContestColumnAndPerContestTablesMapOneFileOfTwoContests) {
   pres.id = "t";
   pres.contest = "pres";
   pres.levels = {{"table", "Table"}};
-  pres.candidates = {{"A", "Ann"}, {"B", "Bob"}};
+  pres.candidates = {{"A", "Ann", ""}, {"B", "Bob", ""}};
   pres.fields = {"valid"};
   election::Election list = pres;
   list.contest = "list";

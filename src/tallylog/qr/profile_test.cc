@@ -24,7 +24,7 @@ election::Election ve2024() {
        {Range{"NM", 1, 13}, Range{"LM", 14, 19}, Range{"JABE", 20, 20}, Range{"JOBR", 21, 24},
         Range{"AE", 25, 30}, Range{"CF", 31, 31}, Range{"DC", 32, 33}, Range{"EG", 34, 36},
         Range{"EM", 37, 37}, Range{"BERA", 38, 38}}) {
-    e.candidates.push_back({code, code});
+    e.candidates.push_back({code, code, ""});
     for (int p = first; p <= last; ++p) e.cards.push_back({p, "party" + std::to_string(p), code});
   }
   e.fields = {"valid", "null"};

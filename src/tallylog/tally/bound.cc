@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <numeric>
 
+#include "tallylog/tally/local_race.h"
+
 namespace tallylog::tally {
 namespace {
 
@@ -37,10 +39,24 @@ Result<OutcomeBound> outcome_bound(const Tabulation& tab, const BoundOptions& op
   out.turnout_level = std::string(g.depth_name(out.turnout_depth));
   out.turnout_unknown = g.figures().turnout().why_unknown;
 
-  // Leader and rivals from the national totals.
-  const AreaTotals national = tab.totals(g.national());
-  std::vector<size_t> order(g.candidate_count());
-  std::iota(order.begin(), order.end(), size_t{0});
+  // The race: national, or one area's (BoundOptions::area).
+  const AreaId scope = options.area.value_or(g.national());
+  if (scope >= g.area_count() || g.area(scope).depth >= td)
+    return err(ErrorCode::kInvalidArgument, "bound: the area must be above the table level");
+  const int scope_depth = g.area(scope).depth;
+  auto in_scope = [&](AreaId t) { return scope == g.national() || g.ancestor(t, scope_depth) == scope; };
+  // Voters given for `area` could be in the race when it lies in the scope or contains it.
+  auto may_be_in_scope = [&](AreaId area) {
+    if (scope == g.national() || area == kNoArea) return true;
+    return g.area(area).depth <= scope_depth ? g.ancestor(scope, g.area(area).depth) == area
+                                             : g.ancestor(area, scope_depth) == scope;
+  };
+
+  // Leader and rivals from the race's totals, among the candidates standing in it.
+  const AreaTotals national = tab.totals(scope);
+  std::vector<size_t> order;
+  for (size_t i = 0; i < g.candidate_count(); ++i)
+    if (scope == g.national() || stands_in(g, scope, i)) order.push_back(i);
   std::stable_sort(order.begin(), order.end(),
                    [&](size_t x, size_t y) { return national.candidates[x] > national.candidates[y]; });
 
@@ -50,7 +66,7 @@ Result<OutcomeBound> outcome_bound(const Tabulation& tab, const BoundOptions& op
   for (AreaId t = g.depth_begin(td); t < g.depth_end(td); ++t) {
     const TableStatus s = tab.table_status(t);
     if (s == TableStatus::kCounted) {
-      ++out.tables_counted;
+      if (in_scope(t)) ++out.tables_counted;
       const uint64_t reg = g.area(t).registered_voters;
       if (reg == 0) continue;
       // What turnout counts is the election's declaration (figures.turnout); unknown: 100 %.
@@ -74,7 +90,7 @@ Result<OutcomeBound> outcome_bound(const Tabulation& tab, const BoundOptions& op
 
   for (AreaId t = g.depth_begin(td); t < g.depth_end(td); ++t) {
     const TableStatus s = tab.table_status(t);
-    if (s == TableStatus::kCounted) continue;
+    if (s == TableStatus::kCounted || !in_scope(t)) continue;
     ++out.tables_unreported;
     if (s == TableStatus::kConflicted) ++out.tables_conflicted;
     if (g.area(t).tables_registered_unknown != 0) {  // unknown maximum: bounded with the cap below
@@ -88,10 +104,11 @@ Result<OutcomeBound> outcome_bound(const Tabulation& tab, const BoundOptions& op
     if (fell_back) ++out.tables_fallback;
   }
   for (const auto& [code, voters] : g.election().unregistered_voters) {
-    out.unregistered_voters += voters;
     AreaId area = kNoArea;
     for (int d = 1; d <= td && area == kNoArea; ++d) area = g.find(d, code);
     if (area == kNoArea) area = g.national();
+    if (!may_be_in_scope(area)) continue;
+    out.unregistered_voters += voters;
     bool fell_back = false;
     out.max_observed += votes_at(voters, turnout_for(g.ancestor(area, out.turnout_depth), fell_back));
   }
@@ -136,7 +153,8 @@ Result<OutcomeBound> outcome_bound(const Tabulation& tab, const BoundOptions& op
   // highest observed turnout.
   if (out.registered_unknown_tables != 0) {
     for (AreaId t = g.depth_begin(td); t < g.depth_end(td); ++t) {
-      if (g.area(t).tables_registered_unknown == 0 || tab.table_status(t) == TableStatus::kCounted) continue;
+      if (g.area(t).tables_registered_unknown == 0 || tab.table_status(t) == TableStatus::kCounted || !in_scope(t))
+        continue;
       bool fell_back = false;
       const uint64_t per_table = votes_at(out.unregistered_table_cap,
                                           turnout_for(g.ancestor(t, out.turnout_depth), fell_back));
@@ -151,6 +169,7 @@ Result<OutcomeBound> outcome_bound(const Tabulation& tab, const BoundOptions& op
     AreaId area = kNoArea;
     for (int d = 1; d <= td && area == kNoArea; ++d) area = g.find(d, code);
     if (area == kNoArea) area = g.national();
+    if (!may_be_in_scope(area)) continue;
     add_tables(tables, g.ancestor(area, out.turnout_depth));
     out.unregistered_tables_in_areas += tables;
   }
@@ -178,6 +197,7 @@ Result<OutcomeBound> outcome_bound(const Tabulation& tab, const BoundOptions& op
         AreaId area = kNoArea;
         for (int d = 1; d <= td && area == kNoArea; ++d) area = g.find(d, code);
         if (area == kNoArea) area = g.national();
+        if (!may_be_in_scope(area)) continue;
         bool fb = false;
         per_area_voters_observed += votes_at(voters, turnout_for(g.ancestor(area, out.turnout_depth), fb));
       }
@@ -193,6 +213,7 @@ Result<OutcomeBound> outcome_bound(const Tabulation& tab, const BoundOptions& op
   out.max_full = saturated(static_cast<unsigned __int128>(out.registered_unreported) + out.unregistered_full);
 
   if (order.empty()) return out;
+  // `order` holds the race's candidates (all of them nationally).
   out.leader = g.election().candidates[order[0]].code;
   out.leader_votes = national.candidates[order[0]];
   out.decided_full = out.decided_observed = true;
@@ -208,6 +229,20 @@ Result<OutcomeBound> outcome_bound(const Tabulation& tab, const BoundOptions& op
     out.decided_full = out.decided_full && r.decided_full;
     out.decided_observed = out.decided_observed && r.decided_observed;
     out.rivals.push_back(std::move(r));
+  }
+  return out;
+}
+
+Result<std::vector<AreaBound>> outcome_bounds_per_area(const Tabulation& tab, BoundOptions options) {
+  const Geography& g = tab.geography();
+  const int depth = decided_depth(g.election());
+  if (depth == 0) return err(ErrorCode::kInvalidArgument, "bound: contest " + g.election().contest +
+                                                              " is one national race (no decided_at)");
+  std::vector<AreaBound> out;
+  for (AreaId a = g.depth_begin(depth); a < g.depth_end(depth); ++a) {
+    options.area = a;
+    TL_ASSIGN_OR_RETURN(OutcomeBound b, outcome_bound(tab, options));
+    out.push_back(AreaBound{a, std::move(b)});
   }
   return out;
 }

@@ -51,6 +51,12 @@ struct BoundOptions {
   // the table (parish when the levels are state, municipality, parish, centre, table), or 1.
   std::optional<int> turnout_depth;
   UnregisteredBasis unregistered = UnregisteredBasis::kRegistryTotal;
+  // A local race (tally/local_race.h): the bound of the race in this area (an area at the
+  // contest's decided level): its tables and the candidates standing there only. Voters the
+  // election gives for the whole country or for an area containing this one (unregistered
+  // voters and tables, the registry total's remainder) could all be here, so they count in full:
+  // the bound stays an upper bound. Empty: the national race.
+  std::optional<AreaId> area;
 };
 
 // Where the voters-per-table cap of tables absent from the registry comes from.
@@ -116,5 +122,13 @@ struct OutcomeBound {
 };
 
 Result<OutcomeBound> outcome_bound(const Tabulation& tab, const BoundOptions& options = {});
+
+// A local race (Election::decided_at): each area of the decided level is a race of its own, so
+// the bound is decided per area (options.area is set for each in turn), in area order.
+struct AreaBound {
+  AreaId area = kNoArea;
+  OutcomeBound bound;
+};
+Result<std::vector<AreaBound>> outcome_bounds_per_area(const Tabulation& tab, BoundOptions options = {});
 
 }  // namespace tallylog::tally

@@ -200,7 +200,9 @@ TEST(OutcomeBound, TurnoutLevelFallsBackToTheParentWhenTheAreaHasNoCountedTable)
   // T3 (C2, nothing counted) falls back to S1's 100 %; T5 uses C3's 10 %.
   EXPECT_EQ(b.max_observed, 300u + 50u);
   EXPECT_EQ(b.tables_fallback, 1);
-  EXPECT_FALSE(outcome_bound(tab, BoundOptions{7}).has_value());
+  BoundOptions too_deep;
+  too_deep.turnout_depth = 7;
+  EXPECT_FALSE(outcome_bound(tab, too_deep).has_value());
 }
 
 }  // namespace

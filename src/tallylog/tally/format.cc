@@ -1,5 +1,7 @@
 #include "tallylog/tally/format.h"
 
+#include "tallylog/tally/local_race.h"
+
 #include <algorithm>
 #include <charconv>
 #include <cmath>
@@ -310,8 +312,10 @@ void write_area(JsonOut& j, const TallyView& tab, AreaId id, const AreaKeys& key
       j.end_object();
     }
   }
+  // A local race (tally/local_race.h): an area lists the candidates standing there only.
   j.key_raw("\"candidates\":").begin_object();
-  for (size_t i = 0; i < g.candidate_count(); ++i) j.key_raw(keys.candidates[i]).value(t.candidates[i]);
+  for (size_t i = 0; i < g.candidate_count(); ++i)
+    if (stands_in(g, id, i)) j.key_raw(keys.candidates[i]).value(t.candidates[i]);
   j.end_object();
   if (g.card_count() > 0) {
     // Per card (party), in ballot order, over the tables whose sheets carry cards only. Plain
@@ -464,7 +468,9 @@ std::string tally_to_csv(const TallyView& tab, int depth) {
     if (unknown_columns)
       out += "," + std::to_string(area.tables_registered_unknown) + "," + std::to_string(t.tables_registered_unknown);
     for (int64_t v : t.fields) out += "," + std::to_string(v);
-    for (int64_t v : t.candidates) out += "," + std::to_string(v);
+    // A local race: an empty cell for a candidate not standing in the area.
+    for (size_t i = 0; i < t.candidates.size(); ++i)
+      out += stands_in(g, a, i) ? "," + std::to_string(t.candidates[i]) : std::string(",");
     if (g.card_count() > 0) {
       out += "," + std::to_string(t.tables_with_cards);
       for (int64_t v : t.cards) out += "," + std::to_string(v);
@@ -508,7 +514,18 @@ std::string tally_to_text(const TallyView& tab, int depth) {
                                   figure_text(f.invalid),
                                   f.turnout_votes ? percent(*f.turnout_votes, t.registered_covered) : "?"};
     for (size_t i = 0; i < g.candidate_count(); ++i) {
+      if (!stands_in(g, a, i)) {  // a local race: the candidate does not stand in this area
+        r.push_back("");
+        r.push_back("");
+        continue;
+      }
       r.push_back(with_thousands(t.candidates[i]));
+      // A local race's total row adds separate races: a share of it would compare candidates no
+      // voter chose between.
+      if (a == g.national() && decided_depth(g.election()) > 0) {
+        r.push_back("");
+        continue;
+      }
       r.push_back(f.share_base ? percent(t.candidates[i], *f.share_base) : "?");
     }
     rows.push_back(std::move(r));
@@ -724,6 +741,32 @@ std::string compare_to_text(const Comparison& c, const Geography& g) {
       }
       out.back() = '\n';
     }
+  }
+  return out;
+}
+
+std::string bounds_to_json(const std::vector<AreaBound>& bounds, const Geography& g,
+                           std::optional<uint64_t> log_size) {
+  std::string out = "{\"decided_at\":" + Json(g.election().decided_at).dump();
+  if (!bounds.empty()) out += ",\"source\":" + Json(bounds.front().bound.source).dump();
+  if (log_size) out += ",\"log_size\":" + std::to_string(*log_size);
+  out += ",\"areas\":[";
+  for (size_t i = 0; i < bounds.size(); ++i) {
+    const Area& a = g.area(bounds[i].area);
+    if (i) out += ",";
+    out += "{\"code\":" + Json(a.code).dump() + ",\"name\":" + Json(a.name).dump() +
+           ",\"bound\":" + bound_to_json(bounds[i].bound, g) + "}";
+  }
+  return out + "]}";
+}
+
+std::string bounds_to_text(const std::vector<AreaBound>& bounds, const Geography& g) {
+  std::string out;
+  for (const AreaBound& b : bounds) {
+    const Area& a = g.area(b.area);
+    out += "== " + std::string(g.depth_name(a.depth)) + " " + a.code + " " + a.name + "\n";
+    out += bound_to_text(b.bound, g);
+    if (!out.empty() && out.back() != '\n') out += "\n";
   }
   return out;
 }

@@ -54,6 +54,11 @@ std::string compare_to_text(const Comparison& c, const Geography& g);
 
 std::string bound_to_json(const OutcomeBound& b, const Geography& g, std::optional<uint64_t> log_size = std::nullopt);
 std::string bound_to_text(const OutcomeBound& b, const Geography& g);
+// A local race's bounds, one per area of its decided level (tally/bound.h AreaBound):
+// {"decided_at": level, "source", "log_size"?, "areas": [{"code", "name", "bound": bound_to_json}]}.
+std::string bounds_to_json(const std::vector<AreaBound>& bounds, const Geography& g,
+                           std::optional<uint64_t> log_size = std::nullopt);
+std::string bounds_to_text(const std::vector<AreaBound>& bounds, const Geography& g);
 
 // 1234567 -> "1,234,567"; -5 -> "-5".
 std::string with_thousands(int64_t n);

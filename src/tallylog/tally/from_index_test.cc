@@ -205,7 +205,9 @@ TEST(UnknownRegisteredVoters, TurnoutLeavesThemOutAndEveryReportSaysHowMany) {
 
   // Bound: T7 (uncounted, unknown) is capped like a table absent from the registry: the largest
   // known figure (T5's 500), at its area's highest observed turnout (S1: T1's 82/100).
-  auto b = outcome_bound(tab, BoundOptions{.turnout_depth = 1}).value();
+  BoundOptions by_state;
+  by_state.turnout_depth = 1;
+  auto b = outcome_bound(tab, by_state).value();
   EXPECT_EQ(b.registered_unknown_tables, 1u);
   EXPECT_EQ(b.unregistered_table_cap, 500u);
   EXPECT_EQ(b.registered_unknown_voters, 500u);

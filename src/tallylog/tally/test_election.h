@@ -19,7 +19,7 @@ inline election::Election small_election() {
   e.date = "2024-01-01";
   e.contest = "test";
   e.levels = {{"state", "State"}, {"centre", "Centre"}, {"table", "Table"}};
-  e.candidates = {{"A", "Alice"}, {"B", "Bob"}, {"C", "Carol"}};
+  e.candidates = {{"A", "Alice", ""}, {"B", "Bob", ""}, {"C", "Carol", ""}};
   e.fields = {"valid", "null"};
   e.figures.valid = "valid";
   e.figures.invalid = "null";

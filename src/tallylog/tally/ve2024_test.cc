@@ -37,7 +37,7 @@ bool load(const std::string& path, Ve2024& out) {
   e.id = "ve2024";
   e.levels = {{"state", "Estado"}, {"municipality", "Municipio"}, {"parish", "Parroquia"}, {"centre", "Centro"},
               {"table", "Mesa"}};
-  for (const auto& c : kCandidates) e.candidates.push_back({c, c});
+  for (const auto& c : kCandidates) e.candidates.push_back({c, c, ""});
   e.fields = {"valid", "null"};
   uint64_t log_index = 1;
   while (std::getline(in, line)) {
