@@ -29,6 +29,9 @@ struct Route {
   std::string path;
   std::map<std::string, std::string> query;
   std::string target;  // path?query, as requested and reported
+  // A few kilobytes whatever the size of the election (/api/v1/bound): fetched outside the
+  // window of large answers (AnswerStream), so the server can work on it while the audit replays.
+  bool small = false;
 };
 
 std::string encode_component(std::string_view s) {
@@ -76,7 +79,8 @@ std::optional<uint64_t> stated_size(const net::HttpResponse& r) {
 
 // GETs the routes over a few connections at once, ahead of their use, each answer's body streamed
 // in pieces as it arrives: the consumer takes the routes in order, head first, then the body
-// piece by piece, then release(). At most `window` routes are in flight and each holds at most
+// piece by piece, then release(). At most `window` routes not marked small are in flight (small
+// ones go ahead of them without counting) and each holds at most
 // kMaxBufferedBytes of body not yet consumed (a table-level answer is hundreds of megabytes at
 // national scale: it is never held whole) — for at most kMaxBackPressure after its head arrived:
 // past that the body is buffered whatever its size, so the server's write timeout (30 s by
@@ -133,7 +137,7 @@ class AnswerStream {
   void release(size_t i) {
     std::lock_guard lock(mu_);
     answers_[i] = Answer();
-    ++released_;
+    if (!routes_[i].small) --large_;
     cv_.notify_all();
   }
 
@@ -150,9 +154,10 @@ class AnswerStream {
     auto client = net::HttpClient::create(base_, options_);
     std::unique_lock lock(mu_);
     while (true) {
-      cv_.wait(lock, [&] { return stopping_ || (next_ < routes_.size() && next_ < released_ + window_); });
+      cv_.wait(lock, [&] { return stopping_ || (next_ < routes_.size() && (routes_[next_].small || large_ < window_)); });
       if (stopping_) return;
       size_t i = next_++;
+      if (!routes_[i].small) ++large_;
       lock.unlock();
       auto until = std::chrono::steady_clock::now();
       auto on_head = [&](const net::HttpResponse& h) -> Status {
@@ -192,7 +197,7 @@ class AnswerStream {
   std::mutex mu_;
   std::condition_variable cv_;
   std::vector<Answer> answers_;
-  size_t next_ = 0, released_ = 0;
+  size_t next_ = 0, large_ = 0;  // the next route to fetch; large routes fetched, not released
   bool stopping_ = false;
   std::vector<std::thread> pool_;
 };
@@ -276,6 +281,13 @@ Result<AuditReport> run_audit(const AuditOptions& o) {
     return err(ErrorCode::kCorrupt, base.to_string() + "/api/v1/election: " + ex.what());
   }
   std::vector<Route> routes;
+  // The bounds first: each is a few kilobytes, but answering it makes the server tabulate its rule
+  // (every current sheet read from its index), which it keeps for the tally and compare answers
+  // after. So the server tabulates every rule while the audit replays the log, instead of after.
+  for (const auto& r : rules) {
+    routes.push_back(make_route("/api/v1/bound", with_contest({{"source", r}})));
+    routes.back().small = true;
+  }
   for (const auto& r : rules) {
     for (const auto& l : levels) routes.push_back(make_route("/api/v1/tally", with_contest({{"level", l}, {"source", r}})));
   }
@@ -284,7 +296,6 @@ Result<AuditReport> run_audit(const AuditOptions& o) {
       for (const auto& l : levels) routes.push_back(make_route("/api/v1/compare", with_contest({{"a", rules[i]}, {"b", rules[j]}, {"level", l}})));
     }
   }
-  for (const auto& r : rules) routes.push_back(make_route("/api/v1/bound", with_contest({{"source", r}})));
   step("asking " + base.to_string() + " for " + std::to_string(routes.size()) + " answers (" + std::to_string(rules.size()) +
        " source rules, " + std::to_string(levels.size()) + " levels)");
   // Answers are fetched while the log is replayed (the server computes while we do).

@@ -109,17 +109,20 @@ Result<std::vector<AreaComparison>> summarize_areas(const PairComparison& pair, 
       case Kind::kConflicted: ++area.conflicted; break;
     }
   }
-  std::vector<AreaComparison> out;
+  // The areas seen, compacted in place (at the table level, half a million of them: growing a
+  // second vector one push_back at a time was ~3 % of the server's compare answers, issue 9).
+  size_t kept = 0;
   for (size_t i = 0; i < areas.size(); ++i) {
-    if (seen[i]) out.push_back(areas[i]);
+    if (seen[i]) areas[kept++] = areas[i];
   }
-  std::sort(out.begin(), out.end(), [&](const AreaComparison& x, const AreaComparison& y) {
+  areas.resize(kept);
+  std::sort(areas.begin(), areas.end(), [&](const AreaComparison& x, const AreaComparison& y) {
     if (x.difference != y.difference) return x.difference > y.difference;
     const int64_t ox = x.only_a + x.only_b, oy = y.only_a + y.only_b;
     if (ox != oy) return ox > oy;
     return g.area(x.area).code < g.area(y.area).code;
   });
-  return out;
+  return areas;
 }
 
 Result<Comparison> summarize(const PairComparison& pair, int summary_depth) {
