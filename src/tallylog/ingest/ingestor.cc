@@ -7,6 +7,7 @@
 #include <set>
 #include <unordered_map>
 
+#include "tallylog/election/device.h"
 #include "tallylog/election/entry.h"
 #include "tallylog/election/validate.h"
 #include "tallylog/index/open.h"
@@ -60,6 +61,9 @@ struct Ingestor::State {
   std::unique_ptr<index::Index> index;
   std::unique_ptr<Deriver> deriver;
   std::optional<election::Validator> validator;
+  // Enrolled device keys (election/device.h), replayed from the log at open when the election
+  // declares organisations, then kept up to date by add_device_record().
+  election::DeviceRegistry devices;
   mutable std::mutex mu;
   bool failed = false;
   std::string failure;
@@ -223,6 +227,24 @@ Result<std::vector<Outcome>> launch_deferred(Ingestor::State& s, std::shared_ptr
   return out;
 }
 
+// Device records live in the log only: replayed in log order (an O(log) read, done only when the
+// election declares organisations, so logs without devices open as fast as before).
+Status replay_devices(Ingestor::State& s) {
+  const election::Election& e = s.validator->election();
+  if (e.organisations.empty()) return ok();
+  const uint64_t end = std::min(s.log->size(), s.next_index);
+  if (end <= 1) return ok();
+  return s.log->for_each_entry(1, end, [&](uint64_t i, std::string_view entry) -> Status {
+    if (!entry.starts_with("{\"action\":")) return ok();  // device records start so (sorted keys)
+    auto d = election::decode_entry(entry);
+    if (!d || d->type != election::EntryType::kDevice) return ok();
+    // A record that does not apply (it could only have been appended by hand) is ignored, as
+    // verify ignores it.
+    (void)s.devices.apply(e, std::get<election::DeviceRecord>(d->record), i);
+    return ok();
+  });
+}
+
 // The index of `data_dir`, brought up to date with `log` (for open and init).
 Status catch_up_index(Ingestor::State& s) {
   TL_ASSIGN_OR_RETURN(const ContestIndex ci, contest_index(s.data_dir, *s.log, s.options.contest,
@@ -240,7 +262,7 @@ Status catch_up_index(Ingestor::State& s) {
   TL_ASSIGN_OR_RETURN(auto el, s.index->election());
   TL_ASSIGN_OR_RETURN(auto v, election::Validator::create(std::move(el)));
   s.validator.emplace(std::move(v));
-  return ok();
+  return replay_devices(s);
 }
 
 }  // namespace
@@ -489,6 +511,49 @@ Result<uint64_t> Ingestor::add_declaration(election::Declaration d) {
   return expected;
 }
 
+Result<uint64_t> Ingestor::add_device_record(election::DeviceRecord r) {
+  State& s = *s_;
+  std::lock_guard lock(s.mu);
+  TL_TRY(s.check_usable());
+  TL_TRY(join_log(s));
+  TL_TRY(join_index(s));
+  if (r.at.empty()) r.at = format_rfc3339(s.options.clock->now());
+  const election::Election& e = election();
+  if (e.organisations.empty())
+    return err(ErrorCode::kFailedPrecondition,
+               "org: the election declares no organisations ([[organisations]]), so no device can be enrolled");
+  if (auto no = s.devices.check(e, r)) return err(ErrorCode::kInvalidArgument, no->field + ": " + no->reason);
+  const std::string entry = election::encode_entry(r);
+  const uint64_t expected = s.next_index;
+  TL_ASSIGN_OR_RETURN(auto tx, s.index->begin());
+  if (tx->next_index() != expected)
+    return err(ErrorCode::kInternal, "index is at " + std::to_string(tx->next_index()) + ", log at " +
+                                         std::to_string(expected));
+  TL_TRY(tx->skip("a device record"));
+  TL_TRY(s.deriver->finish(*tx));
+  std::string entries[1] = {entry};
+  auto first = s.log->append_batch(entries);
+  if (!first) {
+    s.fail(first.error());
+    return std::unexpected(first.error());
+  }
+  if (*first != expected) {
+    auto e2 = Error{ErrorCode::kInternal, "log appended at " + std::to_string(*first) + ", expected " +
+                                              std::to_string(expected)};
+    s.fail(e2);
+    return std::unexpected(e2);
+  }
+  s.next_index += 1;
+  (void)s.devices.apply(e, r, expected);  // checked above, under the same lock
+  if (auto st = tx->commit(); !st) {
+    s.fail(st.error());
+    return std::unexpected(with_context(st.error(), "the device record is logged but the index update failed"));
+  }
+  return expected;
+}
+
+const election::DeviceRegistry& Ingestor::devices() const { return s_->devices; }
+
 Status Ingestor::sync_index() {
   std::lock_guard lock(s_->mu);
   TL_TRY(join_log(*s_));
@@ -522,6 +587,24 @@ Result<std::vector<Outcome>> Ingestor::submit_batch_durable(std::vector<election
   if (!st) return std::unexpected(st.error());
   return err(ErrorCode::kFailedPrecondition, "the log append failed; nothing of this batch is acknowledged");
 }
+
+namespace {
+
+// The sheet's device signature (election/device.h); nothing to check for an unsigned sheet of an
+// election that requires none (the import hot path pays one branch).
+std::optional<election::DeviceRejection> check_device(const Ingestor::State& s, election::Sheet& sh) {
+  const election::Election& e = s.validator->election();
+  // A CLI import or scan run with --device-key signs as that device (the sheet is normalised by
+  // now: what is signed is what is logged).
+  if (s.options.device_signer && sh.device_key.empty() && sh.device_signature.empty()) {
+    if (auto st = election::sign_sheet(sh, *s.options.device_signer); !st)
+      return election::DeviceRejection{"device_signature", st.error().message};
+  }
+  if (sh.device_key.empty() && sh.device_signature.empty() && e.require_device_signature.empty()) return std::nullopt;
+  return s.devices.check_sheet(e, sh);
+}
+
+}  // namespace
 
 Result<std::vector<Outcome>> Ingestor::submit_locked(std::span<election::Sheet> sheets,
                                                      std::span<const std::string> origins,
@@ -577,6 +660,8 @@ Result<std::vector<Outcome>> Ingestor::submit_locked(std::span<election::Sheet> 
                                         "\"); send each contest's sheets with its --contest");
     } else if (auto r = s.validator->validate_sheet(sh, station, &flags)) {
       o = rejected(r->field, r->reason);
+    } else if (auto dr = check_device(s, sh)) {
+      o = rejected(dr->field, dr->reason);
     } else if (!registered) {
       return err(ErrorCode::kInternal, "validated sheet of unknown station " + sh.station);
     } else {
