@@ -172,10 +172,10 @@ void register_devices_commands(CLI::App& app) {
   auto* org = app.add_subcommand("org", "Keys of organisations that enrol devices");
   org->require_subcommand(1);
   auto og = std::make_shared<Args>();
-  auto* ok = org->add_subcommand("keygen", "Create an organisation key file (0600); print the verifier key for the election's [[organisations]]");
-  ok->add_option("--name", og->name, "key name (the organisation id, e.g. mud)")->required();
-  ok->add_option("--key-file", og->key_file, "where to write the private key")->required();
-  ok->callback([og] { keygen(og->name, og->key_file, "organisation"); });
+  auto* org_keygen = org->add_subcommand("keygen", "Create an organisation key file (0600); print the verifier key for the election's [[organisations]]");
+  org_keygen->add_option("--name", og->name, "key name (the organisation id, e.g. mud)")->required();
+  org_keygen->add_option("--key-file", og->key_file, "where to write the private key")->required();
+  org_keygen->callback([og] { keygen(og->name, og->key_file, "organisation"); });
 
   auto* dev = app.add_subcommand("devices", "Device keys: enrol, revoke, invite with one-time codes, list");
   dev->require_subcommand(1);
