@@ -95,7 +95,8 @@ import base64, csv, hashlib, json, subprocess, sys, urllib.request, urllib.error
 url, token, code, keyfile, d, stations = sys.argv[1:7]
 rows = list(csv.DictReader(open(stations, encoding="utf-8-sig")))
 skey = open(keyfile).read().strip()            # PRIVATE+KEY+<name>+<hex8>+<base64(0x01||seed)>
-name, seed = skey.split("+")[2], base64.b64decode(skey.split("+")[4])[1:]
+parts = skey.split("+", 4)                     # the base64 may itself hold '+'
+name, seed = parts[2], base64.b64decode(parts[4])[1:]
 der = bytes.fromhex("302e020100300506032b657004220420") + seed   # PKCS#8 Ed25519
 pem = d + "/phone.pem"
 open(pem, "w").write("-----BEGIN PRIVATE KEY-----\n" + base64.b64encode(der).decode() + "\n-----END PRIVATE KEY-----\n")

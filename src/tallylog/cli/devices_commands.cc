@@ -339,7 +339,12 @@ void register_devices_commands(CLI::App& app) {
     std::string dir = vr->data_dir;
     if (!remote && !Env::posix().exists(join_path(dir, "checkpoint")) && Env::posix().exists(join_path(dir, "log/checkpoint")))
       dir = join_path(dir, "log");
-    auto files = remote ? value_or_exit(log::http_log_files(vr->data_dir, {vr->cacert})) : log::local_log_files(Env::posix(), dir);
+    if (remote) {
+      // A server's URL: its published log is under /log (a URL already ending in /log is kept).
+      while (dir.size() > 1 && dir.back() == '/') dir.pop_back();
+      if (!dir.ends_with("/log")) dir += "/log";
+    }
+    auto files = remote ? value_or_exit(log::http_log_files(dir, {vr->cacert})) : log::local_log_files(Env::posix(), dir);
     std::unique_ptr<Progress> progress;
     auto check = log::verify_receipt(receipt, key, *files, [&](uint64_t done, uint64_t total) {
       if (!progress) progress = std::make_unique<Progress>("verify", total);
