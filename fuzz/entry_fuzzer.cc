@@ -36,6 +36,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (fast->type == election::EntryType::kSheet)
     check(std::get<election::Sheet>(fast->record) == std::get<election::Sheet>(general->record),
           "both decoders give the same sheet");
+  if (fast->type == election::EntryType::kDevice)
+    check(std::get<election::DeviceRecord>(fast->record) == std::get<election::DeviceRecord>(general->record),
+          "both decoders give the same device record");
   check(encode(*fast) == bytes, "an accepted entry re-encodes to its own bytes (decode_entry)");
   check(encode(*general) == bytes, "an accepted entry re-encodes to its own bytes (decode_entry_general)");
   return 0;

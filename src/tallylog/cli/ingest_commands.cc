@@ -39,6 +39,7 @@ struct ImportArgs {
   bool stats = false;
   std::string token;  // with a server URL in place of the data directory
   std::string contest;  // --contest (empty: the only one)
+  std::string device_key;  // --device-key: a device key file to sign every sheet with
 };
 
 const char* const kWriteIndexHelp =
@@ -53,8 +54,17 @@ constexpr size_t kRemoteBatch = 5000;
 // `stations`: the registry is every contest's, so any contest's ingestor registers them (the
 // first, when none is named); the other contests' indexes take them from the log.
 std::unique_ptr<ingest::Ingestor> open_ingestor(const std::string& data_dir, const std::string& contest,
-                                                bool stations, const std::string& index_url) {
+                                                bool stations, const std::string& index_url,
+                                                const std::string& device_key_file = "") {
   ingest::IngestorOptions o;
+  if (!device_key_file.empty()) {
+    // A device key (tallylog devices keygen): every sheet is signed as that device.
+    std::string text = value_or_exit(Env::posix().read_file(device_key_file));
+    while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.pop_back();
+    auto signer = note::Signer::parse(text);
+    if (!signer) check_or_exit(std::unexpected(with_context(signer.error(), "--device-key " + device_key_file)));
+    o.device_signer = std::make_shared<const note::Signer>(std::move(*signer));
+  }
   o.contest = contest;
   o.index_url = index_url;
   o.first_contest_if_unnamed = stations;
@@ -149,7 +159,7 @@ void run_contests_import(const ImportArgs& a, const ingest::Mapping& mapping, co
   }
   ingest::ImportSummary total;
   for (size_t k = 0; k < targets.size(); ++k) {
-    auto ing = open_ingestor(a.data_dir, targets[k], false, a.index_url);
+    auto ing = open_ingestor(a.data_dir, targets[k], false, a.index_url, a.device_key);
     ingest::ImportOptions o;
     o.source = a.source;
     o.submitted_by = a.submitted_by;
@@ -193,7 +203,7 @@ void run_import(const ImportArgs& a, bool stations) {
   const bool zipped = in.zipped;
   const std::string_view text = in.text();
   auto t_open = std::chrono::steady_clock::now();
-  auto ing = open_ingestor(a.data_dir, a.contest, stations, a.index_url);
+  auto ing = open_ingestor(a.data_dir, a.contest, stations, a.index_url, stations ? "" : a.device_key);
   double open_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t_open).count();
   Progress progress(stations ? "stations" : "sheets", text.size());
   ingest::ImportOptions o;
@@ -306,6 +316,9 @@ void register_ingest_commands(CLI::App& app) {
   import->add_option("--contest", ia->contest, kContestHelp);
   import->add_option("--index", ia->index_url, kWriteIndexHelp);
   import->add_option("--submitted-by", ia->submitted_by, "who submits (default import:<file>)");
+  import->add_option("--device-key", ia->device_key,
+                     "sign every sheet with this enrolled device key file (tallylog devices keygen)")
+      ->check(CLI::ExistingFile);
   auto* batch_opt = import->add_option("--batch", ia->batch,
                                        "sheets per log append (default 50000; 5000 per POST to a server)");
   import->add_option("--rejects", ia->rejects, "where to write the rejected rows (default <file>.rejects.csv)");

@@ -9,6 +9,7 @@
 #include "tallylog/base/bytes.h"
 #include "tallylog/base/env.h"
 #include "tallylog/cli/command.h"
+#include "tallylog/cli/devices_check.h"
 #include "tallylog/cli/verify_args.h"
 #include "tallylog/cli/progress.h"
 #include "tallylog/log/http_files.h"
@@ -154,6 +155,20 @@ void run_verify(const VerifyArgs& a) {
   for (const auto& t : report->leftover_temporaries) {
     std::cout << "note: " << t << " is a temporary left by an interrupted write, not part of the log"
               << " (removed when the log is next opened for writing)\n";
+  }
+  // Device signatures (issue 14): every enrolment and signed sheet re-checked from the log alone.
+  if (report->size > 0) {
+    auto devices = value_or_exit(check_device_signatures(*files, report->size));
+    if (devices.election_has_organisations) {
+      std::cout << "devices: " << devices.device_records << " enrolment/revocation records, " << devices.signed_sheets
+                << " signed sheets verified (" << devices.signed_by_later_revoked
+                << " signed by keys revoked since: valid when logged)\n";
+      for (const auto& p : devices.problems) std::cout << "device problem: " << p << "\n";
+      if (!devices.problems.empty()) {
+        fail("verification FAILED: " + std::to_string(devices.problems.size()) + " device signature problem(s)");
+        throw CLI::RuntimeError(exit_code());
+      }
+    }
   }
   // Which witnesses cosigned the checkpoint just verified.
   if (!a.witnesses.empty() || a.witness_policy > 0) {

@@ -209,10 +209,16 @@ void put_type_and_version(Sink& out, std::string_view type, bool& first) {
 size_t sheet_size_hint(const Sheet& s) {
   return 200 + s.cards.size() * 4 + s.candidates.size() * 16 + s.fields.size() * 16 + s.contest.size() +
          s.qr_payload.size() + s.station.size() + s.source.size() + s.submitted_by.size() +
-         s.submitted_at.size() + s.image_sha256.size();
+         s.submitted_at.size() + s.image_sha256.size() + s.device_key.size() + s.device_signature.size();
 }
 
-void write_sheet(const Sheet& s, std::string& str, bool with_submitter) {
+// What write_sheet writes: the entry; the identity (no submitter, no device members: two sheets
+// that say the same thing, whoever signed them); the device-signed bytes (no submitter, no
+// signature, but the device key, so a signature cannot be moved to another key's sheet).
+enum class SheetBytes { kEntry, kIdentity, kSigned };
+
+void write_sheet(const Sheet& s, std::string& str, SheetBytes what) {
+  const bool with_submitter = what == SheetBytes::kEntry;
   Sink out(str, sheet_size_hint(s));
   out.ch('{');
   bool first = true;
@@ -230,6 +236,8 @@ void write_sheet(const Sheet& s, std::string& str, bool with_submitter) {
     out.ch(']');
   }
   put_string_member(out, "contest", s.contest, first);  // omitted when empty: old bytes kept
+  if (what != SheetBytes::kIdentity) put_string_member(out, "device_key", s.device_key, first);
+  if (what == SheetBytes::kEntry) put_string_member(out, "device_signature", s.device_signature, first);
   if (!s.fields.empty()) {
     put_key(out, "fields", first);
     put_int_map(out, s.fields);
@@ -542,6 +550,28 @@ Result<Contest> get_contest(const json& j, const std::string& path) {
   return c;
 }
 
+Result<Organisation> get_organisation(const json& j, const std::string& path) {
+  if (!j.is_object()) return bad(path + " must be an object");
+  Organisation o;
+  for (auto it = j.begin(); it != j.end(); ++it) {
+    const std::string p = path + "." + it.key();
+    if (it.key() == "id") {
+      TL_ASSIGN_OR_RETURN(o.id, get_string(it.value(), p));
+    } else if (it.key() == "name") {
+      TL_ASSIGN_OR_RETURN(o.name, get_string(it.value(), p));
+    } else if (it.key() == "key") {
+      TL_ASSIGN_OR_RETURN(o.key, get_string(it.value(), p));
+    } else if (it.key() == "sources") {
+      TL_ASSIGN_OR_RETURN(o.sources, get_string_array(it.value(), p));
+    } else {
+      return bad(fmt::format("{}: unknown member \"{}\"", path, it.key()));
+    }
+  }
+  if (o.id.empty()) return bad(path + ": member \"id\" is missing");
+  if (o.key.empty()) return bad(path + ": member \"key\" is missing");
+  return o;
+}
+
 Result<Election> decode_election(const json& j) {
   Election e;
   for (auto it = j.begin(); it != j.end(); ++it) {
@@ -598,6 +628,20 @@ Result<Election> decode_election(const json& j) {
       }
     } else if (k == "cards") {
       TL_ASSIGN_OR_RETURN(e.cards, get_cards(v, k));
+    } else if (k == "organisations") {
+      if (!v.is_array()) return bad("organisations must be an array");
+      for (size_t i = 0; i < v.size(); ++i) {
+        TL_ASSIGN_OR_RETURN(Organisation o, get_organisation(v[i], fmt::format("organisations[{}]", i)));
+        e.organisations.push_back(std::move(o));
+      }
+    } else if (k == "submissions") {
+      if (!v.is_object()) return bad("submissions must be an object");
+      for (auto m = v.begin(); m != v.end(); ++m) {
+        if (m.key() != "require_device_signature")
+          return bad(fmt::format("submissions: unknown member \"{}\"", m.key()));
+        TL_ASSIGN_OR_RETURN(e.require_device_signature,
+                            get_string_array(m.value(), "submissions.require_device_signature"));
+      }
     } else {
       return bad(fmt::format("election: unknown member \"{}\"", k));
     }
@@ -657,6 +701,10 @@ Result<Sheet> decode_sheet(const json& j) {
       TL_ASSIGN_OR_RETURN(s.contest, get_string(v, k));
     } else if (k == "image_sha256") {
       TL_ASSIGN_OR_RETURN(s.image_sha256, get_string(v, k));
+    } else if (k == "device_key") {
+      TL_ASSIGN_OR_RETURN(s.device_key, get_string(v, k));
+    } else if (k == "device_signature") {
+      TL_ASSIGN_OR_RETURN(s.device_signature, get_string(v, k));
     } else if (k == "qr_payload") {
       TL_ASSIGN_OR_RETURN(s.qr_payload, get_string(v, k));
     } else if (k == "submitted_by") {
@@ -683,6 +731,10 @@ Result<Sheet> decode_sheet(const json& j) {
   if (s.station.empty()) return bad("sheet: member \"station\" is missing");
   if (s.source.empty()) return bad("sheet: member \"source\" is missing");
   if (s.candidates.empty()) return bad("sheet: member \"candidates\" is missing");
+  // A signature without its key (or a key without a signature) is not a signed sheet.
+  if (s.device_key.empty() != s.device_signature.empty())
+    return bad(s.device_key.empty() ? "sheet: member \"device_signature\" without \"device_key\""
+                                     : "sheet: member \"device_key\" without \"device_signature\"");
   return s;
 }
 
@@ -812,8 +864,9 @@ std::optional<Sheet> fast_decode_sheet(std::string_view bytes) {
   static constexpr std::string_view kTail = "\"type\":\"sheet\",\"v\":1}";
   if (bytes.size() < kTail.size() + 2 || !bytes.ends_with(kTail)) return std::nullopt;
   static constexpr std::string_view kKeys[] = {
-      "candidates", "cards",        "contest",      "fields",     "image_sha256", "qr_payload",
-      "source",     "station",      "submitted_at", "submitted_by", "supersedes", "type"};
+      "candidates",   "cards",        "contest",    "device_key", "device_signature", "fields",
+      "image_sha256", "qr_payload",   "source",     "station",    "submitted_at",     "submitted_by",
+      "supersedes",   "type"};
   Cursor c(bytes);
   Sheet s;
   std::string key;
@@ -846,33 +899,39 @@ std::optional<Sheet> fast_decode_sheet(std::string_view bytes) {
         ok = c.string(s.contest) && !s.contest.empty();
         break;
       case 3:
-        ok = c.int_map(s.fields, key);
+        ok = c.string(s.device_key) && !s.device_key.empty();
         break;
       case 4:
-        ok = c.string(s.image_sha256);
+        ok = c.string(s.device_signature) && !s.device_signature.empty();
         break;
       case 5:
-        ok = c.string(s.qr_payload);
+        ok = c.int_map(s.fields, key);
         break;
       case 6:
-        ok = c.string(s.source);
+        ok = c.string(s.image_sha256);
         break;
       case 7:
-        ok = c.string(s.station);
+        ok = c.string(s.qr_payload);
         break;
       case 8:
-        ok = c.string(s.submitted_at);
+        ok = c.string(s.source);
         break;
       case 9:
+        ok = c.string(s.station);
+        break;
+      case 10:
+        ok = c.string(s.submitted_at);
+        break;
+      case 11:
         ok = c.string(s.submitted_by);
         break;
-      case 10: {
+      case 12: {
         int64_t v;
         ok = c.integer(v) && v >= 0;
         if (ok) s.supersedes = static_cast<uint64_t>(v);
         break;
       }
-      case 11: {
+      case 13: {
         // The tail ("type":"sheet","v":1}) was checked up front; make sure we are at it.
         std::string type;
         int64_t v;
@@ -880,6 +939,7 @@ std::optional<Sheet> fast_decode_sheet(std::string_view bytes) {
              c.lit(':') && c.integer(v) && v == kEntryFormatVersion && c.lit('}') && c.at_end();
         if (!ok) return std::nullopt;
         if (s.station.empty() || s.source.empty() || s.candidates.empty()) return std::nullopt;
+        if (s.device_key.empty() != s.device_signature.empty()) return std::nullopt;
         return s;
       }
     }
@@ -900,19 +960,29 @@ std::string_view entry_type_name(EntryType type) {
       return "sheet";
     case EntryType::kDeclaration:
       return "declaration";
+    case EntryType::kDevice:
+      return "device";
   }
   return "?";
 }
 
-void append_sheet_entry(const Sheet& sheet, std::string& out) { write_sheet(sheet, out, true); }
+void append_sheet_entry(const Sheet& sheet, std::string& out) { write_sheet(sheet, out, SheetBytes::kEntry); }
 
 std::string encode_entry(const Sheet& sheet) {
   std::string out;  // write_sheet sizes it from sheet_size_hint
-  write_sheet(sheet, out, true);
+  write_sheet(sheet, out, SheetBytes::kEntry);
+  return out;
+}
+
+std::string sheet_signed_message(const Sheet& sheet) {
+  std::string out(kSheetSignatureContext);
+  write_sheet(sheet, out, SheetBytes::kSigned);
   return out;
 }
 
 std::string encode_entry(const Declaration& d) { return encode_declaration(d); }
+
+std::string encode_entry(const DeviceRecord& r) { return encode_device_record(r); }
 
 std::string encode_entry(const Station& s) {
   std::string str;
@@ -1007,6 +1077,15 @@ std::string encode_entry(const Election& e) {
                    [&](const Level& l) { put_code_name(out, l.code, l.name); });
   put_string_member(out, "name", e.name, first);
   put_array_member(out, "optional", e.optional, first, put_str);
+  put_array_member(out, "organisations", e.organisations, first, [&](const Organisation& o) {
+    bool f = true;
+    out.ch('{');
+    put_string_member(out, "id", o.id, f);
+    put_string_member(out, "key", o.key, f);
+    put_string_member(out, "name", o.name, f);
+    put_array_member(out, "sources", o.sources, f, put_str);
+    out.ch('}');
+  });
   put_string_member(out, "qr_profile", e.qr_profile, first);
   if (const RegistryTotals& rt = e.registry_totals; !rt.empty()) {
     put_key(out, "registry_totals", first);
@@ -1025,6 +1104,13 @@ std::string encode_entry(const Election& e) {
   }
   put_array_member(out, "rules", e.rules, first, put_str);
   put_array_member(out, "sources", e.sources, first, put_str);
+  if (!e.require_device_signature.empty()) {  // absent when empty: older elections keep their bytes
+    put_key(out, "submissions", first);
+    out.ch('{');
+    bool f = true;
+    put_array_member(out, "require_device_signature", e.require_device_signature, f, put_str);
+    out.ch('}');
+  }
   put_key(out, "type", first);
   put_string(out, "election");
   if (const UnregisteredTables& ut = e.unregistered_tables; !ut.empty()) {
@@ -1108,6 +1194,10 @@ Result<Entry> internal::decode_entry_general(std::string_view bytes) {
     TL_ASSIGN_OR_RETURN(Declaration d, decode_declaration(bytes));
     canonical = encode_entry(d);
     entry = Entry{EntryType::kDeclaration, std::move(d)};
+  } else if (type == "device") {
+    TL_ASSIGN_OR_RETURN(DeviceRecord r, decode_device_record(bytes));
+    canonical = encode_entry(r);
+    entry = Entry{EntryType::kDevice, std::move(r)};
   } else {
     return bad(fmt::format("unknown type \"{}\"", type.substr(0, 64)));
   }
@@ -1121,14 +1211,14 @@ Result<Entry> internal::decode_entry_general(std::string_view bytes) {
 
 std::string sheet_identity_key(const Sheet& sheet) {
   std::string out;  // write_sheet sizes it from sheet_size_hint
-  write_sheet(sheet, out, false);
+  write_sheet(sheet, out, SheetBytes::kIdentity);
   return out;
 }
 
 std::string sheet_identity_digest(const Sheet& sheet) {
   thread_local std::string buffer;  // reused: ingest calls this once per sheet
   buffer.clear();
-  write_sheet(sheet, buffer, false);
+  write_sheet(sheet, buffer, SheetBytes::kIdentity);
   Sha256Digest d = sha256(buffer);
   return std::string(reinterpret_cast<const char*>(d.data()), d.size());
 }

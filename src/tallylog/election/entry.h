@@ -18,6 +18,7 @@
 
 #include "tallylog/base/error.h"
 #include "tallylog/election/declaration.h"
+#include "tallylog/election/device.h"
 #include "tallylog/election/model.h"
 
 namespace tallylog::election {
@@ -29,19 +30,20 @@ inline constexpr int64_t kMaxJsonInteger = 9007199254740991;
 // Entries larger than this are refused by decode_entry() before parsing.
 inline constexpr size_t kMaxEntryBytes = 16 * 1024 * 1024;
 
-enum class EntryType { kElection, kStation, kSheet, kDeclaration };
-// "election", "station", "sheet", "declaration"
+enum class EntryType { kElection, kStation, kSheet, kDeclaration, kDevice };
+// "election", "station", "sheet", "declaration", "device"
 std::string_view entry_type_name(EntryType type);
 
 struct Entry {
   EntryType type = EntryType::kSheet;
-  std::variant<Election, Station, Sheet, Declaration> record;
+  std::variant<Election, Station, Sheet, Declaration, DeviceRecord> record;
 };
 
 std::string encode_entry(const Election& election);
 std::string encode_entry(const Station& station);
 std::string encode_entry(const Sheet& sheet);
 std::string encode_entry(const Declaration& declaration);  // election/declaration.h
+std::string encode_entry(const DeviceRecord& record);      // election/device.h
 // Appends the sheet's encoding to `out` (reuse one buffer across a batch to avoid allocations).
 void append_sheet_entry(const Sheet& sheet, std::string& out);
 
@@ -57,8 +59,16 @@ Result<Entry> decode_entry(std::string_view bytes);
 // fields, image hash, QR payload and supersedes; submitted_by and submitted_at are ignored.
 // (The canonical encoding of the sheet without those two members.) Used by ingest to recognise
 // identical resubmissions; sheet_identity_digest() is its SHA-256 (32 raw bytes) for storage.
+// device_key and device_signature are ignored too: a sheet resubmitted (or signed by another
+// enrolled device) says the same thing, so it is a duplicate, never a conflict with itself.
 std::string sheet_identity_key(const Sheet& sheet);
 std::string sheet_identity_digest(const Sheet& sheet);
+
+// The bytes a device signs for a sheet (docs/formats/devices.md): kSheetSignatureContext, then
+// the sheet's canonical encoding without submitted_at, submitted_by and device_signature (the
+// server sets the first two; device_key stays in, so a signature names its key).
+inline constexpr std::string_view kSheetSignatureContext = "tallylog sheet signature v1\n";
+std::string sheet_signed_message(const Sheet& sheet);
 
 namespace internal {
 // decode_entry() without its fast path for sheets (for the differential test only).

@@ -109,6 +109,18 @@ struct Contest {
   bool operator==(const Contest&) const = default;
 };
 
+// An organisation whose devices (witness phones, scanners) may submit signed sheets
+// (election/device.h, docs/formats/devices.md). Its key is declared here, in entry 0, so that
+// nobody — the server operator included — can add one later: enrolments and revocations of its
+// devices are log records signed by this key.
+struct Organisation {
+  std::string id;    // [a-z0-9_-]+, unique in the election ("mud")
+  std::string name;  // label for people
+  std::string key;   // Ed25519 verifier key, note form "<name>+<hex8>+<base64>" (note/note.h)
+  std::vector<std::string> sources;  // source patterns its devices may be enrolled for ("witness:mud")
+  bool operator==(const Organisation&) const = default;
+};
+
 struct Election {
   std::string id;       // short stable identifier, e.g. "ve2024"
   std::string name;     // "Elección Presidencial 2024"
@@ -145,6 +157,11 @@ struct Election {
   // Tables absent from the registry whose voters are unknown (used by the outcome bound).
   UnregisteredTables unregistered_tables;
   RegistryTotals registry_totals;
+  // Organisations that enrol devices, and the source patterns whose sheets must carry a valid
+  // device signature (`[submissions] require_device_signature`). Both empty in elections logged
+  // before issue 14, whose entries keep their bytes.
+  std::vector<Organisation> organisations;
+  std::vector<std::string> require_device_signature;
 
   const Candidate* find_candidate(std::string_view code) const;
 };
@@ -180,6 +197,10 @@ struct Sheet {
   std::string submitted_by;            // who submitted (token name, importer), may be empty
   std::string submitted_at;            // RFC 3339 UTC
   std::optional<uint64_t> supersedes;  // log index of the sheet this one corrects
+  // A device's signature (election/device.h): its verifier key (note form) and the base64
+  // Ed25519 signature over sheet_signed_message(). Both empty for an unsigned sheet.
+  std::string device_key;
+  std::string device_signature;
 
   bool operator==(const Sheet&) const = default;
 };

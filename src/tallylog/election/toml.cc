@@ -25,7 +25,8 @@ class Reader {
     static const std::set<std::string_view> kKnown = {
         "id",    "name",   "date",  "contest", "levels",     "candidates",
         "cards", "fields", "rules", "sources", "qr_profile", "unregistered_voters",
-        "unregistered_tables", "registry_totals", "figures", "optional", "contests", "decided_at"};
+        "unregistered_tables", "registry_totals", "figures", "optional", "contests", "decided_at",
+        "organisations", "submissions"};
     for (const auto& [key, node] : root) {
       if (!kKnown.contains(key.str())) return fail(node, std::string(key.str()), "unknown key");
     }
@@ -104,6 +105,28 @@ class Reader {
     }
     if (const toml::node* r = root.get("registry_totals")) {
       TL_TRY(read_registry_totals(*r, e.registry_totals));
+    }
+    // [[organisations]] and [submissions] (election/device.h): who enrols devices, which
+    // sources must be signed.
+    TL_ASSIGN_OR_RETURN(auto orgs, tables(root, "organisations", false));
+    for (size_t i = 0; i < orgs.size(); ++i) {
+      const std::string path = fmt::format("organisations[{}]", i);
+      TL_TRY(only_keys(*orgs[i], path, {"id", "name", "key", "sources"}));
+      Organisation o;
+      TL_ASSIGN_OR_RETURN(o.id, required_string(*orgs[i], "id", path));
+      if (const toml::node* n = orgs[i]->get("name")) {
+        TL_ASSIGN_OR_RETURN(o.name, string_of(*n, path + ".name"));
+      }
+      TL_ASSIGN_OR_RETURN(o.key, required_string(*orgs[i], "key", path));
+      TL_ASSIGN_OR_RETURN(o.sources, strings(*orgs[i], "sources", true));
+      e.organisations.push_back(std::move(o));
+    }
+    if (const toml::node* sub = root.get("submissions")) {
+      note("submissions", *sub);
+      const toml::table* t = sub->as_table();
+      if (!t) return fail(*sub, "submissions", "must be a table with require_device_signature");
+      TL_TRY(only_keys(*t, "submissions", {"require_device_signature"}));
+      TL_ASSIGN_OR_RETURN(e.require_device_signature, strings(*t, "require_device_signature", false));
     }
     if (auto st = validate_election(e); !st) return located(st.error().message);
     return e;

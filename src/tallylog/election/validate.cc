@@ -1,5 +1,7 @@
 #include "tallylog/election/validate.h"
 
+#include "tallylog/election/device.h"
+
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -373,6 +375,7 @@ Status validate_single_contest(const Election& e) {
   }
   auto flags = compile_flag_rules(e);
   if (!flags) return std::unexpected(flags.error());
+  TL_TRY(validate_device_settings(e));  // election/device.h: organisations, require_device_signature
   return validate_figures(e);
 }
 }  // namespace

@@ -63,6 +63,7 @@ struct Api::Impl {
     add_forensics_routes(table, ctx);
     add_flags_routes(table, ctx);
     add_verify_routes(table, ctx);
+    add_device_routes(table, ctx);
     add_web_routes(table, ctx);
   }
 };

@@ -30,6 +30,7 @@
 
 #include "tallylog/base/env.h"
 #include "tallylog/base/error.h"
+#include "tallylog/election/device.h"
 #include "tallylog/election/model.h"
 #include "tallylog/http/server.h"
 #include "tallylog/http/sheet_json.h"
@@ -100,6 +101,9 @@ struct ApiBackend {
   // The witnesses the log asks to cosign (witness::Collector::status_json): served at
   // /api/v1/witnesses and as gauges in /metrics. Null: no witnesses configured.
   std::function<std::string()> witness_status;
+  // Logs a device enrolment or revocation (ingest::Ingestor::add_device_record): its log index,
+  // or kInvalidArgument "<field>: <reason>". Null: /api/v1/devices/enrol answers 503.
+  std::function<Result<uint64_t>(election::DeviceRecord record)> add_device_record;
 };
 
 class Api {

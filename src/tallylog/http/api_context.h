@@ -78,6 +78,7 @@ void add_metrics_routes(RouteTable& table, ApiContext& ctx);  // metrics_routes.
 void add_forensics_routes(RouteTable& table, ApiContext& ctx);  // forensics_routes.cc: forensics, declared
 void add_flags_routes(RouteTable& table, ApiContext& ctx);    // flags_routes.cc: GET /api/v1/flags
 void add_verify_routes(RouteTable& table, ApiContext& ctx);   // verify_routes.cc: consistency proofs, witnesses
+void add_device_routes(RouteTable& table, ApiContext& ctx);   // device_routes.cc: enrolment by one-time code
 // Witness gauges for /metrics (empty without witnesses). verify_routes.cc
 std::vector<Gauge> witness_gauges(ApiContext& ctx);
 // Last: the catch-all rows (/api/* → 404, /* → the web page). web_routes.cc

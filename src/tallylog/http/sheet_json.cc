@@ -87,7 +87,8 @@ Result<election::Sheet> sheet_from_json(std::string_view text) {
   };
   for (auto it = j.begin(); it != j.end(); ++it) {
     static const std::vector<std::string> kKnown = {"station", "source", "contest", "cards", "candidates", "fields",
-                                                    "image_sha256", "qr_payload", "supersedes"};
+                                                    "image_sha256", "qr_payload", "supersedes",
+                                                    "device_key", "device_signature"};
     if (std::find(kKnown.begin(), kKnown.end(), it.key()) == kKnown.end())
       return err_field(ErrorCode::kInvalidArgument, it.key(), "unknown key");
   }
@@ -97,6 +98,9 @@ Result<election::Sheet> sheet_from_json(std::string_view text) {
   TL_TRY(need_string("contest", s.contest, false));
   TL_TRY(need_string("image_sha256", s.image_sha256, false));
   TL_TRY(need_string("qr_payload", s.qr_payload, false));
+  // A device's signature (election/device.h); checked by the ingestor against the enrolments.
+  TL_TRY(need_string("device_key", s.device_key, false));
+  TL_TRY(need_string("device_signature", s.device_signature, false));
   if (j.contains("cards")) {
     if (!j["cards"].is_array() || j["cards"].size() > 1000)
       return err_field(ErrorCode::kInvalidArgument, "cards", "must be an array of integers");
@@ -149,6 +153,8 @@ std::string sheet_to_json(const election::Sheet& s) {
   j["fields"] = f;
   if (!s.image_sha256.empty()) j["image_sha256"] = s.image_sha256;
   if (!s.qr_payload.empty()) j["qr_payload"] = s.qr_payload;
+  if (!s.device_key.empty()) j["device_key"] = s.device_key;
+  if (!s.device_signature.empty()) j["device_signature"] = s.device_signature;
   if (!s.submitted_by.empty()) j["submitted_by"] = s.submitted_by;
   if (!s.submitted_at.empty()) j["submitted_at"] = s.submitted_at;
   if (s.supersedes) j["supersedes"] = *s.supersedes;

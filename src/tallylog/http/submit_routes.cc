@@ -8,6 +8,7 @@
 #include "tallylog/http/api_context.h"
 #include "tallylog/http/responses.h"
 #include "tallylog/http/sheet_json.h"
+#include "tallylog/log/receipt.h"
 
 namespace tallylog::http {
 // The token's owner, or the answer to give (401/429/503).
@@ -56,7 +57,16 @@ struct Submit {
     return json_response(status, j);
   }
 
-  Response submit_sheet(const Request& req) {
+  // The receipt of a logged (or duplicate: the original's) sheet, log/receipt.h; null when the
+  // checkpoint covering it is not published in time (the answer still carries the log index).
+  Json receipt_of(const ingest::Outcome& o) {
+    if (!o.log_index || !ctx.be.log || o.verdict == ingest::Verdict::kRejected) return nullptr;
+    auto r = log::make_receipt(*ctx.be.log, *o.log_index);
+    if (!r) return nullptr;
+    return Json::parse(log::receipt_to_json(*r));
+  }
+
+  Response submit_sheet(const Request& req, const Query& q) {
     auto auth = authorize(req);
     if (auto* r = std::get_if<Response>(&auth)) return std::move(*r);
     const auto& who = std::get<TokenInfo>(auth);
@@ -73,9 +83,15 @@ struct Submit {
     if (!ctx.be.submit) return error_response(503, ctx.be.no_write_side);
     sheet->submitted_by = who.name;
     sheet->submitted_at.clear();
+    // Device-signed sheets (witness phones) always get a receipt; others when asked (?receipt=1).
+    const bool want_receipt = !sheet->device_key.empty() || (q.count("receipt") && q.at("receipt") == "1");
     auto outcome = ctx.be.submit(std::move(*sheet));
     ctx.tallies.note_write();
     if (!outcome) return error_response(503, "not recorded: " + outcome.error().to_string());
+    if (want_receipt) {
+      Json receipt = receipt_of(*outcome);
+      if (!receipt.is_null()) return answer(*outcome, Json{{"receipt", receipt}});
+    }
     return answer(*outcome);
   }
 
@@ -140,7 +156,7 @@ struct Submit {
 void add_submit_routes(RouteTable& table, ApiContext& ctx) {
   auto submit = std::make_shared<Submit>(Submit{ctx});
   table.add({"POST", "/api/v1/sheets", "", ctx.opt.max_sheet_bytes,
-             [submit](const RouteCall& c) { return submit->submit_sheet(c.request); }});
+             [submit](const RouteCall& c) { return submit->submit_sheet(c.request, c.query); }});
   table.add({"POST", "/api/v1/images", "", ctx.opt.max_image_bytes,
              [submit](const RouteCall& c) { return submit->submit_image(c.request, c.query); }});
 }

@@ -401,6 +401,10 @@ Status Deriver::apply_entry(index::IndexTransaction& tx, std::string_view entry)
     }
     case election::EntryType::kDeclaration:
       return write_declaration(tx, std::get<election::Declaration>(e->record), entry);
+    case election::EntryType::kDevice:
+      // Device enrolments live in the log only: the ingestor and verify replay them
+      // (election/device.h); the index keeps no table of them.
+      return tx.skip("a device record");
   }
   return tx.skip("unknown entry type");
 }

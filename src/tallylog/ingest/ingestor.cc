@@ -10,6 +10,7 @@
 #include <variant>
 
 #include "tallylog/election/contest.h"
+#include "tallylog/election/device.h"
 #include "tallylog/election/entry.h"
 #include "tallylog/election/validate.h"
 #include "tallylog/index/open.h"
@@ -74,6 +75,10 @@ struct Ingestor::State {
   std::optional<size_t> unnamed;
   std::vector<std::string> election_contests;  // every contest id of the logged election
   std::unique_ptr<log::Log> log;
+  // Enrolled device keys (election/device.h), replayed from the log at open when the election
+  // declares organisations, then kept up to date by add_device_record(). One registry for
+  // every contest: organisations and devices belong to the election, not to a contest.
+  election::DeviceRegistry devices;
   mutable std::mutex mu;
   bool failed = false;
   std::string failure;
@@ -295,6 +300,24 @@ Result<std::vector<Outcome>> launch_deferred(Ingestor::State& s, std::shared_ptr
   return out;
 }
 
+// Device records live in the log only: replayed in log order (an O(log) read, done only when the
+// election declares organisations, so logs without devices open as fast as before).
+Status replay_devices(Ingestor::State& s) {
+  const election::Election& e = s.validator().election();
+  if (e.organisations.empty()) return ok();
+  const uint64_t end = std::min(s.log->size(), s.next_index);
+  if (end <= 1) return ok();
+  return s.log->for_each_entry(1, end, [&](uint64_t i, std::string_view entry) -> Status {
+    if (!entry.starts_with("{\"action\":")) return ok();  // device records start so (sorted keys)
+    auto d = election::decode_entry(entry);
+    if (!d || d->type != election::EntryType::kDevice) return ok();
+    // A record that does not apply (it could only have been appended by hand) is ignored, as
+    // verify ignores it.
+    (void)s.devices.apply(e, std::get<election::DeviceRecord>(d->record), i);
+    return ok();
+  });
+}
+
 // The index of each contest kept, brought up to date with `log` (for open).
 Status catch_up_index(Ingestor::State& s) {
   const IngestorOptions& o = s.options;
@@ -343,7 +366,7 @@ Status catch_up_index(Ingestor::State& s) {
     s.contests.push_back(std::move(c));
   }
   if (unnamed) s.unnamed = static_cast<size_t>(std::find(tags.begin(), tags.end(), *unnamed) - tags.begin());
-  return ok();
+  return replay_devices(s);
 }
 
 }  // namespace
@@ -627,6 +650,57 @@ Result<uint64_t> Ingestor::add_declaration(election::Declaration d) {
   return expected;
 }
 
+Result<uint64_t> Ingestor::add_device_record(election::DeviceRecord r) {
+  State& s = *s_;
+  std::lock_guard lock(s.mu);
+  TL_TRY(s.check_usable());
+  TL_TRY(join_log(s));
+  TL_TRY(join_index(s));
+  if (r.at.empty()) r.at = format_rfc3339(s.options.clock->now());
+  const election::Election& e = election();
+  if (e.organisations.empty())
+    return err(ErrorCode::kFailedPrecondition,
+               "org: the election declares no organisations ([[organisations]]), so no device can be enrolled");
+  if (auto no = s.devices.check(e, r)) return err(ErrorCode::kInvalidArgument, no->field + ": " + no->reason);
+  const std::string entry = election::encode_entry(r);
+  const uint64_t expected = s.next_index;
+  // As for declarations: every contest's index records the entry (as skipped: devices are the
+  // log's, not an index's), committed only once the append is durable.
+  std::vector<std::unique_ptr<index::IndexTransaction>> txs;
+  for (const auto& c : s.contests) {
+    TL_ASSIGN_OR_RETURN(auto tx, c->index->begin());
+    if (tx->next_index() != expected)
+      return err(ErrorCode::kInternal, "index is at " + std::to_string(tx->next_index()) + ", log at " +
+                                           std::to_string(expected));
+    TL_TRY(tx->skip("a device record"));
+    TL_TRY(c->deriver->finish(*tx));
+    txs.push_back(std::move(tx));
+  }
+  std::string entries[1] = {entry};
+  auto first = s.log->append_batch(entries);
+  if (!first) {
+    s.fail(first.error());
+    return std::unexpected(first.error());  // `txs` roll back
+  }
+  if (*first != expected) {
+    auto e2 = Error{ErrorCode::kInternal, "log appended at " + std::to_string(*first) + ", expected " +
+                                              std::to_string(expected)};
+    s.fail(e2);
+    return std::unexpected(e2);
+  }
+  s.next_index += 1;
+  (void)s.devices.apply(e, r, expected);  // checked above, under the same lock
+  for (auto& tx : txs) {
+    if (auto st = tx->commit(); !st) {
+      s.fail(st.error());
+      return std::unexpected(with_context(st.error(), "the device record is logged but the index update failed"));
+    }
+  }
+  return expected;
+}
+
+const election::DeviceRegistry& Ingestor::devices() const { return s_->devices; }
+
 Status Ingestor::sync_index() {
   std::lock_guard lock(s_->mu);
   TL_TRY(join_log(*s_));
@@ -660,6 +734,24 @@ Result<std::vector<Outcome>> Ingestor::submit_batch_durable(std::vector<election
   if (!st) return std::unexpected(st.error());
   return err(ErrorCode::kFailedPrecondition, "the log append failed; nothing of this batch is acknowledged");
 }
+
+namespace {
+
+// The sheet's device signature (election/device.h); nothing to check for an unsigned sheet of an
+// election that requires none (the import hot path pays one branch).
+std::optional<election::DeviceRejection> check_device(const Ingestor::State& s, election::Sheet& sh) {
+  const election::Election& e = s.validator().election();
+  // A CLI import or scan run with --device-key signs as that device (the sheet is normalised by
+  // now: what is signed is what is logged).
+  if (s.options.device_signer && sh.device_key.empty() && sh.device_signature.empty()) {
+    if (auto st = election::sign_sheet(sh, *s.options.device_signer); !st)
+      return election::DeviceRejection{"device_signature", st.error().message};
+  }
+  if (sh.device_key.empty() && sh.device_signature.empty() && e.require_device_signature.empty()) return std::nullopt;
+  return s.devices.check_sheet(e, sh);
+}
+
+}  // namespace
 
 Result<std::vector<Outcome>> Ingestor::submit_locked(std::span<election::Sheet> sheets,
                                                      std::span<const std::string> origins,
@@ -721,6 +813,8 @@ Result<std::vector<Outcome>> Ingestor::submit_locked(std::span<election::Sheet> 
     std::vector<election::RuleFailure> flags;
     if (auto r = contest.validator->validate_sheet(sh, station, &flags)) {
       o = rejected(r->field, r->reason);
+    } else if (auto dr = check_device(s, sh)) {
+      o = rejected(dr->field, dr->reason);
     } else if (!registered) {
       return err(ErrorCode::kInternal, "validated sheet of unknown station " + sh.station);
     } else {

@@ -40,10 +40,12 @@
 #include "tallylog/base/clock.h"
 #include "tallylog/base/env.h"
 #include "tallylog/base/error.h"
+#include "tallylog/election/device.h"
 #include "tallylog/election/model.h"
 #include "tallylog/index/reader.h"
 #include "tallylog/ingest/submit.h"
 #include "tallylog/log/log.h"
+#include "tallylog/note/note.h"
 
 namespace tallylog::index {
 class Index;
@@ -68,6 +70,10 @@ struct IngestorOptions {
   std::string index_url;
   Env* env = &Env::posix();
   Clock* clock = &Clock::real();
+  // A device key (election/device.h) to sign every unsigned sheet with, after validation and
+  // before the signature check: the CLI's --device-key for scanners and imports, run by whoever
+  // holds that key. Null: sheets are logged as submitted.
+  std::shared_ptr<const note::Signer> device_signer;
   // Called while the index catches up with the log at open (done, total).
   std::function<void(uint64_t, uint64_t)> catch_up_progress;
   // The log's cosigning hook and its deadline (log::OpenOptions::cosign): witnesses, see
@@ -164,6 +170,14 @@ class Ingestor {
   // A declaration that fails validation is kInvalidArgument naming the field and is not logged.
   // Its `contest` is this ingestor's (set when empty; another contest is refused, field "contest").
   Result<uint64_t> add_declaration(election::Declaration declaration);
+
+  // Logs a device enrolment or revocation (election/device.h) once DeviceRegistry::check accepts
+  // it (the organisation's signature, or a one-time code's invite and the device's signature);
+  // `at` is set from the clock when empty. Returns its log index once durable. A record that does
+  // not pass is kInvalidArgument "<field>: <reason>" and is not logged.
+  Result<uint64_t> add_device_record(election::DeviceRecord record);
+  // The devices enrolled so far (read it under no concurrent add_device_record).
+  const election::DeviceRegistry& devices() const;
 
   // Records rejects found before a record could be built (e.g. a malformed CSV row).
   Status record_rejects(std::span<const index::Reject> rejects);
