@@ -58,5 +58,11 @@ await run(async (context) => {
     const got = await page.getAttribute(`[data-testid="cand-votes-${cand}"]`, 'data-votes');
     check(`0101: votes of ${cand} equal tallylog tally --level municipality (${votes})`, Number(got) === votes, `page shows ${got}`);
   }
+  // A table of that municipality: its sheet's rows name only the municipality's candidates.
+  await page.goto(base + '/#/table/0101.01');
+  await shown(page, '#/table/0101.01');
+  const sheetText = (await page.locator('[data-testid="sheets-table"]').textContent().catch(() => '')) || '';
+  check('a table view lists only its municipality\'s candidates (Lucía Gómez, Raúl Pérez; not Ana Vidal)',
+    sheetText.includes('Lucía Gómez') && sheetText.includes('Raúl Pérez') && !sheetText.includes('Ana Vidal'), sheetText.slice(0, 200));
   check('no script errors', errors.length === 0, errors.join('; '));
 });

@@ -265,9 +265,17 @@ async function renderTable(code) {
   const sheets = data.sheets;
   const current = sheets.filter((s) => !s.superseded);
   const fields = election.fields && election.fields.length ? election.fields : ['valid', 'null'];
+  // A local race: only the candidates standing in the table's decided-level area (the API's tally
+  // of that area lists them), not every race's zeros.
+  let standing = election.candidates;
+  const decidedArea = decidedDepth > 0 && decidedDepth < tableDepth() ? st.areas[decidedDepth - 1] : null;
+  if (decidedArea) {
+    const r = await api(`/api/v1/tally?${q({ level: levelCode(tableDepth()), parent: decidedArea.code, source })}`);
+    standing = areaCandidates(r.parent_total);
+  }
   const rows = [
     ...fields.map((f) => ({ label: t(f) !== f ? t(f) : f, get: (s) => (s.sheet.fields || {})[f] })),
-    ...election.candidates.map((c) => ({ label: c.name, get: (s) => (s.sheet.candidates || {})[c.code] })),
+    ...standing.map((c) => ({ label: c.name, get: (s) => (s.sheet.candidates || {})[c.code] })),
   ];
   const differs = (row) => new Set(current.map((s) => row.get(s))).size > 1;
   // "Verified" means both: the checkpoint is signed by the log's key (checked once per page) and
