@@ -3,7 +3,9 @@
 # directory with the bundled Venezuela 2024 data (init, station registry, the published actas as
 # "official", one synthetic acta QR image made with qrencode and read by `tallylog scan`), then
 # `tallylog serve` on a free 127.0.0.1 port and Debian chromium (/usr/bin/chromium) through
-# playwright-core. Prints "N passed, N failed" last; exits non-zero on failure.
+# playwright-core; then the same for elections/twocontests (contests.test.mjs) and a contest decided per
+# municipality, tests/fixtures/localrace (localrace.test.mjs). Prints "N passed, N failed" last;
+# exits non-zero on failure.
 #   TALLYLOG_BIN   the tallylog binary (default build/src/tallylog/cli/tallylog)
 #   TALLYLOG_BROWSER_ROWS  import only the first N CSV rows (default: all)
 set -euo pipefail
@@ -99,8 +101,27 @@ wait_for 120 curl -fs -o /dev/null "http://127.0.0.1:$PORT/api/v1/election" || {
 node "$HERE/contests.test.mjs" "http://127.0.0.1:$PORT" "$WORK/expected-president.json" "$WORK/expected-assembly.json" \
   | tee "$WORK/contests.out" || status=$?
 
-# One closing line for both pages.
+kill -TERM "$SERVER_PID" 2>/dev/null || true; wait "$SERVER_PID" 2>/dev/null || true; SERVER_PID=""
+
+# A contest decided per municipality (tests/fixtures/localrace, a mayor's race): the races above the
+# decided level, each municipality's own candidates at it.
+LR=$ROOT/tests/fixtures/localrace
+LDATA=$WORK/localrace
+"$BIN" init "$LDATA" --election "$LR/election.toml" >/dev/null
+"$BIN" stations import "$LDATA" "$LR/mesas.csv" --mapping "$LR/mesas.mapping.toml" >/dev/null 2>&1
+"$BIN" import "$LDATA" "$LR/actas.csv" --source official --mapping "$LR/actas.mapping.toml" >/dev/null 2>&1
+"$BIN" bound "$LDATA" --format json >"$WORK/localrace-bound.json"
+"$BIN" tally "$LDATA" --level municipality --format json >"$WORK/localrace-tally.json"
+"$BIN" serve "$LDATA" --listen 127.0.0.1:0 --web "$ROOT/web/dist" 2>"$WORK/serve3.log" &
+SERVER_PID=$!
+PORT=$(listening_port "$WORK/serve3.log") || fail_early "the local-race server did not start"
+wait_for 120 curl -fs -o /dev/null "http://127.0.0.1:$PORT/api/v1/election" || { cat "$WORK/serve3.log" >&2; fail_early "the local-race server did not start"; }
+node "$HERE/localrace.test.mjs" "http://127.0.0.1:$PORT" "$WORK/localrace-bound.json" "$WORK/localrace-tally.json" \
+  | tee "$WORK/localrace.out" || status=$?
+
+# One closing line for every page.
 sum() { local n; n=$(tail -1 "$1" | sed -n "s/^\([0-9]*\) passed, \([0-9]*\) failed.*/\\$2/p"); echo "${n:-0}"; }
-echo "browser test: both pages"
-echo "$(( $(sum "$WORK/page.out" 1) + $(sum "$WORK/contests.out" 1) )) passed, $(( $(sum "$WORK/page.out" 2) + $(sum "$WORK/contests.out" 2) )) failed"
+echo "browser test: all three pages"
+p=0; f=0; for o in page contests localrace; do p=$((p + $(sum "$WORK/$o.out" 1))); f=$((f + $(sum "$WORK/$o.out" 2))); done
+echo "$p passed, $f failed"
 exit $status

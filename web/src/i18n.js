@@ -48,6 +48,8 @@ const STRINGS = {
     witnesses: 'Testigos', no_witnesses: 'Este servidor no declara testigos independientes',
     witness_ok: (w, n, t) => `${w} cofirmó el tamaño ${n} (${t})`, witness_missing: (w) => `${w} no cofirmó este checkpoint`,
     quorum: (k, q) => `${k} de ${q} cofirmas requeridas`,
+    decided_per: (l) => `Esta elección se decide por ${l}: cada candidato compite en uno solo, así que no se suman votos por encima de ese nivel.`,
+    races: 'Contiendas', race_leader: 'Adelante', race_lead: 'Ventaja', race_decided: 'Decidida', tied: 'empate',
   },
   en: {
     title: 'Verifiable results', nav_results: 'Results', nav_discrepancies: 'Discrepancies',
@@ -97,6 +99,8 @@ const STRINGS = {
     witnesses: 'Witnesses', no_witnesses: 'This server declares no independent witnesses',
     witness_ok: (w, n, t) => `${w} cosigned size ${n} (${t})`, witness_missing: (w) => `${w} did not cosign this checkpoint`,
     quorum: (k, q) => `${k} of ${q} required cosignatures`,
+    decided_per: (l) => `This contest is decided per ${l}: each candidate stands in one only, so votes are not summed above that level.`,
+    races: 'Races', race_leader: 'Leader', race_lead: 'Lead', race_decided: 'Decided', tied: 'tied',
   },
 };
 

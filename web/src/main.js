@@ -19,6 +19,10 @@ const app = document.getElementById('app');
 let election = null;
 let source = '*';
 let contest = '';  // the contest shown ('' for a single-contest election)
+// A contest decided per area (a mayor's race, `decided_at`): the depth of the decided level (0 for a
+// national race). /api/v1/election does not say it (yet), so it comes from /api/v1/bound's
+// `decided_at`, which answers one race per area for such a contest.
+let decidedDepth = 0;
 
 // Routes of the election as a whole (one log for every contest) take no contest.
 const electionWide = (path) => !path.startsWith('/api/v1/') || path.startsWith('/api/v1/log/') ||
@@ -88,7 +92,7 @@ function summaryCards(tot) {
 
 // Candidate votes with their share of the base the election declares (figures.shares).
 function candidateTable(tot) {
-  const rows = election.candidates.map((c) => ({ code: c.code, name: c.name, votes: tot.candidates[c.code] || 0 }))
+  const rows = areaCandidates(tot).map((c) => ({ code: c.code, name: c.name, votes: tot.candidates[c.code] || 0 }))
     .sort((a, b) => b.votes - a.votes);
   const max = Math.max(1, ...rows.map((r) => r.votes));
   const base = tot.share_base;
@@ -99,6 +103,47 @@ function candidateTable(tot) {
       h('td', { 'data-testid': `cand-votes-${r.code}`, 'data-votes': r.votes }, fmt(r.votes)),
       h('td', {}, base ? pct(r.votes / base) : figure(tot, 'share_base', null)),
       h('td', { class: 'hide-sm', style: 'width:30%' }, h('div', { class: 'bar', style: `width:${(100 * r.votes) / max}%` })))))));
+}
+
+// The candidates an area's totals list: in a local race the API gives only those standing there.
+function areaCandidates(tot) {
+  if (!decidedDepth) return election.candidates;
+  return election.candidates.filter((c) => Object.prototype.hasOwnProperty.call(tot.candidates || {}, c.code));
+}
+
+// Finds the decided level (election.decided_at if the server says it, else the bound's).
+async function loadDecidedLevel() {
+  let at = election.decided_at;
+  if (at === undefined) {
+    const b = await api('/api/v1/bound').catch(() => null);
+    at = b && b.decided_at;
+  }
+  const i = at ? election.levels.findIndex((l) => l.code === at) : -1;
+  decidedDepth = i >= 0 ? i + 1 : 0;
+}
+
+// Above the decided level of a local race: no summed candidate table (a sum of separate races names
+// a leader no voter chose between); one line saying so and the races, each linking to its area.
+function racesTable(bound, codes) {
+  const areas = ((bound && bound.areas) || []).filter((a) => !codes || codes.has(a.code))
+    .sort((a, b) => String(a.name).localeCompare(String(b.name)));
+  const link = (a) => (decidedDepth === tableDepth() ? `#/table/${encodeURIComponent(a.code)}` : `#/area/${decidedDepth}/${encodeURIComponent(a.code)}`);
+  const yn = (x) => h('strong', { class: x ? 'ok' : 'bad' }, x ? t('yes') : t('no'));
+  return h('div', {},
+    h('p', { 'data-testid': 'decided-per' }, t('decided_per', levelName(decidedDepth).toLowerCase())),
+    h('h2', {}, t('races')),
+    h('div', { class: 'scroll' }, h('table', { 'data-testid': 'races' },
+      h('thead', {}, h('tr', {}, h('th', {}, levelName(decidedDepth)), h('th', {}, t('race_leader')), h('th', {}, t('race_lead')), h('th', {}, t('race_decided')))),
+      h('tbody', {}, areas.map((a) => {
+        const b = a.bound || {};
+        const rival = b.rivals && b.rivals[0];
+        return h('tr', { 'data-race': a.code },
+          h('td', {}, h('a', { href: link(a), 'data-code': a.code }, a.name || a.code)),
+          h('td', { 'data-testid': `race-leader-${a.code}`, 'data-candidate': b.leader ? b.leader.candidate : '' },
+            b.leader ? b.leader.name : '–', b.tied ? ` (${t('tied')})` : ''),
+          h('td', {}, rival ? fmt(rival.lead) : '–'),
+          h('td', {}, yn(b.decided)));
+      })))));
 }
 
 function shareBaseName() {
@@ -159,20 +204,23 @@ function crumbs(ancestors) {
 }
 
 async function renderArea(depth, code) {
-  const childDepth = depth + 1;
+  // Above a local race's decided level, the drill-down goes straight to the decided level's areas.
+  const aboveDecided = decidedDepth > 0 && depth < decidedDepth;
+  const childDepth = aboveDecided ? decidedDepth : depth + 1;
   const params = { level: levelCode(childDepth), source };
   if (code) params.parent = code;
   const [tally, sources, bound] = await Promise.all([
     api(`/api/v1/tally?${q(params)}`),
     api('/api/v1/sources').then((s) => s.sources).catch(() => []),
-    depth === 0 ? api(`/api/v1/bound?${q({ source })}`).catch(() => null) : Promise.resolve(null),
+    depth === 0 || aboveDecided ? api(`/api/v1/bound?${q({ source })}`).catch(() => null) : Promise.resolve(null),
   ]);
+  if (aboveDecided) return renderAboveDecided(depth, code, tally, sources, bound);
   const tot = depth === 0 ? tally.total : tally.parent_total;
   const title = depth === 0 ? election.name : tally.parent_name || code;
   const ancestors = (tally.ancestors || []).map((a) => ({ name: a.name, href: `#/area/${a.depth}/${encodeURIComponent(a.code)}` }));
   if (depth > 0) ancestors.push({ name: title });
   const childLink = (a) => (childDepth === tableDepth() ? `#/table/${encodeURIComponent(a.code)}` : `#/area/${childDepth}/${encodeURIComponent(a.code)}`);
-  const top = election.candidates.slice(0, 2);
+  const top = areaCandidates(tot).slice(0, 2);
   const children = [...tally.areas].sort((a, b) => String(a.name).localeCompare(String(b.name)));
   app.replaceChildren(
     depth > 0 ? crumbs(ancestors) : '',
@@ -194,6 +242,21 @@ async function renderArea(depth, code) {
         ...top.map((c) => h('td', { class: 'hide-sm' }, fmt((a.candidates || {})[c.code])))))))));
 }
 
+// A view above a local race's decided level: the area's counting figures (tables, valid votes,
+// turnout add up across races), the line saying the contest is decided per area, and its races.
+function renderAboveDecided(depth, code, tally, sources, bound) {
+  const tot = depth === 0 ? tally.total : tally.parent_total;
+  const title = depth === 0 ? election.name : tally.parent_name || code;
+  const ancestors = (tally.ancestors || []).map((a) => ({ name: a.name, href: `#/area/${a.depth}/${encodeURIComponent(a.code)}` }));
+  if (depth > 0) ancestors.push({ name: title });
+  app.replaceChildren(
+    depth > 0 ? crumbs(ancestors) : '',
+    h('h1', { 'data-testid': 'area-title' }, title),
+    h('div', { class: 'controls' }, sourceControl(sources, (s) => { source = s; updateExport(); route(); })),
+    summaryCards(tot),
+    racesTable(bound, new Set(tally.areas.map((a) => a.code))));
+}
+
 async function renderTable(code) {
   const data = await api(`/api/v1/stations/${encodeURIComponent(code)}/sheets`);
   const st = data.station;
@@ -202,9 +265,17 @@ async function renderTable(code) {
   const sheets = data.sheets;
   const current = sheets.filter((s) => !s.superseded);
   const fields = election.fields && election.fields.length ? election.fields : ['valid', 'null'];
+  // A local race: only the candidates standing in the table's decided-level area (the API's tally
+  // of that area lists them), not every race's zeros.
+  let standing = election.candidates;
+  const decidedArea = decidedDepth > 0 && decidedDepth < tableDepth() ? st.areas[decidedDepth - 1] : null;
+  if (decidedArea) {
+    const r = await api(`/api/v1/tally?${q({ level: levelCode(tableDepth()), parent: decidedArea.code, source })}`);
+    standing = areaCandidates(r.parent_total);
+  }
   const rows = [
     ...fields.map((f) => ({ label: t(f) !== f ? t(f) : f, get: (s) => (s.sheet.fields || {})[f] })),
-    ...election.candidates.map((c) => ({ label: c.name, get: (s) => (s.sheet.candidates || {})[c.code] })),
+    ...standing.map((c) => ({ label: c.name, get: (s) => (s.sheet.candidates || {})[c.code] })),
   ];
   const differs = (row) => new Set(current.map((s) => row.get(s))).size > 1;
   // "Verified" means both: the checkpoint is signed by the log's key (checked once per page) and
@@ -464,6 +535,7 @@ function contestControl(contests) {
     delete app.dataset.ready;
     try {
       election = await api('/api/v1/election');
+      await loadDecidedLevel();
     } catch (e) {
       app.replaceChildren(h('p', { class: 'bad', 'data-testid': 'error' }, `${t('error')}: ${e.message}`));
       return;
@@ -490,6 +562,7 @@ async function main() {
       election = await api('/api/v1/election');
       contestControl(contests);
     }
+    await loadDecidedLevel();
   } catch (e) {
     app.replaceChildren(h('p', { class: 'bad' }, `${t('error')}: ${e.message}`));
     return;
