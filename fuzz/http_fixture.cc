@@ -104,7 +104,10 @@ HttpFixture::HttpFixture() : state_(new State) {
     o.log_index = st->ingestor->log().size();
     return o;
   };
-  be.sheet_from_image = [st](std::string_view bytes) { return st->profile->parse(bytes, ve2024_election()); };
+  // One contest (ve2024): the contest a request names is checked by the API before this is called.
+  be.sheet_from_image = [st](std::string_view bytes, std::string_view /*contest*/) {
+    return st->profile->parse(bytes, ve2024_election());
+  };
   be.put_blob = [](std::string_view bytes) -> Result<std::string> { return sha256_hex(bytes); };
   api_ = new http::Api(ao, be);
 }
