@@ -74,15 +74,21 @@ for b in "$ELECTION"/declarations/cne-boletin-*.toml; do "$BIN" declare "$DATA" 
 "$BIN" tally "$DATA" --format json >"$WORK/expected.json"
 
 source "$ROOT/tests/lib/server.sh"  # curl with a time limit, wait_for, listening_port (port 0)
-"$BIN" serve "$DATA" --listen 127.0.0.1:0 --web "$ROOT/web/dist" 2>"$WORK/serve.log" &
-SERVER_PID=$!
-PORT=$(listening_port "$WORK/serve.log") || fail_early "server did not start"
-wait_for 120 curl -fs -o /dev/null "http://127.0.0.1:$PORT/api/v1/election" || { cat "$WORK/serve.log" >&2; fail_early "server did not start"; }
+# serve_page <data dir> <what>: `serve` of that directory with the built page, on port 0; sets
+# SERVER_PID and PORT once it answers. stop_page: stops it.
+serve_page() {
+  "$BIN" serve "$1" --listen 127.0.0.1:0 --web "$ROOT/web/dist" 2>"$1.serve.log" &
+  SERVER_PID=$!
+  PORT=$(listening_port "$1.serve.log") || fail_early "$2 did not start"
+  wait_for 120 curl -fs -o /dev/null "http://127.0.0.1:$PORT/api/v1/election" || { cat "$1.serve.log" >&2; fail_early "$2 did not start"; }
+}
+stop_page() { kill -TERM "$SERVER_PID" 2>/dev/null || true; wait "$SERVER_PID" 2>/dev/null || true; SERVER_PID=""; }
+serve_page "$DATA" "server"
 
 status=0
 node "$HERE/page.test.mjs" "http://127.0.0.1:$PORT" "$WORK/expected.json" "$TABLE" "$DATA/log.vkey" \
   "$WORK/earlier-checkpoint" "$WORK/forked-checkpoint" | tee "$WORK/page.out" || status=$?
-kill -TERM "$SERVER_PID" 2>/dev/null || true; wait "$SERVER_PID" 2>/dev/null || true; SERVER_PID=""
+stop_page
 
 # Two contests (elections/twocontests, an invented fixture) with one table's registered voters
 # unknown: the contest selector, every view following it, and the turnout note.
@@ -94,14 +100,11 @@ awk -F, -v OFS=, 'NR == 2 { $6 = "" } { print }' "$TC/data/mesas.csv" >"$WORK/me
 "$BIN" import "$TDATA" "$TC/data/presidente.csv" --contest president --source official --mapping "$TC/presidente.mapping.toml" >/dev/null 2>&1
 "$BIN" import "$TDATA" "$TC/data/asamblea.csv" --contest assembly --source official --mapping "$TC/asamblea.mapping.toml" >/dev/null 2>&1
 for c in president assembly; do "$BIN" tally "$TDATA" --contest $c --format json >"$WORK/expected-$c.json"; done
-"$BIN" serve "$TDATA" --listen 127.0.0.1:0 --web "$ROOT/web/dist" 2>"$WORK/serve2.log" &
-SERVER_PID=$!
-PORT=$(listening_port "$WORK/serve2.log") || fail_early "the two-contest server did not start"
-wait_for 120 curl -fs -o /dev/null "http://127.0.0.1:$PORT/api/v1/election" || { cat "$WORK/serve2.log" >&2; fail_early "the two-contest server did not start"; }
+serve_page "$TDATA" "the two-contest server"
 node "$HERE/contests.test.mjs" "http://127.0.0.1:$PORT" "$WORK/expected-president.json" "$WORK/expected-assembly.json" \
   | tee "$WORK/contests.out" || status=$?
 
-kill -TERM "$SERVER_PID" 2>/dev/null || true; wait "$SERVER_PID" 2>/dev/null || true; SERVER_PID=""
+stop_page
 
 # A contest decided per municipality (tests/fixtures/localrace, a mayor's race): the races above the
 # decided level, each municipality's own candidates at it.
@@ -112,10 +115,7 @@ LDATA=$WORK/localrace
 "$BIN" import "$LDATA" "$LR/actas.csv" --source official --mapping "$LR/actas.mapping.toml" >/dev/null 2>&1
 "$BIN" bound "$LDATA" --format json >"$WORK/localrace-bound.json"
 "$BIN" tally "$LDATA" --level municipality --format json >"$WORK/localrace-tally.json"
-"$BIN" serve "$LDATA" --listen 127.0.0.1:0 --web "$ROOT/web/dist" 2>"$WORK/serve3.log" &
-SERVER_PID=$!
-PORT=$(listening_port "$WORK/serve3.log") || fail_early "the local-race server did not start"
-wait_for 120 curl -fs -o /dev/null "http://127.0.0.1:$PORT/api/v1/election" || { cat "$WORK/serve3.log" >&2; fail_early "the local-race server did not start"; }
+serve_page "$LDATA" "the local-race server"
 node "$HERE/localrace.test.mjs" "http://127.0.0.1:$PORT" "$WORK/localrace-bound.json" "$WORK/localrace-tally.json" \
   | tee "$WORK/localrace.out" || status=$?
 

@@ -18,7 +18,6 @@
 #include "tallylog/base/env.h"
 #include "tallylog/base/sha256.h"
 #include "tallylog/cli/command.h"
-#include "tallylog/cli/devices_check.h"
 #include "tallylog/cli/progress.h"
 #include "tallylog/cli/verify_args.h"
 #include "tallylog/election/device.h"
@@ -34,85 +33,7 @@
 
 namespace tallylog::cli {
 
-Result<DeviceLogCheck> check_device_signatures(log::LogFiles& files, uint64_t size) {
-  DeviceLogCheck out;
-  election::DeviceRegistry registry;
-  std::optional<election::Election> el;
-  struct Signed {
-    uint64_t index;
-    std::string key;
-  };
-  std::vector<Signed> signed_sheets;
-  auto problem = [&](uint64_t i, const std::string& what) {
-    if (out.problems.size() < 100) out.problems.push_back("entry " + std::to_string(i) + ": " + what);
-  };
-  for (uint64_t n = 0; n * log::kTileWidth < size; ++n) {
-    const uint64_t width = std::min<uint64_t>(log::kTileWidth, size - n * log::kTileWidth);
-    const std::string path = log::bundle_path(n, width);
-    TL_ASSIGN_OR_RETURN(std::string bundle, files.read(path));
-    TL_ASSIGN_OR_RETURN(auto entries, log::parse_bundle(bundle, width, path));
-    for (uint64_t k = 0; k < width; ++k) {
-      const uint64_t i = n * log::kTileWidth + k;
-      std::string_view e = entries[k];
-      if (i == 0) {
-        auto d = election::decode_entry(e);
-        if (d && d->type == election::EntryType::kElection) {
-          el = std::get<election::Election>(d->record);
-          out.election_has_organisations = !el->organisations.empty();
-        }
-        // No organisation, no device: nothing to replay (and verify reads no bundle twice).
-        if (!out.election_has_organisations) return out;
-        continue;
-      }
-      // Only entries that can matter are decoded: device records, signed sheets, and (when the
-      // election requires signatures) every sheet.
-      const bool device_record = e.starts_with("{\"action\":");
-      const bool maybe_signed = e.find("\"device_key\":") != std::string_view::npos;
-      const bool must_check = el && !el->require_device_signature.empty() && e.ends_with("\"type\":\"sheet\",\"v\":1}");
-      if (!device_record && !maybe_signed && !must_check) continue;
-      auto d = election::decode_entry(e);
-      if (!d) continue;  // not a record: verify's other passes and the index say so
-      if (!el) {
-        problem(i, "a device record or signed sheet in a log whose entry 0 is not an election");
-        continue;
-      }
-      if (d->type == election::EntryType::kDevice) {
-        ++out.device_records;
-        if (auto no = registry.apply(*el, std::get<election::DeviceRecord>(d->record), i))
-          problem(i, "device record does not hold: " + no->field + ": " + no->reason);
-      } else if (d->type == election::EntryType::kSheet) {
-        const auto& sheet = std::get<election::Sheet>(d->record);
-        if (auto no = registry.check_sheet(*el, sheet)) {
-          problem(i, "sheet of " + sheet.station + " (" + sheet.source + "): " + no->field + ": " + no->reason);
-        } else if (!sheet.device_key.empty()) {
-          ++out.signed_sheets;
-          signed_sheets.push_back({i, sheet.device_key});
-        }
-      }
-    }
-  }
-  for (const Signed& s : signed_sheets) {
-    const auto* d = registry.find(s.key);
-    if (d && d->revoked_at && *d->revoked_at > s.index) ++out.signed_by_later_revoked;
-  }
-  return out;
-}
-
 namespace {
-
-std::string read_key_file_or_exit(const std::string& path) {
-  std::string text = value_or_exit(Env::posix().read_file(path));
-  return trim_key_text(text);
-}
-
-note::Signer signer_or_exit(const std::string& path, const std::string& flag) {
-  auto s = note::Signer::parse(read_key_file_or_exit(path));
-  if (!s) {
-    fail(flag + " " + path + ": " + s.error().message);
-    throw CLI::RuntimeError(exit_code());
-  }
-  return std::move(*s);
-}
 
 void keygen(const std::string& name, const std::string& key_file, const std::string& what) {
   auto s = value_or_exit(note::Signer::generate(name));
@@ -259,9 +180,7 @@ void register_devices_commands(CLI::App& app) {
       invites.push_back(std::move(inv));
     }
     if (!iv->out.empty()) {
-      std::string text;
-      for (const auto& inv : invites) text += ingest::invite_to_json(inv) + "\n";
-      check_or_exit(Env::posix().write_file_atomic(iv->out, text, Durability::kSync));
+      check_or_exit(Env::posix().write_file_atomic(iv->out, ingest::invites_to_jsonl(invites), Durability::kSync));
     } else {
       check_or_exit(ingest::append_invites(Env::posix(), iv->data_dir, invites));
     }
@@ -274,15 +193,8 @@ void register_devices_commands(CLI::App& app) {
   a->add_option("data", ai->data_dir, "data directory")->required()->check(CLI::ExistingDirectory);
   a->add_option("file", ai->file, "invites file")->required()->check(CLI::ExistingFile);
   a->callback([ai] {
-    std::string text = value_or_exit(Env::posix().read_file(ai->file));
-    std::vector<ingest::Invite> invites;
-    size_t start = 0;
-    while (start < text.size()) {
-      size_t nl = text.find('\n', start);
-      std::string line = text.substr(start, nl == std::string::npos ? std::string::npos : nl - start);
-      start = nl == std::string::npos ? text.size() : nl + 1;
-      if (!line.empty()) invites.push_back(value_or_exit(ingest::invite_from_json(line)));
-    }
+    const auto invites =
+        value_or_exit(ingest::invites_from_jsonl(value_or_exit(Env::posix().read_file(ai->file)), ai->file));
     check_or_exit(ingest::append_invites(Env::posix(), ai->data_dir, invites));
     std::cerr << "tallylog: " << invites.size() << " invite(s) added\n";
   });
@@ -295,12 +207,12 @@ void register_devices_commands(CLI::App& app) {
     election::DeviceRegistry registry;
     std::optional<election::Election> el;
     check_or_exit(reader->for_each_entry(0, reader->size(), [&](uint64_t idx, std::string_view e) -> Status {
-      if (idx != 0 && !e.starts_with("{\"action\":")) return ok();
-      auto d = election::decode_entry(e);
-      if (!d) return ok();
-      if (d->type == election::EntryType::kElection) el = std::get<election::Election>(d->record);
-      if (d->type == election::EntryType::kDevice && el)
-        (void)registry.apply(*el, std::get<election::DeviceRecord>(d->record), idx);
+      if (idx == 0) {
+        auto d = election::decode_entry(e);
+        if (d && d->type == election::EntryType::kElection) el = std::get<election::Election>(d->record);
+      } else if (el) {
+        registry.replay(*el, e, idx);
+      }
       return ok();
     }));
     for (const auto& [key, d] : registry.devices()) {
@@ -335,16 +247,7 @@ void register_devices_commands(CLI::App& app) {
   v->callback([vr] {
     const note::Verifier key = log_key_or_exit(vr->vkey);
     auto receipt = value_or_exit(log::receipt_from_json(value_or_exit(Env::posix().read_file(vr->file))));
-    const bool remote = vr->data_dir.starts_with("http://") || vr->data_dir.starts_with("https://");
-    std::string dir = vr->data_dir;
-    if (!remote && !Env::posix().exists(join_path(dir, "checkpoint")) && Env::posix().exists(join_path(dir, "log/checkpoint")))
-      dir = join_path(dir, "log");
-    if (remote) {
-      // A server's URL: its published log is under /log (a URL already ending in /log is kept).
-      while (dir.size() > 1 && dir.back() == '/') dir.pop_back();
-      if (!dir.ends_with("/log")) dir += "/log";
-    }
-    auto files = remote ? value_or_exit(log::http_log_files(dir, {vr->cacert})) : log::local_log_files(Env::posix(), dir);
+    auto files = log_files_or_exit(log_source(vr->data_dir), vr->cacert);
     std::unique_ptr<Progress> progress;
     auto check = log::verify_receipt(receipt, key, *files, [&](uint64_t done, uint64_t total) {
       if (!progress) progress = std::make_unique<Progress>("verify", total);

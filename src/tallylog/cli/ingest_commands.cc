@@ -13,6 +13,7 @@
 #include "tallylog/base/zip.h"
 #include "tallylog/cli/command.h"
 #include "tallylog/cli/progress.h"
+#include "tallylog/cli/verify_args.h"
 #include "tallylog/election/contest.h"
 #include "tallylog/index/open.h"
 #include "tallylog/ingest/contest.h"
@@ -59,11 +60,7 @@ std::unique_ptr<ingest::Ingestor> open_ingestor(const std::string& data_dir, con
   ingest::IngestorOptions o;
   if (!device_key_file.empty()) {
     // A device key (tallylog devices keygen): every sheet is signed as that device.
-    std::string text = value_or_exit(Env::posix().read_file(device_key_file));
-    while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.pop_back();
-    auto signer = note::Signer::parse(text);
-    if (!signer) check_or_exit(std::unexpected(with_context(signer.error(), "--device-key " + device_key_file)));
-    o.device_signer = std::make_shared<const note::Signer>(std::move(*signer));
+    o.device_signer = std::make_shared<const note::Signer>(signer_or_exit(device_key_file, "--device-key"));
   }
   o.contest = contest;
   o.index_url = index_url;

@@ -9,9 +9,9 @@
 #include "tallylog/base/bytes.h"
 #include "tallylog/base/env.h"
 #include "tallylog/cli/command.h"
-#include "tallylog/cli/devices_check.h"
 #include "tallylog/cli/verify_args.h"
 #include "tallylog/cli/progress.h"
+#include "tallylog/election/device.h"
 #include "tallylog/log/http_files.h"
 #include "tallylog/log/log.h"
 #include "tallylog/log/verify.h"
@@ -109,17 +109,12 @@ std::string trim(std::string s) {
 
 void run_verify(const VerifyArgs& a) {
   Env& env = Env::posix();
-  bool remote = a.path.starts_with("http://") || a.path.starts_with("https://");
-  if (remote && a.vkey.empty()) {
+  const LogSource src = log_source(a.path);
+  if (src.remote && a.vkey.empty()) {
     fail("verifying a URL needs --vkey (the log's verifier key, or a file holding it)");
     throw CLI::RuntimeError(exit_code());
   }
-  std::string log_dir = a.path;
-  while (log_dir.size() > 1 && log_dir.back() == '/') log_dir.pop_back();
-  // Accept the data directory too: <data> holds log/ and log.vkey.
-  if (!env.exists(join_path(log_dir, "checkpoint")) && env.exists(join_path(log_dir, "log/checkpoint"))) {
-    log_dir = join_path(log_dir, "log");
-  }
+  const std::string& log_dir = src.dir;
   std::string vkey_text;
   if (!a.vkey.empty()) {
     vkey_text = env.exists(a.vkey) ? trim(value_or_exit(env.read_file(a.vkey))) : a.vkey;
@@ -133,7 +128,7 @@ void run_verify(const VerifyArgs& a) {
     vkey_text = trim(*r);
   }
   auto key = value_or_exit(note::Verifier::parse(vkey_text));
-  auto files = remote ? value_or_exit(log::http_log_files(a.path, {a.cacert})) : log::local_log_files(env, log_dir);
+  auto files = log_files_or_exit(src, a.cacert);
   std::unique_ptr<Progress> progress;
   log::VerifyOptions options;
   options.progress = [&](uint64_t done, uint64_t total) {
@@ -141,6 +136,11 @@ void run_verify(const VerifyArgs& a) {
     progress->update(done);
   };
   if (!a.previous.empty()) options.previous_checkpoint = value_or_exit(env.read_file(a.previous));
+  election::DeviceLogCheck device_check;
+  options.on_entry = [&](uint64_t i, std::string_view e) -> Status {
+    device_check.add(i, e);
+    return ok();
+  };
   auto report = log::verify_log(*files, key, options);
   progress.reset();
   if (!report) {
@@ -156,18 +156,17 @@ void run_verify(const VerifyArgs& a) {
     std::cout << "note: " << t << " is a temporary left by an interrupted write, not part of the log"
               << " (removed when the log is next opened for writing)\n";
   }
-  // Device signatures (issue 14): every enrolment and signed sheet re-checked from the log alone.
-  if (report->size > 0) {
-    auto devices = value_or_exit(check_device_signatures(*files, report->size));
-    if (devices.election_has_organisations) {
-      std::cout << "devices: " << devices.device_records << " enrolment/revocation records, " << devices.signed_sheets
-                << " signed sheets verified (" << devices.signed_by_later_revoked
-                << " signed by keys revoked since: valid when logged)\n";
-      for (const auto& p : devices.problems) std::cout << "device problem: " << p << "\n";
-      if (!devices.problems.empty()) {
-        fail("verification FAILED: " + std::to_string(devices.problems.size()) + " device signature problem(s)");
-        throw CLI::RuntimeError(exit_code());
-      }
+  // Device signatures (issue 14): every enrolment and signed sheet re-checked from the log alone,
+  // in the same pass over the bundles (options.on_entry above).
+  const election::DeviceLogReport devices = device_check.report();
+  if (devices.election_has_organisations) {
+    std::cout << "devices: " << devices.device_records << " enrolment/revocation records, " << devices.signed_sheets
+              << " signed sheets verified (" << devices.signed_by_later_revoked
+              << " signed by keys revoked since: valid when logged)\n";
+    for (const auto& p : devices.problems) std::cout << "device problem: " << p << "\n";
+    if (!devices.problems.empty()) {
+      fail("verification FAILED: " + std::to_string(devices.problems.size()) + " device signature problem(s)");
+      throw CLI::RuntimeError(exit_code());
     }
   }
   // Which witnesses cosigned the checkpoint just verified.

@@ -9,6 +9,8 @@
 #include "tallylog/base/env.h"
 #include "tallylog/cli/command.h"
 #include "tallylog/http/server.h"
+#include "tallylog/log/http_files.h"
+#include "tallylog/log/verify.h"
 #include "tallylog/mirror/mirror.h"
 #include "tallylog/note/cosignature.h"
 #include "tallylog/note/note.h"
@@ -73,6 +75,44 @@ inline note::Verifier log_key_or_exit(const std::string& arg, const std::string&
     throw CLI::RuntimeError(exit_code());
   }
   return std::move(*v);
+}
+
+// A copy of a log to read (verify, verify-receipt): a URL (http:// or https://: a server's or a
+// static mirror's base URL, or the log's own URL ending in /log), a log directory, or a data or
+// mirror directory holding log/. `dir` is the log's URL or directory.
+struct LogSource {
+  bool remote = false;
+  std::string dir;
+};
+
+inline LogSource log_source(std::string path) {
+  LogSource src;
+  src.remote = path.starts_with("http://") || path.starts_with("https://");
+  while (path.size() > 1 && path.back() == '/') path.pop_back();
+  if (src.remote) {
+    if (!path.ends_with("/log")) path += "/log";
+  } else if (Env& env = Env::posix();
+             !env.exists(join_path(path, "checkpoint")) && env.exists(join_path(path, "log/checkpoint"))) {
+    path = join_path(path, "log");
+  }
+  src.dir = std::move(path);
+  return src;
+}
+
+inline std::unique_ptr<log::LogFiles> log_files_or_exit(const LogSource& src, const std::string& cacert) {
+  if (src.remote) return value_or_exit(log::http_log_files(src.dir, {cacert}));
+  return log::local_log_files(Env::posix(), src.dir);
+}
+
+// A private key file (`tallylog org keygen`, `devices keygen`): the signer it holds, or exit with
+// "<flag> <path>: <reason>".
+inline note::Signer signer_or_exit(const std::string& path, const std::string& flag) {
+  auto s = note::Signer::parse(trim_key_text(value_or_exit(Env::posix().read_file(path))));
+  if (!s) {
+    fail(flag + " " + path + ": " + s.error().message);
+    throw CLI::RuntimeError(exit_code());
+  }
+  return std::move(*s);
 }
 
 // "host:port" into the server options (port 0: any free port).

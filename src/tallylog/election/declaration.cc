@@ -15,6 +15,7 @@
 #include <set>
 
 #include "tallylog/base/bytes.h"
+#include "tallylog/base/json.h"
 #include "tallylog/election/entry.h"
 #include "tallylog/election/validate.h"
 
@@ -101,13 +102,9 @@ std::string encode_declaration(const Declaration& d) {
 }
 
 Result<Declaration> decode_declaration(std::string_view bytes) {
-  json j;
-  try {
-    j = json::parse(bytes.begin(), bytes.end());
-  } catch (const json::exception& e) {
-    return bad(fmt::format("entry: not valid JSON: {}", e.what()));
-  }
-  if (!j.is_object()) return bad("entry: not a JSON object");
+  auto parsed = parse_json_object(bytes);
+  if (!parsed) return bad("entry: " + parsed.error().message);
+  json j = std::move(*parsed);
   Declaration d;
   for (auto it = j.begin(); it != j.end(); ++it) {
     const std::string& k = it.key();

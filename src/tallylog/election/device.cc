@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "tallylog/base/bytes.h"
+#include "tallylog/base/json.h"
 #include "tallylog/base/sha256.h"
 #include "tallylog/election/entry.h"
 #include "tallylog/election/source_name.h"
@@ -111,13 +112,9 @@ std::string device_invite_message(std::string_view org, const std::vector<std::s
 }
 
 Result<DeviceRecord> decode_device_record(std::string_view bytes) {
-  json j;
-  try {
-    j = json::parse(bytes.begin(), bytes.end());
-  } catch (const json::exception& e) {
-    return bad(fmt::format("not valid JSON: {}", e.what()));
-  }
-  if (!j.is_object()) return bad("not a JSON object");
+  auto parsed = parse_json_object(bytes);
+  if (!parsed) return bad(parsed.error().message);
+  json j = std::move(*parsed);
   DeviceRecord r;
   for (auto it = j.begin(); it != j.end(); ++it) {
     const std::string& k = it.key();
@@ -274,6 +271,12 @@ const DeviceRegistry::Device* DeviceRegistry::find(std::string_view device_key) 
   return it == devices_.end() ? nullptr : &it->second;
 }
 
+void DeviceRegistry::replay(const Election& election, std::string_view entry, uint64_t log_index) {
+  if (!may_be_device_record(entry)) return;
+  auto d = decode_entry(entry);
+  if (d && d->type == EntryType::kDevice) (void)apply(election, std::get<DeviceRecord>(d->record), log_index);
+}
+
 std::optional<DeviceRejection> DeviceRegistry::check_sheet(const Election& e, const Sheet& sheet) const {
   if (sheet.device_key.empty() && sheet.device_signature.empty()) {
     if (requires_device_signature(e, sheet.source))
@@ -296,6 +299,53 @@ std::optional<DeviceRejection> DeviceRegistry::check_sheet(const Election& e, co
   if (!verify_b64(*key, sheet_signed_message(sheet), sheet.device_signature))
     return reject("device_signature", "does not verify: the sheet is not the one the device signed");
   return std::nullopt;
+}
+
+void DeviceLogCheck::problem(uint64_t log_index, const std::string& what) {
+  if (report_.problems.size() < 100) report_.problems.push_back("entry " + std::to_string(log_index) + ": " + what);
+}
+
+void DeviceLogCheck::add(uint64_t i, std::string_view e) {
+  if (ignore_rest_) return;
+  if (i == 0) {
+    auto d = decode_entry(e);
+    if (d && d->type == EntryType::kElection) {
+      election_ = std::get<Election>(d->record);
+      report_.election_has_organisations = !election_->organisations.empty();
+    }
+    ignore_rest_ = !report_.election_has_organisations;
+    return;
+  }
+  // Only entries that can matter are decoded: device records, signed sheets, and (when the
+  // election requires signatures) every sheet.
+  const bool device_record = may_be_device_record(e);
+  const bool maybe_signed = e.find("\"device_key\":") != std::string_view::npos;
+  const bool must_check = !election_->require_device_signature.empty() && e.ends_with("\"type\":\"sheet\",\"v\":1}");
+  if (!device_record && !maybe_signed && !must_check) return;
+  auto d = decode_entry(e);
+  if (!d) return;  // not a record: verify's other passes and the index say so
+  if (d->type == EntryType::kDevice) {
+    ++report_.device_records;
+    if (auto no = registry_.apply(*election_, std::get<DeviceRecord>(d->record), i))
+      problem(i, "device record does not hold: " + no->field + ": " + no->reason);
+  } else if (d->type == EntryType::kSheet) {
+    const auto& sheet = std::get<Sheet>(d->record);
+    if (auto no = registry_.check_sheet(*election_, sheet)) {
+      problem(i, "sheet of " + sheet.station + " (" + sheet.source + "): " + no->field + ": " + no->reason);
+    } else if (!sheet.device_key.empty()) {
+      ++report_.signed_sheets;
+      signed_.emplace_back(i, sheet.device_key);
+    }
+  }
+}
+
+DeviceLogReport DeviceLogCheck::report() const {
+  DeviceLogReport r = report_;
+  for (const auto& [index, key] : signed_) {
+    const auto* d = registry_.find(key);
+    if (d && d->revoked_at && *d->revoked_at > index) ++r.signed_by_later_revoked;
+  }
+  return r;
 }
 
 }  // namespace tallylog::election

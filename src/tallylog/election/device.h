@@ -82,6 +82,10 @@ struct DeviceRejection {
   std::string reason;  // a sentence a person can act on
 };
 
+// Whether a log entry may be a device record, told without decoding it: a device record's canonical
+// JSON (sorted keys) starts with {"action":, and no other entry type does.
+inline bool may_be_device_record(std::string_view entry) { return entry.starts_with("{\"action\":"); }
+
 // Signs `sheet` as it stands (it must be in the form that will be logged: validated, so that
 // candidates are filled from cards): sets device_key and device_signature.
 Status sign_sheet(Sheet& sheet, const note::Signer& device);
@@ -100,6 +104,10 @@ class DeviceRegistry {
   std::optional<DeviceRejection> check(const Election& election, const DeviceRecord& r) const;
   // check() and then records it as logged at `log_index`; returns the rejection otherwise.
   std::optional<DeviceRejection> apply(const Election& election, const DeviceRecord& r, uint64_t log_index);
+  // Replaying a log: applies `entry` (logged at `log_index`) when it is a device record. Other
+  // entries, and records that do not hold (they could only have been appended by hand; verify
+  // reports them), change nothing.
+  void replay(const Election& election, std::string_view entry, uint64_t log_index);
 
   // For a sheet about to be logged (or, when verifying, as logged): an unsigned sheet of a
   // source that requires a signature, an unknown or revoked key, a source the device is not
@@ -113,6 +121,35 @@ class DeviceRegistry {
  private:
   std::map<std::string, Device, std::less<>> devices_;  // by verifier key text
   std::set<std::string> used_codes_;                    // SHA-256 hex of codes already used
+};
+
+// The device pass of `tallylog verify`, from the published log alone: fed every entry in log
+// order, it replays the device records (enrolment, revocation) and re-checks, at its place in the
+// log, the signature of every signed sheet and of every unsigned sheet whose source the election
+// requires to be signed. Sheets signed by a key revoked later stay valid and are counted apart.
+// After entry 0, an election that declares no organisation makes every later entry a no-op (no
+// device can have signed anything). Not thread-safe.
+struct DeviceLogReport {
+  bool election_has_organisations = false;
+  uint64_t device_records = 0;
+  uint64_t signed_sheets = 0;
+  uint64_t signed_by_later_revoked = 0;  // valid when logged; the key was revoked afterwards
+  std::vector<std::string> problems;     // "entry N: <what>" (the first 100); empty when all hold
+};
+
+class DeviceLogCheck {
+ public:
+  void add(uint64_t log_index, std::string_view entry);
+  DeviceLogReport report() const;
+
+ private:
+  void problem(uint64_t log_index, const std::string& what);
+
+  DeviceLogReport report_;
+  DeviceRegistry registry_;
+  std::optional<Election> election_;
+  bool ignore_rest_ = false;
+  std::vector<std::pair<uint64_t, std::string>> signed_;  // (log index, device key) of signed sheets
 };
 
 }  // namespace tallylog::election

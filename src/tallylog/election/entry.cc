@@ -13,6 +13,7 @@
 #include <nlohmann/json.hpp>
 
 #include "tallylog/base/bytes.h"
+#include "tallylog/base/json.h"
 #include "tallylog/base/sha256.h"
 
 namespace tallylog::election {
@@ -1159,13 +1160,9 @@ Result<Entry> internal::decode_entry_general(std::string_view bytes) {
     return bad(
         fmt::format("{} bytes is larger than the {} byte limit", bytes.size(), kMaxEntryBytes));
   if (!depth_ok(bytes, 8)) return bad("nested more than 8 levels deep");
-  json j;
-  try {
-    j = json::parse(bytes.begin(), bytes.end());
-  } catch (const json::exception& e) {
-    return bad(fmt::format("not valid JSON: {}", e.what()));
-  }
-  if (!j.is_object()) return bad("not a JSON object");
+  auto parsed = parse_json_object(bytes);
+  if (!parsed) return bad(parsed.error().message);
+  json j = std::move(*parsed);
   auto type_it = j.find("type");
   if (type_it == j.end() || !type_it->is_string())
     return bad("member \"type\" is missing or not a string");

@@ -3,6 +3,8 @@
 // levels (region, table).
 #pragma once
 
+#include <string>
+
 #include "tallylog/election/model.h"
 
 namespace tallylog::election::testing {
@@ -40,6 +42,34 @@ inline Sheet small_sheet(std::string station = "R1.01") {
   s.fields = {{"valid", 35}, {"null", 2}};
   s.submitted_by = "importer";
   s.submitted_at = "2024-07-29T01:02:03Z";
+  return s;
+}
+
+// A mayor's race decided per municipality (Election::decided_at, docs/formats/election-toml.md
+// "Local races"): LG and MN stand in municipality 0101 (state 01), AV in 0203 (state 02).
+// Levels state > municipality > table.
+inline Election local_race_election() {
+  Election e;
+  e.id = "mayors";
+  e.name = "Alcaldías";
+  e.date = "2026-11-08";
+  e.contest = "mayor";
+  e.decided_at = "municipality";
+  e.levels = {{"state", "Estado"}, {"municipality", "Municipio"}, {"table", "Mesa"}};
+  e.candidates = {{"LG", "Lucía Gómez", "0101"}, {"MN", "Mario Nieto", "0101"}, {"AV", "Ana Vidal", "0203"}};
+  e.fields = {"valid"};
+  e.rules = {"valid == candidates"};
+  e.sources = {"official"};
+  return e;
+}
+
+// A table of local_race_election() in `municipality` (its state: the code's first two characters).
+inline Station local_race_table(std::string municipality, std::string code) {
+  Station s;
+  s.code = code;
+  s.areas = {{municipality.substr(0, 2), "State " + municipality.substr(0, 2)}, {municipality, "M" + municipality},
+             {code, ""}};
+  s.registered = 500;
   return s;
 }
 

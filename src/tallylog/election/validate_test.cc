@@ -436,54 +436,31 @@ TEST(Validator, ASheetAtAStationWithUnknownRegisteredVotersIsNotRejectedByARuleO
 }
 
 
-// A mayor's race decided per municipality (Election::decided_at): LG stands in 0101, AV in 0203.
-Election local_race() {
-  Election e;
-  e.id = "mayors";
-  e.name = "Alcaldías";
-  e.date = "2026-11-08";
-  e.contest = "mayor";
-  e.decided_at = "municipality";
-  e.levels = {{"state", "Estado"}, {"municipality", "Municipio"}, {"table", "Mesa"}};
-  e.candidates = {{"LG", "Lucía Gómez", "0101"}, {"AV", "Ana Vidal", "0203"}};
-  e.fields = {"valid"};
-  e.rules = {"valid == candidates"};
-  e.sources = {"official"};
-  return e;
-}
-
-Station table_in(std::string municipality, std::string code) {
-  Station s;
-  s.code = code;
-  s.areas = {{municipality.substr(0, 2), ""}, {municipality, ""}, {code, ""}};
-  s.registered = 500;
-  return s;
-}
-
+// A sheet of testing::local_race_election() (MN gets no votes).
 Sheet local_sheet(std::string station, int64_t lg, int64_t av) {
   Sheet s;
   s.station = std::move(station);
   s.source = "official";
-  s.candidates = {{"LG", lg}, {"AV", av}};
+  s.candidates = {{"LG", lg}, {"MN", 0}, {"AV", av}};
   s.fields = {{"valid", lg + av}};
   return s;
 }
 
 TEST(Validator, ALocalRaceRejectsVotesForACandidateStandingInAnotherArea) {
-  Validator v = make_validator(local_race());
+  Validator v = make_validator(testing::local_race_election());
   EXPECT_EQ(v.decided_depth(), 2);
-  const Station here = table_in("0203", "0203.01");
+  const Station here = testing::local_race_table("0203", "0203.01");
   Sheet s = local_sheet("0203.01", 5, 385);
   expect_rejection(v.validate_sheet(s, &here), "candidates.LG", "stands in municipality 0101, this table is in 0203");
   Sheet own = local_sheet("0203.01", 0, 390);
   EXPECT_FALSE(v.validate_sheet(own, &here));
-  const Station there = table_in("0101", "0101.01");
+  const Station there = testing::local_race_table("0101", "0101.01");
   Sheet other = local_sheet("0101.01", 300, 0);
   EXPECT_FALSE(v.validate_sheet(other, &there));
 }
 
 TEST(Validator, ALocalRaceNeedsTheTablesAreaFromTheRegistry) {
-  Validator v = make_validator(local_race());
+  Validator v = make_validator(testing::local_race_election());
   Station bare;  // a caller that passed no area at the decided level
   bare.code = "0203.01";
   bare.registered = 500;
@@ -492,7 +469,7 @@ TEST(Validator, ALocalRaceNeedsTheTablesAreaFromTheRegistry) {
 }
 
 TEST(Validator, DecidedAtMustBeALevelAboveTheTablesAndAreasNeedIt) {
-  Election e = local_race();
+  Election e = testing::local_race_election();
   e.decided_at = "province";
   EXPECT_FALSE(validate_election(e));
   e.decided_at = "table";

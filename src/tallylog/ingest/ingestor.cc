@@ -308,12 +308,7 @@ Status replay_devices(Ingestor::State& s) {
   const uint64_t end = std::min(s.log->size(), s.next_index);
   if (end <= 1) return ok();
   return s.log->for_each_entry(1, end, [&](uint64_t i, std::string_view entry) -> Status {
-    if (!entry.starts_with("{\"action\":")) return ok();  // device records start so (sorted keys)
-    auto d = election::decode_entry(entry);
-    if (!d || d->type != election::EntryType::kDevice) return ok();
-    // A record that does not apply (it could only have been appended by hand) is ignored, as
-    // verify ignores it.
-    (void)s.devices.apply(e, std::get<election::DeviceRecord>(d->record), i);
+    s.devices.replay(e, entry, i);
     return ok();
   });
 }
@@ -367,6 +362,64 @@ Status catch_up_index(Ingestor::State& s) {
   }
   if (unnamed) s.unnamed = static_cast<size_t>(std::find(tags.begin(), tags.end(), *unnamed) - tags.begin());
   return replay_devices(s);
+}
+
+// Entries logged outside the sheet path (stations, declarations, device records): every contest's
+// index records them, in one transaction per index built at log index `first` by `write`
+// (contest number, its deriver, the transaction) and finished.
+using Txs = std::vector<std::unique_ptr<index::IndexTransaction>>;
+Result<Txs> begin_every_index(Ingestor::State& s, uint64_t first,
+                              const std::function<Status(size_t, Deriver&, index::IndexTransaction&)>& write) {
+  Txs txs;
+  for (size_t c = 0; c < s.contests.size(); ++c) {
+    ContestState& cs = *s.contests[c];
+    TL_ASSIGN_OR_RETURN(auto tx, cs.index->begin());
+    if (tx->next_index() != first)
+      return err(ErrorCode::kInternal, "index is at " + std::to_string(tx->next_index()) + ", log at " +
+                                           std::to_string(first));
+    TL_TRY(write(c, *cs.deriver, *tx));
+    TL_TRY(cs.deriver->finish(*tx));
+    txs.push_back(std::move(tx));
+  }
+  return txs;
+}
+
+// Appends `entries` durably at s.next_index and only then commits the index transactions `build`
+// makes: built before the append (a failure then logs nothing), or beside it on another thread
+// when `overlap` (a failure then leaves the entries logged and the index behind, as a crash would).
+// A failed append or commit stops the ingestor (`what` names the entries in its message). Returns
+// the log index of the first entry.
+Result<uint64_t> append_then_commit(Ingestor::State& s, std::span<const std::string> entries,
+                                    const std::function<Result<Txs>()>& build, bool overlap, std::string_view what) {
+  const uint64_t expected = s.next_index;
+  std::future<Result<Txs>> built_future;
+  Result<Txs> txs = Txs{};
+  if (overlap) {
+    built_future = std::async(std::launch::async, build);
+  } else {
+    txs = build();
+    if (!txs) return std::unexpected(txs.error());
+  }
+  auto first = s.log->append_batch(entries);
+  if (overlap) txs = built_future.get();  // on failure below, the transactions roll back
+  if (!first) {
+    s.fail(first.error());
+    return std::unexpected(first.error());
+  }
+  if (*first != expected) {
+    auto e = Error{ErrorCode::kInternal, "log appended at " + std::to_string(*first) + ", expected " +
+                                             std::to_string(expected)};
+    s.fail(e);
+    return std::unexpected(e);
+  }
+  s.next_index += entries.size();
+  Status applied = txs ? Status() : Status(std::unexpected(txs.error()));
+  for (size_t i = 0; applied && txs && i < txs->size(); ++i) applied = (*txs)[i]->commit();
+  if (!applied) {
+    s.fail(applied.error());
+    return std::unexpected(with_context(applied.error(), std::string(what) + " logged but the index update failed"));
+  }
+  return expected;
 }
 
 }  // namespace
@@ -544,52 +597,15 @@ Result<std::vector<Outcome>> Ingestor::add_stations(std::span<const election::St
   }
   if (!rejects.empty()) TL_TRY(s.index().add_rejects(rejects));
   if (entries.empty()) return out;
-  // As for sheets: the index transactions are built while the log append runs, and committed
-  // only once the append is durable.
-  const uint64_t expected_first = s.next_index;
-  using Txs = std::vector<std::unique_ptr<index::IndexTransaction>>;
-  auto build_index = [&]() -> Result<Txs> {
-    Txs txs;
-    for (size_t c = 0; c < s.contests.size(); ++c) {
-      ContestState& cs = *s.contests[c];
-      TL_ASSIGN_OR_RETURN(auto tx, cs.index->begin());
-      if (tx->next_index() != expected_first)
-        return err(ErrorCode::kInternal, "index is at " + std::to_string(tx->next_index()) + ", batch at " +
-                                             std::to_string(expected_first));
-      for (size_t k = 0; k < logged.size(); ++k)
-        TL_TRY(cs.deriver->write_station(*tx, stations[logged[k]], parents[c][k]));
-      TL_TRY(cs.deriver->finish(*tx));
-      txs.push_back(std::move(tx));
-    }
-    return txs;
+  // As for sheets: the index transactions are built while the log append runs (big batches), and
+  // committed only once the append is durable.
+  auto build = [&, first = s.next_index] {
+    return begin_every_index(s, first, [&](size_t c, Deriver& d, index::IndexTransaction& tx) -> Status {
+      for (size_t k = 0; k < logged.size(); ++k) TL_TRY(d.write_station(tx, stations[logged[k]], parents[c][k]));
+      return ok();
+    });
   };
-  std::future<Result<Txs>> index_future;
-  const bool overlap = entries.size() >= 256;
-  if (overlap) index_future = std::async(std::launch::async, build_index);
-  auto first_logged = s.log->append_batch(entries);
-  auto txs = overlap ? index_future.get() : build_index();
-  if (!first_logged) {
-    s.fail(first_logged.error());
-    return std::unexpected(first_logged.error());  // `txs` roll back
-  }
-  if (*first_logged != expected_first) {
-    auto e = Error{ErrorCode::kInternal, "log appended at " + std::to_string(*first_logged) + ", expected " +
-                                             std::to_string(expected_first)};
-    s.fail(e);
-    return std::unexpected(e);
-  }
-  s.next_index += entries.size();
-  Status applied = txs ? Status() : Status(std::unexpected(txs.error()));
-  if (txs) {
-    for (auto& tx : *txs) {
-      applied = tx->commit();
-      if (!applied) break;
-    }
-  }
-  if (!applied) {
-    s.fail(applied.error());
-    return std::unexpected(with_context(applied.error(), "stations are logged but the index update failed"));
-  }
+  TL_TRY(append_then_commit(s, entries, build, entries.size() >= 256, "stations are"));
   return out;
 }
 
@@ -614,40 +630,14 @@ Result<uint64_t> Ingestor::add_declaration(election::Declaration d) {
   TL_TRY(election::validate_declaration(d, own.validator->election(), [&](int depth, std::string_view code) {
     return areas.contains({depth, std::string(code)});
   }));
+  // Every contest's index records it (each keeps only its own contest's declarations).
   const std::string entry = election::encode_entry(d);
-  const uint64_t expected = s.next_index;
-  // As for stations: the transactions are built first and committed only once the append is
-  // durable; every contest's index records the entry (the others' as skipped).
-  std::vector<std::unique_ptr<index::IndexTransaction>> txs;
-  for (const auto& c : s.contests) {
-    TL_ASSIGN_OR_RETURN(auto tx, c->index->begin());
-    if (tx->next_index() != expected)
-      return err(ErrorCode::kInternal, "index is at " + std::to_string(tx->next_index()) + ", log at " +
-                                           std::to_string(expected));
-    TL_TRY(c->deriver->write_declaration(*tx, d, entry));
-    TL_TRY(c->deriver->finish(*tx));
-    txs.push_back(std::move(tx));
-  }
-  std::string entries[1] = {entry};
-  auto first = s.log->append_batch(entries);
-  if (!first) {
-    s.fail(first.error());
-    return std::unexpected(first.error());  // `txs` roll back
-  }
-  if (*first != expected) {
-    auto e = Error{ErrorCode::kInternal, "log appended at " + std::to_string(*first) + ", expected " +
-                                             std::to_string(expected)};
-    s.fail(e);
-    return std::unexpected(e);
-  }
-  s.next_index += 1;
-  for (auto& tx : txs) {
-    if (auto st = tx->commit(); !st) {
-      s.fail(st.error());
-      return std::unexpected(with_context(st.error(), "the declaration is logged but the index update failed"));
-    }
-  }
-  return expected;
+  auto build = [&] {
+    return begin_every_index(s, s.next_index, [&](size_t, Deriver& deriver, index::IndexTransaction& tx) {
+      return deriver.write_declaration(tx, d, entry);
+    });
+  };
+  return append_then_commit(s, std::span(&entry, 1), build, /*overlap=*/false, "the declaration is");
 }
 
 Result<uint64_t> Ingestor::add_device_record(election::DeviceRecord r) {
@@ -662,41 +652,16 @@ Result<uint64_t> Ingestor::add_device_record(election::DeviceRecord r) {
     return err(ErrorCode::kFailedPrecondition,
                "org: the election declares no organisations ([[organisations]]), so no device can be enrolled");
   if (auto no = s.devices.check(e, r)) return err(ErrorCode::kInvalidArgument, no->field + ": " + no->reason);
+  // Every contest's index records it as skipped: devices are the log's (replayed at open), not an index's.
   const std::string entry = election::encode_entry(r);
-  const uint64_t expected = s.next_index;
-  // As for declarations: every contest's index records the entry (as skipped: devices are the
-  // log's, not an index's), committed only once the append is durable.
-  std::vector<std::unique_ptr<index::IndexTransaction>> txs;
-  for (const auto& c : s.contests) {
-    TL_ASSIGN_OR_RETURN(auto tx, c->index->begin());
-    if (tx->next_index() != expected)
-      return err(ErrorCode::kInternal, "index is at " + std::to_string(tx->next_index()) + ", log at " +
-                                           std::to_string(expected));
-    TL_TRY(tx->skip("a device record"));
-    TL_TRY(c->deriver->finish(*tx));
-    txs.push_back(std::move(tx));
-  }
-  std::string entries[1] = {entry};
-  auto first = s.log->append_batch(entries);
-  if (!first) {
-    s.fail(first.error());
-    return std::unexpected(first.error());  // `txs` roll back
-  }
-  if (*first != expected) {
-    auto e2 = Error{ErrorCode::kInternal, "log appended at " + std::to_string(*first) + ", expected " +
-                                              std::to_string(expected)};
-    s.fail(e2);
-    return std::unexpected(e2);
-  }
-  s.next_index += 1;
-  (void)s.devices.apply(e, r, expected);  // checked above, under the same lock
-  for (auto& tx : txs) {
-    if (auto st = tx->commit(); !st) {
-      s.fail(st.error());
-      return std::unexpected(with_context(st.error(), "the device record is logged but the index update failed"));
-    }
-  }
-  return expected;
+  auto build = [&] {
+    return begin_every_index(s, s.next_index, [](size_t, Deriver&, index::IndexTransaction& tx) {
+      return tx.skip("a device record");
+    });
+  };
+  TL_ASSIGN_OR_RETURN(const uint64_t logged_at, append_then_commit(s, std::span(&entry, 1), build, false, "the device record is"));
+  (void)s.devices.apply(e, r, logged_at);  // checked above, under the same lock
+  return logged_at;
 }
 
 const election::DeviceRegistry& Ingestor::devices() const { return s_->devices; }

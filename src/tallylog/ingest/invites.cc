@@ -2,6 +2,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "tallylog/base/json.h"
+
 namespace tallylog::ingest {
 
 using nlohmann::json;
@@ -16,13 +18,9 @@ std::string invite_to_json(const Invite& i) {
 
 Result<Invite> invite_from_json(std::string_view line) {
   auto bad = [](std::string m) { return err(ErrorCode::kInvalidArgument, "invite: " + std::move(m)); };
-  json j;
-  try {
-    j = json::parse(line.begin(), line.end());
-  } catch (const json::exception& e) {
-    return bad(std::string("not valid JSON: ") + e.what());
-  }
-  if (!j.is_object()) return bad("not a JSON object");
+  auto parsed = parse_json_object(line);
+  if (!parsed) return bad(parsed.error().message);
+  json j = std::move(*parsed);
   Invite i;
   for (auto [key, out] : {std::pair{"code_sha256", &i.code_sha256}, {"invite_signature", &i.invite_signature},
                           {"org", &i.org}}) {
@@ -37,10 +35,31 @@ Result<Invite> invite_from_json(std::string_view line) {
   return i;
 }
 
-Status append_invites(Env& env, const std::string& data_dir, std::span<const Invite> invites) {
-  TL_TRY(env.create_dirs(join_path(data_dir, "devices")));
+std::string invites_to_jsonl(std::span<const Invite> invites) {
   std::string text;
   for (const Invite& i : invites) text += invite_to_json(i) + "\n";
+  return text;
+}
+
+Result<std::vector<Invite>> invites_from_jsonl(std::string_view text, std::string_view name) {
+  std::vector<Invite> out;
+  size_t start = 0, line_no = 0;
+  while (start < text.size()) {
+    const size_t nl = text.find('\n', start);
+    std::string_view line = text.substr(start, (nl == std::string_view::npos ? text.size() : nl) - start);
+    start = nl == std::string_view::npos ? text.size() : nl + 1;
+    ++line_no;
+    if (line.empty()) continue;
+    auto i = invite_from_json(line);
+    if (!i) return err(ErrorCode::kCorrupt, std::string(name) + ":" + std::to_string(line_no) + ": " + i.error().message);
+    out.push_back(std::move(*i));
+  }
+  return out;
+}
+
+Status append_invites(Env& env, const std::string& data_dir, std::span<const Invite> invites) {
+  TL_TRY(env.create_dirs(join_path(data_dir, "devices")));
+  const std::string text = invites_to_jsonl(invites);
   TL_ASSIGN_OR_RETURN(auto f, env.open_append(invites_path(data_dir)));
   TL_TRY(f->append(text));
   TL_TRY(f->sync());
@@ -51,17 +70,9 @@ Result<std::optional<Invite>> find_invite(Env& env, const std::string& data_dir,
   const std::string path = invites_path(data_dir);
   if (!env.exists(path)) return std::optional<Invite>();
   TL_ASSIGN_OR_RETURN(std::string text, env.read_file(path));
-  size_t start = 0, line_no = 0;
-  while (start < text.size()) {
-    size_t nl = text.find('\n', start);
-    std::string_view line(text.data() + start, (nl == std::string::npos ? text.size() : nl) - start);
-    start = nl == std::string::npos ? text.size() : nl + 1;
-    ++line_no;
-    if (line.empty()) continue;
-    auto i = invite_from_json(line);
-    if (!i) return err(ErrorCode::kCorrupt, path + ":" + std::to_string(line_no) + ": " + i.error().message);
-    if (i->code_sha256 == code_sha256) return std::optional<Invite>(std::move(*i));
-  }
+  TL_ASSIGN_OR_RETURN(std::vector<Invite> invites, invites_from_jsonl(text, path));
+  for (Invite& i : invites)
+    if (i.code_sha256 == code_sha256) return std::optional<Invite>(std::move(i));
   return std::optional<Invite>();
 }
 

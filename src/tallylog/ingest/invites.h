@@ -30,6 +30,10 @@ struct Invite {
 std::string invites_path(const std::string& data_dir);  // <data>/devices/invites.jsonl
 std::string invite_to_json(const Invite& invite);       // one line, no newline
 Result<Invite> invite_from_json(std::string_view line);
+// Invites as JSON Lines (what append_invites and `devices invite --out` write), and back: blank
+// lines are skipped; a malformed line is kCorrupt "<name>:<line number>: <reason>".
+std::string invites_to_jsonl(std::span<const Invite> invites);
+Result<std::vector<Invite>> invites_from_jsonl(std::string_view text, std::string_view name);
 
 // Appends (creating <data>/devices/) and syncs.
 Status append_invites(Env& env, const std::string& data_dir, std::span<const Invite> invites);

@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "tallylog/base/bytes.h"
+#include "tallylog/base/json.h"
 #include "tallylog/log/tiles.h"
 #include "tallylog/merkle/tree.h"
 #include "tallylog/note/checkpoint.h"
@@ -44,13 +45,9 @@ std::string receipt_to_json(const Receipt& r) {
 }
 
 Result<Receipt> receipt_from_json(std::string_view text) {
-  json j;
-  try {
-    j = json::parse(text.begin(), text.end());
-  } catch (const json::exception& e) {
-    return bad(std::string("not valid JSON: ") + e.what());
-  }
-  if (!j.is_object()) return bad("not a JSON object");
+  auto parsed = parse_json_object(text);
+  if (!parsed) return bad(parsed.error().message);
+  json j = std::move(*parsed);
   if (!j.contains("receipt") || !j["receipt"].is_string() || j["receipt"].get<std::string>() != kReceiptVersion)
     return bad("member \"receipt\" must be \"" + std::string(kReceiptVersion) + "\"");
   Receipt r;

@@ -154,7 +154,7 @@ std::unique_ptr<LogFiles> local_log_files(Env& env, std::string log_dir) {
 
 Result<VerifyReport> verify_log(LogFiles& files, const note::Verifier& key,
                                 const std::function<void(uint64_t, uint64_t)>& progress) {
-  return verify_log(files, key, VerifyOptions{.progress = progress, .previous_checkpoint = {}});
+  return verify_log(files, key, VerifyOptions{.progress = progress, .previous_checkpoint = {}, .on_entry = {}});
 }
 
 std::unique_ptr<LogFiles> storage_log_files(const LogStorage& storage) {
@@ -172,13 +172,14 @@ Result<VerifyReport> verify_log(LogFiles& files, const note::Verifier& key, cons
     if (!p) return std::unexpected(with_context(p.error(), "previous checkpoint"));
     previous = TreeHead{p->size, p->root};
   }
-  TL_ASSIGN_OR_RETURN(VerifyReport report, verify_tree(files, TreeHead{cp->size, cp->root}, previous, options.progress));
+  TL_ASSIGN_OR_RETURN(VerifyReport report, verify_tree(files, TreeHead{cp->size, cp->root}, previous, options.progress, options.on_entry));
   report.origin = cp->origin;
   return report;
 }
 
 Result<VerifyReport> verify_tree(LogFiles& files, const TreeHead& head, const std::optional<TreeHead>& previous,
-                                 const std::function<void(uint64_t, uint64_t)>& progress) {
+                                 const std::function<void(uint64_t, uint64_t)>& progress,
+                                 const std::function<Status(uint64_t, std::string_view)>& on_entry) {
   VerifyReport report;
   report.size = head.size;
   report.root = head.root;
@@ -211,6 +212,7 @@ Result<VerifyReport> verify_tree(LogFiles& files, const TreeHead& head, const st
     }
     TL_ASSIGN_OR_RETURN(auto entries, parse_bundle(*data, width, rel));
     for (std::string_view e : entries) {
+      if (on_entry) TL_TRY(on_entry(builder.size(), e));
       TL_TRY(builder.add_leaf(merkle::leaf_hash(e), on_full));
       TL_TRY(check_previous(builder));
     }

@@ -66,6 +66,10 @@ struct VerifyOptions {
   // same key, not be larger than the current one ("size shrinks") and have the root of the
   // current tree at its size (the log was not rewritten).
   std::string previous_checkpoint;
+  // Called with every entry, in log order, once its bundle has been read and parsed (for passes
+  // over the entries that should not read the log a second time, e.g. verify's device
+  // signatures); an error stops the verification.
+  std::function<Status(uint64_t index, std::string_view entry)> on_entry;
 };
 
 // kVerificationFailed / kCorrupt / kNotFound with a message naming the file and index.
@@ -76,6 +80,7 @@ Result<VerifyReport> verify_log(LogFiles& files, const note::Verifier& key,
 // The same checks against a tree head instead of the stored checkpoint (e.g. the writer's tree
 // rebuilt from its journal at open); `previous`, if given, must be a prefix of it.
 Result<VerifyReport> verify_tree(LogFiles& files, const TreeHead& head, const std::optional<TreeHead>& previous,
-                                 const std::function<void(uint64_t done, uint64_t total)>& progress = {});
+                                 const std::function<void(uint64_t done, uint64_t total)>& progress = {},
+                                 const std::function<Status(uint64_t index, std::string_view entry)>& on_entry = {});
 
 }  // namespace tallylog::log

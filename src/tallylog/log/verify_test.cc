@@ -135,13 +135,13 @@ TEST(Verify, ChecksAPreviousCheckpointAndRejectsASizeThatShrinks) {
   ASSERT_TRUE(log->await_checkpoint(3));
   auto key = note::Verifier::parse(log->verifier_key()).value();
   auto files = local_log_files(Env::posix(), dir.file("log"));
-  EXPECT_TRUE(verify_log(*files, key, VerifyOptions{.progress = {}, .previous_checkpoint = at2}));
+  EXPECT_TRUE(verify_log(*files, key, VerifyOptions{.progress = {}, .previous_checkpoint = at2, .on_entry = {}}));
   // A later checkpoint presented as "previous": the log would have shrunk.
   std::string at3 = log->checkpoint().value();
   ASSERT_TRUE(log->close());
   MemLogFiles mem(dir.file("log"));
   mem.files["checkpoint"] = at2;
-  auto r = verify_log(mem, key, VerifyOptions{.progress = {}, .previous_checkpoint = at3});
+  auto r = verify_log(mem, key, VerifyOptions{.progress = {}, .previous_checkpoint = at3, .on_entry = {}});
   ASSERT_FALSE(r);
   EXPECT_NE(r.error().message.find("shrinks from 3"), std::string::npos) << r.error().message;
 }

@@ -3,35 +3,18 @@
 
 #include <gtest/gtest.h>
 
+#include "tallylog/election/test_fixtures.h"
 #include "tallylog/election/validate.h"
 
 namespace tallylog::tally {
 namespace {
 
-// A mayor's race in two municipalities of one state: ML and MN stand in 0101, PQ in 0102.
-election::Election mayors() {
-  election::Election e;
-  e.id = "mayors";
-  e.name = "Alcaldías";
-  e.date = "2026-05-10";
-  e.contest = "mayor";
-  e.decided_at = "municipality";
-  e.levels = {{"state", "Estado"}, {"municipality", "Municipio"}, {"table", "Mesa"}};
-  e.candidates = {{"ML", "Marta López", "0101"}, {"MN", "Mario Nieto", "0101"}, {"PQ", "Paula Quintero", "0102"}};
-  e.fields = {"valid"};
-  e.sources = {"official"};
-  return e;
-}
+// LG and MN stand in municipality 0101 (state 01), AV in 0203 (state 02).
+election::Election mayors() { return election::testing::local_race_election(); }
 
 std::vector<election::Station> stations() {
-  auto st = [](std::string mun, std::string code) {
-    election::Station s;
-    s.code = code;
-    s.areas = {{"01", "Norte"}, {mun, "M" + mun}, {code, ""}};
-    s.registered = 100;
-    return s;
-  };
-  return {st("0101", "0101.01"), st("0101", "0101.02"), st("0102", "0102.01")};
+  using election::testing::local_race_table;
+  return {local_race_table("0101", "0101.01"), local_race_table("0101", "0101.02"), local_race_table("0203", "0203.01")};
 }
 
 TEST(LocalRace, ReportsAboveTheDecidedLevelAreRefusedNamingTheLevel) {
@@ -58,7 +41,7 @@ TEST(LocalRace, AnAreaListsOnlyTheCandidatesStandingThere) {
   auto g = Geography::build(mayors(), stations());
   ASSERT_TRUE(g) << g.error().to_string();
   const Geography& geo = **g;
-  const AreaId m1 = geo.find(2, "0101"), m2 = geo.find(2, "0102"), t2 = geo.find(3, "0102.01");
+  const AreaId m1 = geo.find(2, "0101"), m2 = geo.find(2, "0203"), t2 = geo.find(3, "0203.01");
   ASSERT_NE(m1, kNoArea);
   EXPECT_TRUE(stands_in(geo, m1, 0));
   EXPECT_TRUE(stands_in(geo, m1, 1));
@@ -69,7 +52,8 @@ TEST(LocalRace, AnAreaListsOnlyTheCandidatesStandingThere) {
   EXPECT_FALSE(stands_in(geo, t2, 1));
   // The national total row and an area containing the candidate's list them.
   EXPECT_TRUE(stands_in(geo, geo.national(), 0));
-  EXPECT_TRUE(stands_in(geo, geo.find(1, "01"), 2));
+  EXPECT_TRUE(stands_in(geo, geo.find(1, "02"), 2));
+  EXPECT_FALSE(stands_in(geo, geo.find(1, "01"), 2));
 }
 
 }  // namespace
