@@ -7,6 +7,8 @@
 #                                           with an owner pid, a watcher stops the server once that
 #                                           process is gone (a crashed test leaves no server behind)
 #   scripts/pg_test_server.sh stop <dir>    stop it (immediate shutdown)
+#   scripts/pg_test_server.sh resume <dir>  start a server stopped with `stop` again, on the same
+#                                           socket (a database restart, for outage tests)
 #
 # <dir> must exist and be empty (a fresh temporary directory). As root the server runs as Debian's
 # `postgres` user (PostgreSQL refuses to run as root) and <dir> is handed to it. Extra server
@@ -42,6 +44,13 @@ case "$cmd" in
     ;;
   stop)
     "${as_pg[@]}" "$BIN/pg_ctl" -D "$dir/data" -m immediate -w stop >/dev/null
+    ;;
+  resume)
+    if ! "${as_pg[@]}" "$BIN/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 120 \
+        -o "-c listen_addresses='' -c unix_socket_directories='$dir' -p 5432 ${TALLYLOG_PG_OPTS:-}" start >/dev/null; then
+      cat "$dir/server.log" >&2
+      exit 1
+    fi
     ;;
   *)
     echo "pg_test_server.sh: unknown command $cmd" >&2

@@ -40,6 +40,7 @@ struct ServeArgs {
   std::string data_dir;
   std::string contest;  // the contest of sheets naming none (several: none by default); every contest is collected and read
   std::string listen = "127.0.0.1:8080";
+  std::string index_url;  // --index: the index backend instead of <data>/index.sqlite
   std::string web_dir;
   int io_threads = 0;
   int worker_threads = 16;
@@ -99,6 +100,7 @@ void run_serve(const ServeArgs& a) {
   std::atomic<uint64_t> index_commits{0};
   io.after_index_commit = [&index_commits] { index_commits.fetch_add(1); };
   io.contest = a.contest;
+  io.index_url = a.index_url;
   io.every_contest = true;  // one server collects every contest's sheets into the one log
   if (!a.witnesses.empty()) {
     std::vector<witness::WitnessEndpoint> endpoints;
@@ -139,9 +141,14 @@ void run_serve(const ServeArgs& a) {
   } else {
     ingest::ReadOnlyOptions ro;
     ro.contest = a.contest;
+    ro.index_url = a.index_url;
     auto log = value_or_exit(log::open_reader(a.data_dir));
     election::Election full;
     if (auto f = ingest::logged_election(*log)) full = std::move(*f);
+    if (!a.index_url.empty() && full.contests.size() > 1) {
+      fail("--index names one contest's index; this election has several contests: serve it with their own indexes");
+      throw CLI::RuntimeError(2);
+    }
     if (ro.contest.empty() && !full.contests.empty()) ro.contest = full.contests.front().id;
     read_only = value_or_exit(ingest::open_for_reading(a.data_dir, ro));
     if (!read_only.note.empty()) std::cerr << "tallylog: " << read_only.note << "\n";
@@ -264,6 +271,9 @@ void register_serve_commands(CLI::App& app) {
   s->add_option("--contest", a->contest,
                 "the contest of submitted sheets and images that name none (default: the only one; with several, each must name its own); the server collects and reports every contest (?contest=)");
   s->add_option("--listen", a->listen, "host:port to listen on")->capture_default_str();
+  s->add_option("--index", a->index_url,
+                "the index to keep and read (index URL: postgresql://..., sqlite:<path>; default: the data "
+                "directory's own); caught up from the log before listening");
   s->add_option("--web", a->web_dir, "folder of the built web page (default: web/dist)");
   s->add_option("--io-threads", a->io_threads, "I/O threads (default: one per core)");
   s->add_option("--worker-threads", a->worker_threads, "threads for submissions")->capture_default_str();

@@ -103,6 +103,33 @@ Status Conn::connect(const std::string& url) {
   return ok();
 }
 
+Status Conn::set_session(const std::string& sql) {
+  TL_TRY(exec(sql));
+  session_.push_back(sql);
+  return ok();
+}
+
+Status Conn::ensure_connected() {
+  if (!c_) return err(ErrorCode::kUnavailable, "index URL " + url_ + ": not connected");
+  if (PQstatus(c_) == CONNECTION_OK) return ok();
+  PQreset(c_);
+  if (PQstatus(c_) != CONNECTION_OK) {
+    return err(ErrorCode::kUnavailable,
+               "index URL " + url_ + ": lost the connection to PostgreSQL and cannot reconnect: " + trimmed(PQerrorMessage(c_)));
+  }
+  ++generation_;
+  PQsetNoticeProcessor(c_, [](void*, const char*) {}, nullptr);
+  for (const std::string& sql : session_) {
+    ResultPtr r(PQexec(c_, sql.c_str()));
+    if (!r || PQresultStatus(r.get()) != PGRES_COMMAND_OK) return std::unexpected(error("reconnect: " + sql.substr(0, 60)));
+  }
+  for (const auto& [name, sql] : prepared_) {
+    ResultPtr r(PQprepare(c_, name.c_str(), sql.c_str(), 0, nullptr));
+    if (!r || PQresultStatus(r.get()) != PGRES_COMMAND_OK) return std::unexpected(error("reconnect: prepare " + name));
+  }
+  return ok();
+}
+
 Error Conn::error(std::string_view what) const {
   return Error{PQstatus(c_) == CONNECTION_OK ? ErrorCode::kInternal : ErrorCode::kUnavailable,
                "index " + url_ + ": " + std::string(what) + ": " + trimmed(PQerrorMessage(c_)), {}};
@@ -117,24 +144,53 @@ Result<ResultPtr> checked(Conn& c, PGresult* raw, std::string_view what) {
     if (r && PQresultErrorMessage(r.get())[0]) {
       e.message = e.message.substr(0, e.message.rfind(": ")) + ": " + trimmed(PQresultErrorMessage(r.get()));
     }
+    // The server unreachable, gone or shutting down (no SQLSTATE: libpq's own connection error;
+    // class 08 connection exception; 57P operator intervention): the caller may retry later.
+    const char* state = r ? PQresultErrorField(r.get(), PG_DIAG_SQLSTATE) : nullptr;
+    const std::string_view sqlstate = state ? state : "";
+    if (sqlstate.empty() || sqlstate.starts_with("08") || sqlstate.starts_with("57P")) e.code = ErrorCode::kUnavailable;
     return std::unexpected(std::move(e));
   }
   return r;
 }
 }  // namespace
 
+// A statement that found the connection dead is sent once more on a new connection when the
+// connection was idle (no transaction open) before it: a connection unused while the server
+// restarted only learns so at its next statement, which then never reached a live server.
+// Statements inside a transaction are not retried: the transaction is gone and its caller must
+// start again. (copy_in, a write, is never retried.)
+bool Conn::idle() const { return c_ && PQstatus(c_) == CONNECTION_OK && PQtransactionStatus(c_) == PQTRANS_IDLE; }
+bool Conn::lost() const { return c_ && PQstatus(c_) == CONNECTION_BAD; }
+
 Status Conn::exec(const std::string& sql) {
-  TL_ASSIGN_OR_RETURN(auto r, checked(*this, PQexec(c_, sql.c_str()), sql.substr(0, 60)));
+  TL_TRY(ensure_connected());
+  const bool was_idle = idle();
+  auto r = checked(*this, PQexec(c_, sql.c_str()), sql.substr(0, 60));
+  if (!r && was_idle && lost()) {
+    TL_TRY(ensure_connected());
+    r = checked(*this, PQexec(c_, sql.c_str()), sql.substr(0, 60));
+  }
+  if (!r) return std::unexpected(r.error());
   return ok();
 }
 
 Status Conn::prepare(const std::string& name, const std::string& sql) {
+  TL_TRY(ensure_connected());
   TL_ASSIGN_OR_RETURN(auto r, checked(*this, PQprepare(c_, name.c_str(), sql.c_str(), 0, nullptr), "prepare " + name));
+  prepared_.emplace_back(name, sql);
   return ok();
 }
 
 Result<ResultPtr> Conn::run(const std::string& name, const Params& p) {
-  return checked(*this, PQexecPrepared(c_, name.c_str(), p.size(), p.values(), p.lengths(), p.formats(), 1), name);
+  TL_TRY(ensure_connected());
+  const bool was_idle = idle();
+  auto r = checked(*this, PQexecPrepared(c_, name.c_str(), p.size(), p.values(), p.lengths(), p.formats(), 1), name);
+  if (!r && was_idle && lost()) {
+    TL_TRY(ensure_connected());
+    r = checked(*this, PQexecPrepared(c_, name.c_str(), p.size(), p.values(), p.lengths(), p.formats(), 1), name);
+  }
+  return r;
 }
 
 Status Conn::call(const std::string& name, const Params& p) {
@@ -143,28 +199,54 @@ Status Conn::call(const std::string& name, const Params& p) {
 }
 
 Result<ResultPtr> Conn::query(const std::string& sql, const Params& p) {
-  return checked(*this, PQexecParams(c_, sql.c_str(), p.size(), nullptr, p.values(), p.lengths(), p.formats(), 1),
-                 sql.substr(0, 60));
+  TL_TRY(ensure_connected());
+  const bool was_idle = idle();
+  auto once = [&] {
+    return checked(*this, PQexecParams(c_, sql.c_str(), p.size(), nullptr, p.values(), p.lengths(), p.formats(), 1),
+                   sql.substr(0, 60));
+  };
+  auto r = once();
+  if (!r && was_idle && lost()) {
+    TL_TRY(ensure_connected());
+    r = once();
+  }
+  return r;
 }
 
 Status Conn::stream(const std::string& name, const Params& p, const std::function<Status(const Row&)>& fn) {
-  if (!PQsendQueryPrepared(c_, name.c_str(), p.size(), p.values(), p.lengths(), p.formats(), 1)) return std::unexpected(error(name));
-  (void)PQsetSingleRowMode(c_);
-  Status status = ok();
-  while (PGresult* raw = PQgetResult(c_)) {
-    auto r = checked(*this, raw, name);
-    if (!r) {
-      if (status) status = std::unexpected(r.error());
-      continue;
+  TL_TRY(ensure_connected());
+  const bool was_idle = idle();
+  bool delivered = false;  // a retry must not show fn a row twice
+  auto once = [&]() -> Status {
+    if (!PQsendQueryPrepared(c_, name.c_str(), p.size(), p.values(), p.lengths(), p.formats(), 1))
+      return std::unexpected(error(name));
+    (void)PQsetSingleRowMode(c_);
+    Status status = ok();
+    while (PGresult* raw = PQgetResult(c_)) {
+      auto r = checked(*this, raw, name);
+      if (!r) {
+        if (status) status = std::unexpected(r.error());
+        continue;
+      }
+      if (!status) continue;  // drain
+      const int n = PQntuples(r->get());
+      for (int i = 0; i < n && status; ++i) {
+        delivered = true;
+        status = fn(Row(r->get(), i));
+      }
     }
-    if (!status) continue;  // drain
-    const int n = PQntuples(r->get());
-    for (int i = 0; i < n && status; ++i) status = fn(Row(r->get(), i));
+    return status;
+  };
+  Status status = once();
+  if (!status && was_idle && !delivered && lost()) {
+    TL_TRY(ensure_connected());
+    status = once();
   }
   return status;
 }
 
 Status Conn::copy_in(const std::string& copy_sql, std::string_view data) {
+  TL_TRY(ensure_connected());
   ResultPtr start(PQexec(c_, copy_sql.c_str()));
   if (!start || PQresultStatus(start.get()) != PGRES_COPY_IN) {
     TL_ASSIGN_OR_RETURN(auto r, checked(*this, start.release(), copy_sql.substr(0, 60)));

@@ -15,6 +15,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "tallylog/base/error.h"
@@ -77,6 +78,11 @@ class Conn {
   // Connects; errors name the (redacted) URL.
   Status connect(const std::string& url);
   PGconn* raw() { return c_; }
+  // Runs session SQL (SET ...) now and again after every reconnection.
+  Status set_session(const std::string& sql);
+  // Bumped by each reconnection: a transaction begun on an earlier connection is gone (rolled
+  // back by the server) and must not commit.
+  uint64_t generation() const { return generation_; }
 
   Error error(std::string_view what) const;
   // Runs SQL without parameters (several statements allowed).
@@ -95,8 +101,18 @@ class Conn {
   Status copy_in(const std::string& copy_sql, std::string_view data);
 
  private:
+  // A connection the server dropped (a restart, a network cut, an idle timeout) is re-established
+  // before the next statement, with its session settings and prepared statements; while the
+  // server stays unreachable every call fails with kUnavailable.
+  Status ensure_connected();
+  bool idle() const;  // connected, no transaction open
+  bool lost() const;  // the connection is known to be dead
+
   PGconn* c_ = nullptr;
   std::string url_;  // redacted
+  std::vector<std::string> session_;
+  std::vector<std::pair<std::string, std::string>> prepared_;  // name, sql
+  uint64_t generation_ = 0;
 };
 
 // Builds the body of a binary COPY.

@@ -63,7 +63,7 @@ Result<SheetRecord> read_sheet_row(const Row& s) {
 // Connects and checks the schema version (when the database holds an index).
 Status connect(pg::Conn& c, const std::string& url) {
   TL_TRY(c.connect(url));
-  return c.exec("SET search_path TO tallylog_index; SET synchronous_commit TO off;");
+  return c.set_session("SET search_path TO tallylog_index; SET synchronous_commit TO off;");
 }
 
 Result<std::optional<int64_t>> stored_version(pg::Conn& c) {
@@ -464,7 +464,7 @@ Result<std::unique_ptr<Index>> open_postgres_index(const std::string& url) {
     (void)m->w.exec("SELECT pg_advisory_unlock(7247756);");
     TL_TRY(created);
   }
-  TL_TRY(m->w.exec("SET search_path TO tallylog_index;"));
+  TL_TRY(m->w.set_session("SET search_path TO tallylog_index;"));
   TL_TRY(connect(m->r, url));
   TL_TRY(m->rej.connect(url));
   TL_TRY(m->rej.exec(std::string("SELECT pg_advisory_lock(7247757);") + kRejectsSchema +

@@ -168,6 +168,10 @@ class PostgresTransaction final : public IndexTransaction {
     TL_TRY(flush_sheets());
     TL_TRY(flush_upserts());
     std::lock_guard lock(m_.wmu);
+    // A reconnection since BEGIN means the server rolled this transaction back: whatever ran
+    // after it ran on its own, so nothing here may commit (the caller catches up from the log).
+    if (m_.w.generation() != generation_at_begin_)
+      return err(ErrorCode::kUnavailable, "index: the connection to PostgreSQL was lost during the transaction");
     TL_TRY(m_.w.call("w_size", Params().u64(next_)));
     TL_TRY(m_.w.exec("COMMIT"));
     m_.open_transaction = false;
@@ -181,6 +185,7 @@ class PostgresTransaction final : public IndexTransaction {
   }
 
   uint64_t next_at_begin_ = 0;
+  uint64_t generation_at_begin_ = 0;
 
  private:
   Status flush_sheets() {
@@ -335,6 +340,7 @@ Result<std::unique_ptr<IndexTransaction>> begin_postgres_transaction(PostgresImp
   m.open_transaction = true;
   auto tx = std::make_unique<PostgresTransaction>(m, next);
   tx->next_at_begin_ = next;
+  tx->generation_at_begin_ = m.w.generation();
   return std::unique_ptr<IndexTransaction>(std::move(tx));
 }
 

@@ -105,6 +105,17 @@ struct Ingestor::State {
     failed = true;
     failure = e.to_string();
   }
+  // An index write that failed because its backend could not be reached (a PostgreSQL restart,
+  // a network cut: kUnavailable) does not stop the ingestor: what was logged is safe in the log,
+  // and the next write first brings the index back up to the log (recover_index). Any other
+  // index failure stops it.
+  bool index_behind = false;
+  std::string index_failure;
+  void index_failed(const Error& e) {
+    if (e.code != ErrorCode::kUnavailable) return fail(e);
+    index_behind = true;
+    index_failure = e.to_string();
+  }
   // The contest of a record naming `named` (a sheet's or declaration's "contest"), or the
   // rejection's reason (field "contest"). A single-contest election's own contest name means the
   // same as none (its sheets carry no tag, so their entries keep their bytes).
@@ -246,7 +257,7 @@ Status join_index(Ingestor::State& s) {
   s.stats.index_seconds += r.index_seconds;
   s.stats.commit_seconds += r.commit_seconds;
   if (!r.status && !s.failed) {
-    s.fail(r.status.error());
+    s.index_failed(r.status.error());
     return std::unexpected(with_context(r.status.error(), "sheets are logged but the index update failed"));
   }
   return r.status;
@@ -387,8 +398,8 @@ Result<Txs> begin_every_index(Ingestor::State& s, uint64_t first,
 // Appends `entries` durably at s.next_index and only then commits the index transactions `build`
 // makes: built before the append (a failure then logs nothing), or beside it on another thread
 // when `overlap` (a failure then leaves the entries logged and the index behind, as a crash would).
-// A failed append or commit stops the ingestor (`what` names the entries in its message). Returns
-// the log index of the first entry.
+// A failed append or commit stops the ingestor (`what` names the entries in its message), except a
+// commit whose index backend is away (State::index_failed). Returns the log index of the first entry.
 Result<uint64_t> append_then_commit(Ingestor::State& s, std::span<const std::string> entries,
                                     const std::function<Result<Txs>()>& build, bool overlap, std::string_view what) {
   const uint64_t expected = s.next_index;
@@ -416,10 +427,52 @@ Result<uint64_t> append_then_commit(Ingestor::State& s, std::span<const std::str
   Status applied = txs ? Status() : Status(std::unexpected(txs.error()));
   for (size_t i = 0; applied && txs && i < txs->size(); ++i) applied = (*txs)[i]->commit();
   if (!applied) {
-    s.fail(applied.error());
-    return std::unexpected(with_context(applied.error(), std::string(what) + " logged but the index update failed"));
+    s.index_failed(applied.error());
+    // Logged and durable: with the index's backend away it catches up before the next write.
+    if (!s.index_behind)
+      return std::unexpected(with_context(applied.error(), std::string(what) + " logged but the index update failed"));
   }
   return expected;
+}
+
+// Brings every contest's index back up to the log after its backend came back (State::index_failed):
+// each deriver is reloaded from what its index committed (the in-memory one already holds the
+// batches whose commit failed) and the missing entries applied from the log, as at open.
+Status recover_index(Ingestor::State& s) {
+  for (auto& c : s.contests) {
+    if (!c->deriver) continue;  // still loading: load() reads the index as it is
+    TL_ASSIGN_OR_RETURN(auto deriver, Deriver::load(*c->index, c->tag));
+    TL_TRY(catch_up(*c->index, *deriver, *s.log, s.next_index, {}));
+    c->deriver = std::move(deriver);
+  }
+  s.devices = election::DeviceRegistry();  // a device record whose index commit failed is applied here
+  return replay_devices(s);
+}
+
+// The start of every write, with s.mu held: the ingestor usable; the earlier batches' log and
+// index work joined (all of it, or with `queue` only what has finished: deferred batches queue
+// behind); an index left behind by an unreachable backend caught up first, or this call refused
+// with kUnavailable (nothing of it logged) while the backend stays away.
+Status ready(Ingestor::State& s, bool queue = false) {
+  TL_TRY(s.check_usable());
+  auto joined = [&s](Status st) -> Status { return st || s.index_behind ? ok() : st; };
+  if (!queue || s.index_behind) {
+    TL_TRY(join_log(s));
+    TL_TRY(joined(join_index(s)));
+  } else if (s.index_task.valid() && s.index_task.wait_for(std::chrono::seconds(0)) == std::future_status::ready) {
+    TL_TRY(joined(join_index(s)));
+    if (s.index_behind) TL_TRY(join_log(s));
+  }
+  TL_TRY(s.check_usable());
+  if (!s.index_behind) return ok();
+  if (auto r = recover_index(s); !r) {
+    return err(ErrorCode::kUnavailable, "the index cannot be written (" + r.error().message +
+                                            "); nothing of this request was logged, and every acknowledged record is "
+                                            "in the log and will be indexed when the index is back: try again");
+  }
+  s.index_behind = false;
+  s.index_failure.clear();
+  return ok();
 }
 
 }  // namespace
@@ -551,10 +604,8 @@ Status Ingestor::record_rejects(std::span<const index::Reject> rejects) { return
 Result<std::vector<Outcome>> Ingestor::add_stations(std::span<const election::Station> stations) {
   State& s = *s_;
   std::lock_guard lock(s.mu);
-  TL_TRY(s.check_usable());
   // The deriver's registry side must not change while an earlier batch is being indexed.
-  TL_TRY(join_log(s));
-  TL_TRY(join_index(s));
+  TL_TRY(ready(s));
   std::vector<Outcome> out(stations.size());
   std::vector<std::string> entries;
   std::vector<size_t> logged;
@@ -612,9 +663,7 @@ Result<std::vector<Outcome>> Ingestor::add_stations(std::span<const election::St
 Result<uint64_t> Ingestor::add_declaration(election::Declaration d) {
   State& s = *s_;
   std::lock_guard lock(s.mu);
-  TL_TRY(s.check_usable());
-  TL_TRY(join_log(s));
-  TL_TRY(join_index(s));
+  TL_TRY(ready(s));
   if (d.submitted_at.empty()) d.submitted_at = format_rfc3339(s.options.clock->now());
   // As for sheets: a declaration naming no contest is the default contest's; one naming a contest
   // this ingestor does not keep is refused.
@@ -643,9 +692,7 @@ Result<uint64_t> Ingestor::add_declaration(election::Declaration d) {
 Result<uint64_t> Ingestor::add_device_record(election::DeviceRecord r) {
   State& s = *s_;
   std::lock_guard lock(s.mu);
-  TL_TRY(s.check_usable());
-  TL_TRY(join_log(s));
-  TL_TRY(join_index(s));
+  TL_TRY(ready(s));
   if (r.at.empty()) r.at = format_rfc3339(s.options.clock->now());
   const election::Election& e = election();
   if (e.organisations.empty())
@@ -723,15 +770,9 @@ Result<std::vector<Outcome>> Ingestor::submit_locked(std::span<election::Sheet> 
                                                      std::vector<election::Sheet>* owned,
                                                      std::shared_future<bool>* durable) {
   State& s = *s_;
-  TL_TRY(s.check_usable());
   const bool deferred = owned != nullptr;
   // A synchronous batch needs the log and the index to itself; a deferred one queues behind.
-  if (!deferred) {
-    TL_TRY(join_log(s));
-    TL_TRY(join_index(s));
-  } else if (s.index_task.valid() && s.index_task.wait_for(std::chrono::seconds(0)) == std::future_status::ready) {
-    TL_TRY(join_index(s));
-  }
+  TL_TRY(ready(s, /*queue=*/deferred));
   std::vector<Outcome> out(sheets.size());
   auto job = std::make_shared<IndexJob>(s.jobs);
   job->before_commit = s.options.before_index_commit;
@@ -858,7 +899,9 @@ Result<std::vector<Outcome>> Ingestor::submit_locked(std::span<election::Sheet> 
     done.set_value(build_and_commit(targets, *job, nullptr));
     s.index_task = done.get_future();
   }
-  TL_TRY(join_index(s));
+  // Logged and durable: the verdicts stand even when the index update failed because its backend
+  // is away (it catches up before the next write, ready()); any other index failure is the error.
+  if (Status indexed = join_index(s); !indexed && !s.index_behind) return std::unexpected(indexed.error());
   return out;
 }
 
