@@ -200,4 +200,52 @@ check "devices list shows the scanner revoked and the phone active" \
 "$T" verify "$D/data" >"$D/out" 2>&1
 check "verify: the revoked key's 40 earlier sheets stay valid and are counted apart" \
   '[ $? = 0 ] && grep -q "devices: 3 enrolment/revocation records, 41 signed sheets verified (40 signed by keys revoked since" "$D/out"'
+
+# ---- revocation on a running server (a phone lost or seized on election night) ------------------------
+serve "$D/data" "$D/serve2.log"
+URL="http://127.0.0.1:$PORT"
+PHONE=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["vkey"])' "$D/phone.json")
+"$T" devices revoke --org mud --org-key "$D/mud.key" --device "$PHONE" --reason "phone seized" --out "$D/phone-revoke.json" >/dev/null 2>&1
+python3 - "$D/phone-revoke.json" "$D/forged-revoke.json" <<'PY'
+import json, sys
+r = json.loads(open(sys.argv[1]).read())
+r["reason"] = "forged by the operator"
+open(sys.argv[2], "w").write(json.dumps(r, sort_keys=True, separators=(",", ":")))
+PY
+SIZE=$(curl -s "$URL/log/checkpoint" | sed -n 2p)
+STATUS=$(curl -s -o "$D/forged.out" -w '%{http_code}' --data-binary "@$D/forged-revoke.json" "$URL/api/v1/devices/records")
+check "a record whose organisation signature does not verify is refused, nothing logged" \
+  '[ "$STATUS" = 400 ] && grep -q "\"field\":\"org_signature\"" "$D/forged.out" && [ "$(curl -s "$URL/log/checkpoint" | sed -n 2p)" = "$SIZE" ] || { cat "$D/forged.out"; false; }'
+OUT="$("$T" devices log "$URL" "$D/phone-revoke.json" 2>"$D/err")"
+check "the organisation's signed revocation is logged by the running server (devices log <url>)" \
+  '[ $? = 0 ] && [[ "$OUT" =~ ^[0-9]+$ ]] && grep -q "logged by http://127.0.0.1:$PORT at index $OUT" "$D/err" || { echo "$OUT"; cat "$D/err"; false; }'
+OUT="$("$T" devices log "$URL" "$D/phone-revoke.json" 2>&1)"
+check "the same revocation sent again is refused with the reason" \
+  '[ $? != 0 ] && [[ "$OUT" == *"refused the revoke (HTTP 400): device_key: already revoked at log index"* ]] || { echo "$OUT"; false; }'
+python3 - "$URL" "$TOKEN" "$D" "$D/stations.csv" <<'PY'
+import base64, csv, json, subprocess, sys, urllib.request, urllib.error
+url, token, d, stations = sys.argv[1:5]
+phone = json.load(open(d + "/phone.json"))
+r = list(csv.DictReader(open(stations, encoding="utf-8-sig")))[55]
+votes = {k: int(r[k]) for k in ["EG", "NM", "LM", "JABE", "JOBR", "AE", "CF", "DC", "EM", "BERA"]}
+s = {"station": "%09d.%02d" % (int(r["CENTRO"]), int(r["MESA"])), "source": "witness:mud", "candidates": votes,
+     "fields": {"valid": sum(votes.values()), "null": int(r["VOTOS_NULOS"])}, "device_key": phone["vkey"]}
+canonical = json.dumps(dict(s, type="sheet", v=1), sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+open(d + "/msg", "wb").write(b"tallylog sheet signature v1\n" + canonical)
+s["device_signature"] = base64.b64encode(subprocess.run(["openssl", "pkeyutl", "-sign", "-inkey", d + "/phone.pem", "-rawin",
+                                                         "-in", d + "/msg"], capture_output=True, check=True).stdout).decode()
+req = urllib.request.Request(url + "/api/v1/sheets", data=json.dumps(s).encode(), method="POST",
+                             headers={"Authorization": "Bearer " + token})
+try:
+    urllib.request.urlopen(req, timeout=30)
+    sys.exit(1)
+except urllib.error.HTTPError as e:
+    body = json.loads(e.read())
+    print(e.code, body)
+    sys.exit(0 if e.code == 400 and body.get("field") == "device_key" and "revoked" in body.get("reason", "") else 1)
+PY
+check "after the revocation through the server, the phone's next signed sheet is refused (revoked)" '[ $? = 0 ]'
+stop_last
+"$T" devices list "$D/data" >"$D/out"
+check "devices list shows the phone revoked" 'grep -q "^phone-1+.*revoked" "$D/out"'
 finish

@@ -13,6 +13,8 @@
 #include <string>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "tallylog/base/bytes.h"
 #include "tallylog/base/clock.h"
 #include "tallylog/base/env.h"
@@ -29,6 +31,7 @@
 #include "tallylog/log/log.h"
 #include "tallylog/log/receipt.h"
 #include "tallylog/log/tiles.h"
+#include "tallylog/net/http_client.h"
 #include "tallylog/note/note.h"
 
 namespace tallylog::cli {
@@ -46,7 +49,30 @@ std::string sign_b64_or_exit(const note::Signer& s, std::string_view message) {
   return base64_encode(value_or_exit(s.sign(message)));
 }
 
-// Logs the record into <data> (printing its log index), or writes it to --out.
+// Sends the record to a running server (POST /api/v1/devices/records) and prints its log index.
+void post_or_exit(const election::DeviceRecord& r, const std::string& server) {
+  const net::Url url = value_or_exit(net::parse_url(server));
+  auto client = value_or_exit(net::HttpClient::create(url));
+  auto resp = value_or_exit(client->post(url.path + "/api/v1/devices/records", election::encode_entry(r), "application/json"));
+  nlohmann::json j = nlohmann::json::parse(resp.body, nullptr, false);
+  if (resp.status == 201 && j.is_object() && j.contains("log_index") && j["log_index"].is_number_unsigned()) {
+    std::cout << j["log_index"].get<uint64_t>() << "\n";
+    std::cerr << "tallylog: " << r.action << " of " << r.device_key.substr(0, r.device_key.find('+', 0))
+              << " logged by " << url.origin() << " at index " << j["log_index"].get<uint64_t>() << "\n";
+    return;
+  }
+  std::string why = resp.body.substr(0, 500);
+  if (j.is_object() && j.contains("reason") && j["reason"].is_string()) {
+    why = (j.contains("field") && j["field"].is_string() ? j["field"].get<std::string>() + ": " : "") + j["reason"].get<std::string>();
+  } else if (j.is_object() && j.contains("error") && j["error"].is_string()) {
+    why = j["error"].get<std::string>();
+  }
+  fail(url.origin() + " refused the " + r.action + " (HTTP " + std::to_string(resp.status) + "): " + why);
+  throw CLI::RuntimeError(exit_code());
+}
+
+// Logs the record into <data> (printing its log index), sends it to a server (<data> is a URL),
+// or writes it to --out.
 void log_or_write(const election::DeviceRecord& r, const std::string& data_dir, const std::string& out) {
   if (!out.empty()) {
     check_or_exit(Env::posix().write_file_atomic(out, election::encode_entry(r) + "\n", Durability::kSync));
@@ -54,6 +80,7 @@ void log_or_write(const election::DeviceRecord& r, const std::string& data_dir, 
               << "; log it with `tallylog devices log <data> " << out << "`\n";
     return;
   }
+  if (net::is_url(data_dir)) return post_or_exit(r, data_dir);
   auto ing = value_or_exit(ingest::Ingestor::open(data_dir));
   const uint64_t at = value_or_exit(ing->add_device_record(r));
   check_or_exit(ing->close());
@@ -109,7 +136,7 @@ void register_devices_commands(CLI::App& app) {
 
   auto en = std::make_shared<Args>();
   auto* e = dev->add_subcommand("enrol", "Sign (with the organisation's key) an enrolment of a device key, and log it or write it out");
-  e->add_option("data", en->data_dir, "data directory to log into (or give --out)");
+  e->add_option("data", en->data_dir, "data directory, or server URL, to log into (or give --out)");
   e->add_option("--org", en->org, "organisation id (as in the election)")->required();
   e->add_option("--org-key", en->org_key, "the organisation's private key file")->required()->check(CLI::ExistingFile);
   e->add_option("--device", en->device, "the device's verifier key, or a file holding it")->required();
@@ -129,7 +156,7 @@ void register_devices_commands(CLI::App& app) {
 
   auto rv = std::make_shared<Args>();
   auto* r = dev->add_subcommand("revoke", "Sign (with the organisation's key) a revocation; the key's earlier sheets stay valid");
-  r->add_option("data", rv->data_dir, "data directory to log into (or give --out)");
+  r->add_option("data", rv->data_dir, "data directory, or server URL, to log into (or give --out)");
   r->add_option("--org", rv->org, "organisation id")->required();
   r->add_option("--org-key", rv->org_key, "the organisation's private key file")->required()->check(CLI::ExistingFile);
   r->add_option("--device", rv->device, "the device's verifier key, or a file holding it")->required();
@@ -149,7 +176,7 @@ void register_devices_commands(CLI::App& app) {
 
   auto lg = std::make_shared<Args>();
   auto* l = dev->add_subcommand("log", "Log a signed enrolment or revocation record written by `enrol/revoke --out`");
-  l->add_option("data", lg->data_dir, "data directory")->required()->check(CLI::ExistingDirectory);
+  l->add_option("data", lg->data_dir, "data directory, or the URL of the server that holds it")->required();
   l->add_option("record", lg->file, "the record file")->required()->check(CLI::ExistingFile);
   l->callback([lg] {
     std::string text = value_or_exit(Env::posix().read_file(lg->file));

@@ -4,11 +4,17 @@
 //   POST /api/v1/devices/enrol  {"code","device_key","device_signature"}: logs the enrolment
 //        (the organisation's invite signature from <data>/devices/invites.jsonl, the code, the
 //        device's key and signature); 201 with the log index and the receipt of the entry
-// No bearer token: the code is the credential, and the organisation's signature on its invite is
-// what authorises the enrolment (the server only relays it). Nothing is logged unless
-// DeviceRegistry::check accepts the record (ingest::Ingestor::add_device_record).
+//   POST /api/v1/devices/records  a device record signed by its organisation (what `tallylog
+//        devices enrol|revoke --out` writes): an organisation revokes a lost or seized phone, or
+//        enrols a scanner, on a running server; 201 with the log index and the receipt
+// No bearer token: the code is the credential, and the organisation's signature (on its invite, or
+// on the record) is what authorises the enrolment or revocation (the server only relays it).
+// Nothing is logged unless DeviceRegistry::check accepts the record
+// (ingest::Ingestor::add_device_record), so a replayed record is refused (already enrolled,
+// already revoked).
 #include "tallylog/base/sha256.h"
 #include "tallylog/election/device.h"
+#include "tallylog/election/entry.h"
 #include "tallylog/http/api_context.h"
 #include "tallylog/http/responses.h"
 #include "tallylog/ingest/invites.h"
@@ -27,6 +33,8 @@ bool is_hex64(std::string_view s) {
     if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;
   return true;
 }
+
+Response log_device_record(ApiContext& ctx, election::DeviceRecord r);
 
 Response invite(ApiContext& ctx, const std::string& code_sha256) {
   if (!is_hex64(code_sha256)) return error_response(400, "code_sha256: 64 lowercase hex digits", "code_sha256");
@@ -68,6 +76,23 @@ Response enrol(ApiContext& ctx, const Request& req) {
   r.org = (*inv)->org;
   r.sources = (*inv)->sources;
   r.invite_signature = (*inv)->invite_signature;
+  return log_device_record(ctx, std::move(r));
+}
+
+Response record(ApiContext& ctx, const Request& req) {
+  if (!ctx.be.add_device_record) return error_response(503, ctx.be.no_write_side);
+  std::string_view body = req.body;
+  while (!body.empty() && (body.back() == '\n' || body.back() == '\r')) body.remove_suffix(1);
+  auto d = election::decode_entry(body);
+  if (!d) return rejected(d.error().field.empty() ? "body" : d.error().field, d.error().message);
+  if (d->type != election::EntryType::kDevice) return rejected("type", "not a device record");
+  election::DeviceRecord r = std::get<election::DeviceRecord>(std::move(d->record));
+  if (!r.code.empty()) return rejected("code", "an enrolment by one-time code goes to POST /api/v1/devices/enrol");
+  r.at.clear();  // the server's clock says when it was logged
+  return log_device_record(ctx, std::move(r));
+}
+
+Response log_device_record(ApiContext& ctx, election::DeviceRecord r) {
   auto at = ctx.be.add_device_record(std::move(r));
   if (!at) {
     if (at.error().code == ErrorCode::kInvalidArgument) {
@@ -91,6 +116,7 @@ void add_device_routes(RouteTable& table, ApiContext& ctx) {
   table.add({"GET", "/api/v1/devices/invites/:code_sha256", "", 0,
              [&ctx](const RouteCall& c) { return invite(ctx, c.params[0]); }});
   table.add({"POST", "/api/v1/devices/enrol", "", 16 * 1024, [&ctx](const RouteCall& c) { return enrol(ctx, c.request); }});
+  table.add({"POST", "/api/v1/devices/records", "", 16 * 1024, [&ctx](const RouteCall& c) { return record(ctx, c.request); }});
 }
 
 }  // namespace tallylog::http
