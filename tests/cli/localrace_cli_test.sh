@@ -88,6 +88,9 @@ check "GET /api/v1/tally?level=national is a 400 naming the level ($S)" \
 A="$(curl -fs --max-time 30 "$URL/api/v1/tally?level=municipality&source=official")"
 B="$("$T" tally "$D/ok" --level municipality --source official --format json 2>/dev/null)"
 check "GET /api/v1/tally?level=municipality equals the CLI" '[ -n "$A" ] && [ "$A" = "$B" ]'
+E="$(curl -fs --max-time 30 "$URL/api/v1/election")"
+check "GET /api/v1/election states the level the race is decided at and each candidate's area" \
+  'python3 -c "import json,sys; e=json.loads(sys.argv[1]); assert e[\"decided_at\"] == \"municipality\"; a={c[\"code\"]: c.get(\"area\") for c in e[\"candidates\"]}; assert len(a) == 5 and all(a.values()) and set(a.values()) == {\"0101\", \"0102\", \"0203\"}, a" "$E"'
 A="$(curl -fs --max-time 30 "$URL/api/v1/bound")"
 B="$("$T" bound "$D/ok" --format json 2>/dev/null)"
 check "GET /api/v1/bound equals the CLI (per municipality)" '[ -n "$A" ] && [ "$A" = "$B" ]'

@@ -407,8 +407,15 @@ struct Results {
       j["log_vkey"] = vkey ? Json(*vkey) : Json(nullptr);
       return json_response(200, j);
     }
+    // A local race (docs/formats/election-toml.md "Local races"): the level it is decided at, and
+    // each candidate's area at that level; absent for a national contest.
+    if (!e->decided_at.empty()) j["decided_at"] = e->decided_at;
     Json cands = Json::array();
-    for (auto& c : e->candidates) cands.push_back({{"code", c.code}, {"name", c.name}});
+    for (auto& c : e->candidates) {
+      Json cand{{"code", c.code}, {"name", c.name}};
+      if (!c.area.empty()) cand["area"] = c.area;
+      cands.push_back(std::move(cand));
+    }
     j["candidates"] = cands;
     Json cards = Json::array();
     for (auto& c : e->cards) cards.push_back({{"position", c.position}, {"party", c.party}, {"candidate", c.candidate}});
