@@ -14,6 +14,7 @@ import { verifySheet } from './verify.js';
 import { verifyNote, parseVerifierKey } from './note.js';
 import { checkCheckpointHistory, evidenceKey } from './memory.js';
 import { verifyCosignatures } from './cosignature.js';
+import { searchBox, resultsMap, loadGeo } from './citizen.js';
 
 const app = document.getElementById('app');
 let election = null;
@@ -222,6 +223,10 @@ async function renderArea(depth, code) {
   const childLink = (a) => (childDepth === tableDepth() ? `#/table/${encodeURIComponent(a.code)}` : `#/area/${childDepth}/${encodeURIComponent(a.code)}`);
   const top = areaCandidates(tot).slice(0, 2);
   const children = [...tally.areas].sort((a, b) => String(a.name).localeCompare(String(b.name)));
+  // The national view of a first level that the map's shapes fit: the leader of each area.
+  const map = depth === 0 && childDepth === 1 && childDepth < tableDepth()
+    ? await resultsMap(h, tally.areas, election.candidates, candName, (c) => { location.hash = `#/area/1/${encodeURIComponent(c)}`; })
+    : '';
   app.replaceChildren(
     depth > 0 ? crumbs(ancestors) : '',
     h('h1', { 'data-testid': 'area-title' }, title),
@@ -229,6 +234,7 @@ async function renderArea(depth, code) {
     summaryCards(tot),
     h('h2', {}, t('votes')),
     candidateTable(tot),
+    map || '',
     cardTable(tot),
     depth === 0 ? boundBox(bound) : '',
     h('h2', {}, `${t('drill')} ${levelName(childDepth)}`),
@@ -494,8 +500,10 @@ function updateExport() {
   document.getElementById('export-link').href = withContest(`/api/v1/export?${q({ format: 'csv', source })}`);
 }
 
+let search = null;
 function applyStaticLabels() {
   document.documentElement.lang = getLang();
+  if (search) search.relabel();
   for (const el of document.querySelectorAll('[data-i18n]')) el.textContent = t(el.dataset.i18n);
   document.getElementById('lang').textContent = getLang() === 'es' ? 'EN' : 'ES';
   if (election) showLogKey();
@@ -546,6 +554,7 @@ function contestControl(contests) {
 }
 
 async function main() {
+  loadGeo();  // the map's shapes, fetched alongside the election (used by the national view)
   document.getElementById('lang').addEventListener('click', () => {
     setLang(getLang() === 'es' ? 'en' : 'es');
     applyStaticLabels();
@@ -568,6 +577,9 @@ async function main() {
     return;
   }
   updateExport();
+  search = searchBox(h, api, levelName, (hit) => (hit.depth === tableDepth()
+    ? `#/table/${encodeURIComponent(hit.code)}` : `#/area/${hit.depth}/${encodeURIComponent(hit.code)}`));
+  document.getElementById('search-slot').replaceChildren(search);
   document.title = election.name;
   showLogKey();
   checkLogHistory();
