@@ -1,11 +1,12 @@
 // Browser test of the citizen view (issue 14): search as you type, the map of the first level,
-// Spanish and English. Usage: node citizen.test.mjs <base url> <expected state tally json>
+// the acta image beside the numbers, Spanish and English.
+// Usage: node citizen.test.mjs <base url> <expected state tally json> [<table with a scanned image>]
 // (the JSON of `tallylog tally --level state --format json`). Prints one line per check and
 // "N passed, N failed" last; exits non-zero on any failure.
 import { readFileSync } from 'node:fs';
 import { check, run } from './harness.mjs';
 
-const [base, statesPath] = process.argv.slice(2);
+const [base, statesPath, imageTable] = process.argv.slice(2);
 const expectedStates = JSON.parse(readFileSync(statesPath, 'utf8'));
 
 const leaderOf = (a) => {
@@ -108,6 +109,26 @@ await run(async (context) => {
   const enLegend = await page.textContent('[data-testid="map-legend"]');
   check('the map legend is in English', /leads/.test(enLegend), enLegend);
   await page.click('#lang');
+
+  // 5. A table's acta image beside its numbers on a wide screen, below them on a phone; lazy.
+  if (imageTable) {
+    for (const [w, h, beside] of [[1280, 900, true], [390, 844, false]]) {
+      await page.setViewportSize({ width: w, height: h });
+      await page.goto(`${base}/#/table/${encodeURIComponent(imageTable)}`);
+      await page.waitForFunction((t) => decodeURIComponent(document.getElementById('app').dataset.rendered || '') === t,
+        `#/table/${imageTable}`, { timeout: 30000 });
+      const img = page.locator('[data-testid="sheet-image"]').first();
+      await img.scrollIntoViewIfNeeded();
+      const loaded = (await img.count()) === 1 && await img.evaluate(async (el) => {
+        if (!el.complete) await new Promise((r) => { el.onload = r; el.onerror = r; });
+        return el.naturalWidth > 0 && el.loading === 'lazy';
+      });
+      const t = await page.locator('[data-testid="sheets-table"]').boundingBox();
+      const i = await img.boundingBox();
+      const ok = loaded && t && i && (beside ? i.x >= t.x + t.width - 1 && i.y < t.y + t.height : i.y >= t.y + t.height - 1);
+      check(`at ${w}px the acta image loads lazily ${beside ? 'beside' : 'below'} the numbers`, ok, JSON.stringify({ loaded, t, i }));
+    }
+  }
 
   check('no page errors', errors.length === 0, errors.join('; '));
   check('no request leaves the server', external.length === 0, external.join(', '));

@@ -90,7 +90,7 @@ node "$HERE/page.test.mjs" "http://127.0.0.1:$PORT" "$WORK/expected.json" "$TABL
   "$WORK/earlier-checkpoint" "$WORK/forked-checkpoint" | tee "$WORK/page.out" || status=$?
 # The citizen view (citizen.test.mjs): search as you type, the map of the 24 states, es/en.
 "$BIN" tally "$DATA" --level state --format json >"$WORK/expected-states.json"
-node "$HERE/citizen.test.mjs" "http://127.0.0.1:$PORT" "$WORK/expected-states.json" | tee "$WORK/citizen.out" || status=$?
+node "$HERE/citizen.test.mjs" "http://127.0.0.1:$PORT" "$WORK/expected-states.json" "$TABLE" | tee "$WORK/citizen.out" || status=$?
 stop_page
 
 # Two contests (elections/twocontests, an invented fixture) with one table's registered voters

@@ -315,6 +315,9 @@ async function renderTable(code) {
     sheets.length === 0 ? '' : sigBox,
     sheets.length === 0 ? h('p', {}, t('no_sheets')) : h('div', {},
       h('h2', {}, t('sheets_side')),
+      // The numbers and the acta images side by side on a wide screen, stacked on a phone
+      // (numbers first); images load lazily, only when scrolled near.
+      h('div', { class: 'side-by-side', 'data-testid': 'table-with-images' },
       h('div', { class: 'scroll' }, h('table', { 'data-testid': 'sheets-table' },
         h('thead', {}, h('tr', {}, h('th', {}, ''), ...sheets.map((s) => h('th', {}, s.sheet.source, h('br'),
           h('span', { class: 'muted' }, `#${s.log_index}${s.superseded ? ' · ' + t('superseded') : ''}${s.conflicted ? ' · ' + t('conflicted') : ''}`))))),
@@ -326,9 +329,9 @@ async function renderTable(code) {
         h('div', {}, h('strong', {}, s.sheet.source), ` · ${t('log_index')} ${s.log_index}`),
         proofCell(s),
         s.sheet.image_sha256
-          ? h('a', { href: `/blobs/sha256/${s.sheet.image_sha256}`, target: '_blank', rel: 'noopener' },
-            h('img', { src: `/blobs/sha256/${s.sheet.image_sha256}`, alt: t('image'), loading: 'lazy', 'data-testid': 'sheet-image' }))
-          : h('p', { class: 'muted' }, t('no_image')))))));
+          ? h('a', { href: `/blobs/sha256/${s.sheet.image_sha256}`, target: '_blank', rel: 'noopener', title: t('image_open') },
+            h('img', { src: `/blobs/sha256/${s.sheet.image_sha256}`, alt: `${t('images_title')} · ${s.sheet.source}`, loading: 'lazy', decoding: 'async', 'data-testid': 'sheet-image' }))
+          : h('p', { class: 'muted' }, t('no_image'))))))));
 }
 
 // Sheets that break a flag rule of the election: accepted and counted, listed with the rule's note.
