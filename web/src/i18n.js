@@ -120,7 +120,7 @@ const STRINGS = {
 
 let lang = (() => {
   try { const s = localStorage.getItem('tallylog.lang'); if (s === 'es' || s === 'en') return s; } catch (_) {}
-  return (navigator.language || 'es').toLowerCase().startsWith('en') ? 'en' : 'es';
+  return ((typeof navigator !== 'undefined' && navigator.language) || 'es').toLowerCase().startsWith('en') ? 'en' : 'es';
 })();
 
 export const getLang = () => lang;
