@@ -113,10 +113,12 @@ function areaCandidates(tot) {
 }
 
 // Finds the decided level (election.decided_at if the server says it, else the bound's).
-async function loadDecidedLevel() {
+// `early`: the bound already asked for (main() asks alongside /api/v1/election, saving a round trip
+// on a slow connection).
+async function loadDecidedLevel(early = null) {
   let at = election.decided_at;
   if (at === undefined) {
-    const b = await api('/api/v1/bound').catch(() => null);
+    const b = await (early || api('/api/v1/bound').catch(() => null));
     at = b && b.decided_at;
   }
   const i = at ? election.levels.findIndex((l) => l.code === at) : -1;
@@ -565,6 +567,8 @@ async function main() {
   });
   applyStaticLabels();
   try {
+    // Asked together: the bound is only for a single-contest election (its decided level).
+    const earlyBound = api('/api/v1/bound').catch(() => null);
     election = await api('/api/v1/election');
     const contests = election.contests || [];
     if (contests.length > 1) {
@@ -574,7 +578,7 @@ async function main() {
       election = await api('/api/v1/election');
       contestControl(contests);
     }
-    await loadDecidedLevel();
+    await loadDecidedLevel(contests.length > 1 ? null : earlyBound);
   } catch (e) {
     app.replaceChildren(h('p', { class: 'bad' }, `${t('error')}: ${e.message}`));
     return;
