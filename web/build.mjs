@@ -4,6 +4,8 @@ import * as esbuild from 'esbuild';
 import { readFileSync, writeFileSync, rmSync, mkdirSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { createHash } from 'node:crypto';
+import { admin1Svg } from './geo.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const dist = join(here, 'dist');
@@ -28,8 +30,13 @@ for (const [out, meta] of Object.entries(result.metafile.outputs)) {
   if (out.endsWith('.js')) js = basename(out);
   if (out.endsWith('.css')) css = basename(out);
 }
+// The map's shapes (geo.mjs): Venezuela's states, the bundled election's country.
+const geo = JSON.stringify(admin1Svg({ iso: 'VE' }));
+const geoName = `admin1-VE-${createHash('sha256').update(geo).digest('hex').slice(0, 8).toUpperCase()}.json`;
+writeFileSync(join(dist, 'assets', geoName), geo);
 const html = readFileSync(join(here, 'src/index.html'), 'utf8')
+  .replace('%MAP%', `/assets/${geoName}`)
   .replace('%CSS%', `/assets/${css}`)
   .replace('%JS%', `/assets/${js}`);
 writeFileSync(join(dist, 'index.html'), html);
-console.log(`web: built dist/index.html, assets/${js}, assets/${css}`);
+console.log(`web: built dist/index.html, assets/${js}, assets/${css}, assets/${geoName}`);

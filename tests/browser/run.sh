@@ -3,7 +3,7 @@
 # directory with the bundled Venezuela 2024 data (init, station registry, the published actas as
 # "official", one synthetic acta QR image made with qrencode and read by `tallylog scan`), then
 # `tallylog serve` on a free 127.0.0.1 port and Debian chromium (/usr/bin/chromium) through
-# playwright-core; then the same for elections/twocontests (contests.test.mjs) and a contest decided per
+# playwright-core (page.test.mjs, then citizen.test.mjs: search, map, es/en); then the same for elections/twocontests (contests.test.mjs) and a contest decided per
 # municipality, tests/fixtures/localrace (localrace.test.mjs). Prints "N passed, N failed" last;
 # exits non-zero on failure.
 #   TALLYLOG_BIN   the tallylog binary (default build/src/tallylog/cli/tallylog)
@@ -88,6 +88,9 @@ serve_page "$DATA" "server"
 status=0
 node "$HERE/page.test.mjs" "http://127.0.0.1:$PORT" "$WORK/expected.json" "$TABLE" "$DATA/log.vkey" \
   "$WORK/earlier-checkpoint" "$WORK/forked-checkpoint" | tee "$WORK/page.out" || status=$?
+# The citizen view (citizen.test.mjs): search as you type, the map of the 24 states, es/en.
+"$BIN" tally "$DATA" --level state --format json >"$WORK/expected-states.json"
+node "$HERE/citizen.test.mjs" "http://127.0.0.1:$PORT" "$WORK/expected-states.json" "$TABLE" | tee "$WORK/citizen.out" || status=$?
 stop_page
 
 # Two contests (elections/twocontests, an invented fixture) with one table's registered voters
@@ -121,7 +124,7 @@ node "$HERE/localrace.test.mjs" "http://127.0.0.1:$PORT" "$WORK/localrace-bound.
 
 # One closing line for every page.
 sum() { local n; n=$(tail -1 "$1" | sed -n "s/^\([0-9]*\) passed, \([0-9]*\) failed.*/\\$2/p"); echo "${n:-0}"; }
-echo "browser test: all three pages"
-p=0; f=0; for o in page contests localrace; do p=$((p + $(sum "$WORK/$o.out" 1))); f=$((f + $(sum "$WORK/$o.out" 2))); done
+echo "browser test: all four pages"
+p=0; f=0; for o in page citizen contests localrace; do p=$((p + $(sum "$WORK/$o.out" 1))); f=$((f + $(sum "$WORK/$o.out" 2))); done
 echo "$p passed, $f failed"
 exit $status

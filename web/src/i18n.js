@@ -50,6 +50,13 @@ const STRINGS = {
     quorum: (k, q) => `${k} de ${q} cofirmas requeridas`,
     decided_per: (l) => `Esta elección se decide por ${l}: cada candidato compite en uno solo, así que no se suman votos por encima de ese nivel.`,
     races: 'Contiendas', race_leader: 'Adelante', race_lead: 'Ventaja', race_decided: 'Decidida', tied: 'empate',
+    search_placeholder: 'Buscar centro, código o lugar (estado, municipio, parroquia)', search_none: 'Sin resultados',
+    search_more: (n) => `Se muestran los primeros ${n}: escriba más para acotar`, search_error: (r) => `La búsqueda falló: ${r}`,
+    map_title: 'Mapa: quién va adelante en cada estado', map_hint: 'Toque un estado para ver su desglose.',
+    map_leads: (c) => `adelante ${c}`, map_no_leader: 'sin votos o empate',
+    map_unmatched: (l) => `Sin forma en el mapa: ${l}`,
+    map_source: 'Límites: Natural Earth (dominio público), simplificados.',
+    images_title: 'Imagen del acta', image_open: 'Abrir la imagen completa',
   },
   en: {
     title: 'Verifiable results', nav_results: 'Results', nav_discrepancies: 'Discrepancies',
@@ -101,12 +108,19 @@ const STRINGS = {
     quorum: (k, q) => `${k} of ${q} required cosignatures`,
     decided_per: (l) => `This contest is decided per ${l}: each candidate stands in one only, so votes are not summed above that level.`,
     races: 'Races', race_leader: 'Leader', race_lead: 'Lead', race_decided: 'Decided', tied: 'tied',
+    search_placeholder: 'Search a centre, code or place (state, municipality, parish)', search_none: 'No results',
+    search_more: (n) => `Showing the first ${n}: type more to narrow`, search_error: (r) => `Search failed: ${r}`,
+    map_title: 'Map: who leads in each state', map_hint: 'Tap a state to see its breakdown.',
+    map_leads: (c) => `${c} leads`, map_no_leader: 'no votes or tied',
+    map_unmatched: (l) => `No shape on the map: ${l}`,
+    map_source: 'Boundaries: Natural Earth (public domain), simplified.',
+    images_title: 'Sheet image', image_open: 'Open the full image',
   },
 };
 
 let lang = (() => {
   try { const s = localStorage.getItem('tallylog.lang'); if (s === 'es' || s === 'en') return s; } catch (_) {}
-  return (navigator.language || 'es').toLowerCase().startsWith('en') ? 'en' : 'es';
+  return ((typeof navigator !== 'undefined' && navigator.language) || 'es').toLowerCase().startsWith('en') ? 'en' : 'es';
 })();
 
 export const getLang = () => lang;

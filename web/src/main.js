@@ -14,6 +14,7 @@ import { verifySheet } from './verify.js';
 import { verifyNote, parseVerifierKey } from './note.js';
 import { checkCheckpointHistory, evidenceKey } from './memory.js';
 import { verifyCosignatures } from './cosignature.js';
+import { searchBox, resultsMap, loadGeo } from './citizen.js';
 
 const app = document.getElementById('app');
 let election = null;
@@ -112,10 +113,12 @@ function areaCandidates(tot) {
 }
 
 // Finds the decided level (election.decided_at if the server says it, else the bound's).
-async function loadDecidedLevel() {
+// `early`: the bound already asked for (main() asks alongside /api/v1/election, saving a round trip
+// on a slow connection).
+async function loadDecidedLevel(early = null) {
   let at = election.decided_at;
   if (at === undefined) {
-    const b = await api('/api/v1/bound').catch(() => null);
+    const b = await (early || api('/api/v1/bound').catch(() => null));
     at = b && b.decided_at;
   }
   const i = at ? election.levels.findIndex((l) => l.code === at) : -1;
@@ -222,6 +225,10 @@ async function renderArea(depth, code) {
   const childLink = (a) => (childDepth === tableDepth() ? `#/table/${encodeURIComponent(a.code)}` : `#/area/${childDepth}/${encodeURIComponent(a.code)}`);
   const top = areaCandidates(tot).slice(0, 2);
   const children = [...tally.areas].sort((a, b) => String(a.name).localeCompare(String(b.name)));
+  // The national view of a first level that the map's shapes fit: the leader of each area.
+  const map = depth === 0 && childDepth === 1 && childDepth < tableDepth()
+    ? await resultsMap(h, tally.areas, election.candidates, candName, (c) => { location.hash = `#/area/1/${encodeURIComponent(c)}`; })
+    : '';
   app.replaceChildren(
     depth > 0 ? crumbs(ancestors) : '',
     h('h1', { 'data-testid': 'area-title' }, title),
@@ -229,6 +236,7 @@ async function renderArea(depth, code) {
     summaryCards(tot),
     h('h2', {}, t('votes')),
     candidateTable(tot),
+    map || '',
     cardTable(tot),
     depth === 0 ? boundBox(bound) : '',
     h('h2', {}, `${t('drill')} ${levelName(childDepth)}`),
@@ -309,6 +317,9 @@ async function renderTable(code) {
     sheets.length === 0 ? '' : sigBox,
     sheets.length === 0 ? h('p', {}, t('no_sheets')) : h('div', {},
       h('h2', {}, t('sheets_side')),
+      // The numbers and the acta images side by side on a wide screen, stacked on a phone
+      // (numbers first); images load lazily, only when scrolled near.
+      h('div', { class: 'side-by-side', 'data-testid': 'table-with-images' },
       h('div', { class: 'scroll' }, h('table', { 'data-testid': 'sheets-table' },
         h('thead', {}, h('tr', {}, h('th', {}, ''), ...sheets.map((s) => h('th', {}, s.sheet.source, h('br'),
           h('span', { class: 'muted' }, `#${s.log_index}${s.superseded ? ' · ' + t('superseded') : ''}${s.conflicted ? ' · ' + t('conflicted') : ''}`))))),
@@ -320,9 +331,9 @@ async function renderTable(code) {
         h('div', {}, h('strong', {}, s.sheet.source), ` · ${t('log_index')} ${s.log_index}`),
         proofCell(s),
         s.sheet.image_sha256
-          ? h('a', { href: `/blobs/sha256/${s.sheet.image_sha256}`, target: '_blank', rel: 'noopener' },
-            h('img', { src: `/blobs/sha256/${s.sheet.image_sha256}`, alt: t('image'), loading: 'lazy', 'data-testid': 'sheet-image' }))
-          : h('p', { class: 'muted' }, t('no_image')))))));
+          ? h('a', { href: `/blobs/sha256/${s.sheet.image_sha256}`, target: '_blank', rel: 'noopener', title: t('image_open') },
+            h('img', { src: `/blobs/sha256/${s.sheet.image_sha256}`, alt: `${t('images_title')} · ${s.sheet.source}`, loading: 'lazy', decoding: 'async', 'data-testid': 'sheet-image' }))
+          : h('p', { class: 'muted' }, t('no_image'))))))));
 }
 
 // Sheets that break a flag rule of the election: accepted and counted, listed with the rule's note.
@@ -494,8 +505,10 @@ function updateExport() {
   document.getElementById('export-link').href = withContest(`/api/v1/export?${q({ format: 'csv', source })}`);
 }
 
+let search = null;
 function applyStaticLabels() {
   document.documentElement.lang = getLang();
+  if (search) search.relabel();
   for (const el of document.querySelectorAll('[data-i18n]')) el.textContent = t(el.dataset.i18n);
   document.getElementById('lang').textContent = getLang() === 'es' ? 'EN' : 'ES';
   if (election) showLogKey();
@@ -546,6 +559,7 @@ function contestControl(contests) {
 }
 
 async function main() {
+  loadGeo();  // the map's shapes, fetched alongside the election (used by the national view)
   document.getElementById('lang').addEventListener('click', () => {
     setLang(getLang() === 'es' ? 'en' : 'es');
     applyStaticLabels();
@@ -553,6 +567,8 @@ async function main() {
   });
   applyStaticLabels();
   try {
+    // Asked together: the bound is only for a single-contest election (its decided level).
+    const earlyBound = api('/api/v1/bound').catch(() => null);
     election = await api('/api/v1/election');
     const contests = election.contests || [];
     if (contests.length > 1) {
@@ -562,12 +578,15 @@ async function main() {
       election = await api('/api/v1/election');
       contestControl(contests);
     }
-    await loadDecidedLevel();
+    await loadDecidedLevel(contests.length > 1 ? null : earlyBound);
   } catch (e) {
     app.replaceChildren(h('p', { class: 'bad' }, `${t('error')}: ${e.message}`));
     return;
   }
   updateExport();
+  search = searchBox(h, api, levelName, (hit) => (hit.depth === tableDepth()
+    ? `#/table/${encodeURIComponent(hit.code)}` : `#/area/${hit.depth}/${encodeURIComponent(hit.code)}`));
+  document.getElementById('search-slot').replaceChildren(search);
   document.title = election.name;
   showLogKey();
   checkLogHistory();

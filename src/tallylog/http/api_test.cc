@@ -361,6 +361,32 @@ TEST_F(ApiTest, TallyDrillsDownToTheAreasOfAParent) {
   EXPECT_EQ(api.handle(get("/api/v1/tally?source=bad%20rule")).status, 400);
 }
 
+// The citizen view's search (issue 14): accent- and case-insensitive, bounded, hostile input refused.
+TEST_F(ApiTest, SearchFindsAreasByNameOrCodeAndRefusesHostileQueries) {
+  Api api = make_api();
+  for (const char* q : {"region%20ONE", "R%C3%A9gion%20one", "REGI%C3%93N%20One", "r1"}) {
+    auto r = api.handle(get(std::string("/api/v1/search?q=") + q));
+    ASSERT_EQ(r.status, 200) << q << " " << r.body_view();
+    auto j = Json::parse(r.body_view());
+    ASSERT_EQ(j["results"].size(), 1u) << q;
+    EXPECT_EQ(j["results"][0]["code"], "R1");
+    EXPECT_EQ(j["results"][0]["depth"], 1);
+    EXPECT_EQ(j["results"][0]["match"], "name");
+    EXPECT_EQ(j["truncated"], false);
+  }
+  auto two = Json::parse(api.handle(get("/api/v1/search?q=region&limit=1")).body_view());
+  EXPECT_EQ(two["results"].size(), 1u);
+  EXPECT_EQ(two["truncated"], true);
+  EXPECT_TRUE(Json::parse(api.handle(get("/api/v1/search?q=nowhere")).body_view())["results"].empty());
+  for (const char* bad : {"/api/v1/search", "/api/v1/search?q=", "/api/v1/search?q=%C3", "/api/v1/search?q=%ED%A0%80",
+                          "/api/v1/search?q=...", "/api/v1/search?q=r&limit=0", "/api/v1/search?q=r&limit=51",
+                          "/api/v1/search?q=r&limit=-1", "/api/v1/search?q=r&limit=99999999999999999999",
+                          "/api/v1/search?q=a%20b%20c%20d%20e%20f%20g%20h%20i"}) {
+    EXPECT_EQ(api.handle(get(bad)).status, 400) << bad;
+  }
+  EXPECT_EQ(api.handle(get("/api/v1/search?q=" + std::string(201, 'a'))).status, 400);
+}
+
 TEST_F(ApiTest, StationSheetsCarryAnInclusionProofThatVerifies) {
   Api api = make_api();
   auto r = api.handle(get("/api/v1/stations/R1.01/sheets"));

@@ -16,6 +16,7 @@
 #include "tallylog/tally/compare.h"
 #include "tallylog/tally/format.h"
 #include "tallylog/tally/local_race.h"
+#include "tallylog/tally/search.h"
 
 namespace tallylog::http {
 namespace {
@@ -264,6 +265,60 @@ struct Results {
     return json_response(200, j);
   }
 
+  // Search by name, code or place (docs/api.md): ?q=<words>[&limit=<1..50>]. The areas above the
+  // tables whose name or code, or an enclosing area's name, holds every word, accent- and
+  // case-insensitive; each with the areas enclosing it. A few hits of under 200 bytes each
+  // instead of the page holding every centre (1.3 MB of /api/v1/areas?level=centre for VE 2024).
+  Response search(const Query& q) {
+    std::string text = param(q, "q");
+    size_t limit = 20;
+    if (auto l = param(q, "limit"); !l.empty()) {
+      if (l.size() > 2 || !std::all_of(l.begin(), l.end(), [](char ch) { return ch >= '0' && ch <= '9'; }) ||
+          std::stoul(l) < 1 || std::stoul(l) > 50)
+        return error_response(400, "limit: a number from 1 to 50", "limit");
+      limit = std::stoul(l);
+    }
+    if (text.empty()) return error_response(400, "q: required", "q");
+    auto c = tallies->lock();
+    auto election = c.election();
+    if (!election) return from_error(election.error());
+    const int upper = static_cast<int>((*election)->levels.size()) - 1;
+    const tally::Geography* geo = nullptr;
+    if (upper >= 1) {
+      auto stored = c.stored(tally::SourceRule(), upper);
+      if (!stored) return from_error(stored.error());
+      if (*stored) geo = &(*stored)->view->geography();
+    }
+    if (!geo) {
+      auto tab = c.tabulation(tally::SourceRule());
+      if (!tab) return from_error(tab.error());
+      geo = c.geography().get();
+    }
+    const auto& g = *geo;
+    // One more than asked, to say whether there were more.
+    auto hits = tally::search_areas(g, text, limit + 1);
+    if (!hits) return error_response(400, "q: " + hits.error().message, "q");
+    const bool truncated = hits->size() > limit;
+    if (truncated) hits->pop_back();
+    Json list = Json::array();
+    for (const auto& hit : *hits) {
+      const auto& a = g.area(hit.id);
+      Json within = Json::array();
+      for (tally::AreaId p = a.parent; p != tally::kNoArea && p != g.national(); p = g.area(p).parent) {
+        const auto& pa = g.area(p);
+        within.insert(within.begin(), Json{{"level", g.depth_name(pa.depth)}, {"depth", pa.depth}, {"code", pa.code}, {"name", pa.name}});
+      }
+      list.push_back({{"level", g.depth_name(a.depth)}, {"depth", a.depth}, {"code", a.code}, {"name", a.name},
+                      {"within", std::move(within)}, {"match", hit.via_place ? "place" : "name"},
+                      {"tables_registered", a.tables_registered}});
+    }
+    Json j;
+    j["q"] = text;
+    j["results"] = std::move(list);
+    j["truncated"] = truncated;
+    return json_response(200, j);
+  }
+
   // Stations of an area: ?area=<code>&level=<level of that code>.
   Response stations(const Query& q) {
     std::string area = param(q, "area");
@@ -500,6 +555,7 @@ void add_results_routes(RouteTable& table, ApiContext& ctx) {
                return results.election();
              }});
   row("/api/v1/areas", [](Results& r, const RouteCall& c) { return r.areas(c.query); });
+  row("/api/v1/search", [](Results& r, const RouteCall& c) { return r.search(c.query); });
   row("/api/v1/stations", [](Results& r, const RouteCall& c) { return r.stations(c.query); });
   row("/api/v1/stations/:code", [](Results& r, const RouteCall& c) { return r.station(c.params[0], false); });
   row("/api/v1/stations/:code/sheets", [](Results& r, const RouteCall& c) { return r.station(c.params[0], true); });
