@@ -160,6 +160,18 @@ st, u = call("POST", "/api/v1/sheets", sheet_of(rows[50]))
 results["unsigned"] = st == 400 and u["field"] == "device_signature" and "requires a device signature" in u["reason"]
 st, w = call("POST", "/api/v1/sheets", signed(dict(sheet, source="witness:pp")))
 results["wrong_source"] = st == 400 and w["field"] == "source"
+# The witness page sends no bearer token: the device's signature is the credential.
+st, nt = call("POST", "/api/v1/sheets", signed(sheet_of(rows[51])), auth=False)
+entry = json.loads(base64.b64decode(nt.get("receipt", {}).get("entry", "")) or b"{}")
+results["signed_without_token"] = st == 201 and entry.get("submitted_by") == "device:" + vkey.rsplit("+", 1)[0]
+st, nt = call("POST", "/api/v1/sheets", signed(sheet_of(rows[51])), auth=False)
+results["signed_without_token_retry_is_duplicate"] = st == 200 and nt["verdict"] == "duplicate"
+st, nt = call("POST", "/api/v1/sheets", sheet_of(rows[52]), auth=False)
+results["unsigned_without_token_is_401"] = st == 401
+bad = signed(sheet_of(rows[52]))
+bad["fields"]["null"] += 1
+st, nt = call("POST", "/api/v1/sheets", bad, auth=False)
+results["forged_without_token"] = st == 400 and nt["field"] == "device_signature"
 json.dump({"vkey": vkey, "sheet": sheet}, open(d + "/phone.json", "w"))
 for k, v in results.items():
     print(("ok   " if v else "FAIL ") + "phone: " + k)
@@ -199,5 +211,5 @@ check "devices list shows the scanner revoked and the phone active" \
   'grep -q "^scanner-1+.*revoked" "$D/out" && grep -q "^phone-1+.*active" "$D/out"'
 "$T" verify "$D/data" >"$D/out" 2>&1
 check "verify: the revoked key's 40 earlier sheets stay valid and are counted apart" \
-  '[ $? = 0 ] && grep -q "devices: 3 enrolment/revocation records, 41 signed sheets verified (40 signed by keys revoked since" "$D/out"'
+  '[ $? = 0 ] && grep -q "devices: 3 enrolment/revocation records, 42 signed sheets verified (40 signed by keys revoked since" "$D/out"'
 finish

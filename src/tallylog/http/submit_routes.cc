@@ -66,18 +66,45 @@ struct Submit {
     return Json::parse(log::receipt_to_json(*r));
   }
 
+  // A device-signed sheet sent without an Authorization header (a witness's phone holds a device
+  // key, not a bearer token): the device is the submitter, "device:<key name>+<key id>". Whether
+  // the key is enrolled, not revoked, enrolled for the sheet's source and whether the signature
+  // verifies is the ingestor's DeviceRegistry::check_sheet, before anything is logged.
+  std::variant<TokenInfo, Response> authorize_device(const election::Sheet& sheet) {
+    TokenInfo who;
+    const std::string& k = sheet.device_key;
+    const size_t second_plus = k.find('+', k.find('+') + 1);
+    who.name = "device:" + k.substr(0, std::min(second_plus, size_t{128}));
+    if (!ctx.limiter.allow(who.name, std::chrono::steady_clock::now())) {
+      Response r = error_response(429, "rate limit: too many submissions for '" + who.name + "'");
+      r.headers.emplace_back("Retry-After", "1");
+      return r;
+    }
+    return who;
+  }
+
   Response submit_sheet(const Request& req, const Query& q) {
-    auto auth = authorize(req);
-    if (auto* r = std::get_if<Response>(&auth)) return std::move(*r);
-    const auto& who = std::get<TokenInfo>(auth);
+    const bool by_device_only = req.header("authorization").empty();
+    std::variant<TokenInfo, Response> auth;
+    if (!by_device_only) {
+      auth = authorize(req);
+      if (auto* r = std::get_if<Response>(&auth)) return std::move(*r);
+    }
     auto sheet = sheet_from_json(req.body);
     if (!sheet) {
+      if (by_device_only) return std::get<Response>(authorize(req));  // 401: nothing parsed for an anonymous caller
       const Error& e = sheet.error();  // the parser names the field; the message is the reason
       Json j{{"verdict", "rejected"}, {"field", e.field.empty() ? "body" : e.field}, {"reason", e.message}};
       return json_response(400, j);
     }
+    if (by_device_only) {
+      if (sheet->device_key.empty() || sheet->device_signature.empty()) return std::get<Response>(authorize(req));  // 401
+      auth = authorize_device(*sheet);
+      if (auto* r = std::get_if<Response>(&auth)) return std::move(*r);
+    }
+    const auto& who = std::get<TokenInfo>(auth);
     if (auto st = election::check_source_name(sheet->source); !st) return rejected("source", st.error().message);
-    if (!who.allows_source(sheet->source))
+    if (!by_device_only && !who.allows_source(sheet->source))
       return error_response(403, "source: token of '" + who.name + "' may not submit for '" + sheet->source + "'",
                             "source");
     if (!ctx.be.submit) return error_response(503, ctx.be.no_write_side);
