@@ -80,7 +80,6 @@ await run(async (context) => {
   // ---- live camera: take a photo, decode on the device, confirm ----
   await page.click('[data-testid=camera-open]');
   await page.waitForFunction(() => document.querySelector('[data-testid=video]').videoWidth > 0, null, { timeout: 30000 });
-  await shot(page, 'witness-camera.png');
   await page.click('[data-testid=camera-take]');
   await page.waitForSelector('[data-testid=confirm-section]:not([hidden])', { timeout: 60000 }).catch(() => {});
   const cells = await page.$$eval('[data-testid=count]', (tds) => tds.map((td) => td.textContent));
