@@ -112,6 +112,12 @@ await run(async (context) => {
   const entry = JSON.parse(Buffer.from(JSON.parse(readFileSync(receipt, 'utf8')).entry, 'base64').toString());
   check('the receipt\'s entry carries the device key and signature', /^witness-phone\+/.test(entry.device_key) && !!entry.device_signature
     && entry.submitted_by.startsWith('device:witness-phone+'), JSON.stringify(entry).slice(0, 200));
+  const blob = await fetch(`${url}/blobs/sha256/${entry.image_sha256}`);
+  const photo = Buffer.from(await blob.arrayBuffer());
+  const { createHash } = await import('node:crypto');
+  check('the photo was sent with the sheet: the server serves the image the signed entry names',
+    blob.status === 200 && /^[0-9a-f]{64}$/.test(entry.image_sha256) && createHash('sha256').update(photo).digest('hex') === entry.image_sha256,
+    `${blob.status} ${entry.image_sha256}`);
 
   // ---- offline, then online: sent exactly once ----
   const offlineFile = join(actas, 'qr-784821_149098_0135Acta0134.jpg');

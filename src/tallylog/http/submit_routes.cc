@@ -4,6 +4,7 @@
 // rejects an unknown one with field "contest".
 #include <variant>
 
+#include "tallylog/base/sha256.h"
 #include "tallylog/election/source_name.h"
 #include "tallylog/http/api_context.h"
 #include "tallylog/http/responses.h"
@@ -83,14 +84,35 @@ struct Submit {
     return who;
   }
 
-  Response submit_sheet(const Request& req, const Query& q) {
+  // POST /api/v1/sheets/with-image: multipart/form-data, part "sheet" (the JSON of
+  // POST /api/v1/sheets, naming the image by "image_sha256") and part "image" (its bytes). The
+  // image is stored only once the sheet is logged or found logged (a duplicate: same
+  // image_sha256), so a refused sheet — e.g. an unenrolled key's, without a token — stores
+  // nothing; a server that stops between the two leaves a logged sheet whose image is missing
+  // until the device's retry (a duplicate) stores it.
+  Response submit_sheet_with_image(const Request& req, const Query& q) {
+    const bool by_device_only = req.header("authorization").empty();
+    auto parts = parse_multipart(req.header("content-type"), req.body);
+    if (!parts) {
+      if (by_device_only) return std::get<Response>(authorize(req));  // 401
+      return rejected("body", "expected multipart/form-data with parts 'sheet' and 'image': " + parts.error().message);
+    }
+    if (!parts->count("sheet") || !parts->count("image") || (*parts)["image"].empty()) {
+      if (by_device_only) return std::get<Response>(authorize(req));
+      return rejected("body", "multipart parts 'sheet' and 'image' (not empty) are required");
+    }
+    if ((*parts)["sheet"].size() > ctx.opt.max_sheet_bytes) return error_response(413, "sheet: larger than the sheet limit", "sheet");
+    return submit_sheet(req, q, (*parts)["sheet"], (*parts)["image"]);
+  }
+
+  Response submit_sheet(const Request& req, const Query& q, std::string_view body, std::string_view image = {}) {
     const bool by_device_only = req.header("authorization").empty();
     std::variant<TokenInfo, Response> auth;
     if (!by_device_only) {
       auth = authorize(req);
       if (auto* r = std::get_if<Response>(&auth)) return std::move(*r);
     }
-    auto sheet = sheet_from_json(req.body);
+    auto sheet = sheet_from_json(body);
     if (!sheet) {
       if (by_device_only) return std::get<Response>(authorize(req));  // 401: nothing parsed for an anonymous caller
       const Error& e = sheet.error();  // the parser names the field; the message is the reason
@@ -108,6 +130,11 @@ struct Submit {
       return error_response(403, "source: token of '" + who.name + "' may not submit for '" + sheet->source + "'",
                             "source");
     if (!ctx.be.submit) return error_response(503, ctx.be.no_write_side);
+    if (!image.empty()) {
+      if (!ctx.be.put_blob) return error_response(501, "this server does not store images");
+      if (sheet->image_sha256 != sha256_hex(image))
+        return rejected("image_sha256", "must be the SHA-256 (lowercase hex) of the image sent with the sheet");
+    }
     sheet->submitted_by = who.name;
     sheet->submitted_at.clear();
     // Device-signed sheets (witness phones) always get a receipt; others when asked (?receipt=1).
@@ -115,6 +142,11 @@ struct Submit {
     auto outcome = ctx.be.submit(std::move(*sheet));
     ctx.tallies.note_write();
     if (!outcome) return error_response(503, "not recorded: " + outcome.error().to_string());
+    if (!image.empty() &&
+        (outcome->verdict == ingest::Verdict::kAccepted || outcome->verdict == ingest::Verdict::kDuplicate)) {
+      if (auto d = ctx.be.put_blob(image); !d)
+        return error_response(503, "the sheet is logged but its image was not stored (send it again): " + d.error().to_string());
+    }
     if (want_receipt) {
       Json receipt = receipt_of(*outcome);
       if (!receipt.is_null()) return answer(*outcome, Json{{"receipt", receipt}});
@@ -183,7 +215,9 @@ struct Submit {
 void add_submit_routes(RouteTable& table, ApiContext& ctx) {
   auto submit = std::make_shared<Submit>(Submit{ctx});
   table.add({"POST", "/api/v1/sheets", "", ctx.opt.max_sheet_bytes,
-             [submit](const RouteCall& c) { return submit->submit_sheet(c.request, c.query); }});
+             [submit](const RouteCall& c) { return submit->submit_sheet(c.request, c.query, c.request.body); }});
+  table.add({"POST", "/api/v1/sheets/with-image", "", ctx.opt.max_image_bytes,
+             [submit](const RouteCall& c) { return submit->submit_sheet_with_image(c.request, c.query); }});
   table.add({"POST", "/api/v1/images", "", ctx.opt.max_image_bytes,
              [submit](const RouteCall& c) { return submit->submit_image(c.request, c.query); }});
 }

@@ -22,6 +22,7 @@ const RETRY_MS = 15000;
 let election = null;   // /api/v1/election
 let device = null;     // {privateKey, publicKey, vkey, org, sources, source, logVkey}
 let pending = null;    // the parsed, not yet confirmed sheet
+let pendingImage = null;  // its photo (a Blob)
 
 function applyStrings() {
   document.documentElement.lang = getLang();
@@ -120,6 +121,7 @@ async function decode(blob) {
   if (parsed.error) return say('capture-msg', t('parse_failed', parsed.error), true);
   say('capture-msg', t('decoded_device'));
   pending = { ...parsed.sheet, source: device.source };
+  pendingImage = blob;
   showCounts(blob, pending);
 }
 
@@ -170,12 +172,14 @@ async function takePhoto() {
 // ---- sign, queue, send --------------------------------------------------------------------------
 async function confirmSheet() {
   if (!pending) return;
-  const sheet = { ...pending, device_key: device.vkey };
+  // The photo goes with the sheet, named (and so signed) by its SHA-256.
+  const image = pendingImage;
+  const sheet = { ...pending, image_sha256: hex(sha256(new Uint8Array(await image.arrayBuffer()))), device_key: device.vkey };
   const sig = new Uint8Array(await crypto.subtle.sign('Ed25519', device.privateKey, sheetMessage(sheet)));
   sheet.device_signature = b64encode(sig);
   // One outbox item per signed sheet: its id is the signature, so confirming the same sheet twice
   // keeps one item (Ed25519 signatures are deterministic).
-  await putItem({ id: sheet.device_signature, sheet, state: 'pending', created: Date.now() });
+  await putItem({ id: sheet.device_signature, sheet, image, state: 'pending', created: Date.now() });
   pending = null;
   $('confirm').hidden = true;
   say('capture-msg', '');
@@ -192,9 +196,10 @@ async function flush() {
       if (item.state !== 'pending') continue;
       let r;
       try {
-        r = await getJSON('/api/v1/sheets', {
-          method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(item.sheet),
-        });
+        const form = new FormData();
+        form.append('sheet', new Blob([JSON.stringify(item.sheet)], { type: 'application/json' }), 'sheet.json');
+        form.append('image', item.image, 'acta.jpg');
+        r = await getJSON('/api/v1/sheets/with-image', { method: 'POST', body: form });
       } catch (_) {
         break;  // offline: the 'online' event or the timer tries again
       }
