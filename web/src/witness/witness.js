@@ -101,6 +101,8 @@ function showDevice() {
   $('enrol-btn').hidden = true;
   document.querySelector('label[for=code]').hidden = true;
   $('capture').hidden = false;
+  // Fetch the decoder (~950 KB, cached as immutable) now, while there is signal, not on election night.
+  fetch(__ZXING_WASM_URL__).catch(() => {});
 }
 
 // ---- capture and decode -------------------------------------------------------------------------
