@@ -2,6 +2,7 @@
 // the sheet's source. Without a valid token nothing is parsed and nothing is written. Each sheet
 // goes to the contest it names (the JSON's "contest"; an image's `?contest=`): the ingestor
 // rejects an unknown one with field "contest".
+#include <optional>
 #include <variant>
 
 #include "tallylog/base/sha256.h"
@@ -92,35 +93,48 @@ struct Submit {
   // until the device's retry (a duplicate) stores it.
   Response submit_sheet_with_image(const Request& req, const Query& q) {
     const bool by_device_only = req.header("authorization").empty();
+    std::optional<TokenInfo> token;  // with a token, nothing is parsed before it is checked
+    if (!by_device_only) {
+      auto auth = authorize(req);
+      if (auto* r = std::get_if<Response>(&auth)) return std::move(*r);
+      token = std::get<TokenInfo>(std::move(auth));
+    }
     auto parts = parse_multipart(req.header("content-type"), req.body);
     if (!parts) {
       if (by_device_only) return std::get<Response>(authorize(req));  // 401
-      return rejected("body", "expected multipart/form-data with parts 'sheet' and 'image': " + parts.error().message);
+      return rejected("body",
+                      "expected multipart/form-data with parts 'sheet' and 'image': " + parts.error().message);
     }
     if (!parts->count("sheet") || !parts->count("image") || (*parts)["image"].empty()) {
       if (by_device_only) return std::get<Response>(authorize(req));
       return rejected("body", "multipart parts 'sheet' and 'image' (not empty) are required");
     }
-    if ((*parts)["sheet"].size() > ctx.opt.max_sheet_bytes) return error_response(413, "sheet: larger than the sheet limit", "sheet");
-    return submit_sheet(req, q, (*parts)["sheet"], (*parts)["image"]);
+    if ((*parts)["sheet"].size() > ctx.opt.max_sheet_bytes)
+      return error_response(413, "sheet: larger than the sheet limit", "sheet");
+    return submit_sheet(req, q, (*parts)["sheet"], (*parts)["image"], std::move(token));
   }
 
-  Response submit_sheet(const Request& req, const Query& q, std::string_view body, std::string_view image = {}) {
+  // `token`: the caller's, when submit_sheet_with_image checked it already.
+  Response submit_sheet(const Request& req, const Query& q, std::string_view body, std::string_view image = {},
+                        std::optional<TokenInfo> token = std::nullopt) {
     const bool by_device_only = req.header("authorization").empty();
     std::variant<TokenInfo, Response> auth;
-    if (!by_device_only) {
+    if (token) {
+      auth = std::move(*token);
+    } else if (!by_device_only) {
       auth = authorize(req);
       if (auto* r = std::get_if<Response>(&auth)) return std::move(*r);
     }
     auto sheet = sheet_from_json(body);
     if (!sheet) {
-      if (by_device_only) return std::get<Response>(authorize(req));  // 401: nothing parsed for an anonymous caller
+      if (by_device_only) return std::get<Response>(authorize(req));  // 401 for an anonymous caller
       const Error& e = sheet.error();  // the parser names the field; the message is the reason
       Json j{{"verdict", "rejected"}, {"field", e.field.empty() ? "body" : e.field}, {"reason", e.message}};
       return json_response(400, j);
     }
     if (by_device_only) {
-      if (sheet->device_key.empty() || sheet->device_signature.empty()) return std::get<Response>(authorize(req));  // 401
+      if (sheet->device_key.empty() || sheet->device_signature.empty())
+        return std::get<Response>(authorize(req));  // 401
       auth = authorize_device(*sheet);
       if (auto* r = std::get_if<Response>(&auth)) return std::move(*r);
     }
@@ -145,7 +159,8 @@ struct Submit {
     if (!image.empty() &&
         (outcome->verdict == ingest::Verdict::kAccepted || outcome->verdict == ingest::Verdict::kDuplicate)) {
       if (auto d = ctx.be.put_blob(image); !d)
-        return error_response(503, "the sheet is logged but its image was not stored (send it again): " + d.error().to_string());
+        return error_response(503, "the sheet is logged but its image was not stored (send it again): " +
+                                       d.error().to_string());
     }
     if (want_receipt) {
       Json receipt = receipt_of(*outcome);
