@@ -40,3 +40,32 @@ const html = readFileSync(join(here, 'src/index.html'), 'utf8')
   .replace('%JS%', `/assets/${js}`);
 writeFileSync(join(dist, 'index.html'), html);
 console.log(`web: built dist/index.html, assets/${js}, assets/${css}, assets/${geoName}`);
+
+// The witness page (web/src/witness/): its own entry and its own HTML, and zxing-cpp's reader
+// .wasm copied from the npm package under a content hash (the page's locateFile points at it).
+const wasmSrc = join(here, 'node_modules/zxing-wasm/dist/reader/zxing_reader.wasm');
+const wasmBytes = readFileSync(wasmSrc);
+const wasmName = `zxing_reader-${createHash('sha256').update(wasmBytes).digest('hex').slice(0, 12)}.wasm`;
+writeFileSync(join(dist, 'assets', wasmName), wasmBytes);
+const witness = await esbuild.build({
+  entryPoints: [join(here, 'src/witness/witness.js'), join(here, 'src/witness/witness.css')],
+  bundle: true,
+  minify: true,
+  format: 'esm',
+  target: ['es2020'],
+  outdir: join(dist, 'assets'),
+  entryNames: '[name]-[hash]',
+  define: { __ZXING_WASM_URL__: JSON.stringify(`/assets/${wasmName}`) },
+  metafile: true,
+  logLevel: 'warning',
+});
+let wjs = '', wcss = '';
+for (const [out, meta] of Object.entries(witness.metafile.outputs)) {
+  if (!meta.entryPoint) continue;
+  if (out.endsWith('.js')) wjs = basename(out);
+  if (out.endsWith('.css')) wcss = basename(out);
+}
+writeFileSync(join(dist, 'witness.html'), readFileSync(join(here, 'src/witness/witness.html'), 'utf8')
+  .replace('%CSS%', `/assets/${wcss}`)
+  .replace('%JS%', `/assets/${wjs}`));
+console.log(`web: built dist/witness.html, assets/${wjs}, assets/${wcss}, assets/${wasmName}`);

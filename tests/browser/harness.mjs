@@ -14,15 +14,15 @@ export function check(name, ok, detail = '') {
   else { failed++; console.log(`FAIL ${name}${detail ? ': ' + detail : ''}`); }
 }
 
-// run(async (context) => { ...checks... }): a fresh profile directory each run (playwright passes
+// run(async (context) => { ...checks... }, { args }): `args` are extra Chromium flags (a fake camera); a fresh profile directory each run (playwright passes
 // it as --user-data-dir), so nothing a previous run remembered (localStorage) leaks into this one.
-export async function run(body, { viewport = { width: 390, height: 844 }, locale = 'es-VE' } = {}) {
+export async function run(body, { viewport = { width: 390, height: 844 }, locale = 'es-VE', args = [] } = {}) {
   const profile = mkdtempSync(join(tmpdir(), 'tallylog-chromium-'));
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
     headless: true,
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+      '--disable-background-networking', '--disable-component-update', '--disable-sync', ...args],
     viewport,  // a phone by default
     locale,
   });

@@ -122,9 +122,30 @@ serve_page "$LDATA" "the local-race server"
 node "$HERE/localrace.test.mjs" "http://127.0.0.1:$PORT" "$WORK/localrace-bound.json" "$WORK/localrace-tally.json" \
   | tee "$WORK/localrace.out" || status=$?
 
+stop_page
+
+# The witness page (web/src/witness/): an election with an organisation that enrols phones by
+# one-time code, the tables of the bundled real acta QR crops (tests/fixtures/qr/actas), and
+# Chromium's fake camera fed with one of them (witness.test.mjs turns it into a Y4M frame).
+ACTAS=$ROOT/tests/fixtures/qr/actas
+WDATA=$WORK/witness
+ORG_VKEY=$("$BIN" org keygen --name mud --key-file "$WORK/mud.key" 2>/dev/null)
+cp "$ELECTION/election.toml" "$WORK/witness-election.toml"
+printf '\n[[organisations]]\nid = "mud"\nname = "Plataforma Unitaria"\nkey = "%s"\nsources = ["witness:*"]\n\n[submissions]\nrequire_device_signature = ["witness:*"]\n' \
+  "$ORG_VKEY" >>"$WORK/witness-election.toml"
+"$BIN" init "$WDATA" --election "$WORK/witness-election.toml" >/dev/null
+awk -F, 'NR == 1 || ($8 == 1 && ($7 == 240111018 || $7 == 240111020 || $7 == 240111022 || $7 == 240111025 || $7 == 40202001))' \
+  "$ROOT/elections/ve2024/data/RESULTADOS_2024_CSV_V1.csv" >"$WORK/witness-stations.csv"
+"$BIN" stations import "$WDATA" "$WORK/witness-stations.csv" --mapping "$MAPPING" >/dev/null
+CODE=$("$BIN" devices invite "$WDATA" --org mud --org-key "$WORK/mud.key" --source witness:mud 2>/dev/null)
+serve_page "$WDATA" "the witness server"
+node "$HERE/witness.test.mjs" "http://127.0.0.1:$PORT" "$CODE" "$BIN" "$WDATA" "$WORK" "$ACTAS/qr-mobile-1.jpg" "$ACTAS" \
+  | tee "$WORK/witness.out" || status=$?
+echo "browser test: the server's decoder reads $("$BIN" qr "$ACTAS"/*.jpg 2>/dev/null | grep -vc $'\tERROR') of $(ls "$ACTAS"/*.jpg | wc -l) real acta crops"
+
 # One closing line for every page.
 sum() { local n; n=$(tail -1 "$1" | sed -n "s/^\([0-9]*\) passed, \([0-9]*\) failed.*/\\$2/p"); echo "${n:-0}"; }
-echo "browser test: all four pages"
-p=0; f=0; for o in page citizen contests localrace; do p=$((p + $(sum "$WORK/$o.out" 1))); f=$((f + $(sum "$WORK/$o.out" 2))); done
+echo "browser test: all five pages"
+p=0; f=0; for o in page citizen contests localrace witness; do p=$((p + $(sum "$WORK/$o.out" 1))); f=$((f + $(sum "$WORK/$o.out" 2))); done
 echo "$p passed, $f failed"
 exit $status

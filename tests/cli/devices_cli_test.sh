@@ -160,6 +160,49 @@ st, u = call("POST", "/api/v1/sheets", sheet_of(rows[50]))
 results["unsigned"] = st == 400 and u["field"] == "device_signature" and "requires a device signature" in u["reason"]
 st, w = call("POST", "/api/v1/sheets", signed(dict(sheet, source="witness:pp")))
 results["wrong_source"] = st == 400 and w["field"] == "source"
+# The witness page sends no bearer token: the device's signature is the credential.
+st, nt = call("POST", "/api/v1/sheets", signed(sheet_of(rows[51])), auth=False)
+entry = json.loads(base64.b64decode(nt.get("receipt", {}).get("entry", "")) or b"{}")
+results["signed_without_token"] = st == 201 and entry.get("submitted_by") == "device:" + "+".join(vkey.split("+")[:2])
+if not results["signed_without_token"]:
+    print("signed without token:", st, json.dumps(nt)[:300], entry.get("submitted_by"))
+st, nt = call("POST", "/api/v1/sheets", signed(sheet_of(rows[51])), auth=False)
+results["signed_without_token_retry_is_duplicate"] = st == 200 and nt["verdict"] == "duplicate"
+st, nt = call("POST", "/api/v1/sheets", sheet_of(rows[52]), auth=False)
+results["unsigned_without_token_is_401"] = st == 401
+bad = signed(sheet_of(rows[52]))
+bad["fields"]["null"] += 1
+st, nt = call("POST", "/api/v1/sheets", bad, auth=False)
+results["forged_without_token"] = st == 400 and nt["field"] == "device_signature"
+# With its photo (POST /api/v1/sheets/with-image): stored only once the sheet is logged.
+def with_image(s, image):
+    b = "tallylogboundary"
+    body = ("--%s\r\nContent-Disposition: form-data; name=\"sheet\"\r\n\r\n%s\r\n--%s\r\n"
+            "Content-Disposition: form-data; name=\"image\"; filename=\"a.jpg\"\r\n\r\n" % (b, json.dumps(s), b)).encode() \
+        + image + ("\r\n--%s--\r\n" % b).encode()
+    req = urllib.request.Request(url + "/api/v1/sheets/with-image", method="POST", data=body,
+                                 headers={"Content-Type": "multipart/form-data; boundary=" + b})
+    try:
+        with urllib.request.urlopen(req, timeout=30) as r:
+            return r.status, json.loads(r.read())
+    except urllib.error.HTTPError as e:
+        return e.code, json.loads(e.read() or b"null")
+def blob_status(h):
+    try:
+        with urllib.request.urlopen(url + "/blobs/sha256/" + h, timeout=30) as r:
+            return r.status
+    except urllib.error.HTTPError as e:
+        return e.code
+photo = b"\xff\xd8 a photo of table 54 \xff\xd9"
+ph = hashlib.sha256(photo).hexdigest()
+forged = signed(dict(sheet_of(rows[53]), image_sha256=ph))
+forged["fields"]["null"] += 1
+st, fi = with_image(forged, photo)
+results["with_image_refused_stores_nothing"] = st == 400 and fi["field"] == "device_signature" and blob_status(ph) == 404
+st, wi = with_image(signed(dict(sheet_of(rows[53]), image_sha256=hashlib.sha256(b"other").hexdigest())), photo)
+results["with_image_wrong_hash"] = st == 400 and wi["field"] == "image_sha256" and blob_status(ph) == 404
+st, wi = with_image(signed(dict(sheet_of(rows[53]), image_sha256=ph)), photo)
+results["with_image_logged_then_stored"] = st == 201 and blob_status(ph) == 200
 json.dump({"vkey": vkey, "sheet": sheet}, open(d + "/phone.json", "w"))
 for k, v in results.items():
     print(("ok   " if v else "FAIL ") + "phone: " + k)
@@ -199,7 +242,7 @@ check "devices list shows the scanner revoked and the phone active" \
   'grep -q "^scanner-1+.*revoked" "$D/out" && grep -q "^phone-1+.*active" "$D/out"'
 "$T" verify "$D/data" >"$D/out" 2>&1
 check "verify: the revoked key's 40 earlier sheets stay valid and are counted apart" \
-  '[ $? = 0 ] && grep -q "devices: 3 enrolment/revocation records, 41 signed sheets verified (40 signed by keys revoked since" "$D/out"'
+  '[ $? = 0 ] && grep -q "devices: 3 enrolment/revocation records, 43 signed sheets verified (40 signed by keys revoked since" "$D/out"'
 
 # ---- revocation on a running server (a phone lost or seized on election night) ------------------------
 serve "$D/data" "$D/serve2.log"

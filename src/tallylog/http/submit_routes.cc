@@ -2,8 +2,10 @@
 // the sheet's source. Without a valid token nothing is parsed and nothing is written. Each sheet
 // goes to the contest it names (the JSON's "contest"; an image's `?contest=`): the ingestor
 // rejects an unknown one with field "contest".
+#include <optional>
 #include <variant>
 
+#include "tallylog/base/sha256.h"
 #include "tallylog/election/source_name.h"
 #include "tallylog/http/api_context.h"
 #include "tallylog/http/responses.h"
@@ -66,21 +68,87 @@ struct Submit {
     return Json::parse(log::receipt_to_json(*r));
   }
 
-  Response submit_sheet(const Request& req, const Query& q) {
-    auto auth = authorize(req);
-    if (auto* r = std::get_if<Response>(&auth)) return std::move(*r);
-    const auto& who = std::get<TokenInfo>(auth);
-    auto sheet = sheet_from_json(req.body);
+  // A device-signed sheet sent without an Authorization header (a witness's phone holds a device
+  // key, not a bearer token): the device is the submitter, "device:<key name>+<key id>". Whether
+  // the key is enrolled, not revoked, enrolled for the sheet's source and whether the signature
+  // verifies is the ingestor's DeviceRegistry::check_sheet, before anything is logged.
+  std::variant<TokenInfo, Response> authorize_device(const election::Sheet& sheet) {
+    TokenInfo who;
+    const std::string& k = sheet.device_key;
+    const size_t second_plus = k.find('+', k.find('+') + 1);
+    who.name = "device:" + k.substr(0, std::min(second_plus, size_t{128}));
+    if (!ctx.limiter.allow(who.name, std::chrono::steady_clock::now())) {
+      Response r = error_response(429, "rate limit: too many submissions for '" + who.name + "'");
+      r.headers.emplace_back("Retry-After", "1");
+      return r;
+    }
+    return who;
+  }
+
+  // POST /api/v1/sheets/with-image: multipart/form-data, part "sheet" (the JSON of
+  // POST /api/v1/sheets, naming the image by "image_sha256") and part "image" (its bytes). The
+  // image is stored only once the sheet is logged or found logged (a duplicate: same
+  // image_sha256), so a refused sheet — e.g. an unenrolled key's, without a token — stores
+  // nothing; a server that stops between the two leaves a logged sheet whose image is missing
+  // until the device's retry (a duplicate) stores it.
+  Response submit_sheet_with_image(const Request& req, const Query& q) {
+    const bool by_device_only = req.header("authorization").empty();
+    std::optional<TokenInfo> token;  // with a token, nothing is parsed before it is checked
+    if (!by_device_only) {
+      auto auth = authorize(req);
+      if (auto* r = std::get_if<Response>(&auth)) return std::move(*r);
+      token = std::get<TokenInfo>(std::move(auth));
+    }
+    auto parts = parse_multipart(req.header("content-type"), req.body);
+    if (!parts) {
+      if (by_device_only) return std::get<Response>(authorize(req));  // 401
+      return rejected("body",
+                      "expected multipart/form-data with parts 'sheet' and 'image': " + parts.error().message);
+    }
+    if (!parts->count("sheet") || !parts->count("image") || (*parts)["image"].empty()) {
+      if (by_device_only) return std::get<Response>(authorize(req));
+      return rejected("body", "multipart parts 'sheet' and 'image' (not empty) are required");
+    }
+    if ((*parts)["sheet"].size() > ctx.opt.max_sheet_bytes)
+      return error_response(413, "sheet: larger than the sheet limit", "sheet");
+    return submit_sheet(req, q, (*parts)["sheet"], (*parts)["image"], std::move(token));
+  }
+
+  // `token`: the caller's, when submit_sheet_with_image checked it already.
+  Response submit_sheet(const Request& req, const Query& q, std::string_view body, std::string_view image = {},
+                        std::optional<TokenInfo> token = std::nullopt) {
+    const bool by_device_only = req.header("authorization").empty();
+    std::variant<TokenInfo, Response> auth;
+    if (token) {
+      auth = std::move(*token);
+    } else if (!by_device_only) {
+      auth = authorize(req);
+      if (auto* r = std::get_if<Response>(&auth)) return std::move(*r);
+    }
+    auto sheet = sheet_from_json(body);
     if (!sheet) {
+      if (by_device_only) return std::get<Response>(authorize(req));  // 401 for an anonymous caller
       const Error& e = sheet.error();  // the parser names the field; the message is the reason
       Json j{{"verdict", "rejected"}, {"field", e.field.empty() ? "body" : e.field}, {"reason", e.message}};
       return json_response(400, j);
     }
+    if (by_device_only) {
+      if (sheet->device_key.empty() || sheet->device_signature.empty())
+        return std::get<Response>(authorize(req));  // 401
+      auth = authorize_device(*sheet);
+      if (auto* r = std::get_if<Response>(&auth)) return std::move(*r);
+    }
+    const auto& who = std::get<TokenInfo>(auth);
     if (auto st = election::check_source_name(sheet->source); !st) return rejected("source", st.error().message);
-    if (!who.allows_source(sheet->source))
+    if (!by_device_only && !who.allows_source(sheet->source))
       return error_response(403, "source: token of '" + who.name + "' may not submit for '" + sheet->source + "'",
                             "source");
     if (!ctx.be.submit) return error_response(503, ctx.be.no_write_side);
+    if (!image.empty()) {
+      if (!ctx.be.put_blob) return error_response(501, "this server does not store images");
+      if (sheet->image_sha256 != sha256_hex(image))
+        return rejected("image_sha256", "must be the SHA-256 (lowercase hex) of the image sent with the sheet");
+    }
     sheet->submitted_by = who.name;
     sheet->submitted_at.clear();
     // Device-signed sheets (witness phones) always get a receipt; others when asked (?receipt=1).
@@ -88,6 +156,12 @@ struct Submit {
     auto outcome = ctx.be.submit(std::move(*sheet));
     ctx.tallies.note_write();
     if (!outcome) return error_response(503, "not recorded: " + outcome.error().to_string());
+    if (!image.empty() &&
+        (outcome->verdict == ingest::Verdict::kAccepted || outcome->verdict == ingest::Verdict::kDuplicate)) {
+      if (auto d = ctx.be.put_blob(image); !d)
+        return error_response(503, "the sheet is logged but its image was not stored (send it again): " +
+                                       d.error().to_string());
+    }
     if (want_receipt) {
       Json receipt = receipt_of(*outcome);
       if (!receipt.is_null()) return answer(*outcome, Json{{"receipt", receipt}});
@@ -156,7 +230,9 @@ struct Submit {
 void add_submit_routes(RouteTable& table, ApiContext& ctx) {
   auto submit = std::make_shared<Submit>(Submit{ctx});
   table.add({"POST", "/api/v1/sheets", "", ctx.opt.max_sheet_bytes,
-             [submit](const RouteCall& c) { return submit->submit_sheet(c.request, c.query); }});
+             [submit](const RouteCall& c) { return submit->submit_sheet(c.request, c.query, c.request.body); }});
+  table.add({"POST", "/api/v1/sheets/with-image", "", ctx.opt.max_image_bytes,
+             [submit](const RouteCall& c) { return submit->submit_sheet_with_image(c.request, c.query); }});
   table.add({"POST", "/api/v1/images", "", ctx.opt.max_image_bytes,
              [submit](const RouteCall& c) { return submit->submit_image(c.request, c.query); }});
 }

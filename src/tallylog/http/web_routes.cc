@@ -20,6 +20,7 @@ std::string_view web_content_type(std::string_view path) {
   if (ends(".ico")) return "image/x-icon";
   if (ends(".webmanifest")) return "application/manifest+json";
   if (ends(".txt")) return "text/plain; charset=utf-8";
+  if (ends(".wasm")) return "application/wasm";  // compiled while it streams in
   return "application/octet-stream";
 }
 
@@ -45,9 +46,11 @@ Response web_file(ApiContext& ctx, std::string_view path) {
   bool hashed = rel.starts_with("assets/");
   r.headers.emplace_back("Cache-Control", hashed ? kImmutable : "no-cache");
   r.headers.emplace_back("X-Content-Type-Options", "nosniff");
+  // 'wasm-unsafe-eval' lets the witness page compile its bundled zxing .wasm (it allows
+  // WebAssembly compilation only, not eval); blob: images are the witness's photo, shown locally.
   r.headers.emplace_back("Content-Security-Policy",
-                         "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
-                         "frame-ancestors 'none'");
+                         "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; img-src 'self' data: blob:; "
+                         "style-src 'self' 'unsafe-inline'; frame-ancestors 'none'");
   return r;
 }
 
