@@ -174,6 +174,12 @@ bad = signed(sheet_of(rows[52]))
 bad["fields"]["null"] += 1
 st, nt = call("POST", "/api/v1/sheets", bad, auth=False)
 results["forged_without_token"] = st == 400 and nt["field"] == "device_signature"
+# A key the log never enrolled is no credential: 401, and nothing of it is kept (no reject row).
+stranger = dict(signed(sheet_of(rows[54])), device_key="stranger+0a0b0c0d+" + base64.b64encode(b"\x01" + bytes(range(32))).decode())
+rejects_before = subprocess.run(["sqlite3", d + "/data/rejects.sqlite", "SELECT count(*) FROM rejects"], capture_output=True, text=True).stdout
+st, nt = call("POST", "/api/v1/sheets", stranger, auth=False)
+rejects_after = subprocess.run(["sqlite3", d + "/data/rejects.sqlite", "SELECT count(*) FROM rejects"], capture_output=True, text=True).stdout
+results["unknown_key_without_token_is_401"] = st == 401 and rejects_before.strip() != "" and rejects_before == rejects_after
 # With its photo (POST /api/v1/sheets/with-image): stored only once the sheet is logged.
 def with_image(s, image):
     b = "tallylogboundary"

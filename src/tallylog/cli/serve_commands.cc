@@ -195,6 +195,7 @@ void run_serve(const ServeArgs& a) {
     be.sync_index = [&ingestor] { return ingestor->sync_index(); };
     // Device enrolments by one-time code (POST /api/v1/devices/enrol, issue 14).
     be.add_device_record = [&ingestor](election::DeviceRecord r) { return ingestor->add_device_record(std::move(r)); };
+    be.device_known = [&ingestor](std::string_view key) { return ingestor->device_known(key); };
     be.index_commits = &index_commits;
   } else {
     be.no_write_side = "read-only data directory: " + a.data_dir +

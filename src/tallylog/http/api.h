@@ -104,6 +104,10 @@ struct ApiBackend {
   // Logs a device enrolment or revocation (ingest::Ingestor::add_device_record): its log index,
   // or kInvalidArgument "<field>: <reason>". Null: /api/v1/devices/enrol answers 503.
   std::function<Result<uint64_t>(election::DeviceRecord record)> add_device_record;
+  // Whether a device key was ever enrolled in the log (ingest::Ingestor::device_known): a sheet
+  // sent without a token by a key the log never enrolled is refused (401) before the ingestor
+  // sees it, so anonymous callers cannot fill the rejects store with made-up keys.
+  std::function<bool(std::string_view device_key)> device_known;
 };
 
 class Api {

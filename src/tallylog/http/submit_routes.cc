@@ -72,7 +72,10 @@ struct Submit {
   // key, not a bearer token): the device is the submitter, "device:<key name>+<key id>". Whether
   // the key is enrolled, not revoked, enrolled for the sheet's source and whether the signature
   // verifies is the ingestor's DeviceRegistry::check_sheet, before anything is logged.
-  std::variant<TokenInfo, Response> authorize_device(const election::Sheet& sheet) {
+  std::variant<TokenInfo, Response> authorize_device(const election::Sheet& sheet, const Request& req) {
+    // A key the log never enrolled is no credential: answered like a missing token, and nothing
+    // of it reaches the ingestor (which would keep a reject row per made-up key).
+    if (!ctx.be.device_known || !ctx.be.device_known(sheet.device_key)) return std::get<Response>(authorize(req));
     TokenInfo who;
     const std::string& k = sheet.device_key;
     const size_t second_plus = k.find('+', k.find('+') + 1);
@@ -135,7 +138,7 @@ struct Submit {
     if (by_device_only) {
       if (sheet->device_key.empty() || sheet->device_signature.empty())
         return std::get<Response>(authorize(req));  // 401
-      auth = authorize_device(*sheet);
+      auth = authorize_device(*sheet, req);
       if (auto* r = std::get_if<Response>(&auth)) return std::move(*r);
     }
     const auto& who = std::get<TokenInfo>(auth);

@@ -713,6 +713,11 @@ Result<uint64_t> Ingestor::add_device_record(election::DeviceRecord r) {
 
 const election::DeviceRegistry& Ingestor::devices() const { return s_->devices; }
 
+bool Ingestor::device_known(std::string_view device_key) const {
+  std::lock_guard lock(s_->mu);
+  return s_->devices.find(device_key) != nullptr;
+}
+
 Status Ingestor::sync_index() {
   std::lock_guard lock(s_->mu);
   TL_TRY(join_log(*s_));

@@ -178,6 +178,8 @@ class Ingestor {
   Result<uint64_t> add_device_record(election::DeviceRecord record);
   // The devices enrolled so far (read it under no concurrent add_device_record).
   const election::DeviceRegistry& devices() const;
+  // Whether `device_key` was ever enrolled in this log (revoked or not); safe beside writes.
+  bool device_known(std::string_view device_key) const;
 
   // Records rejects found before a record could be built (e.g. a malformed CSV row).
   Status record_rejects(std::span<const index::Reject> rejects);
