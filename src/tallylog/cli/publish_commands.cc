@@ -88,11 +88,17 @@ void run_publish(const PublishArgs& a) {
   }
   in.checkpoint = value_or_exit(data.log->checkpoint());
   in.get = [&api](const http::Request& r) { return api.handle(r); };
+  // Each table's sheets with proofs (the table page); an election with several contests: none yet.
+  if (full.contests.size() <= 1) {
+    in.for_each_sheet = [&data](const publish::PublishInput::SheetFn& fn) {
+      return data.index->for_each_current_sheet("", [&fn](const index::SheetRecord& r) { fn(r.sheet.station, r.log_index); });
+    };
+  }
   auto st = value_or_exit(publish::publish_site(in, a.out_dir));
   const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   std::cout << "published checkpoint " << st.checkpoint_size << " to " << a.out_dir << ": " << st.files_written
             << " files written (" << st.bytes_written << " bytes), " << st.files_unchanged << " unchanged, "
-            << st.files_removed << " removed, " << st.api_files << " results files; " << secs << " s\n";
+            << st.files_removed << " removed, " << st.api_files << " results files, " << st.station_files << " station files regenerated; " << secs << " s\n";
 }
 
 void register_publish_commands(CLI::App& app) {

@@ -56,8 +56,9 @@ class Publisher {
     // 2. The page, and the site configuration it reads first.
     if (!in_.web_dir.empty()) TL_TRY(copy_tree(in_.web_dir, "", false));
     TL_TRY(put("site.json", "{\"static\":true,\"api\":\"api/v1/\"}\n"));
-    // 3. The results, from the read API.
+    // 3. The results, from the read API, and each station's sheets.
     TL_TRY(publish_api());
+    TL_TRY(publish_stations());
     // 4. Everything above durable, then the checkpoint: a reader that sees it finds its tiles.
     TL_TRY(env_.sync_files(written_paths_));
     std::vector<std::string> dirs(written_dirs_.begin(), written_dirs_.end());
@@ -237,6 +238,34 @@ class Publisher {
     return {};
   }
 
+  // A station's file is regenerated only when its current sheets changed: its state entry is a
+  // digest of their log indexes, not of the file (whose checkpoint changes with every run).
+  Status publish_stations() {
+    if (!in_.for_each_sheet) return {};
+    std::map<std::string, std::string, std::less<>> sheets;  // station -> its log indexes
+    TL_TRY(in_.for_each_sheet([&](std::string_view station, uint64_t log_index) {
+      auto it = sheets.find(station);
+      if (it == sheets.end()) it = sheets.emplace(std::string(station), std::string()).first;
+      it->second += std::to_string(log_index) + ",";
+    }));
+    for (const auto& [station, indexes] : sheets) {
+      const std::string path = "/api/v1/stations/" + enc(station) + "/sheets";
+      std::string rel = static_api_path(path, "");
+      if (rel.empty()) continue;  // a code that cannot be a file name: served by the server only
+      const std::string key = "sheets:" + sha256_hex(indexes);
+      now_[rel] = key;
+      auto it = state_.find(rel);
+      if (it != state_.end() && it->second == key && env_.exists(join_path(out_, rel))) {
+        ++stats_.files_unchanged;
+        continue;
+      }
+      TL_ASSIGN_OR_RETURN(std::string body, get(path));
+      TL_TRY(write(rel, body, Durability::kNoSync));
+      ++stats_.station_files;
+    }
+    return {};
+  }
+
   const PublishInput& in_;
   Env& env_;
   std::string out_;
@@ -252,6 +281,10 @@ class Publisher {
 std::string static_api_path(std::string_view path, std::string_view query) {
   if (path == "/api/v1/log/vkey") return "api/v1/log/vkey";
   if (!path.starts_with("/api/v1/")) return "";
+  if (path.starts_with("/api/v1/stations/") && path.ends_with("/sheets") && query.empty()) {
+    std::string code = http::percent_decode(path.substr(17, path.size() - 17 - 7), false);
+    return safe_segment(code) ? "api/v1/stations/" + code + "/sheets.json" : "";
+  }
   std::string_view route = path.substr(8);
   http::Query q = http::parse_query(query);
   auto val = [&](const char* k) -> std::string {

@@ -41,6 +41,13 @@ struct PublishInput {
   std::string checkpoint;
   // Answers a GET of the read API (http::Api::handle).
   std::function<http::Response(const http::Request&)> get;
+  // Calls `fn` once per current sheet of the default contest (station code, log index), e.g. over
+  // index::IndexReader::for_each_current_sheet. A station whose sheets changed since the last run
+  // gets api/v1/stations/<code>/sheets.json (its sheets with inclusion proofs at the checkpoint the
+  // file names) written again; the others keep theirs, each still valid against its own signed
+  // checkpoint. Null: no station files.
+  using SheetFn = std::function<void(std::string_view station, uint64_t log_index)>;
+  std::function<Status(const SheetFn& fn)> for_each_sheet;
 };
 
 struct PublishStats {
@@ -50,16 +57,18 @@ struct PublishStats {
   uint64_t files_removed = 0;    // published before, gone now
   uint64_t bytes_written = 0;
   uint64_t api_files = 0;        // results JSON files (written or not)
+  uint64_t station_files = 0;    // stations/<code>/sheets.json written by this run
 };
 
 // The static file (relative to the output directory) that stands for GET <path>?<query> of the
 // read API, or "" when the route has no static copy (it needs the server: submissions, search,
-// drill-down below an area, a station's sheets with proofs, forensics plots).
+// drill-down below an area, forensics plots).
 //   /api/v1/election                      [contest/<c>/]election.json  (and sources, conflicts)
 //   /api/v1/tally?level=L&source=R        [contest/<c>/]tally/<L>/<R>.json
 //   /api/v1/bound?source=R                [contest/<c>/]bound/<R>.json      (likewise flags)
 //   /api/v1/areas?level=L                 [contest/<c>/]areas/<L>.json
 //   /api/v1/compare?a=A&b=B&level=L       [contest/<c>/]compare/<A>/<B>/<L>.json
+//   /api/v1/stations/<code>/sheets        stations/<code>/sheets.json   (default contest only)
 //   /api/v1/log/vkey                      api/v1/log/vkey
 // all under api/v1/; a source rule "*" (or none) is written "_all". `query` is the raw query
 // string (percent-encoded).

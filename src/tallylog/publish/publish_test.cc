@@ -19,12 +19,14 @@ TEST(StaticApiPath, MapsEveryPublishedRoute) {
   EXPECT_EQ(static_api_path("/api/v1/compare", "a=official&b=qr&level=state"), "api/v1/compare/official/qr/state.json");
   EXPECT_EQ(static_api_path("/api/v1/areas", "level=state&contest=president"), "api/v1/contest/president/areas/state.json");
   EXPECT_EQ(static_api_path("/api/v1/log/vkey", ""), "api/v1/log/vkey");
+  EXPECT_EQ(static_api_path("/api/v1/stations/010113042.01/sheets", ""), "api/v1/stations/010113042.01/sheets.json");
 }
 
 TEST(StaticApiPath, RefusesWhatNeedsTheServerOrEscapes) {
   EXPECT_EQ(static_api_path("/api/v1/tally", "level=state&parent=01"), "");  // drill-down
   EXPECT_EQ(static_api_path("/api/v1/tally", "level=state&format=csv"), "");
-  EXPECT_EQ(static_api_path("/api/v1/stations/01/sheets", ""), "");
+  EXPECT_EQ(static_api_path("/api/v1/stations/..%2F01/sheets", ""), "");
+  EXPECT_EQ(static_api_path("/api/v1/stations/01", ""), "");  // the station alone: not published
   EXPECT_EQ(static_api_path("/api/v1/tally", "level=..&source=x"), "");
   EXPECT_EQ(static_api_path("/api/v1/tally", "level=state&source=a%2Fb"), "");
   EXPECT_EQ(static_api_path("/api/v1/tally", "source=x"), "");  // the page always names the level
