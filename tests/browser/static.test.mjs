@@ -1,20 +1,19 @@
 // Browser test of the static site (`tallylog publish`) served by nginx: the checks of page.test.mjs
 // that a static copy can pass, against the published files, and the server-only views degrading
 // with a message instead of a script error. Usage:
-//   node static.test.mjs <base url> <expected tally json> <published dir>
+//   node static.test.mjs <base url> <expected tally json> <published dir> <table code> <data>/log.vkey
 // Prints one line per check, the static-skipped checks with their reason, and "N passed, N failed" last.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { check, run } from './harness.mjs';
 
-const [base, expectedPath, site] = process.argv.slice(2);
+const [base, expectedPath, site, tableCode, vkeyPath] = process.argv.slice(2);
+const vkey = readFileSync(vkeyPath, 'utf8').trim();
 const expected = JSON.parse(readFileSync(expectedPath, 'utf8'));
 const published = (rel) => JSON.parse(readFileSync(join(site, rel), 'utf8'));
 
 // page.test.mjs checks a static copy cannot pass, and why (kept minimal; printed every run).
 const staticSkipped = [
-  ['drill-down below the national page, the table page, its sheet proofs, image and forged checkpoint',
-    'per-area drill-down (?parent=) and a table\'s sheets with inclusion proofs are server routes'],
   ['the export link downloads CSV', 'the CSV export is generated per request'],
   ['the forensics view', 'forensics plots (SVG) are rendered by the server'],
   ['the checkpoint memory across visits (consistency proofs)', '/api/v1/log/consistency is a server route'],
@@ -73,19 +72,71 @@ await run(async (context) => {
   check('the discrepancy counts equal the published comparison',
     JSON.stringify(cards) === JSON.stringify([cmp.matching, cmp.differing.length, cmp.only_a, cmp.only_b]), JSON.stringify(cards));
 
-  // A view that needs the server says so instead of failing silently.
+  // Drill down by clicking from the national page to the table (built from the published files).
   await page.goto(base + '/');
   await page.waitForSelector('#app[data-ready="true"]', { timeout: 30000 });
-  const link = page.locator('[data-testid="children"] a[data-code]').first();
-  if ((await link.count()) === 1) {
+  const levels = published('api/v1/election.json').levels;
+  const station = published(`api/v1/stations/${tableCode}/sheets.json`).station;
+  for (let d = 0; d < levels.length; d++) {
+    const code = station.areas[d].code;
+    const link = page.locator(`[data-testid="children"] a[data-code="${code}"]`);
+    if ((await link.count()) !== 1) { check(`drill-down link to ${levels[d].code} ${code}`, false, 'not found'); break; }
+    const target = await link.getAttribute('href');
     await link.click();
-    await page.waitForFunction(() => /static copy/.test(document.getElementById('app').textContent), null, { timeout: 15000 })
-      .catch(() => {});
-    check('a drill-down on the static site says it needs the live server',
-      /static copy/.test(await page.textContent('#app')), (await page.textContent('#app')).slice(0, 200));
-  } else {
-    check('a drill-down link is on the national page', false, 'none found');
+    await page.waitForFunction((h) => decodeURIComponent(location.hash) === decodeURIComponent(h) &&
+      decodeURIComponent(document.getElementById('app').dataset.rendered || '') === decodeURIComponent(h),
+    target, { timeout: 60000 });
+    if (d > 0 && d < levels.length - 1) {
+      const crumbs = (await page.textContent('[data-testid="crumbs"]')) || '';
+      check(`the ${levels[d].code} page names its ancestors`, station.areas.slice(0, d).every((a) => crumbs.includes(a.name || a.code)), crumbs);
+    }
   }
+  check('drilling down reaches the table page', (await page.locator('[data-testid="table-title"]').count()) === 1, page.url());
+  const sheets = await page.locator('[data-testid="sheet"]').count();
+  check('the table shows the official and the scanned sheet side by side', sheets >= 2, `${sheets} sheets`);
+  await page.waitForFunction(() => [...document.querySelectorAll('[data-testid="proof-status"]')]
+    .every((e) => e.dataset.verified !== undefined || e.classList.contains('muted')), null, { timeout: 15000 });
+  const statuses = await page.locator('[data-testid="proof-status"]').evaluateAll((els) => els.map((e) => ({ v: e.dataset.verified, t: e.textContent })));
+  check('every sheet proof verifies in the browser', statuses.length > 0 && statuses.every((s) => s.v === 'true'), JSON.stringify(statuses));
+  const sig = page.locator('[data-testid="checkpoint-status"]');
+  const sigState = (await sig.count()) === 1 ? await sig.getAttribute('data-signature') : null;
+  check('the checkpoint signature verifies in the browser against the log key', sigState === 'valid', String(sigState));
+  const shownKey = (await page.locator('[data-testid="log-vkey"]').textContent().catch(() => '')) || '';
+  check('the page shows the full log verifier key (as in <data>/log.vkey)', shownKey.trim() === vkey, shownKey);
+  const img = page.locator('[data-testid="sheet-image"]').first();
+  const imgOk = (await img.count()) === 1 && await img.evaluate(async (el) => {
+    if (!el.complete) await new Promise((r) => { el.onload = r; el.onerror = r; });
+    return el.naturalWidth > 0;
+  });
+  check('the scanned sheet image loads from /blobs', imgOk);
+
+  // A forged checkpoint in the table's file: the signature fails and no sheet shows as verified.
+  await page.route('**/api/v1/stations/*/sheets*', async (route) => {
+    const res = await route.fetch();
+    const body = await res.json();
+    const lines = body.checkpoint.text.split('\n');
+    lines[0] += '-forged';
+    body.checkpoint.text = lines.join('\n');
+    await route.fulfill({ response: res, json: body });
+  });
+  await page.goto(base + '/');
+  await page.goto(`${base}/#/table/${tableCode}`);
+  await page.waitForFunction((c) => decodeURIComponent(document.getElementById('app').dataset.rendered || '') === `#/table/${c}` &&
+    document.querySelector('[data-testid="checkpoint-status"]'), tableCode, { timeout: 30000 });
+  await page.waitForFunction(() => [...document.querySelectorAll('[data-testid="proof-status"]')]
+    .every((e) => e.dataset.verified !== undefined || e.classList.contains('muted')), null, { timeout: 15000 });
+  const forgedState = await page.getAttribute('[data-testid="checkpoint-status"]', 'data-signature');
+  const forged = await page.locator('[data-testid="proof-status"]').evaluateAll((els) => els.map((e) => e.dataset.verified));
+  check('a forged checkpoint shows the signature failure state', forgedState === 'invalid', String(forgedState));
+  check('with a forged checkpoint no sheet shows as verified', forged.length > 0 && forged.every((v) => v === 'false'), JSON.stringify(forged));
+  await page.unroute('**/api/v1/stations/*/sheets*');
+
+  // A view that needs the server says so instead of failing silently.
+  await page.goto(`${base}/#/forensics`);
+  await page.waitForFunction(() => /static copy/.test(document.getElementById('app').textContent), null, { timeout: 15000 })
+    .catch(() => {});
+  check('the forensics view on the static site says it needs the live server',
+    /static copy/.test(await page.textContent('#app')), (await page.textContent('#app')).slice(0, 200));
   check('no script errors', errors.length === 0, errors.join('; '));
   check('no request leaves the site (works offline, no CDN)', external.length === 0, external.join(' '));
 });

@@ -20,7 +20,8 @@ source "$ROOT/tests/lib/server.sh"
 fails=0
 check() { if eval "$2"; then echo "ok   $1"; else echo "FAIL $1"; fails=$((fails + 1)); fi; }
 
-# 1,500 tables registered; 1,000 official sheets and 40 read from QR codes (a second source), then 500 more.
+# 1,500 tables registered; 1,000 official sheets and 40 read from QR codes (a second source), then 500
+# more official sheets and 2 more QR sheets for tables already published.
 head -n 1501 "$E/data/RESULTADOS_2024_CSV_V1.csv" >"$WORK/all.csv"
 head -n 1001 "$WORK/all.csv" >"$WORK/first.csv"
 { head -n 1 "$WORK/all.csv"; tail -n +1002 "$WORK/all.csv"; } >"$WORK/more.csv"
@@ -48,6 +49,9 @@ sleep 1  # a rewrite changes the modification time
 check "a re-run with nothing new writes nothing" "grep -q ': 0 files written' '$WORK/same.out'"
 
 "$BIN" import "$D" "$WORK/more.csv" --source official --mapping "$MAP" >/dev/null
+# Two tables that already have a published sheets file get a second source's sheet.
+{ head -n 1 "$WORK/all.csv"; sed -n '42,43p' "$WORK/all.csv"; } >"$WORK/qr2.csv"
+"$BIN" import "$D" "$WORK/qr2.csv" --source qr --mapping "$MAP" >/dev/null
 "$BIN" publish "$D" "$S" --web "$WORK/web" | tee "$WORK/second.out"
 snapshot >"$WORK/after"
 # Files present before whose size or time changed: allowed only for the checkpoint and results JSON.
@@ -68,13 +72,17 @@ SERVER_PID=$!
 PORT=$(listening_port "$WORK/serve.log")
 wait_for 60 curl -fs -o /dev/null "http://127.0.0.1:$PORT/api/v1/election"
 rule() { [[ $1 == _all ]] && echo '*' || echo "$1"; }
-compared=0; differ=0
+compared=0; differ=0; stations=0
 while read -r f; do
   IFS=/ read -r -a p <<<"${f%.json}"
   case ${p[0]} in
     election|sources|conflicts) url="/api/v1/${p[0]}" ;;
     tally) url="/api/v1/tally?level=${p[1]}&source=$(rule "${p[2]}")" ;;
-    areas) url="/api/v1/areas?level=${p[1]}" ;;
+    areas) if [[ ${#p[@]} == 3 ]]; then url="/api/v1/areas?level=${p[1]}&parent=${p[2]}"; else url="/api/v1/areas?level=${p[1]}"; fi ;;
+    stations)
+      # A table's file is rewritten only when its sheets change; those equal serve's answer now.
+      grep -qx "api/v1/$f" "$WORK/changed" "$WORK/new" 2>/dev/null || continue
+      stations=$((stations + 1)); url="/api/v1/stations/${p[1]}/sheets" ;;
     bound|flags) url="/api/v1/${p[0]}?source=$(rule "${p[1]}")" ;;
     compare) url="/api/v1/compare?a=$(rule "${p[1]}")&b=$(rule "${p[2]}")&level=${p[3]}" ;;
     *) continue ;;
@@ -87,6 +95,11 @@ curl -fs "http://127.0.0.1:$PORT/api/v1/log/vkey" >"$WORK/answer"
 check "the results of every level and source rule were published (tally, bound, compare)" \
   "[[ -f '$S/api/v1/tally/table/_all.json' && -f '$S/api/v1/tally/national/qr.json' && -f '$S/api/v1/compare/official/qr/state.json' ]]"
 check "all $compared results files equal serve's answers byte for byte" "(( compared > 40 && differ == 0 ))"
+changed_stations=$(grep -c '^api/v1/stations/' "$WORK/changed" || true)
+check "only the 502 tables with new sheets got a new sheets file ($changed_stations rewritten, $(grep -c '^api/v1/stations/' "$WORK/new" || true) new; $stations compared)" \
+  "(( changed_stations == 2 && \$(grep -c '^api/v1/stations/' '$WORK/new' || true) == 500 && stations == 502 ))"
+check "drill-down areas files were published and none rewritten" \
+  "[[ -n \$(ls '$S/api/v1/areas/table') ]] && ! grep -q '^api/v1/areas/' '$WORK/changed'"
 check "the verifier key equals serve's /api/v1/log/vkey" "cmp -s '$WORK/answer' '$S/api/v1/log/vkey'"
 
 echo "publish test: $fails failed"

@@ -11,6 +11,7 @@
 // Text from the data is inserted as text nodes only (never as HTML).
 import { t, fmt, pct, getLang, setLang } from './i18n.js';
 import { verifySheet } from './verify.js';
+import { staticAnswer } from './static.js';
 import { verifyNote, parseVerifierKey } from './note.js';
 import { checkCheckpointHistory, evidenceKey } from './memory.js';
 import { verifyCosignatures } from './cosignature.js';
@@ -47,34 +48,10 @@ function h(tag, attrs = {}, ...children) {
   return el;
 }
 
-// A static copy of the site (`tallylog publish`, docs/deploy.md): its site.json says {"static": true}
-// and each API answer is a file (publish/publish.h static_api_path, the same mapping); a question
-// only the server answers (drill-down below an area, a table's sheets, forensics) is refused.
-let site;
-async function staticPath(path) {
-  site ??= await fetch('/site.json').then((r) => (r.ok ? r.json() : {})).catch(() => ({}));
-  if (!site.static) return path;
-  const u = new URL(path, location.origin), s = u.searchParams, route = u.pathname.replace('/api/v1/', '');
-  if (u.pathname === '/api/v1/log/vkey') return '/api/v1/log/vkey';
-  const seg = (v) => (v && v !== '.' && v !== '..' && !/[/\\]/.test(v) ? encodeURIComponent(v) : null);
-  const rule = (v) => seg(!v || v === '*' ? '_all' : v);
-  const base = '/api/v1/' + (s.get('contest') ? `contest/${seg(s.get('contest'))}/` : '');
-  const allowed = ['contest', 'level', 'source', 'a', 'b'];
-  if ([...s.keys()].some((k) => !allowed.includes(k) && !(k === 'format' && s.get(k) === 'json'))) return null;
-  let file = null;
-  if (['election', 'sources', 'conflicts'].includes(route)) file = `${route}.json`;
-  else if (route === 'tally' && seg(s.get('level'))) file = `tally/${seg(s.get('level'))}/${rule(s.get('source'))}.json`;
-  else if (route === 'areas' && seg(s.get('level'))) file = `areas/${seg(s.get('level'))}.json`;
-  else if (route === 'bound' || route === 'flags') file = `${route}/${rule(s.get('source'))}.json`;
-  else if (route === 'compare' && seg(s.get('level'))) file = `compare/${rule(s.get('a'))}/${rule(s.get('b'))}/${seg(s.get('level'))}.json`;
-  return file && base + file;
-}
-
 async function api(path) {
   path = withContest(path);
-  const mapped = await staticPath(path);
-  if (mapped === null) throw new Error(`${path}: not on this static copy of the site (ask the live server)`);
-  path = mapped;
+  const answer = await staticAnswer(path);  // a static copy of the site (static.js); undefined: a live server
+  if (answer !== undefined) return answer;
   const r = await fetch(path, { headers: { Accept: 'application/json' } });
   const body = await r.json().catch(() => ({}));
   if (!r.ok) throw new Error(body.error || `${r.status} ${path}`);

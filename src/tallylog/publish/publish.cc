@@ -220,6 +220,18 @@ class Publisher {
       TL_TRY(api_file(target("/api/v1/sources", "")));
       TL_TRY(api_file(target("/api/v1/conflicts", "")));
       for (const auto& l : levels) TL_TRY(api_file(target("/api/v1/areas", "level=" + enc(l))));
+      // The areas under each area (the page's drill-down reads them with the level's tallies):
+      // they change only when the station registry does, so re-runs write none of them.
+      for (size_t d = 2; d < levels.size(); ++d) {
+        TL_ASSIGN_OR_RETURN(std::string above, get(target("/api/v1/areas", "level=" + enc(levels[d - 1]))));
+        const Json aj = Json::parse(above, nullptr, false);
+        if (!aj.is_object() || !aj.contains("areas")) continue;
+        for (const auto& a : aj["areas"]) {
+          const std::string code = a.value("code", "");
+          if (!safe_segment(code)) continue;
+          TL_TRY(api_file(target("/api/v1/areas", "level=" + enc(levels[d]) + "&parent=" + enc(code))));
+        }
+      }
       for (const auto& r : rules) {
         for (const auto& l : levels) {
           // A local race refuses levels above its decided one (400): those have no file.
@@ -296,9 +308,10 @@ std::string static_api_path(std::string_view path, std::string_view query) {
     if (!safe_segment(c)) return "";
     base += "contest/" + c + "/";
   }
-  // Parameters the static copy does not have (a drill-down's parent, CSV) need the server.
+  // Parameters the static copy does not have (a tally's parent, CSV) need the server.
   for (const auto& [k, v] : q)
-    if (k != "contest" && k != "level" && k != "source" && k != "a" && k != "b" && !(k == "format" && v == "json"))
+    if (k != "contest" && k != "level" && k != "source" && k != "a" && k != "b" && !(k == "format" && v == "json") &&
+        !(k == "parent" && route == "areas"))
       return "";
   auto seg = [&](const std::string& s) { return safe_segment(s) ? s : std::string(); };
   if (route == "election" || route == "sources" || route == "conflicts") {
@@ -308,7 +321,12 @@ std::string static_api_path(std::string_view path, std::string_view query) {
   if (route == "tally" || route == "areas") {
     std::string l = seg(val("level"));
     if (l.empty()) return "";  // the default level depends on the election: the page always names one
-    if (route == "areas") return q.contains("source") ? "" : base + "areas/" + l + ".json";
+    if (route == "areas") {
+      if (q.contains("source")) return "";
+      if (!q.contains("parent")) return base + "areas/" + l + ".json";
+      std::string p = seg(val("parent"));
+      return p.empty() ? "" : base + "areas/" + l + "/" + p + ".json";
+    }
     std::string r = rule_file(val("source"));
     return safe_segment(r) ? base + "tally/" + l + "/" + r + ".json" : "";
   }

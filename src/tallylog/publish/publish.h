@@ -62,11 +62,13 @@ struct PublishStats {
 
 // The static file (relative to the output directory) that stands for GET <path>?<query> of the
 // read API, or "" when the route has no static copy (it needs the server: submissions, search,
-// drill-down below an area, forensics plots).
+// a tally's drill-down below an area (the page builds it from the level's tally and the areas
+// under the parent), forensics plots).
 //   /api/v1/election                      [contest/<c>/]election.json  (and sources, conflicts)
 //   /api/v1/tally?level=L&source=R        [contest/<c>/]tally/<L>/<R>.json
 //   /api/v1/bound?source=R                [contest/<c>/]bound/<R>.json      (likewise flags)
 //   /api/v1/areas?level=L                 [contest/<c>/]areas/<L>.json
+//   /api/v1/areas?level=L&parent=P        [contest/<c>/]areas/<L>/<P>.json   (below the first level)
 //   /api/v1/compare?a=A&b=B&level=L       [contest/<c>/]compare/<A>/<B>/<L>.json
 //   /api/v1/stations/<code>/sheets        stations/<code>/sheets.json   (default contest only)
 //   /api/v1/log/vkey                      api/v1/log/vkey

@@ -19,6 +19,7 @@ TEST(StaticApiPath, MapsEveryPublishedRoute) {
   EXPECT_EQ(static_api_path("/api/v1/compare", "a=official&b=qr&level=state"), "api/v1/compare/official/qr/state.json");
   EXPECT_EQ(static_api_path("/api/v1/areas", "level=state&contest=president"), "api/v1/contest/president/areas/state.json");
   EXPECT_EQ(static_api_path("/api/v1/log/vkey", ""), "api/v1/log/vkey");
+  EXPECT_EQ(static_api_path("/api/v1/areas", "level=municipality&parent=01"), "api/v1/areas/municipality/01.json");
   EXPECT_EQ(static_api_path("/api/v1/stations/010113042.01/sheets", ""), "api/v1/stations/010113042.01/sheets.json");
 }
 
