@@ -27,7 +27,8 @@ struct PublishArgs {
   bool no_web = false;
 };
 
-// As `serve`: --web, else $TALLYLOG_WEB_DIR, else web/dist above the binary or the current directory.
+// As `serve`: --web, else $TALLYLOG_WEB_DIR, else web/dist above the binary or the current
+// directory.
 std::string find_publish_web_dir(const std::string& flag) {
   namespace fs = std::filesystem;
   if (!flag.empty()) return flag;
@@ -91,23 +92,29 @@ void run_publish(const PublishArgs& a) {
   // Each table's sheets with proofs (the table page); an election with several contests: none yet.
   if (full.contests.size() <= 1) {
     in.for_each_sheet = [&data](const publish::PublishInput::SheetFn& fn) {
-      return data.index->for_each_current_sheet("", [&fn](const index::SheetRecord& r) { fn(r.sheet.station, r.log_index); });
+      return data.index->for_each_current_sheet(
+          "", [&fn](const index::SheetRecord& r) { fn(r.sheet.station, r.log_index); });
     };
   }
   auto st = value_or_exit(publish::publish_site(in, a.out_dir));
-  const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  std::cout << "published checkpoint " << st.checkpoint_size << " to " << a.out_dir << ": " << st.files_written
-            << " files written (" << st.bytes_written << " bytes), " << st.files_unchanged << " unchanged, "
-            << st.files_removed << " removed, " << st.api_files << " results files, " << st.station_files << " station files regenerated; " << secs << " s\n";
+  const double secs =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  std::cout << "published checkpoint " << st.checkpoint_size << " to " << a.out_dir << ": "
+            << st.files_written << " files written (" << st.bytes_written << " bytes), "
+            << st.files_unchanged << " unchanged, " << st.files_removed << " removed, "
+            << st.api_files << " results files, " << st.station_files
+            << " station files regenerated; " << secs << " s\n";
 }
 
 void register_publish_commands(CLI::App& app) {
   auto a = std::make_shared<PublishArgs>();
-  auto* s = app.add_subcommand("publish",
-                               "Write the whole results site (log tiles, images, results JSON, the page) as static "
-                               "files into <dir>, incrementally (docs/deploy.md)");
+  auto* s = app.add_subcommand(
+      "publish",
+      "Write the whole results site (log tiles, images, results JSON, the page) as static "
+      "files into <dir>, incrementally (docs/deploy.md)");
   s->add_option("data", a->data_dir, "data directory")->required();
-  s->add_option("dir", a->out_dir, "output directory (created; re-runs copy only what changed)")->required();
+  s->add_option("dir", a->out_dir, "output directory (created; re-runs copy only what changed)")
+      ->required();
   s->add_option("--web", a->web_dir, "folder of the built web page (default: web/dist)");
   s->add_flag("--no-web", a->no_web, "publish the log and the results only, without the page");
   s->callback([a] { run_publish(*a); });

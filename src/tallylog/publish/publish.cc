@@ -40,19 +40,22 @@ std::string tree_size(std::string_view checkpoint) {
 
 class Publisher {
  public:
-  Publisher(const PublishInput& in, std::string out) : in_(in), env_(*in.env), out_(std::move(out)) {}
+  Publisher(const PublishInput& in, std::string out)
+      : in_(in), env_(*in.env), out_(std::move(out)) {}
 
   Result<PublishStats> run() {
     TL_TRY(env_.create_dirs(out_));
     load_state();
     const std::string size = tree_size(in_.checkpoint);
-    if (size.empty()) return err(ErrorCode::kCorrupt, "publish: the checkpoint has no tree size line");
+    if (size.empty())
+      return err(ErrorCode::kCorrupt, "publish: the checkpoint has no tree size line");
     stats_.checkpoint_size = std::stoull(size);
 
     // 1. The log's tiles and entry bundles, and the images: immutable, copied once.
     TL_TRY(copy_tree(join_path(in_.data_dir, "log/tile"), "log/tile", /*immutable=*/true));
     TL_TRY(copy_tree(join_path(in_.data_dir, "blobs/sha256"), "blobs/sha256", true));
-    if (auto vkey = env_.read_file(join_path(in_.data_dir, "log.vkey"))) TL_TRY(put("log.vkey", *vkey));
+    if (auto vkey = env_.read_file(join_path(in_.data_dir, "log.vkey")))
+      TL_TRY(put("log.vkey", *vkey));
     // 2. The page, and the site configuration it reads first.
     if (!in_.web_dir.empty()) TL_TRY(copy_tree(in_.web_dir, "", false));
     TL_TRY(put("site.json", "{\"static\":true,\"api\":\"api/v1/\"}\n"));
@@ -73,7 +76,8 @@ class Publisher {
     Json files = Json::object();
     for (const auto& [rel, digest] : now_) files[rel] = digest;
     Json st{{"checkpoint_size", stats_.checkpoint_size}, {"files", std::move(files)}};
-    TL_TRY(env_.write_file_atomic(join_path(out_, kStateFile), st.dump(1) + "\n", Durability::kSync));
+    TL_TRY(
+        env_.write_file_atomic(join_path(out_, kStateFile), st.dump(1) + "\n", Durability::kSync));
     return stats_;
   }
 
@@ -155,15 +159,17 @@ class Publisher {
     http::Response resp = in_.get(r);
     if (resp.status != 200)
       // 4xx: the API refuses this question (kFailedPrecondition); 5xx: it failed (kUnavailable).
-      return err(resp.status < 500 ? ErrorCode::kFailedPrecondition : ErrorCode::kUnavailable, "publish: GET " + target + " answered " + std::to_string(resp.status) + ": " +
-                                           std::string(resp.body_view().substr(0, 200)));
+      return err(resp.status < 500 ? ErrorCode::kFailedPrecondition : ErrorCode::kUnavailable,
+                 "publish: GET " + target + " answered " + std::to_string(resp.status) + ": " +
+                     std::string(resp.body_view().substr(0, 200)));
     return std::string(resp.body_view());
   }
 
   // GET `target` and write the answer at its static path.
   Status api_file(const std::string& target) {
     auto q = target.find('?');
-    std::string rel = static_api_path(target.substr(0, q), q == std::string::npos ? "" : target.substr(q + 1));
+    std::string rel =
+        static_api_path(target.substr(0, q), q == std::string::npos ? "" : target.substr(q + 1));
     if (rel.empty()) return err(ErrorCode::kInternal, "publish: no static path for " + target);
     TL_ASSIGN_OR_RETURN(std::string body, get(target));
     ++stats_.api_files;
@@ -223,20 +229,23 @@ class Publisher {
       // The areas under each area (the page's drill-down reads them with the level's tallies):
       // they change only when the station registry does, so re-runs write none of them.
       for (size_t d = 2; d < levels.size(); ++d) {
-        TL_ASSIGN_OR_RETURN(std::string above, get(target("/api/v1/areas", "level=" + enc(levels[d - 1]))));
+        TL_ASSIGN_OR_RETURN(std::string above,
+                            get(target("/api/v1/areas", "level=" + enc(levels[d - 1]))));
         const Json aj = Json::parse(above, nullptr, false);
         if (!aj.is_object() || !aj.contains("areas")) continue;
         for (const auto& a : aj["areas"]) {
           const std::string code = a.value("code", "");
           if (!safe_segment(code)) continue;
-          TL_TRY(api_file(target("/api/v1/areas", "level=" + enc(levels[d]) + "&parent=" + enc(code))));
+          TL_TRY(api_file(
+              target("/api/v1/areas", "level=" + enc(levels[d]) + "&parent=" + enc(code))));
         }
       }
       for (const auto& r : rules) {
         for (const auto& l : levels) {
           // A local race refuses levels above its decided one (400): those have no file.
           auto t = target("/api/v1/tally", "level=" + enc(l) + "&source=" + enc(r));
-          if (auto s = api_file(t); !s && s.error().code != ErrorCode::kFailedPrecondition) return s;
+          if (auto s = api_file(t); !s && s.error().code != ErrorCode::kFailedPrecondition)
+            return s;
         }
         TL_TRY(api_file(target("/api/v1/bound", "source=" + enc(r))));
         TL_TRY(api_file(target("/api/v1/flags", "source=" + enc(r))));
@@ -245,7 +254,8 @@ class Publisher {
         for (const auto& b : sources)
           if (a != b)
             for (const auto& l : levels)
-              TL_TRY(api_file(target("/api/v1/compare", "a=" + enc(a) + "&b=" + enc(b) + "&level=" + enc(l))));
+              TL_TRY(api_file(
+                  target("/api/v1/compare", "a=" + enc(a) + "&b=" + enc(b) + "&level=" + enc(l))));
     }
     return {};
   }
@@ -310,8 +320,8 @@ std::string static_api_path(std::string_view path, std::string_view query) {
   }
   // Parameters the static copy does not have (a tally's parent, CSV) need the server.
   for (const auto& [k, v] : q)
-    if (k != "contest" && k != "level" && k != "source" && k != "a" && k != "b" && !(k == "format" && v == "json") &&
-        !(k == "parent" && route == "areas"))
+    if (k != "contest" && k != "level" && k != "source" && k != "a" && k != "b" &&
+        !(k == "format" && v == "json") && !(k == "parent" && route == "areas"))
       return "";
   auto seg = [&](const std::string& s) { return safe_segment(s) ? s : std::string(); };
   if (route == "election" || route == "sources" || route == "conflicts") {
@@ -320,7 +330,8 @@ std::string static_api_path(std::string_view path, std::string_view query) {
   }
   if (route == "tally" || route == "areas") {
     std::string l = seg(val("level"));
-    if (l.empty()) return "";  // the default level depends on the election: the page always names one
+    if (l.empty())
+      return "";  // the default level depends on the election: the page always names one
     if (route == "areas") {
       if (q.contains("source")) return "";
       if (!q.contains("parent")) return base + "areas/" + l + ".json";

@@ -1,11 +1,11 @@
 // `tallylog publish <data> <dir>`: everything a reader of the results needs, as static files that
 // any web server, CDN or object store can serve (docs/deploy.md, "A static site behind a CDN"):
 //
-//   log/checkpoint, log/tile/...       the C2SP tlog-tiles log, at the paths `serve` answers /log/...
+//   log/checkpoint, log/tile/...       the C2SP tlog-tiles log, as `serve` answers /log/...
 //   log.vkey, api/v1/log/vkey          the checkpoint verifier key
 //   blobs/sha256/<hex>                 sheet images, at the paths `serve` answers /blobs/...
 //   api/v1/<static path>.json          results, byte-identical to the `serve` route they stand for
-//                                      (static_api_path() gives the mapping; web/src/main.js has
+//                                      (static_api_path() gives the mapping; web/src/static.js has
 //                                      the same one in staticPath())
 //   index.html, assets/..., site.json  the page, told by site.json to read the static paths
 //
@@ -56,8 +56,8 @@ struct PublishStats {
   uint64_t files_unchanged = 0;  // already published with these bytes
   uint64_t files_removed = 0;    // published before, gone now
   uint64_t bytes_written = 0;
-  uint64_t api_files = 0;        // results JSON files (written or not)
-  uint64_t station_files = 0;    // stations/<code>/sheets.json written by this run
+  uint64_t api_files = 0;      // results JSON files (written or not)
+  uint64_t station_files = 0;  // stations/<code>/sheets.json written by this run
 };
 
 // The static file (relative to the output directory) that stands for GET <path>?<query> of the
@@ -68,7 +68,7 @@ struct PublishStats {
 //   /api/v1/tally?level=L&source=R        [contest/<c>/]tally/<L>/<R>.json
 //   /api/v1/bound?source=R                [contest/<c>/]bound/<R>.json      (likewise flags)
 //   /api/v1/areas?level=L                 [contest/<c>/]areas/<L>.json
-//   /api/v1/areas?level=L&parent=P        [contest/<c>/]areas/<L>/<P>.json   (below the first level)
+//   /api/v1/areas?level=L&parent=P        [contest/<c>/]areas/<L>/<P>.json  (levels 2 and below)
 //   /api/v1/compare?a=A&b=B&level=L       [contest/<c>/]compare/<A>/<B>/<L>.json
 //   /api/v1/stations/<code>/sheets        stations/<code>/sheets.json   (default contest only)
 //   /api/v1/log/vkey                      api/v1/log/vkey

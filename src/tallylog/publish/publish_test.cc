@@ -1,7 +1,6 @@
 #include "tallylog/publish/publish.h"
 
 #include <gtest/gtest.h>
-
 #include <unistd.h>
 
 #include <filesystem>
@@ -13,14 +12,20 @@ namespace {
 
 TEST(StaticApiPath, MapsEveryPublishedRoute) {
   EXPECT_EQ(static_api_path("/api/v1/election", ""), "api/v1/election.json");
-  EXPECT_EQ(static_api_path("/api/v1/tally", "level=state&source=official"), "api/v1/tally/state/official.json");
-  EXPECT_EQ(static_api_path("/api/v1/tally", "source=%2A&level=national"), "api/v1/tally/national/_all.json");
+  EXPECT_EQ(static_api_path("/api/v1/tally", "level=state&source=official"),
+            "api/v1/tally/state/official.json");
+  EXPECT_EQ(static_api_path("/api/v1/tally", "source=%2A&level=national"),
+            "api/v1/tally/national/_all.json");
   EXPECT_EQ(static_api_path("/api/v1/bound", ""), "api/v1/bound/_all.json");
-  EXPECT_EQ(static_api_path("/api/v1/compare", "a=official&b=qr&level=state"), "api/v1/compare/official/qr/state.json");
-  EXPECT_EQ(static_api_path("/api/v1/areas", "level=state&contest=president"), "api/v1/contest/president/areas/state.json");
+  EXPECT_EQ(static_api_path("/api/v1/compare", "a=official&b=qr&level=state"),
+            "api/v1/compare/official/qr/state.json");
+  EXPECT_EQ(static_api_path("/api/v1/areas", "level=state&contest=president"),
+            "api/v1/contest/president/areas/state.json");
   EXPECT_EQ(static_api_path("/api/v1/log/vkey", ""), "api/v1/log/vkey");
-  EXPECT_EQ(static_api_path("/api/v1/areas", "level=municipality&parent=01"), "api/v1/areas/municipality/01.json");
-  EXPECT_EQ(static_api_path("/api/v1/stations/010113042.01/sheets", ""), "api/v1/stations/010113042.01/sheets.json");
+  EXPECT_EQ(static_api_path("/api/v1/areas", "level=municipality&parent=01"),
+            "api/v1/areas/municipality/01.json");
+  EXPECT_EQ(static_api_path("/api/v1/stations/010113042.01/sheets", ""),
+            "api/v1/stations/010113042.01/sheets.json");
 }
 
 TEST(StaticApiPath, RefusesWhatNeedsTheServerOrEscapes) {
@@ -38,7 +43,8 @@ TEST(StaticApiPath, RefusesWhatNeedsTheServerOrEscapes) {
 // before and rewrites only answers whose bytes changed; the checkpoint is there after each run.
 TEST(PublishSite, SecondRunCopiesOnlyWhatChanged) {
   namespace fs = std::filesystem;
-  const std::string root = testing::memory_tmp_dir() + "/publish_test_" + std::to_string(::getpid());
+  const std::string root =
+      testing::memory_tmp_dir() + "/publish_test_" + std::to_string(::getpid());
   const std::string data = root + "/data", out = root + "/out";
   Env& env = Env::posix();
   ASSERT_TRUE(env.create_dirs(data + "/log/tile/0/000.p"));
@@ -48,9 +54,12 @@ TEST(PublishSite, SecondRunCopiesOnlyWhatChanged) {
   in.data_dir = data;
   in.checkpoint = "example.org/log\n1\nroot\n\n— sig\n";
   in.get = [&](const http::Request& r) {
-    if (r.path == "/api/v1/election") return http::Response::json(200, R"({"levels":[{"code":"state"}]})");
-    if (r.path == "/api/v1/sources") return http::Response::json(200, R"({"sources":["official"]})");
-    if (r.path == "/api/v1/tally") return http::Response::json(200, "{\"log_size\":" + std::to_string(log_size) + "}\n");
+    if (r.path == "/api/v1/election")
+      return http::Response::json(200, R"({"levels":[{"code":"state"}]})");
+    if (r.path == "/api/v1/sources")
+      return http::Response::json(200, R"({"sources":["official"]})");
+    if (r.path == "/api/v1/tally")
+      return http::Response::json(200, "{\"log_size\":" + std::to_string(log_size) + "}\n");
     return http::Response::json(200, "{}\n");
   };
   auto first = publish_site(in, out);
@@ -58,7 +67,8 @@ TEST(PublishSite, SecondRunCopiesOnlyWhatChanged) {
   EXPECT_EQ(first->checkpoint_size, 1u);
   EXPECT_EQ(*env.read_file(out + "/log/tile/0/000.p/1"), "h");
   EXPECT_EQ(*env.read_file(out + "/log/checkpoint"), in.checkpoint);
-  EXPECT_EQ(env.read_file(out + "/api/v1/tally/state/official.json").value_or(""), "{\"log_size\":1}\n");
+  EXPECT_EQ(env.read_file(out + "/api/v1/tally/state/official.json").value_or(""),
+            "{\"log_size\":1}\n");
   EXPECT_TRUE(env.exists(out + "/site.json"));
 
   // The log grows by one tile; the tally answers change, nothing else does.
@@ -70,7 +80,8 @@ TEST(PublishSite, SecondRunCopiesOnlyWhatChanged) {
   const uint64_t tallies = 2 * 2;  // two levels (national, state) x two rules (*, official)
   EXPECT_EQ(second->files_written, 1 + tallies + 1) << "the new tile, the tallies, the checkpoint";
   EXPECT_EQ(*env.read_file(out + "/log/checkpoint"), in.checkpoint);
-  EXPECT_EQ(env.read_file(out + "/api/v1/tally/national/_all.json").value_or(""), "{\"log_size\":2}\n");
+  EXPECT_EQ(env.read_file(out + "/api/v1/tally/national/_all.json").value_or(""),
+            "{\"log_size\":2}\n");
 
   // A third run with nothing new writes nothing.
   auto third = publish_site(in, out);
