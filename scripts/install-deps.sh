@@ -12,7 +12,7 @@ PACKAGES=(
   libpq-dev postgresql-15
 )
 if [[ "${TALLYLOG_WITH_BROWSER:-0}" == 1 ]]; then
-  PACKAGES+=(chromium nodejs npm)
+  PACKAGES+=(chromium nodejs npm nginx)  # nginx: serves the static site (`tallylog publish`) in tests/browser/run.sh, run as the test user
 fi
 # clang with libFuzzer and the sanitizer runtimes, for the fuzz harnesses (fuzz/, scripts/fuzz.sh)
 # and the sanitizer build of scripts/test.sh. clang-19, not Debian 12's default clang 14: clang 14

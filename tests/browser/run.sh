@@ -5,7 +5,8 @@
 # `tallylog serve` on a free 127.0.0.1 port and Debian chromium (/usr/bin/chromium) through
 # playwright-core (page.test.mjs, then citizen.test.mjs: search, map, es/en); then the same for elections/twocontests (contests.test.mjs) and a contest decided per
 # municipality, tests/fixtures/localrace (localrace.test.mjs). Prints "N passed, N failed" last;
-# exits non-zero on failure.
+# exits non-zero on failure. The VE data is also published with `tallylog publish` and served by
+# nginx (static.test.mjs).
 #   TALLYLOG_BIN   the tallylog binary (default build/src/tallylog/cli/tallylog)
 #   TALLYLOG_BROWSER_ROWS  import only the first N CSV rows (default: all)
 set -euo pipefail
@@ -35,6 +36,7 @@ WORK=$(mktemp -d)
 SERVER_PID=""
 cleanup() {
   if [[ -n $SERVER_PID ]]; then kill -TERM "$SERVER_PID" 2>/dev/null || true; wait "$SERVER_PID" 2>/dev/null || true; fi
+  if [[ -n ${NGINX_PID:-} ]]; then kill -TERM "$NGINX_PID" 2>/dev/null || true; wait "$NGINX_PID" 2>/dev/null || true; fi
   rm -rf "$WORK"
 }
 trap cleanup EXIT
@@ -93,6 +95,41 @@ node "$HERE/page.test.mjs" "http://127.0.0.1:$PORT" "$WORK/expected.json" "$TABL
 node "$HERE/citizen.test.mjs" "http://127.0.0.1:$PORT" "$WORK/expected-states.json" "$TABLE" | tee "$WORK/citizen.out" || status=$?
 stop_page
 
+# The same data published as a static site (`tallylog publish`) and served by nginx (Debian), run
+# as this user (workers too: "user" is ignored with a warning unless run as root) from a generated config (port, pid, logs and temp files in $WORK): static.test.mjs.
+NGINX_PID=""
+if command -v nginx >/dev/null || [[ -x /usr/sbin/nginx ]]; then
+  NGINX=$(command -v nginx || echo /usr/sbin/nginx)
+  "$BIN" publish "$DATA" "$WORK/site" --web "$ROOT/web/dist" >/dev/null || fail_early "publish failed"
+  NP=$WORK/nginx; mkdir -p "$NP/logs" "$NP/tmp"; NPORT=$(free_port)
+  cat >"$NP/nginx.conf" <<NGINX
+error_log $NP/logs/error.log;
+user $(id -un) $(id -gn);
+pid $NP/nginx.pid;
+events { worker_connections 64; }
+http {
+  access_log $NP/logs/access.log;
+  client_body_temp_path $NP/tmp/body; proxy_temp_path $NP/tmp/proxy; fastcgi_temp_path $NP/tmp/fastcgi;
+  uwsgi_temp_path $NP/tmp/uwsgi; scgi_temp_path $NP/tmp/scgi;
+  include /etc/nginx/mime.types;
+  server {
+    listen 127.0.0.1:$NPORT;
+    root $WORK/site;
+    location = /log/checkpoint { add_header Cache-Control "no-cache"; add_header Access-Control-Allow-Origin "*"; }
+    location /log/tile/ { add_header Cache-Control "public, max-age=31536000, immutable"; add_header Access-Control-Allow-Origin "*"; }
+    location = /.publish-state.json { return 404; }
+  }
+}
+NGINX
+  "$NGINX" -p "$NP" -c "$NP/nginx.conf" -g 'daemon off;' 2>"$NP/logs/stderr" &
+  NGINX_PID=$!
+  wait_for 30 curl -fs -o /dev/null "http://127.0.0.1:$NPORT/site.json" || { cat "$NP/logs/stderr" >&2; fail_early "nginx did not start"; }
+  node "$HERE/static.test.mjs" "http://127.0.0.1:$NPORT" "$WORK/expected.json" "$WORK/site" "$TABLE" "$DATA/log.vkey" | tee "$WORK/static.out" || status=$?
+  kill -TERM "$NGINX_PID" 2>/dev/null || true; wait "$NGINX_PID" 2>/dev/null || true; NGINX_PID=""
+else
+  echo "FAIL nginx missing (apt-get install nginx)" | tee "$WORK/static.out"; echo "0 passed, 1 failed" >>"$WORK/static.out"; status=1
+fi
+
 # Two contests (elections/twocontests, an invented fixture) with one table's registered voters
 # unknown: the contest selector, every view following it, and the turnout note.
 TC=$ROOT/elections/twocontests
@@ -145,7 +182,7 @@ echo "browser test: the server's decoder reads $("$BIN" qr "$ACTAS"/*.jpg 2>/dev
 
 # One closing line for every page.
 sum() { local n; n=$(tail -1 "$1" | sed -n "s/^\([0-9]*\) passed, \([0-9]*\) failed.*/\\$2/p"); echo "${n:-0}"; }
-echo "browser test: all five pages"
-p=0; f=0; for o in page citizen contests localrace witness; do p=$((p + $(sum "$WORK/$o.out" 1))); f=$((f + $(sum "$WORK/$o.out" 2))); done
+echo "browser test: all six pages (the static site behind nginx included)"
+p=0; f=0; for o in page citizen static contests localrace witness; do p=$((p + $(sum "$WORK/$o.out" 1))); f=$((f + $(sum "$WORK/$o.out" 2))); done
 echo "$p passed, $f failed"
 exit $status

@@ -1,0 +1,126 @@
+// `tallylog publish <data> <dir>`: the whole results site as static files (publish/publish.h,
+// docs/deploy.md "A static site behind a CDN"). Wiring only: the data directory is opened for
+// reading as `serve` opens a read-only copy, and the results come from the same http::Api.
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <iostream>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "tallylog/cli/command.h"
+#include "tallylog/election/contest.h"
+#include "tallylog/http/api.h"
+#include "tallylog/http/static_files.h"
+#include "tallylog/ingest/contest.h"
+#include "tallylog/ingest/read_only.h"
+#include "tallylog/publish/publish.h"
+
+namespace tallylog::cli {
+namespace {
+
+struct PublishArgs {
+  std::string data_dir;
+  std::string out_dir;
+  std::string web_dir;
+  bool no_web = false;
+};
+
+// As `serve`: --web, else $TALLYLOG_WEB_DIR, else web/dist above the binary or the current
+// directory.
+std::string find_publish_web_dir(const std::string& flag) {
+  namespace fs = std::filesystem;
+  if (!flag.empty()) return flag;
+  if (const char* env = std::getenv("TALLYLOG_WEB_DIR"); env && *env) return env;
+  std::error_code ec;
+  std::vector<fs::path> starts = {fs::current_path(ec)};
+  if (auto exe = fs::read_symlink("/proc/self/exe", ec); !ec) starts.push_back(exe.parent_path());
+  for (auto p : starts) {
+    for (int i = 0; i < 8 && !p.empty(); ++i, p = p.parent_path()) {
+      if (fs::exists(p / "web" / "dist" / "index.html", ec)) return (p / "web" / "dist").string();
+      if (p == p.parent_path()) break;
+    }
+  }
+  return "";
+}
+
+void run_publish(const PublishArgs& a) {
+  const auto start = std::chrono::steady_clock::now();
+  // Read-only, as `serve` opens a copy without log.key: the checkpoint is read first, so every
+  // tile it commits to is on disk before anything is copied.
+  auto log = value_or_exit(log::open_reader(a.data_dir));
+  election::Election full;
+  if (auto f = ingest::logged_election(*log)) full = std::move(*f);
+  ingest::ReadOnlyOptions ro;
+  if (!full.contests.empty()) ro.contest = full.contests.front().id;
+  ingest::ReadOnlyData data = value_or_exit(ingest::open_for_reading(a.data_dir, ro));
+  if (!data.note.empty()) std::cerr << "tallylog: " << data.note << "\n";
+  std::vector<ingest::ReadOnlyData> others;
+  std::vector<http::ApiContest> contests;
+  for (const election::Contest& c : full.contests) {
+    http::ApiContest ac{c.id, c.name, data.index.get(), nullptr, {}};
+    if (c.id != data.contest) {
+      ingest::ReadOnlyOptions o;
+      o.contest = c.id;
+      others.push_back(value_or_exit(ingest::open_for_reading(a.data_dir, o)));
+      ac.index = others.back().index.get();
+    }
+    contests.push_back(std::move(ac));
+  }
+  http::ApiOptions ao;
+  ao.data_dir = a.data_dir;
+  http::ApiBackend be;
+  be.log = data.log.get();
+  be.index = data.index.get();
+  be.contests = std::move(contests);
+  be.no_write_side = "a published static site has no write side";
+  http::Api api(ao, be);
+
+  publish::PublishInput in;
+  in.data_dir = a.data_dir;
+  if (!a.no_web) {
+    in.web_dir = find_publish_web_dir(a.web_dir);
+    if (in.web_dir.empty()) {
+      fail("no built web page found: run scripts/build-web.sh, pass --web <dir>, or --no-web");
+      throw CLI::RuntimeError(2);
+    }
+    check_or_exit(http::check_web_root(in.web_dir, a.data_dir));
+  }
+  in.checkpoint = value_or_exit(data.log->checkpoint());
+  in.get = [&api](const http::Request& r) { return api.handle(r); };
+  // Each table's sheets with proofs (the table page); an election with several contests: none yet.
+  if (full.contests.size() <= 1) {
+    in.for_each_sheet = [&data](const publish::PublishInput::SheetFn& fn) {
+      return data.index->for_each_current_sheet(
+          "", [&fn](const index::SheetRecord& r) { fn(r.sheet.station, r.log_index); });
+    };
+  }
+  auto st = value_or_exit(publish::publish_site(in, a.out_dir));
+  const double secs =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  std::cout << "published checkpoint " << st.checkpoint_size << " to " << a.out_dir << ": "
+            << st.files_written << " files written (" << st.bytes_written << " bytes), "
+            << st.files_unchanged << " unchanged, " << st.files_removed << " removed, "
+            << st.api_files << " results files, " << st.station_files
+            << " station files regenerated; " << secs << " s\n";
+}
+
+void register_publish_commands(CLI::App& app) {
+  auto a = std::make_shared<PublishArgs>();
+  auto* s = app.add_subcommand(
+      "publish",
+      "Write the whole results site (log tiles, images, results JSON, the page) as static "
+      "files into <dir>, incrementally (docs/deploy.md)");
+  s->add_option("data", a->data_dir, "data directory")->required();
+  s->add_option("dir", a->out_dir, "output directory (created; re-runs copy only what changed)")
+      ->required();
+  s->add_option("--web", a->web_dir, "folder of the built web page (default: web/dist)");
+  s->add_flag("--no-web", a->no_web, "publish the log and the results only, without the page");
+  s->callback([a] { run_publish(*a); });
+}
+
+const CommandRegistrar kRegistrar(82, register_publish_commands);
+
+}  // namespace
+}  // namespace tallylog::cli

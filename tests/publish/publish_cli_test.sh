@@ -1,0 +1,106 @@
+#!/usr/bin/env bash
+# `tallylog publish` end to end (issue 15.4): a data directory from the bundled Venezuela rows, published;
+# the published log verified and mirrored from the local path; more sheets appended and published again:
+# only new files are written (no full tile, entry bundle, image or page file rewritten) and every
+# results file equals, byte for byte, what `tallylog serve` answers for the route it stands for.
+#   publish_cli_test.sh <tallylog binary> <source root>
+set -euo pipefail
+BIN=$1
+ROOT=$2
+E=$ROOT/elections/ve2024
+MAP=$E/convzla-v1.mapping.toml
+WORK=$(mktemp -d)
+SERVER_PID=""
+cleanup() {
+  if [[ -n $SERVER_PID ]]; then kill -TERM "$SERVER_PID" 2>/dev/null || true; wait "$SERVER_PID" 2>/dev/null || true; fi
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+source "$ROOT/tests/lib/server.sh"
+fails=0
+check() { if eval "$2"; then echo "ok   $1"; else echo "FAIL $1"; fails=$((fails + 1)); fi; }
+
+# 1,500 tables registered; 1,000 official sheets and 40 read from QR codes (a second source), then 500
+# more official sheets and 2 more QR sheets for tables already published.
+head -n 1501 "$E/data/RESULTADOS_2024_CSV_V1.csv" >"$WORK/all.csv"
+head -n 1001 "$WORK/all.csv" >"$WORK/first.csv"
+{ head -n 1 "$WORK/all.csv"; tail -n +1002 "$WORK/all.csv"; } >"$WORK/more.csv"
+head -n 41 "$WORK/all.csv" >"$WORK/qr.csv"
+D=$WORK/data
+S=$WORK/site
+"$BIN" init "$D" --election "$E/election.toml" >/dev/null
+"$BIN" stations import "$D" "$WORK/all.csv" --mapping "$MAP" >/dev/null
+"$BIN" import "$D" "$WORK/first.csv" --source official --mapping "$MAP" >/dev/null
+"$BIN" import "$D" "$WORK/qr.csv" --source qr --mapping "$MAP" >/dev/null
+mkdir -p "$WORK/web/assets"; echo '<!doctype html><title>t</title>' >"$WORK/web/index.html"; echo 'x' >"$WORK/web/assets/a.js"
+
+"$BIN" publish "$D" "$S" --web "$WORK/web" | tee "$WORK/first.out"
+check "the published log verifies" "'$BIN' verify '$S/log' >/dev/null"
+check "the published checkpoint is the data directory's" "cmp -s '$D/log/checkpoint' '$S/log/checkpoint'"
+check "the verifier key is published" "cmp -s '$D/log.vkey' '$S/log.vkey'"
+check "a mirror of the published directory verifies" "'$BIN' mirror '$S' '$WORK/mirror' --vkey '$D/log.vkey' --quiet >/dev/null"
+check "the page and site.json are published" "[[ -f '$S/index.html' && -f '$S/assets/a.js' ]] && grep -q '\"static\":true' '$S/site.json'"
+
+# What the first run wrote: path, size and modification time of every file.
+snapshot() { (cd "$S" && find . -type f ! -name .publish-state.json -printf '%P %s %T@\n' | sort); }
+snapshot >"$WORK/before"
+sleep 1  # a rewrite changes the modification time
+"$BIN" publish "$D" "$S" --web "$WORK/web" | tee "$WORK/same.out"
+check "a re-run with nothing new writes nothing" "grep -q ': 0 files written' '$WORK/same.out'"
+
+"$BIN" import "$D" "$WORK/more.csv" --source official --mapping "$MAP" >/dev/null
+# Two tables that already have a published sheets file get a second source's sheet.
+{ head -n 1 "$WORK/all.csv"; sed -n '42,43p' "$WORK/all.csv"; } >"$WORK/qr2.csv"
+"$BIN" import "$D" "$WORK/qr2.csv" --source qr --mapping "$MAP" >/dev/null
+"$BIN" publish "$D" "$S" --web "$WORK/web" | tee "$WORK/second.out"
+snapshot >"$WORK/after"
+# Files present before whose size or time changed: allowed only for the checkpoint and results JSON.
+join <(awk '{print $1, $2 "_" $3}' "$WORK/before") <(awk '{print $1, $2 "_" $3}' "$WORK/after") |
+  awk '$2 != $3 {print $1}' >"$WORK/changed"
+grep -vE '^(log/checkpoint|api/v1/.*\.json)$' "$WORK/changed" >"$WORK/bad" || true
+check "no published tile, bundle, image or page file was rewritten ($(wc -l <"$WORK/changed") results files changed)" "[[ ! -s '$WORK/bad' ]]"
+[[ -s $WORK/bad ]] && head "$WORK/bad"
+comm -13 <(cut -d' ' -f1 "$WORK/before") <(cut -d' ' -f1 "$WORK/after") >"$WORK/new"
+check "new tiles and entry bundles were written ($(grep -c '^log/tile/' "$WORK/new") files)" "grep -q '^log/tile/entries/' '$WORK/new' && grep -q '^log/tile/0/' '$WORK/new'"
+check "the new checkpoint is published" "cmp -s '$D/log/checkpoint' '$S/log/checkpoint'"
+check "the grown published log verifies" "'$BIN' verify '$S/log' >/dev/null"
+check "the mirror catches up from the published directory" "'$BIN' mirror '$S' '$WORK/mirror' --vkey '$D/log.vkey' --quiet >/dev/null && cmp -s '$D/log/checkpoint' '$WORK/mirror/log/checkpoint'"
+
+# Every results file equals serve's answer for its route.
+"$BIN" serve "$D" --listen 127.0.0.1:0 --web "$WORK/web" 2>"$WORK/serve.log" &
+SERVER_PID=$!
+PORT=$(listening_port "$WORK/serve.log")
+wait_for 60 curl -fs -o /dev/null "http://127.0.0.1:$PORT/api/v1/election"
+rule() { [[ $1 == _all ]] && echo '*' || echo "$1"; }
+compared=0; differ=0; stations=0
+while read -r f; do
+  IFS=/ read -r -a p <<<"${f%.json}"
+  case ${p[0]} in
+    election|sources|conflicts) url="/api/v1/${p[0]}" ;;
+    tally) url="/api/v1/tally?level=${p[1]}&source=$(rule "${p[2]}")" ;;
+    areas) if [[ ${#p[@]} == 3 ]]; then url="/api/v1/areas?level=${p[1]}&parent=${p[2]}"; else url="/api/v1/areas?level=${p[1]}"; fi ;;
+    stations)
+      # A table's file is rewritten only when its sheets change; those equal serve's answer now.
+      grep -qx "api/v1/$f" "$WORK/changed" "$WORK/new" 2>/dev/null || continue
+      stations=$((stations + 1)); url="/api/v1/stations/${p[1]}/sheets" ;;
+    bound|flags) url="/api/v1/${p[0]}?source=$(rule "${p[1]}")" ;;
+    compare) url="/api/v1/compare?a=$(rule "${p[1]}")&b=$(rule "${p[2]}")&level=${p[3]}" ;;
+    *) continue ;;
+  esac
+  curl -fsg "http://127.0.0.1:$PORT$url" >"$WORK/answer"
+  compared=$((compared + 1))
+  if ! cmp -s "$WORK/answer" "$S/api/v1/$f"; then differ=$((differ + 1)); echo "differs: $f ($url)"; fi
+done < <(cd "$S/api/v1" && find . -name '*.json' -printf '%P\n' | sort)
+curl -fs "http://127.0.0.1:$PORT/api/v1/log/vkey" >"$WORK/answer"
+check "the results of every level and source rule were published (tally, bound, compare)" \
+  "[[ -f '$S/api/v1/tally/table/_all.json' && -f '$S/api/v1/tally/national/qr.json' && -f '$S/api/v1/compare/official/qr/state.json' ]]"
+check "all $compared results files equal serve's answers byte for byte" "(( compared > 40 && differ == 0 ))"
+changed_stations=$(grep -c '^api/v1/stations/' "$WORK/changed" || true)
+check "only the 502 tables with new sheets got a new sheets file ($changed_stations rewritten, $(grep -c '^api/v1/stations/' "$WORK/new" || true) new; $stations compared)" \
+  "(( changed_stations == 2 && \$(grep -c '^api/v1/stations/' '$WORK/new' || true) == 500 && stations == 502 ))"
+check "drill-down areas files were published and none rewritten" \
+  "[[ -n \$(ls '$S/api/v1/areas/table') ]] && ! grep -q '^api/v1/areas/' '$WORK/changed'"
+check "the verifier key equals serve's /api/v1/log/vkey" "cmp -s '$WORK/answer' '$S/api/v1/log/vkey'"
+
+echo "publish test: $fails failed"
+exit $(( fails == 0 ? 0 : 1 ))
