@@ -244,9 +244,11 @@ Status Deriver::write_election(index::IndexTransaction& tx, const election::Elec
   election_ = e;
   layout_ = tally::CountLayout(e);
   rules_ = tally::MaterialisedRules::for_election(e);
-  aggregator_ = std::make_unique<tally::AreaAggregator>(layout_.width(), layout_.compared(),
-                                                        [this](uint32_t a) { return parent_of(a); }, layout_.optional_slots(),
-                                                        turnout_figure(e));
+  if (area_totals_) {
+    aggregator_ = std::make_unique<tally::AreaAggregator>(layout_.width(), layout_.compared(),
+                                                          [this](uint32_t a) { return parent_of(a); },
+                                                          layout_.optional_slots(), turnout_figure(e));
+  }
   if (areas_->rows.empty()) {
     index::AreaRow national;
     national.depth = 0;

@@ -70,6 +70,11 @@ class Deriver {
   static Result<std::unique_ptr<Deriver>> load(index::IndexReader& reader, std::string contest = {});
   const std::string& contest() const { return contest_; }
   ~Deriver();
+  // For an index only ever read per sheet (tally::tabulate_index, tally::geography_from_index),
+  // as the audit's private re-derivation is: no per-area totals are accumulated or stored
+  // (areas, sheets, standings and rules are, as always). Such an index must not be read with
+  // tally::stored_tally or served. Call before the election entry is applied.
+  void skip_area_totals() { area_totals_ = false; }
 
   // ---- rule side ----
   const index::SheetLedger& ledger() const { return ledger_; }
@@ -119,6 +124,7 @@ class Deriver {
   size_t rules_stored_ = 0;  // rules [0, rules_stored_) are in the index
   std::unique_ptr<Areas> areas_;
   std::unique_ptr<tally::AreaAggregator> aggregator_;
+  bool area_totals_ = true;  // skip_area_totals()
   std::string why_not_exact_;
   bool state_dirty_ = false;
   std::vector<tally::CountVector> table_counts_;

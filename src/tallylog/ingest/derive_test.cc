@@ -197,6 +197,48 @@ TEST(Deriver, StoredTotalsEqualATabulationAndANaiveCountAndEveryBackendStoresThe
   }
 }
 
+// skip_area_totals() (the audit's private index): no area totals are stored, and what is read
+// per sheet — the geography and every rule's tabulation — is the same as with them.
+TEST(Deriver, WithoutAreaTotalsTheGeographyAndTabulationsAreTheSame) {
+  for (uint32_t seed = 1; seed <= 6; ++seed) {
+    const auto entries = random_log(seed, 18, 120);
+    auto apply = [&](bool totals) {
+      auto idx = index::open_index("memory:").value();
+      Deriver d;
+      if (!totals) d.skip_area_totals();
+      auto tx = idx->begin().value();
+      for (const auto& e : entries) EXPECT_TRUE(d.apply_entry(*tx, e));
+      EXPECT_TRUE(d.finish(*tx));
+      EXPECT_TRUE(tx->commit());
+      return idx;
+    };
+    auto full = apply(true);
+    auto bare = apply(false);
+    ASSERT_EQ(bare->aggregates_state().value(), "");
+    const auto rules = bare->rules().value();
+    ASSERT_FALSE(rules.empty());
+    size_t full_rows = 0, bare_rows = 0;
+    for (uint32_t r = 0; r < rules.size(); ++r) {
+      ASSERT_TRUE(full->for_each_area_totals(r, INT32_MAX, [&](uint32_t, std::string_view) { ++full_rows; }));
+      ASSERT_TRUE(bare->for_each_area_totals(r, INT32_MAX, [&](uint32_t, std::string_view) { ++bare_rows; }));
+    }
+    EXPECT_GT(full_rows, 0u);
+    EXPECT_EQ(bare_rows, 0u) << "seed " << seed;
+    auto geo_full = tally::geography_from_index(*full).value();
+    auto geo_bare = tally::geography_from_index(*bare).value();
+    ASSERT_EQ(geo_bare->area_count(), geo_full->area_count());
+    for (std::string text : {"*", "official", "witness:*", "witness:a", "observer:*", "qr", "nobody"}) {
+      const auto rule = *tally::SourceRule::parse(text);
+      auto a = tally::tabulate_index(*full, geo_full, rule).value();
+      auto b = tally::tabulate_index(*bare, geo_bare, rule).value();
+      for (int depth = 0; depth <= geo_full->table_depth(); ++depth) {
+        ASSERT_EQ(tally::tally_to_json(b, depth), tally::tally_to_json(a, depth))
+            << "seed " << seed << " rule " << text << " depth " << depth;
+      }
+    }
+  }
+}
+
 // What the ingestor never writes makes the stored totals inexact, with the reason; tallies then
 // come from the per-sheet counts and reindex reaches the same state.
 TEST(Deriver, AStationRegisteredTwiceOrAfterItsSheetsMakesTheStoredTotalsInexact) {
