@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The citizen view on an emulated slow 3G phone (bench/citizen_slow3g.mjs): imports the bundled
 # Venezuela 2024 data into a temporary directory, builds the page, serves it on 127.0.0.1:0 and
-# prints page weight and time-to-interactive (3 runs, median). About a minute.
+# prints page weight and time-to-interactive (3 runs, median) of the results page and of the witness
+# page (bench/witness_slow3g.mjs). About two minutes.
 #   TALLYLOG_BIN  the tallylog binary (default build/src/tallylog/cli/tallylog)
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -22,3 +23,6 @@ PID=$!
 PORT=$(listening_port "$WORK/serve.log")
 wait_for 60 curl -fs -o /dev/null "http://127.0.0.1:$PORT/api/v1/election"
 node "$ROOT/bench/citizen_slow3g.mjs" "http://127.0.0.1:$PORT" "${1:-3}"
+# The witness page (issue 14.1) on the same emulated phone.
+WASM=$(cd "$ROOT/web/dist" && ls assets/zxing_reader-*.wasm | head -1)
+node "$ROOT/bench/witness_slow3g.mjs" "http://127.0.0.1:$PORT" "/$WASM" "${1:-3}"

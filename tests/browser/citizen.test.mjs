@@ -99,7 +99,12 @@ await run(async (context) => {
   const esMap = await page.textContent('[data-testid="map"] h2');
   await page.click('#lang');
   await page.waitForFunction(() => document.documentElement.lang === 'en' && document.getElementById('app').dataset.ready === 'true', null, { timeout: 30000 });
-  await page.waitForSelector('[data-testid="map"]');
+  // The view re-renders after the switch (the map last, once its shapes are drawn): wait for the
+  // English map, or give up after 30 s and let the check below say what was there.
+  await page.waitForFunction((es) => {
+    const h = document.querySelector('[data-testid="map"] h2');
+    return h && h.textContent !== es;
+  }, esMap, { timeout: 30000 }).catch(() => {});
   const enPlaceholder = await search.getAttribute('placeholder');
   const enMap = await page.textContent('[data-testid="map"] h2');
   check('the search placeholder changes from Spanish to English', /Buscar/.test(esPlaceholder) && /Search/.test(enPlaceholder), `${esPlaceholder} / ${enPlaceholder}`);

@@ -517,7 +517,18 @@ function applyStaticLabels() {
   if (election) showLogKey();
 }
 
-async function route() {
+// Views render one at a time, and a view asked for while another renders waits for it, then only
+// the latest asked renders: a slow view (the national one, still loading) can never finish after,
+// and replace, the view the visitor moved to meanwhile (a hash change, the language switch).
+let routing = Promise.resolve();
+let routesAsked = 0;
+function route() {
+  const n = ++routesAsked;
+  routing = routing.then(() => (n === routesAsked ? renderRoute() : undefined));
+  return routing;
+}
+
+async function renderRoute() {
   const hash = location.hash.replace(/^#/, '') || '/';
   const [path, query] = hash.split('?');
   const parts = path.split('/').filter(Boolean).map(decodeURIComponent);
