@@ -156,11 +156,23 @@ await run(async (context) => {
     await page.setInputFiles('[data-testid=file]', join(actas, f));
     await page.waitForFunction(() => { const m = document.querySelector('[data-testid=capture-msg]').textContent; return m && !/…|\.\.\./.test(m); }, null, { timeout: 60000 }).catch(() => {});
     const first = await page.$$eval('[data-testid=count]', (tds) => tds.map((td) => td.textContent)[0]);
-    const ok = await page.isVisible('[data-testid=confirm-section]') && first === stationOf(expected[f]);
+    const decoder = await page.getAttribute('[data-testid=capture-msg]', 'data-decoder');
+    const ok = await page.isVisible('[data-testid=confirm-section]') && first === stationOf(expected[f]) && decoder === 'device';
     if (ok) read++;
     console.log(`     on-device decode ${f}: ${ok ? 'read' : 'NOT read'}`);
   }
   console.log(`on-device decode: ${read} of ${total} real acta crops`);
   check('every bundled real acta crop is decoded on the device', read === total, `${read} of ${total}`);
+
+  // ---- the server's decoder as the fallback (?decoder=server skips the phone's) ----
+  const fallbackFile = readdirSync(actas).filter((x) => x.endsWith('.jpg')).sort()[0];
+  await page.goto(url + '/witness.html?decoder=server');
+  await page.waitForSelector('body[data-ready="1"]', { timeout: 30000 });
+  await page.setInputFiles('[data-testid=file]', join(actas, fallbackFile));
+  await page.waitForFunction(() => document.querySelector('[data-testid=capture-msg]').dataset.decoder, null, { timeout: 60000 }).catch(() => {});
+  const fbDecoder = await page.getAttribute('[data-testid=capture-msg]', 'data-decoder');
+  const fbFirst = await page.$$eval('[data-testid=count]', (tds) => tds.map((td) => td.textContent)[0]);
+  check('when the phone cannot read the QR, the server decodes the signed photo and the counts are shown',
+    fbDecoder === 'server' && fbFirst === stationOf(expected[fallbackFile]), `${fbDecoder} ${fbFirst}`);
   check('no uncaught page errors', errors.length === 0, errors.join(' | '));
 }, { args: ['--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream', `--use-file-for-fake-video-capture=${cameraVideo}`] });

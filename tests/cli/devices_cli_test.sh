@@ -90,9 +90,9 @@ cp -r "$D/data" "$D/before"  # a copy from which a different history will be wri
 serve "$D/data" "$D/serve.log"
 URL="http://127.0.0.1:$PORT"
 TOKEN="$("$T" tokens add "$D/data" --name phones --source 'witness:*' 2>/dev/null)"
-python3 - "$URL" "$TOKEN" "$CODE" "$D/phone.key" "$D" "$D/stations.csv" <<'PY'
+python3 - "$URL" "$TOKEN" "$CODE" "$D/phone.key" "$D" "$D/stations.csv" "$SRC/tests/fixtures/qr/acta-240111018.01.png" <<'PY'
 import base64, csv, hashlib, json, subprocess, sys, urllib.request, urllib.error
-url, token, code, keyfile, d, stations = sys.argv[1:7]
+url, token, code, keyfile, d, stations, acta = sys.argv[1:8]
 rows = list(csv.DictReader(open(stations, encoding="utf-8-sig")))
 skey = open(keyfile).read().strip()            # PRIVATE+KEY+<name>+<hex8>+<base64(0x01||seed)>
 parts = skey.split("+", 4)                     # the base64 may itself hold '+'
@@ -209,6 +209,23 @@ st, wi = with_image(signed(dict(sheet_of(rows[53]), image_sha256=hashlib.sha256(
 results["with_image_wrong_hash"] = st == 400 and wi["field"] == "image_sha256" and blob_status(ph) == 404
 st, wi = with_image(signed(dict(sheet_of(rows[53]), image_sha256=ph)), photo)
 results["with_image_logged_then_stored"] = st == 201 and blob_status(ph) == 200
+# The server's decoder for the page's fallback: only for an enrolled key signing this very photo.
+def decode(image, key, sig):
+    req = urllib.request.Request(url + "/api/v1/devices/decode", method="POST", data=image,
+                                 headers={"X-Tallylog-Device-Key": key, "X-Tallylog-Device-Signature": sig})
+    try:
+        with urllib.request.urlopen(req, timeout=60) as r:
+            return r.status, json.loads(r.read())
+    except urllib.error.HTTPError as e:
+        return e.code, json.loads(e.read() or b"null")
+acta_png = open(acta, "rb").read()
+acta_sig = sign(b"tallylog decode v1\n" + hashlib.sha256(acta_png).hexdigest().encode())
+st, dec = decode(acta_png, vkey, acta_sig)
+results["server_decode_for_enrolled_device"] = st == 200 and dec["sheet"]["station"] == "240111018.01" and dec["qr_payload"] != ""
+st, dec = decode(acta_png + b"x", vkey, acta_sig)
+results["server_decode_signature_must_cover_the_photo"] = st == 401
+st, dec = decode(acta_png, "stranger+0a0b0c0d+" + base64.b64encode(b"\x01" + bytes(range(32))).decode(), acta_sig)
+results["server_decode_refuses_unknown_key"] = st == 401
 json.dump({"vkey": vkey, "sheet": sheet}, open(d + "/phone.json", "w"))
 for k, v in results.items():
     print(("ok   " if v else "FAIL ") + "phone: " + k)

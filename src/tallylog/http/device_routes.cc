@@ -7,18 +7,28 @@
 //   POST /api/v1/devices/records  a device record signed by its organisation (what `tallylog
 //        devices enrol|revoke --out` writes): an organisation revokes a lost or seized phone, or
 //        enrols a scanner, on a running server; 201 with the log index and the receipt
+//   POST /api/v1/devices/decode[?contest=]  an acta photo (the body) read by the server's QR
+//        decoder for an enrolled device whose own decoder could not read it (the witness page's
+//        fallback): headers X-Tallylog-Device-Key and X-Tallylog-Device-Signature (base64 Ed25519
+//        of "tallylog decode v1\n" + the photo's SHA-256 hex); 200 {"qr_payload","sheet"};
+//        nothing is logged or stored
 // No bearer token: the code is the credential, and the organisation's signature (on its invite, or
 // on the record) is what authorises the enrolment or revocation (the server only relays it).
 // Nothing is logged unless DeviceRegistry::check accepts the record
 // (ingest::Ingestor::add_device_record), so a replayed record is refused (already enrolled,
 // already revoked).
+#include <chrono>
+
+#include "tallylog/base/bytes.h"
 #include "tallylog/base/sha256.h"
 #include "tallylog/election/device.h"
 #include "tallylog/election/entry.h"
 #include "tallylog/http/api_context.h"
 #include "tallylog/http/responses.h"
 #include "tallylog/ingest/invites.h"
+#include "tallylog/http/sheet_json.h"
 #include "tallylog/log/receipt.h"
+#include "tallylog/note/note.h"
 
 namespace tallylog::http {
 namespace {
@@ -92,6 +102,35 @@ Response record(ApiContext& ctx, const Request& req) {
   return log_device_record(ctx, std::move(r));
 }
 
+// The server's decoder for an enrolled device: only a key the log enrolled, signing this very
+// photo, may spend the server's decoding work, within the per-key submission rate.
+Response decode(ApiContext& ctx, const Request& req, const Query& q) {
+  const std::string key(req.header("x-tallylog-device-key"));
+  const std::string sig(req.header("x-tallylog-device-signature"));
+  if (key.empty() || sig.empty() || key.size() > 1024 || sig.size() > 1024)
+    return error_response(401, "send the device's key and its signature of the photo (X-Tallylog-Device-Key, X-Tallylog-Device-Signature)");
+  if (!ctx.be.device_known || !ctx.be.device_known(key)) return error_response(401, "this device key is not enrolled in the log");
+  auto verifier = note::Verifier::parse(key);
+  auto raw = base64_decode(sig);
+  const std::string message = "tallylog decode v1\n" + sha256_hex(req.body);
+  if (!verifier || !raw || raw->size() != 64 || !verifier->verify(message, *raw))
+    return error_response(401, "the signature is not the device key's over this photo", "device_signature");
+  const size_t second_plus = key.find('+', key.find('+') + 1);
+  if (!ctx.limiter.allow("device:" + key.substr(0, std::min(second_plus, size_t{128})), std::chrono::steady_clock::now())) {
+    Response r = error_response(429, "rate limit: too many requests for this device");
+    r.headers.emplace_back("Retry-After", "1");
+    return r;
+  }
+  if (req.body.empty()) return rejected("image", "empty image");
+  if (!ctx.be.sheet_from_image) return error_response(501, "this server cannot decode images");
+  std::string contest;
+  if (auto c = q.find("contest"); c != q.end()) contest = c->second;
+  auto sheet = ctx.be.sheet_from_image(req.body, contest);
+  if (!sheet && sheet.error().field == "contest") return rejected("contest", sheet.error().message);
+  if (!sheet) return json_response(422, Json{{"verdict", "rejected"}, {"field", "image"}, {"reason", sheet.error().message}});
+  return json_response(200, Json{{"qr_payload", sheet->qr_payload}, {"sheet", Json::parse(sheet_to_json(*sheet))}});
+}
+
 Response log_device_record(ApiContext& ctx, election::DeviceRecord r) {
   auto at = ctx.be.add_device_record(std::move(r));
   if (!at) {
@@ -117,6 +156,8 @@ void add_device_routes(RouteTable& table, ApiContext& ctx) {
              [&ctx](const RouteCall& c) { return invite(ctx, c.params[0]); }});
   table.add({"POST", "/api/v1/devices/enrol", "", 16 * 1024, [&ctx](const RouteCall& c) { return enrol(ctx, c.request); }});
   table.add({"POST", "/api/v1/devices/records", "", 16 * 1024, [&ctx](const RouteCall& c) { return record(ctx, c.request); }});
+  table.add({"POST", "/api/v1/devices/decode", "", ctx.opt.max_image_bytes,
+             [&ctx](const RouteCall& c) { return decode(ctx, c.request, c.query); }});
 }
 
 }  // namespace tallylog::http
