@@ -10,15 +10,9 @@
 // body, as `tallylog serve` sends it, uncompressed), by kind; and what gzip -9 makes of each body
 // (as behind a compressing reverse proxy).
 //   node bench/citizen_slow3g.mjs <base url> [runs=3]
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { slowPhone } from './lib/slow_phone.mjs';
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const { chromium } = createRequire(join(root, 'tests/browser/package.json'))('playwright-core');
 const [base, runsArg = '3'] = process.argv.slice(2);
 const runs = Number(runsArg);
 
@@ -32,25 +26,10 @@ const kindOf = (url, type) => {
 };
 
 async function once() {
-  const profile = mkdtempSync(join(tmpdir(), 'tallylog-bench-'));
-  const context = await chromium.launchPersistentContext(profile, {
-    executablePath: process.env.CHROMIUM || '/usr/bin/chromium', headless: true,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    viewport: { width: 390, height: 844 }, locale: 'es-VE',
-  });
+  const phone = await slowPhone();
   try {
-    const page = await context.newPage();
-    const cdp = await context.newCDPSession(page);
-    await cdp.send('Network.enable');
-    await cdp.send('Network.setCacheDisabled', { cacheDisabled: true });
-    await cdp.send('Network.emulateNetworkConditions', {
-      offline: false, latency: 400, downloadThroughput: 400 * 1000 / 8, uploadThroughput: 400 * 1000 / 8 });
-    await cdp.send('Emulation.setCPUThrottlingRate', { rate: 4 });
-    const reqs = new Map();
-    cdp.on('Network.responseReceived', (e) => reqs.set(e.requestId, { url: e.response.url, type: e.type }));
-    const done = [];
-    cdp.on('Network.loadingFinished', (e) => { const r = reqs.get(e.requestId); if (r) done.push({ ...r, bytes: e.encodedDataLength }); });
+    const { page } = phone;
+    const done = phone.responses;
     const t0 = Date.now();
     await page.goto(base + '/', { waitUntil: 'commit' });
     await page.waitForSelector('#app[data-ready="true"]', { timeout: 120000 });
@@ -65,8 +44,7 @@ async function once() {
     const search = Date.now() - t1 - 200;  // less the page's 200 ms typing pause
     return { interactive, map, search, firstView };
   } finally {
-    await context.close();
-    rmSync(profile, { recursive: true, force: true });
+    await phone.close();
   }
 }
 

@@ -7,38 +7,17 @@
 // Bytes: every response of the first view on the wire (uncompressed, as `tallylog serve` sends
 // it) and gzip -9 of each body; the same for the .wasm.
 //   node bench/witness_slow3g.mjs <base url> <wasm path under the base, e.g. /assets/zxing_reader-….wasm> [runs=3]
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { slowPhone } from './lib/slow_phone.mjs';
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const { chromium } = createRequire(join(root, 'tests/browser/package.json'))('playwright-core');
 const [base, wasmPath, runsArg = '3'] = process.argv.slice(2);
 const runs = Number(runsArg);
 
 async function once() {
-  const profile = mkdtempSync(join(tmpdir(), 'tallylog-bench-'));
-  const context = await chromium.launchPersistentContext(profile, {
-    executablePath: process.env.CHROMIUM || '/usr/bin/chromium', headless: true,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    viewport: { width: 390, height: 844 }, locale: 'es-VE',
-  });
+  const phone = await slowPhone();
   try {
-    const page = await context.newPage();
-    const cdp = await context.newCDPSession(page);
-    await cdp.send('Network.enable');
-    await cdp.send('Network.setCacheDisabled', { cacheDisabled: true });
-    await cdp.send('Network.emulateNetworkConditions', {
-      offline: false, latency: 400, downloadThroughput: 400 * 1000 / 8, uploadThroughput: 400 * 1000 / 8 });
-    await cdp.send('Emulation.setCPUThrottlingRate', { rate: 4 });
-    const reqs = new Map();
-    cdp.on('Network.responseReceived', (e) => reqs.set(e.requestId, { url: e.response.url }));
-    const done = [];
-    cdp.on('Network.loadingFinished', (e) => { const r = reqs.get(e.requestId); if (r) done.push({ ...r, bytes: e.encodedDataLength }); });
+    const { page } = phone;
+    const done = phone.responses;
     const t0 = Date.now();
     await page.goto(base + '/witness.html', { waitUntil: 'commit' });
     await page.waitForSelector('body[data-ready="1"]', { timeout: 120000 });
@@ -52,8 +31,7 @@ async function once() {
     }, wasmPath);
     return { interactive, decoder, firstView };
   } finally {
-    await context.close();
-    rmSync(profile, { recursive: true, force: true });
+    await phone.close();
   }
 }
 

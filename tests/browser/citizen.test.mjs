@@ -4,7 +4,7 @@
 // (the JSON of `tallylog tally --level state --format json`). Prints one line per check and
 // "N passed, N failed" last; exits non-zero on any failure.
 import { readFileSync } from 'node:fs';
-import { check, run } from './harness.mjs';
+import { check, run, openPage } from './harness.mjs';
 
 const [base, statesPath, imageTable] = process.argv.slice(2);
 const expectedStates = JSON.parse(readFileSync(statesPath, 'utf8'));
@@ -15,13 +15,7 @@ const leaderOf = (a) => {
 };
 
 await run(async (context) => {
-  const page = await context.newPage();
-  const errors = [];
-  const external = [];
-  page.on('pageerror', (e) => errors.push(String(e)));
-  page.on('request', (r) => { if (!r.url().startsWith(base)) external.push(r.url()); });
-  await page.goto(base + '/', { waitUntil: 'load' });
-  await page.waitForSelector('#app[data-ready="true"]', { timeout: 30000 });
+  const { page, errors, external } = await openPage(context, base);
 
   // 1. Search as you type: "soublette" lists the parish Carlos Soublette and its centres.
   const search = page.locator('[data-testid="search"]');

@@ -37,3 +37,32 @@ export async function run(body, { viewport = { width: 390, height: 844 }, locale
   console.log(`${passed} passed, ${failed} failed`);
   process.exit(failed === 0 ? 0 : 1);
 }
+
+// openPage(context, base): a new page that records uncaught script errors and every request
+// leaving `base` (the page must load nothing from elsewhere), opened at base + '/' and waited on
+// until its first view is ready.
+export async function openPage(context, base) {
+  const page = await context.newPage();
+  const errors = [];
+  const external = [];
+  page.on('pageerror', (e) => errors.push(String(e)));
+  page.on('request', (r) => { if (!r.url().startsWith(base)) external.push(r.url()); });
+  await page.goto(base + '/', { waitUntil: 'load' });
+  await page.waitForSelector('#app[data-ready="true"]', { timeout: 30000 });
+  return { page, errors, external };
+}
+
+// The national view's figures equal `total` (`tallylog tally --format json`'s "total"): every
+// candidate's votes, the valid votes, tables counted of registered, and the outcome bound shown.
+export async function checkNationalTotals(page, total) {
+  for (const [code, votes] of Object.entries(total.candidates)) {
+    const shown = await page.getAttribute(`[data-testid="cand-votes-${code}"]`, 'data-votes');
+    check(`national votes of ${code} equal the tally (${votes})`, Number(shown) === votes, `page shows ${shown}`);
+  }
+  const validText = await page.textContent('[data-testid="total-valid"]');
+  check('national valid votes equal the tally', Number(validText.replace(/\D/g, '')) === total.valid, validText);
+  const counted = await page.textContent('[data-testid="tables-counted"]');
+  check('coverage shows tables counted of registered',
+    counted.replace(/\D/g, '') === `${total.tables_reported}${total.tables_registered}`, counted);
+  check('the outcome bound is shown', (await page.locator('[data-testid="bound"]').count()) === 1);
+}

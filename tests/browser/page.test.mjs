@@ -2,7 +2,7 @@
 // `tallylog serve`. Usage: node page.test.mjs <base url> <expected tally json> <table code> [<data>/log.vkey]
 // Prints one line per check and "N passed, N failed" last; exits non-zero on any failure.
 import { readFileSync } from 'node:fs';
-import { check, run } from './harness.mjs';
+import { check, run, openPage, checkNationalTotals } from './harness.mjs';
 
 const [base, expectedPath, tableCode, vkeyPath, earlierPath, forkedPath] = process.argv.slice(2);
 const expected = JSON.parse(readFileSync(expectedPath, 'utf8'));
@@ -11,26 +11,10 @@ const vkey = vkeyPath ? readFileSync(vkeyPath, 'utf8').trim() : null;
 const keyNameId = vkey ? vkey.slice(0, vkey.indexOf('+', vkey.indexOf('+') + 1)) : null;
 
 await run(async (context) => {
-  const page = await context.newPage();
-  const errors = [];
-  const external = [];
-  page.on('pageerror', (e) => errors.push(String(e)));
-  page.on('request', (r) => { if (!r.url().startsWith(base)) external.push(r.url()); });
-
   // 1. National totals equal `tallylog tally --format json`.
-  await page.goto(base + '/', { waitUntil: 'load' });
-  await page.waitForSelector('#app[data-ready="true"]', { timeout: 30000 });
+  const { page, errors, external } = await openPage(context, base);
   const total = expected.total;
-  for (const [code, votes] of Object.entries(total.candidates)) {
-    const shown = await page.getAttribute(`[data-testid="cand-votes-${code}"]`, 'data-votes');
-    check(`national votes of ${code} equal the tally (${votes})`, Number(shown) === votes, `page shows ${shown}`);
-  }
-  const validText = await page.textContent('[data-testid="total-valid"]');
-  check('national valid votes equal the tally', Number(validText.replace(/\D/g, '')) === total.valid, validText);
-  const counted = await page.textContent('[data-testid="tables-counted"]');
-  check('coverage shows tables counted of registered',
-    counted.replace(/\D/g, '') === `${total.tables_reported}${total.tables_registered}`, counted);
-  check('the outcome bound is shown', (await page.locator('[data-testid="bound"]').count()) === 1);
+  await checkNationalTotals(page, total);
   check('a single-contest election shows no contest selector', !(await page.isVisible('[data-testid="contest"]')));
   // The bundled election declares 5,494 tables absent from the registry: the page must say so,
   // with the cap the bound assumed (the API's figure), since that assumption decides the verdict.

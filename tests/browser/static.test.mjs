@@ -5,7 +5,7 @@
 // Prints one line per check, the static-skipped checks with their reason, and "N passed, N failed" last.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { check, run } from './harness.mjs';
+import { check, run, openPage, checkNationalTotals } from './harness.mjs';
 
 const [base, expectedPath, site, tableCode, vkeyPath] = process.argv.slice(2);
 const vkey = readFileSync(vkeyPath, 'utf8').trim();
@@ -21,25 +21,9 @@ const staticSkipped = [
 for (const [what, why] of staticSkipped) console.log(`skip ${what} (static-skipped: ${why})`);
 
 await run(async (context) => {
-  const page = await context.newPage();
-  const errors = [];
-  const external = [];
-  page.on('pageerror', (e) => errors.push(String(e)));
-  page.on('request', (r) => { if (!r.url().startsWith(base)) external.push(r.url()); });
-
-  await page.goto(base + '/', { waitUntil: 'load' });
-  await page.waitForSelector('#app[data-ready="true"]', { timeout: 30000 });
+  const { page, errors, external } = await openPage(context, base);
   const total = expected.total;
-  for (const [code, votes] of Object.entries(total.candidates)) {
-    const shown = await page.getAttribute(`[data-testid="cand-votes-${code}"]`, 'data-votes');
-    check(`national votes of ${code} equal the tally (${votes})`, Number(shown) === votes, `page shows ${shown}`);
-  }
-  const validText = await page.textContent('[data-testid="total-valid"]');
-  check('national valid votes equal the tally', Number(validText.replace(/\D/g, '')) === total.valid, validText);
-  const counted = await page.textContent('[data-testid="tables-counted"]');
-  check('coverage shows tables counted of registered',
-    counted.replace(/\D/g, '') === `${total.tables_reported}${total.tables_registered}`, counted);
-  check('the outcome bound is shown', (await page.locator('[data-testid="bound"]').count()) === 1);
+  await checkNationalTotals(page, total);
   const bound = published('api/v1/bound/_all.json');
   const missingText = (await page.locator('[data-testid="bound-missing-tables"]').textContent()) || '';
   check('the bound states the tables missing from the registry and the assumed cap',

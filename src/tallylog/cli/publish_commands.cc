@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "tallylog/cli/command.h"
+#include "tallylog/cli/web_dir.h"
 #include "tallylog/election/contest.h"
 #include "tallylog/http/api.h"
 #include "tallylog/http/static_files.h"
@@ -26,24 +27,6 @@ struct PublishArgs {
   std::string web_dir;
   bool no_web = false;
 };
-
-// As `serve`: --web, else $TALLYLOG_WEB_DIR, else web/dist above the binary or the current
-// directory.
-std::string find_publish_web_dir(const std::string& flag) {
-  namespace fs = std::filesystem;
-  if (!flag.empty()) return flag;
-  if (const char* env = std::getenv("TALLYLOG_WEB_DIR"); env && *env) return env;
-  std::error_code ec;
-  std::vector<fs::path> starts = {fs::current_path(ec)};
-  if (auto exe = fs::read_symlink("/proc/self/exe", ec); !ec) starts.push_back(exe.parent_path());
-  for (auto p : starts) {
-    for (int i = 0; i < 8 && !p.empty(); ++i, p = p.parent_path()) {
-      if (fs::exists(p / "web" / "dist" / "index.html", ec)) return (p / "web" / "dist").string();
-      if (p == p.parent_path()) break;
-    }
-  }
-  return "";
-}
 
 void run_publish(const PublishArgs& a) {
   const auto start = std::chrono::steady_clock::now();
@@ -80,7 +63,7 @@ void run_publish(const PublishArgs& a) {
   publish::PublishInput in;
   in.data_dir = a.data_dir;
   if (!a.no_web) {
-    in.web_dir = find_publish_web_dir(a.web_dir);
+    in.web_dir = find_web_dir(a.web_dir);
     if (in.web_dir.empty()) {
       fail("no built web page found: run scripts/build-web.sh, pass --web <dir>, or --no-web");
       throw CLI::RuntimeError(2);

@@ -17,6 +17,7 @@
 
 #include "tallylog/blob/blob_store.h"
 #include "tallylog/cli/command.h"
+#include "tallylog/cli/web_dir.h"
 #include "tallylog/cli/verify_args.h"
 #include "tallylog/http/api.h"
 #include "tallylog/http/server.h"
@@ -53,23 +54,6 @@ struct ServeArgs {
   size_t witness_quorum = 0;
   int witness_timeout_ms = 3000;
 };
-
-// The built page: --web, else $TALLYLOG_WEB_DIR, else web/dist above the binary or the current directory.
-std::string find_web_dir(const std::string& flag) {
-  namespace fs = std::filesystem;
-  if (!flag.empty()) return flag;
-  if (const char* env = std::getenv("TALLYLOG_WEB_DIR"); env && *env) return env;
-  std::error_code ec;
-  std::vector<fs::path> starts = {fs::current_path(ec)};
-  if (auto exe = fs::read_symlink("/proc/self/exe", ec); !ec) starts.push_back(exe.parent_path());
-  for (auto p : starts) {
-    for (int i = 0; i < 8 && !p.empty(); ++i, p = p.parent_path()) {
-      if (fs::exists(p / "web" / "dist" / "index.html", ec)) return (p / "web" / "dist").string();
-      if (p == p.parent_path()) break;
-    }
-  }
-  return "";
-}
 
 void raise_fd_limit() {
   rlimit rl{};
