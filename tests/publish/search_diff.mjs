@@ -5,17 +5,18 @@
 // "search: N queries, N differ" last; exits non-zero when any differs.
 //   node search_diff.mjs <server base url> <published dir> <source root>
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { isDeepStrictEqual } from 'node:util';
 
 const [base, site, root] = process.argv.slice(2);
-const { searchRequest, searchAnswer } = await import(join(root, 'web/src/search.js'));
+const { searchRequest, searchAnswer } = await import(pathToFileURL(resolve(root, 'web/src/search.js')).href);
 const index = JSON.parse(readFileSync(join(site, 'api/v1/search-index.json'), 'utf8'));
 
 const queries = [
   'q=pq', 'q=PQ&limit=50', 'q=pq&limit=1', 'q=liceo', 'q=escuela+bolivariana', 'q=Bol%C3%ADvar', 'q=BOLIVAR',
   'q=san+jos%C3%A9', 'q=SANTA+ROSAL%C3%8DA', 'q=010113042.01', 'q=010113042', 'q=01', 'q=u.e.', 'q=%C3%B1',
-  'q=pe%C3%B1a', 'q=Pen%CC%83a', 'q=nowhere', 'q=caracas+libertador', 'q=%EF%BB%BFliceo', 'q=a&q=b', 'q=edo&limit=05',
+  'q=soublette', 'q=Carlos+Soubl%C3%A9tte', 'q=pe%C3%B1a', 'q=Pen%CC%83a', 'q=nowhere', 'q=caracas+libertador', 'q=%EF%BB%BFliceo', 'q=a&q=b', 'q=edo&limit=05',
   // refused
   '', 'q=', 'q=...', 'q=%C3', 'q=%ED%A0%80', 'q=%C0%AF', 'q=r&x=%FF', 'q=r&%FF=1', 'limit=0&q=%C3', 'q=r&limit=0', 'q=r&limit=51', 'q=r&limit=-1', 'q=r&limit=x',
   'q=r&limit=99999999999999999999', 'q=a+b+c+d+e+f+g+h+i', `q=${'a'.repeat(201)}`, `q=${'a'.repeat(200)}`,
