@@ -12,9 +12,26 @@ const dist = join(here, 'dist');
 rmSync(dist, { recursive: true, force: true });
 mkdirSync(join(dist, 'assets'), { recursive: true });
 
+// The static site's search (src/search.js): a module of its own that static.js imports on the
+// first search only, so the first view does not carry it (a live server answers the search).
+const searchBuild = await esbuild.build({
+  entryPoints: [join(here, 'src/search.js')],
+  bundle: true,
+  minify: true,
+  format: 'esm',
+  target: ['es2020'],
+  outdir: join(dist, 'assets'),
+  entryNames: '[name]-[hash]',
+  metafile: true,
+  logLevel: 'warning',
+});
+const searchJs = basename(Object.keys(searchBuild.metafile.outputs).find((o) => o.endsWith('.js')));
+
 const result = await esbuild.build({
   entryPoints: [join(here, 'src/main.js'), join(here, 'src/style.css')],
   bundle: true,
+  define: { __SEARCH_JS_URL__: JSON.stringify(`/assets/${searchJs}`) },
+  external: ['/assets/*'],
   minify: true,
   format: 'esm',
   target: ['es2020'],
@@ -39,7 +56,7 @@ const html = readFileSync(join(here, 'src/index.html'), 'utf8')
   .replace('%CSS%', `/assets/${css}`)
   .replace('%JS%', `/assets/${js}`);
 writeFileSync(join(dist, 'index.html'), html);
-console.log(`web: built dist/index.html, assets/${js}, assets/${css}, assets/${geoName}`);
+console.log(`web: built dist/index.html, assets/${js}, assets/${css}, assets/${geoName}, assets/${searchJs}`);
 
 // The witness page (web/src/witness/): its own entry and its own HTML, and zxing-cpp's reader
 // .wasm copied from the npm package under a content hash (the page's locateFile points at it).

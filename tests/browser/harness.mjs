@@ -38,15 +38,18 @@ export async function run(body, { viewport = { width: 390, height: 844 }, locale
   process.exit(failed === 0 ? 0 : 1);
 }
 
-// openPage(context, base): a new page that records uncaught script errors and every request
-// leaving `base` (the page must load nothing from elsewhere), opened at base + '/' and waited on
-// until its first view is ready.
-export async function openPage(context, base) {
+// openPage(context, base, { onRequest }): a new page that records uncaught script errors and every
+// request leaving `base` (the page must load nothing from elsewhere), opened at base + '/' and waited
+// on until its first view is ready; onRequest(url) sees every request from the first one on.
+export async function openPage(context, base, { onRequest } = {}) {
   const page = await context.newPage();
   const errors = [];
   const external = [];
   page.on('pageerror', (e) => errors.push(String(e)));
-  page.on('request', (r) => { if (!r.url().startsWith(base)) external.push(r.url()); });
+  page.on('request', (r) => {
+    if (!r.url().startsWith(base)) external.push(r.url());
+    if (onRequest) onRequest(r.url());
+  });
   await page.goto(base + '/', { waitUntil: 'load' });
   await page.waitForSelector('#app[data-ready="true"]', { timeout: 30000 });
   return { page, errors, external };

@@ -1,6 +1,6 @@
 // Browser test of the static site (`tallylog publish`) served by nginx: the checks of page.test.mjs
 // that a static copy can pass, against the published files, and the server-only views degrading
-// with a message instead of a script error. Usage:
+// with a message instead of a script error; the search box, answered from the published index. Usage:
 //   node static.test.mjs <base url> <expected tally json> <published dir> <table code> <data>/log.vkey
 // Prints one line per check, the static-skipped checks with their reason, and "N passed, N failed" last.
 import { readFileSync } from 'node:fs';
@@ -21,7 +21,10 @@ const staticSkipped = [
 for (const [what, why] of staticSkipped) console.log(`skip ${what} (static-skipped: ${why})`);
 
 await run(async (context) => {
-  const { page, errors, external } = await openPage(context, base);
+  const searchFetches = [];  // the search index and the code that reads it
+  const { page, errors, external } = await openPage(context, base, {
+    onRequest: (url) => { if (/search-index\.json|\/assets\/search-[^/]*\.js/.test(url)) searchFetches.push(url); },
+  });
   const total = expected.total;
   await checkNationalTotals(page, total);
   const bound = published('api/v1/bound/_all.json');
@@ -38,6 +41,35 @@ await run(async (context) => {
   await page.waitForSelector('#log-status[data-checked="true"]', { timeout: 30000 });
   const logStatus = (await page.textContent('#log-status')) || '';
   check('the page checks the published checkpoint (static /log/checkpoint)', logStatus.length > 0, logStatus);
+
+  // Search as you type, from the published index (static.js, search.js): fetched on the first
+  // search only, once; "soublette" lists the parish Carlos Soublette and its centres.
+  check('the first view downloads neither the search index nor its code', searchFetches.length === 0, searchFetches.join(' '));
+  const index = published('api/v1/search-index.json');
+  const parishAt = index.areas.findIndex((a) => /CARLOS SOUBLETTE/.test(a[2]));
+  const parishCode = parishAt >= 0 ? index.areas[parishAt][1] : '';
+  const centreCodes = index.areas.filter((a) => a[0] === parishAt).map((a) => a[1]);
+  check('the published search index has the parish Carlos Soublette and its centres', parishAt >= 0 && centreCodes.length > 0,
+    `${parishCode}: ${centreCodes.length} centres`);
+  const search = page.locator('[data-testid="search"]');
+  const results = page.locator('[data-testid="search-results"]');
+  for (const text of ['soublette', 'SOUBLÉTTE']) {
+    await search.fill('');
+    await search.pressSequentially(text, { delay: 30 });
+    await page.waitForFunction((q) => document.querySelector('[data-testid="search-results"]').dataset.q === q, text,
+      { timeout: 15000 }).catch(() => {});  // a failure shows in the checks below, with the status line
+    const status = (await page.textContent('[data-testid="search-status"]')) || '';
+    const parishLink = results.locator(`a[data-level="parish"][data-code="${parishCode}"]`);
+    check(`typing "${text}" on the static site lists the parish Carlos Soublette`, (await parishLink.count()) === 1 &&
+      /CARLOS SOUBLETTE/.test(await parishLink.textContent()), status);
+    const shown = await results.locator('a[data-level="centre"]').evaluateAll((as) => as.map((a) => a.dataset.code));
+    // The list stops at 20 (the page's limit): some of its centres, and only centres of a Soublette parish.
+    const inSoublette = (code) => { const a = index.areas.find((r) => r[1] === code); return !!a && /SOUBLETTE/.test(index.areas[a[0]][2]); };
+    check(`typing "${text}" on the static site lists its centres`, centreCodes.some((c) => shown.includes(c)) &&
+      shown.every(inSoublette), `shown ${shown.join(',')}`);
+  }
+  check('the search index and its code are each fetched once', searchFetches.filter((u) => /search-index/.test(u)).length === 1 &&
+    searchFetches.length === 2, searchFetches.join(' '));
 
   await page.goto(base + '/#/flags');
   await page.waitForFunction(() => (document.getElementById('app').dataset.rendered || '') === '#/flags', null, { timeout: 30000 });

@@ -2,7 +2,8 @@
 # `tallylog publish` end to end (issue 15.4): a data directory from the bundled Venezuela rows, published;
 # the published log verified and mirrored from the local path; more sheets appended and published again:
 # only new files are written (no full tile, entry bundle, image or page file rewritten) and every
-# results file equals, byte for byte, what `tallylog serve` answers for the route it stands for.
+# results file equals, byte for byte, what `tallylog serve` answers for the route it stands for;
+# the page's search over the published index answers as serve's /api/v1/search (search_diff.mjs).
 #   publish_cli_test.sh <tallylog binary> <source root>
 set -euo pipefail
 BIN=$1
@@ -76,7 +77,7 @@ compared=0; differ=0; stations=0
 while read -r f; do
   IFS=/ read -r -a p <<<"${f%.json}"
   case ${p[0]} in
-    election|sources|conflicts) url="/api/v1/${p[0]}" ;;
+    election|sources|conflicts|search-index) url="/api/v1/${p[0]}" ;;
     tally) url="/api/v1/tally?level=${p[1]}&source=$(rule "${p[2]}")" ;;
     areas) if [[ ${#p[@]} == 3 ]]; then url="/api/v1/areas?level=${p[1]}&parent=${p[2]}"; else url="/api/v1/areas?level=${p[1]}"; fi ;;
     stations)
@@ -101,6 +102,16 @@ check "only the 502 tables with new sheets got a new sheets file ($changed_stati
 check "drill-down areas files were published and none rewritten" \
   "[[ -n \$(ls '$S/api/v1/areas/table') ]] && ! grep -q '^api/v1/areas/' '$WORK/changed'"
 check "the verifier key equals serve's /api/v1/log/vkey" "cmp -s '$WORK/answer' '$S/api/v1/log/vkey'"
+# The static site's search: published once (the registry did not change), and the page's answer
+# from it (web/src/search.js) equals serve's /api/v1/search for every query of search_diff.mjs.
+check "the search index is published and the second run left it alone" \
+  "[[ -s '$S/api/v1/search-index.json' ]] && ! grep -qx 'api/v1/search-index.json' '$WORK/changed'"
+if command -v node >/dev/null; then
+  check "the page's search over the published index answers as serve's /api/v1/search" \
+    "node '$ROOT/tests/publish/search_diff.mjs' 'http://127.0.0.1:$PORT' '$S' '$ROOT'"
+else
+  echo "skip the page's search against serve's (no node on PATH)"
+fi
 
 echo "publish test: $fails failed"
 exit $(( fails == 0 ? 0 : 1 ))

@@ -3,7 +3,8 @@
 // publish::static_api_path in src/tallylog/publish/publish.h). staticAnswer(path) answers an API
 // path from those files, or undefined on a live server (the caller asks the server). A drill-down
 // (tally with ?parent=) is built here from the level's tally and the published areas under the
-// parent, as the server builds it; a question only the server answers throws, saying so.
+// parent, as the server builds it; a search, from the published search index (search.js); a
+// question only the server answers throws, saying so.
 let site;
 const files = new Map();  // url -> Promise of its JSON (each file fetched once per page load)
 
@@ -35,7 +36,7 @@ export function staticPath(path) {
     !(k === 'parent' && route === 'areas'))) return null;
   const level = seg(s.get('level'));
   let f = null;
-  if (['election', 'sources', 'conflicts'].includes(route)) f = `${route}.json`;
+  if (['election', 'sources', 'conflicts', 'search-index'].includes(route)) f = `${route}.json`;
   else if (route === 'tally' && level) f = `tally/${level}/${rule(s.get('source'))}.json`;
   else if (route === 'areas' && level) f = s.get('parent') ? (seg(s.get('parent')) && `areas/${level}/${seg(s.get('parent'))}.json`) : `areas/${level}.json`;
   else if (route === 'bound' || route === 'flags') f = `${route}/${rule(s.get('source'))}.json`;
@@ -75,11 +76,23 @@ async function drillDown(u) {
     parent_name: p.name, parent_total: p, ancestors };
 }
 
+// GET /api/v1/search?q=&limit=: answered from the published index (search-index.json), as the
+// server answers it (search.js). The index, and the code that reads it, load on the first search.
+async function search(u) {
+  // Bundled, the module's content-hashed URL (build.mjs); unbundled, the source next to this one.
+  const { searchRequest, searchAnswer } = await import(typeof __SEARCH_JS_URL__ === 'undefined' ? './search.js' : __SEARCH_JS_URL__);
+  const request = searchRequest(u.search);  // a bad limit or no q: refused before any download
+  const contest = u.searchParams.get('contest');
+  const index = await file(staticPath(`/api/v1/search-index${contest ? `?contest=${encodeURIComponent(contest)}` : ''}`));
+  return searchAnswer(index, request);
+}
+
 export async function staticAnswer(path) {
   site ??= await fetch('/site.json').then((r) => (r.ok ? r.json() : {})).catch(() => ({}));
   if (!site.static) return undefined;
   const u = new URL(path, location.origin);
   if (u.pathname === '/api/v1/tally' && u.searchParams.get('parent')) return drillDown(u);
+  if (u.pathname === '/api/v1/search') return search(u);
   const f = staticPath(path);
   if (!f) throw new Error(`${u.pathname}: not on this static copy of the site (ask the live server)`);
   return f.endsWith('.json') ? file(f) : fetch(f).then((r) => r.text());

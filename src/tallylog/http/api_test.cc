@@ -16,6 +16,7 @@
 #include "tallylog/tally/count_vector.h"
 #include "tallylog/tally/format.h"
 #include "tallylog/tally/geography.h"
+#include "tallylog/tally/search.h"
 #include "tallylog/tally/tabulation.h"
 
 namespace tallylog::http {
@@ -385,6 +386,19 @@ TEST_F(ApiTest, SearchFindsAreasByNameOrCodeAndRefusesHostileQueries) {
     EXPECT_EQ(api.handle(get(bad)).status, 400) << bad;
   }
   EXPECT_EQ(api.handle(get("/api/v1/search?q=" + std::string(201, 'a'))).status, 400);
+}
+
+// What the static site's page searches in: the areas search_areas looks at, in its order, with
+// their parents; the folded text only where ASCII lowercasing "name code" does not give it.
+TEST_F(ApiTest, SearchIndexListsTheSearchedAreasInSearchOrder) {
+  Api api = make_api();
+  auto r = api.handle(get("/api/v1/search-index"));
+  ASSERT_EQ(r.status, 200) << r.body_view();
+  auto j = Json::parse(r.body_view());
+  EXPECT_EQ(j["levels"], Json::parse(R"([{"level": "region", "depth": 1, "areas": 2}])"));
+  EXPECT_EQ(j["areas"], Json::parse(R"([[-1, "R1", "Region one", 2], [-1, "R2", "Region two", 1]])"));
+  EXPECT_EQ(j["max_query_bytes"], tally::kMaxSearchQueryBytes);
+  EXPECT_EQ(j["max_words"], tally::kMaxSearchWords);
 }
 
 TEST_F(ApiTest, StationSheetsCarryAnInclusionProofThatVerifies) {

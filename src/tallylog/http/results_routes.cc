@@ -265,6 +265,19 @@ struct Results {
     return json_response(200, j);
   }
 
+  // The areas search looks in: the stored geography above the tables when the index keeps it
+  // (no station record read), else the full tabulation's. Valid while `c` is held.
+  static Result<const tally::Geography*> search_geography(TallyCache::Locked& c) {
+    TL_ASSIGN_OR_RETURN(auto election, c.election());
+    const int upper = static_cast<int>(election->levels.size()) - 1;
+    if (upper >= 1) {
+      TL_ASSIGN_OR_RETURN(auto stored, c.stored(tally::SourceRule(), upper));
+      if (stored) return &stored->view->geography();
+    }
+    TL_TRY(c.tabulation(tally::SourceRule()));
+    return c.geography().get();
+  }
+
   // Search by name, code or place (docs/api.md): ?q=<words>[&limit=<1..50>]. The areas above the
   // tables whose name or code, or an enclosing area's name, holds every word, accent- and
   // case-insensitive; each with the areas enclosing it. A few hits of under 200 bytes each
@@ -280,21 +293,9 @@ struct Results {
     }
     if (text.empty()) return error_response(400, "q: required", "q");
     auto c = tallies->lock();
-    auto election = c.election();
-    if (!election) return from_error(election.error());
-    const int upper = static_cast<int>((*election)->levels.size()) - 1;
-    const tally::Geography* geo = nullptr;
-    if (upper >= 1) {
-      auto stored = c.stored(tally::SourceRule(), upper);
-      if (!stored) return from_error(stored.error());
-      if (*stored) geo = &(*stored)->view->geography();
-    }
-    if (!geo) {
-      auto tab = c.tabulation(tally::SourceRule());
-      if (!tab) return from_error(tab.error());
-      geo = c.geography().get();
-    }
-    const auto& g = *geo;
+    auto geo = search_geography(c);
+    if (!geo) return from_error(geo.error());
+    const auto& g = **geo;
     // One more than asked, to say whether there were more.
     auto hits = tally::search_areas(g, text, limit + 1);
     if (!hits) return error_response(400, "q: " + hits.error().message, "q");
@@ -316,6 +317,40 @@ struct Results {
     j["q"] = text;
     j["results"] = std::move(list);
     j["truncated"] = truncated;
+    return json_response(200, j);
+  }
+
+  // What the static site's page searches in (docs/api.md, GET /api/v1/search-index): every area
+  // search_areas looks at, outer levels first and in code order (its result order), each as
+  // [parent, code, name, tables_registered] plus, when it is not the ASCII-lowercased
+  // "name code", the folded text search_areas matches in (tally::search_text). `parent` indexes
+  // `areas` (-1: directly under the national area). The page folds only the query, then matches
+  // as search_areas does (web/src/search.js); the names it receives are already folded.
+  Response search_index() {
+    auto c = tallies->lock();
+    auto geo = search_geography(c);
+    if (!geo) return from_error(geo.error());
+    const auto& g = **geo;
+    const int last = g.table_depth() - 1;
+    Json levels = Json::array(), areas = Json::array();
+    const tally::AreaId first = last >= 1 ? g.depth_begin(1) : 0;
+    for (int d = 1; d <= last; ++d) {
+      levels.push_back({{"level", g.depth_name(d)}, {"depth", d}, {"areas", g.depth_end(d) - g.depth_begin(d)}});
+      for (tally::AreaId id = g.depth_begin(d); id < g.depth_end(d); ++id) {
+        const auto& a = g.area(id);
+        const int64_t parent = a.parent == tally::kNoArea || a.parent == g.national() ? -1 : int64_t{a.parent} - first;
+        Json row = Json::array({parent, a.code, a.name, a.tables_registered});
+        std::string plain = a.name + " " + a.code;
+        for (char& ch : plain) if (ch >= 'A' && ch <= 'Z') ch = static_cast<char>(ch - 'A' + 'a');
+        if (std::string text = tally::search_text(a); text != plain) row.push_back(std::move(text));
+        areas.push_back(std::move(row));
+      }
+    }
+    Json j;
+    j["levels"] = std::move(levels);
+    j["max_query_bytes"] = tally::kMaxSearchQueryBytes;
+    j["max_words"] = tally::kMaxSearchWords;
+    j["areas"] = std::move(areas);
     return json_response(200, j);
   }
 
@@ -556,6 +591,7 @@ void add_results_routes(RouteTable& table, ApiContext& ctx) {
              }});
   row("/api/v1/areas", [](Results& r, const RouteCall& c) { return r.areas(c.query); });
   row("/api/v1/search", [](Results& r, const RouteCall& c) { return r.search(c.query); });
+  row("/api/v1/search-index", [](Results& r, const RouteCall&) { return r.search_index(); });
   row("/api/v1/stations", [](Results& r, const RouteCall& c) { return r.stations(c.query); });
   row("/api/v1/stations/:code", [](Results& r, const RouteCall& c) { return r.station(c.params[0], false); });
   row("/api/v1/stations/:code/sheets", [](Results& r, const RouteCall& c) { return r.station(c.params[0], true); });

@@ -225,6 +225,9 @@ class Publisher {
       rules.insert(rules.end(), sources.begin(), sources.end());
       TL_TRY(api_file(target("/api/v1/sources", "")));
       TL_TRY(api_file(target("/api/v1/conflicts", "")));
+      // What the page searches in (static.js answers /api/v1/search from it): it changes only
+      // when the station registry does, so re-runs leave it alone.
+      TL_TRY(api_file(target("/api/v1/search-index", "")));
       for (const auto& l : levels) TL_TRY(api_file(target("/api/v1/areas", "level=" + enc(l))));
       // The areas under each area (the page's drill-down reads them with the level's tallies):
       // they change only when the station registry does, so re-runs write none of them.
@@ -324,7 +327,7 @@ std::string static_api_path(std::string_view path, std::string_view query) {
         !(k == "format" && v == "json") && !(k == "parent" && route == "areas"))
       return "";
   auto seg = [&](const std::string& s) { return safe_segment(s) ? s : std::string(); };
-  if (route == "election" || route == "sources" || route == "conflicts") {
+  if (route == "election" || route == "sources" || route == "conflicts" || route == "search-index") {
     if (q.size() != (val("contest").empty() ? 0u : 1u)) return "";
     return base + std::string(route) + ".json";
   }

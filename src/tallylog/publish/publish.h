@@ -61,10 +61,11 @@ struct PublishStats {
 };
 
 // The static file (relative to the output directory) that stands for GET <path>?<query> of the
-// read API, or "" when the route has no static copy (it needs the server: submissions, search,
+// read API, or "" when the route has no static copy (it needs the server: submissions,
 // a tally's drill-down below an area (the page builds it from the level's tally and the areas
 // under the parent), forensics plots).
-//   /api/v1/election                      [contest/<c>/]election.json  (and sources, conflicts)
+//   /api/v1/election                      [contest/<c>/]election.json  (and sources, conflicts,
+//                                         search-index: the page answers /api/v1/search from it)
 //   /api/v1/tally?level=L&source=R        [contest/<c>/]tally/<L>/<R>.json
 //   /api/v1/bound?source=R                [contest/<c>/]bound/<R>.json      (likewise flags)
 //   /api/v1/areas?level=L                 [contest/<c>/]areas/<L>.json

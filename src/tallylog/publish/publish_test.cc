@@ -26,6 +26,9 @@ TEST(StaticApiPath, MapsEveryPublishedRoute) {
             "api/v1/areas/municipality/01.json");
   EXPECT_EQ(static_api_path("/api/v1/stations/010113042.01/sheets", ""),
             "api/v1/stations/010113042.01/sheets.json");
+  EXPECT_EQ(static_api_path("/api/v1/search-index", ""), "api/v1/search-index.json");
+  EXPECT_EQ(static_api_path("/api/v1/search-index", "contest=mayor"),
+            "api/v1/contest/mayor/search-index.json");
 }
 
 TEST(StaticApiPath, RefusesWhatNeedsTheServerOrEscapes) {
@@ -37,6 +40,8 @@ TEST(StaticApiPath, RefusesWhatNeedsTheServerOrEscapes) {
   EXPECT_EQ(static_api_path("/api/v1/tally", "level=state&source=a%2Fb"), "");
   EXPECT_EQ(static_api_path("/api/v1/tally", "source=x"), "");  // the page always names the level
   EXPECT_EQ(static_api_path("/log/checkpoint", ""), "");
+  // Each search is answered by the page from search-index.json, never from a file of its own.
+  EXPECT_EQ(static_api_path("/api/v1/search", "q=soublette"), "");
 }
 
 // A data directory with one tile and a fake read API; a second run copies nothing it copied
@@ -70,6 +75,7 @@ TEST(PublishSite, SecondRunCopiesOnlyWhatChanged) {
   EXPECT_EQ(env.read_file(out + "/api/v1/tally/state/official.json").value_or(""),
             "{\"log_size\":1}\n");
   EXPECT_TRUE(env.exists(out + "/site.json"));
+  EXPECT_TRUE(env.exists(out + "/api/v1/search-index.json"));
 
   // The log grows by one tile; the tally answers change, nothing else does.
   ASSERT_TRUE(env.write_file_atomic(data + "/log/tile/0/000.p/2", "hh", Durability::kNoSync));

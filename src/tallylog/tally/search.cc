@@ -70,6 +70,13 @@ Result<std::string> fold_for_search(std::string_view s) {
   return out;
 }
 
+std::string search_text(const Area& area) {
+  auto f = fold_for_search(area.name);
+  std::string out = (f ? *f : std::string()) + " " + area.code;
+  for (char& ch : out) if (ch >= 'A' && ch <= 'Z') ch = static_cast<char>(ch - 'A' + 'a');
+  return out;
+}
+
 Result<std::vector<SearchHit>> search_areas(const Geography& g, std::string_view query, size_t limit,
                                             bool with_tables) {
   if (query.size() > kMaxSearchQueryBytes)
@@ -86,10 +93,7 @@ Result<std::vector<SearchHit>> search_areas(const Geography& g, std::string_view
   const AreaId end = g.depth_end(std::max(last, 1));
   std::vector<std::string> own(end);
   for (AreaId id = g.depth_begin(1); id < end; ++id) {
-    const auto& a = g.area(id);
-    auto f = fold_for_search(a.name);
-    own[id] = (f ? *f : std::string()) + " " + a.code;
-    for (char& ch : own[id]) if (ch >= 'A' && ch <= 'Z') ch = static_cast<char>(ch - 'A' + 'a');
+    own[id] = search_text(g.area(id));
   }
   std::vector<SearchHit> own_hits, place_hits;
   for (int d = 1; d <= last; ++d) {

@@ -19,6 +19,11 @@ namespace tallylog::tally {
 // Fails (kInvalidArgument) on ill-formed UTF-8 (overlong forms, surrogates, truncation).
 Result<std::string> fold_for_search(std::string_view utf8);
 
+// The text an area's own words are looked for in: its folded name, a space, its code with ASCII
+// letters lowercased (" <code>" alone should the name not be well-formed UTF-8). search_areas
+// matches in it, and GET /api/v1/search-index ships it to the static site's page.
+std::string search_text(const Area& area);
+
 struct SearchHit {
   AreaId id = kNoArea;
   // 0 when the query's words are all in the area's own name or code, 1 when some are only in

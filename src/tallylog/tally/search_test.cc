@@ -64,6 +64,17 @@ TEST(FoldForSearch, RefusesIllFormedUtf8) {
   EXPECT_EQ(*fold_for_search(std::string("a\0b", 3)), std::string("a\0b", 3));  // NUL is ASCII: kept, never matches a name
 }
 
+TEST(SearchText, IsTheFoldedNameAndTheLowercasedCode) {
+  Area a;
+  a.name = "PQ. MAIQUETÍA";
+  a.code = "ab12";
+  EXPECT_EQ(search_text(a), "pq. maiquetia ab12");
+  a.code = "AB12";
+  EXPECT_EQ(search_text(a), "pq. maiquetia ab12");
+  a.name = "bad \xC3";
+  EXPECT_EQ(search_text(a), " ab12");  // an ill-formed name: matched by its code only
+}
+
 TEST(SearchAreas, FindsTheParishAndItsCentresAccentAndCaseInsensitive) {
   auto g = places();
   for (const char* q : {"soublette", "SOUBLETTE", "Soublétte"}) {
