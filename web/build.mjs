@@ -12,77 +12,65 @@ const dist = join(here, 'dist');
 rmSync(dist, { recursive: true, force: true });
 mkdirSync(join(dist, 'assets'), { recursive: true });
 
+// Bundles `entries` (JS and CSS) into dist/assets/ under content hashes; returns the names of
+// the JS and CSS outputs. `options` adds esbuild options (define, external).
+async function bundle(entries, options = {}) {
+  const result = await esbuild.build({
+    entryPoints: entries.map((e) => join(here, e)),
+    bundle: true,
+    minify: true,
+    format: 'esm',
+    target: ['es2020'],
+    outdir: join(dist, 'assets'),
+    entryNames: '[name]-[hash]',
+    metafile: true,
+    logLevel: 'warning',
+    ...options,
+  });
+  const out = { js: '', css: '' };
+  for (const [file, meta] of Object.entries(result.metafile.outputs)) {
+    if (!meta.entryPoint) continue;
+    if (file.endsWith('.js')) out.js = basename(file);
+    if (file.endsWith('.css')) out.css = basename(file);
+  }
+  return out;
+}
+
+// Writes `bytes` to dist/assets/<prefix>-<hash><ext> and returns that name.
+function hashedAsset(prefix, bytes, ext, hashLength, upper = false) {
+  let hash = createHash('sha256').update(bytes).digest('hex').slice(0, hashLength);
+  if (upper) hash = hash.toUpperCase();
+  const name = `${prefix}-${hash}${ext}`;
+  writeFileSync(join(dist, 'assets', name), bytes);
+  return name;
+}
+
+// Fills an HTML template's %NAME% placeholders and writes it to dist/.
+function page(template, out, values) {
+  let html = readFileSync(join(here, template), 'utf8');
+  for (const [k, v] of Object.entries(values)) html = html.replace(`%${k}%`, v);
+  writeFileSync(join(dist, out), html);
+}
+
 // The static site's search (src/search.js): a module of its own that static.js imports on the
 // first search only, so the first view does not carry it (a live server answers the search).
-const searchBuild = await esbuild.build({
-  entryPoints: [join(here, 'src/search.js')],
-  bundle: true,
-  minify: true,
-  format: 'esm',
-  target: ['es2020'],
-  outdir: join(dist, 'assets'),
-  entryNames: '[name]-[hash]',
-  metafile: true,
-  logLevel: 'warning',
-});
-const searchJs = basename(Object.keys(searchBuild.metafile.outputs).find((o) => o.endsWith('.js')));
+const searchJs = (await bundle(['src/search.js'])).js;
 
-const result = await esbuild.build({
-  entryPoints: [join(here, 'src/main.js'), join(here, 'src/style.css')],
-  bundle: true,
+const { js, css } = await bundle(['src/main.js', 'src/style.css'], {
   define: { __SEARCH_JS_URL__: JSON.stringify(`/assets/${searchJs}`) },
   external: ['/assets/*'],
-  minify: true,
-  format: 'esm',
-  target: ['es2020'],
-  outdir: join(dist, 'assets'),
-  entryNames: '[name]-[hash]',
-  metafile: true,
-  logLevel: 'warning',
 });
-
-let js = '', css = '';
-for (const [out, meta] of Object.entries(result.metafile.outputs)) {
-  if (!meta.entryPoint) continue;
-  if (out.endsWith('.js')) js = basename(out);
-  if (out.endsWith('.css')) css = basename(out);
-}
 // The map's shapes (geo.mjs): Venezuela's states, the bundled election's country.
-const geo = JSON.stringify(admin1Svg({ iso: 'VE' }));
-const geoName = `admin1-VE-${createHash('sha256').update(geo).digest('hex').slice(0, 8).toUpperCase()}.json`;
-writeFileSync(join(dist, 'assets', geoName), geo);
-const html = readFileSync(join(here, 'src/index.html'), 'utf8')
-  .replace('%MAP%', `/assets/${geoName}`)
-  .replace('%CSS%', `/assets/${css}`)
-  .replace('%JS%', `/assets/${js}`);
-writeFileSync(join(dist, 'index.html'), html);
+const geoName = hashedAsset('admin1-VE', JSON.stringify(admin1Svg({ iso: 'VE' })), '.json', 8, true);
+page('src/index.html', 'index.html', { MAP: `/assets/${geoName}`, CSS: `/assets/${css}`, JS: `/assets/${js}` });
 console.log(`web: built dist/index.html, assets/${js}, assets/${css}, assets/${geoName}, assets/${searchJs}`);
 
 // The witness page (web/src/witness/): its own entry and its own HTML, and zxing-cpp's reader
 // .wasm copied from the npm package under a content hash (the page's locateFile points at it).
-const wasmSrc = join(here, 'node_modules/zxing-wasm/dist/reader/zxing_reader.wasm');
-const wasmBytes = readFileSync(wasmSrc);
-const wasmName = `zxing_reader-${createHash('sha256').update(wasmBytes).digest('hex').slice(0, 12)}.wasm`;
-writeFileSync(join(dist, 'assets', wasmName), wasmBytes);
-const witness = await esbuild.build({
-  entryPoints: [join(here, 'src/witness/witness.js'), join(here, 'src/witness/witness.css')],
-  bundle: true,
-  minify: true,
-  format: 'esm',
-  target: ['es2020'],
-  outdir: join(dist, 'assets'),
-  entryNames: '[name]-[hash]',
+const wasmName = hashedAsset('zxing_reader',
+  readFileSync(join(here, 'node_modules/zxing-wasm/dist/reader/zxing_reader.wasm')), '.wasm', 12);
+const witness = await bundle(['src/witness/witness.js', 'src/witness/witness.css'], {
   define: { __ZXING_WASM_URL__: JSON.stringify(`/assets/${wasmName}`) },
-  metafile: true,
-  logLevel: 'warning',
 });
-let wjs = '', wcss = '';
-for (const [out, meta] of Object.entries(witness.metafile.outputs)) {
-  if (!meta.entryPoint) continue;
-  if (out.endsWith('.js')) wjs = basename(out);
-  if (out.endsWith('.css')) wcss = basename(out);
-}
-writeFileSync(join(dist, 'witness.html'), readFileSync(join(here, 'src/witness/witness.html'), 'utf8')
-  .replace('%CSS%', `/assets/${wcss}`)
-  .replace('%JS%', `/assets/${wjs}`));
-console.log(`web: built dist/witness.html, assets/${wjs}, assets/${wcss}, assets/${wasmName}`);
+page('src/witness/witness.html', 'witness.html', { CSS: `/assets/${witness.css}`, JS: `/assets/${witness.js}` });
+console.log(`web: built dist/witness.html, assets/${witness.js}, assets/${witness.css}, assets/${wasmName}`);
