@@ -7,7 +7,7 @@
 #include <tuple>
 #include <unordered_set>
 
-#include "tallylog/index/postgres_db.h"
+#include "tallylog/pg/conn.h"
 #include "tallylog/index/reader.h"
 #include "tallylog/index/writer.h"
 

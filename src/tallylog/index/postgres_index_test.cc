@@ -1,20 +1,20 @@
 // The PostgreSQL backend: the conformance suite every backend passes, plus what only a database
 // server adds (URLs, reachability, schema versions). One throwaway server for the whole binary
-// (index/postgres_testing.h); each test works in its own database.
+// (pg/testing.h); each test works in its own database.
 #include "tallylog/index/postgres_index.h"
 
 #include <gtest/gtest.h>
 
 #include "tallylog/index/conformance_test.h"
 #include "tallylog/index/open.h"
-#include "tallylog/index/postgres_db.h"
-#include "tallylog/index/postgres_testing.h"
+#include "tallylog/pg/conn.h"
+#include "tallylog/pg/testing.h"
 
 namespace tallylog::index {
 namespace {
 
 struct PostgresBackend {
-  static Result<std::unique_ptr<Index>> open(const std::string& dir) { return open_index(testing::database_url(dir)); }
+  static Result<std::unique_ptr<Index>> open(const std::string& dir) { return open_index(pg::testing::database_url(dir)); }
 };
 
 }  // namespace
@@ -63,7 +63,7 @@ TEST(PostgresIndex, StoresTheSameRowsAsSqliteForTheSameWrites) {
   tallylog::testing::TempDir dir;
   auto lite = open_index(dir.path());
   ASSERT_TRUE(lite) << lite.error().to_string();
-  auto pg = open_index(testing::database_url("same-rows"));
+  auto pg = open_index(pg::testing::database_url("same-rows"));
   ASSERT_TRUE(pg) << pg.error().to_string();
   write_same(**lite);
   write_same(**pg);
@@ -94,7 +94,7 @@ TEST(PostgresIndex, AnUnreachableDatabaseIsOneErrorNamingTheUrlWithoutItsPasswor
 }
 
 TEST(PostgresIndex, AMisconfiguredDatabaseNameIsOneClearError) {
-  std::string url = testing::server_url();
+  std::string url = pg::testing::server_url();
   url.replace(url.find("/postgres?"), 10, "/no_such_db?");
   auto idx = open_index(url + "&password=hunter2");
   ASSERT_FALSE(idx);
@@ -112,7 +112,7 @@ TEST(PostgresIndex, RedactsPasswordsInEveryUrlForm) {
 }
 
 TEST(PostgresIndex, AnIndexOfAnotherSchemaVersionAsksForAReindex) {
-  const std::string url = testing::database_url("old-schema");
+  const std::string url = pg::testing::database_url("old-schema");
   {
     auto idx = open_index(url);
     ASSERT_TRUE(idx) << idx.error().to_string();
@@ -134,7 +134,7 @@ TEST(PostgresIndex, AnIndexOfAnotherSchemaVersionAsksForAReindex) {
 }
 
 TEST(PostgresIndex, RemovingTheIndexKeepsTheRejects) {
-  const std::string url = testing::database_url("remove");
+  const std::string url = pg::testing::database_url("remove");
   EXPECT_FALSE(index_exists(url));
   {
     auto idx = open_index(url).value();
@@ -158,7 +158,7 @@ TEST(PostgresIndex, RemovingTheIndexKeepsTheRejects) {
 TEST(PostgresIndex, TwoProcessesNeverWriteOneIndexAtOnce) {
   // Two opens of one database (as two processes would): the second writer waits for the first's
   // commit, then starts where it ended.
-  const std::string url = testing::database_url("two-writers");
+  const std::string url = pg::testing::database_url("two-writers");
   auto a = open_index(url).value();
   auto b = open_index(url).value();
   auto ta = a->begin().value();

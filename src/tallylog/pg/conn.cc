@@ -1,8 +1,8 @@
-#include "tallylog/index/postgres_db.h"
+#include "tallylog/pg/conn.h"
 
 #include <cstring>
 
-namespace tallylog::index::pg {
+namespace tallylog::pg {
 namespace {
 
 void put_be(char* out, uint64_t v, int n) {
@@ -299,4 +299,4 @@ std::string CopyWriter::finish() {
   return out;
 }
 
-}  // namespace tallylog::index::pg
+}  // namespace tallylog::pg

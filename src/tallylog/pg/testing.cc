@@ -1,4 +1,4 @@
-#include "tallylog/index/postgres_testing.h"
+#include "tallylog/pg/testing.h"
 
 #include <gtest/gtest.h>
 #include <libpq-fe.h>
@@ -12,7 +12,7 @@
 
 #include "tallylog/base/testing.h"
 
-namespace tallylog::index::testing {
+namespace tallylog::pg::testing {
 namespace {
 
 class PostgresServer : public ::testing::Environment {
@@ -76,4 +76,4 @@ std::string database_url(const std::string& key) {
   return "postgresql:///" + it->second + base.substr(q);
 }
 
-}  // namespace tallylog::index::testing
+}  // namespace tallylog::pg::testing

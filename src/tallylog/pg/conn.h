@@ -1,5 +1,6 @@
-// libpq plumbing shared by the PostgreSQL index backend's files (not a public interface: only
-// index/postgres_*.cc include it, so libpq types stay out of every other header).
+// libpq plumbing shared by every PostgreSQL driver (the index backend, the log store, the
+// sequencer lease). Only their .cc files and private headers include it, so libpq types stay out
+// of every public header.
 //
 // Every statement is sent with binary parameters and asks for binary results: integers are
 // BIGINT (8 bytes, network order) everywhere in the schema, text is its bytes, bytea its bytes.
@@ -20,7 +21,7 @@
 
 #include "tallylog/base/error.h"
 
-namespace tallylog::index::pg {
+namespace tallylog::pg {
 
 // `url` with any password removed (user:secret@ -> user@, password=... dropped), for messages.
 std::string redact_url(std::string_view url);
@@ -139,4 +140,4 @@ class CopyWriter {
   size_t rows_ = 0;
 };
 
-}  // namespace tallylog::index::pg
+}  // namespace tallylog::pg

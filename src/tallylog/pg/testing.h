@@ -5,11 +5,11 @@
 
 #include <string>
 
-namespace tallylog::index::testing {
+namespace tallylog::pg::testing {
 
 // The URL of a new, empty database named after `key` (the same database again for the same key).
 std::string database_url(const std::string& key);
 // The URL of the server's maintenance database.
 std::string server_url();
 
-}  // namespace tallylog::index::testing
+}  // namespace tallylog::pg::testing
