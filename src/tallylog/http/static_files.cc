@@ -1,6 +1,8 @@
 #include "tallylog/http/static_files.h"
 
 #include <cctype>
+#include <charconv>
+#include <cstdint>
 #include <filesystem>
 #include <vector>
 
@@ -54,16 +56,23 @@ Result<std::string> checked_log_path(std::string_view rel) {
     partial = true;
     end -= 1;
   }
+  // N is a uint64 (tlog-tiles): at most 20 digits, the groups' digits read as one number.
+  if (end - 2 > 7) return bad();
+  std::string digits;
   for (size_t i = 2; i < end; ++i) {
     std::string_view seg = parts[i];
     bool last = i + 1 == end;
     if (last && partial) seg.remove_suffix(2);
     if (last) {
       if (!three_digits(seg)) return bad();
+      digits += seg;
     } else {
       if (seg.size() != 4 || seg[0] != 'x' || !three_digits(seg.substr(1)) || (i == 2 && seg == "x000")) return bad();
+      digits += seg.substr(1);
     }
   }
+  uint64_t n = 0;
+  if (std::from_chars(digits.data(), digits.data() + digits.size(), n).ec != std::errc()) return bad();
   return std::string(rel);
 }
 

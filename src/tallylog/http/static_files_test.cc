@@ -36,6 +36,17 @@ TEST(CheckedLogPath, RefusesPathsThatAreNotTheOneSpellingOfTheirTile) {
     EXPECT_TRUE(checked_log_path(p)) << p;
 }
 
+// Found by fuzz/tile_path_fuzzer.cc (campaign, 3 Dec 2026): ten groups of digits name a tile index
+// past uint64, which no tile_path/bundle_path spelling can give.
+TEST(CheckedLogPath, RefusesTileIndicesPastUint64) {
+  for (const char* p : {"tile/entries/x001/x234/x001/x234/x001/x234/x034/x001/x234/x034/055",
+                        "tile/0/x018/x446/x744/x073/x709/x551/616", "tile/0/x999/x999/x999/x999/x999/x999/999.p/3"})
+    EXPECT_FALSE(checked_log_path(p)) << p;
+  // 2^64 - 1 = 18446744073709551615 is the largest index: still a log path.
+  EXPECT_TRUE(checked_log_path("tile/0/x018/x446/x744/x073/x709/x551/615"));
+  EXPECT_TRUE(checked_log_path("tile/entries/x018/x446/x744/x073/x709/x551/615.p/1"));
+}
+
 TEST(CheckedLogPath, NeverAcceptsDotDotInRandomPaths) {
   std::mt19937 rng(7);
   const std::string alphabet = "tile/0123456789x.p%e2entriscko\\\0";
