@@ -29,6 +29,19 @@ TEST(Note, SignsByteForByteLikeGo) {
   EXPECT_EQ(sign_note(kText, signer).value(), std::string(kText) + "\n" + kPeterSig);
 }
 
+// Found by fuzz/note_fuzzer.cc (campaign, 3 Dec 2026): the hash in a private key is read in
+// either case, as Go's note.NewSigner reads it, and printed in lower case (the canonical form).
+TEST(Note, ReadsAPrivateKeysHashInEitherCaseAndPrintsItLowerCase) {
+  std::string upper(kPeterSkey);
+  const size_t hash = upper.find("+c74f20a3+");
+  ASSERT_NE(hash, std::string::npos);
+  upper.replace(hash, 10, "+C74F20A3+");
+  auto signer = Signer::parse(upper).value();
+  EXPECT_EQ(signer.key_id(), 0xc74f20a3u);
+  EXPECT_EQ(signer.private_key_text(), kPeterSkey);
+  EXPECT_EQ(sign_note(kText, signer).value(), std::string(kText) + "\n" + kPeterSig);
+}
+
 TEST(Note, OpensGoSignedNotesWithOneOrTwoSignatures) {
   std::vector<Verifier> vs = {Verifier::parse(kPeterVkey).value(), Verifier::parse(kEnochVkey).value()};
   auto n = open_note(std::string(kText) + "\n" + kPeterSig + kEnochSig, vs).value();
