@@ -90,13 +90,14 @@ Conn::~Conn() {
   if (c_) PQfinish(c_);
 }
 
-Status Conn::connect(const std::string& url) {
+Status Conn::connect(const std::string& url, std::string label) {
+  label_ = std::move(label);
   url_ = redact_url(url);
   c_ = PQconnectdb(url.c_str());
-  if (!c_) return err(ErrorCode::kUnavailable, "index URL " + url_ + ": out of memory connecting");
+  if (!c_) return err(ErrorCode::kUnavailable, label_ + " URL " + url_ + ": out of memory connecting");
   if (PQstatus(c_) != CONNECTION_OK) {
     return err(ErrorCode::kUnavailable,
-               "index URL " + url_ + ": cannot connect to PostgreSQL: " + trimmed(PQerrorMessage(c_)));
+               label_ + " URL " + url_ + ": cannot connect to PostgreSQL: " + trimmed(PQerrorMessage(c_)));
   }
   // Quiet notices ("relation already exists, skipping") would go to stderr.
   PQsetNoticeProcessor(c_, [](void*, const char*) {}, nullptr);
@@ -110,12 +111,12 @@ Status Conn::set_session(const std::string& sql) {
 }
 
 Status Conn::ensure_connected() {
-  if (!c_) return err(ErrorCode::kUnavailable, "index URL " + url_ + ": not connected");
+  if (!c_) return err(ErrorCode::kUnavailable, label_ + " URL " + url_ + ": not connected");
   if (PQstatus(c_) == CONNECTION_OK) return ok();
   PQreset(c_);
   if (PQstatus(c_) != CONNECTION_OK) {
     return err(ErrorCode::kUnavailable,
-               "index URL " + url_ + ": lost the connection to PostgreSQL and cannot reconnect: " + trimmed(PQerrorMessage(c_)));
+               label_ + " URL " + url_ + ": lost the connection to PostgreSQL and cannot reconnect: " + trimmed(PQerrorMessage(c_)));
   }
   ++generation_;
   PQsetNoticeProcessor(c_, [](void*, const char*) {}, nullptr);
@@ -132,7 +133,7 @@ Status Conn::ensure_connected() {
 
 Error Conn::error(std::string_view what) const {
   return Error{PQstatus(c_) == CONNECTION_OK ? ErrorCode::kInternal : ErrorCode::kUnavailable,
-               "index " + url_ + ": " + std::string(what) + ": " + trimmed(PQerrorMessage(c_)), {}};
+               label_ + " " + url_ + ": " + std::string(what) + ": " + trimmed(PQerrorMessage(c_)), {}};
 }
 
 namespace {
@@ -250,7 +251,7 @@ Status Conn::copy_in(const std::string& copy_sql, std::string_view data) {
   ResultPtr start(PQexec(c_, copy_sql.c_str()));
   if (!start || PQresultStatus(start.get()) != PGRES_COPY_IN) {
     TL_ASSIGN_OR_RETURN(auto r, checked(*this, start.release(), copy_sql.substr(0, 60)));
-    return err(ErrorCode::kInternal, "index " + url_ + ": " + copy_sql.substr(0, 60) + ": not in COPY mode");
+    return err(ErrorCode::kInternal, label_ + " " + url_ + ": " + copy_sql.substr(0, 60) + ": not in COPY mode");
   }
   constexpr size_t kPiece = 1 << 20;
   for (size_t at = 0; at < data.size(); at += kPiece) {

@@ -76,8 +76,9 @@ class Conn {
   Conn(const Conn&) = delete;
   Conn& operator=(const Conn&) = delete;
   ~Conn();
-  // Connects; errors name the (redacted) URL.
-  Status connect(const std::string& url);
+  // Connects; errors name what the database holds (`label`: "index", "log store") and the
+  // (redacted) URL.
+  Status connect(const std::string& url, std::string label = "index");
   PGconn* raw() { return c_; }
   // Runs session SQL (SET ...) now and again after every reconnection.
   Status set_session(const std::string& sql);
@@ -111,6 +112,7 @@ class Conn {
 
   PGconn* c_ = nullptr;
   std::string url_;  // redacted
+  std::string label_ = "index";
   std::vector<std::string> session_;
   std::vector<std::pair<std::string, std::string>> prepared_;  // name, sql
   uint64_t generation_ = 0;
