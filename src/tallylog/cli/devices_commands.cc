@@ -15,6 +15,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "tallylog/store/store.h"
 #include "tallylog/base/bytes.h"
 #include "tallylog/base/clock.h"
 #include "tallylog/base/env.h"
@@ -230,7 +231,7 @@ void register_devices_commands(CLI::App& app) {
   auto* li = dev->add_subcommand("list", "Devices enrolled in the log: key, organisation, sources, enrolled/revoked at");
   li->add_option("data", ls->data_dir, "data directory")->required()->check(CLI::ExistingDirectory);
   li->callback([ls] {
-    auto reader = value_or_exit(log::open_reader(ls->data_dir));
+    auto reader = value_or_exit(store::open_reader(ls->data_dir));
     election::DeviceRegistry registry;
     std::optional<election::Election> el;
     check_or_exit(reader->for_each_entry(0, reader->size(), [&](uint64_t idx, std::string_view e) -> Status {
@@ -256,7 +257,7 @@ void register_devices_commands(CLI::App& app) {
   re->add_option("index", rc->index, "log index of the entry")->required();
   re->add_option("--out", rc->out, "write it here (default: stdout)");
   re->callback([rc] {
-    auto reader = value_or_exit(log::open_reader(rc->data_dir));
+    auto reader = value_or_exit(store::open_reader(rc->data_dir));
     const std::string json = log::receipt_to_json(value_or_exit(log::make_receipt(*reader, rc->index)));
     if (rc->out.empty()) {
       std::cout << json << "\n";

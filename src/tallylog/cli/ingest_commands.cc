@@ -7,6 +7,7 @@
 #include <memory>
 #include <string>
 
+#include "tallylog/store/store.h"
 #include "tallylog/base/csv.h"
 #include "tallylog/base/env.h"
 #include "tallylog/base/mapped_file.h"
@@ -78,7 +79,7 @@ std::unique_ptr<ingest::Ingestor> open_ingestor(const std::string& data_dir, con
 // index.<id>.sqlite (ingest/contest.h). Never <data>/index.sqlite of an election with several
 // contests, which no contest reads.
 std::unique_ptr<index::Index> open_rejects_or_exit(const std::string& data_dir) {
-  auto log = value_or_exit(log::open_reader(data_dir));
+  auto log = value_or_exit(store::open_reader(data_dir));
   auto ci = value_or_exit(ingest::contest_index(data_dir, *log, "", /*first_if_unnamed=*/true));
   return value_or_exit(index::open_index(ci.url));
 }
@@ -136,7 +137,7 @@ void finish_import(const ImportArgs& a, const ingest::ImportSummary& s, const st
 void run_contests_import(const ImportArgs& a, const ingest::Mapping& mapping, const InputText& in) {
   std::vector<std::string> contests;
   {
-    auto log = value_or_exit(log::open_reader(a.data_dir));
+    auto log = value_or_exit(store::open_reader(a.data_dir));
     const election::Election e = value_or_exit(ingest::logged_election(*log));
     contests = election::contest_ids(e);
     for (const auto& [id, sheet] : mapping.contest_sheets) {
@@ -434,7 +435,7 @@ void register_ingest_commands(CLI::App& app) {
     // Every contest's index unless one is named (an election with one contest has one index).
     std::vector<std::string> contests = {*reindex_contest};
     if (reindex_contest->empty() && reindex_index->empty()) {
-      auto reader = value_or_exit(log::open_reader(*reindex_dir));
+      auto reader = value_or_exit(store::open_reader(*reindex_dir));
       if (reader->size() > 0) {
         const election::Election e = value_or_exit(ingest::logged_election(*reader));
         if (!e.contests.empty()) contests = election::contest_ids(e);

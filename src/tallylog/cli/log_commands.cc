@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "tallylog/store/store.h"
 #include "tallylog/base/bytes.h"
 #include "tallylog/base/env.h"
 #include "tallylog/cli/command.h"
@@ -30,7 +31,7 @@ struct AppendArgs {
 
 // Appends each line (without its "\n", and without a "\r" before it) as one entry.
 void run_append(const AppendArgs& a) {
-  auto log = value_or_exit(log::Log::open(a.data_dir));
+  auto log = value_or_exit(log::Log::open(a.data_dir, value_or_exit(store::open_log_options(a.data_dir))));
   std::vector<std::string> batch;
   auto flush = [&] {
     if (batch.empty()) return;
@@ -78,7 +79,7 @@ struct ProofArgs {
 };
 
 void run_proof(const ProofArgs& a) {
-  auto reader = value_or_exit(log::open_reader(a.data_dir));
+  auto reader = value_or_exit(store::open_reader(a.data_dir));
   uint64_t size = a.size < 0 ? reader->size() : static_cast<uint64_t>(a.size);
   auto proof = value_or_exit(reader->inclusion_proof(a.index, size));
   std::cout << "index " << a.index << " size " << size << "\n";
@@ -86,7 +87,7 @@ void run_proof(const ProofArgs& a) {
 }
 
 void run_consistency(const ProofArgs& a) {
-  auto reader = value_or_exit(log::open_reader(a.data_dir));
+  auto reader = value_or_exit(store::open_reader(a.data_dir));
   uint64_t to = a.size < 0 ? reader->size() : static_cast<uint64_t>(a.size);
   auto proof = value_or_exit(reader->consistency_proof(a.from, to));
   std::cout << "from " << a.from << " to " << to << "\n";

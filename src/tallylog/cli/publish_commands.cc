@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "tallylog/store/store.h"
 #include "tallylog/cli/command.h"
 #include "tallylog/cli/web_dir.h"
 #include "tallylog/election/contest.h"
@@ -32,7 +33,7 @@ void run_publish(const PublishArgs& a) {
   const auto start = std::chrono::steady_clock::now();
   // Read-only, as `serve` opens a copy without log.key: the checkpoint is read first, so every
   // tile it commits to is on disk before anything is copied.
-  auto log = value_or_exit(log::open_reader(a.data_dir));
+  auto log = value_or_exit(store::open_reader(a.data_dir));
   election::Election full;
   if (auto f = ingest::logged_election(*log)) full = std::move(*f);
   ingest::ReadOnlyOptions ro;

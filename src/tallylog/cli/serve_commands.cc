@@ -15,6 +15,7 @@
 #include <thread>
 #include <vector>
 
+#include "tallylog/store/store.h"
 #include "tallylog/blob/blob_store.h"
 #include "tallylog/cli/command.h"
 #include "tallylog/cli/web_dir.h"
@@ -126,7 +127,7 @@ void run_serve(const ServeArgs& a) {
     ingest::ReadOnlyOptions ro;
     ro.contest = a.contest;
     ro.index_url = a.index_url;
-    auto log = value_or_exit(log::open_reader(a.data_dir));
+    auto log = value_or_exit(store::open_reader(a.data_dir));
     election::Election full;
     if (auto f = ingest::logged_election(*log)) full = std::move(*f);
     if (!a.index_url.empty() && full.contests.size() > 1) {

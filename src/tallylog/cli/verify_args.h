@@ -14,6 +14,7 @@
 #include "tallylog/mirror/mirror.h"
 #include "tallylog/note/cosignature.h"
 #include "tallylog/note/note.h"
+#include "tallylog/store/store.h"
 
 namespace tallylog::cli {
 
@@ -83,6 +84,19 @@ inline note::Verifier log_key_or_exit(const std::string& arg, const std::string&
 struct LogSource {
   bool remote = false;
   std::string dir;
+  std::string store_url;  // a data directory whose log lives in PostgreSQL (store.url)
+};
+
+// The published files of a store driver, owning it.
+class OwnedStorageFiles : public log::LogFiles {
+ public:
+  explicit OwnedStorageFiles(std::shared_ptr<log::LogStorage> s) : s_(std::move(s)), f_(log::storage_log_files(*s_)) {}
+  Result<std::string> read(const std::string& rel) override { return f_->read(rel); }
+  std::optional<std::vector<std::string>> list(const std::string& rel) override { return f_->list(rel); }
+
+ private:
+  std::shared_ptr<log::LogStorage> s_;
+  std::unique_ptr<log::LogFiles> f_;
 };
 
 inline LogSource log_source(std::string path) {
@@ -94,6 +108,8 @@ inline LogSource log_source(std::string path) {
   } else if (Env& env = Env::posix();
              !env.exists(join_path(path, "checkpoint")) && env.exists(join_path(path, "log/checkpoint"))) {
     path = join_path(path, "log");
+  } else if (auto url = store::store_url(path); url && !url->empty()) {
+    src.store_url = *url;
   }
   src.dir = std::move(path);
   return src;
@@ -101,6 +117,7 @@ inline LogSource log_source(std::string path) {
 
 inline std::unique_ptr<log::LogFiles> log_files_or_exit(const LogSource& src, const std::string& cacert) {
   if (src.remote) return value_or_exit(log::http_log_files(src.dir, {cacert}));
+  if (!src.store_url.empty()) return std::make_unique<OwnedStorageFiles>(value_or_exit(store::open_postgres_store(src.store_url)).storage);
   return log::local_log_files(Env::posix(), src.dir);
 }
 

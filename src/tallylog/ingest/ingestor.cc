@@ -1,3 +1,4 @@
+#include "tallylog/store/store.h"
 #include "tallylog/ingest/ingestor.h"
 
 #include <algorithm>
@@ -514,6 +515,7 @@ Status Ingestor::init(const std::string& data_dir, const election::Election& e, 
   TL_TRY(options.env->create_dirs(data_dir));
   log::OpenOptions oo;
   oo.env = options.env;
+  TL_ASSIGN_OR_RETURN(oo, store::open_log_options(data_dir, std::move(oo), options.store_fence));
   TL_ASSIGN_OR_RETURN(auto lg, log::Log::create(data_dir, log::CreateOptions{origin}, oo));
   TL_TRY(log_election(*lg, data_dir, e));
   return lg->close();
@@ -529,6 +531,8 @@ Result<std::unique_ptr<Ingestor>> Ingestor::open_log(const std::string& data_dir
   oo.env = options.env;
   oo.cosign = options.cosign;
   oo.cosign_deadline = options.cosign_deadline;
+  // The log's drivers: its files in <data>, or the database <data>/store.url names.
+  TL_ASSIGN_OR_RETURN(oo, store::open_log_options(data_dir, std::move(oo), options.store_fence));
   TL_ASSIGN_OR_RETURN(s.log, log::Log::open(data_dir, oo));
   TL_TRY(catch_up_index(s));
   return ing;

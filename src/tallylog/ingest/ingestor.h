@@ -54,6 +54,9 @@ class Index;
 namespace tallylog::ingest {
 
 struct IngestorOptions {
+  // A PostgreSQL-backed log (store/store.h): the sequencer lease's epoch its writes are fenced
+  // by (0: unfenced, a single writer).
+  uint64_t store_fence = 0;
   // The contest this ingestor takes sheets for (election/contest.h): empty for the only one; an
   // election with several needs one named, unless `first_contest_if_unnamed` (stations are every
   // contest's). Sheets naming no contest are taken as this one's; a sheet naming another is

@@ -4,12 +4,13 @@
 #include "tallylog/ingest/contest.h"
 #include "tallylog/ingest/derive.h"
 #include "tallylog/log/data_dir_lock.h"
+#include "tallylog/store/store.h"
 
 namespace tallylog::ingest {
 
 Result<ReadOnlyData> open_for_reading(const std::string& data_dir, const ReadOnlyOptions& options) {
   ReadOnlyData d;
-  TL_ASSIGN_OR_RETURN(d.log, log::open_reader(data_dir));
+  TL_ASSIGN_OR_RETURN(d.log, store::open_reader(data_dir));
   d.log_size = d.log->size();
   TL_ASSIGN_OR_RETURN(const ContestIndex ci, contest_index(data_dir, *d.log, options.contest));
   d.contest = ci.tag;

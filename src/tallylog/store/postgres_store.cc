@@ -342,10 +342,15 @@ class PostgresJournal : public log::Journal {
 
   Status replay(uint64_t from,
                 const std::function<Status(uint64_t, std::span<const std::string_view>)>& fn) override {
-    std::lock_guard lock(s_->wmu);
-    Params p;
-    p.u64(from);
-    TL_ASSIGN_OR_RETURN(auto res, s_->w.run("journal_replay", p));
+    // The records are read whole, then handed on without the connection's lock: fn integrates
+    // them and writes tiles through the storage, which shares the connection.
+    pg::ResultPtr res;
+    {
+      std::lock_guard lock(s_->wmu);
+      Params p;
+      p.u64(from);
+      TL_ASSIGN_OR_RETURN(res, s_->w.run("journal_replay", p));
+    }
     uint64_t expect = 0;
     for (int i = 0; i < PQntuples(res.get()); ++i) {
       Row row(res.get(), i);
