@@ -99,12 +99,12 @@ TYPED_TEST(StorageConformance, TheCheckpointIsReplacedWithWhatWasStagedBeforeIt)
   auto s = this->drivers.storage();
   EXPECT_EQ(s->read("checkpoint").error().code, ErrorCode::kNotFound);
   ASSERT_TRUE(s->write_once("tile/0/000.p/1", std::string(32, 'x')));
-  ASSERT_TRUE(s->write_checkpoint("cp 1\n"));
+  ASSERT_TRUE(s->write_checkpoint("o\n1\nR1\n"));
   auto other = this->drivers.storage();
-  EXPECT_EQ(other->read("checkpoint").value(), "cp 1\n");
+  EXPECT_EQ(other->read("checkpoint").value(), "o\n1\nR1\n");
   EXPECT_EQ(other->read("tile/0/000.p/1").value(), std::string(32, 'x'));
-  ASSERT_TRUE(s->write_checkpoint("cp 2\n"));
-  EXPECT_EQ(this->drivers.storage()->read("checkpoint").value(), "cp 2\n");
+  ASSERT_TRUE(s->write_checkpoint("o\n2\nR2\n"));
+  EXPECT_EQ(this->drivers.storage()->read("checkpoint").value(), "o\n2\nR2\n");
 }
 
 TYPED_TEST(StorageConformance, ListsAPartialDirectoryAndRemovesFromIt) {
@@ -253,6 +253,25 @@ TEST_F(PostgresLog, AStaleFenceWritesNothing) {
   // The current epoch writes.
   auto current = open_postgres_store(pg.url(), {.write = true, .fence = 2}).value();
   EXPECT_TRUE(current.journal->append(current.journal->end(), std::vector<std::string_view>{"allowed"}));
+}
+
+// Two writers on one store (e.g. two nodes started by mistake without the lease): the published
+// checkpoint never steps back nor forks.
+TEST(PostgresStore, NeverReplacesTheCheckpointWithASmallerOrDifferentTree) {
+  const std::string url = pg::testing::database_url("store-checkpoint-order");
+  ASSERT_TRUE(create_postgres_store(url));
+  auto a = open_postgres_store(url, {.write = true}).value().storage;
+  auto b = open_postgres_store(url, {.write = true}).value().storage;
+  ASSERT_TRUE(a->write_checkpoint("example.org/x\n10\nROOT10\n\n- sig a\n"));
+  auto smaller = b->write_checkpoint("example.org/x\n9\nROOT9\n\n- sig b\n");
+  ASSERT_FALSE(smaller);
+  EXPECT_NE(smaller.error().message.find("another writer"), std::string::npos) << smaller.error().message;
+  EXPECT_FALSE(b->write_checkpoint("example.org/x\n10\nOTHER\n\n- sig b\n"));
+  EXPECT_EQ(a->read("checkpoint").value(), "example.org/x\n10\nROOT10\n\n- sig a\n");
+  // The same tree again with more signatures (cosignatures), and a larger tree: fine.
+  EXPECT_TRUE(b->write_checkpoint("example.org/x\n10\nROOT10\n\n- sig a\n- cosig w\n"));
+  EXPECT_TRUE(b->write_checkpoint("example.org/x\n11\nROOT11\n\n- sig a\n"));
+  EXPECT_EQ(a->read("checkpoint").value(), "example.org/x\n11\nROOT11\n\n- sig a\n");
 }
 
 TEST(PostgresStore, RefusesADatabaseWithoutAStoreOrWithALogAlready) {

@@ -105,9 +105,25 @@ Result<std::shared_ptr<Shared>> connect(const std::string& url, uint64_t fence) 
   TL_TRY(s->w.prepare("insert_file",
                       "INSERT INTO tl_log_files(path, data) VALUES ($1, $2) ON CONFLICT (path) DO NOTHING RETURNING 1"));
   TL_TRY(s->w.prepare("remove_file", "DELETE FROM tl_log_files WHERE path = $1"));
+  TL_TRY(s->w.prepare("checkpoint_for_update", "SELECT note FROM tl_checkpoint WHERE id = 1 FOR UPDATE"));
   TL_TRY(s->w.prepare("put_checkpoint",
                       "INSERT INTO tl_checkpoint(id, note) VALUES (1, $1) ON CONFLICT (id) DO UPDATE SET note = excluded.note"));
   return s;
+}
+
+// A checkpoint's tree size and body (origin, size and root lines), for ordering checkpoints.
+std::pair<uint64_t, std::string_view> checkpoint_head(std::string_view note) {
+  size_t first = note.find('\n');
+  size_t second = first == std::string_view::npos ? first : note.find('\n', first + 1);
+  size_t third = second == std::string_view::npos ? second : note.find('\n', second + 1);
+  uint64_t size = 0;
+  if (second != std::string_view::npos) {
+    for (char c : note.substr(first + 1, second - first - 1)) {
+      if (c < '0' || c > '9') break;
+      size = size * 10 + static_cast<uint64_t>(c - '0');
+    }
+  }
+  return {size, note.substr(0, third == std::string_view::npos ? note.size() : third)};
 }
 
 // A full tile or bundle never changes once written: readers keep them (bounded).
@@ -228,6 +244,21 @@ class PostgresLogStorage : public log::LogStorage {
         }
       }
       if (with_checkpoint) {
+        // Never a step back: another writer (a node that should not be writing) may have
+        // published a larger tree meanwhile; replacing its checkpoint with a smaller one, or one
+        // of the same size with another body, would roll back or fork what readers were shown.
+        TL_ASSIGN_OR_RETURN(auto cur, s_->w.run("checkpoint_for_update"));
+        if (PQntuples(cur.get()) > 0) {
+          const std::string_view old = Row(cur.get(), 0).bytes(0);
+          const auto [old_size, old_body] = checkpoint_head(old);
+          const auto [new_size, new_body] = checkpoint_head(note);
+          if (new_size < old_size || (new_size == old_size && new_body != old_body)) {
+            return err(ErrorCode::kFailedPrecondition,
+                       "log store " + s_->url + " holds a checkpoint of " + std::to_string(old_size) +
+                           " entries that this one (" + std::to_string(new_size) +
+                           ") does not extend: another writer appended to this log; refusing to publish");
+          }
+        }
         Params p;
         p.bytes(note);
         TL_TRY(s_->w.call("put_checkpoint", p));
