@@ -25,10 +25,13 @@ if [ -n "$n" ]; then
   csv=$work/in.csv
 fi
 rows=$(($(wc -l <"$csv") - 1))
-pg_cpu() {  # CPU seconds of every process of the PostgreSQL server
-  local hz t=0
+pg_cpu() {  # CPU seconds of the PostgreSQL server: the postmaster, its exited backends (reaped:
+  # cutime + cstime) and the live ones
+  local hz pm t
   hz=$(getconf CLK_TCK)
-  for p in $(pgrep -u postgres postgres 2>/dev/null || pgrep postgres); do
+  pm=$(head -1 "$work/pg/data/postmaster.pid")
+  t=$(awk '{print $14 + $15 + $16 + $17}' "/proc/$pm/stat")
+  for p in $(pgrep -P "$pm"); do
     [ -r "/proc/$p/stat" ] && t=$((t + $(awk '{print $14 + $15}' "/proc/$p/stat")))
   done
   echo "scale=2; $t / $hz" | bc
@@ -44,7 +47,7 @@ for store in posix postgresql; do
     if [ $store = postgresql ]; then
       db=bench_$r
       psql "$url" -qc "CREATE DATABASE $db" >/dev/null
-      "$bin" init "$d" --election "$root/elections/ve2024/election.toml" --store "${url%/*}/$db?${url#*\?}" >/dev/null
+      "$bin" init "$d" --election "$root/elections/ve2024/election.toml" --store "postgresql:///$db?${url#*\?}" >/dev/null
     else
       "$bin" init "$d" --election "$root/elections/ve2024/election.toml" >/dev/null
     fi
