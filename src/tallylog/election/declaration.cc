@@ -22,6 +22,13 @@
 namespace tallylog::election {
 namespace {
 
+// toml++'s value<int64_t>() converts a float without a range check (undefined behaviour past
+// int64, found by fuzzing): integers are read only from integer nodes.
+std::optional<int64_t> integer_of(const toml::node& n) {
+  if (const auto* i = n.as_integer()) return i->get();
+  return std::nullopt;
+}
+
 using nlohmann::json;
 
 std::unexpected<Error> bad(std::string message) { return err(ErrorCode::kInvalidArgument, std::move(message)); }
@@ -233,7 +240,7 @@ Result<std::map<std::string, int64_t>> toml_counts(std::string_view file, const 
   if (!t) return bad(toml_error(file, n, path, "must be a table of name = count"));
   std::map<std::string, int64_t> out;
   for (const auto& [k, v] : *t) {
-    auto i = v.value<int64_t>();
+    auto i = integer_of(v);
     if (!v.is_integer() || !i) return bad(toml_error(file, v, path + "." + std::string(k.str()), "must be an integer"));
     out[std::string(k.str())] = *i;
   }
@@ -280,13 +287,13 @@ Result<Declaration> parse_declaration_toml(std::string_view text, std::string_vi
     if (auto s = n->as_string()) {
       d.coverage_percent = s->get();
     } else if (n->is_integer()) {
-      d.coverage_percent = std::to_string(*n->value<int64_t>());
+      d.coverage_percent = std::to_string(*integer_of(*n));
     } else {
       return bad(toml_error(file, *n, "coverage_percent", "must be a string such as \"96.87\" or an integer"));
     }
   }
   if (const toml::node* n = root.get("coverage_tables")) {
-    auto i = n->value<int64_t>();
+    auto i = integer_of(*n);
     if (!n->is_integer() || !i || *i < 0) return bad(toml_error(file, *n, "coverage_tables", "must be a non-negative integer"));
     d.coverage_tables = uint64_t(*i);
   }

@@ -16,6 +16,13 @@
 namespace tallylog::election {
 namespace {
 
+// toml++'s value<int64_t>() converts a float without a range check (undefined behaviour past
+// int64, found by fuzzing): integers are read only from integer nodes.
+std::optional<int64_t> integer_of(const toml::node& n) {
+  if (const auto* i = n.as_integer()) return i->get();
+  return std::nullopt;
+}
+
 class Reader {
  public:
   explicit Reader(std::string_view file) : file_(file) {}
@@ -94,7 +101,7 @@ class Reader {
       for (const auto& [key, node] : *t) {
         std::string path = fmt::format("unregistered_voters.{}", key.str());
         note(path, node);
-        auto n = node.value<int64_t>();
+        auto n = integer_of(node);
         if (!node.is_integer() || !n || *n < 0)
           return fail(node, path, "must be a non-negative integer");
         e.unregistered_voters[std::string(key.str())] = static_cast<uint64_t>(*n);
@@ -153,7 +160,7 @@ class Reader {
       const toml::node* pos = cards[i]->get("position");
       if (!pos) return fail(*cards[i], path + ".position", "missing");
       note(path + ".position", *pos);
-      auto p = pos->value<int64_t>();
+      auto p = integer_of(*pos);
       if (!pos->is_integer() || !p || *p < 0 || *p > 1000000)
         return fail(*pos, path + ".position", "must be a positive integer");
       c.position = static_cast<int>(*p);
@@ -289,7 +296,7 @@ class Reader {
 
   Result<uint64_t> non_negative(const toml::node& n, const std::string& path) {
     note(path, n);
-    auto v = n.value<int64_t>();
+    auto v = integer_of(n);
     if (!n.is_integer() || !v || *v < 0) return fail(n, path, "must be a non-negative integer");
     return static_cast<uint64_t>(*v);
   }

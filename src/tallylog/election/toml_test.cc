@@ -130,6 +130,18 @@ TEST(ElectionToml, AcceptsTheDateAsAString) {
   EXPECT_EQ(r->date, "2025-01-02");
 }
 
+// Found by fuzz/election_toml_fuzzer.cc (campaign, 3 Dec 2026): "count = 19e41" where an integer
+// is expected was converted by toml++ from a double outside int64 (undefined behaviour) before
+// the type was checked. Every integer member now checks the type first; a float is refused.
+TEST(ElectionToml, RefusesAFloatWhereAnIntegerIsExpectedWhateverItsSize) {
+  for (const char* v : {"19e41", "-1e300", "3.0", "nan", "inf"}) {
+    std::string text = std::string(kSmall) + "\n[unregistered_tables]\ncount = " + v + "\n";
+    auto r = parse_election_toml(text, "e.toml");
+    ASSERT_FALSE(r) << v;
+    EXPECT_NE(r.error().message.find("unregistered_tables.count"), std::string::npos) << r.error().message;
+  }
+}
+
 TEST(ElectionToml, SyntaxErrorNamesFileLineAndColumn) {
   EXPECT_NE(error_of(replaced("contest = \"mayor\"", "contest = \"mayor")).find("e.toml:4:"),
             std::string::npos);

@@ -12,6 +12,9 @@ using Node = ExprProgram::Node;
 
 constexpr size_t kMaxExpressionBytes = 4096;
 constexpr int kMaxDepth = 32;
+// Operations chained in one expression ("a - -b + c ..."): evaluation recurses once per level, so
+// a hostile 4 KB expression of 2,000 minus signs must not exhaust the stack (found by fuzzing).
+constexpr uint32_t kMaxChain = 256;
 constexpr size_t kMaxNodes = 100000;
 constexpr int kMaxPad = 32;
 constexpr size_t kMaxTextBytes = 1 << 20;  // a computed text (concat, replace) may not grow beyond this
@@ -148,6 +151,7 @@ class ExprParser {
     TL_ASSIGN_OR_RETURN(ExprId id, sum());
     skip_spaces();
     if (pos_ != text_.size()) return error(pos_, "unexpected '" + std::string(1, text_[pos_]) + "'");
+    TL_TRY(check_chain(id));
     return id;
   }
 
@@ -218,11 +222,19 @@ class ExprParser {
     }
     flush_literal();
     if (parts.empty()) return p_.intern(make_node(Op::kText, {}, ""));
-    if (parts.size() == 1) return parts[0];
-    return p_.intern(make_node(Op::kConcat, std::move(parts)));
+    ExprId id = parts.size() == 1 ? parts[0] : p_.intern(make_node(Op::kConcat, std::move(parts)));
+    TL_TRY(check_chain(id));
+    return id;
   }
 
  private:
+  Status check_chain(ExprId id) const {
+    if (p_.depth_[id] > kMaxChain)
+      return error(0, "more than " + std::to_string(kMaxChain) + " operations chained (" + std::to_string(p_.depth_[id]) +
+                          "): split it");
+    return ok();
+  }
+
   Status check_size() const {
     if (text_.size() > kMaxExpressionBytes)
       return err(ErrorCode::kInvalidArgument, std::string(kind_) + " is " + std::to_string(text_.size()) +
@@ -496,7 +508,10 @@ ExprId ExprProgram::intern(Node n) {
   auto it = interned_.find(key);
   if (it != interned_.end()) return it->second;
   const ExprId id = static_cast<ExprId>(nodes_.size());
+  uint32_t depth = 1;
+  for (ExprId a : n.args) depth = std::max(depth, depth_[a] + 1);  // arguments come first
   nodes_.push_back(std::move(n));
+  depth_.push_back(depth);
   interned_.emplace(std::move(key), id);
   bound_ = false;
   return id;
@@ -529,6 +544,7 @@ Result<ExprId> ExprProgram::parse_template(std::string_view text) {
 void ExprProgram::truncate(size_t size) {
   if (size >= nodes_.size()) return;
   nodes_.resize(size);
+  depth_.resize(size);
   std::erase_if(interned_, [&](const auto& kv) { return kv.second >= size; });
 }
 

@@ -108,6 +108,7 @@ class ExprProgram {
 
   Lookups lookups_;
   std::vector<Node> nodes_;
+  std::vector<uint32_t> depth_;  // per node: the longest chain of nodes below it, itself included
   std::map<std::string, ExprId, std::less<>> interned_;
   bool bound_ = false;
   uint64_t serial_ = 0;  // distinct per bind(), so an evaluator notices a new program

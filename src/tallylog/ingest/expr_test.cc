@@ -200,6 +200,23 @@ TEST(Expr, ParseErrorsQuoteTheTextAndColumn) {
             std::string::npos);
 }
 
+// Found by fuzz/mapping_toml_fuzzer.cc (campaign, 3 Dec 2026): "JOBR-----...-" (4 KB of minus
+// signs) parsed into a 2,000-deep chain whose evaluation overflowed the stack. Chains are
+// bounded at parse time; a long but reasonable sum still parses.
+TEST(Expr, RefusesOperationChainsDeepEnoughToExhaustTheStack) {
+  ExprProgram p;
+  auto minus = p.parse_expression("JOBR" + std::string(2000, '-') + "1");
+  ASSERT_FALSE(minus);
+  EXPECT_NE(minus.error().message.find("operations chained"), std::string::npos) << minus.error().message;
+  std::string sum = "A";
+  for (int i = 0; i < 300; ++i) sum += "+A" + std::to_string(i);
+  EXPECT_FALSE(p.parse_expression(sum));
+  std::string ok_sum = "A";
+  for (int i = 0; i < 100; ++i) ok_sum += "+A" + std::to_string(i);
+  EXPECT_TRUE(p.parse_expression(ok_sum));
+  EXPECT_TRUE(p.parse_expression("-(-(-X))"));
+}
+
 TEST(Expr, BindNamesEveryMissingColumnAtOnceAndAmbiguousHeaders) {
   ExprProgram p;
   auto id = p.parse_expression("A + B + C + $9");
