@@ -283,14 +283,16 @@ class ExprParser {
     return left;
   }
 
+  // Leading minus signs are counted, not recursed into: "- - - x" of a hostile length costs no stack.
   Result<ExprId> unary() {
-    if (eat('-')) {
-      TL_ASSIGN_OR_RETURN(ExprId inner, unary());
-      const Node& n = p_.nodes_[inner];
-      if (n.op == Op::kInt) return p_.intern(make_node(Op::kInt, {}, {}, -n.num));
-      return p_.intern(make_node(Op::kNeg, {inner}));
+    size_t minuses = 0;
+    while (eat('-')) ++minuses;
+    TL_ASSIGN_OR_RETURN(ExprId id, primary());
+    for (; minuses > 0; --minuses) {
+      const Node& n = p_.nodes_[id];
+      id = n.op == Op::kInt ? p_.intern(make_node(Op::kInt, {}, {}, -n.num)) : p_.intern(make_node(Op::kNeg, {id}));
     }
-    return primary();
+    return id;
   }
 
   Result<ExprId> primary() {

@@ -205,9 +205,15 @@ TEST(Expr, ParseErrorsQuoteTheTextAndColumn) {
 // bounded at parse time; a long but reasonable sum still parses.
 TEST(Expr, RefusesOperationChainsDeepEnoughToExhaustTheStack) {
   ExprProgram p;
-  auto minus = p.parse_expression("JOBR" + std::string(2000, '-') + "1");
+  // Negations of a column chain (each is a node evaluation recurses through) ...
+  auto minus = p.parse_expression("JOBR" + std::string(2000, '-') + "X");
   ASSERT_FALSE(minus);
   EXPECT_NE(minus.error().message.find("operations chained"), std::string::npos) << minus.error().message;
+  // ... but negations of a number fold into one constant: 2,000 minus signs before 1 are "JOBR + 1".
+  auto folded = p.parse_expression("JOBR" + std::string(2000, '-') + "1");
+  ASSERT_TRUE(folded) << folded.error().message;
+  EXPECT_EQ(p.node(*folded).op, ExprProgram::Op::kSub);
+  EXPECT_EQ(p.node(p.node(*folded).args[1]).num, -1);
   std::string sum = "A";
   for (int i = 0; i < 300; ++i) sum += "+A" + std::to_string(i);
   EXPECT_FALSE(p.parse_expression(sum));
