@@ -2,6 +2,8 @@
 // over HTTP (see docs/api.md). Wiring only: the ingestor owns the log and index, the qr module
 // decodes posted images, the blob store keeps them, http/ does the rest.
 #include <atomic>
+#include <ctime>
+#include <optional>
 #include <malloc.h>
 #include <sys/resource.h>
 #include <unistd.h>
@@ -15,12 +17,14 @@
 #include <thread>
 #include <vector>
 
+#include "tallylog/cluster/lease.h"
 #include "tallylog/store/store.h"
 #include "tallylog/blob/blob_store.h"
 #include "tallylog/cli/command.h"
 #include "tallylog/cli/web_dir.h"
 #include "tallylog/cli/verify_args.h"
 #include "tallylog/http/api.h"
+#include "tallylog/http/responses.h"
 #include "tallylog/http/server.h"
 #include "tallylog/http/static_files.h"
 #include "tallylog/http/submit_batcher.h"
@@ -54,7 +58,18 @@ struct ServeArgs {
   std::vector<std::string> witnesses;  // "<vkey>@<url>", or files of them
   size_t witness_quorum = 0;
   int witness_timeout_ms = 3000;
+  // Several nodes on one log in PostgreSQL (docs/deploy.md).
+  std::string advertise;    // the URL followers send writers to (default: http://<listen host>:<port>/)
+  std::string node;         // this node's name (default: <hostname>:<port>)
+  int follow_ms = 1000;     // a follower serves a new checkpoint at most this long after it is published
+  int lease_check_ms = 250; // how often the lease is checked or tried
 };
+
+std::string net_hostname() {
+  char buf[256] = {};
+  if (::gethostname(buf, sizeof buf - 1) != 0) return "localhost";
+  return buf;
+}
 
 void raise_fd_limit() {
   rlimit rl{};
@@ -64,124 +79,151 @@ void raise_fd_limit() {
   }
 }
 
-void run_serve(const ServeArgs& a) {
-  http::ServerOptions so;
-  parse_listen_or_exit(a.listen, so);
-  so.io_threads = a.io_threads;
-  so.worker_threads = a.worker_threads;
-  so.read_timeout = std::chrono::milliseconds(a.read_timeout_ms);
-  so.idle_timeout = std::chrono::milliseconds(a.idle_timeout_ms);
-  raise_fd_limit();
-  // Large answers (tally bodies, exports, images) are allocated with mmap and so handed back to
-  // the system when freed: glibc's default threshold climbs after the first big free, after which
-  // such buffers stay in the heap and RSS never comes down once slow clients have gone.
-  mallopt(M_MMAP_THRESHOLD, 1 << 20);
-
-  // Witnesses asked to cosign every checkpoint (docs/formats/witness.md); never blocking appends.
-  std::shared_ptr<witness::Collector> collector;
-  ingest::IngestorOptions io;
+// What answers requests: a writer (the ingestor and its log) or a reader (the published log and
+// this node's own index), with the API over it. A single node builds one for its lifetime; a node
+// of several on PostgreSQL builds a new one whenever it changes role, or (a follower) when the
+// log grew, and swaps it in while requests in flight finish on the old one.
+struct Stack {
+  enum class Role { kWriter, kReader };
+  Role role = Role::kReader;
+  uint64_t log_size = 0;  // the log size it serves (a reader's is fixed)
   // Index commits that land after a bulk batch was answered (Ingestor::submit_batch_durable):
   // the tally cache reads this count (ApiBackend::index_commits). Outlives the ingestor.
   std::atomic<uint64_t> index_commits{0};
-  io.after_index_commit = [&index_commits] { index_commits.fetch_add(1); };
+  std::shared_ptr<witness::Collector> collector;
+  std::unique_ptr<ingest::Ingestor> ingestor;
+  ingest::ReadOnlyData read_only;
+  std::vector<ingest::ReadOnlyData> other_read_only;  // read-only: each other contest's
+  std::optional<blob::BlobStore> blobs;
+  std::unique_ptr<http::SubmitBatcher> batcher;
+  std::unique_ptr<http::Api> api;
+  std::thread loader;
+
+  Stack() = default;
+  Stack(const Stack&) = delete;
+  Stack& operator=(const Stack&) = delete;
+  ~Stack() {
+    if (loader.joinable()) loader.join();
+    api.reset();
+    batcher.reset();
+    if (ingestor) {
+      if (auto s = ingestor->close(); !s) std::cerr << "tallylog: closing the log: " << s.error().to_string() << "\n";
+    }
+  }
+};
+
+struct StackParams {
+  Stack::Role role = Stack::Role::kReader;
+  uint64_t fence = 0;             // a writer on PostgreSQL: the lease's epoch
+  std::string sequencer_url;      // a follower: where writes go
+  std::string sequencer_node;
+};
+
+Result<std::shared_ptr<Stack>> build_stack(const ServeArgs& a, const StackParams& sp) {
+  auto st = std::make_shared<Stack>();
+  st->role = sp.role;
+  const bool writable = sp.role == Stack::Role::kWriter;
+  ingest::IngestorOptions io;
+  io.after_index_commit = [c = &st->index_commits] { c->fetch_add(1); };
   io.contest = a.contest;
   io.index_url = a.index_url;
   io.every_contest = true;  // one server collects every contest's sheets into the one log
-  if (!a.witnesses.empty()) {
+  io.store_fence = sp.fence;
+  if (writable && !a.witnesses.empty()) {
+    // Witnesses asked to cosign every checkpoint (docs/formats/witness.md); never blocking appends.
     std::vector<witness::WitnessEndpoint> endpoints;
-    for (const auto& line : key_lines(a.witnesses)) endpoints.push_back(value_or_exit(witness::parse_witness_endpoint(line)));
-    if (a.witness_quorum > endpoints.size()) {
-      fail("--witness-quorum " + std::to_string(a.witness_quorum) + " is more than the " + std::to_string(endpoints.size()) +
-           " witnesses given");
-      throw CLI::RuntimeError(2);
+    for (const auto& line : key_lines(a.witnesses)) {
+      TL_ASSIGN_OR_RETURN(auto e, witness::parse_witness_endpoint(line));
+      endpoints.push_back(std::move(e));
     }
     witness::CollectorOptions co;
     co.quorum = a.witness_quorum;
     co.deadline = std::chrono::milliseconds(a.witness_timeout_ms);
-    collector = std::make_shared<witness::Collector>(std::move(endpoints), co);
-    io.cosign = witness::make_cosign_hook(collector, join_path(a.data_dir, "log"));
+    st->collector = std::make_shared<witness::Collector>(std::move(endpoints), co);
+    io.cosign = witness::make_cosign_hook(st->collector, join_path(a.data_dir, "log"));
     // The log waits a little longer than the collector, which never overruns its deadline.
     io.cosign_deadline = co.deadline + std::chrono::milliseconds(500);
   }
-  // With the private key this server appends (the ingestor holds the log's lock); without it,
-  // the data directory is a published copy (a mirror): it answers reads and refuses writes.
-  const bool writable = Env::posix().exists(join_path(a.data_dir, "log.key"));
-  if (!writable && collector) {
-    fail("--witness: " + a.data_dir + " has no log.key, so this server publishes no checkpoint of its own for witnesses to cosign");
-    throw CLI::RuntimeError(2);
-  }
-  std::unique_ptr<ingest::Ingestor> ingestor;
-  ingest::ReadOnlyData read_only;
   // Every contest of an election with several is served (?contest=, docs/api.md "Contests").
   std::vector<http::ApiContest> contests;
-  std::vector<ingest::ReadOnlyData> other_read_only;  // read-only: each other contest's
   if (writable) {
     // The log is recovered and every contest's index brought up to date before listening; the
     // verdict rules' state (every station and sheet) loads while reads are already served.
-    ingestor = value_or_exit(ingest::Ingestor::open_log(a.data_dir, io));
+    TL_ASSIGN_OR_RETURN(st->ingestor, ingest::Ingestor::open_log(a.data_dir, io));
     election::Election full;  // an empty log (no election yet) has no contests
-    if (auto f = ingest::logged_election(ingestor->log())) full = std::move(*f);
+    if (auto f = ingest::logged_election(st->ingestor->log())) full = std::move(*f);
     for (const election::Contest& c : full.contests)
-      contests.push_back(http::ApiContest{c.id, c.name, ingestor->index(c.id), &index_commits, {}});
+      contests.push_back(http::ApiContest{c.id, c.name, st->ingestor->index(c.id), &st->index_commits, {}});
+    st->log_size = st->ingestor->log().size();
   } else {
     ingest::ReadOnlyOptions ro;
     ro.contest = a.contest;
     ro.index_url = a.index_url;
-    auto log = value_or_exit(store::open_reader(a.data_dir));
+    TL_ASSIGN_OR_RETURN(auto log, store::open_reader(a.data_dir));
     election::Election full;
     if (auto f = ingest::logged_election(*log)) full = std::move(*f);
-    if (!a.index_url.empty() && full.contests.size() > 1) {
-      fail("--index names one contest's index; this election has several contests: serve it with their own indexes");
-      throw CLI::RuntimeError(2);
-    }
+    if (!a.index_url.empty() && full.contests.size() > 1)
+      return err(ErrorCode::kInvalidArgument,
+                 "--index names one contest's index; this election has several contests: serve it with their own indexes");
     if (ro.contest.empty() && !full.contests.empty()) ro.contest = full.contests.front().id;
-    read_only = value_or_exit(ingest::open_for_reading(a.data_dir, ro));
-    if (!read_only.note.empty()) std::cerr << "tallylog: " << read_only.note << "\n";
+    TL_ASSIGN_OR_RETURN(st->read_only, ingest::open_for_reading(a.data_dir, ro));
+    if (!st->read_only.note.empty()) std::cerr << "tallylog: " << st->read_only.note << "\n";
     for (const election::Contest& c : full.contests) {
-      http::ApiContest ac{c.id, c.name, read_only.index.get(), nullptr, {}};
-      if (c.id != read_only.contest) {
+      http::ApiContest ac{c.id, c.name, st->read_only.index.get(), nullptr, {}};
+      if (c.id != st->read_only.contest) {
         ingest::ReadOnlyOptions other;
         other.contest = c.id;
-        other_read_only.push_back(value_or_exit(ingest::open_for_reading(a.data_dir, other)));
-        if (!other_read_only.back().note.empty()) std::cerr << "tallylog: " << other_read_only.back().note << "\n";
-        ac.index = other_read_only.back().index.get();
+        TL_ASSIGN_OR_RETURN(auto o, ingest::open_for_reading(a.data_dir, other));
+        st->other_read_only.push_back(std::move(o));
+        if (!st->other_read_only.back().note.empty()) std::cerr << "tallylog: " << st->other_read_only.back().note << "\n";
+        ac.index = st->other_read_only.back().index.get();
       }
       contests.push_back(std::move(ac));
     }
+    st->log_size = st->read_only.log->size();
   }
-  index::IndexReader& index = writable ? ingestor->index() : *read_only.index;
-  auto blobs = value_or_exit(blob::BlobStore::open(Env::posix(), a.data_dir));
-  election::Election full_election = value_or_exit(index.election());  // the whole election (every contest)
-  if (auto f = ingest::logged_election(writable ? ingestor->log() : *read_only.log)) full_election = std::move(*f);
+  index::IndexReader& index = writable ? st->ingestor->index() : *st->read_only.index;
+  TL_ASSIGN_OR_RETURN(auto blobs, blob::BlobStore::open(Env::posix(), a.data_dir));
+  st->blobs.emplace(std::move(blobs));
+  TL_ASSIGN_OR_RETURN(election::Election full_election, index.election());  // the whole election (every contest)
+  if (auto f = ingest::logged_election(writable ? st->ingestor->log() : *st->read_only.log)) full_election = std::move(*f);
 
   http::ApiOptions ao;
   ao.data_dir = a.data_dir;
   ao.web_dir = find_web_dir(a.web_dir);
-  if (!ao.web_dir.empty()) check_or_exit(http::check_web_root(ao.web_dir, a.data_dir));
+  if (!ao.web_dir.empty()) TL_TRY(http::check_web_root(ao.web_dir, a.data_dir));
   ao.submit_rate_per_token = a.rate;
   ao.submit_burst_per_token = a.burst;
   http::ApiBackend be;
-  be.log = writable ? &ingestor->log() : read_only.log.get();
+  be.log = writable ? &st->ingestor->log() : st->read_only.log.get();
   be.index = &index;
   be.contests = std::move(contests);
-  // Concurrent POSTs share one durable log append (group commit).
-  http::SubmitBatcher batcher([&ingestor](std::span<election::Sheet> sheets) {
-    std::vector<std::string> origins(sheets.size(), "http");
-    return ingestor->submit_batch(sheets, origins);
-  });
+  Stack* raw = st.get();
   if (writable) {
-    be.submit = [&batcher](election::Sheet s) { return batcher.submit(std::move(s)); };
+    // Concurrent POSTs share one durable log append (group commit).
+    st->batcher = std::make_unique<http::SubmitBatcher>([raw](std::span<election::Sheet> sheets) {
+      std::vector<std::string> origins(sheets.size(), "http");
+      return raw->ingestor->submit_batch(sheets, origins);
+    });
+    be.submit = [raw](election::Sheet s) { return raw->batcher->submit(std::move(s)); };
     // Bulk batches (`tallylog import <url>`) are already batches: one append each, answered once
     // durable; the index commit of batch N overlaps the checks of batch N+1.
-    be.submit_batch = [&ingestor](std::span<election::Sheet> sheets, std::span<const std::string> origins) {
+    be.submit_batch = [raw](std::span<election::Sheet> sheets, std::span<const std::string> origins) {
       std::vector<election::Sheet> owned(std::make_move_iterator(sheets.begin()), std::make_move_iterator(sheets.end()));
-      return ingestor->submit_batch_durable(std::move(owned), origins);
+      return raw->ingestor->submit_batch_durable(std::move(owned), origins);
     };
-    be.sync_index = [&ingestor] { return ingestor->sync_index(); };
+    be.sync_index = [raw] { return raw->ingestor->sync_index(); };
     // Device enrolments by one-time code (POST /api/v1/devices/enrol, issue 14).
-    be.add_device_record = [&ingestor](election::DeviceRecord r) { return ingestor->add_device_record(std::move(r)); };
-    be.device_known = [&ingestor](std::string_view key) { return ingestor->device_known(key); };
-    be.index_commits = &index_commits;
+    be.add_device_record = [raw](election::DeviceRecord r) { return raw->ingestor->add_device_record(std::move(r)); };
+    be.device_known = [raw](std::string_view key) { return raw->ingestor->device_known(key); };
+    be.index_commits = &st->index_commits;
+  } else if (!sp.sequencer_url.empty()) {
+    be.no_write_side = "this node is a follower: submit to the sequencer, " + sp.sequencer_url + " (node " +
+                       sp.sequencer_node + "); nothing of this request was logged";
+    be.sequencer_url = sp.sequencer_url;
+  } else if (sp.fence != 0 || !store::store_url(a.data_dir).value_or("").empty()) {
+    be.no_write_side = "this node is a follower and no node holds the sequencer lease yet; nothing of this request "
+                       "was logged: try again in a moment";
   } else {
     be.no_write_side = "read-only data directory: " + a.data_dir +
                        " has no log.key, so this server cannot append to its log; it answers reads only "
@@ -200,12 +242,12 @@ void run_serve(const ServeArgs& a) {
     qr::DecodeOptions decode;  // the working resolution and work budget bound each request
     decode.limits.max_pixels = a.max_pixels;
     std::map<std::string, election::Election> views;  // contest tag -> its single-contest election
-    for (const auto& [tag, p] : profiles) views[tag] = value_or_exit(election::contest_election(full_election, tag));
+    for (const auto& [tag, p] : profiles) {
+      TL_ASSIGN_OR_RETURN(views[tag], election::contest_election(full_election, tag));
+    }
     std::string default_tag;
-    if (full_election.contests.empty()) {
-      default_tag = "";
-    } else if (!a.contest.empty()) {
-      default_tag = value_or_exit(election::resolve_contest(full_election, a.contest));
+    if (!full_election.contests.empty() && !a.contest.empty()) {
+      TL_ASSIGN_OR_RETURN(default_tag, election::resolve_contest(full_election, a.contest));
     }
     be.sheet_from_image = [profiles, views = std::move(views), default_tag, several = !full_election.contests.empty(),
                            decode](std::string_view bytes, std::string_view contest) -> Result<election::Sheet> {
@@ -225,29 +267,229 @@ void run_serve(const ServeArgs& a) {
       return sheet;
     };
   }
-  be.put_blob = [&blobs](std::string_view bytes) { return blobs.put(bytes); };
-  if (collector) be.witness_status = [collector] { return collector->status_json(); };
-  http::Api api(ao, be);
-  http::Server server(
-      so, [&api](const http::Request& r) { return api.handle(r); },
-      [&api](std::string_view m, std::string_view p) { return api.body_limit(m, p); },
-      [&api](const http::Request& r, int status, std::chrono::nanoseconds d) { api.observe(r, status, d); });
-  check_or_exit(server.start());
-  std::cerr << "tallylog: serving " << a.data_dir << " on http://" << so.host << ":" << server.port() << "/"
-            << (writable ? "" : " (read-only)")
-            << (ao.web_dir.empty() ? "  (no web page found: run scripts/build-web.sh)" : "") << "\n";
-  std::thread loader;
+  be.put_blob = [raw](std::string_view bytes) { return raw->blobs->put(bytes); };
+  if (st->collector) be.witness_status = [c = st->collector] { return c->status_json(); };
+  st->api = std::make_unique<http::Api>(ao, std::move(be));
   if (writable) {
-    loader = std::thread([&ingestor] {
-      if (auto s = ingestor->load(); !s) std::cerr << "tallylog: submissions disabled: " << s.error().to_string() << "\n";
+    raw->loader = std::thread([raw] {
+      if (auto s = raw->ingestor->load(); !s) std::cerr << "tallylog: submissions disabled: " << s.error().to_string() << "\n";
     });
   }
-  server.run_until_signal();
-  if (loader.joinable()) loader.join();
-  if (writable) {
-    std::cerr << "tallylog: stopping; closing the log\n";
-    check_or_exit(ingestor->close());
+  return st;
+}
+
+// The stack answering now; swapped whole (requests in flight keep the one they started on).
+class Current {
+ public:
+  std::shared_ptr<Stack> get() const {
+    std::lock_guard lock(mu_);
+    return stack_;
   }
+  void set(std::shared_ptr<Stack> s) {
+    std::shared_ptr<Stack> old;
+    {
+      std::lock_guard lock(mu_);
+      old = std::exchange(stack_, std::move(s));
+    }
+    // `old` is released here, outside the lock: its last request may still hold it.
+  }
+
+ private:
+  mutable std::mutex mu_;
+  std::shared_ptr<Stack> stack_;
+};
+
+std::string now_utc() {
+  char buf[32];
+  std::time_t t = std::time(nullptr);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  std::strftime(buf, sizeof buf, "%H:%M:%S", &tm);
+  return buf;
+}
+
+// A node of several on one log in PostgreSQL (docs/deploy.md "Several nodes"): follows the log,
+// takes the sequencer lease when it is free (a node with log.key), gives it up when its lease
+// connection ends. One thread; every change of what is served is a stack swap.
+class NodeController {
+ public:
+  NodeController(const ServeArgs& a, std::string store_url, Current& current, bool can_lead, std::string advertise,
+                 std::string node)
+      : a_(a), url_(std::move(store_url)), current_(current), can_lead_(can_lead), advertise_(std::move(advertise)),
+        node_(std::move(node)), lease_(url_), watch_(url_) {}
+
+  // The first stack, before the server listens: the sequencer's if the lease is free.
+  Status start() {
+    if (can_lead_) {
+      TL_ASSIGN_OR_RETURN(auto epoch, lease_.try_acquire(advertise_, node_));
+      if (epoch) return lead(*epoch);
+    }
+    return follow(/*first=*/true);
+  }
+
+  void run(const std::atomic<bool>& stop) {
+    auto last_refresh = std::chrono::steady_clock::now();
+    bool pending = false;
+    while (!stop.load()) {
+      if (lease_.held()) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(a_.lease_check_ms));
+        if (auto s = lease_.check(); !s) {
+          std::cerr << "tallylog: " << now_utc() << " " << s.error().message << "; following\n";
+          need_follow_ = true;
+        }
+        if (need_follow_ && !lease_.held()) {
+          if (follow(false)) need_follow_ = false;
+        }
+        continue;
+      }
+      auto changed = watch_.wait(std::chrono::milliseconds(a_.lease_check_ms));
+      if (changed && *changed) pending = true;
+      if (!changed) pending = true;  // unreachable: refresh once it answers again
+      if (stop.load()) break;
+      if (can_lead_) {
+        auto epoch = lease_.try_acquire(advertise_, node_);
+        if (epoch && *epoch) {
+          const auto t0 = std::chrono::steady_clock::now();
+          if (auto s = lead(**epoch); s) {
+            std::cerr << "tallylog: " << now_utc() << " took over as the sequencer (epoch " << **epoch << ", log size "
+                      << current_.get()->log_size << ", ready in "
+                      << std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0).count()
+                      << " ms)\n";
+            continue;
+          } else {
+            std::cerr << "tallylog: " << now_utc() << " could not take over as the sequencer: " << s.error().to_string()
+                      << "\n";
+            lease_.release();
+          }
+        }
+      }
+      const auto now = std::chrono::steady_clock::now();
+      if ((pending || need_follow_) && now - last_refresh >= std::chrono::milliseconds(a_.follow_ms)) {
+        if (follow(false)) {
+          pending = false;
+          need_follow_ = false;
+        }
+        last_refresh = now;
+      }
+    }
+  }
+
+ private:
+  Status lead(uint64_t epoch) {
+    auto st = build_stack(a_, StackParams{Stack::Role::kWriter, epoch, {}, {}});
+    if (!st) {
+      lease_.release();
+      return std::unexpected(st.error());
+    }
+    current_.set(std::move(*st));
+    epoch_ = epoch;
+    return ok();
+  }
+
+  Status follow(bool first) {
+    StackParams sp;
+    auto seq = cluster::current_sequencer(url_);
+    if (seq && seq->epoch > 0 && !seq->url.empty()) {
+      sp.sequencer_url = seq->url;
+      sp.sequencer_node = seq->node;
+    }
+    auto st = build_stack(a_, sp);
+    if (!st) {
+      if (!first) std::cerr << "tallylog: " << now_utc() << " following the log: " << st.error().to_string() << "\n";
+      return std::unexpected(st.error());
+    }
+    current_.set(std::move(*st));
+    return ok();
+  }
+
+  const ServeArgs& a_;
+  std::string url_;
+  Current& current_;
+  bool can_lead_;
+  std::string advertise_, node_;
+  cluster::Lease lease_;
+  cluster::Watch watch_;
+  uint64_t epoch_ = 0;
+  bool need_follow_ = false;
+};
+
+void run_serve(const ServeArgs& a) {
+  http::ServerOptions so;
+  parse_listen_or_exit(a.listen, so);
+  so.io_threads = a.io_threads;
+  so.worker_threads = a.worker_threads;
+  so.read_timeout = std::chrono::milliseconds(a.read_timeout_ms);
+  so.idle_timeout = std::chrono::milliseconds(a.idle_timeout_ms);
+  raise_fd_limit();
+  // Large answers (tally bodies, exports, images) are allocated with mmap and so handed back to
+  // the system when freed: glibc's default threshold climbs after the first big free, after which
+  // such buffers stay in the heap and RSS never comes down once slow clients have gone.
+  mallopt(M_MMAP_THRESHOLD, 1 << 20);
+
+  // With the private key this server appends (the ingestor holds the log's lock); without it,
+  // the data directory is a published copy (a mirror): it answers reads and refuses writes.
+  const bool has_key = Env::posix().exists(join_path(a.data_dir, "log.key"));
+  if (!a.witnesses.empty()) {
+    size_t n = 0;
+    for (const auto& line : key_lines(a.witnesses)) {
+      value_or_exit(witness::parse_witness_endpoint(line));
+      ++n;
+    }
+    if (a.witness_quorum > n) {
+      fail("--witness-quorum " + std::to_string(a.witness_quorum) + " is more than the " + std::to_string(n) +
+           " witnesses given");
+      throw CLI::RuntimeError(2);
+    }
+    if (!has_key) {
+      fail("--witness: " + a.data_dir + " has no log.key, so this server publishes no checkpoint of its own for witnesses to cosign");
+      throw CLI::RuntimeError(2);
+    }
+  }
+  // A log in PostgreSQL may be served by several nodes: they share it through the lease.
+  const std::string store = value_or_exit(store::store_url(a.data_dir));
+  Current current;
+  std::unique_ptr<NodeController> controller;
+  std::shared_ptr<Stack> first;
+  if (store.empty()) {
+    first = value_or_exit(build_stack(a, StackParams{has_key ? Stack::Role::kWriter : Stack::Role::kReader, 0, {}, {}}));
+    current.set(first);
+  }
+  http::Server server(
+      so,
+      [&current](const http::Request& r) {
+        auto st = current.get();
+        if (!st) return http::error_response(503, "this node is starting; try again in a moment");
+        return st->api->handle(r);
+      },
+      [&current](std::string_view m, std::string_view p) -> uint64_t {
+        auto st = current.get();
+        // Before the first stack (a node of several starting): read it, to answer 503.
+        return st ? st->api->body_limit(m, p) : uint64_t{1} << 20;
+      },
+      [&current](const http::Request& r, int status, std::chrono::nanoseconds d) {
+        if (auto st = current.get()) st->api->observe(r, status, d);
+      });
+  check_or_exit(server.start());
+  std::string role = has_key ? "" : " (read-only)";
+  if (!store.empty()) {
+    std::string host = so.host == "0.0.0.0" || so.host == "::" ? net_hostname() : so.host;
+    std::string advertise = a.advertise.empty() ? "http://" + host + ":" + std::to_string(server.port()) + "/" : a.advertise;
+    std::string node = a.node.empty() ? net_hostname() + ":" + std::to_string(server.port()) : a.node;
+    controller = std::make_unique<NodeController>(a, store, current, has_key, advertise, node);
+    check_or_exit(controller->start());
+    role = current.get()->role == Stack::Role::kWriter ? " (node " + node + ": the sequencer)" : " (node " + node + ": a follower)";
+  }
+  std::cerr << "tallylog: serving " << a.data_dir << " on http://" << so.host << ":" << server.port() << "/" << role
+            << (find_web_dir(a.web_dir).empty() ? "  (no web page found: run scripts/build-web.sh)" : "") << "\n";
+  first.reset();
+  std::atomic<bool> stop{false};
+  std::thread follower;
+  if (controller) follower = std::thread([&] { controller->run(stop); });
+  server.run_until_signal();
+  stop = true;
+  if (follower.joinable()) follower.join();
+  if (auto st = current.get(); st && st->role == Stack::Role::kWriter) std::cerr << "tallylog: stopping; closing the log\n";
+  current.set(nullptr);  // the last stack closes its log (Stack::~Stack)
 }
 
 void register_serve_commands(CLI::App& app) {
@@ -276,6 +518,16 @@ void register_serve_commands(CLI::App& app) {
                 "a witness to ask for cosignatures, <vkey>@<url> (repeatable), or a file of such lines");
   s->add_option("--witness-quorum", a->witness_quorum, "cosignatures wanted per checkpoint (a shortfall is shown, never blocks)");
   s->add_option("--witness-timeout-ms", a->witness_timeout_ms, "longest wait for cosignatures per checkpoint")
+      ->capture_default_str();
+  s->add_option("--advertise", a->advertise,
+                "several nodes on one log in PostgreSQL: the URL at which this node takes submissions when it is the "
+                "sequencer, given to clients of the other nodes (default: http://<listen host>:<port>/)");
+  s->add_option("--node", a->node, "several nodes: this node's name (default: <hostname>:<port>)");
+  s->add_option("--follow-ms", a->follow_ms,
+                "several nodes: a follower serves a newly published checkpoint within this many milliseconds")
+      ->capture_default_str();
+  s->add_option("--lease-check-ms", a->lease_check_ms,
+                "several nodes: how often the sequencer checks its lease and the others try to take it")
       ->capture_default_str();
   s->callback([a] { run_serve(*a); });
 }

@@ -68,6 +68,15 @@ struct Api::Impl {
   }
 };
 
+Response no_write_side_response(const ApiBackend& be) {
+  Response r = error_response(503, be.no_write_side);
+  if (!be.sequencer_url.empty()) {
+    r.headers.emplace_back("Tallylog-Sequencer", be.sequencer_url);
+    r.headers.emplace_back("Retry-After", "1");
+  }
+  return r;
+}
+
 Api::Api(ApiOptions options, ApiBackend backend)
     : impl_(std::make_unique<Impl>(std::move(options), std::move(backend))) {}
 Api::~Api() = default;

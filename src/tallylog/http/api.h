@@ -77,6 +77,9 @@ struct ApiBackend {
   // saying `no_write_side` (e.g. a read-only data directory: no log.key).
   std::function<Result<ingest::Outcome>(election::Sheet sheet)> submit;
   std::string no_write_side = "this server has no write side";
+  // Where to write instead (a follower node: the sequencer's URL, docs/deploy.md): sent with the
+  // 503 as the header Tallylog-Sequencer, with Retry-After. Empty: no such header.
+  std::string sequencer_url;
   // Validates and logs a batch in ONE durable log append, for the bulk routes (/api/v1/bulk/*);
   // returns once it is durable. It may take the sheets (moved from). The index may commit the
   // batch after it returns (Ingestor::submit_batch_durable): then the writer bumps
@@ -109,6 +112,9 @@ struct ApiBackend {
   // sees it, so anonymous callers cannot fill the rejects store with made-up keys.
   std::function<bool(std::string_view device_key)> device_known;
 };
+
+// The 503 of a write route when `be` has no write side: its reason, and where to write instead.
+Response no_write_side_response(const ApiBackend& be);
 
 class Api {
  public:

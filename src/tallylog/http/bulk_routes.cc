@@ -86,7 +86,7 @@ struct Bulk {
     auto auth = authorize(c, true);
     if (auto* r = std::get_if<Response>(&auth)) return std::move(*r);
     auto& [who, source, contest] = std::get<0>(auth);
-    if (!ctx.be.submit_batch) return error_response(503, ctx.be.no_write_side);
+    if (!ctx.be.submit_batch) return no_write_side_response(ctx.be);
     auto e = contest.index->election();
     if (!e) return from_error(e.error());
     auto size = contest.index->indexed_size();
@@ -135,7 +135,7 @@ struct Bulk {
     auto auth = authorize(c, true);
     if (auto* r = std::get_if<Response>(&auth)) return std::move(*r);
     auto& [who, source, contest] = std::get<0>(auth);
-    if (!ctx.be.submit_batch) return error_response(503, ctx.be.no_write_side);
+    if (!ctx.be.submit_batch) return no_write_side_response(ctx.be);
     // Each line: its verdict, decided here (undecodable, another source) or by the ingestor.
     std::vector<ingest::Outcome> verdicts;
     std::vector<election::Sheet> batch;
@@ -209,7 +209,7 @@ struct Bulk {
   Response blob(const RouteCall& c) {
     auto auth = authorize(c, true);
     if (auto* r = std::get_if<Response>(&auth)) return std::move(*r);
-    if (!ctx.be.submit_batch) return error_response(503, ctx.be.no_write_side);
+    if (!ctx.be.submit_batch) return no_write_side_response(ctx.be);
     if (!ctx.be.put_blob) return error_response(501, "this server does not keep images");
     if (c.request.body.empty()) return error_response(400, "image: empty body", "image");
     auto digest = ctx.be.put_blob(c.request.body);

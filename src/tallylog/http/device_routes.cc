@@ -55,7 +55,7 @@ Response invite(ApiContext& ctx, const std::string& code_sha256) {
 }
 
 Response enrol(ApiContext& ctx, const Request& req) {
-  if (!ctx.be.add_device_record) return error_response(503, ctx.be.no_write_side);
+  if (!ctx.be.add_device_record) return no_write_side_response(ctx.be);
   Json j;
   try {
     j = Json::parse(req.body);
@@ -90,7 +90,7 @@ Response enrol(ApiContext& ctx, const Request& req) {
 }
 
 Response record(ApiContext& ctx, const Request& req) {
-  if (!ctx.be.add_device_record) return error_response(503, ctx.be.no_write_side);
+  if (!ctx.be.add_device_record) return no_write_side_response(ctx.be);
   std::string_view body = req.body;
   while (!body.empty() && (body.back() == '\n' || body.back() == '\r')) body.remove_suffix(1);
   auto d = election::decode_entry(body);

@@ -146,7 +146,7 @@ struct Submit {
     if (!by_device_only && !who.allows_source(sheet->source))
       return error_response(403, "source: token of '" + who.name + "' may not submit for '" + sheet->source + "'",
                             "source");
-    if (!ctx.be.submit) return error_response(503, ctx.be.no_write_side);
+    if (!ctx.be.submit) return no_write_side_response(ctx.be);
     if (!image.empty()) {
       if (!ctx.be.put_blob) return error_response(501, "this server does not store images");
       if (sheet->image_sha256 != sha256_hex(image))
@@ -197,7 +197,7 @@ struct Submit {
     if (!who.allows_source(source))
       return error_response(403, "source: token of '" + who.name + "' may not submit for '" + source + "'", "source");
     if (!ctx.be.sheet_from_image) return error_response(501, "this server cannot decode images");
-    if (!ctx.be.submit) return error_response(503, ctx.be.no_write_side);
+    if (!ctx.be.submit) return no_write_side_response(ctx.be);
     // `?contest=`: the contest whose sheet the image is (an unknown one is 404, listing them).
     std::string contest;
     if (auto qc = q.find("contest"); qc != q.end() && !qc->second.empty()) {
