@@ -19,7 +19,7 @@ command -v wrk >/dev/null || { echo "wrk missing: apt-get install wrk" >&2; exit
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 
 echo "== 1. fail-over: ${TRIALS:-30} x kill -9 of the sequencer during submissions (3 nodes)"
-NODES_TRIALS=${TRIALS:-30} NODES_ROWS=24532 bash "$ROOT/tests/cli/nodes_test.sh" "$BIN" "$ROOT" 2>/dev/null | grep -v '^     takeover [0-9]'
+NODES_TRIALS=${TRIALS:-30} NODES_ROWS=24532 bash "$ROOT/tests/cli/nodes_test.sh" "$BIN" "$ROOT" 2>/dev/null | grep -v '^     takeover [0-9]' || echo "FAIL: the fail-over test failed (above)"
 
 D=$(mktemp -d)
 chmod 0755 "$D"

@@ -2,7 +2,7 @@
 """Submits sheets one by one to whichever node is the sequencer, through fail-overs.
 
 Used by tests/cli/nodes_test.sh (issue 15). Usage:
-  nodes_submitter.py <ports file> <sheets dir> <token> <acks file> <stop file>
+  nodes_submitter.py <ports file> <sheets dir> <token> <acks file> <stop file> [sheets per second]
 
 <ports file> lists the nodes' ports, one per line, re-read whenever a node does not answer (a
 killed node is restarted on a new port). Each sheet is POSTed until it is acknowledged: 201
@@ -18,6 +18,7 @@ import sys
 import time
 
 ports_file, sheets_dir, token, acks_path, stop_path = sys.argv[1:6]
+rate = float(sys.argv[6]) if len(sys.argv) > 6 else 0  # 0: as fast as the answers come
 
 
 def ports():
@@ -39,9 +40,12 @@ def post(port, body):
 
 acks = open(acks_path, "a")
 target = None
-for name in sorted(os.listdir(sheets_dir)):
+began = time.monotonic()
+for n, name in enumerate(sorted(os.listdir(sheets_dir))):
     if os.path.exists(stop_path):
         break
+    if rate > 0:
+        time.sleep(max(0.0, began + n / rate - time.monotonic()))
     body = open(os.path.join(sheets_dir, name), "rb").read()
     while True:
         candidates = ([target] if target else []) + [p for p in ports() if p != target]

@@ -13,6 +13,7 @@ source "$(dirname "$0")/lib.sh" "$@"
 source "$SRC/tests/lib/server.sh"
 TRIALS=${NODES_TRIALS:-3}
 ROWS=${NODES_ROWS:-3000}  # rows of the bundled table used: 500 imported first, the rest submitted
+RATE=${NODES_RATE:-200}   # sheets per second the client submits (enough to outlast the trials)
 chmod 0755 "$D"  # as root the server runs as postgres, which must reach $D/pg
 mkdir "$D/pg"
 PG="$SRC/scripts/pg_test_server.sh"
@@ -81,11 +82,14 @@ same_answers() {
   for r in "/api/v1/tally?level=national" "/api/v1/tally?level=state" "/api/v1/tally?level=table&source=observer:fo" \
            "/log/checkpoint"; do
     get 1 "$r" >"$D/a1"
-    for n in 2 3; do get $n "$r" >"$D/a$n"; cmp -s "$D/a1" "$D/a$n" || { echo "differs: node $n $r"; return 1; }; done
+    for n in 2 3; do
+      get $n "$r" >"$D/a$n"
+      cmp -s "$D/a1" "$D/a$n" || { echo "differs: node $n $r"; cmp "$D/a1" "$D/a$n"; head -c 400 "$D/a1"; echo; head -c 400 "$D/a$n"; echo; return 1; }
+    done
   done
 }
 : >"$D/acks"
-python3 "$SRC/tests/cli/nodes_submitter.py" "$D/ports" "$D/sheets" "$TOKEN" "$D/acks" "$D/stop" 2>"$D/submitter.err" &
+python3 "$SRC/tests/cli/nodes_submitter.py" "$D/ports" "$D/sheets" "$TOKEN" "$D/acks" "$D/stop" "$RATE" 2>"$D/submitter.err" &
 SUB=$!
 wait_for 60 test -s "$D/acks"
 sleep 1
