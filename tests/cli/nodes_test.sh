@@ -73,6 +73,12 @@ S=$(curl -s -o "$D/body" -D "$D/headers" -w '%{http_code}' -H "Authorization: Be
 check "a write to a follower: 503 naming the sequencer (header and message), nothing logged" \
   '[ "$S" = 503 ] && grep -qi "^Tallylog-Sequencer: http://127.0.0.1:${PORT[1]}/" "$D/headers" && grep -q "follower" "$D/body" || { echo "$S"; cat "$D/headers" "$D/body"; false; }'
 
+head -n 3 "$D/ve.csv" >"$D/two.csv"
+"$T" import "$D/seed" "$D/two.csv" --source observer:direct --mapping "$MAP" >"$D/direct.out" 2>"$D/direct.err"
+rc=$?
+check "a direct import beside running nodes is refused (the lease is held), naming the sequencer" \
+  '[ $rc != 0 ] && grep -q "node n1 (http://127.0.0.1:${PORT[1]}/) holds the sequencer lease" "$D/direct.err" || { cat "$D/direct.out" "$D/direct.err"; false; }'
+
 # Reads: every node answers the same bytes once it serves the same checkpoint.
 converged() {  # every node serves the log size of $1
   for n in 1 2 3; do [ "$(size_of $n)" = "$1" ] || return 1; done
