@@ -47,6 +47,7 @@ PY
 
 start_node() {  # start_node <n>: serve $D/n<n> on a free port; sets PID[n], PORT[n]; rewrites $D/ports
   local n=$1 log="$D/n$1.log.$SECONDS.$RANDOM"
+  : >"$log"
   "$T" serve "$D/n$n" --listen 127.0.0.1:0 --node "n$n" --rate 100000 --burst 100000 --follow-ms 200 \
     --lease-check-ms 100 >"$log" 2>&1 &
   PID[$n]=$!
@@ -127,6 +128,22 @@ check "$TRIALS kills of the sequencer: each time another node took over and ackn
   '[ "$(wc -l <"$D/takeovers")" = "$TRIALS" ] && awk "\$2 == \$3 { exit 1 }" "$D/takeovers" || { cat "$D/takeovers" "$D/submitter.err"; false; }'
 awk '{ print "takeover " $0 }' "$D/takeovers" | sed 's/^/     /' | head -40
 sort -n -k4 "$D/takeovers" | awk '{ a[NR] = $4 } END { if (NR) printf "     takeover seconds (kill -> next acknowledgement): min %s median %s max %s over %d\n", a[1], a[int((NR + 1) / 2)], a[NR], NR }'
+# A database restart while the client submits: every write is refused (503, nothing logged) while
+# it is down, reads of what the nodes hold go on, and a node takes the lease again once it is back.
+"$PG" stop "$D/pg"
+sleep 1
+: >"$D/outage"
+for n in 1 2 3; do
+  curl -s -o /dev/null -w "%{http_code}\n" -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' \
+    --data-binary "@$D/sheets/$ONE" "http://127.0.0.1:${PORT[$n]}/api/v1/sheets" >>"$D/outage"
+done
+check "database down: every node refuses writes with 503 ($(tr '\n' ' ' <"$D/outage"))" '[ "$(grep -c "^503$" "$D/outage")" = 3 ]'
+check "database down: the nodes still answer reads of what they hold" \
+  '[ "$(curl -s -o /dev/null -w "%{http_code}" "http://127.0.0.1:${PORT[2]}/api/v1/tally?level=state")" = 200 ]'
+t0=$(python3 -c 'import time; print("%.3f" % time.monotonic())')
+"$PG" resume "$D/pg"
+acked_after_restart() { [ -n "$(awk -v t0="$t0" '$1 > t0 { print $1; exit }' "$D/acks")" ]; }
+check "database back: a node holds the lease again and sheets are acknowledged" 'wait_for 60 acked_after_restart'
 sleep 1
 touch "$D/stop"
 wait "$SUB"
