@@ -94,6 +94,10 @@ if ((!ONLY_SUMMARY)); then
   section "forensics: end to end on Russia 2018, 97,699 stations (issue 12)" bench/forensics_ru2018.sh "$BUILD"
   section "http: 200 slow readers of the largest cached answer (issue 10.4)" bench/http_slow_readers.sh
   section "http: connection storm right after start, tallylog vs nginx (issue 10.6)" bench/http_cold_start.sh
+  section "PostgreSQL: the log in the database against POSIX files, ve2024 import (issue 15)" \
+    bench/pg_store_import.sh "$BUILD/src/tallylog/cli/tallylog"
+  section "several nodes: 30 fail-overs, reads on one and three nodes (issue 15)" \
+    env TALLYLOG_BIN="$BUILD/src/tallylog/cli/tallylog" bench/nodes.sh
 fi
 
 # The summary: one row per headline figure, its value as the section printed it.
