@@ -332,6 +332,7 @@ class NodeController {
     bool pending = false;
     while (!stop.load()) {
       if (lease_.held()) {
+        watch_.close();  // the sequencer publishes the checkpoints: nothing to hear, nothing to queue
         std::this_thread::sleep_for(std::chrono::milliseconds(a_.lease_check_ms));
         if (auto s = lease_.check(); !s) {
           std::cerr << "tallylog: " << now_utc() << " " << s.error().message << "; following\n";

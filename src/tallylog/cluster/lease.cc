@@ -82,6 +82,8 @@ struct Watch::Impl {
 Watch::Watch(std::string store_url) : impl_(std::make_unique<Impl>()) { impl_->url = std::move(store_url); }
 Watch::~Watch() = default;
 
+void Watch::close() { impl_->conn.reset(); }
+
 Result<bool> Watch::wait(std::chrono::milliseconds timeout) {
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   auto wait_out = [&](Error e) -> Result<bool> {

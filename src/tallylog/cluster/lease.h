@@ -69,6 +69,10 @@ class Watch {
   // false: nothing within the timeout. kUnavailable while the database cannot be reached (the
   // call still waits out its timeout, so a caller's loop does not spin).
   Result<bool> wait(std::chrono::milliseconds timeout);
+  // Stops listening (the next wait() listens again and reports a change). A node that stops
+  // reading its notifications must close: PostgreSQL keeps every notification queued until each
+  // listener has read it, and a full queue makes NOTIFY (the sequencer's checkpoints) fail.
+  void close();
 
  private:
   struct Impl;

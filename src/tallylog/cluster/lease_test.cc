@@ -106,6 +106,14 @@ TEST(Watch, WakesOnANewSequencerAndTimesOutOtherwise) {
   auto woke = w.wait(5s);
   ASSERT_TRUE(woke);
   EXPECT_TRUE(*woke);
+  // Closed, it queues nothing; listening again, it reports a change (it cannot know what it missed).
+  w.close();
+  auto again = w.wait(100ms);
+  ASSERT_TRUE(again);
+  EXPECT_TRUE(*again);
+  auto quiet_again = w.wait(100ms);
+  ASSERT_TRUE(quiet_again);
+  EXPECT_FALSE(*quiet_again);
 }
 
 TEST(Watch, AnUnreachableStoreIsUnavailableAfterTheTimeout) {
