@@ -54,8 +54,8 @@ class Index;
 namespace tallylog::ingest {
 
 struct IngestorOptions {
-  // A PostgreSQL-backed log (store/store.h): the sequencer lease's epoch its writes are fenced
-  // by (0: unfenced, a single writer).
+  // A PostgreSQL-backed log (store/store.h): the epoch of the sequencer lease the caller holds
+  // (a serve node); 0: the log takes the lease itself for as long as it is open.
   uint64_t store_fence = 0;
   // The contest this ingestor takes sheets for (election/contest.h): empty for the only one; an
   // election with several needs one named, unless `first_contest_if_unnamed` (stations are every

@@ -16,8 +16,10 @@
 // opened for writing with fence F > 0 checks, inside every write transaction, that the epoch is
 // still F (taking a share lock on the row, so a node bumping the epoch waits for writes in
 // flight) and otherwise writes nothing and fails with kUnavailable: a node that lost the lease
-// can never append, publish or release anything after another node took over. F = 0 writes
-// unfenced (a single writer: init, import, serve on one node).
+// can never append, publish or release anything after another node took over.
+// open_postgres_store with F = 0 writes unfenced (tests); open_log_options with F = 0 takes the
+// lease itself (cluster/lease.h) and fences by its epoch for as long as the journal is held, so
+// init, import and the `log` commands never write beside running serve nodes.
 #pragma once
 
 #include <cstdint>
