@@ -29,7 +29,8 @@ mkdir "$D/pg"
 PG="$ROOT/scripts/pg_test_server.sh"
 URL=$("$PG" start "$D/pg" $$)
 PIDS=()
-trap 'for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; wait "$p" 2>/dev/null; done; "$PG" stop "$D/pg" 2>/dev/null; rm -rf "$D"' EXIT
+# set -e also holds in the trap: a node that already exited must not stop the clean-up.
+trap 'for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done; "$PG" stop "$D/pg" 2>/dev/null || true; rm -rf "$D"' EXIT
 VE=$ROOT/elections/ve2024
 CSV=$VE/data/RESULTADOS_2024_CSV_V1.csv
 MAP=$VE/convzla-v1.mapping.toml

@@ -98,6 +98,8 @@ if ((!ONLY_SUMMARY)); then
     bench/pg_store_import.sh "$BUILD/src/tallylog/cli/tallylog"
   section "several nodes: 30 fail-overs, reads on one and three nodes (issue 15)" \
     env TALLYLOG_BIN="$BUILD/src/tallylog/cli/tallylog" bench/nodes.sh
+  section "several nodes at national scale: a follower's start, lag and CPU on $SCALE_N tables (issue 15)" \
+    env TALLYLOG_BIN="$BUILD/src/tallylog/cli/tallylog" STATIONS="$SCALE_N" bench/follower_scale.sh
 fi
 
 # The summary: one row per headline figure, its value as the section printed it.

@@ -117,6 +117,8 @@ struct StackParams {
   uint64_t fence = 0;             // a writer on PostgreSQL: the lease's epoch
   std::string sequencer_url;      // a follower: where writes go
   std::string sequencer_node;
+  // A follower: the verdict rules' state kept from one refresh to the next (ingest/read_only.h).
+  ingest::DeriverCache* deriver_cache = nullptr;
 };
 
 Result<std::shared_ptr<Stack>> build_stack(const ServeArgs& a, const StackParams& sp) {
@@ -159,6 +161,7 @@ Result<std::shared_ptr<Stack>> build_stack(const ServeArgs& a, const StackParams
     ingest::ReadOnlyOptions ro;
     ro.contest = a.contest;
     ro.index_url = a.index_url;
+    ro.deriver_cache = sp.deriver_cache;
     TL_ASSIGN_OR_RETURN(auto log, store::open_reader(a.data_dir));
     election::Election full;
     if (auto f = ingest::logged_election(*log)) full = std::move(*f);
@@ -173,6 +176,7 @@ Result<std::shared_ptr<Stack>> build_stack(const ServeArgs& a, const StackParams
       if (c.id != st->read_only.contest) {
         ingest::ReadOnlyOptions other;
         other.contest = c.id;
+        other.deriver_cache = sp.deriver_cache;
         TL_ASSIGN_OR_RETURN(auto o, ingest::open_for_reading(a.data_dir, other));
         st->other_read_only.push_back(std::move(o));
         if (!st->other_read_only.back().note.empty()) std::cerr << "tallylog: " << st->other_read_only.back().note << "\n";
@@ -389,6 +393,7 @@ class NodeController {
 
   Status follow(bool first) {
     StackParams sp;
+    sp.deriver_cache = &deriver_cache_;
     auto seq = cluster::current_sequencer(url_);
     if (seq && seq->epoch > 0 && !seq->url.empty()) {
       sp.sequencer_url = seq->url;
@@ -412,6 +417,8 @@ class NodeController {
   cluster::Watch watch_;
   uint64_t epoch_ = 0;
   bool need_follow_ = false;
+  // Kept across refreshes, so that each derives only the new entries into this node's index.
+  ingest::DeriverCache deriver_cache_;
 };
 
 void run_serve(const ServeArgs& a) {

@@ -8,6 +8,26 @@
 
 namespace tallylog::ingest {
 
+DeriverCache::DeriverCache() = default;
+DeriverCache::~DeriverCache() = default;
+
+std::unique_ptr<Deriver> DeriverCache::take(const std::string& contest, const std::string& url, uint64_t indexed) {
+  auto it = kept_.find({contest, url});
+  if (it == kept_.end()) return nullptr;
+  std::unique_ptr<Deriver> d;
+  if (it->second.indexed == indexed) {
+    d = std::move(it->second.deriver);
+    ++reused_;
+  }
+  kept_.erase(it);
+  return d;
+}
+
+void DeriverCache::keep(const std::string& contest, const std::string& url, uint64_t indexed,
+                        std::unique_ptr<Deriver> deriver) {
+  kept_[{contest, url}] = Kept{indexed, std::move(deriver)};
+}
+
 Result<ReadOnlyData> open_for_reading(const std::string& data_dir, const ReadOnlyOptions& options) {
   ReadOnlyData d;
   TL_ASSIGN_OR_RETURN(d.log, store::open_reader(data_dir));
@@ -49,8 +69,16 @@ Result<ReadOnlyData> open_for_reading(const std::string& data_dir, const ReadOnl
   } else if (lock) {
     TL_ASSIGN_OR_RETURN(const uint64_t indexed, d.index->indexed_size());
     if (indexed < d.log_size) {
-      TL_ASSIGN_OR_RETURN(auto deriver, Deriver::load(*d.index, d.contest));
+      DeriverCache* cache = options.deriver_cache;
+      std::unique_ptr<Deriver> deriver;
+      if (cache) deriver = cache->take(d.contest, url, indexed);
+      if (!deriver) {
+        TL_ASSIGN_OR_RETURN(deriver, Deriver::load(*d.index, d.contest));
+        if (cache) cache->count_load();
+      }
+      // On failure the state is dropped with `deriver`: it may be ahead of the index.
       TL_TRY(catch_up(*d.index, *deriver, *d.log, d.log_size, options.progress));
+      if (cache) cache->keep(d.contest, url, d.log_size, std::move(deriver));
       d.caught_up = d.log_size - indexed;
       d.note = "brought the index up to date with the log (" + std::to_string(d.caught_up) + " entries)";
     }

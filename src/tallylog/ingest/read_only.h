@@ -10,6 +10,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <string>
 
@@ -18,6 +19,41 @@
 #include "tallylog/log/log.h"
 
 namespace tallylog::ingest {
+
+class Deriver;
+
+// The verdict rules' state of a contest's index (ingest/derive.h: every station and sheet summary,
+// areas, rules), kept between opens of one data directory by a caller that re-opens it each time
+// its log grows: a follower node (cli/serve_commands.cc). Catching the index up then derives only
+// the new entries, instead of loading that state from the index first (about 2 s of CPU per open
+// at 1,000,000 tables: bench/follower_scale.sh). A kept state is used only by an open that finds
+// the index at exactly the log size the state was left at; since the state is a function of the
+// log's first entries alone, it then equals what loading it would give. Any failure drops it.
+// Not thread-safe: one opener at a time.
+class DeriverCache {
+ public:
+  DeriverCache();
+  ~DeriverCache();
+  DeriverCache(const DeriverCache&) = delete;
+  DeriverCache& operator=(const DeriverCache&) = delete;
+
+  // The state kept for (contest, index url) at `indexed` entries, taken out of the cache; null
+  // when none was kept or it was left at another size (then it is dropped).
+  std::unique_ptr<Deriver> take(const std::string& contest, const std::string& url, uint64_t indexed);
+  void keep(const std::string& contest, const std::string& url, uint64_t indexed, std::unique_ptr<Deriver> deriver);
+  // Opens that reused a kept state / that had to load one (tests and logs).
+  uint64_t reused() const { return reused_; }
+  uint64_t loaded() const { return loaded_; }
+  void count_load() { ++loaded_; }
+
+ private:
+  struct Kept {
+    uint64_t indexed = 0;
+    std::unique_ptr<Deriver> deriver;
+  };
+  std::map<std::pair<std::string, std::string>, Kept> kept_;
+  uint64_t reused_ = 0, loaded_ = 0;
+};
 
 struct ReadOnlyData {
   std::unique_ptr<log::LogReader> log;
@@ -40,6 +76,9 @@ struct ReadOnlyOptions {
   // Rebuild the index from the log even if it exists (`reindex`); needs the lock.
   bool rebuild = false;
   std::function<void(uint64_t, uint64_t)> progress;  // (done, total) while catching up
+  // A caller that re-opens the directory as its log grows keeps the verdict rules' state here
+  // (see DeriverCache); null: loaded from the index whenever the index must catch up.
+  DeriverCache* deriver_cache = nullptr;
 };
 
 Result<ReadOnlyData> open_for_reading(const std::string& data_dir, const ReadOnlyOptions& options = {});

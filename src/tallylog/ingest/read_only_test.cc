@@ -39,10 +39,10 @@ class ReadOnlyTest : public ::testing::Test {
     fs::copy_file(data_ + "/log.vkey", copy + "/log.vkey");
     return copy;
   }
-  void append_sheet_without_indexing(const std::string& station) {
+  void append_sheet_without_indexing(const std::string& station, int64_t a = 15) {
     auto lg = log::Log::open(data_).value();
     auto s = small_sheet(station);
-    s.candidates = {{"A", 15}, {"B", 20}};  // as the ingestor logs it: candidates derived from the cards
+    s.candidates = {{"A", a}, {"B", 35 - a}};  // as the ingestor logs it: candidates derived from the cards
     ASSERT_TRUE(lg->append(election::encode_entry(s)));
     ASSERT_TRUE(lg->close());
   }
@@ -105,6 +105,67 @@ TEST_F(ReadOnlyTest, ALaggingIndexIsReadAsItIsWhileAWriterHoldsTheDirectoryAndTh
   auto r = open_for_reading(data_, o);
   ASSERT_FALSE(r);
   EXPECT_NE(r.error().message.find("is locked"), std::string::npos) << r.error().message;
+}
+
+// Issue 15: a follower node re-opens its data directory each time the log grows; with a
+// DeriverCache it derives only the new entries, from the verdict rules' state the previous open
+// left, instead of loading that state from the index every time. The index must come out exactly
+// as a rebuild from the log makes it, including a verdict (a conflict) that only the kept state
+// can decide.
+TEST_F(ReadOnlyTest, AKeptDeriverStateCatchesUpExactlyAsARebuildDoes) {
+  DeriverCache cache;
+  ReadOnlyOptions o;
+  o.deriver_cache = &cache;
+  append_sheet_without_indexing("R1.02", 15);
+  {
+    auto d = open_for_reading(data_, o);
+    ASSERT_TRUE(d) << d.error().to_string();
+    EXPECT_EQ(d->caught_up, 1u);
+  }
+  EXPECT_EQ(cache.loaded(), 1u);
+  EXPECT_EQ(cache.reused(), 0u);
+  // The same source, the same table, other counts: a conflict with the sheet the first open derived.
+  append_sheet_without_indexing("R1.02", 16);
+  auto d = open_for_reading(data_, o);
+  ASSERT_TRUE(d) << d.error().to_string();
+  EXPECT_EQ(d->caught_up, 1u);
+  EXPECT_EQ(cache.loaded(), 1u);
+  EXPECT_EQ(cache.reused(), 1u);
+  const std::string dump = d->index->dump().value();
+  auto sheets = d->index->sheets_for_station("R1.02").value();
+  ASSERT_EQ(sheets.size(), 2u);
+  EXPECT_TRUE(sheets[0].conflicted && sheets[1].conflicted);
+  d = ReadOnlyData{};
+
+  ReadOnlyOptions rebuild;
+  rebuild.rebuild = true;
+  auto fresh = open_for_reading(published_copy(), rebuild);
+  ASSERT_TRUE(fresh) << fresh.error().to_string();
+  EXPECT_EQ(fresh->index->dump().value(), dump);
+}
+
+TEST_F(ReadOnlyTest, AKeptDeriverStateLeftAtAnotherSizeIsNotUsed) {
+  DeriverCache cache;
+  ReadOnlyOptions o;
+  o.deriver_cache = &cache;
+  append_sheet_without_indexing("R1.02", 15);
+  ASSERT_TRUE(open_for_reading(data_, o));
+  EXPECT_EQ(cache.loaded(), 1u);
+  // Caught up without the cache: the kept state is now behind the index.
+  append_sheet_without_indexing("R1.02", 16);
+  ASSERT_TRUE(open_for_reading(data_));
+  append_sheet_without_indexing("R1.01", 17);
+  auto d = open_for_reading(data_, o);
+  ASSERT_TRUE(d) << d.error().to_string();
+  EXPECT_EQ(cache.reused(), 0u);
+  EXPECT_EQ(cache.loaded(), 2u);
+  const std::string dump = d->index->dump().value();
+  d = ReadOnlyData{};
+  ReadOnlyOptions rebuild;
+  rebuild.rebuild = true;
+  auto fresh = open_for_reading(published_copy(), rebuild);
+  ASSERT_TRUE(fresh) << fresh.error().to_string();
+  EXPECT_EQ(fresh->index->dump().value(), dump);
 }
 
 TEST_F(ReadOnlyTest, WithoutAVerifierKeyNothingIsRead) {
