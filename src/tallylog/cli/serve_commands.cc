@@ -33,6 +33,7 @@
 #include "tallylog/ingest/contest.h"
 #include "tallylog/ingest/derive.h"
 #include "tallylog/ingest/ingestor.h"
+#include "tallylog/http/metrics.h"
 #include "tallylog/ingest/read_only.h"
 #include "tallylog/qr/decoder.h"
 #include "tallylog/qr/profile.h"
@@ -119,6 +120,8 @@ struct StackParams {
   std::string sequencer_node;
   // A follower: the verdict rules' state kept from one refresh to the next (ingest/read_only.h).
   ingest::DeriverCache* deriver_cache = nullptr;
+  // The process's request metrics, shared by every stack it builds (/metrics never steps back).
+  std::shared_ptr<http::Metrics> metrics;
 };
 
 Result<std::shared_ptr<Stack>> build_stack(const ServeArgs& a, const StackParams& sp) {
@@ -198,6 +201,7 @@ Result<std::shared_ptr<Stack>> build_stack(const ServeArgs& a, const StackParams
   if (!ao.web_dir.empty()) TL_TRY(http::check_web_root(ao.web_dir, a.data_dir));
   ao.submit_rate_per_token = a.rate;
   ao.submit_burst_per_token = a.burst;
+  ao.metrics = sp.metrics;
   http::ApiBackend be;
   be.log = writable ? &st->ingestor->log() : st->read_only.log.get();
   be.index = &index;
@@ -318,9 +322,9 @@ std::string now_utc() {
 class NodeController {
  public:
   NodeController(const ServeArgs& a, std::string store_url, Current& current, bool can_lead, std::string advertise,
-                 std::string node)
+                 std::string node, std::shared_ptr<http::Metrics> metrics)
       : a_(a), url_(std::move(store_url)), current_(current), can_lead_(can_lead), advertise_(std::move(advertise)),
-        node_(std::move(node)), lease_(url_), watch_(url_) {}
+        node_(std::move(node)), metrics_(std::move(metrics)), lease_(url_), watch_(url_) {}
 
   // The first stack, before the server listens: the sequencer's if the lease is free.
   Status start() {
@@ -381,7 +385,7 @@ class NodeController {
 
  private:
   Status lead(uint64_t epoch) {
-    auto st = build_stack(a_, StackParams{Stack::Role::kWriter, epoch, {}, {}});
+    auto st = build_stack(a_, StackParams{Stack::Role::kWriter, epoch, {}, {}, nullptr, metrics_});
     if (!st) {
       lease_.release();
       return std::unexpected(st.error());
@@ -394,6 +398,7 @@ class NodeController {
   Status follow(bool first) {
     StackParams sp;
     sp.deriver_cache = &deriver_cache_;
+    sp.metrics = metrics_;
     auto seq = cluster::current_sequencer(url_);
     if (seq && seq->epoch > 0 && !seq->url.empty()) {
       sp.sequencer_url = seq->url;
@@ -413,6 +418,7 @@ class NodeController {
   Current& current_;
   bool can_lead_;
   std::string advertise_, node_;
+  std::shared_ptr<http::Metrics> metrics_;
   cluster::Lease lease_;
   cluster::Watch watch_;
   uint64_t epoch_ = 0;
@@ -456,10 +462,12 @@ void run_serve(const ServeArgs& a) {
   // A log in PostgreSQL may be served by several nodes: they share it through the lease.
   const std::string store = value_or_exit(store::store_url(a.data_dir));
   Current current;
+  auto metrics = std::make_shared<http::Metrics>();
   std::unique_ptr<NodeController> controller;
   std::shared_ptr<Stack> first;
   if (store.empty()) {
-    first = value_or_exit(build_stack(a, StackParams{has_key ? Stack::Role::kWriter : Stack::Role::kReader, 0, {}, {}}));
+    first = value_or_exit(
+        build_stack(a, StackParams{has_key ? Stack::Role::kWriter : Stack::Role::kReader, 0, {}, {}, nullptr, metrics}));
     current.set(first);
   }
   http::Server server(
@@ -483,7 +491,7 @@ void run_serve(const ServeArgs& a) {
     std::string host = so.host == "0.0.0.0" || so.host == "::" ? net_hostname() : so.host;
     std::string advertise = a.advertise.empty() ? "http://" + host + ":" + std::to_string(server.port()) + "/" : a.advertise;
     std::string node = a.node.empty() ? net_hostname() + ":" + std::to_string(server.port()) : a.node;
-    controller = std::make_unique<NodeController>(a, store, current, has_key, advertise, node);
+    controller = std::make_unique<NodeController>(a, store, current, has_key, advertise, node, metrics);
     check_or_exit(controller->start());
     role = current.get()->role == Stack::Role::kWriter ? " (node " + node + ": the sequencer)" : " (node " + node + ": a follower)";
   }

@@ -92,7 +92,7 @@ std::string_view Api::route_label(std::string_view method, std::string_view path
 }
 
 void Api::observe(const Request& request, int status, std::chrono::nanoseconds latency) {
-  impl_->ctx.metrics.observe(route_label(request.method, request.path), status, latency);
+  impl_->ctx.metrics->observe(route_label(request.method, request.path), status, latency);
 }
 
 Response Api::handle(const Request& req) {

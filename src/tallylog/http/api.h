@@ -40,6 +40,8 @@
 
 namespace tallylog::http {
 
+class Metrics;  // http/metrics.h
+
 struct ApiOptions {
   std::string data_dir;  // <data>: log/, blobs/, tokens.json
   std::string web_dir;   // the built page (web/dist); empty: no page
@@ -48,6 +50,10 @@ struct ApiOptions {
   uint64_t max_sheet_bytes = 64 * 1024;
   uint64_t max_image_bytes = 16 * 1024 * 1024;
   uint64_t max_bulk_bytes = 64 * 1024 * 1024;  // POST /api/v1/bulk/sheets: a batch of entries
+  // The request counters and latencies /metrics reports. Shared by the Apis a process builds one
+  // after another (a serve node that changes role or follows the log swaps its Api), so counters
+  // never step back within a process. Null: the Api keeps its own.
+  std::shared_ptr<Metrics> metrics;
 };
 
 // One contest of an election with several (election/contest.h), as the read side serves it:

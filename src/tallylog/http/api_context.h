@@ -25,7 +25,7 @@ struct ApiContext {
   ApiBackend be;
   TokenStore tokens;
   RateLimiter limiter;
-  Metrics metrics;
+  std::shared_ptr<Metrics> metrics;  // opt.metrics, or the Api's own
   TallyCache tallies;  // the tally cache of `be.index` (the write side's contest)
   // One per be.contests entry: &tallies for the one whose index is be.index, else its own.
   std::vector<TallyCache*> contest_tallies;
@@ -36,6 +36,7 @@ struct ApiContext {
         be(std::move(b)),
         tokens(opt.data_dir, *be.env),
         limiter(opt.submit_rate_per_token, opt.submit_burst_per_token),
+        metrics(opt.metrics ? opt.metrics : std::make_shared<Metrics>()),
         tallies(be.index, be.index_commits) {
     for (const ApiContest& c : be.contests) {
       if (c.index == be.index) {

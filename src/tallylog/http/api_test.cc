@@ -1,4 +1,5 @@
 #include "tallylog/http/api.h"
+#include "tallylog/http/metrics.h"
 
 #include <gtest/gtest.h>
 
@@ -578,6 +579,27 @@ TEST_F(ApiTest, MetricsReportRequestsLogSizeAndSheetsBySource) {
   EXPECT_NE(m.body.find("tallylog_http_requests_total{route=\"/api/v1/tally\",status=\"200\"} 1"), std::string::npos);
   EXPECT_NE(m.body.find("tallylog_log_size " + std::to_string(log.size())), std::string::npos);
   EXPECT_NE(m.body.find("tallylog_sheets{source=\"official\"} 1"), std::string::npos);
+}
+
+// Issue 15: a serve node swaps its Api whenever it follows the log or changes role; with one
+// shared Metrics the counters go on from where the previous Api left them.
+TEST_F(ApiTest, ApisSharingMetricsKeepCountingAcrossASwap) {
+  ApiOptions o;
+  o.metrics = std::make_shared<Metrics>();
+  const std::string line = "tallylog_http_requests_total{route=\"/api/v1/tally\",status=\"200\"} ";
+  {
+    Api before = make_api(o);
+    before.observe(get("/api/v1/tally"), 200, std::chrono::milliseconds(1));
+    before.observe(get("/api/v1/tally"), 200, std::chrono::milliseconds(1));
+  }
+  Api after = make_api(o);
+  after.observe(get("/api/v1/tally"), 200, std::chrono::milliseconds(1));
+  auto m = after.handle(get("/metrics"));
+  EXPECT_NE(m.body.find(line + "3"), std::string::npos) << m.body;
+  EXPECT_EQ(o.metrics->requests("/api/v1/tally", 200), 3u);
+  // Without a shared one, each Api counts alone.
+  Api own = make_api();
+  EXPECT_EQ(own.handle(get("/metrics")).body.find(line), std::string::npos);
 }
 
 TEST_F(ApiTest, ServesTheElectionAndStations) {

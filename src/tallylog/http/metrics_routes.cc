@@ -22,7 +22,7 @@ Response metrics(ApiContext& ctx) {
   for (auto& w : witness_gauges(ctx)) gauges.push_back(std::move(w));
   Response r;
   r.content_type = "text/plain; version=0.0.4; charset=utf-8";
-  r.body = ctx.metrics.render(gauges);
+  r.body = ctx.metrics->render(gauges);
   return r;
 }
 
