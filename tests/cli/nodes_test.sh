@@ -80,6 +80,30 @@ rc=$?
 check "a direct import beside running nodes is refused (the lease is held), naming the sequencer" \
   '[ $rc != 0 ] && grep -q "node n1 (http://127.0.0.1:${PORT[1]}/) holds the sequencer lease" "$D/direct.err" || { cat "$D/direct.out" "$D/direct.err"; false; }'
 
+# Images: a sheet with its photo posted to the sequencer; every node serves the photo (the log in
+# PostgreSQL keeps it in tl_blobs: a follower fetches it from there once, checks it, keeps it).
+IMG="$SRC/tests/fixtures/qr/actas/qr-mobile-1.jpg"
+HEX=$(sha256sum "$IMG" | cut -d' ' -f1)
+python3 - "$D/sheets/$ONE" "$HEX" >"$D/with-image.json" <<'PY'
+import json, sys
+s = json.load(open(sys.argv[1])); s["source"] = "observer:img"; s["image_sha256"] = sys.argv[2]
+print(json.dumps(s))
+PY
+S=$(curl -s -o "$D/body" -w '%{http_code}' -H "Authorization: Bearer $TOKEN" -F "sheet=<$D/with-image.json;type=application/json" \
+  -F "image=@$IMG;type=image/jpeg" "http://127.0.0.1:${PORT[1]}/api/v1/sheets/with-image")
+check "a sheet with its photo, posted to the sequencer, is logged" '[ "$S" = 201 ] || { echo "$S"; cat "$D/body"; false; }'
+held_by() { [ -n "$(find "$D/n$1/blobs" -name "$HEX" 2>/dev/null)" ]; }
+photo_everywhere() {
+  local n
+  for n in 2 3 1; do
+    curl -fs "http://127.0.0.1:${PORT[$n]}/blobs/sha256/$HEX" | cmp -s - "$IMG" || { echo "node $n"; return 1; }
+  done
+}
+check "a follower that never received the photo serves it, byte for byte, from the shared store, and keeps it" \
+  '! held_by 2 && photo_everywhere && held_by 2'
+S=$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:${PORT[2]}/blobs/sha256/$(printf '%064d' 0)")
+check "a blob nobody has is 404 on a follower" '[ "$S" = 404 ]'
+
 # Reads: every node answers the same bytes once it serves the same checkpoint.
 converged() {  # every node serves the log size of $1
   for n in 1 2 3; do [ "$(size_of $n)" = "$1" ] || return 1; done

@@ -13,8 +13,11 @@
 #include "tallylog/ingest/ingestor.h"
 #include "tallylog/net/http_client.h"
 #include "tallylog/remote/bulk_client.h"
+#include "tallylog/ingest/sheet_sink.h"
 #include "tallylog/qr/decoder.h"
 #include "tallylog/qr/scan.h"
+#include "tallylog/store/shared_blobs.h"
+#include "tallylog/store/store.h"
 
 namespace tallylog::cli {
 namespace {
@@ -114,10 +117,22 @@ void run_scan(const ScanArgs& a) {
   } else {
     auto ingestor = value_or_exit(ingest::Ingestor::open(a.data, io));
     auto blobs = value_or_exit(blob::BlobStore::open(Env::posix(), a.data));
+    // A log in PostgreSQL: its images go there too, so every serve node on it can serve them.
+    std::unique_ptr<store::SharedBlobs> shared;
+    if (const std::string url = value_or_exit(store::store_url(a.data)); !url.empty())
+      shared = value_or_exit(store::SharedBlobs::open(url));
     {
       Progress progress("scan", files.size());
       options.progress = [&progress](uint64_t done, uint64_t) { progress.update(done); };
-      summary = qr::scan_images(*ingestor, blobs, files, options);
+      auto sink = ingest::ingestor_sink(*ingestor);
+      summary = qr::scan_images(
+          *sink,
+          [&blobs, &shared](std::string_view bytes) -> Result<std::string> {
+            TL_ASSIGN_OR_RETURN(std::string hex, blobs.put(bytes));
+            if (shared) TL_TRY(shared->put(hex, bytes));
+            return hex;
+          },
+          files, options);
     }
     check_or_exit(ingestor->close());
   }

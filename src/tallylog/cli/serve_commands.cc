@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "tallylog/cluster/lease.h"
+#include "tallylog/store/shared_blobs.h"
 #include "tallylog/store/store.h"
 #include "tallylog/blob/blob_store.h"
 #include "tallylog/cli/command.h"
@@ -122,6 +123,8 @@ struct StackParams {
   ingest::DeriverCache* deriver_cache = nullptr;
   // The process's request metrics, shared by every stack it builds (/metrics never steps back).
   std::shared_ptr<http::Metrics> metrics;
+  // A log in PostgreSQL: the images every node shares (store/shared_blobs.h). Null: local only.
+  std::shared_ptr<store::SharedBlobs> shared_blobs;
 };
 
 Result<std::shared_ptr<Stack>> build_stack(const ServeArgs& a, const StackParams& sp) {
@@ -275,7 +278,19 @@ Result<std::shared_ptr<Stack>> build_stack(const ServeArgs& a, const StackParams
       return sheet;
     };
   }
-  be.put_blob = [raw](std::string_view bytes) { return raw->blobs->put(bytes); };
+  be.put_blob = [raw, shared = sp.shared_blobs](std::string_view bytes) -> Result<std::string> {
+    TL_ASSIGN_OR_RETURN(std::string hex, raw->blobs->put(bytes));
+    if (shared) TL_TRY(shared->put(hex, bytes));  // before the answer: any node can then serve it
+    return hex;
+  };
+  if (sp.shared_blobs) {
+    be.fetch_blob = [raw, shared = sp.shared_blobs](std::string_view hex) -> Status {
+      TL_ASSIGN_OR_RETURN(auto data, shared->get(hex));
+      if (!data) return err(ErrorCode::kNotFound, "no blob " + std::string(hex));
+      TL_TRY(raw->blobs->put(*data));  // kept: the next request is served from this node's disk
+      return ok();
+    };
+  }
   if (st->collector) be.witness_status = [c = st->collector] { return c->status_json(); };
   st->api = std::make_unique<http::Api>(ao, std::move(be));
   if (writable) {
@@ -321,10 +336,11 @@ std::string now_utc() {
 // connection ends. One thread; every change of what is served is a stack swap.
 class NodeController {
  public:
+  // `process`: what every stack of this process shares (metrics, shared blobs).
   NodeController(const ServeArgs& a, std::string store_url, Current& current, bool can_lead, std::string advertise,
-                 std::string node, std::shared_ptr<http::Metrics> metrics)
+                 std::string node, StackParams process)
       : a_(a), url_(std::move(store_url)), current_(current), can_lead_(can_lead), advertise_(std::move(advertise)),
-        node_(std::move(node)), metrics_(std::move(metrics)), lease_(url_), watch_(url_) {}
+        node_(std::move(node)), process_(std::move(process)), lease_(url_), watch_(url_) {}
 
   // The first stack, before the server listens: the sequencer's if the lease is free.
   Status start() {
@@ -385,7 +401,10 @@ class NodeController {
 
  private:
   Status lead(uint64_t epoch) {
-    auto st = build_stack(a_, StackParams{Stack::Role::kWriter, epoch, {}, {}, nullptr, metrics_});
+    StackParams sp = process_;
+    sp.role = Stack::Role::kWriter;
+    sp.fence = epoch;
+    auto st = build_stack(a_, sp);
     if (!st) {
       lease_.release();
       return std::unexpected(st.error());
@@ -396,9 +415,8 @@ class NodeController {
   }
 
   Status follow(bool first) {
-    StackParams sp;
+    StackParams sp = process_;
     sp.deriver_cache = &deriver_cache_;
-    sp.metrics = metrics_;
     auto seq = cluster::current_sequencer(url_);
     if (seq && seq->epoch > 0 && !seq->url.empty()) {
       sp.sequencer_url = seq->url;
@@ -418,7 +436,7 @@ class NodeController {
   Current& current_;
   bool can_lead_;
   std::string advertise_, node_;
-  std::shared_ptr<http::Metrics> metrics_;
+  StackParams process_;
   cluster::Lease lease_;
   cluster::Watch watch_;
   uint64_t epoch_ = 0;
@@ -462,12 +480,17 @@ void run_serve(const ServeArgs& a) {
   // A log in PostgreSQL may be served by several nodes: they share it through the lease.
   const std::string store = value_or_exit(store::store_url(a.data_dir));
   Current current;
-  auto metrics = std::make_shared<http::Metrics>();
+  StackParams process;  // what every stack of this process shares
+  process.metrics = std::make_shared<http::Metrics>();
+  // Several nodes on one log in PostgreSQL share its images there; one clear error at start when
+  // the database cannot be reached.
+  if (!store.empty()) process.shared_blobs = value_or_exit(store::SharedBlobs::open(store));
   std::unique_ptr<NodeController> controller;
   std::shared_ptr<Stack> first;
   if (store.empty()) {
     first = value_or_exit(
-        build_stack(a, StackParams{has_key ? Stack::Role::kWriter : Stack::Role::kReader, 0, {}, {}, nullptr, metrics}));
+        build_stack(a, StackParams{has_key ? Stack::Role::kWriter : Stack::Role::kReader, 0, {}, {}, nullptr,
+                                   process.metrics, nullptr}));
     current.set(first);
   }
   http::Server server(
@@ -491,7 +514,7 @@ void run_serve(const ServeArgs& a) {
     std::string host = so.host == "0.0.0.0" || so.host == "::" ? net_hostname() : so.host;
     std::string advertise = a.advertise.empty() ? "http://" + host + ":" + std::to_string(server.port()) + "/" : a.advertise;
     std::string node = a.node.empty() ? net_hostname() + ":" + std::to_string(server.port()) : a.node;
-    controller = std::make_unique<NodeController>(a, store, current, has_key, advertise, node, metrics);
+    controller = std::make_unique<NodeController>(a, store, current, has_key, advertise, node, process);
     check_or_exit(controller->start());
     role = current.get()->role == Stack::Role::kWriter ? " (node " + node + ": the sequencer)" : " (node " + node + ": a follower)";
   }

@@ -107,6 +107,10 @@ struct ApiBackend {
   std::function<Result<election::Sheet>(std::string_view image_bytes, std::string_view contest)> sheet_from_image;
   // Stores image bytes, returns the hex SHA-256. Null: images are not kept.
   std::function<Result<std::string>(std::string_view bytes)> put_blob;
+  // A blob GET /blobs/sha256/<hex> asks for that is not in <data>/blobs/: fetches it into there
+  // from where several nodes share them (store/shared_blobs.h); kNotFound when nobody has it,
+  // kUnavailable when that cannot be asked now (answered 503). Null: such a blob is 404.
+  std::function<Status(std::string_view hex_digest)> fetch_blob;
   // The witnesses the log asks to cosign (witness::Collector::status_json): served at
   // /api/v1/witnesses and as gauges in /metrics. Null: no witnesses configured.
   std::function<std::string()> witness_status;

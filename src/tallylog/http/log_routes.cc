@@ -41,7 +41,18 @@ void add_log_routes(RouteTable& table, ApiContext& ctx) {
                return serve_log_file(*ctx.be.env, join_path(ctx.opt.data_dir, "log"), c.rest);
              }});
   table.add({"GET", "/blobs/*", "/blobs", 0, [&ctx](const RouteCall& c) {
-               return serve_blob(*ctx.be.env, join_path(ctx.opt.data_dir, "blobs"), c.rest);
+               const std::string dir = join_path(ctx.opt.data_dir, "blobs");
+               Response r = serve_blob(*ctx.be.env, dir, c.rest);
+               if (r.status != 404 || !ctx.be.fetch_blob) return r;
+               auto hex = checked_blob_digest(c.rest);
+               if (!hex) return r;
+               if (auto f = ctx.be.fetch_blob(*hex); !f) {
+                 if (f.error().code == ErrorCode::kNotFound) return r;
+                 Response u = from_error(f.error());
+                 if (u.status == 503) u.headers.emplace_back("Retry-After", "1");
+                 return u;
+               }
+               return serve_blob(*ctx.be.env, dir, c.rest);
              }});
   table.add({"GET", "/api/v1/log/vkey", "", 0, [&ctx](const RouteCall&) {
                auto v = read_log_vkey(ctx);
