@@ -202,4 +202,8 @@ check "after the fail-overs the 3 nodes converge to identical answers" 'same_ans
 "$T" verify "$D/reader" --vkey "$D/seed/log.vkey" >"$D/verify.out" 2>&1
 rc=$?
 check "verify: the log in the database is intact" '[ $rc = 0 ] || { cat "$D/verify.out"; false; }'
+# The static site, published from a directory that never received the photo, holds it too.
+"$T" publish "$D/reader" "$D/site" --no-web >"$D/publish.out" 2>&1
+check "publish from any node's directory: the site holds the photo posted to the sequencer" \
+  'cmp -s "$D/site/blobs/sha256/$HEX" "$IMG" || { cat "$D/publish.out"; ls -R "$D/site/blobs" | head; false; }'
 finish

@@ -56,6 +56,16 @@ check "verify <data with store.url>: checks the log in the database, clean" \
 check "both logs hold as many entries (the election, every station, every sheet)" \
   '[ "$(sed -n 2p "$D/posix/log/checkpoint")" = $((2 * rows + 1)) ] || { sed -n 2p "$D/posix/log/checkpoint"; false; }'
 
+# `publish` of it: a static site holding every tile and entry bundle the checkpoint commits to
+# (a log in PostgreSQL has no files under <data>/log/ to copy), which a mirror fetches, verifies
+# and tallies the same. Regression: the site held the checkpoint and no tile.
+"$T" publish "$D/pg1" "$D/site" --no-web >"$D/publish.out" 2>&1
+"$T" mirror "$D/site" "$D/site-mirror" --vkey "$D/pg1/log.vkey" >"$D/mirror.out" 2>&1
+rc=$?
+"$T" tally "$D/site-mirror" --level state --format json >"$D/site.state.json" 2>/dev/null
+check "publish <data with store.url>: the site's log mirrors and verifies at its full size, and tallies the same" \
+  '[ $rc = 0 ] && grep -q "mirrored size $((2 * rows + 1))" "$D/mirror.out" && cmp -s "$D/pg1.state.json" "$D/site.state.json" || { cat "$D/publish.out" "$D/mirror.out"; false; }'
+
 # A second node: only the key, the verifier key and store.url; it builds its own index from the
 # log in the database and tallies the same.
 mkdir "$D/node2"

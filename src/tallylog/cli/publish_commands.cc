@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "tallylog/store/store.h"
+#include "tallylog/blob/blob_store.h"
 #include "tallylog/cli/command.h"
 #include "tallylog/cli/web_dir.h"
 #include "tallylog/election/contest.h"
@@ -18,6 +18,8 @@
 #include "tallylog/ingest/contest.h"
 #include "tallylog/ingest/read_only.h"
 #include "tallylog/publish/publish.h"
+#include "tallylog/store/shared_blobs.h"
+#include "tallylog/store/store.h"
 
 namespace tallylog::cli {
 namespace {
@@ -34,6 +36,7 @@ void run_publish(const PublishArgs& a) {
   // Read-only, as `serve` opens a copy without log.key: the checkpoint is read first, so every
   // tile it commits to is on disk before anything is copied.
   auto log = value_or_exit(store::open_reader(a.data_dir));
+  auto storage = value_or_exit(store::open_storage(a.data_dir));  // the tiles, wherever they are
   election::Election full;
   if (auto f = ingest::logged_election(*log)) full = std::move(*f);
   ingest::ReadOnlyOptions ro;
@@ -72,6 +75,18 @@ void run_publish(const PublishArgs& a) {
     check_or_exit(http::check_web_root(in.web_dir, a.data_dir));
   }
   in.checkpoint = value_or_exit(data.log->checkpoint());
+  in.read_log_file = [&storage](const std::string& path) { return storage->read(path); };
+  // A log in PostgreSQL: the images every node stored there are brought into <data>/blobs/ first,
+  // so the site holds them whichever node received them.
+  if (const std::string url = value_or_exit(store::store_url(a.data_dir)); !url.empty()) {
+    auto shared = value_or_exit(store::SharedBlobs::open(url));
+    auto local = value_or_exit(blob::BlobStore::open(Env::posix(), a.data_dir));
+    for (const std::string& hex : value_or_exit(shared->digests())) {
+      if (local.contains(hex)) continue;
+      auto bytes = value_or_exit(shared->get(hex));
+      if (bytes) value_or_exit(local.put(*bytes));
+    }
+  }
   in.get = [&api](const http::Request& r) { return api.handle(r); };
   // Each table's sheets with proofs (the table page); an election with several contests: none yet.
   if (full.contests.size() <= 1) {

@@ -9,6 +9,7 @@
 
 #include "tallylog/base/sha256.h"
 #include "tallylog/http/request_parsing.h"
+#include "tallylog/log/tiles.h"
 
 namespace tallylog::publish {
 namespace {
@@ -52,7 +53,7 @@ class Publisher {
     stats_.checkpoint_size = std::stoull(size);
 
     // 1. The log's tiles and entry bundles, and the images: immutable, copied once.
-    TL_TRY(copy_tree(join_path(in_.data_dir, "log/tile"), "log/tile", /*immutable=*/true));
+    TL_TRY(copy_log_tiles());
     TL_TRY(copy_tree(join_path(in_.data_dir, "blobs/sha256"), "blobs/sha256", true));
     if (auto vkey = env_.read_file(join_path(in_.data_dir, "log.vkey")))
       TL_TRY(put("log.vkey", *vkey));
@@ -122,6 +123,36 @@ class Publisher {
 
   // Every regular file under `src` to `dst_rel`/<same relative path>. Immutable files are copied
   // only when not published before; others when their bytes differ.
+  // Every tile and entry bundle the checkpoint commits to, at the width it gives each (so a
+  // partial tile is the one this checkpoint names), read from the log's store: tlog-tiles.
+  Status copy_log_tiles() {
+    const uint64_t size = stats_.checkpoint_size;
+    std::vector<std::string> paths;
+    for (unsigned level = 0; level < log::kMaxTileLevels; ++level) {
+      bool any = false;
+      for (uint64_t n = 0;; ++n) {
+        const uint64_t w = log::tile_width(level, n, size);
+        if (w == 0) break;
+        any = true;
+        paths.push_back(log::tile_path(level, n, w));
+        if (level == 0) paths.push_back(log::bundle_path(n, w));
+      }
+      if (!any) break;
+    }
+    for (const std::string& p : paths) {
+      const std::string rel = "log/" + p;
+      now_[rel] = kImmutable;
+      if (state_.contains(rel) && env_.exists(join_path(out_, rel))) {
+        ++stats_.files_unchanged;
+        continue;
+      }
+      auto data = in_.read_log_file ? in_.read_log_file(p) : env_.read_file(join_path(in_.data_dir, "log/" + p));
+      if (!data) return std::unexpected(with_context(data.error(), "publish: the log's " + p));
+      TL_TRY(write(rel, *data, Durability::kNoSync));
+    }
+    return {};
+  }
+
   Status copy_tree(const std::string& src, const std::string& dst_rel, bool immutable) {
     namespace fs = std::filesystem;
     std::error_code ec;

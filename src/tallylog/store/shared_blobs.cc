@@ -35,6 +35,7 @@ Result<std::unique_ptr<SharedBlobs>> SharedBlobs::open(const std::string& url) {
   }
   TL_TRY(b->conn_->prepare("put_blob", "INSERT INTO tl_blobs(digest, data) VALUES ($1, $2) ON CONFLICT DO NOTHING"));
   TL_TRY(b->conn_->prepare("get_blob", "SELECT data FROM tl_blobs WHERE digest = $1"));
+  TL_TRY(b->conn_->prepare("list_blobs", "SELECT digest FROM tl_blobs ORDER BY digest"));
   return b;
 }
 
@@ -64,6 +65,16 @@ Result<std::optional<std::string>> SharedBlobs::get(std::string_view hex) {
     return err(ErrorCode::kCorrupt, "blob store " + url_ + ": the row for " + std::string(hex) +
                                         " holds bytes with another SHA-256");
   return std::optional<std::string>(std::move(data));
+}
+
+Result<std::vector<std::string>> SharedBlobs::digests() {
+  std::vector<std::string> out;
+  std::lock_guard lock(mu_);
+  TL_TRY(conn_->stream("list_blobs", {}, [&out](const pg::Row& r) -> Status {
+    out.emplace_back(r.bytes(0));
+    return ok();
+  }));
+  return out;
 }
 
 }  // namespace tallylog::store

@@ -16,6 +16,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "tallylog/base/error.h"
 
@@ -40,6 +41,8 @@ class SharedBlobs {
   // connection (kUnavailable after): a flood of requests for blobs nobody has cannot hold every
   // request thread of a node behind the database.
   Result<std::optional<std::string>> get(std::string_view hex_digest);
+  // Every digest stored, in order (`tallylog publish` copies what its node lacks).
+  Result<std::vector<std::string>> digests();
 
  private:
   SharedBlobs();

@@ -76,4 +76,14 @@ Result<std::unique_ptr<log::LogReader>> open_reader(const std::string& data_dir)
   return log::open_reader(data_dir, o);
 }
 
+Result<std::shared_ptr<const log::LogStorage>> open_storage(const std::string& data_dir) {
+  TL_ASSIGN_OR_RETURN(std::string url, store_url(data_dir));
+  if (url.empty()) {
+    TL_ASSIGN_OR_RETURN(auto s, log::posix_log_storage(Env::posix(), join_path(data_dir, "log")));
+    return std::shared_ptr<const log::LogStorage>(std::move(s));
+  }
+  TL_ASSIGN_OR_RETURN(Store s, open_postgres_store(url));
+  return std::shared_ptr<const log::LogStorage>(std::move(s.storage));
+}
+
 }  // namespace tallylog::store

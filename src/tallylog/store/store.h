@@ -64,6 +64,11 @@ Result<log::OpenOptions> open_log_options(const std::string& data_dir, log::Open
 // log::open_reader for <data_dir>, whichever store holds its log.
 Result<std::unique_ptr<log::LogReader>> open_reader(const std::string& data_dir);
 
+// The public files of <data_dir>'s log (tiles, entry bundles, checkpoint; paths relative to the
+// log, "tile/0/x001/234"), read-only, whichever store holds them: for copying them out
+// (`tallylog publish`).
+Result<std::shared_ptr<const log::LogStorage>> open_storage(const std::string& data_dir);
+
 // The sequencer lease's epoch now stored (tests, `tallylog nodes`): 0 for a POSIX store.
 Result<uint64_t> sequencer_epoch(const std::string& url);
 
