@@ -4,6 +4,8 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <string>
+#include <vector>
 
 #include "tallylog/base/testing.h"
 
@@ -44,8 +46,10 @@ TEST(StaticApiPath, RefusesWhatNeedsTheServerOrEscapes) {
   EXPECT_EQ(static_api_path("/api/v1/search", "q=soublette"), "");
 }
 
-// A data directory with one tile and a fake read API; a second run copies nothing it copied
-// before and rewrites only answers whose bytes changed; the checkpoint is there after each run.
+// A data directory with one tile and entry bundle and a fake read API; a second run copies nothing
+// it copied before and rewrites only answers whose bytes changed; the checkpoint is there after
+// each run. The log's files published are those the checkpoint commits to (tlog-tiles widths),
+// read through PublishInput::read_log_file when given.
 TEST(PublishSite, SecondRunCopiesOnlyWhatChanged) {
   namespace fs = std::filesystem;
   const std::string root =
@@ -53,7 +57,11 @@ TEST(PublishSite, SecondRunCopiesOnlyWhatChanged) {
   const std::string data = root + "/data", out = root + "/out";
   Env& env = Env::posix();
   ASSERT_TRUE(env.create_dirs(data + "/log/tile/0/000.p"));
+  ASSERT_TRUE(env.create_dirs(data + "/log/tile/entries/000.p"));
   ASSERT_TRUE(env.write_file_atomic(data + "/log/tile/0/000.p/1", "h", Durability::kNoSync));
+  ASSERT_TRUE(env.write_file_atomic(data + "/log/tile/entries/000.p/1", "e", Durability::kNoSync));
+  // Beyond the checkpoint: not published.
+  ASSERT_TRUE(env.write_file_atomic(data + "/log/tile/0/000.p/3", "hhh", Durability::kNoSync));
   int log_size = 1;
   PublishInput in;
   in.data_dir = data;
@@ -71,20 +79,32 @@ TEST(PublishSite, SecondRunCopiesOnlyWhatChanged) {
   ASSERT_TRUE(first) << first.error().to_string();
   EXPECT_EQ(first->checkpoint_size, 1u);
   EXPECT_EQ(*env.read_file(out + "/log/tile/0/000.p/1"), "h");
+  EXPECT_EQ(*env.read_file(out + "/log/tile/entries/000.p/1"), "e");
+  EXPECT_FALSE(env.exists(out + "/log/tile/0/000.p/3"));
   EXPECT_EQ(*env.read_file(out + "/log/checkpoint"), in.checkpoint);
   EXPECT_EQ(env.read_file(out + "/api/v1/tally/state/official.json").value_or(""),
             "{\"log_size\":1}\n");
   EXPECT_TRUE(env.exists(out + "/site.json"));
   EXPECT_TRUE(env.exists(out + "/api/v1/search-index.json"));
 
-  // The log grows by one tile; the tally answers change, nothing else does.
-  ASSERT_TRUE(env.write_file_atomic(data + "/log/tile/0/000.p/2", "hh", Durability::kNoSync));
+  // The log grows by one entry, read from elsewhere (as from a log in PostgreSQL); the tally
+  // answers change, nothing else does; the superseded partials go.
+  std::vector<std::string> read;
+  in.read_log_file = [&read](const std::string& path) -> Result<std::string> {
+    read.push_back(path);
+    return path.starts_with("tile/entries/") ? std::string("ee") : std::string("hh");
+  };
   log_size = 2;
   in.checkpoint = "example.org/log\n2\nroot2\n\n— sig\n";
   auto second = publish_site(in, out);
   ASSERT_TRUE(second) << second.error().to_string();
+  EXPECT_EQ(read, (std::vector<std::string>{"tile/0/000.p/2", "tile/entries/000.p/2"}));
+  EXPECT_EQ(*env.read_file(out + "/log/tile/0/000.p/2"), "hh");
+  EXPECT_EQ(*env.read_file(out + "/log/tile/entries/000.p/2"), "ee");
   const uint64_t tallies = 2 * 2;  // two levels (national, state) x two rules (*, official)
-  EXPECT_EQ(second->files_written, 1 + tallies + 1) << "the new tile, the tallies, the checkpoint";
+  EXPECT_EQ(second->files_written, 2 + tallies + 1) << "the new tile and bundle, the tallies, the checkpoint";
+  EXPECT_EQ(second->files_removed, 2u);
+  EXPECT_FALSE(env.exists(out + "/log/tile/0/000.p/1"));
   EXPECT_EQ(*env.read_file(out + "/log/checkpoint"), in.checkpoint);
   EXPECT_EQ(env.read_file(out + "/api/v1/tally/national/_all.json").value_or(""),
             "{\"log_size\":2}\n");
