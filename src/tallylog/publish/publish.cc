@@ -150,6 +150,14 @@ class Publisher {
       if (!data) return std::unexpected(with_context(data.error(), "publish: the log's " + p));
       TL_TRY(write(rel, *data, Durability::kNoSync));
     }
+    // tlog-tiles: "Logs MUST serve partial tiles corresponding to tree sizes for which a
+    // checkpoint was produced, but MAY delete any partial tile once the corresponding full tile is
+    // available". A partial published for an earlier checkpoint stays until its full tile is here.
+    for (const auto& [rel, digest] : state_) {
+      const auto p = rel.find(".p/");
+      if (!rel.starts_with("log/tile/") || p == std::string::npos || now_.contains(rel)) continue;
+      if (!now_.contains(rel.substr(0, p))) now_[rel] = kImmutable;
+    }
     return {};
   }
 

@@ -103,8 +103,9 @@ TEST(PublishSite, SecondRunCopiesOnlyWhatChanged) {
   EXPECT_EQ(*env.read_file(out + "/log/tile/entries/000.p/2"), "ee");
   const uint64_t tallies = 2 * 2;  // two levels (national, state) x two rules (*, official)
   EXPECT_EQ(second->files_written, 2 + tallies + 1) << "the new tile and bundle, the tallies, the checkpoint";
-  EXPECT_EQ(second->files_removed, 2u);
-  EXPECT_FALSE(env.exists(out + "/log/tile/0/000.p/1"));
+  // The partials of the first checkpoint stay while their tile is incomplete (tlog-tiles MUST).
+  EXPECT_EQ(second->files_removed, 0u);
+  EXPECT_EQ(*env.read_file(out + "/log/tile/0/000.p/1"), "h");
   EXPECT_EQ(*env.read_file(out + "/log/checkpoint"), in.checkpoint);
   EXPECT_EQ(env.read_file(out + "/api/v1/tally/national/_all.json").value_or(""),
             "{\"log_size\":2}\n");
@@ -113,6 +114,20 @@ TEST(PublishSite, SecondRunCopiesOnlyWhatChanged) {
   auto third = publish_site(in, out);
   ASSERT_TRUE(third);
   EXPECT_EQ(third->files_written, 0u);
+  EXPECT_EQ(third->files_removed, 0u);
+
+  // The tile and bundle become full: their partials may go now, and do.
+  log_size = 256;
+  in.checkpoint = "example.org/log\n256\nroot3\n\n— sig\n";
+  auto full = publish_site(in, out);
+  ASSERT_TRUE(full) << full.error().to_string();
+  // Level 0's full tile and bundle, and level 1's first hash (a partial of width 1).
+  EXPECT_EQ(std::vector<std::string>(read.end() - 3, read.end()),
+            (std::vector<std::string>{"tile/0/000", "tile/entries/000", "tile/1/000.p/1"}));
+  EXPECT_TRUE(env.exists(out + "/log/tile/0/000"));
+  EXPECT_EQ(full->files_removed, 4u);
+  EXPECT_FALSE(env.exists(out + "/log/tile/0/000.p/1"));
+  EXPECT_FALSE(env.exists(out + "/log/tile/entries/000.p/2"));
   fs::remove_all(root);
 }
 
