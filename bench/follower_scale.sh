@@ -24,14 +24,7 @@ FOLLOW_MS=${FOLLOW_MS:-1000}
 SECS=${WRK_SECONDS:-10}
 command -v wrk >/dev/null || { echo "wrk missing: apt-get install wrk" >&2; exit 1; }
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
-D=$(mktemp -d)
-chmod 0755 "$D"
-mkdir "$D/pg"
-PG="$ROOT/scripts/pg_test_server.sh"
-URL=$("$PG" start "$D/pg" $$)
-PIDS=()
-# set -e also holds in the trap: a node that already exited must not stop the clean-up.
-trap 'for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done; "$PG" stop "$D/pg" 2>/dev/null || true; rm -rf "$D"' EXIT
+source "$ROOT/bench/lib/pg_workdir.sh"  # $D, $URL, PIDS; all cleaned up at exit
 MAP=$ROOT/elections/ve2024/convzla-v1.mapping.toml
 echo "load before: $(uptime)"
 python3 "$ROOT/bench/ingest_synthetic_csv.py" "$D/synthetic.csv" "$N"
@@ -48,29 +41,20 @@ for n in 1 2; do
   for f in "$D/seed"/*; do [ -f "$f" ] && case "$(basename "$f")" in index*|lock) ;; *) cp "$f" "$D/n$n/" ;; esac; done
 done
 # The sheets the client submits: observer sheets for the first tables, one file each.
-python3 - "$D/synthetic.csv" "$D/sheets" "$((RATE * SUBMIT + 100))" <<'PY'
-import csv, itertools, json, os, sys
-os.makedirs(sys.argv[2])
-rows = csv.DictReader(open(sys.argv[1], encoding="utf-8-sig"))
-for n, r in enumerate(itertools.islice(rows, int(sys.argv[3]))):
-    s = {"station": "%09d.%02d" % (int(r["CENTRO"]), int(r["MESA"])), "source": "observer:fo",
-         "candidates": {k: int(r[k]) for k in ["EG", "NM", "LM", "JABE", "JOBR", "AE", "CF", "DC", "EM", "BERA"]},
-         "fields": {"valid": int(r["VOTOS_VALIDOS"]), "null": int(r["VOTOS_NULOS"])}}
-    open("%s/%07d.json" % (sys.argv[2], n), "w").write(json.dumps(s))
-PY
-port_of() { for _ in $(seq 1 6000); do grep -o 'on http://127.0.0.1:[0-9]*/' "$1" 2>/dev/null | head -1 | grep -o '[0-9]*/$' | tr -d / && return 0; sleep 0.05; done; return 1; }
-ready() { for _ in $(seq 1 60000); do curl -fs -o /dev/null "$1" && return 0; sleep 0.05; done; return 1; }
+python3 "$ROOT/tests/cli/nodes_sheets.py" "$D/synthetic.csv" "$D/sheets" observer:fo 0 "$((RATE * SUBMIT + 100))"
+source "$ROOT/tests/lib/server.sh"  # listening_port, wait_for
+ready() { wait_for 3600 curl -fs -o /dev/null "$1"; }  # a new follower first builds its index from the log
 cpu_of() { awk '{print $14 + $15}' "/proc/$1/stat"; }  # user + system, clock ticks
 TICK=$(getconf CLK_TCK)
 "$BIN" serve "$D/n1" --listen 127.0.0.1:0 --node n1 --rate 100000 --burst 100000 >"$D/n1.log" 2>&1 &
 PIDS+=($!)
-P1=$(port_of "$D/n1.log")
+P1=$(listening_port "$D/n1.log" 3600)
 ready "http://127.0.0.1:$P1/api/v1/tally?level=state"
 s0=$(date +%s.%N)
 "$BIN" serve "$D/n2" --listen 127.0.0.1:0 --node n2 --follow-ms "$FOLLOW_MS" >"$D/n2.log" 2>&1 &
 PIDS+=($!)
 F=$!
-P2=$(port_of "$D/n2.log")
+P2=$(listening_port "$D/n2.log" 3600)
 ready "http://127.0.0.1:$P2/log/checkpoint"
 s1=$(date +%s.%N)
 ready "http://127.0.0.1:$P2/api/v1/tally?level=state"

@@ -23,14 +23,7 @@ echo "== 1. fail-over: ${TRIALS:-30} x kill -9 of the sequencer during submissio
 NODES_TRIALS=${TRIALS:-30} NODES_ROWS=24532 bash "$ROOT/tests/cli/nodes_test.sh" "$BIN" "$ROOT" 2>/dev/null | grep -v '^     takeover [0-9]' || echo "FAIL: the fail-over test failed (above)"
 fi
 
-D=$(mktemp -d)
-chmod 0755 "$D"
-mkdir "$D/pg"
-PG="$ROOT/scripts/pg_test_server.sh"
-URL=$("$PG" start "$D/pg" $$)
-PIDS=()
-# set -e also holds in the trap: a node that already exited must not stop the clean-up.
-trap 'for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done; "$PG" stop "$D/pg" 2>/dev/null || true; rm -rf "$D"' EXIT
+source "$ROOT/bench/lib/pg_workdir.sh"  # $D, $URL, PIDS; all cleaned up at exit
 VE=$ROOT/elections/ve2024
 CSV=$VE/data/RESULTADOS_2024_CSV_V1.csv
 MAP=$VE/convzla-v1.mapping.toml

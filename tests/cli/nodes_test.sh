@@ -34,16 +34,7 @@ for n in 1 2 3; do
   for f in "$D/seed"/*; do [ -f "$f" ] && case "$(basename "$f")" in index*|lock) ;; *) cp "$f" "$D/n$n/" ;; esac; done
 done
 # The sheets the client submits: every row after the first 500, one file each, source observer:fo.
-python3 - "$D/ve.csv" "$D/sheets" <<'PY'
-import csv, json, sys, os
-rows = list(csv.DictReader(open(sys.argv[1], encoding="utf-8-sig")))[500:]
-os.makedirs(sys.argv[2])
-for n, r in enumerate(rows):
-    s = {"station": "%09d.%02d" % (int(r["CENTRO"]), int(r["MESA"])), "source": "observer:fo",
-         "candidates": {k: int(r[k]) for k in ["EG", "NM", "LM", "JABE", "JOBR", "AE", "CF", "DC", "EM", "BERA"]},
-         "fields": {"valid": int(r["VOTOS_VALIDOS"]), "null": int(r["VOTOS_NULOS"])}}
-    open("%s/%04d.json" % (sys.argv[2], n), "w").write(json.dumps(s))
-PY
+python3 "$SRC/tests/cli/nodes_sheets.py" "$D/ve.csv" "$D/sheets" observer:fo 500
 
 start_node() {  # start_node <n>: serve $D/n<n> on a free port; sets PID[n], PORT[n]; rewrites $D/ports
   local n=$1 log="$D/n$1.log.$SECONDS.$RANDOM"

@@ -81,11 +81,8 @@ void run_publish(const PublishArgs& a) {
   if (const std::string url = value_or_exit(store::store_url(a.data_dir)); !url.empty()) {
     auto shared = value_or_exit(store::SharedBlobs::open(url));
     auto local = value_or_exit(blob::BlobStore::open(Env::posix(), a.data_dir));
-    for (const std::string& hex : value_or_exit(shared->digests())) {
-      if (local.contains(hex)) continue;
-      auto bytes = value_or_exit(shared->get(hex));
-      if (bytes) value_or_exit(local.put(*bytes));
-    }
+    for (const std::string& hex : value_or_exit(shared->digests()))
+      if (!local.contains(hex)) check_or_exit(store::fetch_blob(*shared, local, hex));
   }
   in.get = [&api](const http::Request& r) { return api.handle(r); };
   // Each table's sheets with proofs (the table page); an election with several contests: none yet.

@@ -126,12 +126,7 @@ void run_scan(const ScanArgs& a) {
       options.progress = [&progress](uint64_t done, uint64_t) { progress.update(done); };
       auto sink = ingest::ingestor_sink(*ingestor);
       summary = qr::scan_images(
-          *sink,
-          [&blobs, &shared](std::string_view bytes) -> Result<std::string> {
-            TL_ASSIGN_OR_RETURN(std::string hex, blobs.put(bytes));
-            if (shared) TL_TRY(shared->put(hex, bytes));
-            return hex;
-          },
+          *sink, [&blobs, &shared](std::string_view bytes) { return store::put_blob(blobs, shared.get(), bytes); },
           files, options);
     }
     check_or_exit(ingestor->close());

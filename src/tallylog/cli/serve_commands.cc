@@ -278,19 +278,14 @@ Result<std::shared_ptr<Stack>> build_stack(const ServeArgs& a, const StackParams
       return sheet;
     };
   }
-  be.put_blob = [raw, shared = sp.shared_blobs](std::string_view bytes) -> Result<std::string> {
-    TL_ASSIGN_OR_RETURN(std::string hex, raw->blobs->put(bytes));
-    if (shared) TL_TRY(shared->put(hex, bytes));  // before the answer: any node can then serve it
-    return hex;
+  // A log in PostgreSQL: images go to the database too, and a blob this node lacks is fetched.
+  be.put_blob = [raw, shared = sp.shared_blobs](std::string_view bytes) {
+    return store::put_blob(*raw->blobs, shared.get(), bytes);
   };
-  if (sp.shared_blobs) {
-    be.fetch_blob = [raw, shared = sp.shared_blobs](std::string_view hex) -> Status {
-      TL_ASSIGN_OR_RETURN(auto data, shared->get(hex));
-      if (!data) return err(ErrorCode::kNotFound, "no blob " + std::string(hex));
-      TL_TRY(raw->blobs->put(*data));  // kept: the next request is served from this node's disk
-      return ok();
+  if (sp.shared_blobs)
+    be.fetch_blob = [raw, shared = sp.shared_blobs](std::string_view hex) {
+      return store::fetch_blob(*shared, *raw->blobs, hex);
     };
-  }
   if (st->collector) be.witness_status = [c = st->collector] { return c->status_json(); };
   st->api = std::make_unique<http::Api>(ao, std::move(be));
   if (writable) {
@@ -488,9 +483,9 @@ void run_serve(const ServeArgs& a) {
   std::unique_ptr<NodeController> controller;
   std::shared_ptr<Stack> first;
   if (store.empty()) {
-    first = value_or_exit(
-        build_stack(a, StackParams{has_key ? Stack::Role::kWriter : Stack::Role::kReader, 0, {}, {}, nullptr,
-                                   process.metrics, nullptr}));
+    StackParams sp = process;
+    sp.role = has_key ? Stack::Role::kWriter : Stack::Role::kReader;
+    first = value_or_exit(build_stack(a, sp));
     current.set(first);
   }
   http::Server server(

@@ -11,16 +11,19 @@ namespace tallylog::ingest {
 DeriverCache::DeriverCache() = default;
 DeriverCache::~DeriverCache() = default;
 
-std::unique_ptr<Deriver> DeriverCache::take(const std::string& contest, const std::string& url, uint64_t indexed) {
+Result<std::unique_ptr<Deriver>> DeriverCache::take_or_load(index::IndexReader& index, const std::string& contest,
+                                                            const std::string& url, uint64_t indexed) {
   auto it = kept_.find({contest, url});
-  if (it == kept_.end()) return nullptr;
-  std::unique_ptr<Deriver> d;
-  if (it->second.indexed == indexed) {
-    d = std::move(it->second.deriver);
-    ++reused_;
+  if (it != kept_.end()) {
+    Kept kept = std::move(it->second);
+    kept_.erase(it);
+    if (kept.indexed == indexed) {
+      ++reused_;
+      return std::move(kept.deriver);
+    }
   }
-  kept_.erase(it);
-  return d;
+  ++loaded_;
+  return Deriver::load(index, contest);
 }
 
 void DeriverCache::keep(const std::string& contest, const std::string& url, uint64_t indexed,
@@ -69,16 +72,12 @@ Result<ReadOnlyData> open_for_reading(const std::string& data_dir, const ReadOnl
   } else if (lock) {
     TL_ASSIGN_OR_RETURN(const uint64_t indexed, d.index->indexed_size());
     if (indexed < d.log_size) {
-      DeriverCache* cache = options.deriver_cache;
-      std::unique_ptr<Deriver> deriver;
-      if (cache) deriver = cache->take(d.contest, url, indexed);
-      if (!deriver) {
-        TL_ASSIGN_OR_RETURN(deriver, Deriver::load(*d.index, d.contest));
-        if (cache) cache->count_load();
-      }
+      DeriverCache once;  // without the caller's: loaded now, dropped after
+      DeriverCache& cache = options.deriver_cache ? *options.deriver_cache : once;
+      TL_ASSIGN_OR_RETURN(auto deriver, cache.take_or_load(*d.index, d.contest, url, indexed));
       // On failure the state is dropped with `deriver`: it may be ahead of the index.
       TL_TRY(catch_up(*d.index, *deriver, *d.log, d.log_size, options.progress));
-      if (cache) cache->keep(d.contest, url, d.log_size, std::move(deriver));
+      cache.keep(d.contest, url, d.log_size, std::move(deriver));
       d.caught_up = d.log_size - indexed;
       d.note = "brought the index up to date with the log (" + std::to_string(d.caught_up) + " entries)";
     }

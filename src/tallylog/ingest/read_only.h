@@ -37,14 +37,15 @@ class DeriverCache {
   DeriverCache(const DeriverCache&) = delete;
   DeriverCache& operator=(const DeriverCache&) = delete;
 
-  // The state kept for (contest, index url) at `indexed` entries, taken out of the cache; null
-  // when none was kept or it was left at another size (then it is dropped).
-  std::unique_ptr<Deriver> take(const std::string& contest, const std::string& url, uint64_t indexed);
+  // The state of `index` (contest `contest`, at `url`, holding `indexed` entries), taken out of
+  // the cache when it was kept at exactly that size, else loaded from the index (and any state
+  // kept at another size dropped). Give it back with keep() once the index has caught up.
+  Result<std::unique_ptr<Deriver>> take_or_load(index::IndexReader& index, const std::string& contest,
+                                                const std::string& url, uint64_t indexed);
   void keep(const std::string& contest, const std::string& url, uint64_t indexed, std::unique_ptr<Deriver> deriver);
-  // Opens that reused a kept state / that had to load one (tests and logs).
+  // Opens that reused a kept state / that had to load one (tests).
   uint64_t reused() const { return reused_; }
   uint64_t loaded() const { return loaded_; }
-  void count_load() { ++loaded_; }
 
  private:
   struct Kept {

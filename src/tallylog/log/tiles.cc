@@ -44,6 +44,17 @@ uint64_t tile_width(unsigned level, uint64_t n, uint64_t tree_size) {
   return w > kTileWidth ? kTileWidth : w;
 }
 
+std::vector<std::string> tree_files(uint64_t tree_size) {
+  std::vector<std::string> out;
+  for (unsigned level = 0; level < kMaxTileLevels && (tree_size >> (kTileHeight * level)) > 0; ++level) {
+    for (uint64_t n = 0, w; (w = tile_width(level, n, tree_size)) != 0; ++n) {
+      out.push_back(tile_path(level, n, w));
+      if (level == 0) out.push_back(bundle_path(n, w));
+    }
+  }
+  return out;
+}
+
 std::string encode_bundle(std::span<const std::string> entries) {
   size_t total = 0;
   for (const auto& e : entries) total += 2 + e.size();

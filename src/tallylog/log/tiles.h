@@ -37,6 +37,10 @@ std::string bundle_partials_dir(uint64_t n);
 // Width (1..256) of tile (level, n) in a tree of tree_size leaves; 0 if it has no hashes yet.
 uint64_t tile_width(unsigned level, uint64_t n, uint64_t tree_size);
 
+// Every hash tile and entry bundle a checkpoint of tree_size commits to, at the width it gives
+// each (its last tile per level partial unless full), level by level, bundles beside level 0's.
+std::vector<std::string> tree_files(uint64_t tree_size);
+
 std::string encode_bundle(std::span<const std::string> entries);
 // Splits a bundle into exactly `count` entries; kCorrupt naming `what` otherwise.
 Result<std::vector<std::string_view>> parse_bundle(std::string_view data, uint64_t count, std::string_view what);

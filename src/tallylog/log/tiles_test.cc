@@ -25,6 +25,21 @@ TEST(TilePaths, FollowTheC2spLayout) {
   EXPECT_EQ(tile_width(1, 0, 255), 0u);
 }
 
+TEST(TreeFiles, NameEveryTileAndBundleACheckpointCommitsTo) {
+  EXPECT_TRUE(tree_files(0).empty());
+  EXPECT_EQ(tree_files(1), (std::vector<std::string>{"tile/0/000.p/1", "tile/entries/000.p/1"}));
+  EXPECT_EQ(tree_files(256), (std::vector<std::string>{"tile/0/000", "tile/entries/000", "tile/1/000.p/1"}));
+  // 65,793 leaves: level 0 has 257 full tiles and one of width 1 (each with its bundle), level 1
+  // one full tile and one of width 1, level 2 one hash.
+  const auto f = tree_files(65536 + 257);
+  ASSERT_EQ(f.size(), 2 * 258 + 2 + 1u);
+  EXPECT_EQ(f[2 * 256], "tile/0/256");
+  EXPECT_EQ(f[2 * 257], "tile/0/257.p/1");
+  EXPECT_EQ(f[2 * 257 + 1], "tile/entries/257.p/1");
+  EXPECT_EQ(std::vector<std::string>(f.end() - 3, f.end()),
+            (std::vector<std::string>{"tile/1/000", "tile/1/001.p/1", "tile/2/000.p/1"}));
+}
+
 TEST(EntryBundle, RoundTripsAndRejectsWrongCounts) {
   std::vector<std::string> e = {"", "a", std::string(65535, 'x'), "last"};
   std::string b = encode_bundle(e);

@@ -121,35 +121,16 @@ class Publisher {
     return {};
   }
 
-  // Every regular file under `src` to `dst_rel`/<same relative path>. Immutable files are copied
-  // only when not published before; others when their bytes differ.
-  // Every tile and entry bundle the checkpoint commits to, at the width it gives each (so a
-  // partial tile is the one this checkpoint names), read from the log's store: tlog-tiles.
+  // Every tile and entry bundle the checkpoint commits to, at the width it gives each, read from
+  // the log's store (a log in PostgreSQL has no files under <data>/log/).
   Status copy_log_tiles() {
-    const uint64_t size = stats_.checkpoint_size;
-    std::vector<std::string> paths;
-    for (unsigned level = 0; level < log::kMaxTileLevels; ++level) {
-      bool any = false;
-      for (uint64_t n = 0;; ++n) {
-        const uint64_t w = log::tile_width(level, n, size);
-        if (w == 0) break;
-        any = true;
-        paths.push_back(log::tile_path(level, n, w));
-        if (level == 0) paths.push_back(log::bundle_path(n, w));
-      }
-      if (!any) break;
-    }
-    for (const std::string& p : paths) {
-      const std::string rel = "log/" + p;
-      now_[rel] = kImmutable;
-      if (state_.contains(rel) && env_.exists(join_path(out_, rel))) {
-        ++stats_.files_unchanged;
-        continue;
-      }
-      auto data = in_.read_log_file ? in_.read_log_file(p) : env_.read_file(join_path(in_.data_dir, "log/" + p));
-      if (!data) return std::unexpected(with_context(data.error(), "publish: the log's " + p));
-      TL_TRY(write(rel, *data, Durability::kNoSync));
-    }
+    if (!in_.read_log_file) return err(ErrorCode::kInternal, "publish: PublishInput::read_log_file is not set");
+    for (const std::string& p : log::tree_files(stats_.checkpoint_size))
+      TL_TRY(copy_immutable("log/" + p, [&] {
+        auto data = in_.read_log_file(p);
+        if (!data) return Result<std::string>(std::unexpected(with_context(data.error(), "publish: the log's " + p)));
+        return data;
+      }));
     // tlog-tiles: "Logs MUST serve partial tiles corresponding to tree sizes for which a
     // checkpoint was produced, but MAY delete any partial tile once the corresponding full tile is
     // available". A partial published for an earlier checkpoint stays until its full tile is here.
@@ -161,6 +142,20 @@ class Publisher {
     return {};
   }
 
+  // An immutable file (tile, bundle, image) at `rel`: read and written only when no earlier run
+  // published it.
+  Status copy_immutable(const std::string& rel, const std::function<Result<std::string>()>& read) {
+    now_[rel] = kImmutable;
+    if (state_.contains(rel) && env_.exists(join_path(out_, rel))) {
+      ++stats_.files_unchanged;
+      return {};
+    }
+    TL_ASSIGN_OR_RETURN(std::string data, read());
+    return write(rel, data, Durability::kNoSync);
+  }
+
+  // Every regular file under `src` to `dst_rel`/<same relative path>. Immutable files are copied
+  // only when not published before; others when their bytes differ.
   Status copy_tree(const std::string& src, const std::string& dst_rel, bool immutable) {
     namespace fs = std::filesystem;
     std::error_code ec;
@@ -172,13 +167,7 @@ class Publisher {
       if (rel.starts_with(".")) continue;
       rel = dst_rel.empty() ? rel : dst_rel + "/" + rel;
       if (immutable) {
-        now_[rel] = kImmutable;
-        if (state_.contains(rel) && env_.exists(join_path(out_, rel))) {
-          ++stats_.files_unchanged;
-          continue;
-        }
-        TL_ASSIGN_OR_RETURN(std::string data, env_.read_file(it->path().string()));
-        TL_TRY(write(rel, data, Durability::kNoSync));
+        TL_TRY(copy_immutable(rel, [&] { return env_.read_file(it->path().string()); }));
       } else {
         TL_ASSIGN_OR_RETURN(std::string data, env_.read_file(it->path().string()));
         TL_TRY(put(rel, data));

@@ -50,7 +50,7 @@ struct PublishInput {
   std::function<Status(const SheetFn& fn)> for_each_sheet;
   // Reads one public file of the log by its path relative to the log ("tile/0/x001/234",
   // "tile/entries/000.p/7"), from whichever store holds it (store::open_storage: a log in
-  // PostgreSQL has no files under <data>/log/). Null: <data>/log/<path> through `env`.
+  // PostgreSQL has no files under <data>/log/). Required.
   std::function<Result<std::string>(const std::string& path)> read_log_file;
 };
 

@@ -49,7 +49,7 @@ TEST(StaticApiPath, RefusesWhatNeedsTheServerOrEscapes) {
 // A data directory with one tile and entry bundle and a fake read API; a second run copies nothing
 // it copied before and rewrites only answers whose bytes changed; the checkpoint is there after
 // each run. The log's files published are those the checkpoint commits to (tlog-tiles widths),
-// read through PublishInput::read_log_file when given.
+// read through PublishInput::read_log_file.
 TEST(PublishSite, SecondRunCopiesOnlyWhatChanged) {
   namespace fs = std::filesystem;
   const std::string root =
@@ -65,6 +65,7 @@ TEST(PublishSite, SecondRunCopiesOnlyWhatChanged) {
   int log_size = 1;
   PublishInput in;
   in.data_dir = data;
+  in.read_log_file = [&](const std::string& path) { return env.read_file(data + "/log/" + path); };
   in.checkpoint = "example.org/log\n1\nroot\n\n— sig\n";
   in.get = [&](const http::Request& r) {
     if (r.path == "/api/v1/election")

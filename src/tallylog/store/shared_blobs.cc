@@ -3,7 +3,6 @@
 #include <chrono>
 
 #include "tallylog/base/sha256.h"
-#include "tallylog/blob/blob_store.h"
 #include "tallylog/pg/conn.h"
 
 namespace tallylog::store {
@@ -65,6 +64,19 @@ Result<std::optional<std::string>> SharedBlobs::get(std::string_view hex) {
     return err(ErrorCode::kCorrupt, "blob store " + url_ + ": the row for " + std::string(hex) +
                                         " holds bytes with another SHA-256");
   return std::optional<std::string>(std::move(data));
+}
+
+Result<std::string> put_blob(const blob::BlobStore& local, SharedBlobs* shared, std::string_view bytes) {
+  TL_ASSIGN_OR_RETURN(std::string hex, local.put(bytes));
+  if (shared) TL_TRY(shared->put(hex, bytes));
+  return hex;
+}
+
+Status fetch_blob(SharedBlobs& shared, const blob::BlobStore& local, std::string_view hex) {
+  TL_ASSIGN_OR_RETURN(auto data, shared.get(hex));
+  if (!data) return err(ErrorCode::kNotFound, "no blob " + std::string(hex));
+  TL_TRY(local.put(*data));
+  return ok();
 }
 
 Result<std::vector<std::string>> SharedBlobs::digests() {

@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "tallylog/base/error.h"
+#include "tallylog/blob/blob_store.h"
 
 namespace tallylog::pg {
 class Conn;
@@ -50,5 +51,13 @@ class SharedBlobs {
   std::unique_ptr<pg::Conn> conn_;
   std::string url_;  // redacted
 };
+
+// What a node does with an image it receives: stores it in its own <data>/blobs/ (`local`) and,
+// for a log in PostgreSQL (`shared` not null), in tl_blobs, both before the caller answers.
+// Returns the hex SHA-256.
+Result<std::string> put_blob(const blob::BlobStore& local, SharedBlobs* shared, std::string_view bytes);
+
+// Copies blob `hex_digest` from tl_blobs into `local`, checked; kNotFound when no node stored it.
+Status fetch_blob(SharedBlobs& shared, const blob::BlobStore& local, std::string_view hex_digest);
 
 }  // namespace tallylog::store
