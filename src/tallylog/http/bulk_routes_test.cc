@@ -5,11 +5,14 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
+
 #include "tallylog/base/bytes.h"
 #include "tallylog/base/testing.h"
 #include "tallylog/election/entry.h"
 #include "tallylog/election/test_fixtures.h"
 #include "tallylog/http/api.h"
+#include "tallylog/http/sheet_json.h"
 #include "tallylog/http/tokens.h"
 #include "tallylog/ingest/ingestor.h"
 
@@ -163,6 +166,46 @@ TEST_F(BulkRoutesTest, HeldListsTheIdentityDigestsOfTheSourceAndStationsTheRegis
   r = call("GET", "/api/v1/bulk/stations");
   ASSERT_EQ(r.status, 200) << r.body;
   EXPECT_EQ(r.body, "R1.01\t100\nR1.02\t200\n");
+}
+
+}  // namespace
+}  // namespace tallylog::http
+
+namespace tallylog::http {
+namespace {
+
+// outcome_to_json is written by hand for speed: it must give the bytes nlohmann's dump gives for
+// the same object (members in insertion order), for every verdict, with and without its optional members, and escape what a
+// reason may hold.
+TEST(OutcomeToJson, GivesTheBytesOfTheJsonLibrarysOwnDump) {
+  std::vector<ingest::Outcome> cases;
+  for (auto v : {ingest::Verdict::kAccepted, ingest::Verdict::kDuplicate, ingest::Verdict::kConflict,
+                 ingest::Verdict::kRejected}) {
+    for (int mask = 0; mask < 4; ++mask) {
+      ingest::Outcome o;
+      o.verdict = v;
+      if (mask & 1) o.log_index = 18446744073709551615ull;
+      if (mask & 2) o.conflicts_with = 7;
+      o.field = "counts.EG";
+      o.reason = "line 3: \"quoted\", a tab\t, a newline\n, \u00e9, a backslash \\ and \x01";
+      o.flags = {"a flag never appears in the answer"};
+      cases.push_back(o);
+    }
+  }
+  for (const auto& o : cases) {
+    const char* names[] = {"accepted", "duplicate", "conflict", "rejected"};
+    const ingest::Verdict order[] = {ingest::Verdict::kAccepted, ingest::Verdict::kDuplicate,
+                                     ingest::Verdict::kConflict, ingest::Verdict::kRejected};
+    nlohmann::ordered_json j;
+    j["verdict"] = names[std::find(std::begin(order), std::end(order), o.verdict) - std::begin(order)];
+    if (o.log_index) j["log_index"] = *o.log_index;
+    if (o.conflicts_with) j["conflicts_with"] = *o.conflicts_with;
+    if (o.verdict == ingest::Verdict::kRejected) {
+      j["field"] = o.field;
+      j["reason"] = o.reason;
+    }
+    EXPECT_EQ(outcome_to_json(o), j.dump());
+  }
 }
 
 }  // namespace
