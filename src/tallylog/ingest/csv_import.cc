@@ -21,24 +21,6 @@ void count(ImportSummary& sum, const Outcome& o, uint64_t line) {
   if (o.verdict == Verdict::kRejected) sum.rejects.push_back(RowReject{line, o.field, o.reason});
 }
 
-}  // namespace
-
-size_t next_batch_rows(size_t full, size_t batches_done, uint64_t bytes_read, uint64_t rows_read,
-                       uint64_t bytes_total) {
-  full = std::max<size_t>(full, 1);
-  const size_t floor = std::min(full, kMinBatchRows);
-  size_t rows = full;
-  if (batches_done < 3) rows = full >> (3 - batches_done);
-  if (rows_read > 0 && bytes_read > 0 && bytes_total > bytes_read) {
-    const double per_row = static_cast<double>(bytes_read) / static_cast<double>(rows_read);
-    const double left = static_cast<double>(bytes_total - bytes_read) / per_row;
-    if (left / 2 < static_cast<double>(rows)) rows = static_cast<size_t>(left / 2);
-  }
-  return std::max(rows, floor);
-}
-
-namespace {
-
 // Reads the header and runs `on_row` for each data row; malformed rows become rejects.
 // Where rejects found before a record exists go: the ingestor's rejects store, or the sink's.
 struct RejectStore {
@@ -69,15 +51,12 @@ Result<ImportSummary> run_import(const RejectStore& ingestor, std::string_view t
   std::vector<index::Reject> parse_rejects;
   const std::string now = format_rfc3339(Clock::real().now());
   const std::string label = base_name(file_name);
-  size_t batches = 0;
-  size_t limit = next_batch_rows(options.batch_size, batches, reader.position(), 0, text.size());
   auto flush = [&]() -> Status {
     if (!parse_rejects.empty()) {
       TL_TRY(ingestor.record(parse_rejects));
       parse_rejects.clear();
     }
     TL_TRY(batch.flush(sum));
-    limit = next_batch_rows(options.batch_size, ++batches, reader.position(), sum.rows, text.size());
     if (options.progress) options.progress(reader.position(), text.size());
     return {};
   };
@@ -109,7 +88,7 @@ Result<ImportSummary> run_import(const RejectStore& ingestor, std::string_view t
       reject_row(rec.line, r.error().field, r.error().reason);
       continue;
     }
-    if (batch.size() >= limit) TL_TRY(flush());
+    if (batch.size() >= options.batch_size) TL_TRY(flush());
   }
   TL_TRY(flush());
   TL_TRY(batch.finish(sum));

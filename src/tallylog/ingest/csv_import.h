@@ -44,16 +44,6 @@ struct ImportOptions {
   bool leave_unknown_contests = false;
 };
 
-// The rows the batch being filled should reach. An import is a pipeline (parse | check and append
-// | index), as fast as its slowest stage only once every stage has work: while it fills and drains,
-// one stage runs alone. So batches are `full` (ImportOptions::batch_size) in the middle of a file
-// and smaller at both ends: the k-th (from 0) at most full / 2^(3-k), so the later stages start
-// early, and at most half the rows still to read (estimated from the bytes per row so far), so the
-// last index commit, which the import waits for, is short. Never under kMinBatchRows (or full).
-inline constexpr size_t kMinBatchRows = 500;
-size_t next_batch_rows(size_t full, size_t batches_done, uint64_t bytes_read, uint64_t rows_read,
-                       uint64_t bytes_total);
-
 struct RowReject {
   uint64_t line = 0;
   std::string field;

@@ -136,23 +136,6 @@ TEST_F(CsvImportTest, RejectsCsvNeverCarriesRawControlCharacters) {
   EXPECT_NE(written.find("NUL byte"), std::string::npos) << written;
 }
 
-TEST(NextBatchRows, RampsUpFromAnEighthToTheFullBatchThenHalvesWhatIsLeftNearTheEnd) {
-  // 100 bytes per row read so far, a 10 MB file: far from its end, only the ramp applies.
-  EXPECT_EQ(next_batch_rows(8000, 0, 0, 0, 10'000'000), 1000u);
-  EXPECT_EQ(next_batch_rows(8000, 1, 100'000, 1000, 10'000'000), 2000u);
-  EXPECT_EQ(next_batch_rows(8000, 2, 300'000, 3000, 10'000'000), 4000u);
-  EXPECT_EQ(next_batch_rows(8000, 3, 700'000, 7000, 10'000'000), 8000u);
-  EXPECT_EQ(next_batch_rows(8000, 9, 5'000'000, 50'000, 10'000'000), 8000u);
-  // 6,000 rows left: half of them; 1,200 left: 600; 300 left: never under the floor.
-  EXPECT_EQ(next_batch_rows(8000, 9, 9'400'000, 94'000, 10'000'000), 3000u);
-  EXPECT_EQ(next_batch_rows(8000, 9, 9'880'000, 98'800, 10'000'000), 600u);
-  EXPECT_EQ(next_batch_rows(8000, 9, 9'970'000, 99'700, 10'000'000), kMinBatchRows);
-  // A batch size under the floor is kept as given (scan's and tests' small batches).
-  EXPECT_EQ(next_batch_rows(100, 0, 0, 0, 10'000'000), 100u);
-  EXPECT_EQ(next_batch_rows(1, 9, 9'999'900, 99'999, 10'000'000), 1u);
-  EXPECT_EQ(next_batch_rows(0, 0, 0, 0, 0), 1u);
-}
-
 // A sink that answers every sheet accepted and records the batches it was given, and what was
 // staged for each: the importer's pipeline seen from the sink.
 class RecordingSink final : public SheetSink {
@@ -196,7 +179,7 @@ class RecordingSink final : public SheetSink {
   const election::Election& election_;
 };
 
-TEST_F(CsvImportTest, BatchesRampUpAndDownAndEachArrivesWithWhatWasStagedForIt) {
+TEST_F(CsvImportTest, EachBatchArrivesWithWhatWasStagedForItInFileOrder) {
   std::string text = std::string(kHeader) + "\n";
   std::vector<std::string> expected;
   for (int k = 0; k < 10'000; ++k) {  // 1,000 centres of 10 tables
@@ -214,16 +197,8 @@ TEST_F(CsvImportTest, BatchesRampUpAndDownAndEachArrivesWithWhatWasStagedForIt) 
   ASSERT_TRUE(sum) << sum.error().to_string();
   EXPECT_EQ(sum->accepted, 10'000u);
   EXPECT_TRUE(sink.staged_matches) << "a batch arrived without the staging done for it";
-  ASSERT_GE(sink.sizes.size(), 5u);
-  size_t total = 0;
-  for (size_t n : sink.sizes) {
-    EXPECT_LE(n, 1000u);
-    total += n;
-  }
-  EXPECT_EQ(total, 10'000u);
-  EXPECT_EQ(sink.sizes.front(), kMinBatchRows) << "1000 / 8 rows, raised to the floor";
-  EXPECT_EQ(*std::max_element(sink.sizes.begin(), sink.sizes.end()), 1000u) << "full batches in the middle";
-  EXPECT_LT(sink.sizes.back(), 1000u) << "the last batch is small: the import waits for its index commit";
+  ASSERT_EQ(sink.sizes.size(), 10u);
+  for (size_t n : sink.sizes) EXPECT_EQ(n, 1000u);
   EXPECT_EQ(sink.order, expected)
       << "sheets reach the sink in file order";
 }
