@@ -11,10 +11,6 @@ namespace tallylog::ingest {
 using index::kNoAreaId;
 
 namespace {
-
-// Deriver::stored_rows_: 32 MB holds every area row of the Venezuelan election (17,000 areas, 3
-// materialised rules) several times over.
-constexpr size_t kStoredRowsBytes = size_t{32} << 20;
 // The election's turnout figure, for what tables with unknown registered voters leave out of
 // turnout (tally/table_row.h); none when the figures do not compile (then nothing is left out).
 std::optional<tally::Figure> turnout_figure(const election::Election& e) {
@@ -346,31 +342,17 @@ Status Deriver::finish(index::IndexTransaction& tx) {
   }
   if (aggregator_) {
     if (why_not_exact_.empty()) {
-      std::vector<int64_t> read;
+      std::vector<int64_t> stored;
       Status failed = ok();
       aggregator_->for_each_delta([&](uint32_t rule, uint32_t area, std::span<const int64_t> delta) {
         if (!failed) return;
         failed = [&]() -> Status {
           const int depth = ar.rows[area].depth;
-          const uint64_t key = (uint64_t{rule} << 32) | area;
-          std::span<int64_t> stored;
-          if (auto it = stored_slot_.find(key); it != stored_slot_.end()) {
-            stored = std::span<int64_t>(&stored_rows_[size_t{it->second} * delta.size()], delta.size());
+          TL_ASSIGN_OR_RETURN(auto blob, tx.area_totals(rule, depth, area));
+          if (blob) {
+            TL_TRY(tally::decode_area_row(*blob, delta.size(), stored));
           } else {
-            TL_ASSIGN_OR_RETURN(auto blob, tx.area_totals(rule, depth, area));
-            if (blob) {
-              TL_TRY(tally::decode_area_row(*blob, delta.size(), read));
-            } else {
-              read.assign(delta.size(), 0);
-            }
-            if ((stored_rows_.size() + delta.size()) * sizeof(int64_t) <= kStoredRowsBytes) {
-              const size_t slot = stored_rows_.size() / delta.size();
-              stored_slot_.emplace(key, static_cast<uint32_t>(slot));
-              stored_rows_.insert(stored_rows_.end(), read.begin(), read.end());
-              stored = std::span<int64_t>(&stored_rows_[slot * delta.size()], delta.size());
-            } else {
-              stored = read;
-            }
+            stored.assign(delta.size(), 0);
           }
           for (size_t i = 0; i < delta.size(); ++i) stored[i] += delta[i];
           return tx.put_area_totals(rule, depth, area, tally::encode_area_row(stored));

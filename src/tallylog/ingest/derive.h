@@ -130,13 +130,6 @@ class Deriver {
   std::vector<tally::CountVector> table_counts_;
   std::vector<tally::SourcedSheet> before_, after_;  // reused by write_sheet
   std::vector<std::string> before_sources_;
-  // The area totals as stored, (rule << 32 | area) -> a row in `stored_rows_`, as this deriver
-  // last wrote them (or read them): finish() reads each row from the index once, not once per
-  // transaction. Like every other member, it describes what this deriver wrote: an index whose
-  // commit failed is reloaded with a new deriver. Bounded by kStoredRowsBytes; rows past it are
-  // read from the index each time.
-  std::unordered_map<uint64_t, uint32_t> stored_slot_;
-  std::vector<int64_t> stored_rows_;
 };
 
 // Applies log entries [index's indexed_size, end) to `index` through `deriver`, in transactions
