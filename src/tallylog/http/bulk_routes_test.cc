@@ -3,9 +3,8 @@
 // refuses a bad token or source before anything is logged; `held` lists what the server has.
 #include <gtest/gtest.h>
 
-#include <nlohmann/json.hpp>
-
 #include <algorithm>
+#include <nlohmann/json.hpp>
 
 #include "tallylog/base/bytes.h"
 #include "tallylog/base/testing.h"
@@ -175,12 +174,12 @@ namespace tallylog::http {
 namespace {
 
 // outcome_to_json is written by hand for speed: it must give the bytes nlohmann's dump gives for
-// the same object (members in insertion order), for every verdict, with and without its optional members, and escape what a
-// reason may hold.
+// the same object (members in insertion order), for every verdict, with and without its optional
+// members, and escape what a reason may hold.
 TEST(OutcomeToJson, GivesTheBytesOfTheJsonLibrarysOwnDump) {
   std::vector<ingest::Outcome> cases;
-  for (auto v : {ingest::Verdict::kAccepted, ingest::Verdict::kDuplicate, ingest::Verdict::kConflict,
-                 ingest::Verdict::kRejected}) {
+  for (auto v : {ingest::Verdict::kAccepted, ingest::Verdict::kDuplicate,
+                 ingest::Verdict::kConflict, ingest::Verdict::kRejected}) {
     for (int mask = 0; mask < 4; ++mask) {
       ingest::Outcome o;
       o.verdict = v;
@@ -197,7 +196,8 @@ TEST(OutcomeToJson, GivesTheBytesOfTheJsonLibrarysOwnDump) {
     const ingest::Verdict order[] = {ingest::Verdict::kAccepted, ingest::Verdict::kDuplicate,
                                      ingest::Verdict::kConflict, ingest::Verdict::kRejected};
     nlohmann::ordered_json j;
-    j["verdict"] = names[std::find(std::begin(order), std::end(order), o.verdict) - std::begin(order)];
+    j["verdict"] =
+        names[std::find(std::begin(order), std::end(order), o.verdict) - std::begin(order)];
     if (o.log_index) j["log_index"] = *o.log_index;
     if (o.conflicts_with) j["conflicts_with"] = *o.conflicts_with;
     if (o.verdict == ingest::Verdict::kRejected) {

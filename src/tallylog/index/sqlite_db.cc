@@ -20,7 +20,9 @@ Result<sqlite3*> open_db(const std::string& path) {
   // No memory statistics: keeping them takes a process-wide mutex on every SQLite allocation,
   // from every connection (2-3 % of a bulk import's server CPU). Only possible before SQLite's
   // first use; if something else used it first, the statistics simply stay on.
-  static const bool kNoMemStatus = [] { return sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0) == SQLITE_OK; }();
+  static const bool kNoMemStatus = [] {
+    return sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0) == SQLITE_OK;
+  }();
   (void)kNoMemStatus;
   sqlite3* db = nullptr;
   int rc = sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,

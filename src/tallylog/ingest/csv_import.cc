@@ -213,13 +213,16 @@ struct SheetBatch {
     lines.clear();
     reserve();
     in_flight.outcomes.clear();
-    submitting = std::async(std::launch::async, [this, staged = std::move(staged)]() mutable -> Status {
-      // Deferred: the index commit of this batch overlaps the checks and log append of the next.
-      TL_ASSIGN_OR_RETURN(in_flight.outcomes, sink.submit_batch_deferred(std::move(in_flight.sheets),
-                                                                         in_flight.origins, std::move(staged)));
-      in_flight.sheets.clear();
-      return {};
-    });
+    submitting =
+        std::async(std::launch::async, [this, staged = std::move(staged)]() mutable -> Status {
+          // Deferred: the index commit of this batch overlaps the checks and log append of the
+          // next.
+          TL_ASSIGN_OR_RETURN(in_flight.outcomes,
+                              sink.submit_batch_deferred(std::move(in_flight.sheets),
+                                                         in_flight.origins, std::move(staged)));
+          in_flight.sheets.clear();
+          return {};
+        });
     return {};
   }
   Status finish(ImportSummary& sum) {

@@ -155,9 +155,9 @@ class RecordingSink final : public SheetSink {
     ADD_FAILURE() << "an import submits deferred batches";
     return std::vector<Outcome>(sheets.size());
   }
-  Result<std::vector<Outcome>> submit_batch_deferred(std::vector<election::Sheet> sheets,
-                                                     std::span<const std::string>,
-                                                     std::unique_ptr<SheetSink::Staged> staged) override {
+  Result<std::vector<Outcome>> submit_batch_deferred(
+      std::vector<election::Sheet> sheets, std::span<const std::string>,
+      std::unique_ptr<SheetSink::Staged> staged) override {
     auto* st = dynamic_cast<Staged*>(staged.get());
     std::vector<std::string> stations;
     for (const auto& s : sheets) stations.push_back(s.station);
@@ -187,7 +187,8 @@ TEST_F(CsvImportTest, EachBatchArrivesWithWhatWasStagedForItInFileOrder) {
     std::string r = row(mesa, 50);
     r.replace(r.find("10113042"), 8, std::to_string(centre));
     text += r + "\n";
-    expected.push_back("0" + std::to_string(centre) + "." + (mesa < 10 ? "0" : "") + std::to_string(mesa));
+    expected.push_back("0" + std::to_string(centre) + "." + (mesa < 10 ? "0" : "") +
+                       std::to_string(mesa));
   }
   RecordingSink sink(election_);
   ImportOptions o;
@@ -199,8 +200,7 @@ TEST_F(CsvImportTest, EachBatchArrivesWithWhatWasStagedForItInFileOrder) {
   EXPECT_TRUE(sink.staged_matches) << "a batch arrived without the staging done for it";
   ASSERT_EQ(sink.sizes.size(), 10u);
   for (size_t n : sink.sizes) EXPECT_EQ(n, 1000u);
-  EXPECT_EQ(sink.order, expected)
-      << "sheets reach the sink in file order";
+  EXPECT_EQ(sink.order, expected) << "sheets reach the sink in file order";
 }
 
 }  // namespace

@@ -213,7 +213,8 @@ std::unique_ptr<ingest::SheetSink::Staged> BulkClient::stage(std::span<election:
 
 // Reads only what connect() set (the validator, the registry, held_at_start): it runs on the
 // importer's thread while the batch before is being sent.
-std::unique_ptr<BulkClient::Batch> BulkClient::stage_batch(std::span<election::Sheet> sheets) const {
+std::unique_ptr<BulkClient::Batch> BulkClient::stage_batch(
+    std::span<election::Sheet> sheets) const {
   const State& s = *s_;
   auto st = std::make_unique<Batch>();
   st->out.resize(sheets.size());
@@ -270,7 +271,8 @@ Result<std::vector<ingest::Outcome>> BulkClient::send(Batch& st) {
     filtered.reserve(st.body.size());
     for (size_t k = 0; k < st.sent.size(); ++k) {
       if (s.held.contains(st.digests[k])) {
-        out[st.sent[k]].verdict = ingest::Verdict::kDuplicate;  // the server holds it: not sent again
+        out[st.sent[k]].verdict =
+            ingest::Verdict::kDuplicate;  // the server holds it: not sent again
         out[st.sent[k]].flags.clear();
         continue;
       }
@@ -318,9 +320,9 @@ Result<std::vector<ingest::Outcome>> BulkClient::submit_batch(std::span<election
   return send(*stage_batch(sheets));
 }
 
-Result<std::vector<ingest::Outcome>> BulkClient::submit_batch_deferred(std::vector<election::Sheet> sheets,
-                                                                       std::span<const std::string>,
-                                                                       std::unique_ptr<ingest::SheetSink::Staged> staged) {
+Result<std::vector<ingest::Outcome>> BulkClient::submit_batch_deferred(
+    std::vector<election::Sheet> sheets, std::span<const std::string>,
+    std::unique_ptr<ingest::SheetSink::Staged> staged) {
   auto* mine = dynamic_cast<Batch*>(staged.get());
   if (!mine || mine->out.size() != sheets.size()) return send(*stage_batch(sheets));
   return send(*mine);

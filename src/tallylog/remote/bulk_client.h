@@ -56,9 +56,9 @@ class BulkClient final : public ingest::SheetSink {
                                                     std::span<const std::string> origins) override;
   // The local checks and the request body of a batch, ready before the batch ahead is answered.
   std::unique_ptr<ingest::SheetSink::Staged> stage(std::span<election::Sheet> sheets) override;
-  Result<std::vector<ingest::Outcome>> submit_batch_deferred(std::vector<election::Sheet> sheets,
-                                                             std::span<const std::string> origins,
-                                                             std::unique_ptr<ingest::SheetSink::Staged> staged) override;
+  Result<std::vector<ingest::Outcome>> submit_batch_deferred(
+      std::vector<election::Sheet> sheets, std::span<const std::string> origins,
+      std::unique_ptr<ingest::SheetSink::Staged> staged) override;
   // Uploads an image (POST /api/v1/bulk/blobs) and returns its hex SHA-256, for `scan <url>`:
   // stored on the server before the sheet naming it is sent. Thread-safe (its own connection).
   Result<std::string> put_blob(std::string_view bytes);
