@@ -5,6 +5,9 @@
 # attributed to the first stage below whose functions are on its stack, and the table gives
 # CPU-ms per stage (samples x 1 ms). Needs perf; builds nothing.
 # Usage: bench/bulk_import_profile.sh [binary]   (default build/src/tallylog/cli/tallylog)
+#   TIMELINE=1  also prints the import as a timeline: one row per 10 ms, one column per server
+#               thread plus the client, each cell the stage that thread ran and its samples (10 =
+#               a whole core): where the pipeline's stages overlap and where one runs alone.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 BIN=$(readlink -f "${1:-$ROOT/build/src/tallylog/cli/tallylog}")
@@ -77,3 +80,46 @@ for proc, path in (("server", sys.argv[1]), ("client", sys.argv[2])):
             print(f"| {name} | {cnt[name]} | {100 * cnt[name] / max(total, 1):.0f}% |")
     print(f"| **{proc} total** | **{total}** | |")
 PY
+
+if [ "${TIMELINE:-0}" = 1 ]; then
+python3 - "$WORK/server.txt" "$WORK/client.txt" <<'PY2'
+import re, sys, collections
+LETTERS = [("I", r"build_and_commit"), ("P", r"[Pp]ublish"), ("L", r"append_batch"),
+           ("H", r"Bulk::stations|Bulk::held|Bulk::session"), ("K", r"submit_locked|decode_entry|fast_decode_sheet|Bulk::")]
+def load(path):
+    out, cur = [], None
+    for line in open(path, errors="replace"):
+        if not line.strip():
+            if cur: out.append(cur)
+            cur = None
+        elif line[0] not in " \t":
+            m = re.match(r"\S+\s+(\d+)\s+([\d.]+):", line)
+            cur = [int(m.group(1)), float(m.group(2)), []] if m else None
+        elif cur:
+            cur[2].append(line.strip())
+    if cur: out.append(cur)
+    return out
+def letter(stack):
+    st = "\n".join(stack)
+    for l, pat in LETTERS:
+        if re.search(pat, st): return l
+    return "o"
+server, client = load(sys.argv[1]), load(sys.argv[2])
+t0 = min(t for _, t, _ in client)
+rows = collections.defaultdict(lambda: collections.defaultdict(collections.Counter))
+for tid, t, st in server:
+    if t >= t0: rows[int((t - t0) * 100)][tid][letter(st)] += 1
+for tid, t, st in client:
+    rows[int((t - t0) * 100)]["client"]["c"] += 1
+tids = sorted({tid for r in rows.values() for tid in r if tid != "client"}) + ["client"]
+print("\ntimeline: 10 ms per row; I index, L log append, K check (decode, validate, route), H handshake,")
+print("P checkpoint publisher, o other, c client; the number is samples (10 = one core all the time)")
+print("ms    " + " ".join(f"{str(t)[-6:]:>6}" for t in tids))
+for k in range(max(rows) + 1 if rows else 0):
+    cells = []
+    for t in tids:
+        c = rows.get(k, {}).get(t)
+        cells.append(f"{''.join(f'{a}{n}' for a, n in c.most_common(2)) if c else '.':>6}")
+    print(f"{k * 10:5d} " + " ".join(cells))
+PY2
+fi
