@@ -13,6 +13,9 @@ export TALLYLOG_FUZZ_BUILD_DIR="$BUILD_DIR"
 # Cheaper ASan bookkeeping for long runs (no fill of new blocks, 5-frame allocation stacks); a
 # crash is then reproduced with the default options from its saved input.
 export ASAN_OPTIONS="${ASAN_OPTIONS:-max_malloc_fill_size=0:malloc_context_size=5}"
+# Harnesses that write files (token_file writes the token file for every input) write them in
+# memory when the machine has /dev/shm: 3,181 exec/s there against 1,416 on ext4 for token_file.
+if [[ -z "${TMPDIR:-}" && -d /dev/shm && -w /dev/shm ]]; then export TMPDIR=/dev/shm; fi
 ALL=$(cd fuzz && ls ./*_fuzzer.cc | sed 's|^\./||; s|_fuzzer\.cc$||')
 HARNESSES=("$@")
 if ((${#HARNESSES[@]} == 0)); then read -r -d '' -a HARNESSES <<<"$ALL"; fi
