@@ -270,9 +270,8 @@ Result<std::vector<ingest::Outcome>> BulkClient::send(Batch& st) {
     // as duplicates without being sent.
     filtered.reserve(st.body.size());
     for (size_t k = 0; k < st.sent.size(); ++k) {
-      if (s.held.contains(st.digests[k])) {
-        out[st.sent[k]].verdict =
-            ingest::Verdict::kDuplicate;  // the server holds it: not sent again
+      if (s.held.contains(st.digests[k])) {  // the server holds it: not sent again
+        out[st.sent[k]].verdict = ingest::Verdict::kDuplicate;
         out[st.sent[k]].flags.clear();
         continue;
       }
