@@ -200,9 +200,6 @@ struct SheetBatch {
     return {};
   }
   Status flush(ImportSummary& sum) {
-    // Staged here, while the batch before is still in flight: what the sink can do without its
-    // answer (a server sink's checks and request body) is then off the pipeline's critical path.
-    std::unique_ptr<SheetSink::Staged> staged = sheets.empty() ? nullptr : sink.stage(sheets);
     TL_TRY(join(sum));
     if (sheets.empty()) return {};
     in_flight.sheets.swap(sheets);
@@ -213,16 +210,13 @@ struct SheetBatch {
     lines.clear();
     reserve();
     in_flight.outcomes.clear();
-    submitting =
-        std::async(std::launch::async, [this, staged = std::move(staged)]() mutable -> Status {
-          // Deferred: the index commit of this batch overlaps the checks and log append of the
-          // next.
-          TL_ASSIGN_OR_RETURN(in_flight.outcomes,
-                              sink.submit_batch_deferred(std::move(in_flight.sheets),
-                                                         in_flight.origins, std::move(staged)));
-          in_flight.sheets.clear();
-          return {};
-        });
+    submitting = std::async(std::launch::async, [this]() -> Status {
+      // Deferred: the index commit of this batch overlaps the checks and log append of the next.
+      TL_ASSIGN_OR_RETURN(in_flight.outcomes,
+                          sink.submit_batch_deferred(std::move(in_flight.sheets), in_flight.origins));
+      in_flight.sheets.clear();
+      return {};
+    });
     return {};
   }
   Status finish(ImportSummary& sum) {
@@ -273,8 +267,7 @@ class IngestorSink final : public SheetSink {
     return ing_.submit_batch(sheets, origins);
   }
   Result<std::vector<Outcome>> submit_batch_deferred(std::vector<election::Sheet> sheets,
-                                                     std::span<const std::string> origins,
-                                                     std::unique_ptr<Staged>) override {
+                                                     std::span<const std::string> origins) override {
     return ing_.submit_batch_deferred(std::move(sheets), origins);
   }
   Status sync() override { return ing_.sync_index(); }

@@ -28,21 +28,10 @@ class SheetSink {
   // Ingestor::submit_batch's contract: verdicts in order, durable once returned.
   virtual Result<std::vector<Outcome>> submit_batch(std::span<election::Sheet> sheets,
                                                     std::span<const std::string> origins) = 0;
-  // A batch's work that needs no answer from the batches before it (a server sink: the local
-  // checks and the request body), done by the importer on its parsing thread while the batch
-  // before is still in flight, and handed back with the batch to submit_batch_deferred(). The
-  // default stages nothing. May run concurrently with submit_batch_deferred() of an earlier batch.
-  class Staged {
-   public:
-    virtual ~Staged() = default;
-  };
-  virtual std::unique_ptr<Staged> stage(std::span<election::Sheet> /*sheets*/) { return nullptr; }
   // Ingestor::submit_batch_deferred's contract: verdicts in order; they are acknowledged once
-  // the next call or sync() returns OK. `origins` ("file.csv:12") label rejects. `staged` is what
-  // stage() gave for these sheets (unchanged since), or null.
+  // the next call or sync() returns OK. `origins` ("file.csv:12") label rejects.
   virtual Result<std::vector<Outcome>> submit_batch_deferred(std::vector<election::Sheet> sheets,
-                                                             std::span<const std::string> origins,
-                                                             std::unique_ptr<Staged> staged) = 0;
+                                                             std::span<const std::string> origins) = 0;
   // Waits until everything submitted is durable (and indexed).
   virtual Status sync() = 0;
   // Rejects found before a sheet could be built (a malformed CSV row, a mapping error).

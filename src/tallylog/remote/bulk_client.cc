@@ -195,31 +195,14 @@ const std::string& BulkClient::submitter() const { return s_->submitter; }
 BulkStats BulkClient::stats() const { return s_->stats; }
 const election::Election& BulkClient::election() const { return s_->validator->election(); }
 
-// A batch checked locally and encoded (BulkClient::stage): the local rejects, and one line per
-// sheet to send.
-struct BulkClient::Batch final : ingest::SheetSink::Staged {
-  std::vector<ingest::Outcome> out;  // per sheet: the local verdict; the server's fill the rest
-  std::string body;                  // the sheets to send, one canonical entry per line
-  std::vector<size_t> sent;          // the sheet of each line
-  // A resumed run only: each line's end in `body` and its sheet's identity digest, so that a
-  // sheet the server is known to hold by the time the batch is sent is cut out (BulkClient::send).
-  std::vector<size_t> ends;
-  std::vector<std::string> digests;
-};
-
-std::unique_ptr<ingest::SheetSink::Staged> BulkClient::stage(std::span<election::Sheet> sheets) {
-  return stage_batch(sheets);
-}
-
-// Reads only what connect() set (the validator, the registry, held_at_start): it runs on the
-// importer's thread while the batch before is being sent.
-std::unique_ptr<BulkClient::Batch> BulkClient::stage_batch(
-    std::span<election::Sheet> sheets) const {
-  const State& s = *s_;
-  auto st = std::make_unique<Batch>();
-  st->out.resize(sheets.size());
-  st->body.reserve(sheets.size() * 400);
-  const bool resumed = s.stats.held_at_start > 0;
+Result<std::vector<ingest::Outcome>> BulkClient::submit_batch(std::span<election::Sheet> sheets,
+                                                              std::span<const std::string>) {
+  State& s = *s_;
+  std::vector<ingest::Outcome> out(sheets.size());
+  std::vector<size_t> sent;  // indexes into sheets, in order
+  std::vector<std::string> digests;  // their identity digests
+  std::string body;
+  body.reserve(sheets.size() * 400);
   const std::string now = format_rfc3339(Clock::real().now());
   election::Station probe;
   for (size_t i = 0; i < sheets.size(); ++i) {
@@ -233,7 +216,7 @@ std::unique_ptr<BulkClient::Batch> BulkClient::stage_batch(
       probe.registered = it->second;
       station = &probe;
     }
-    ingest::Outcome& o = st->out[i];
+    ingest::Outcome& o = out[i];
     std::vector<election::RuleFailure> flags;
     if (auto r = s.validator->validate_sheet(sh, station, &flags)) {
       o.verdict = ingest::Verdict::kRejected;
@@ -242,47 +225,22 @@ std::unique_ptr<BulkClient::Batch> BulkClient::stage_batch(
       continue;
     }
     for (auto& f : flags) o.flags.push_back(std::move(f.message));
-    election::append_sheet_entry(sh, st->body);
-    st->body.push_back('\n');
-    st->sent.push_back(i);
     // Only a resumed run needs the digests: a first run (the server held none of the source at
     // connect) sends every sheet, and a row repeated in the file is answered as a duplicate by
     // the server, which checks every sheet anyway.
-    if (resumed) {
-      st->digests.push_back(election::sheet_identity_digest(sh));
-      st->ends.push_back(st->body.size());
-    }
-  }
-  return st;
-}
-
-Result<std::vector<ingest::Outcome>> BulkClient::send(Batch& st) {
-  State& s = *s_;
-  std::vector<ingest::Outcome>& out = st.out;
-  std::vector<size_t> sent;
-  std::vector<std::string> digests;
-  std::string filtered;
-  std::string_view body = st.body;
-  if (st.digests.empty()) {
-    sent = std::move(st.sent);
-  } else {
-    // A resumed run: sheets the server holds (at connect, or logged by a batch since) are counted
-    // as duplicates without being sent.
-    filtered.reserve(st.body.size());
-    for (size_t k = 0; k < st.sent.size(); ++k) {
-      if (s.held.contains(st.digests[k])) {  // the server holds it: not sent again
-        out[st.sent[k]].verdict = ingest::Verdict::kDuplicate;
-        out[st.sent[k]].flags.clear();
+    if (s.stats.held_at_start > 0) {
+      std::string digest = election::sheet_identity_digest(sh);
+      if (s.held.contains(digest)) {
+        o.verdict = ingest::Verdict::kDuplicate;  // the server holds it: not sent again
         continue;
       }
-      const size_t begin = k == 0 ? 0 : st.ends[k - 1];
-      filtered.append(st.body, begin, st.ends[k] - begin);
-      sent.push_back(st.sent[k]);
-      digests.push_back(std::move(st.digests[k]));
+      digests.push_back(std::move(digest));
     }
-    body = filtered;
+    election::append_sheet_entry(sh, body);
+    body.push_back('\n');
+    sent.push_back(i);
   }
-  if (sent.empty()) return std::move(out);
+  if (sent.empty()) return out;
   const std::string target = s.base + "/api/v1/bulk/sheets" + s.query;
   TL_ASSIGN_OR_RETURN(auto r, s.call(target, body, true));
   ++s.stats.batches;
@@ -311,20 +269,7 @@ Result<std::vector<ingest::Outcome>> BulkClient::send(Batch& st) {
   } catch (const std::exception& ex) {
     return err(ErrorCode::kCorrupt, s.url + "/api/v1/bulk/sheets: unexpected answer: " + ex.what());
   }
-  return std::move(out);
-}
-
-Result<std::vector<ingest::Outcome>> BulkClient::submit_batch(std::span<election::Sheet> sheets,
-                                                              std::span<const std::string>) {
-  return send(*stage_batch(sheets));
-}
-
-Result<std::vector<ingest::Outcome>> BulkClient::submit_batch_deferred(
-    std::vector<election::Sheet> sheets, std::span<const std::string>,
-    std::unique_ptr<ingest::SheetSink::Staged> staged) {
-  auto* mine = dynamic_cast<Batch*>(staged.get());
-  if (!mine || mine->out.size() != sheets.size()) return send(*stage_batch(sheets));
-  return send(*mine);
+  return out;
 }
 
 Status BulkClient::sync() {

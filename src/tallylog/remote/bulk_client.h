@@ -54,11 +54,10 @@ class BulkClient final : public ingest::SheetSink {
   // Synchronous: the verdicts returned are the server's, durable once returned.
   Result<std::vector<ingest::Outcome>> submit_batch(std::span<election::Sheet> sheets,
                                                     std::span<const std::string> origins) override;
-  // The local checks and the request body of a batch, ready before the batch ahead is answered.
-  std::unique_ptr<ingest::SheetSink::Staged> stage(std::span<election::Sheet> sheets) override;
-  Result<std::vector<ingest::Outcome>> submit_batch_deferred(
-      std::vector<election::Sheet> sheets, std::span<const std::string> origins,
-      std::unique_ptr<ingest::SheetSink::Staged> staged) override;
+  Result<std::vector<ingest::Outcome>> submit_batch_deferred(std::vector<election::Sheet> sheets,
+                                                             std::span<const std::string> origins) override {
+    return submit_batch(sheets, origins);
+  }
   // Uploads an image (POST /api/v1/bulk/blobs) and returns its hex SHA-256, for `scan <url>`:
   // stored on the server before the sheet naming it is sent. Thread-safe (its own connection).
   Result<std::string> put_blob(std::string_view bytes);
@@ -72,10 +71,7 @@ class BulkClient final : public ingest::SheetSink {
   struct State;
 
  private:
-  struct Batch;
   explicit BulkClient(std::unique_ptr<State> s);
-  std::unique_ptr<Batch> stage_batch(std::span<election::Sheet> sheets) const;
-  Result<std::vector<ingest::Outcome>> send(Batch& staged);
   std::unique_ptr<State> s_;
 };
 
