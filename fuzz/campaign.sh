@@ -1,7 +1,11 @@
 #!/usr/bin/env bash
 # The recorded campaign of docs/fuzzing.md: every harness for N executions (default 10 million),
 # two harnesses at a time (the machine has 2 cores), under nice -n 19 so other work comes first.
-#   fuzz/campaign.sh [executions] [harness ...]
+#   fuzz/campaign.sh [executions] [harness[=executions] ...]
+#   LANES=1 fuzz/campaign.sh ...   one harness at a time (e.g. a second campaign beside a long one)
+# A harness=N argument runs that harness for N executions: what is left of its 10 million after
+# earlier runs, which share its corpus (<build>/fuzz-corpus/<harness>), as ClusterFuzz sums the
+# executions of its fuzzing sessions.
 # Uses scripts/fuzz.sh with $TALLYLOG_FUZZ_BUILD_DIR (default build-fuzz, RelWithDebInfo). The
 # table lines go to <build>/fuzz-campaign.txt with the load average at start and end.
 set -uo pipefail
@@ -19,19 +23,20 @@ if [[ -z "${TMPDIR:-}" && -d /dev/shm && -w /dev/shm ]]; then export TMPDIR=/dev
 ALL=$(cd fuzz && ls ./*_fuzzer.cc | sed 's|^\./||; s|_fuzzer\.cc$||')
 HARNESSES=("$@")
 if ((${#HARNESSES[@]} == 0)); then read -r -d '' -a HARNESSES <<<"$ALL"; fi
-scripts/fuzz.sh --runs 1 "${HARNESSES[0]}" >/dev/null 2>&1  # builds once before the lanes start
+LANES=${LANES:-2}
+scripts/fuzz.sh --runs 1 "${HARNESSES[0]%%=*}" >/dev/null 2>&1  # builds once before the lanes start
 export TALLYLOG_FUZZ_NO_BUILD=1
 OUT="$BUILD_DIR/fuzz-campaign.txt"
 echo "campaign $(date -u +%FT%TZ): $RUNS executions per harness, ASAN_OPTIONS=$ASAN_OPTIONS;" \
   "load at start: $(cut -d' ' -f1-3 /proc/loadavg)" >>"$OUT"
-lane() {  # runs every other harness, starting at index $1
-  for ((i = $1; i < ${#HARNESSES[@]}; i += 2)); do
-    local h=${HARNESSES[$i]} t0=$SECONDS
-    line=$(nice -n 19 scripts/fuzz.sh --runs "$RUNS" "$h" | tail -1)
+lane() {  # runs every LANES-th harness, starting at index $1
+  for ((i = $1; i < ${#HARNESSES[@]}; i += LANES)); do
+    local h=${HARNESSES[$i]%%=*} runs=$RUNS t0=$SECONDS
+    [[ ${HARNESSES[$i]} == *=* ]] && runs=${HARNESSES[$i]#*=}
+    line=$(nice -n 19 scripts/fuzz.sh --runs "$runs" "$h" | tail -1)
     echo "$line  [$((SECONDS - t0)) s wall, load $(cut -d' ' -f1 /proc/loadavg)]" | tee -a "$OUT"
   done
 }
-lane 0 &
-lane 1 &
+for ((l = 0; l < LANES; ++l)); do lane $l & done
 wait
 echo "campaign end $(date -u +%FT%TZ); load at end: $(cut -d' ' -f1-3 /proc/loadavg)" >>"$OUT"
