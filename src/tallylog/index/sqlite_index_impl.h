@@ -6,6 +6,7 @@
 #include <string>
 #include <unordered_set>
 
+#include "tallylog/index/sqlite_checkpointer.h"
 #include "tallylog/index/sqlite_db.h"
 #include "tallylog/index/sqlite_index.h"
 
@@ -17,6 +18,7 @@ struct SqliteIndex::Impl {
   sqlite3* w = nullptr;  // writer connection
   sqlite3* r = nullptr;  // reader connection
   sqlite3* rej = nullptr;
+  std::unique_ptr<sqlite::WalCheckpointer> checkpointer;  // the writer's WAL, in the background
   std::mutex wmu;            // guards the writer connection and `open_transaction`
   std::recursive_mutex rmu;  // guards the reader connection
   std::mutex rejmu;
