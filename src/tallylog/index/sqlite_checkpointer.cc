@@ -4,8 +4,9 @@
 
 namespace tallylog::index::sqlite {
 
-Result<std::unique_ptr<WalCheckpointer>> WalCheckpointer::start(const std::string& path, sqlite3* writer,
-                                                                 CheckpointOptions options) {
+Result<std::unique_ptr<WalCheckpointer>> WalCheckpointer::start(const std::string& path,
+                                                                sqlite3* writer,
+                                                                CheckpointOptions options) {
   TL_ASSIGN_OR_RETURN(sqlite3 * db, open_db(path));
   if (auto s = exec(db, "PRAGMA synchronous=NORMAL;"); !s) {
     sqlite3_close_v2(db);
@@ -61,7 +62,8 @@ void WalCheckpointer::run() {
     const uint64_t round = ++started_;
     lock.unlock();
     int frames = 0, copied = 0;
-    const int rc = sqlite3_wal_checkpoint_v2(db_, nullptr, SQLITE_CHECKPOINT_PASSIVE, &frames, &copied);
+    const int rc =
+        sqlite3_wal_checkpoint_v2(db_, nullptr, SQLITE_CHECKPOINT_PASSIVE, &frames, &copied);
     std::string error = rc == SQLITE_OK || rc == SQLITE_BUSY ? "" : sqlite3_errmsg(db_);
     lock.lock();
     finished_ = round;

@@ -107,7 +107,8 @@ TEST(WalCheckpointer, CheckpointsOffTheWritersThreadAndKeepsTheWalBounded) {
   testing::TempDir dir;
   const std::string path = join_path(dir.path(), "x.sqlite");
   sqlite3* w = sqlite::open_db(path).value();
-  ASSERT_TRUE(sqlite::exec(w, "PRAGMA synchronous=NORMAL; CREATE TABLE t(k INTEGER PRIMARY KEY, v BLOB)"));
+  ASSERT_TRUE(
+      sqlite::exec(w, "PRAGMA synchronous=NORMAL; CREATE TABLE t(k INTEGER PRIMARY KEY, v BLOB)"));
   int64_t next = 0;
   {
     auto c = sqlite::WalCheckpointer::start(path, w, kSmall);
@@ -133,8 +134,9 @@ TEST(WalCheckpointer, WithoutCheckpointsTheSameCommitsOutgrowThatBound) {
   testing::TempDir dir;
   const std::string path = join_path(dir.path(), "x.sqlite");
   sqlite3* w = sqlite::open_db(path).value();
-  ASSERT_TRUE(sqlite::exec(w, "PRAGMA synchronous=NORMAL; PRAGMA wal_autocheckpoint=0;"
-                              "CREATE TABLE t(k INTEGER PRIMARY KEY, v BLOB)"));
+  ASSERT_TRUE(sqlite::exec(w,
+                           "PRAGMA synchronous=NORMAL; PRAGMA wal_autocheckpoint=0;"
+                           "CREATE TABLE t(k INTEGER PRIMARY KEY, v BLOB)"));
   int64_t next = 0;
   write_rows(w, 200, next);
   EXPECT_GT(size_of(path + "-wal"), 4 * kSmallWalBound);
