@@ -318,7 +318,7 @@ void register_ingest_commands(CLI::App& app) {
                      "sign every sheet with this enrolled device key file (tallylog devices keygen)")
       ->check(CLI::ExistingFile);
   auto* batch_opt = import->add_option("--batch", ia->batch,
-                                       "sheets per log append (default 50000; 5000 per POST to a server)");
+                                       "sheets per log append (default 10000; 5000 per POST to a server)");
   import->add_option("--rejects", ia->rejects, "where to write the rejected rows (default <file>.rejects.csv)");
   import->add_flag("--stats", ia->stats, "print where the time went (to stderr)");
   import->add_option("--token", ia->token, "bearer token to submit to a server URL (tallylog tokens add)")

@@ -31,10 +31,10 @@
 namespace tallylog::index::sqlite {
 
 struct CheckpointOptions {
-  uint32_t start_frames = 8192;  // a checkpoint is started after a commit leaves this many frames
-                                 // (32 MB of 4 KiB pages)
-  uint32_t max_frames =
-      32768;  // a commit leaving this many waits for a whole checkpoint (back-pressure)
+  // A checkpoint is started after a commit leaves this many frames (32 MB of 4 KiB pages).
+  uint32_t start_frames = 8192;
+  // A commit leaving this many waits for a whole checkpoint (back-pressure: 128 MB of WAL).
+  uint32_t max_frames = 32768;
 };
 
 class WalCheckpointer {
