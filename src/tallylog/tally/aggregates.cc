@@ -117,38 +117,15 @@ void AreaAggregator::rule_row(const SourceRule& rule, std::span<const SourcedShe
             turnout_ ? &*turnout_ : nullptr);
 }
 
-void AreaAggregator::clear() {
-  for (uint64_t key : keys_) head_[static_cast<uint32_t>(key)] = kNoSlot;
-  keys_.clear();
-  next_.clear();
-  sums_.clear();
-}
-
-void AreaAggregator::add_row(uint32_t rule, uint32_t area, const int64_t* row) {
-  if (head_.size() <= area) head_.resize(size_t{area} + 1, kNoSlot);
+void AreaAggregator::add_row(uint32_t rule, uint32_t area, const int64_t* row, int sign) {
   const uint64_t key = (uint64_t{rule} << 32) | area;
-  uint32_t slot = head_[area];
-  while (slot != kNoSlot && keys_[slot] != key) slot = next_[slot];
-  if (slot == kNoSlot) {
-    slot = static_cast<uint32_t>(keys_.size());
+  auto [it, inserted] = slot_.try_emplace(key, static_cast<uint32_t>(keys_.size()));
+  if (inserted) {
     keys_.push_back(key);
-    next_.push_back(head_[area]);
-    head_[area] = slot;
     sums_.resize(sums_.size() + row_length(), 0);
   }
-  int64_t* dst = &sums_[size_t(slot) * row_length()];
-  for (size_t i = 0; i < row_length(); ++i) dst[i] += row[i];
-}
-
-std::optional<uint64_t> AreaAggregator::match_key(const SourceRule& rule,
-                                                  std::span<const SourcedSheet> before,
-                                                  std::span<const SourcedSheet> after) {
-  if (before.size() + after.size() > 64) return std::nullopt;
-  uint64_t key = 0;
-  int bit = 0;
-  for (const SourcedSheet& s : before) key |= uint64_t{rule.matches(s.source)} << bit++;
-  for (const SourcedSheet& s : after) key |= uint64_t{rule.matches(s.source)} << bit++;
-  return key;
+  int64_t* dst = &sums_[size_t(it->second) * row_length()];
+  for (size_t i = 0; i < row_length(); ++i) dst[i] += sign * row[i];
 }
 
 void AreaAggregator::table_changed(MaterialisedRules& rules, uint32_t parent, std::optional<uint64_t> registered,
@@ -161,54 +138,24 @@ void AreaAggregator::table_changed(MaterialisedRules& rules, uint32_t parent, st
       if (std::find(ids.begin(), ids.end(), id) == ids.end()) ids.push_back(id);
     }
   }
-  if (parent == UINT32_MAX) {  // unplaced: only the national count of such sheets changes
-    for (uint32_t id : ids) {
-      const SourceRule& rule = rules.rule(id);
+  for (uint32_t id : ids) {
+    const SourceRule& rule = rules.rule(id);
+    if (parent == UINT32_MAX) {  // unplaced: only the national count of such sheets changes
       int64_t n = 0;
       for (const SourcedSheet& s : after) n += rule.matches(s.source);
       for (const SourcedSheet& s : before) n -= rule.matches(s.source);
       if (n != 0) {
         std::fill(new_row_.begin(), new_row_.end(), 0);
         new_row_[kRowUnplaced] = n;
-        add_row(id, 0, new_row_.data());
+        add_row(id, 0, new_row_.data(), 1);
       }
+      continue;
     }
-    return;
-  }
-  chain_.clear();
-  for (uint32_t a = parent; a != UINT32_MAX; a = parent_of_(a)) chain_.push_back(a);
-  size_t keyed = 0;  // keyed_[0, keyed) hold this table's rows so far
-  for (uint32_t id : ids) {
-    const SourceRule& rule = rules.rule(id);
-    const std::optional<uint64_t> key = match_key(rule, before, after);
-    const KeyedDelta* d = nullptr;
-    if (key) {
-      for (size_t k = 0; k < keyed; ++k) {
-        if (keyed_[k].key == *key) d = &keyed_[k];
-      }
-    }
-    if (!d) {
-      rule_row(rule, before, registered, old_row_.data());
-      rule_row(rule, after, registered, new_row_.data());
-      const bool changed = old_row_ != new_row_;
-      if (changed) {
-        for (size_t i = 0; i < row_length(); ++i) new_row_[i] -= old_row_[i];
-      }
-      if (!key) {
-        if (changed) {
-          for (uint32_t a : chain_) add_row(id, a, new_row_.data());
-        }
-        continue;
-      }
-      if (keyed_.size() <= keyed) keyed_.emplace_back();
-      KeyedDelta& k = keyed_[keyed++];
-      k.key = *key;
-      k.changed = changed;
-      k.delta.assign(new_row_.begin(), new_row_.end());
-      d = &k;
-    }
-    if (!d->changed) continue;
-    for (uint32_t a : chain_) add_row(id, a, d->delta.data());
+    rule_row(rule, before, registered, old_row_.data());
+    rule_row(rule, after, registered, new_row_.data());
+    if (old_row_ == new_row_) continue;
+    for (size_t i = 0; i < row_length(); ++i) new_row_[i] -= old_row_[i];
+    for (uint32_t a = parent; a != UINT32_MAX; a = parent_of_(a)) add_row(id, a, new_row_.data(), 1);
   }
 }
 

@@ -95,42 +95,28 @@ class AreaAggregator {
     }
   }
   size_t delta_count() const { return keys_.size(); }
-  void clear();
+  void clear() {
+    slot_.clear();
+    keys_.clear();
+    sums_.clear();
+  }
 
  private:
-  void add_row(uint32_t rule, uint32_t area, const int64_t* row);
+  void add_row(uint32_t rule, uint32_t area, const int64_t* row, int sign);
   void rule_row(const SourceRule& rule, std::span<const SourcedSheet> sheets, std::optional<uint64_t> registered,
                 int64_t* out);
-  // Which of before then after a rule counts, one bit each (up to 64 sheets; more: no key).
-  static std::optional<uint64_t> match_key(const SourceRule& rule,
-                                           std::span<const SourcedSheet> before,
-                                           std::span<const SourcedSheet> after);
 
   size_t width_;
   size_t compared_;
   std::function<uint32_t(uint32_t)> parent_of_;
   std::vector<std::pair<uint32_t, uint32_t>> optional_;
   std::optional<Figure> turnout_;
-  // Deltas, flat: keys_[d] = (rule << 32) | area, sums_ its row_length() values. Area ids are
-  // dense, so the deltas of an area are found from head_[area] (kNoSlot: none yet) along next_,
-  // one per rule at most, instead of through a hash of (rule, area) (issue 16: 6.5 % of a bulk
-  // import's server CPU was that hash). Memory: one slot per area, not per area and rule.
-  static constexpr uint32_t kNoSlot = UINT32_MAX;
-  std::vector<uint32_t> head_;
-  std::vector<uint32_t> next_;
+  // Deltas, flat: slot_[(rule << 32) | area] indexes keys_ and sums_ (row_length() values each).
+  std::unordered_map<uint64_t, uint32_t> slot_;
   std::vector<uint64_t> keys_;
   std::vector<int64_t> sums_;
   std::vector<TableSheet> scratch_;
   std::vector<uint32_t> ids_;
-  std::vector<uint32_t> chain_;  // the table's parent and its ancestors
-  // table_changed's rows per distinct match key: rules that count the same sheets (e.g. "*",
-  // "witness:*" and "witness:x" on a table with one witness sheet) share one computation.
-  struct KeyedDelta {
-    uint64_t key;
-    bool changed;
-    std::vector<int64_t> delta;
-  };
-  std::vector<KeyedDelta> keyed_;
   std::vector<int64_t> old_row_, new_row_;
 };
 
