@@ -18,6 +18,7 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <cctype>
+#include <cerrno>
 #include <limits>
 #include <list>
 #include <mutex>
@@ -107,6 +108,9 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
   // One accept loop per I/O thread, each on a dup() of the listening socket so every loop has its
   // own reactor registration; all wake when connections are pending and take them in batches.
   std::vector<std::unique_ptr<tcp::acceptor>> acceptors;
+  // backoff[i]: acceptors[i]'s pause after a failed accept (on its strand; owned here, so no
+  // handler owns its own timer).
+  std::vector<std::unique_ptr<net::steady_timer>> backoff;
   // Keeps the I/O threads alive while a worker holds a request and no socket operation is pending.
   std::optional<net::executor_work_guard<net::io_context::executor_type>> work;
   std::optional<net::thread_pool> workers;
@@ -125,7 +129,7 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
   bool joined = false;
   std::mutex stop_mu;
 
-  void accept_loop(tcp::acceptor& acceptor);
+  void accept_loop(size_t i);
   void on_accepted(tcp::socket socket);
   bool shed_oldest_idle();
   void stop_and_join();
@@ -440,25 +444,32 @@ void Server::Impl::on_accepted(tcp::socket socket) {
   std::make_shared<Session>(std::move(socket), shared_from_this())->start();
 }
 
-void Server::Impl::accept_loop(tcp::acceptor& acceptor) {
-  acceptor.async_wait(tcp::acceptor::wait_read, [self = shared_from_this(), &acceptor](beast::error_code ec) {
+void Server::Impl::accept_loop(size_t i) {
+  tcp::acceptor& acceptor = *acceptors[i];
+  acceptor.async_wait(tcp::acceptor::wait_read, [self = shared_from_this(), i, &acceptor](beast::error_code ec) {
     if (self->stopping || ec == net::error::operation_aborted) return;
     bool backoff = false;
-    for (size_t i = 0; i < self->opt.accept_batch && !ec; ++i) {
+    for (size_t n = 0; n < self->opt.accept_batch && !ec; ++n) {
       tcp::socket socket(net::make_strand(self->ioc));
       acceptor.accept(socket, ec);
       if (ec == net::error::would_block || ec == net::error::try_again) break;
       if (ec) {
         // Out of descriptors or similar: back off briefly instead of spinning.
         backoff = ec != net::error::connection_aborted;
+        // The cap (connection_cap) reserves descriptors for everything else the process holds
+        // (log, index connections, blobs), but it cannot know them all: when the process runs
+        // out anyway, the connection idle the longest makes room, as it does at the cap, so a
+        // new client is answered instead of waiting for ever behind idle ones.
+        if (ec == net::error::no_descriptors || ec.value() == ENFILE) self->shed_oldest_idle();
         break;
       }
       self->on_accepted(std::move(socket));
     }
-    if (!backoff) return self->accept_loop(acceptor);
-    auto timer = std::make_shared<net::steady_timer>(acceptor.get_executor(), std::chrono::milliseconds(20));
-    timer->async_wait([self, timer, &acceptor](beast::error_code) {
-      if (!self->stopping) self->accept_loop(acceptor);
+    if (!backoff) return self->accept_loop(i);
+    net::steady_timer& timer = *self->backoff[i];
+    timer.expires_after(std::chrono::milliseconds(20));
+    timer.async_wait([self, i](beast::error_code ec) {
+      if (!self->stopping && ec != net::error::operation_aborted) self->accept_loop(i);
     });
   });
 }
@@ -467,10 +478,12 @@ void Server::Impl::stop_and_join() {
   std::lock_guard stop_lock(stop_mu);
   if (!started || joined) return;
   stopping = true;
-  for (auto& a : acceptors)
-    net::post(a->get_executor(), [self = shared_from_this(), acc = a.get()] {
+  for (size_t i = 0; i < acceptors.size(); ++i)
+    net::post(acceptors[i]->get_executor(), [self = shared_from_this(), acc = acceptors[i].get(),
+                                             timer = backoff[i].get()] {
       beast::error_code ec;
       acc->close(ec);
+      timer->cancel();
     });
   std::vector<std::shared_ptr<Session>> live;
   {
@@ -495,6 +508,7 @@ void Server::Impl::stop_and_join() {
     beast::error_code ec;
     a->close(ec);
   }
+  for (auto& t : backoff) t->cancel();
   {
     std::vector<std::shared_ptr<Session>> rest;
     {
@@ -556,7 +570,8 @@ Status Server::start() {
   im.cap = connection_cap(im.opt.max_connections, nofile);
   im.workers.emplace(static_cast<size_t>(std::max(1, im.opt.worker_threads)));
   im.work.emplace(im.ioc.get_executor());
-  for (auto& a : im.acceptors) im.accept_loop(*a);
+  for (auto& a : im.acceptors) im.backoff.push_back(std::make_unique<net::steady_timer>(a->get_executor()));
+  for (size_t i = 0; i < im.acceptors.size(); ++i) im.accept_loop(i);
   for (int i = 0; i < n; ++i) im.threads.emplace_back([&im] { im.ioc.run(); });
   im.started = true;
   return ok();
