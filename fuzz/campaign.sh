@@ -27,7 +27,7 @@ LANES=${LANES:-2}
 scripts/fuzz.sh --runs 1 "${HARNESSES[0]%%=*}" >/dev/null 2>&1  # builds once before the lanes start
 export TALLYLOG_FUZZ_NO_BUILD=1
 OUT="$BUILD_DIR/fuzz-campaign.txt"
-echo "campaign $(date -u +%FT%TZ): $RUNS executions per harness, ASAN_OPTIONS=$ASAN_OPTIONS;" \
+echo "campaign $(date -u +%FT%TZ): ${HARNESSES[*]} ($RUNS executions where no =N), LANES=$LANES, ASAN_OPTIONS=$ASAN_OPTIONS;" \
   "load at start: $(cut -d' ' -f1-3 /proc/loadavg)" >>"$OUT"
 lane() {  # runs every LANES-th harness, starting at index $1
   for ((i = $1; i < ${#HARNESSES[@]}; i += LANES)); do

@@ -18,7 +18,6 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <cctype>
-#include <cerrno>
 #include <limits>
 #include <list>
 #include <mutex>
@@ -460,7 +459,8 @@ void Server::Impl::accept_loop(size_t i) {
         // (log, index connections, blobs), but it cannot know them all: when the process runs
         // out anyway, the connection idle the longest makes room, as it does at the cap, so a
         // new client is answered instead of waiting for ever behind idle ones.
-        if (ec == net::error::no_descriptors || ec.value() == ENFILE) self->shed_oldest_idle();
+        if (ec == net::error::no_descriptors || ec == boost::system::errc::too_many_files_open_in_system)
+          self->shed_oldest_idle();
         break;
       }
       self->on_accepted(std::move(socket));

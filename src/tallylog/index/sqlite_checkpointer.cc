@@ -47,7 +47,6 @@ int WalCheckpointer::on_commit(void* p, sqlite3*, const char*, int frames) {
     // A round in progress may have started before this commit's frames existed: wait for the
     // next one to start and finish.
     const uint64_t need = self->started_ + 1;
-    ++self->stats_.waits;
     self->cv_.wait(lock, [&] { return self->finished_ >= need || self->stop_; });
   }
   return SQLITE_OK;
@@ -61,9 +60,7 @@ void WalCheckpointer::run() {
     wanted_ = false;
     const uint64_t round = ++started_;
     lock.unlock();
-    int frames = 0, copied = 0;
-    const int rc =
-        sqlite3_wal_checkpoint_v2(db_, nullptr, SQLITE_CHECKPOINT_PASSIVE, &frames, &copied);
+    const int rc = sqlite3_wal_checkpoint_v2(db_, nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
     std::string error = rc == SQLITE_OK || rc == SQLITE_BUSY ? "" : sqlite3_errmsg(db_);
     lock.lock();
     finished_ = round;

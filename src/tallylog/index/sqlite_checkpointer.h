@@ -1,12 +1,13 @@
 // Background WAL checkpoints for the SQLite index's writer connection.
 //
 // SQLite's own automatic checkpoint runs inside the commit that crosses the threshold: that
-// commit copies the WAL into the database file and fsyncs both before the writer may go on. On
-// a 1,000,000-sheet import that wait was 1.5-2 s of the index thread's time on ext4 (import
-// --stats, "index commits": 2.7 s against 1.2-1.4 s with no fsync at all). Here a thread of its
-// own, on a connection of its own, runs the PASSIVE checkpoints, so the writer's commits only
-// append to the WAL; the durability is unchanged (synchronous=NORMAL on both connections: a
-// checkpoint still syncs the WAL before copying and the file after).
+// commit copies the WAL into the database file and fsyncs both before the writer may go on (a
+// 1,000,000-sheet import on ext4: "index commits" 2.7 s, against 1.2-1.4 s with no fsync at
+// all). Here a thread of its own, on a connection of its own, runs the PASSIVE checkpoints, so
+// the writer's commits only append to the WAL; the durability is unchanged (synchronous=NORMAL
+// on both connections: a checkpoint still syncs the WAL before copying and the file after).
+// Measured (docs/benchmarks.md, issue 16, eleventh session): `reindex`, one thread, is 8 %
+// faster; a 2-core import is not, since the checkpoints then take their CPU from its threads.
 //
 // The WAL stays bounded: a commit that leaves more than `max_frames` frames in it waits until a
 // checkpoint that started after it has finished. No commit can happen meanwhile, so that
@@ -49,7 +50,6 @@ class WalCheckpointer {
 
   struct Stats {
     uint64_t checkpoints = 0;  // rounds run
-    uint64_t waits = 0;        // commits that waited for a whole round (back-pressure)
     std::string last_error;    // of a round that failed other than busy ("" if none)
   };
   Stats stats() const;

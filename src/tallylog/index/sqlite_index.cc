@@ -152,8 +152,9 @@ Result<std::unique_ptr<SqliteIndex>> SqliteIndex::open(const std::string& path, 
   // WAL holds 1,000 pages) every batch commit also copied the WAL into the file and synced both.
   // Checkpointing every ~8,192 pages (32 MB of WAL at 4 KiB pages) copies a page rewritten by
   // several batches (area totals, B-tree interior pages) once and syncs ~6x less often; and the
-  // checkpoints run on a thread of their own (sqlite_checkpointer.h), so a commit never waits
-  // for them. The durability argument above is unchanged (the index is derived).
+  // checkpoints run on a thread of their own (sqlite_checkpointer.h), so a commit waits for one
+  // only when the WAL reaches 128 MB. The durability argument above is unchanged (the index is
+  // derived).
   TL_TRY(exec(impl->w, "PRAGMA synchronous=NORMAL;"));
   TL_TRY(exec(impl->w, kIndexSchema));
   TL_TRY(exec(impl->w, ("INSERT OR IGNORE INTO meta(key, value) VALUES('schema_version', " +

@@ -103,7 +103,7 @@ constexpr sqlite::CheckpointOptions kSmall{.start_frames = 32, .max_frames = 128
 // that crossed it), each a 24-byte header and a 4 KiB page, and the 32-byte WAL header.
 constexpr int64_t kSmallWalBound = (128 + 16) * (4096 + 24) + 32;
 
-TEST(WalCheckpointer, CheckpointsOffTheWritersThreadAndKeepsTheWalBounded) {
+TEST(WalCheckpointer, RunsCheckpointsAndKeepsTheWalBounded) {
   testing::TempDir dir;
   const std::string path = join_path(dir.path(), "x.sqlite");
   sqlite3* w = sqlite::open_db(path).value();
