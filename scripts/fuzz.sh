@@ -45,16 +45,7 @@ if [[ "${TALLYLOG_FUZZ_NO_BUILD:-0}" != 1 ]]; then  # fuzz/campaign.sh builds on
   cmake --build "$BUILD_DIR" --target fuzzers -j "${TALLYLOG_JOBS:-$(nproc)}" >/dev/null || exit 1
 fi
 
-# Dictionary per harness (fuzz/dict/).
-dict_for() {
-  case $1 in
-    entry | sheet_json | token_file) echo fuzz/dict/json.dict ;;
-    election_toml | mapping_toml) echo fuzz/dict/toml.dict ;;
-    http_*) echo fuzz/dict/http.dict ;;
-    csv) echo fuzz/dict/csv.dict ;;
-    note | checkpoint | tiles) echo fuzz/dict/note.dict ;;
-  esac
-}
+source fuzz/dicts.sh  # dict_for <harness>
 
 # Symbolized stack traces in the logs (clang-19's runtime does not find llvm-symbolizer by itself).
 if [[ -z "${ASAN_SYMBOLIZER_PATH:-}" ]] && command -v llvm-symbolizer >/dev/null; then

@@ -4,8 +4,8 @@
 #   2. builds with -Werror and runs the whole ctest suite
 #   3. builds everything again with clang-19, AddressSanitizer + UndefinedBehaviorSanitizer and the
 #      libFuzzer harnesses (-DTALLYLOG_FUZZ=ON), and runs the tests plus every harness once over its
-#      committed corpus (ctest label "fuzz": deterministic; random fuzzing is scripts/fuzz.sh,
-#      docs/fuzzing.md)
+#      committed corpus and for a 5,000-execution smoke with a fixed seed (ctest label "fuzz"; the
+#      long campaigns are scripts/fuzz.sh and fuzz/campaign.sh, docs/fuzzing.md)
 #   4. runs the browser test of the web page (Debian chromium driven by playwright-core)
 # Prints the number of tests each ctest run ran, passed, failed and skipped (a skipped test fails
 # its step: every test must run from a fresh clone), then "test steps: N passed, N failed" last;
