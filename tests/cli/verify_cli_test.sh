@@ -159,6 +159,13 @@ witness_state() {
 "$T" serve "$D/copy" --listen 127.0.0.1:0 --witness "$WITNESS" --witness-quorum 1 --witness-timeout-ms 20000 >"$D/serve3.log" 2>&1 &
 PIDS+=($!)
 P1=$(listening_port "$D/serve3.log")
+# The log is not growing yet: its checkpoint (size 3001, signed before any witness was configured)
+# is sent to the witness at start, not only after the next append.
+cosigned_3001() { [[ "$(witness_state "$P1")" == "3001 True "* ]]; }
+wait_for 120 cosigned_3001
+check "a server started with a witness has the checkpoint it opened with cosigned, with no append" \
+  '[[ "$(witness_state "$P1")" == "3001 True None" ]] && [ "$(grep -c "^— witness.test/w1 " "$D/copy/log/checkpoint")" = 1 ] && [ "$(curl -fs "http://127.0.0.1:$P1/log/checkpoint" | grep -c "^— witness.test/w1 ")" = 1 ]' ||
+  { echo "witness state: $(witness_state "$P1")"; tail -n 20 "$D/serve3.log" "$D/witness.log"; }
 post_sheet "$P1" 232
 cosigned_3002() { [[ "$(witness_state "$P1")" == "3002 True "* ]]; }
 wait_for 120 cosigned_3002

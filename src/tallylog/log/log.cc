@@ -214,6 +214,7 @@ class LogImpl final : public Log {
   Status remove_superseded(const std::vector<std::string>& dirs);
   void publisher_loop();
   Status publish_batch(std::deque<Pending>& batch);
+  Status cosign_opened();
   Result<std::string> read_at_least(unsigned level, uint64_t n, uint64_t width);
 
   Paths paths_;
@@ -247,6 +248,8 @@ class LogImpl final : public Log {
   SteadyClock::time_point next_publish_ = SteadyClock::time_point::min();
   std::thread publisher_;
   bool recovered_ = false;  // recover() succeeded (a log that failed to open writes no clean note)
+  // The publisher first asks the witnesses to cosign the checkpoint the log opened with.
+  bool cosign_opened_ = false;
 };
 
 Result<std::string> LogImpl::read_at_least(unsigned level, uint64_t n, uint64_t width) {
@@ -408,11 +411,41 @@ Status LogImpl::recover() {
   TL_TRY(journal_->release(size));
   published_ = sequenced_ = size;
   recovered_ = true;
+  cosign_opened_ = cosigner_ && size > 0;
+  return ok();
+}
+
+// A log opened with witnesses first asks them to cosign the checkpoint it opened with. Without
+// this, a log that no longer grows (the count is over, or the server was restarted with new
+// witnesses) would serve its checkpoint without their cosignatures for as long as nothing is
+// appended. The note on disk is replaced only by one carrying more signatures (it may hold
+// cosignatures of witnesses that are down now); the witnesses' status shows this round either way.
+Status LogImpl::cosign_opened() {
+  const uint64_t size = integ_.size();
+  const merkle::Hash root = integ_.root();
+  TL_ASSIGN_OR_RETURN(std::string own, sign(size, root));
+  std::string note = cosigned(own);
+  TL_ASSIGN_OR_RETURN(std::string current, reader_.checkpoint());
+  auto now = note::parse_note(note), before = note::parse_note(current);
+  if (!now || (before && now->signatures.size() <= before->signatures.size())) return ok();
+  TL_TRY(storage_->write_checkpoint(note));
+  reader_.publish(size, root, std::move(note));
   return ok();
 }
 
 void LogImpl::publisher_loop() {
   std::unique_lock lock(mu_);
+  if (cosign_opened_) {  // before any new batch, which then waits at most the cosign deadline
+    lock.unlock();
+    Status s = cosign_opened();
+    lock.lock();
+    if (!s) {
+      publish_error_ =
+          with_context(s.error(), "publishing the opened checkpoint with cosignatures");
+      if (!failed_) failed_ = publish_error_;
+      published_cv_.notify_all();
+    }
+  }
   for (;;) {
     if (publish_error_) return;
     if (pending_.empty()) {

@@ -105,7 +105,9 @@ struct OpenOptions {
   // returns if it still verifies with the log's key and has the same text, otherwise its own
   // note. It runs on its own thread: appends never wait for it, and the publisher waits at most
   // cosign_deadline (then publishes its own note; a hook still running is not called again until
-  // it returns). close() waits for a running hook.
+  // it returns). close() waits for a running hook. A log opened with entries first sends the
+  // hook the checkpoint it opened with, and publishes the answer if it carries more signatures
+  // than the note on disk, so a log that no longer grows is cosigned too.
   std::function<Result<std::string>(const std::string& signed_checkpoint)> cosign;
   std::chrono::milliseconds cosign_deadline{2000};
   // One line for each thing recovery or the publisher wants an operator to know (a torn

@@ -559,6 +559,74 @@ TEST(Log, PublishesCosignaturesFromTheHookAndEveryReaderAcceptsThem) {
   EXPECT_EQ(note::parse_note((*log)->checkpoint().value()).value().signatures.size(), 2u);
 }
 
+// A log reopened with a hook (a server restarted with witnesses, after the count is over) has the
+// checkpoint it opened with cosigned without waiting for an append; a hook that fails then does not
+// take away the cosignatures already on disk.
+TEST(Log, AsksTheHookToCosignTheCheckpointItOpenedWith) {
+  testing::TempDir dir;
+  {
+    auto log = Log::create(dir.path(), {.origin = "tallylog.test/reopened"}, quiet()).value();
+    ASSERT_TRUE(log->append("first"));
+    ASSERT_TRUE(log->append("second"));
+    ASSERT_TRUE(log->close());
+  }
+  auto witness = note::Signer::generate("witness.example/w1").value();
+  std::mutex mu;
+  std::condition_variable cv;
+  std::vector<std::string> asked;
+  bool fail = false;
+  OpenOptions o = quiet();
+  o.cosign = [&](const std::string& cp) -> Result<std::string> {
+    std::lock_guard lock(mu);
+    asked.push_back(cp);
+    cv.notify_all();
+    if (fail) return err(ErrorCode::kUnavailable, "witness down");
+    auto n = note::parse_note(cp).value();
+    return cp + note::sign_note(n.text, witness).value().substr(n.text.size() + 1);
+  };
+  const std::string cp_file = dir.file("log/checkpoint");
+  {
+    auto log = Log::open(dir.path(), o).value();
+    {
+      std::unique_lock lock(mu);
+      ASSERT_TRUE(cv.wait_for(lock, std::chrono::seconds(60), [&] { return !asked.empty(); }));
+      EXPECT_EQ(note::Checkpoint::parse_body(note::parse_note(asked[0]).value().text).value().size,
+                2u);
+    }
+    ASSERT_TRUE(log->close());  // joins the publisher: what it published is on disk
+    auto n = note::parse_note(Env::posix().read_file(cp_file).value()).value();
+    ASSERT_EQ(n.signatures.size(), 2u);
+    EXPECT_EQ(n.signatures[1].name, "witness.example/w1");
+  }
+  const std::string cosigned = Env::posix().read_file(cp_file).value();
+  {
+    std::lock_guard lock(mu);  // the hook reads both on the log's threads
+    fail = true;
+    asked.clear();
+  }
+  {
+    auto log = Log::open(dir.path(), o).value();
+    {
+      std::unique_lock lock(mu);
+      ASSERT_TRUE(cv.wait_for(lock, std::chrono::seconds(60), [&] { return !asked.empty(); }));
+    }
+    ASSERT_TRUE(log->close());
+  }
+  EXPECT_EQ(Env::posix().read_file(cp_file).value(),
+            cosigned);  // kept, not replaced by the log's own note
+  // An empty log has nothing to have cosigned at open.
+  testing::TempDir empty;
+  {
+    std::lock_guard lock(mu);
+    asked.clear();
+    fail = false;
+  }
+  ASSERT_TRUE(Log::create(empty.path(), {.origin = "tallylog.test/empty"}, o).value()->close());
+  auto reopened = Log::open(empty.path(), o).value();
+  ASSERT_TRUE(reopened->close());
+  EXPECT_TRUE(asked.empty());
+}
+
 TEST(Log, PublishesItsOwnNoteWhenTheHookFailsLiesOrHangs) {
   testing::TempDir dir;
   std::mutex mu;

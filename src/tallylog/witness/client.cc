@@ -192,6 +192,7 @@ Collector::Collector(std::vector<WitnessEndpoint> witnesses, CollectorOptions op
   impl_->opt = std::move(options);
   impl_->clock = &clock;
   impl_->summary.quorum = impl_->opt.quorum;
+  impl_->summary.quorum_met = impl_->opt.quorum == 0;  // nothing cosigned yet
   net::HttpClientOptions http = impl_->opt.http;
   http.timeout = std::min(http.timeout, impl_->opt.deadline);
   for (auto& e : witnesses) {

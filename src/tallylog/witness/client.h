@@ -86,7 +86,7 @@ struct CollectorStatus {
   size_t quorum = 0;
   uint64_t checkpoint_size = 0;      // size of the latest checkpoint the hook saw
   size_t checkpoint_cosignatures = 0;  // cosignatures it got
-  bool quorum_met = true;
+  bool quorum_met = true;              // false until a checkpoint gets its quorum (when quorum > 0)
   uint64_t checkpoints_short = 0;    // checkpoints published with fewer than quorum cosignatures
 };
 
