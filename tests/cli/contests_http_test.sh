@@ -4,8 +4,8 @@
 # (an unknown or missing one is rejected with field "contest"), `import <url> --contest C` sends
 # each contest's file to the same server, every contest's reads (?contest=) move as its sheets
 # land, and its answers equal the CLI's on a directory where both contests were imported locally,
-# byte for byte; a results route without ?contest= is a 400 naming the contests; `audit`,
-# `forensics` and `check-declared` take --contest.
+# byte for byte; a results route without ?contest= is a 400 naming the contests; `forensics` and
+# `check-declared` take --contest; `audit` audits every contest, or the one --contest names.
 # Usage: contests_http_test.sh <path to tallylog> <source dir>
 set -u
 source "$(dirname "$0")/lib.sh" "$@"
@@ -111,7 +111,11 @@ for cmd in forensics check-declared; do
 done
 
 OUT="$("$T" audit "$URL" --vkey "$D/srv/log.vkey" --quiet 2>&1)"
-check "audit without --contest names the contests" '[ $? != 0 ] && [[ "$OUT" == *"choose one with --contest"* ]]'
+STATUS=$?
+check "audit without --contest audits every contest: 0 differences in each" \
+  '[ $STATUS = 0 ] && echo "$OUT" | grep -qE "^contest president: [1-9][0-9]* published figures in [1-9][0-9]* answers: 0 differences$" &&
+   echo "$OUT" | grep -qE "^contest assembly: [1-9][0-9]* published figures in [1-9][0-9]* answers: 0 differences$" &&
+   echo "$OUT" | grep -qE "^audited [0-9]+ entries, [1-9][0-9]* published figures: 0 differences$"' || echo "$OUT"
 for c in president assembly; do
   OUT="$("$T" audit "$URL" --vkey "$D/srv/log.vkey" --contest $c --quiet 2>&1)"
   check "audit --contest $c: 0 differences" 'echo "$OUT" | grep -qE "^audited [0-9]+ entries, [1-9][0-9]* published figures: 0 differences$"'
@@ -124,5 +128,41 @@ serve "$D/ro" RURL
 A="$(curl -fs --max-time 60 "$RURL/api/v1/tally?contest=assembly&level=state")"
 B="$("$T" tally "$D/ref" --contest assembly --level state --format json 2>/dev/null)"
 check "a read-only server answers for a contest it was not started with" '[ -n "$A" ] && [ "$A" = "$B" ]'
+
+# A copy whose assembly index has one count changed (one more vote on its first sheet): an audit of
+# every contest finds it there, and only there.
+cp -a "$D/ro" "$D/bad"
+python3 - "$D/bad/index.assembly.sqlite" <<'PY'
+import sqlite3, sys
+db = sqlite3.connect(sys.argv[1])
+(log_index, blob), = db.execute("SELECT log_index, counts FROM sheets ORDER BY log_index LIMIT 1")
+def uvarint(b, i):
+    v = s = 0
+    while True:
+        v |= (b[i] & 0x7F) << s; s += 7; i += 1
+        if not b[i - 1] & 0x80: return v, i
+def put(v):
+    out = bytearray()
+    while True:
+        out.append((v & 0x7F) | (0x80 if v > 0x7F else 0)); v >>= 7
+        if not out[-1] & 0x80: return bytes(out)
+b = bytes(blob)
+_, i = uvarint(b, 1); width, i = uvarint(b, i)  # version, contest, width, presence mask, counts
+i += (width + 7) // 8
+head, values = b[:i], []
+while i < len(b):
+    v, i = uvarint(b, i); values.append((v >> 1) ^ -(v & 1))
+k = next(j for j, v in enumerate(values) if v > 0)
+values[k] += 1
+db.execute("UPDATE sheets SET counts = ? WHERE log_index = ?", (head + b"".join(put((v << 1) ^ (v >> 63)) for v in values), log_index))
+db.commit()
+PY
+serve "$D/bad" BURL
+OUT="$("$T" audit "$BURL" --vkey "$D/srv/log.vkey" --quiet 2>&1)"
+STATUS=$?
+check "audit of every contest catches one vote changed in the assembly's index, in that contest only" \
+  '[ $STATUS = 4 ] && echo "$OUT" | grep -qE "^contest president: [1-9][0-9]* published figures in [1-9][0-9]* answers: 0 differences$" &&
+   echo "$OUT" | grep -qE "^contest assembly: [1-9][0-9]* published figures in [1-9][0-9]* answers: [1-9][0-9]* differences$" &&
+   echo "$OUT" | grep -qP "^/api/v1/tally\?contest=assembly&level=table&source=official\t"' || echo "$OUT"
 
 finish

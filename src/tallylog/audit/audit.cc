@@ -222,6 +222,10 @@ class TempDir {
   std::string path_;
 };
 
+// The answers of one contest ("" for an election of one) compared, into `report`.
+Status audit_contest(const AuditOptions& o, const net::Url& base, const mirror::MirrorOptions& mo,
+                     const std::string& contest, AuditReport& report);
+
 }  // namespace
 
 Result<AuditReport> run_audit(const AuditOptions& o) {
@@ -247,20 +251,47 @@ Result<AuditReport> run_audit(const AuditOptions& o) {
   TL_ASSIGN_OR_RETURN(report.mirror, mirror::run_mirror(mo));
   if (report.mirror.outcome == mirror::MirrorReport::Outcome::kFork) return report;
 
+  // The contests: the one named (resolved against the mirrored log's election), or, when none
+  // is, every contest the election has (the server publishes them all), one after the other.
+  std::vector<std::string> contests;
+  {
+    TL_ASSIGN_OR_RETURN(auto mirrored, log::open_reader(dir));
+    TL_ASSIGN_OR_RETURN(election::Election full, ingest::logged_election(*mirrored));
+    if (o.contest.empty() && !full.contests.empty()) {
+      for (const auto& c : full.contests) contests.push_back(c.id);
+    } else {
+      TL_ASSIGN_OR_RETURN(std::string c, election::resolve_contest(full, o.contest));
+      contests.push_back(std::move(c));
+    }
+  }
+  for (const std::string& contest : contests) {
+    if (!contest.empty() && contests.size() > 1) step("contest " + contest);
+    const uint64_t answers = report.answers, figures = report.figures,
+                   differences = report.differences;
+    TL_TRY(audit_contest(o, base, mo, contest, report));
+    if (report.mirror.outcome == mirror::MirrorReport::Outcome::kFork) return report;
+    if (contests.size() > 1) {
+      report.contests.push_back({contest, report.answers - answers, report.figures - figures,
+                                 report.differences - differences});
+    }
+  }
+  return report;
+}
+
+namespace {
+
+Status audit_contest(const AuditOptions& o, const net::Url& base, const mirror::MirrorOptions& mo,
+                     const std::string& contest, AuditReport& report) {
+  auto step = [&](const std::string& line) {
+    if (o.progress) o.progress(line);
+  };
+  const std::string& dir = mo.dir;
   // What the server publishes: every level, every rule the election implies, every pair.
   net::HttpClientOptions ho;
   ho.ca_file = o.ca_file;
   ho.user_agent = "tallylog-audit";
   ho.max_body = 1ull << 30;
   TL_ASSIGN_OR_RETURN(auto client, net::HttpClient::create(base, ho));
-  // The contest: resolved against the mirrored log's election (an election with several needs
-  // one named; the error lists them), then asked for in every request.
-  std::string contest;
-  {
-    TL_ASSIGN_OR_RETURN(auto mirrored, log::open_reader(dir));
-    TL_ASSIGN_OR_RETURN(election::Election full, ingest::logged_election(*mirrored));
-    TL_ASSIGN_OR_RETURN(contest, election::resolve_contest(full, o.contest));
-  }
   auto with_contest = [&](std::map<std::string, std::string> q) {
     if (!contest.empty()) q["contest"] = contest;
     return q;
@@ -389,7 +420,7 @@ Result<AuditReport> run_audit(const AuditOptions& o) {
     step(std::to_string(later.size()) + " answers reflect a log larger than the mirrored " + std::to_string(reader->size()) +
          ": mirroring again");
     TL_ASSIGN_OR_RETURN(report.mirror, mirror::run_mirror(mo));
-    if (report.mirror.outcome == mirror::MirrorReport::Outcome::kFork) return report;
+    if (report.mirror.outcome == mirror::MirrorReport::Outcome::kFork) return ok();
     derivations.clear();
     TL_ASSIGN_OR_RETURN(reader, log::open_reader(dir));
     for (auto& [i, got] : later) {
@@ -402,7 +433,8 @@ Result<AuditReport> run_audit(const AuditOptions& o) {
       TL_TRY(compare_one(i, got, size));
     }
   }
-  return report;
+  return ok();
 }
 
+}  // namespace
 }  // namespace tallylog::audit

@@ -31,13 +31,21 @@ struct AuditOptions {
   std::string url;         // the server: http[s]://host[:port][/prefix]
   std::string vkey;        // the log's verifier key, as published out of band
   std::string mirror_dir;  // where to keep the mirror (kept between runs); empty: a temporary one
-  // The contest audited (`--contest`): empty for the only one; an election with several needs one
-  // (the error lists them). Every answer asked carries `contest=<id>`.
+  // The contest audited (`--contest`): empty for every contest of the election (the only one, or
+  // each of several in turn). Every answer asked for a contest carries `contest=<id>`.
   std::string contest;
   note::WitnessPolicy witnesses;
   std::string ca_file;
   size_t max_listed = 1000;  // differences listed in the report (all are counted)
   std::function<void(std::string_view line)> progress;
+};
+
+// One contest's share of an audit of several (AuditReport::contests).
+struct ContestAudit {
+  std::string contest;
+  uint64_t answers = 0;
+  uint64_t figures = 0;
+  uint64_t differences = 0;
 };
 
 struct AuditReport {
@@ -48,6 +56,8 @@ struct AuditReport {
   uint64_t differences = 0;        // all of them
   std::vector<Difference> listed;  // the first max_listed
   std::vector<std::string> notes;  // what a reader should know (e.g. sizes assumed)
+  std::vector<ContestAudit>
+      contests;  // per contest, when the election has several and none was named
 };
 
 Result<AuditReport> run_audit(const AuditOptions& options);

@@ -48,6 +48,10 @@ void run_audit_command(const AuditArgs& a) {
   exit_if_fork(r.mirror);
   if (r.mirror.witnesses) std::cout << "witnesses: " << r.mirror.witnesses->summary(a.witness_policy) << "\n";
   for (const auto& n : r.notes) std::cout << "note: " << n << "\n";
+  for (const auto& c : r.contests) {
+    std::cout << "contest " << c.contest << ": " << c.figures << " published figures in "
+              << c.answers << " answers: " << c.differences << " differences\n";
+  }
   std::cout << "audited " << r.entries << " entries, " << r.figures << " published figures: " << r.differences
             << " differences\n";
   if (!r.listed.empty()) std::cout << "route\tarea\tfield\tpublished\tderived\n";
@@ -68,7 +72,8 @@ void register_audit_commands(CLI::App& app) {
   c->add_option("url", a->url, "the server, http[s]://host[:port]")->required();
   c->add_option("--vkey", a->vkey, "the log's verifier key as published out of band, or a file holding it")->required();
   c->add_option("--mirror", a->mirror, "keep the mirror in this directory (reused next time); default: a temporary one");
-  c->add_option("--contest", a->contest, "the contest audited (an election with several needs one; default: the only one)");
+  c->add_option("--contest", a->contest,
+                "audit this contest only (default: every contest of the election)");
   add_witness_options(c, a->witnesses, a->witness_policy, a->cacert);
   c->add_option("--max-differences", a->max_listed, "list at most this many differences (all are counted)")->capture_default_str();
   c->add_flag("--quiet", a->quiet, "no progress lines on stderr");
