@@ -71,5 +71,16 @@ printf '\x00' | dd of="$D/data/log/tile/0/000" bs=1 seek=77 conv=notrunc 2>/dev/
 ERR="$("$T" verify "$D/data/log" 2>&1)"; RC=$?
 check "verify fails on a corrupted tile and names it" '[ $RC -ne 0 ] && [[ "$ERR" == *"tile/0/000: hash 2 (entry 2)"* ]]'
 
+# A wrong path gets a message about the path, not about a file inside it.
+ERR="$("$T" tally "$D/nowhere" 2>&1)"; RC=$?
+check "a read command on a missing directory says there is no such data directory" \
+  '[ $RC -ne 0 ] && [[ "$ERR" == *"no such data directory: $D/nowhere"* ]]'
+mkdir "$D/plain"
+ERR="$("$T" tally "$D/plain" 2>&1)"; RC=$?
+check "a read command on a directory without a log says it is not a data directory" \
+  '[ $RC -ne 0 ] && [[ "$ERR" == *"$D/plain is not a tallylog data directory"* ]]'
+ERR="$("$T" verify "$D/nowhere" 2>&1)"; RC=$?
+check "verify on a missing directory names it" '[ $RC -ne 0 ] && [[ "$ERR" == *"no such log directory: $D/nowhere"* ]]'
+
 echo "$((checks - fails)) passed, $fails failed"
-[ "$fails" = 0 ] && [ "$checks" = 24 ]
+[ "$fails" = 0 ] && [ "$checks" = 27 ]

@@ -116,6 +116,10 @@ void run_verify(const VerifyArgs& a) {
     throw CLI::RuntimeError(exit_code());
   }
   const std::string& log_dir = src.dir;
+  if (!src.remote && src.store_url.empty() && !env.exists(log_dir)) {
+    fail("no such log directory: " + log_dir + " (give a data directory's log/, a data directory, or a URL)");
+    throw CLI::RuntimeError(exit_code());
+  }
   std::string vkey_text;
   if (!a.vkey.empty()) {
     vkey_text = env.exists(a.vkey) ? trim(value_or_exit(env.read_file(a.vkey))) : a.vkey;
