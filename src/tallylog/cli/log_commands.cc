@@ -117,7 +117,8 @@ void run_verify(const VerifyArgs& a) {
   }
   const std::string& log_dir = src.dir;
   if (!src.remote && src.store_url.empty() && !env.exists(log_dir)) {
-    fail("no such log directory: " + log_dir + " (give a data directory's log/, a data directory, or a URL)");
+    fail("no such log directory: " + log_dir +
+         " (give a data directory's log/, a data directory, or a URL)");
     throw CLI::RuntimeError(exit_code());
   }
   std::string vkey_text;

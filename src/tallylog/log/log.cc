@@ -707,9 +707,12 @@ Result<std::unique_ptr<LogReader>> open_reader(const std::string& data_dir, cons
   auto read = env->read_file(p.vkey);
   if (!read && read.error().code == ErrorCode::kNotFound) {
     // The usual mistake is a wrong path: say that, not which file inside it is missing.
-    if (!env->exists(data_dir)) return err(ErrorCode::kNotFound, "no such data directory: " + data_dir);
-    return err(ErrorCode::kNotFound, data_dir + " is not a tallylog data directory (it has no log.vkey; " +
-                                         "create one with `tallylog init`, or copy a published log with `tallylog mirror`)");
+    if (!env->exists(data_dir))
+      return err(ErrorCode::kNotFound, "no such data directory: " + data_dir);
+    return err(
+        ErrorCode::kNotFound,
+        data_dir + " is not a tallylog data directory (it has no log.vkey; " +
+            "create one with `tallylog init`, or copy a published log with `tallylog mirror`)");
   }
   TL_ASSIGN_OR_RETURN(std::string vkey, std::move(read));
   if (!note::Verifier::parse(trim_newline(vkey))) {
