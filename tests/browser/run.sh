@@ -37,6 +37,7 @@ SERVER_PID=""
 cleanup() {
   if [[ -n $SERVER_PID ]]; then kill -TERM "$SERVER_PID" 2>/dev/null || true; wait "$SERVER_PID" 2>/dev/null || true; fi
   if [[ -n ${NGINX_PID:-} ]]; then kill -TERM "$NGINX_PID" 2>/dev/null || true; wait "$NGINX_PID" 2>/dev/null || true; fi
+  for p in ${WSERVE_PID:-} ${WITNESS_PID:-}; do kill -TERM "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done
   rm -rf "$WORK"
 }
 trap cleanup EXIT
@@ -100,7 +101,17 @@ stop_page
 NGINX_PID=""
 if command -v nginx >/dev/null || [[ -x /usr/sbin/nginx ]]; then
   NGINX=$(command -v nginx || echo /usr/sbin/nginx)
-  "$BIN" publish "$DATA" "$WORK/site" --web "$ROOT/web/dist" >/dev/null || fail_early "publish failed"
+  # The log cosigned by a witness first: `serve --witness` sends the checkpoint it opened with to
+  # the witness, and `publish --witness` declares that witness for the page (api/v1/witnesses.json).
+  WVKEY=$("$BIN" witness keygen "$WORK/w.key" --name witness.test/static)
+  "$BIN" witness serve --key "$WORK/w.key" --log "$DATA/log.vkey" --listen 127.0.0.1:0 --state "$WORK/wstate" 2>"$WORK/witness-serve.log" &
+  WITNESS_PID=$!
+  WPORT=$(listening_port "$WORK/witness-serve.log") || fail_early "the witness did not start"
+  "$BIN" serve "$DATA" --listen 127.0.0.1:0 --witness "$WVKEY@http://127.0.0.1:$WPORT" --witness-quorum 1 2>"$WORK/witnessed-serve.log" &
+  WSERVE_PID=$!
+  wait_for 120 grep -q '^— witness.test/static ' "$DATA/log/checkpoint" || fail_early "the checkpoint was not cosigned"
+  kill -TERM "$WSERVE_PID" "$WITNESS_PID" 2>/dev/null; wait "$WSERVE_PID" "$WITNESS_PID" 2>/dev/null || true
+  "$BIN" publish "$DATA" "$WORK/site" --web "$ROOT/web/dist" --witness "$WVKEY" --witness-quorum 1 >/dev/null || fail_early "publish failed"
   NP=$WORK/nginx; mkdir -p "$NP/logs" "$NP/tmp"; NPORT=$(free_port)
   cat >"$NP/nginx.conf" <<NGINX
 error_log $NP/logs/error.log;
@@ -124,7 +135,7 @@ NGINX
   "$NGINX" -p "$NP" -c "$NP/nginx.conf" -g 'daemon off;' 2>"$NP/logs/stderr" &
   NGINX_PID=$!
   wait_for 30 curl -fs -o /dev/null "http://127.0.0.1:$NPORT/site.json" || { cat "$NP/logs/stderr" >&2; fail_early "nginx did not start"; }
-  node "$HERE/static.test.mjs" "http://127.0.0.1:$NPORT" "$WORK/expected.json" "$WORK/site" "$TABLE" "$DATA/log.vkey" | tee "$WORK/static.out" || status=$?
+  node "$HERE/static.test.mjs" "http://127.0.0.1:$NPORT" "$WORK/expected.json" "$WORK/site" "$TABLE" "$DATA/log.vkey" "${WVKEY%+*}" | tee "$WORK/static.out" || status=$?
   kill -TERM "$NGINX_PID" 2>/dev/null || true; wait "$NGINX_PID" 2>/dev/null || true; NGINX_PID=""
 else
   echo "FAIL nginx missing (apt-get install nginx)" | tee "$WORK/static.out"; echo "0 passed, 1 failed" >>"$WORK/static.out"; status=1

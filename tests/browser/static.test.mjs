@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { check, run, openPage, checkNationalTotals } from './harness.mjs';
 
-const [base, expectedPath, site, tableCode, vkeyPath] = process.argv.slice(2);
+const [base, expectedPath, site, tableCode, vkeyPath, witnessLabel] = process.argv.slice(2);
 const vkey = readFileSync(vkeyPath, 'utf8').trim();
 const expected = JSON.parse(readFileSync(expectedPath, 'utf8'));
 const published = (rel) => JSON.parse(readFileSync(join(site, rel), 'utf8'));
@@ -41,6 +41,12 @@ await run(async (context) => {
   await page.waitForSelector('#log-status[data-checked="true"]', { timeout: 30000 });
   const logStatus = (await page.textContent('#log-status')) || '';
   check('the page checks the published checkpoint (static /log/checkpoint)', logStatus.length > 0, logStatus);
+  if (witnessLabel) {  // run.sh publishes a checkpoint cosigned by one witness, declared with --witness
+    const cosigned = await page.getAttribute('[data-testid="witnesses"]', 'data-cosigned');
+    const listed = await page.locator(`[data-testid="witnesses"] li.ok[data-witness="${witnessLabel}"]`).count();
+    check('the static site shows the witness that cosigned the published checkpoint, checked in the browser',
+      cosigned === '1' && listed === 1, `${cosigned} cosigned, ${listed} listed as ${witnessLabel}`);
+  }
 
   // Search as you type, from the published index (static.js, search.js): fetched on the first
   // search only, once; "soublette" lists the parish Carlos Soublette and its centres.

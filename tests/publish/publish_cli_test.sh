@@ -12,8 +12,10 @@ E=$ROOT/elections/ve2024
 MAP=$E/convzla-v1.mapping.toml
 WORK=$(mktemp -d)
 SERVER_PID=""
+WITNESS_PID=""
 cleanup() {
   if [[ -n $SERVER_PID ]]; then kill -TERM "$SERVER_PID" 2>/dev/null || true; wait "$SERVER_PID" 2>/dev/null || true; fi
+  if [[ -n $WITNESS_PID ]]; then kill -TERM "$WITNESS_PID" 2>/dev/null || true; wait "$WITNESS_PID" 2>/dev/null || true; fi
   rm -rf "$WORK"
 }
 trap cleanup EXIT
@@ -77,7 +79,7 @@ compared=0; differ=0; stations=0
 while read -r f; do
   IFS=/ read -r -a p <<<"${f%.json}"
   case ${p[0]} in
-    election|sources|conflicts|search-index) url="/api/v1/${p[0]}" ;;
+    election|sources|conflicts|search-index|witnesses) url="/api/v1/${p[0]}" ;;
     tally) url="/api/v1/tally?level=${p[1]}&source=$(rule "${p[2]}")" ;;
     areas) if [[ ${#p[@]} == 3 ]]; then url="/api/v1/areas?level=${p[1]}&parent=${p[2]}"; else url="/api/v1/areas?level=${p[1]}"; fi ;;
     stations)
@@ -112,6 +114,29 @@ if command -v node >/dev/null; then
 else
   echo "skip the page's search against serve's (no node on PATH)"
 fi
+
+check "without --witness, api/v1/witnesses.json declares none, as serve without witnesses answers" \
+  "[[ \$(cat '$S/api/v1/witnesses.json') == '{\"quorum\":0,\"witnesses\":[]}' ]]"
+
+# A log cosigned by a witness: the static site declares the witness given to `publish --witness`
+# and what the published checkpoint carries from it, for the page to check (web/src/main.js).
+kill -TERM "$SERVER_PID"; wait "$SERVER_PID" 2>/dev/null || true; SERVER_PID=""
+WVKEY=$("$BIN" witness keygen "$WORK/w.key" --name witness.test/pub)
+"$BIN" witness serve --key "$WORK/w.key" --log "$D/log.vkey" --listen 127.0.0.1:0 --state "$WORK/wstate" 2>"$WORK/witness.log" &
+WITNESS_PID=$!
+WPORT=$(listening_port "$WORK/witness.log")
+# Started on a log that is not growing: the checkpoint it opened with is sent to the witness.
+"$BIN" serve "$D" --listen 127.0.0.1:0 --witness "$WVKEY@http://127.0.0.1:$WPORT" --witness-quorum 1 2>"$WORK/serve2.log" &
+SERVER_PID=$!
+listening_port "$WORK/serve2.log" >/dev/null
+check "serve has the checkpoint it opened with cosigned by the witness" "wait_for 120 grep -q '^— witness.test/pub ' '$D/log/checkpoint'"
+kill -TERM "$SERVER_PID"; wait "$SERVER_PID" 2>/dev/null || true; SERVER_PID=""
+"$BIN" publish "$D" "$S" --web "$WORK/web" --witness "$WVKEY" --witness-quorum 1 >"$WORK/witnessed.out"
+check "the cosigned checkpoint is published and verifies with the witness policy" \
+  "cmp -s '$D/log/checkpoint' '$S/log/checkpoint' && '$BIN' verify '$S/log' --witness '$WVKEY' --witness-policy 1 >/dev/null"
+check "api/v1/witnesses.json declares the witness, its cosignature and the quorum met" \
+  "python3 -c 'import json,sys; j=json.load(open(sys.argv[1])); sys.exit(not (j[\"quorum\"] == 1 and j[\"checkpoint\"][\"cosignatures\"] == 1 and j[\"checkpoint\"][\"quorum_met\"] and [w[\"vkey\"] for w in j[\"witnesses\"]] == [sys.argv[2]]))' '$S/api/v1/witnesses.json' '$WVKEY'"
+check "publish refuses a quorum above the witnesses given" "! '$BIN' publish '$D' '$WORK/site2' --no-web --witness '$WVKEY' --witness-quorum 2 2>/dev/null"
 
 echo "publish test: $fails failed"
 exit $(( fails == 0 ? 0 : 1 ))

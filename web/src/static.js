@@ -25,6 +25,7 @@ const rule = (v) => seg(!v || v === '*' ? '_all' : v);
 export function staticPath(path) {
   const u = new URL(path, location.origin), s = u.searchParams, route = u.pathname.replace('/api/v1/', '');
   if (u.pathname === '/api/v1/log/vkey') return '/api/v1/log/vkey';
+  if (u.pathname === '/api/v1/witnesses') return u.search ? null : '/api/v1/witnesses.json';  // one per log
   const sheets = /^stations\/([^/]+)\/sheets$/.exec(route);
   if (sheets && [...s.keys()].every((k) => k === 'contest')) {
     const code = seg(decodeURIComponent(sheets[1]));

@@ -6,17 +6,21 @@
 #include <filesystem>
 #include <iostream>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
 #include "tallylog/blob/blob_store.h"
 #include "tallylog/cli/command.h"
+#include "tallylog/cli/verify_args.h"
 #include "tallylog/cli/web_dir.h"
 #include "tallylog/election/contest.h"
 #include "tallylog/http/api.h"
 #include "tallylog/http/static_files.h"
 #include "tallylog/ingest/contest.h"
 #include "tallylog/ingest/read_only.h"
+#include "tallylog/note/checkpoint.h"
+#include "tallylog/note/cosignature.h"
 #include "tallylog/publish/publish.h"
 #include "tallylog/store/shared_blobs.h"
 #include "tallylog/store/store.h"
@@ -29,7 +33,32 @@ struct PublishArgs {
   std::string out_dir;
   std::string web_dir;
   bool no_web = false;
+  std::vector<std::string> witnesses;  // keys to declare in api/v1/witnesses.json
+  size_t witness_quorum = 0;
 };
+
+// GET /api/v1/witnesses of the static site: the witnesses declared with --witness and what the
+// published checkpoint carries from them. The live fields of `serve`'s answer (each witness's
+// last cosigned size, errors) belong to the log's server and are not in a static copy.
+std::string witnesses_json(const std::vector<note::CosignatureVerifier>& keys, size_t quorum,
+                           const std::string& checkpoint) {
+  note::WitnessPolicy policy{keys, quorum};
+  const note::PolicyCheck check = value_or_exit(note::check_witness_policy(checkpoint, policy));
+  uint64_t size = 0;
+  if (auto n = note::parse_note(checkpoint))
+    if (auto c = note::Checkpoint::parse_body(n->text)) size = c->size;
+  using Json = nlohmann::json;
+  Json out = {
+      {"quorum", quorum},
+      {"checkpoint",
+       {{"size", size}, {"cosignatures", check.cosigned.size()}, {"quorum_met", check.met}}},
+      {"witnesses", Json::array()}};
+  for (const auto& k : keys) {
+    out["witnesses"].push_back(
+        {{"key", k.name() + "+" + note::hex8(k.key_id())}, {"vkey", k.text()}});
+  }
+  return out.dump();
+}
 
 void run_publish(const PublishArgs& a) {
   const auto start = std::chrono::steady_clock::now();
@@ -62,6 +91,18 @@ void run_publish(const PublishArgs& a) {
   be.index = data.index.get();
   be.contests = std::move(contests);
   be.no_write_side = "a published static site has no write side";
+  const std::string checkpoint = value_or_exit(data.log->checkpoint());
+  if (!a.witnesses.empty()) {
+    const auto keys = witness_keys_or_exit(a.witnesses);
+    if (a.witness_quorum > keys.size()) {
+      fail("--witness-quorum " + std::to_string(a.witness_quorum) + " is more than the " +
+           std::to_string(keys.size()) + " witnesses given");
+      throw CLI::RuntimeError(2);
+    }
+    be.witness_status = [json = witnesses_json(keys, a.witness_quorum, checkpoint)] {
+      return json;
+    };
+  }
   http::Api api(ao, be);
 
   publish::PublishInput in;
@@ -74,7 +115,7 @@ void run_publish(const PublishArgs& a) {
     }
     check_or_exit(http::check_web_root(in.web_dir, a.data_dir));
   }
-  in.checkpoint = value_or_exit(data.log->checkpoint());
+  in.checkpoint = checkpoint;
   in.read_log_file = [&storage](const std::string& path) { return storage->read(path); };
   // A log in PostgreSQL: the images every node stored there are brought into <data>/blobs/ first,
   // so the site holds them whichever node received them.
@@ -113,6 +154,11 @@ void register_publish_commands(CLI::App& app) {
       ->required();
   s->add_option("--web", a->web_dir, "folder of the built web page (default: web/dist)");
   s->add_flag("--no-web", a->no_web, "publish the log and the results only, without the page");
+  s->add_option("--witness", a->witnesses,
+                "a witness whose cosignatures the page shows (its vkey, vkey@url as `serve` takes "
+                "it, or a file of them; repeatable): written to api/v1/witnesses.json");
+  s->add_option("--witness-quorum", a->witness_quorum,
+                "cosignatures wanted (the page marks a checkpoint with fewer)");
   s->callback([a] { run_publish(*a); });
 }
 

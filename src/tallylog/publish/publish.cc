@@ -224,6 +224,7 @@ class Publisher {
     TL_TRY(put(static_api_path("/api/v1/election", ""), whole));
     ++stats_.api_files;
     if (in_.env->exists(join_path(in_.data_dir, "log.vkey"))) TL_TRY(api_file("/api/v1/log/vkey"));
+    TL_TRY(api_file("/api/v1/witnesses"));
     Json e = Json::parse(whole, nullptr, false);
     if (!e.is_object()) return err(ErrorCode::kInternal, "publish: /api/v1/election is not JSON");
     std::vector<std::string> contests;  // "" for a single-contest election
@@ -333,6 +334,8 @@ class Publisher {
 
 std::string static_api_path(std::string_view path, std::string_view query) {
   if (path == "/api/v1/log/vkey") return "api/v1/log/vkey";
+  if (path == "/api/v1/witnesses")
+    return query.empty() ? "api/v1/witnesses.json" : "";  // one per log
   if (!path.starts_with("/api/v1/")) return "";
   if (path.starts_with("/api/v1/stations/") && path.ends_with("/sheets") && query.empty()) {
     std::string code = http::percent_decode(path.substr(17, path.size() - 17 - 7), false);

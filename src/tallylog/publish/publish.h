@@ -77,6 +77,8 @@ struct PublishStats {
 //   /api/v1/compare?a=A&b=B&level=L       [contest/<c>/]compare/<A>/<B>/<L>.json
 //   /api/v1/stations/<code>/sheets        stations/<code>/sheets.json   (default contest only)
 //   /api/v1/log/vkey                      api/v1/log/vkey
+//   /api/v1/witnesses                     api/v1/witnesses.json  (the keys `publish --witness`
+//   declares)
 // all under api/v1/; a source rule "*" (or none) is written "_all". `query` is the raw query
 // string (percent-encoded).
 std::string static_api_path(std::string_view path, std::string_view query);

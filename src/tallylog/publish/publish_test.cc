@@ -31,6 +31,8 @@ TEST(StaticApiPath, MapsEveryPublishedRoute) {
   EXPECT_EQ(static_api_path("/api/v1/search-index", ""), "api/v1/search-index.json");
   EXPECT_EQ(static_api_path("/api/v1/search-index", "contest=mayor"),
             "api/v1/contest/mayor/search-index.json");
+  EXPECT_EQ(static_api_path("/api/v1/witnesses", ""), "api/v1/witnesses.json");  // one per log
+  EXPECT_EQ(static_api_path("/api/v1/witnesses", "contest=mayor"), "");
 }
 
 TEST(StaticApiPath, RefusesWhatNeedsTheServerOrEscapes) {
