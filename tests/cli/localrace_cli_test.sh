@@ -94,5 +94,11 @@ check "GET /api/v1/election states the level the race is decided at and each can
 A="$(curl -fs --max-time 30 "$URL/api/v1/bound")"
 B="$("$T" bound "$D/ok" --format json 2>/dev/null)"
 check "GET /api/v1/bound equals the CLI (per municipality)" '[ -n "$A" ] && [ "$A" = "$B" ]'
+# The audit re-derives the per-municipality bounds and agrees with the server's refusals above the
+# decided level (it reported 36 differences against this honest server before).
+OUT="$("$T" audit "$URL" --vkey "$D/ok/log.vkey" --quiet 2>&1)"
+STATUS=$?
+check "audit of the local race: 0 differences, no size assumed ($OUT)" \
+  '[ $STATUS = 0 ] && echo "$OUT" | grep -qE "^audited [0-9]+ entries, [1-9][0-9]* published figures: 0 differences$" && ! echo "$OUT" | grep -q "^note:"'
 
 finish

@@ -115,6 +115,32 @@ else
   echo "skip the page's search against serve's (no node on PATH)"
 fi
 
+# The static copy audited where a journalist finds it, on a plain web server: every published
+# file re-derived from the published log; then one figure changed in one file is caught.
+python3 -u -m http.server --bind 127.0.0.1 0 --directory "$S" >"$WORK/static-http.log" 2>&1 &
+HTTPD_PID=$!
+wait_for 60 grep -q 'port [0-9]' "$WORK/static-http.log"
+SPORT=$(grep -o 'port [0-9]*' "$WORK/static-http.log" | head -1 | cut -d' ' -f2)
+STATUS=0; OUT="$("$BIN" audit "http://127.0.0.1:$SPORT" --vkey "$D/log.vkey" --quiet 2>&1)" || STATUS=$?
+echo "$OUT" >"$WORK/audit1.out"
+check "audit of the static site over HTTP: 0 differences ($(tail -1 "$WORK/audit1.out"))" \
+  "[ $STATUS = 0 ] && grep -qE '^audited [0-9]+ entries, [1-9][0-9]* published figures: 0 differences$' '$WORK/audit1.out'"
+cp "$S/api/v1/tally/state/official.json" "$WORK/official-state.json"
+python3 - "$S/api/v1/tally/state/official.json" <<'PY'
+import json, sys
+p = sys.argv[1]
+j = json.load(open(p))
+j["areas"][0]["valid"] += 1
+open(p, "w").write(json.dumps(j, separators=(",", ":")) + "\n")
+PY
+STATUS=0; OUT="$("$BIN" audit "http://127.0.0.1:$SPORT" --vkey "$D/log.vkey" --quiet 2>&1)" || STATUS=$?
+echo "$OUT" >"$WORK/audit2.out"
+check "audit of the static site catches one figure changed in tally/state/official.json (exit $STATUS)" \
+  "[ $STATUS = 4 ] && grep -qP '^/api/v1/tally\\?level=state&source=official\t[^\t]+\tvalid\t' '$WORK/audit2.out'" ||
+  head -5 "$WORK/audit2.out"
+kill -TERM "$HTTPD_PID"; wait "$HTTPD_PID" 2>/dev/null || true
+mv "$WORK/official-state.json" "$S/api/v1/tally/state/official.json"  # publish trusts its own state file
+
 check "without --witness, api/v1/witnesses.json declares none, as serve without witnesses answers" \
   "[[ \$(cat '$S/api/v1/witnesses.json') == '{\"quorum\":0,\"witnesses\":[]}' ]]"
 

@@ -3,9 +3,9 @@
 #include <charconv>
 #include <chrono>
 #include <condition_variable>
+#include <cstdlib>
 #include <cstring>
 #include <deque>
-#include <cstdlib>
 #include <filesystem>
 #include <map>
 #include <mutex>
@@ -19,6 +19,7 @@
 #include "tallylog/ingest/contest.h"
 #include "tallylog/log/log.h"
 #include "tallylog/net/http_client.h"
+#include "tallylog/publish/publish.h"
 
 namespace tallylog::audit {
 namespace {
@@ -28,7 +29,8 @@ using Json = nlohmann::json;
 struct Route {
   std::string path;
   std::map<std::string, std::string> query;
-  std::string target;  // path?query, as requested and reported
+  std::string target;  // path?query, the API route: as reported
+  std::string fetch;   // what is requested: the target, or its file on a static copy of the site
   // A few kilobytes whatever the size of the election (/api/v1/bound): fetched outside the
   // window of large answers (AnswerStream), so the server can work on it while the audit replays.
   bool small = false;
@@ -49,13 +51,14 @@ std::string encode_component(std::string_view s) {
 }
 
 Route make_route(std::string path, std::map<std::string, std::string> query) {
-  Route r{std::move(path), std::move(query), ""};
+  Route r{std::move(path), std::move(query), "", ""};
   r.target = r.path;
   char sep = '?';
   for (const auto& [k, v] : r.query) {
     r.target += sep + k + "=" + encode_component(v);
     sep = '&';
   }
+  r.fetch = r.target;
   return r;
 }
 
@@ -177,8 +180,9 @@ class AnswerStream {
         cv_.notify_all();
         return ok();
       };
-      Result<net::HttpResponse> r = client ? (*client)->get_streamed(base_.path + routes_[i].target, on_head, on_piece)
-                                           : Result<net::HttpResponse>(std::unexpected(client.error()));
+      Result<net::HttpResponse> r =
+          client ? (*client)->get_streamed(base_.path + routes_[i].fetch, on_head, on_piece)
+                 : Result<net::HttpResponse>(std::unexpected(client.error()));
       lock.lock();
       Answer& a = answers_[i];
       if (!r) {
@@ -296,9 +300,30 @@ Status audit_contest(const AuditOptions& o, const net::Url& base, const mirror::
     if (!contest.empty()) q["contest"] = contest;
     return q;
   };
-  TL_ASSIGN_OR_RETURN(net::HttpResponse er,
-                      client->get(base.path + "/api/v1/election" + (contest.empty() ? "" : "?contest=" + contest)));
-  if (er.status != 200) return err(ErrorCode::kUnavailable, "GET " + base.to_string() + "/api/v1/election: HTTP " + std::to_string(er.status));
+  // A static copy of the site (`tallylog publish`, behind any web server or CDN) says so in
+  // site.json; each answer is then the file publish::static_api_path names for its route.
+  bool static_site = false;
+  if (auto sj = client->get(base.path + "/site.json"); sj && sj->status == 200) {
+    Json j = Json::parse(sj->body, nullptr, false);
+    static_site = j.is_object() && j.value("static", false);
+  }
+  auto fetch_path = [&](const Route& r) -> Result<std::string> {
+    if (!static_site) return r.target;
+    const size_t q = r.target.find('?');
+    std::string file =
+        publish::static_api_path(r.path, q == std::string::npos ? "" : r.target.substr(q + 1));
+    if (file.empty())
+      return err(ErrorCode::kNotFound,
+                 base.to_string() + ": a static site has no file for " + r.target);
+    return "/" + file;
+  };
+  if (static_site) step("a static copy of the site (site.json): each answer is read from its file");
+  TL_ASSIGN_OR_RETURN(std::string election_path,
+                      fetch_path(make_route("/api/v1/election", with_contest({}))));
+  TL_ASSIGN_OR_RETURN(net::HttpResponse er, client->get(base.path + election_path));
+  if (er.status != 200)
+    return err(ErrorCode::kUnavailable,
+               "GET " + base.to_string() + election_path + ": HTTP " + std::to_string(er.status));
   std::vector<std::string> levels = {"national"};
   std::vector<std::string> rules = {"*"};
   try {
@@ -311,6 +336,24 @@ Status audit_contest(const AuditOptions& o, const net::Url& base, const mirror::
   } catch (const std::exception& ex) {
     return err(ErrorCode::kCorrupt, base.to_string() + "/api/v1/election: " + ex.what());
   }
+  if (static_site) {
+    // A static copy publishes the rules `publish` writes: "*" and each source with sheets
+    // (/api/v1/sources), not the election's source patterns.
+    TL_ASSIGN_OR_RETURN(std::string sources_path,
+                        fetch_path(make_route("/api/v1/sources", with_contest({}))));
+    TL_ASSIGN_OR_RETURN(net::HttpResponse sr, client->get(base.path + sources_path));
+    if (sr.status != 200)
+      return err(ErrorCode::kUnavailable,
+                 "GET " + base.to_string() + sources_path + ": HTTP " + std::to_string(sr.status));
+    Json sj = Json::parse(sr.body, nullptr, false);
+    if (!sj.is_object() || !sj.contains("sources") || !sj["sources"].is_array())
+      return err(ErrorCode::kCorrupt, base.to_string() + sources_path + ": no \"sources\" list");
+    rules = {"*"};
+    for (const auto& v : sj["sources"])
+      if (v.is_string() &&
+          std::find(rules.begin(), rules.end(), v.get<std::string>()) == rules.end())
+        rules.push_back(v.get<std::string>());
+  }
   std::vector<Route> routes;
   // The bounds first: each is a few kilobytes, but answering it makes the server tabulate its rule
   // (every current sheet read from its index), which it keeps for the tally and compare answers
@@ -322,10 +365,15 @@ Status audit_contest(const AuditOptions& o, const net::Url& base, const mirror::
   for (const auto& r : rules) {
     for (const auto& l : levels) routes.push_back(make_route("/api/v1/tally", with_contest({{"level", l}, {"source", r}})));
   }
+  // Every pair of rules once; a static copy publishes every ordered pair of sources ("*" aside).
   for (size_t i = 0; i < rules.size(); ++i) {
-    for (size_t j = i + 1; j < rules.size(); ++j) {
+    for (size_t j = static_site ? 0 : i + 1; j < rules.size(); ++j) {
+      if (static_site && (i == j || rules[i] == "*" || rules[j] == "*")) continue;
       for (const auto& l : levels) routes.push_back(make_route("/api/v1/compare", with_contest({{"a", rules[i]}, {"b", rules[j]}, {"level", l}})));
     }
+  }
+  for (Route& r : routes) {
+    TL_ASSIGN_OR_RETURN(r.fetch, fetch_path(r));
   }
   step("asking " + base.to_string() + " for " + std::to_string(routes.size()) + " answers (" + std::to_string(rules.size()) +
        " source rules, " + std::to_string(levels.size()) + " levels)");
@@ -362,6 +410,9 @@ Status audit_contest(const AuditOptions& o, const net::Url& base, const mirror::
     TL_ASSIGN_OR_RETURN(Derivation * d, derivation(size));
     // An answer that states its log size gets a derived body that states it too.
     auto derived = d->answer(routes[i].path, routes[i].query, stated_size(got) ? std::optional<uint64_t>(size) : std::nullopt);
+    // A route the election's rules refuse (a local race above its decided level): the server's
+    // client error and the derivation's refusal agree.
+    if (got.status >= 400 && got.status < 500 && !derived) return ok();
     if (got.status != 200 || !derived) {
       differ(routes[i], "(status)", "HTTP " + std::to_string(got.status), derived ? "200" : "error: " + derived.error().message);
       return ok();
@@ -405,7 +456,8 @@ Status audit_contest(const AuditOptions& o, const net::Url& base, const mirror::
     stream.release(i);
     uint64_t size = reader->size();
     if (auto s = stated_size(got)) size = *s;
-    else assumed = true;
+    else if (got.status == 200)
+      assumed = true;  // a refusal states no size and needs none
     if (size > reader->size()) {
       later.emplace_back(i, std::move(got));
       continue;

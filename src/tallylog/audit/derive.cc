@@ -10,6 +10,7 @@
 #include "tallylog/tally/format.h"
 #include "tallylog/tally/from_index.h"
 #include "tallylog/tally/geography.h"
+#include "tallylog/tally/local_race.h"
 #include "tallylog/tally/source_rule.h"
 #include "tallylog/tally/tabulation.h"
 
@@ -43,6 +44,8 @@ class LogDerivation final : public Derivation {
     if (path == "/api/v1/tally") {
       TL_ASSIGN_OR_RETURN(tally::Tabulation * t, tabulation(param("source")));
       TL_ASSIGN_OR_RETURN(int d, depth());
+      // A local race refuses levels above its decided one, as the server does (tally/local_race.h).
+      TL_TRY(tally::check_report_depth(geo_->election(), d));
       tally::tally_to_json(*t, d, log_size, sink);
       sink("\n");
       return ok();
@@ -68,6 +71,12 @@ class LogDerivation final : public Derivation {
     }
     if (path == "/api/v1/bound") {
       TL_ASSIGN_OR_RETURN(tally::Tabulation * t, tabulation(param("source")));
+      if (tally::decided_depth(geo_->election()) >
+          0) {  // a local race: one bound per area, as the server
+        TL_ASSIGN_OR_RETURN(auto bounds, tally::outcome_bounds_per_area(*t));
+        sink(tally::bounds_to_json(bounds, *geo_, log_size) + "\n");
+        return ok();
+      }
       TL_ASSIGN_OR_RETURN(auto b, tally::outcome_bound(*t));
       sink(tally::bound_to_json(b, *geo_, log_size) + "\n");
       return ok();
