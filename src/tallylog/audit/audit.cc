@@ -324,17 +324,43 @@ Status audit_contest(const AuditOptions& o, const net::Url& base, const mirror::
   if (er.status != 200)
     return err(ErrorCode::kUnavailable,
                "GET " + base.to_string() + election_path + ": HTTP " + std::to_string(er.status));
+  // The levels and source rules audited come from the election in the mirrored log, not from the
+  // server's word: a server that left a rule out of /api/v1/election would otherwise keep that
+  // rule's totals out of the audit. What the server says is compared with the log.
   std::vector<std::string> levels = {"national"};
   std::vector<std::string> rules = {"*"};
+  {
+    TL_ASSIGN_OR_RETURN(auto mirrored, log::open_reader(dir));
+    TL_ASSIGN_OR_RETURN(election::Election full, ingest::logged_election(*mirrored));
+    TL_ASSIGN_OR_RETURN(election::Election e, election::contest_election(full, contest));
+    for (const auto& l : e.levels) levels.push_back(l.code);
+    for (const auto& src : e.sources)
+      if (std::find(rules.begin(), rules.end(), src) == rules.end()) rules.push_back(src);
+  }
   try {
     Json e = Json::parse(er.body);
-    for (const auto& l : e.at("levels")) levels.push_back(l.at("code").get<std::string>());
-    for (const auto& s : e.at("sources")) {
-      std::string r = s.get<std::string>();
-      if (std::find(rules.begin(), rules.end(), r) == rules.end()) rules.push_back(r);
+    std::vector<std::string> said_levels = {"national"}, said_rules = {"*"};
+    for (const auto& l : e.at("levels")) said_levels.push_back(l.at("code").get<std::string>());
+    for (const auto& src : e.at("sources")) {
+      std::string r = src.get<std::string>();
+      if (std::find(said_rules.begin(), said_rules.end(), r) == said_rules.end())
+        said_rules.push_back(r);
+    }
+    auto joined = [](const std::vector<std::string>& v) {
+      std::string out;
+      for (const auto& x : v) out += (out.empty() ? "" : ",") + x;
+      return out;
+    };
+    const std::string route = make_route("/api/v1/election", with_contest({})).target;
+    for (auto [field, said, logged] : {std::tuple{"levels", &said_levels, &levels},
+                                       std::tuple{"sources", &said_rules, &rules}}) {
+      if (*said == *logged) continue;
+      ++report.differences;
+      if (report.listed.size() < o.max_listed)
+        report.listed.push_back({route, "", field, joined(*said), joined(*logged)});
     }
   } catch (const std::exception& ex) {
-    return err(ErrorCode::kCorrupt, base.to_string() + "/api/v1/election: " + ex.what());
+    return err(ErrorCode::kCorrupt, base.to_string() + election_path + ": " + ex.what());
   }
   if (static_site) {
     // A static copy publishes the rules `publish` writes: "*" and each source with sheets
