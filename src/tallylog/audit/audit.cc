@@ -470,9 +470,18 @@ Status audit_contest(const AuditOptions& o, const net::Url& base, const mirror::
     report.differences += diff_json(routes[i].target, head.body, derived, report.listed, o.max_listed);
     return ok();
   };
+  // The oldest log size an answer reflects: a server whose answers lag its own checkpoint shows
+  // totals that leave out the last entries. A few entries are the index catching up during
+  // submissions; more is worth a reader's attention either way, so the report says how many.
+  uint64_t oldest = UINT64_MAX;
+  std::string oldest_route;
   for (size_t i = 0; i < routes.size(); ++i) {
     TL_ASSIGN_OR_RETURN(net::HttpResponse got, stream.head(i));
     std::optional<uint64_t> stated = stated_size(got);  // from the header; the body is not here yet
+    if (stated && *stated < oldest) {
+      oldest = *stated;
+      oldest_route = routes[i].target;
+    }
     if (got.status == 200 && stated && *stated <= reader->size()) {
       TL_TRY(compare_streamed(i, std::move(got), *stated));
       stream.release(i);
@@ -481,14 +490,27 @@ Status audit_contest(const AuditOptions& o, const net::Url& base, const mirror::
     TL_ASSIGN_OR_RETURN(got.body, stream.rest(i));
     stream.release(i);
     uint64_t size = reader->size();
-    if (auto s = stated_size(got)) size = *s;
-    else if (got.status == 200)
+    if (auto s = stated_size(got)) {
+      size = *s;
+      if (size < oldest) {
+        oldest = size;
+        oldest_route = routes[i].target;
+      }
+    } else if (got.status == 200) {
       assumed = true;  // a refusal states no size and needs none
+    }
     if (size > reader->size()) {
       later.emplace_back(i, std::move(got));
       continue;
     }
     TL_TRY(compare_one(i, got, size));
+  }
+  if (oldest < reader->size()) {
+    report.notes.push_back("some answers reflect an older log than the checkpoint mirrored (" +
+                           std::to_string(reader->size()) + " entries): the oldest, " +
+                           oldest_route + ", reflects " + std::to_string(oldest) +
+                           ", leaving out the last " + std::to_string(reader->size() - oldest) +
+                           " entries (compared at the size each states)");
   }
   if (assumed) {
     report.notes.push_back("some answers do not state the log size they reflect; they were compared at the size of the "
