@@ -132,31 +132,7 @@ check "a read-only server answers for a contest it was not started with" '[ -n "
 # A copy whose assembly index has one count changed (one more vote on its first sheet): an audit of
 # every contest finds it there, and only there.
 cp -a "$D/ro" "$D/bad"
-python3 - "$D/bad/index.assembly.sqlite" <<'PY'
-import sqlite3, sys
-db = sqlite3.connect(sys.argv[1])
-(log_index, blob), = db.execute("SELECT log_index, counts FROM sheets ORDER BY log_index LIMIT 1")
-def uvarint(b, i):
-    v = s = 0
-    while True:
-        v |= (b[i] & 0x7F) << s; s += 7; i += 1
-        if not b[i - 1] & 0x80: return v, i
-def put(v):
-    out = bytearray()
-    while True:
-        out.append((v & 0x7F) | (0x80 if v > 0x7F else 0)); v >>= 7
-        if not out[-1] & 0x80: return bytes(out)
-b = bytes(blob)
-_, i = uvarint(b, 1); width, i = uvarint(b, i)  # version, contest, width, presence mask, counts
-i += (width + 7) // 8
-head, values = b[:i], []
-while i < len(b):
-    v, i = uvarint(b, i); values.append((v >> 1) ^ -(v & 1))
-k = next(j for j, v in enumerate(values) if v > 0)
-values[k] += 1
-db.execute("UPDATE sheets SET counts = ? WHERE log_index = ?", (head + b"".join(put((v << 1) ^ (v >> 63)) for v in values), log_index))
-db.commit()
-PY
+python3 "$SRC/tests/lib/change_count.py" "$D/bad/index.assembly.sqlite"
 serve "$D/bad" BURL
 OUT="$("$T" audit "$BURL" --vkey "$D/srv/log.vkey" --quiet 2>&1)"
 STATUS=$?

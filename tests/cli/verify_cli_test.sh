@@ -98,33 +98,7 @@ stop_last
 TABLE=010113042.01
 # One vote more for EG (232 -> 233) in the table's stored counts (docs/formats/index.md, "counts":
 # version, contest, width, presence mask, one zigzag uvarint per present slot).
-python3 - "$D/data/index.sqlite" "$TABLE" <<'PY'
-import sqlite3, sys
-db = sqlite3.connect(sys.argv[1])
-(log_index, blob), = db.execute("SELECT log_index, counts FROM sheets WHERE station = ? AND source = 'official'", (sys.argv[2],))
-def uvarint(b, i):
-    v = s = 0
-    while True:
-        v |= (b[i] & 0x7F) << s; s += 7; i += 1
-        if not b[i - 1] & 0x80: return v, i
-def put(v):
-    out = bytearray()
-    while True:
-        out.append((v & 0x7F) | (0x80 if v > 0x7F else 0)); v >>= 7
-        if not out[-1] & 0x80: return bytes(out)
-b = bytes(blob)
-assert b[0] == 1
-_, i = uvarint(b, 1); width, i = uvarint(b, i)
-i += (width + 7) // 8
-values = []
-while i < len(b):
-    v, i = uvarint(b, i); values.append((v >> 1) ^ -(v & 1))
-head = b[:len(b) - sum(len(put((v << 1) ^ (v >> 63))) for v in values)]
-assert values.count(232) == 1, values  # EG's slot: the only count of 232 on this sheet
-values[values.index(232)] = 233
-db.execute("UPDATE sheets SET counts = ? WHERE log_index = ?", (head + b"".join(put((v << 1) ^ (v >> 63)) for v in values), log_index))
-db.commit()
-PY
+python3 "$ROOT/tests/lib/change_count.py" "$D/data/index.sqlite" --station "$TABLE" --source official --count 232
 serve "$D/data" "$D/serve2.log"; P=$PORT
 URL="http://127.0.0.1:$P"
 OUT="$("$T" audit "$URL" --vkey "$VKEY" --mirror "$D/m" --quiet)"

@@ -116,12 +116,17 @@ else
   echo "skip the page's search against serve's (no node on PATH)"
 fi
 
+# static_http <dir>: a plain web server (python's) on the directory; sets HTTPD_PID and HTTPD_PORT.
+static_http() {
+  python3 -u -m http.server --bind 127.0.0.1 0 --directory "$1" >"$WORK/http.log" 2>&1 &
+  HTTPD_PID=$!
+  wait_for 60 grep -q 'port [0-9]' "$WORK/http.log"
+  HTTPD_PORT=$(grep -o 'port [0-9]*' "$WORK/http.log" | head -1 | cut -d' ' -f2)
+}
+
 # The static copy audited where a journalist finds it, on a plain web server: every published
 # file re-derived from the published log; then one figure changed in one file is caught.
-python3 -u -m http.server --bind 127.0.0.1 0 --directory "$S" >"$WORK/static-http.log" 2>&1 &
-HTTPD_PID=$!
-wait_for 60 grep -q 'port [0-9]' "$WORK/static-http.log"
-SPORT=$(grep -o 'port [0-9]*' "$WORK/static-http.log" | head -1 | cut -d' ' -f2)
+static_http "$S"; SPORT=$HTTPD_PORT
 STATUS=0; OUT="$("$BIN" audit "http://127.0.0.1:$SPORT" --vkey "$D/log.vkey" --quiet 2>&1)" || STATUS=$?
 echo "$OUT" >"$WORK/audit1.out"
 check "audit of the static site over HTTP: 0 differences ($(tail -1 "$WORK/audit1.out"))" \
@@ -158,10 +163,7 @@ kill -TERM "$HTTPD_PID"; wait "$HTTPD_PID" 2>/dev/null || true
 # A copy whose log has grown (the second run's) but whose results are still the first run's: every
 # figure is true of the log it states, so no difference, but the report says they lag and by how much.
 cp -a "$S/log/." "$WORK/first-site/log/"
-python3 -u -m http.server --bind 127.0.0.1 0 --directory "$WORK/first-site" >"$WORK/lag-http.log" 2>&1 &
-HTTPD_PID=$!
-wait_for 60 grep -q 'port [0-9]' "$WORK/lag-http.log"
-LPORT=$(grep -o 'port [0-9]*' "$WORK/lag-http.log" | head -1 | cut -d' ' -f2)
+static_http "$WORK/first-site"; LPORT=$HTTPD_PORT
 STATUS=0; OUT="$("$BIN" audit "http://127.0.0.1:$LPORT" --vkey "$D/log.vkey" --quiet 2>&1)" || STATUS=$?
 echo "$OUT" >"$WORK/audit4.out"
 check "audit of results that lag the log: 0 differences, and a note saying they leave out the last 502 entries" \

@@ -228,7 +228,17 @@ class TempDir {
 
 // The answers of one contest ("" for an election of one) compared, into `report`.
 Status audit_contest(const AuditOptions& o, const net::Url& base, const mirror::MirrorOptions& mo,
-                     const std::string& contest, AuditReport& report);
+                     const election::Election& full, bool static_site, const std::string& contest,
+                     AuditReport& report);
+
+// The HTTP client options of every request of an audit.
+net::HttpClientOptions answer_options(const AuditOptions& o) {
+  net::HttpClientOptions ho;
+  ho.ca_file = o.ca_file;
+  ho.user_agent = "tallylog-audit";
+  ho.max_body = 1ull << 30;
+  return ho;
+}
 
 }  // namespace
 
@@ -257,22 +267,34 @@ Result<AuditReport> run_audit(const AuditOptions& o) {
 
   // The contests: the one named (resolved against the mirrored log's election), or, when none
   // is, every contest the election has (the server publishes them all), one after the other.
-  std::vector<std::string> contests;
+  election::Election full;
   {
     TL_ASSIGN_OR_RETURN(auto mirrored, log::open_reader(dir));
-    TL_ASSIGN_OR_RETURN(election::Election full, ingest::logged_election(*mirrored));
-    if (o.contest.empty() && !full.contests.empty()) {
-      for (const auto& c : full.contests) contests.push_back(c.id);
-    } else {
-      TL_ASSIGN_OR_RETURN(std::string c, election::resolve_contest(full, o.contest));
-      contests.push_back(std::move(c));
+    TL_ASSIGN_OR_RETURN(full, ingest::logged_election(*mirrored));
+  }
+  std::vector<std::string> contests;
+  if (o.contest.empty() && !full.contests.empty()) {
+    for (const auto& c : full.contests) contests.push_back(c.id);
+  } else {
+    TL_ASSIGN_OR_RETURN(std::string c, election::resolve_contest(full, o.contest));
+    contests.push_back(std::move(c));
+  }
+  // A static copy of the site (`tallylog publish`, behind any web server or CDN) says so in
+  // site.json; each answer is then the file publish::static_api_path names for its route.
+  bool static_site = false;
+  {
+    TL_ASSIGN_OR_RETURN(auto client, net::HttpClient::create(base, answer_options(o)));
+    if (auto sj = client->get(base.path + "/site.json"); sj && sj->status == 200) {
+      Json j = Json::parse(sj->body, nullptr, false);
+      static_site = j.is_object() && j.value("static", false);
     }
   }
+  if (static_site) step("a static copy of the site (site.json): each answer is read from its file");
   for (const std::string& contest : contests) {
     if (!contest.empty() && contests.size() > 1) step("contest " + contest);
     const uint64_t answers = report.answers, figures = report.figures,
                    differences = report.differences;
-    TL_TRY(audit_contest(o, base, mo, contest, report));
+    TL_TRY(audit_contest(o, base, mo, full, static_site, contest, report));
     if (report.mirror.outcome == mirror::MirrorReport::Outcome::kFork) return report;
     if (contests.size() > 1) {
       report.contests.push_back({contest, report.answers - answers, report.figures - figures,
@@ -285,28 +307,19 @@ Result<AuditReport> run_audit(const AuditOptions& o) {
 namespace {
 
 Status audit_contest(const AuditOptions& o, const net::Url& base, const mirror::MirrorOptions& mo,
-                     const std::string& contest, AuditReport& report) {
+                     const election::Election& full, bool static_site, const std::string& contest,
+                     AuditReport& report) {
   auto step = [&](const std::string& line) {
     if (o.progress) o.progress(line);
   };
   const std::string& dir = mo.dir;
   // What the server publishes: every level, every rule the election implies, every pair.
-  net::HttpClientOptions ho;
-  ho.ca_file = o.ca_file;
-  ho.user_agent = "tallylog-audit";
-  ho.max_body = 1ull << 30;
+  net::HttpClientOptions ho = answer_options(o);
   TL_ASSIGN_OR_RETURN(auto client, net::HttpClient::create(base, ho));
   auto with_contest = [&](std::map<std::string, std::string> q) {
     if (!contest.empty()) q["contest"] = contest;
     return q;
   };
-  // A static copy of the site (`tallylog publish`, behind any web server or CDN) says so in
-  // site.json; each answer is then the file publish::static_api_path names for its route.
-  bool static_site = false;
-  if (auto sj = client->get(base.path + "/site.json"); sj && sj->status == 200) {
-    Json j = Json::parse(sj->body, nullptr, false);
-    static_site = j.is_object() && j.value("static", false);
-  }
   auto fetch_path = [&](const Route& r) -> Result<std::string> {
     if (!static_site) return r.target;
     const size_t q = r.target.find('?');
@@ -317,21 +330,24 @@ Status audit_contest(const AuditOptions& o, const net::Url& base, const mirror::
                  base.to_string() + ": a static site has no file for " + r.target);
     return "/" + file;
   };
-  if (static_site) step("a static copy of the site (site.json): each answer is read from its file");
-  TL_ASSIGN_OR_RETURN(std::string election_path,
-                      fetch_path(make_route("/api/v1/election", with_contest({}))));
-  TL_ASSIGN_OR_RETURN(net::HttpResponse er, client->get(base.path + election_path));
-  if (er.status != 200)
-    return err(ErrorCode::kUnavailable,
-               "GET " + base.to_string() + election_path + ": HTTP " + std::to_string(er.status));
+  // One small answer of the server (or its file), with the path it came from; not 200 is an error.
+  auto get_answer =
+      [&](const std::string& route) -> Result<std::pair<std::string, net::HttpResponse>> {
+    TL_ASSIGN_OR_RETURN(std::string path, fetch_path(make_route(route, with_contest({}))));
+    TL_ASSIGN_OR_RETURN(net::HttpResponse r, client->get(base.path + path));
+    if (r.status != 200)
+      return err(ErrorCode::kUnavailable,
+                 "GET " + base.to_string() + path + ": HTTP " + std::to_string(r.status));
+    return std::pair{path, std::move(r)};
+  };
+  TL_ASSIGN_OR_RETURN(auto election_answer, get_answer("/api/v1/election"));
+  const auto& [election_path, er] = election_answer;
   // The levels and source rules audited come from the election in the mirrored log, not from the
   // server's word: a server that left a rule out of /api/v1/election would otherwise keep that
   // rule's totals out of the audit. What the server says is compared with the log.
   std::vector<std::string> levels = {"national"};
   std::vector<std::string> rules = {"*"};
   {
-    TL_ASSIGN_OR_RETURN(auto mirrored, log::open_reader(dir));
-    TL_ASSIGN_OR_RETURN(election::Election full, ingest::logged_election(*mirrored));
     TL_ASSIGN_OR_RETURN(election::Election e, election::contest_election(full, contest));
     for (const auto& l : e.levels) levels.push_back(l.code);
     for (const auto& src : e.sources)
@@ -365,12 +381,8 @@ Status audit_contest(const AuditOptions& o, const net::Url& base, const mirror::
   if (static_site) {
     // A static copy publishes the rules `publish` writes: "*" and each source with sheets
     // (/api/v1/sources), not the election's source patterns.
-    TL_ASSIGN_OR_RETURN(std::string sources_path,
-                        fetch_path(make_route("/api/v1/sources", with_contest({}))));
-    TL_ASSIGN_OR_RETURN(net::HttpResponse sr, client->get(base.path + sources_path));
-    if (sr.status != 200)
-      return err(ErrorCode::kUnavailable,
-                 "GET " + base.to_string() + sources_path + ": HTTP " + std::to_string(sr.status));
+    TL_ASSIGN_OR_RETURN(auto sources_answer, get_answer("/api/v1/sources"));
+    const auto& [sources_path, sr] = sources_answer;
     Json sj = Json::parse(sr.body, nullptr, false);
     if (!sj.is_object() || !sj.contains("sources") || !sj["sources"].is_array())
       return err(ErrorCode::kCorrupt, base.to_string() + sources_path + ": no \"sources\" list");
