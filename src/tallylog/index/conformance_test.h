@@ -12,11 +12,13 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <limits>
 #include <string>
 #include <thread>
 
 #include "tallylog/base/testing.h"
 #include "tallylog/election/entry.h"
+#include "tallylog/index/area_row.h"
 #include "tallylog/index/writer.h"
 
 namespace tallylog::index::conformance {
@@ -216,6 +218,57 @@ TYPED_TEST_P(IndexConformance, AreasTablesRulesAndTotalsRoundTrip) {
   EXPECT_EQ(idx->aggregates_state().value(), "station X is registered twice");
 }
 
+TYPED_TEST_P(IndexConformance, AddsToAreaTotalsValueByValue) {
+  auto idx = this->open();
+  auto row = [&](uint32_t rule, uint32_t area) {
+    std::vector<int64_t> out;
+    EXPECT_TRUE(idx->for_each_area_totals(rule, 1, [&](uint32_t a, std::string_view r) {
+      if (a == area) {
+        EXPECT_TRUE(decode_area_row(r, 3, out));
+      }
+    }));
+    return out;
+  };
+  {
+    auto tx = idx->begin().value();
+    const int64_t first[] = {3, -1, int64_t{1} << 40};
+    ASSERT_TRUE(tx->add_area_totals(2, 1, 7, first));  // no row yet: stored as it is
+    EXPECT_EQ(tx->area_totals(2, 1, 7).value(), encode_area_row(first));
+    const int64_t second[] = {1, 1, -(int64_t{1} << 40)};
+    ASSERT_TRUE(tx->add_area_totals(2, 1, 7, second));
+    ASSERT_TRUE(tx->add_area_totals(2, 1, 8, second));           // another area: its own row
+    EXPECT_FALSE(tx->area_totals(3, 1, 7).value().has_value());  // nor another rule's
+    ASSERT_TRUE(tx->commit());
+  }
+  EXPECT_EQ(row(2, 7), (std::vector<int64_t>{4, 0, 0}));
+  EXPECT_EQ(row(2, 8), (std::vector<int64_t>{1, 1, -(int64_t{1} << 40)}));
+  {
+    auto tx = idx->begin().value();
+    const int64_t more[] = {10, 20, 30};
+    ASSERT_TRUE(tx->add_area_totals(2, 1, 7, more));
+    // rolled back: the transaction is destroyed uncommitted
+  }
+  EXPECT_EQ(row(2, 7), (std::vector<int64_t>{4, 0, 0}));
+  {
+    auto tx = idx->begin().value();
+    const int64_t shorter[] = {1, 2};
+    auto s = tx->add_area_totals(2, 1, 7, shorter);
+    ASSERT_FALSE(s);
+    EXPECT_NE(s.error().message.find("stored area totals"), std::string::npos)
+        << s.error().to_string();
+    EXPECT_FALSE(idx->begin().has_value());  // still this transaction's to end
+  }
+  {
+    auto tx = idx->begin().value();
+    const int64_t overflow[] = {std::numeric_limits<int64_t>::max(), 0, 0};
+    auto s = tx->add_area_totals(2, 1, 7, overflow);
+    ASSERT_FALSE(s);
+    EXPECT_NE(s.error().message.find("outside 64 bits"), std::string::npos)
+        << s.error().to_string();
+  }
+  EXPECT_EQ(row(2, 7), (std::vector<int64_t>{4, 0, 0}));
+}
+
 TYPED_TEST_P(IndexConformance, UncommittedTransactionIsRolledBackAndOnlyOneIsOpenAtATime) {
   auto idx = this->open();
   {
@@ -395,11 +448,14 @@ TYPED_TEST_P(IndexConformance, StationsWithUnknownRegisteredVotersRoundTrip) {
   EXPECT_EQ(areas, (std::vector<std::string>{" 2 300 0", "01 4 300 1"}));
 }
 
-REGISTER_TYPED_TEST_SUITE_P(IndexConformance, StationsWithUnknownRegisteredVotersRoundTrip, ASnapshotSeesOneCommittedStateUntilItEnds,
+REGISTER_TYPED_TEST_SUITE_P(IndexConformance, StationsWithUnknownRegisteredVotersRoundTrip,
+                            ASnapshotSeesOneCommittedStateUntilItEnds,
                             StoresRecordsInLogOrderAndAnswersReads,
-                            CompactReadsCarryCountsStandingAndDigests, AreasTablesRulesAndTotalsRoundTrip,
+                            CompactReadsCarryCountsStandingAndDigests,
+                            AreasTablesRulesAndTotalsRoundTrip, AddsToAreaTotalsValueByValue,
                             UncommittedTransactionIsRolledBackAndOnlyOneIsOpenAtATime,
-                            SurvivesReopenAndKeepsRejectsApart, ConcurrentReadersSeeCommittedStatesOnly,
+                            SurvivesReopenAndKeepsRejectsApart,
+                            ConcurrentReadersSeeCommittedStatesOnly,
                             DeclarationsAreReadBackInLogOrder);
 
 }  // namespace tallylog::index::conformance

@@ -28,8 +28,9 @@ struct SqliteIndex::Impl {
   std::unordered_set<std::string> sources;
 
   // writer statements
-  sqlite::Stmt begin, commit, rollback, set_size, ins_election, ins_station, ins_sheet, ins_entry, ins_source,
-      set_standing, put_area, put_rule, put_totals, get_totals, set_state, station_counts, ins_skipped, ins_declaration;
+  sqlite::Stmt begin, commit, rollback, set_size, ins_election, ins_station, ins_sheet, ins_entry,
+      ins_source, set_standing, put_area, put_rule, put_totals, add_totals, get_totals, set_state,
+      station_counts, ins_skipped, ins_declaration;
   // reader statements
   sqlite::Stmt r_size, r_station, r_station_count, r_sheet_at, r_election;
   // rejects

@@ -1,6 +1,7 @@
 // The SQLite backend's write side: one IndexTransaction = one SQLite transaction (BEGIN
 // IMMEDIATE ... COMMIT) on the writer connection. It stores rows as told; nothing here decides.
 #include "tallylog/election/entry.h"
+#include "tallylog/index/area_row.h"
 #include "tallylog/index/sqlite_index_impl.h"
 #include "tallylog/index/station_areas.h"
 
@@ -126,6 +127,17 @@ class SqliteTransaction final : public IndexTransaction {
 
   Status set_aggregates_state(std::string_view why_not_exact) override {
     return m_.set_state.reset().bind(1, why_not_exact).run();
+  }
+
+  Status add_area_totals(uint32_t rule, int depth, uint32_t area,
+                         std::span<const int64_t> delta) override {
+    const std::string row = encode_area_row(delta);
+    return m_.add_totals.reset()
+        .bind(1, static_cast<int64_t>(rule))
+        .bind(2, static_cast<int64_t>(depth))
+        .bind(3, static_cast<int64_t>(area))
+        .bind_blob(4, row)
+        .run();
   }
 
   Result<std::optional<std::string>> area_totals(uint32_t rule, int depth, uint32_t area) override {

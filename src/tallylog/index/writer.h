@@ -52,6 +52,11 @@ class IndexTransaction {
   virtual Status put_area(const AreaRow& area) = 0;
   virtual Status put_rule(uint32_t id, std::string_view text) = 0;
   virtual Status put_area_totals(uint32_t rule, int depth, uint32_t area, std::string_view row) = 0;
+  // Adds `delta` (value by value) to the stored totals of (rule, area at depth), storing it as
+  // they are if there are none. The default reads, adds and puts (area_totals, put_area_totals);
+  // a backend may do it in one statement. Fails on a stored row of another length.
+  virtual Status add_area_totals(uint32_t rule, int depth, uint32_t area,
+                                 std::span<const int64_t> delta);
   // "" when the stored area totals are exact; otherwise why readers must recompute.
   virtual Status set_aggregates_state(std::string_view why_not_exact) = 0;
 

@@ -342,22 +342,11 @@ Status Deriver::finish(index::IndexTransaction& tx) {
   }
   if (aggregator_) {
     if (why_not_exact_.empty()) {
-      std::vector<int64_t> stored;
       Status failed = ok();
-      aggregator_->for_each_delta([&](uint32_t rule, uint32_t area, std::span<const int64_t> delta) {
-        if (!failed) return;
-        failed = [&]() -> Status {
-          const int depth = ar.rows[area].depth;
-          TL_ASSIGN_OR_RETURN(auto blob, tx.area_totals(rule, depth, area));
-          if (blob) {
-            TL_TRY(tally::decode_area_row(*blob, delta.size(), stored));
-          } else {
-            stored.assign(delta.size(), 0);
-          }
-          for (size_t i = 0; i < delta.size(); ++i) stored[i] += delta[i];
-          return tx.put_area_totals(rule, depth, area, tally::encode_area_row(stored));
-        }();
-      });
+      aggregator_->for_each_delta(
+          [&](uint32_t rule, uint32_t area, std::span<const int64_t> delta) {
+            if (failed) failed = tx.add_area_totals(rule, ar.rows[area].depth, area, delta);
+          });
       TL_TRY(failed);
     }
     aggregator_->clear();

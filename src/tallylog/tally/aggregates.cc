@@ -3,43 +3,6 @@
 #include <algorithm>
 
 namespace tallylog::tally {
-namespace {
-
-void put_uvarint(std::string& out, uint64_t v) {
-  while (v >= 0x80) {
-    out.push_back(static_cast<char>(v | 0x80));
-    v >>= 7;
-  }
-  out.push_back(static_cast<char>(v));
-}
-
-}  // namespace
-
-std::string encode_area_row(std::span<const int64_t> row) {
-  std::string out;
-  out.reserve(row.size() * 3);
-  for (int64_t v : row) put_uvarint(out, (static_cast<uint64_t>(v) << 1) ^ static_cast<uint64_t>(v >> 63));
-  return out;
-}
-
-Status decode_area_row(std::string_view blob, size_t length, std::vector<int64_t>& out) {
-  out.assign(length, 0);
-  size_t pos = 0;
-  for (size_t i = 0; i < length; ++i) {
-    uint64_t z = 0;
-    int shift = 0;
-    while (true) {
-      if (pos >= blob.size() || shift > 63) return err(ErrorCode::kCorrupt, "stored area totals: truncated row");
-      const uint8_t b = static_cast<uint8_t>(blob[pos++]);
-      z |= uint64_t{b & 0x7fu} << shift;
-      shift += 7;
-      if (!(b & 0x80)) break;
-    }
-    out[i] = static_cast<int64_t>(z >> 1) ^ -static_cast<int64_t>(z & 1);
-  }
-  if (pos != blob.size()) return err(ErrorCode::kCorrupt, "stored area totals: row longer than the election's");
-  return ok();
-}
 
 MaterialisedRules MaterialisedRules::for_election(const election::Election& e) {
   MaterialisedRules m;

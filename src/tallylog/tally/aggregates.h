@@ -27,16 +27,16 @@
 
 #include "tallylog/base/error.h"
 #include "tallylog/election/model.h"
+#include "tallylog/index/area_row.h"
 #include "tallylog/tally/figures.h"
 #include "tallylog/tally/source_rule.h"
 #include "tallylog/tally/table_row.h"
 
 namespace tallylog::tally {
 
-// A row as stored (encode) and read back (decode). decode fails (kCorrupt) on malformed bytes or
-// a different length.
-std::string encode_area_row(std::span<const int64_t> row);
-Status decode_area_row(std::string_view blob, size_t length, std::vector<int64_t>& out);
+// A row as stored (encode) and read back (decode): the index's codec (index/area_row.h).
+using index::decode_area_row;
+using index::encode_area_row;
 
 // The rules whose area totals are materialised, with stable ids (their order of appearance).
 class MaterialisedRules {
