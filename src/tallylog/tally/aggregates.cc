@@ -80,15 +80,47 @@ void AreaAggregator::rule_row(const SourceRule& rule, std::span<const SourcedShe
             turnout_ ? &*turnout_ : nullptr);
 }
 
-void AreaAggregator::add_row(uint32_t rule, uint32_t area, const int64_t* row, int sign) {
+uint32_t AreaAggregator::slot(uint32_t rule, uint32_t area) {
   const uint64_t key = (uint64_t{rule} << 32) | area;
   auto [it, inserted] = slot_.try_emplace(key, static_cast<uint32_t>(keys_.size()));
   if (inserted) {
     keys_.push_back(key);
     sums_.resize(sums_.size() + row_length(), 0);
   }
-  int64_t* dst = &sums_[size_t(it->second) * row_length()];
+  return it->second;
+}
+
+void AreaAggregator::add_row(uint32_t rule, uint32_t area, const int64_t* row, int sign) {
+  int64_t* dst = &sums_[size_t(slot(rule, area)) * row_length()];
   for (size_t i = 0; i < row_length(); ++i) dst[i] += sign * row[i];
+}
+
+void AreaAggregator::settle() {
+  // The changes added since the last settle (table_changed after a for_each_delta), by depth.
+  std::vector<std::vector<uint32_t>> by_depth;
+  for (size_t k = settled_; k < keys_.size(); ++k) {
+    size_t depth = 0;
+    for (uint32_t a = parent_of_(static_cast<uint32_t>(keys_[k])); a != UINT32_MAX;
+         a = parent_of_(a))
+      ++depth;
+    if (by_depth.size() <= depth) by_depth.resize(depth + 1);
+    by_depth[depth].push_back(static_cast<uint32_t>(k));
+  }
+  // Deepest first: an area's change is complete (its own tables' and its children's) before it
+  // is added to its parent, one level up.
+  for (size_t depth = by_depth.size(); depth-- > 1;) {
+    for (uint32_t k : by_depth[depth]) {
+      const uint32_t rule = static_cast<uint32_t>(keys_[k] >> 32);
+      const uint32_t parent = parent_of_(static_cast<uint32_t>(keys_[k]));
+      const size_t before = keys_.size();
+      const uint32_t p = slot(rule, parent);  // may grow sums_: pointers after it
+      if (keys_.size() != before) by_depth[depth - 1].push_back(p);
+      const int64_t* src = &sums_[size_t(k) * row_length()];
+      int64_t* dst = &sums_[size_t(p) * row_length()];
+      for (size_t i = 0; i < row_length(); ++i) dst[i] += src[i];
+    }
+  }
+  settled_ = keys_.size();
 }
 
 void AreaAggregator::table_changed(MaterialisedRules& rules, uint32_t parent, std::optional<uint64_t> registered,
@@ -118,7 +150,13 @@ void AreaAggregator::table_changed(MaterialisedRules& rules, uint32_t parent, st
     rule_row(rule, after, registered, new_row_.data());
     if (old_row_ == new_row_) continue;
     for (size_t i = 0; i < row_length(); ++i) new_row_[i] -= old_row_[i];
-    for (uint32_t a = parent; a != UINT32_MAX; a = parent_of_(a)) add_row(id, a, new_row_.data(), 1);
+    if (settled_ == 0) {
+      add_row(id, parent, new_row_.data(), 1);  // and its ancestors in settle()
+    } else {  // after a for_each_delta without clear(): the ancestors' rows are sums already
+      for (uint32_t a = parent; a != UINT32_MAX; a = parent_of_(a))
+        add_row(id, a, new_row_.data(), 1);
+      settled_ = keys_.size();
+    }
   }
 }
 
