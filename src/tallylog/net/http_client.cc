@@ -310,6 +310,16 @@ Result<std::unique_ptr<HttpClient>> HttpClient::create(const Url& url, HttpClien
     impl->url = url;
     impl->url.path.clear();
     impl->opt = std::move(options);
+    // A header value with a line break would end the header early and send the rest as another
+    // header or as a body: refused before anything is sent.
+    for (const auto& [name, value] : impl->opt.headers) {
+      if (name.empty() ||
+          name.find_first_of(std::string_view(" \t\r\n:\0", 6)) != std::string::npos)
+        return err(ErrorCode::kInvalidArgument, "HTTP header name \"" + name + "\" is not a token");
+      if (value.find_first_of(std::string_view("\r\n\0", 3)) != std::string::npos)
+        return err(ErrorCode::kInvalidArgument,
+                   "HTTP header " + name + ": its value holds a line break or NUL");
+    }
     if (url.scheme == "https") {
       impl->tls.emplace(ssl::context::tls_client);
       beast::error_code ec;

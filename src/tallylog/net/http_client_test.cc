@@ -194,6 +194,26 @@ TEST(HttpClient, HttpsToAPlainServerFailsTheHandshake) {
   EXPECT_NE(r.error().message.find("TLS handshake"), std::string::npos) << r.error().message;
 }
 
+TEST(HttpClient, RefusesAHeaderThatWouldSplitTheRequest) {
+  TestServer s;
+  for (const auto& [name, value] : std::vector<std::pair<std::string, std::string>>{
+           {"Authorization", "Bearer tl_x\r\nX-Injected: 1"},
+           {"Authorization", "Bearer tl_x\n"},
+           {"Authorization", std::string("Bearer tl_x\0y", 13)},
+           {"X Bad", "v"},
+           {"", "v"}}) {
+    HttpClientOptions o;
+    o.headers.emplace_back(name, value);
+    auto c = HttpClient::create(s.url(), o);
+    ASSERT_FALSE(c) << name;
+    EXPECT_EQ(c.error().code, ErrorCode::kInvalidArgument);
+    EXPECT_NE(c.error().message.find("HTTP header"), std::string::npos) << c.error().message;
+  }
+  HttpClientOptions o;
+  o.headers.emplace_back("Authorization", "Bearer tl_x");  // one printable line: fine
+  EXPECT_TRUE(HttpClient::create(s.url(), o));
+}
+
 TEST(HttpClient, NamesAMissingCaFile) {
   HttpClientOptions o;
   o.ca_file = "/nonexistent/ca.pem";

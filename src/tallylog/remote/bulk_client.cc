@@ -117,15 +117,34 @@ Result<std::unique_ptr<BulkClient>> BulkClient::connect(const std::string& url, 
   auto nothing_sent = [&](const Error& e) {
     return Error{e.code, e.message + "; nothing was sent to " + url};
   };
-  if (options.token.empty())
+  // A token pasted or read from a file keeps its line end ("tl_...\r\n" from a Windows file):
+  // trimmed. Anything else that is not one printable word would break the request header (the
+  // server then answered a bare "HTTP 400").
+  std::string_view token = options.token;
+  while (!token.empty() &&
+         std::string_view(" \t\r\n").find(token.front()) != std::string_view::npos)
+    token.remove_prefix(1);
+  while (!token.empty() && std::string_view(" \t\r\n").find(token.back()) != std::string_view::npos)
+    token.remove_suffix(1);
+  if (token.empty())
     return err(ErrorCode::kInvalidArgument, "--token is required to submit to a server (tallylog tokens add)");
+  for (char c : token) {
+    if (static_cast<unsigned char>(c) <= 0x20 || static_cast<unsigned char>(c) >= 0x7f)
+      return err(ErrorCode::kInvalidArgument,
+                 "the token (--token or TALLYLOG_TOKEN) is not one word of printable characters: "
+                 "it holds a space, "
+                 "a line break or a control character (a token is the single tl_... line `tallylog "
+                 "tokens add` "
+                 "printed); nothing was sent to " +
+                     url);
+  }
   auto parsed = net::parse_url(url);
   if (!parsed) return std::unexpected(parsed.error());
   auto s = std::make_unique<State>();
   s->url = parsed->to_string();
   s->opt = options;
   net::HttpClientOptions ho = options.http;
-  ho.headers.emplace_back("Authorization", "Bearer " + options.token);
+  ho.headers.emplace_back("Authorization", "Bearer " + std::string(token));
   s->parsed = *parsed;
   s->http_options = ho;
   auto http = net::HttpClient::create(*parsed, ho);

@@ -98,6 +98,29 @@ TEST_F(BulkClientTest, AWrongTokenAForbiddenSourceOrNoServerFailsAtConnectWithNo
   EXPECT_EQ(settled_size(), size);
 }
 
+TEST_F(BulkClientTest, ATokenWithItsLineEndIsTrimmedAndOneWithASpaceInsideIsRefused) {
+  const uint64_t size = settled_size();
+  auto c = BulkClient::connect(url_, options(token_ + "\r\n"));  // read from a Windows file
+  ASSERT_TRUE(c) << c.error().message;
+  EXPECT_FALSE((*c)->submitter().empty());
+  c = BulkClient::connect(url_, options(" tl_wrong\n"));  // trimmed, then unknown to the server
+  ASSERT_FALSE(c);
+  EXPECT_NE(c.error().message.find("unknown or revoked token"), std::string::npos)
+      << c.error().message;
+  for (std::string bad :
+       {token_ + "\nsecond line", std::string("tl_a b"), std::string("tl_\x01")}) {
+    c = BulkClient::connect(url_, options(bad));
+    ASSERT_FALSE(c) << bad;
+    EXPECT_NE(c.error().message.find("not one word of printable characters"), std::string::npos)
+        << c.error().message;
+    EXPECT_NE(c.error().message.find("nothing was sent"), std::string::npos) << c.error().message;
+  }
+  c = BulkClient::connect(url_, options(" \r\n"));  // only whitespace: no token at all
+  ASSERT_FALSE(c);
+  EXPECT_NE(c.error().message.find("--token is required"), std::string::npos) << c.error().message;
+  EXPECT_EQ(settled_size(), size);
+}
+
 TEST_F(BulkClientTest, VerdictsEqualADirectSubmissionAndOnlyWhatTheServerLacksIsSent) {
   // The same batch through a local Ingestor: the words the direct mode uses.
   const std::string direct_dir = dir_.path() + "/direct";
