@@ -487,13 +487,16 @@ Status audit_contest(const AuditOptions& o, const net::Url& base, const mirror::
   // submissions; more is worth a reader's attention either way, so the report says how many.
   uint64_t oldest = UINT64_MAX;
   std::string oldest_route;
+  auto note_size = [&](uint64_t size, const Route& r) {
+    if (size < oldest) {
+      oldest = size;
+      oldest_route = r.target;
+    }
+  };
   for (size_t i = 0; i < routes.size(); ++i) {
     TL_ASSIGN_OR_RETURN(net::HttpResponse got, stream.head(i));
     std::optional<uint64_t> stated = stated_size(got);  // from the header; the body is not here yet
-    if (stated && *stated < oldest) {
-      oldest = *stated;
-      oldest_route = routes[i].target;
-    }
+    if (stated) note_size(*stated, routes[i]);
     if (got.status == 200 && stated && *stated <= reader->size()) {
       TL_TRY(compare_streamed(i, std::move(got), *stated));
       stream.release(i);
@@ -502,12 +505,9 @@ Status audit_contest(const AuditOptions& o, const net::Url& base, const mirror::
     TL_ASSIGN_OR_RETURN(got.body, stream.rest(i));
     stream.release(i);
     uint64_t size = reader->size();
-    if (auto s = stated_size(got)) {
+    if (auto s = stated_size(got)) {  // now also from the body
       size = *s;
-      if (size < oldest) {
-        oldest = size;
-        oldest_route = routes[i].target;
-      }
+      note_size(size, routes[i]);
     } else if (got.status == 200) {
       assumed = true;  // a refusal states no size and needs none
     }

@@ -128,6 +128,13 @@ uint64_t get_u64_be(std::string_view in) {
   return v;
 }
 
+std::string_view trim_ascii_space(std::string_view s) {
+  constexpr std::string_view kSpace = " \t\r\n";
+  const size_t first = s.find_first_not_of(kSpace);
+  if (first == std::string_view::npos) return {};
+  return s.substr(first, s.find_last_not_of(kSpace) - first + 1);
+}
+
 bool is_valid_utf8(std::string_view s) {
   size_t i = 0, n = s.size();
   while (i < n) {

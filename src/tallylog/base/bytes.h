@@ -25,6 +25,10 @@ void put_u64_be(std::string& out, uint64_t v);
 uint16_t get_u16_be(std::string_view in);  // requires in.size() >= 2
 uint64_t get_u64_be(std::string_view in);  // requires in.size() >= 8
 
+// `s` without the spaces, tabs, carriage returns and line feeds at either end (a value read from a
+// file or pasted keeps its line end).
+std::string_view trim_ascii_space(std::string_view s);
+
 // True when `s` is well-formed UTF-8 (no overlongs, no surrogates, max U+10FFFF).
 bool is_valid_utf8(std::string_view s);
 

@@ -41,6 +41,15 @@ TEST(Hex, RoundTripsAndRejectsBadDigits) {
   EXPECT_FALSE(hex_decode("0g"));
 }
 
+TEST(TrimAsciiSpace, DropsSpacesTabsAndLineEndsAtBothEndsOnly) {
+  EXPECT_EQ(trim_ascii_space("tl_ab12\r\n"), "tl_ab12");  // a line from a Windows file
+  EXPECT_EQ(trim_ascii_space(" \t key  value \n"), "key  value");
+  EXPECT_EQ(trim_ascii_space("x"), "x");
+  EXPECT_EQ(trim_ascii_space(" \r\n\t"), "");
+  EXPECT_EQ(trim_ascii_space(""), "");
+  EXPECT_EQ(trim_ascii_space("\vx\f"), "\vx\f");  // only the four: other controls stay for the caller to refuse
+}
+
 TEST(Utf8, AcceptsValidAndRejectsInvalidSequences) {
   EXPECT_TRUE(is_valid_utf8("Mérida ñ €"));
   EXPECT_FALSE(is_valid_utf8("\xc3"));             // truncated

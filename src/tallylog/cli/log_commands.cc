@@ -103,11 +103,6 @@ struct VerifyArgs {
   std::string cacert;
 };
 
-std::string trim(std::string s) {
-  while (!s.empty() && (s.back() == '\n' || s.back() == '\r' || s.back() == ' ')) s.pop_back();
-  return s;
-}
-
 void run_verify(const VerifyArgs& a) {
   Env& env = Env::posix();
   const LogSource src = log_source(a.path);
@@ -123,7 +118,7 @@ void run_verify(const VerifyArgs& a) {
   }
   std::string vkey_text;
   if (!a.vkey.empty()) {
-    vkey_text = env.exists(a.vkey) ? trim(value_or_exit(env.read_file(a.vkey))) : a.vkey;
+    vkey_text = env.exists(a.vkey) ? std::string(trim_ascii_space(value_or_exit(env.read_file(a.vkey)))) : a.vkey;
   } else {
     std::string stored = join_path(dir_name(log_dir), "log.vkey");
     auto r = env.read_file(stored);
@@ -131,7 +126,7 @@ void run_verify(const VerifyArgs& a) {
       fail("no --vkey given and " + stored + " cannot be read: " + r.error().message);
       throw CLI::RuntimeError(exit_code());
     }
-    vkey_text = trim(*r);
+    vkey_text = trim_ascii_space(*r);
   }
   auto key = value_or_exit(note::Verifier::parse(vkey_text));
   auto files = log_files_or_exit(src, a.cacert);

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "tallylog/base/bytes.h"
 #include "tallylog/base/env.h"
 #include "tallylog/cli/command.h"
 #include "tallylog/http/server.h"
@@ -18,10 +19,7 @@
 
 namespace tallylog::cli {
 
-inline std::string trim_key_text(std::string s) {
-  while (!s.empty() && (s.back() == '\n' || s.back() == '\r' || s.back() == ' ' || s.back() == '\t')) s.pop_back();
-  return s;
-}
+inline std::string trim_key_text(std::string_view s) { return std::string(trim_ascii_space(s)); }
 
 // The argument itself, or the first line of the file it names.
 inline std::string key_text_or_file(const std::string& arg) {

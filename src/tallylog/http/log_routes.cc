@@ -1,5 +1,6 @@
 // The published log (tlog-tiles static files and the checkpoint), sheet images by content
 // address, and the log's verifier key. Paths are checked by static_files.h before any file read.
+#include "tallylog/base/bytes.h"
 #include "tallylog/http/api_context.h"
 #include "tallylog/http/responses.h"
 #include "tallylog/http/static_files.h"
@@ -18,9 +19,7 @@ const std::vector<std::pair<std::string, std::string>>& public_text_headers() {
 std::optional<std::string> read_log_vkey(ApiContext& ctx) {
   auto text = ctx.be.env->read_file(join_path(ctx.opt.data_dir, "log.vkey"));
   if (!text) return std::nullopt;
-  std::string_view v = *text;
-  v = v.substr(0, v.find('\n'));
-  while (!v.empty() && (v.back() == '\r' || v.back() == ' ' || v.back() == '\t')) v.remove_suffix(1);
+  const std::string_view v = trim_ascii_space(std::string_view(*text).substr(0, text->find('\n')));
   if (v.empty() || v.size() > 1024) return std::nullopt;
   return std::string(v);
 }

@@ -117,34 +117,20 @@ class SqliteTransaction final : public IndexTransaction {
   }
 
   Status put_area_totals(uint32_t rule, int depth, uint32_t area, std::string_view row) override {
-    return m_.put_totals.reset()
-        .bind(1, static_cast<int64_t>(rule))
-        .bind(2, static_cast<int64_t>(depth))
-        .bind(3, static_cast<int64_t>(area))
-        .bind_blob(4, row)
-        .run();
+    return area_key(m_.put_totals, rule, depth, area).bind_blob(4, row).run();
   }
 
   Status set_aggregates_state(std::string_view why_not_exact) override {
     return m_.set_state.reset().bind(1, why_not_exact).run();
   }
 
-  Status add_area_totals(uint32_t rule, int depth, uint32_t area,
-                         std::span<const int64_t> delta) override {
-    const std::string row = encode_area_row(delta);
-    return m_.add_totals.reset()
-        .bind(1, static_cast<int64_t>(rule))
-        .bind(2, static_cast<int64_t>(depth))
-        .bind(3, static_cast<int64_t>(area))
-        .bind_blob(4, row)
-        .run();
+  Status add_area_totals(uint32_t rule, int depth, uint32_t area, std::span<const int64_t> delta) override {
+    const std::string row = encode_area_row(delta);  // bound SQLITE_STATIC: lives past run()
+    return area_key(m_.add_totals, rule, depth, area).bind_blob(4, row).run();
   }
 
   Result<std::optional<std::string>> area_totals(uint32_t rule, int depth, uint32_t area) override {
-    auto& s = m_.get_totals.reset()
-                  .bind(1, static_cast<int64_t>(rule))
-                  .bind(2, static_cast<int64_t>(depth))
-                  .bind(3, static_cast<int64_t>(area));
+    auto& s = area_key(m_.get_totals, rule, depth, area);
     TL_ASSIGN_OR_RETURN(bool row, s.step());
     std::optional<std::string> out;
     if (row) out = std::string(s.blob(0));
@@ -184,6 +170,13 @@ class SqliteTransaction final : public IndexTransaction {
 
  private:
   int64_t index() const { return static_cast<int64_t>(next_); }
+  // `s` reset, with an area totals row's key bound to ?1 (rule), ?2 (depth) and ?3 (area).
+  static sqlite::Stmt& area_key(sqlite::Stmt& s, uint32_t rule, int depth, uint32_t area) {
+    return s.reset()
+        .bind(1, static_cast<int64_t>(rule))
+        .bind(2, static_cast<int64_t>(depth))
+        .bind(3, static_cast<int64_t>(area));
+  }
 
   SqliteIndex::Impl& m_;
   uint64_t next_;

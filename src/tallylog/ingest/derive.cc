@@ -340,15 +340,13 @@ Status Deriver::finish(index::IndexTransaction& tx) {
   for (; rules_stored_ < rules_.size(); ++rules_stored_) {
     TL_TRY(tx.put_rule(static_cast<uint32_t>(rules_stored_), rules_.rule(static_cast<uint32_t>(rules_stored_)).to_string()));
   }
-  if (aggregator_) {
-    if (why_not_exact_.empty()) {
-      Status failed = ok();
-      aggregator_->for_each_delta(
-          [&](uint32_t rule, uint32_t area, std::span<const int64_t> delta) {
-            if (failed) failed = tx.add_area_totals(rule, ar.rows[area].depth, area, delta);
-          });
-      TL_TRY(failed);
-    }
+  if (aggregator_ && why_not_exact_.empty()) {
+    Status failed = ok();
+    aggregator_->take_deltas([&](uint32_t rule, uint32_t area, std::span<const int64_t> delta) {
+      if (failed) failed = tx.add_area_totals(rule, ar.rows[area].depth, area, delta);
+    });
+    TL_TRY(failed);
+  } else if (aggregator_) {
     aggregator_->clear();
   }
   if (state_dirty_) {

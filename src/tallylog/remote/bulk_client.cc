@@ -120,12 +120,7 @@ Result<std::unique_ptr<BulkClient>> BulkClient::connect(const std::string& url, 
   // A token pasted or read from a file keeps its line end ("tl_...\r\n" from a Windows file):
   // trimmed. Anything else that is not one printable word would break the request header (the
   // server then answered a bare "HTTP 400").
-  std::string_view token = options.token;
-  while (!token.empty() &&
-         std::string_view(" \t\r\n").find(token.front()) != std::string_view::npos)
-    token.remove_prefix(1);
-  while (!token.empty() && std::string_view(" \t\r\n").find(token.back()) != std::string_view::npos)
-    token.remove_suffix(1);
+  const std::string_view token = trim_ascii_space(options.token);
   if (token.empty())
     return err(ErrorCode::kInvalidArgument, "--token is required to submit to a server (tallylog tokens add)");
   for (char c : token) {

@@ -2,17 +2,13 @@
 
 #include <unistd.h>
 
+#include "tallylog/base/bytes.h"
 #include "tallylog/base/env.h"
 #include "tallylog/cluster/lease.h"
 #include "tallylog/pg/conn.h"
 
 namespace tallylog::store {
 namespace {
-
-std::string trimmed(std::string s) {
-  while (!s.empty() && (s.back() == '\n' || s.back() == '\r' || s.back() == ' ')) s.pop_back();
-  return s;
-}
 
 }  // namespace
 
@@ -21,7 +17,7 @@ Result<std::string> store_url(const std::string& data_dir) {
   Env& env = Env::posix();
   if (!env.exists(path)) return std::string();
   TL_ASSIGN_OR_RETURN(std::string text, env.read_file(path));
-  std::string url = trimmed(std::move(text));
+  std::string url(trim_ascii_space(text));
   if (!(url.starts_with("postgresql://") || url.starts_with("postgres://")) || url.find('\n') != std::string::npos) {
     return err(ErrorCode::kInvalidArgument, path + ": expected one postgresql:// URL (the database holding this log)");
   }

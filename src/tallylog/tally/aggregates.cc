@@ -96,9 +96,9 @@ void AreaAggregator::add_row(uint32_t rule, uint32_t area, const int64_t* row, i
 }
 
 void AreaAggregator::settle() {
-  // The changes added since the last settle (table_changed after a for_each_delta), by depth.
+  // The areas table_changed() added to, by depth.
   std::vector<std::vector<uint32_t>> by_depth;
-  for (size_t k = settled_; k < keys_.size(); ++k) {
+  for (size_t k = 0; k < keys_.size(); ++k) {
     size_t depth = 0;
     for (uint32_t a = parent_of_(static_cast<uint32_t>(keys_[k])); a != UINT32_MAX;
          a = parent_of_(a))
@@ -120,7 +120,6 @@ void AreaAggregator::settle() {
       for (size_t i = 0; i < row_length(); ++i) dst[i] += src[i];
     }
   }
-  settled_ = keys_.size();
 }
 
 void AreaAggregator::table_changed(MaterialisedRules& rules, uint32_t parent, std::optional<uint64_t> registered,
@@ -150,13 +149,7 @@ void AreaAggregator::table_changed(MaterialisedRules& rules, uint32_t parent, st
     rule_row(rule, after, registered, new_row_.data());
     if (old_row_ == new_row_) continue;
     for (size_t i = 0; i < row_length(); ++i) new_row_[i] -= old_row_[i];
-    if (settled_ == 0) {
-      add_row(id, parent, new_row_.data(), 1);  // and its ancestors in settle()
-    } else {  // after a for_each_delta without clear(): the ancestors' rows are sums already
-      for (uint32_t a = parent; a != UINT32_MAX; a = parent_of_(a))
-        add_row(id, a, new_row_.data(), 1);
-      settled_ = keys_.size();
-    }
+    add_row(id, parent, new_row_.data(), 1);  // and its ancestors in settle()
   }
 }
 

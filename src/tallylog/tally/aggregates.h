@@ -86,21 +86,22 @@ class AreaAggregator {
                      std::span<const SourcedSheet> before, std::span<const SourcedSheet> after,
                      std::span<const std::string_view> changed_sources);
 
-  // The accumulated deltas: fn(rule, area, row change); then clear() for the next transaction.
+  // Hands over the accumulated deltas, fn(rule, area, row change), and forgets them: what the
+  // next table_changed() adds starts from zero (the next transaction's change).
   template <typename Fn>
-  void for_each_delta(Fn&& fn) {
+  void take_deltas(Fn&& fn) {
     settle();
     for (size_t k = 0; k < keys_.size(); ++k) {
       fn(static_cast<uint32_t>(keys_[k] >> 32), static_cast<uint32_t>(keys_[k]),
          std::span<const int64_t>(&sums_[k * row_length()], row_length()));
     }
+    clear();
   }
-  size_t delta_count() const { return keys_.size(); }
+  // Forgets the accumulated deltas unread.
   void clear() {
     slot_.clear();
     keys_.clear();
     sums_.clear();
-    settled_ = 0;
   }
 
  private:
@@ -127,7 +128,6 @@ class AreaAggregator {
   std::vector<TableSheet> scratch_;
   std::vector<uint32_t> ids_;
   std::vector<int64_t> old_row_, new_row_;
-  size_t settled_ = 0;  // keys_[0, settled_) were added to their ancestors by settle()
 };
 
 }  // namespace tallylog::tally
