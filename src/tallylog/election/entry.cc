@@ -361,10 +361,10 @@ Result<std::vector<std::string>> get_string_array(const json& v, std::string_vie
   return out;
 }
 
-template <typename Value>
-Result<std::map<std::string, Value>> get_int_map(const json& v, std::string_view path) {
+template <typename Value, typename Map = std::map<std::string, Value>>
+Result<Map> get_int_map(const json& v, std::string_view path) {
   if (!v.is_object()) return bad(fmt::format("{} must be an object", path));
-  std::map<std::string, Value> out;
+  Map out;
   for (auto it = v.begin(); it != v.end(); ++it) {
     std::string p = fmt::format("{}.{}", path, it.key());
     if constexpr (std::is_signed_v<Value>) {
@@ -715,9 +715,9 @@ Result<Sheet> decode_sheet(const json& j) {
     } else if (k == "supersedes") {
       TL_ASSIGN_OR_RETURN(s.supersedes, get_uint(v, k));
     } else if (k == "candidates") {
-      TL_ASSIGN_OR_RETURN(s.candidates, get_int_map<int64_t>(v, k));
+      TL_ASSIGN_OR_RETURN(s.candidates, (get_int_map<int64_t, CountMap>(v, k)));
     } else if (k == "fields") {
-      TL_ASSIGN_OR_RETURN(s.fields, get_int_map<int64_t>(v, k));
+      TL_ASSIGN_OR_RETURN(s.fields, (get_int_map<int64_t, CountMap>(v, k)));
     } else if (k == "cards") {
       if (!v.is_array()) return bad("cards must be an array");
       s.cards.reserve(v.size());
@@ -844,7 +844,7 @@ class Cursor {
     return p_ == end_ || (*p_ != '.' && *p_ != 'e' && *p_ != 'E' && (*p_ < '0' || *p_ > '9'));
   }
 
-  bool int_map(std::map<std::string, int64_t>& out, std::string& key) {
+  bool int_map(CountMap& out, std::string& key) {
     if (!lit('{')) return false;
     if (lit('}')) return true;
     do {

@@ -208,7 +208,7 @@ TEST(Entry, DecodesTheMinimalSheet) {
   ASSERT_NE(s, nullptr) << "not decoded as a sheet";
   EXPECT_EQ(s->station, "S");
   EXPECT_EQ(s->source, "qr");
-  EXPECT_EQ(s->candidates, (std::map<std::string, int64_t>{{"A", 0}}));
+  EXPECT_EQ(s->candidates, (CountMap{{"A", 0}}));
   EXPECT_TRUE(s->cards.empty());
   EXPECT_TRUE(s->fields.empty());
   EXPECT_FALSE(s->supersedes);

@@ -10,6 +10,8 @@
 #include <string>
 #include <vector>
 
+#include "tallylog/election/count_map.h"
+
 namespace tallylog::election {
 
 // One level of the election's geography, outermost first. The last level is the station itself.
@@ -189,9 +191,9 @@ struct Sheet {
   // Votes per card in ballot order (size == Election::cards.size()), or empty.
   std::vector<int64_t> cards;
   // Votes per candidate code. When cards are given, these equal the sums of their cards.
-  std::map<std::string, int64_t> candidates;
+  CountMap candidates;
   // Other counts named by Election::fields ("valid", "null", ...).
-  std::map<std::string, int64_t> fields;
+  CountMap fields;
   std::string image_sha256;            // lowercase hex of the sheet image, or empty
   std::string qr_payload;              // raw QR text, or empty
   std::string submitted_by;            // who submitted (token name, importer), may be empty

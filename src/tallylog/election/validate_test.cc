@@ -36,7 +36,7 @@ TEST(Validator, AcceptsAConsistentSheetAndFillsCandidateVotesFromCards) {
   Sheet s = small_sheet();
   auto r = c.v.validate_sheet(s, &c.station);
   EXPECT_FALSE(r) << r->field << ": " << r->reason;
-  EXPECT_EQ(s.candidates, (std::map<std::string, int64_t>{{"A", 15}, {"B", 20}}));
+  EXPECT_EQ(s.candidates, (CountMap{{"A", 15}, {"B", 20}}));
 }
 
 TEST(Validator, AFlagRuleAcceptsTheSheetAndReportsEveryRuleItBreaks) {
