@@ -949,6 +949,36 @@ std::optional<Sheet> fast_decode_sheet(std::string_view bytes) {
   }
 }
 
+// A station entry ({"areas":[{"code":..,"name":..},...],"code":..,["registered":N,]"type":
+// "station","v":1}) read without building a JSON tree: a registry is half of a national log, and
+// reindex, catch-up and the audit's replay decode every entry. nullopt: the general decoder decides.
+std::optional<Station> fast_decode_station(std::string_view bytes) {
+  static constexpr std::string_view kTail = "\"type\":\"station\",\"v\":1}";
+  static constexpr std::string_view kHead = "{\"areas\":[";
+  if (!bytes.starts_with(kHead) || !bytes.ends_with(kTail)) return std::nullopt;
+  Cursor c(bytes.substr(0, bytes.size() - kTail.size()));
+  Station s;
+  std::string key;
+  if (!c.lit('{') || !c.string(key) || key != "areas" || !c.lit(':') || !c.lit('[')) return std::nullopt;
+  do {
+    AreaRef a;
+    if (!c.lit('{') || !c.string(key) || key != "code" || !c.lit(':') || !c.string(a.code) || !c.lit(',') ||
+        !c.string(key) || key != "name" || !c.lit(':') || !c.string(a.name) || !c.lit('}') || a.code.empty())
+      return std::nullopt;
+    s.areas.push_back(std::move(a));
+  } while (c.lit(','));
+  if (!c.lit(']') || !c.lit(',') || !c.string(key) || key != "code" || !c.lit(':') || !c.string(s.code) || !c.lit(','))
+    return std::nullopt;
+  if (!c.at_end()) {
+    int64_t v;
+    if (!c.string(key) || key != "registered" || !c.lit(':') || !c.integer(v) || v < 0 || !c.lit(',') || !c.at_end())
+      return std::nullopt;
+    s.registered = static_cast<uint64_t>(v);
+  }
+  if (s.code.empty()) return std::nullopt;
+  return s;
+}
+
 }  // namespace
 
 std::string_view entry_type_name(EntryType type) {
@@ -1149,6 +1179,9 @@ Result<Entry> decode_entry(std::string_view bytes) {
   if (bytes.size() <= kMaxEntryBytes) {
     if (auto fast = fast_decode_sheet(bytes)) {
       if (encode_entry(*fast) == bytes) return Entry{EntryType::kSheet, std::move(*fast)};
+    }
+    if (auto fast = fast_decode_station(bytes)) {
+      if (encode_entry(*fast) == bytes) return Entry{EntryType::kStation, std::move(*fast)};
     }
   }
   return internal::decode_entry_general(bytes);

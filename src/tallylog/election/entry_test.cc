@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <random>
+#include <regex>
 
 #include "tallylog/election/test_fixtures.h"
 
@@ -404,8 +405,11 @@ TEST(Entry, DecodeSurvivesRandomAndMutatedInputAndAcceptsOnlyCanonicalBytes) {
   odd.submitted_by = std::string("tab\t quote\" back\\ nul", 22) + std::string(1, '\0') + "\x1f é😀";
   odd.fields = {{"null", 0}, {"valid", -35}};
   odd.cards.clear();
-  const std::vector<std::string> seeds = {encode_entry(sheet), encode_entry(odd),
-                                          encode_entry(small_station()), encode_entry(e)};
+  Station unknown = small_station();  // the fast station reader: without "registered", odd names
+  unknown.registered.reset();
+  unknown.areas.front().name = "tab\t quote\" back\\ \x1f é";
+  const std::vector<std::string> seeds = {encode_entry(sheet),   encode_entry(odd), encode_entry(small_station()),
+                                          encode_entry(unknown), encode_entry(e)};
   const std::string alphabet =
       "{}[]\",:0123456789-.eE\\u abcdefghijklmnopqrstuvwxyz\x01\x7f\xc3\xa9\xff";
   int accepted = 0;
@@ -435,7 +439,7 @@ TEST(Entry, DecodeSurvivesRandomAndMutatedInputAndAcceptsOnlyCanonicalBytes) {
       }
     }
     auto r = decode_entry(input);
-    // The fast sheet reader and the general decoder accept exactly the same bytes.
+    // The fast sheet and station readers and the general decoder accept exactly the same bytes.
     auto general = internal::decode_entry_general(input);
     ASSERT_EQ(r.has_value(), general.has_value()) << input;
     if (!r) {
@@ -450,6 +454,26 @@ TEST(Entry, DecodeSurvivesRandomAndMutatedInputAndAcceptsOnlyCanonicalBytes) {
   EXPECT_GT(accepted, 0);
 }
 
+
+// The fast station reader refuses what the general decoder refuses, with the general decoder's
+// reason: an area without a code, a station without one, a member out of canonical order.
+TEST(Entry, AStationTheGeneralDecoderRefusesIsRefused) {
+  Station st = small_station();
+  const std::string good = encode_entry(st);
+  ASSERT_TRUE(decode_entry(good));
+  const std::string no_area_code = std::regex_replace(good, std::regex(R"("areas":\[\{"code":"[^"]*")"), R"("areas":[{"code":"")");
+  const std::string no_code = std::regex_replace(good, std::regex(R"(\],"code":"[^"]*")"), R"(],"code":"")");
+  const std::string reordered = std::regex_replace(good, std::regex(R"(\{"code":("[^"]*"),"name":("[^"]*")\})"), R"({"name":$2,"code":$1})");
+  for (const std::string& bad : {no_area_code, no_code, reordered}) {
+    ASSERT_NE(bad, good);
+    auto fast = decode_entry(bad);
+    auto general = internal::decode_entry_general(bad);
+    EXPECT_FALSE(fast) << bad;
+    EXPECT_FALSE(general) << bad;
+    if (fast || general) continue;
+    EXPECT_EQ(fast.error().message, general.error().message) << bad;
+  }
+}
 
 // Issue 13: a station whose registered voters the registry does not know is logged without the
 // member (unknown, not zero); a known figure, 0 included, encodes as before.
