@@ -42,6 +42,8 @@ class FigureCounter {
   uint64_t count() const { return n_; }
 
  private:
+  void feed_bytes(const char* p, const char* end);
+
   uint64_t n_ = 0;
   bool in_string_ = false, escaped_ = false, in_number_ = false;
 };
