@@ -154,8 +154,12 @@ stop_last
 PIDS+=($!)
 P2=$(listening_port "$D/serve4.log")
 post_sheet "$P2" 233
+# The witness refuses this history as soon as the server sends it the checkpoint it opened with
+# (3001, older than the 3002 it cosigned), so that alone does not mean the second history is out:
+# wait for its checkpoint too (a loaded machine may publish it seconds after the append).
 refused_as_conflict() { [[ "$(witness_state "$P2")" == *conflict* ]]; }
 wait_for 120 refused_as_conflict
+wait_for 120 published_size "http://127.0.0.1:$P2" 3002
 check "the witness that cosigned the first history refuses the second; the shortfall is public" \
   '[[ "$(witness_state "$P2")" == "0 False "*"conflict"* ]] && curl -fs "http://127.0.0.1:$P2/metrics" | grep -q "^tallylog_checkpoint_quorum_met 0"'
 check "a mirror requiring the witness copies nothing from the second history" \
