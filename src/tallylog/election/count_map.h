@@ -4,9 +4,9 @@
 // Why not std::map: a sheet carries a dozen counts, and every sheet is built by a parser, checked,
 // encoded, indexed and freed. As std::map that is a dozen tree nodes allocated, walked and freed per
 // sheet; profiling the 1,000,000-sheet import (docs/benchmarks.md, fourteenth session) put a fifth
-// of its CPU in malloc, free, the allocator's consolidation and tree walks, a quarter of the index
-// thread (the import's critical path) in freeing batches of sheets. Here a sheet's counts are one
-// allocation, iterated in key order as before (canonical entries and CountVector depend on it).
+// of its CPU in malloc, free, the allocator's consolidation and tree walks (1.7 CPU-s of it freeing
+// the batches of sheets). Here a sheet's counts are one allocation, iterated in key order as
+// before (canonical entries and CountVector depend on it).
 //
 // Differences from std::map a caller must know: inserting or erasing invalidates iterators and
 // references to other elements (as std::vector does); value_type's key is not const (do not change
