@@ -140,7 +140,7 @@ wait_for 120 cosigned_3001
 check "a server started with a witness has the checkpoint it opened with cosigned, with no append" \
   '[[ "$(witness_state "$P1")" == "3001 True None" ]] && [ "$(grep -c "^— witness.test/w1 " "$D/copy/log/checkpoint")" = 1 ] && [ "$(curl -fs "http://127.0.0.1:$P1/log/checkpoint" | grep -c "^— witness.test/w1 ")" = 1 ]' ||
   { echo "witness state: $(witness_state "$P1")"; tail -n 20 "$D/serve3.log" "$D/witness.log"; }
-post_sheet "$P1" 232
+wait_for 120 post_sheet "$P1" 232
 cosigned_3002() { [[ "$(witness_state "$P1")" == "3002 True "* ]]; }
 wait_for 120 cosigned_3002
 check "the server publishes its checkpoint cosigned by the witness" '[[ "$(witness_state "$P1")" == "3002 True None" ]]' ||
@@ -153,10 +153,10 @@ stop_last
 "$T" serve "$D/copy2" --listen 127.0.0.1:0 --witness "$WITNESS" --witness-quorum 1 --witness-timeout-ms 20000 >"$D/serve4.log" 2>&1 &
 PIDS+=($!)
 P2=$(listening_port "$D/serve4.log")
-post_sheet "$P2" 233
-# The witness refuses this history as soon as the server sends it the checkpoint it opened with
-# (3001, older than the 3002 it cosigned), so that alone does not mean the second history is out:
-# wait for its checkpoint too (a loaded machine may publish it seconds after the append).
+# A server answers reads while it loads the verdict rule's state and refuses submissions until
+# then (503, "still loading; try again in a moment"): on a loaded machine that is seconds after it
+# listens, so the sheet is sent until it is taken (a repeat would only be a duplicate).
+wait_for 120 post_sheet "$P2" 233
 refused_as_conflict() { [[ "$(witness_state "$P2")" == *conflict* ]]; }
 wait_for 120 refused_as_conflict
 wait_for 120 published_size "http://127.0.0.1:$P2" 3002
