@@ -138,6 +138,20 @@ void BM_DecodeSheet38Cards(benchmark::State& state) {
 }
 BENCHMARK(BM_DecodeSheet38Cards);
 
+// A station entry (half of a national log: what reindex, catch-up and the audit's replay decode),
+// by decode_entry's fast reader and, for the ratio, by the general JSON decoder it falls back on.
+void BM_DecodeStation(benchmark::State& state) {
+  const std::string bytes = encode_entry(station());
+  for (auto _ : state) {
+    auto r = state.range(0) ? internal::decode_entry_general(bytes) : decode_entry(bytes);
+    if (!r) state.SkipWithError(r.error().message.c_str());
+    benchmark::DoNotOptimize(r);
+  }
+  state.SetLabel(state.range(0) ? "general decoder" : "decode_entry (fast reader)");
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_DecodeStation)->Arg(0)->Arg(1);
+
 }  // namespace
 
 BENCHMARK_MAIN();

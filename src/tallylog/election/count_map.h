@@ -45,12 +45,9 @@ class CountMap {
   iterator end() { return v_.end(); }
   const_iterator begin() const { return v_.begin(); }
   const_iterator end() const { return v_.end(); }
-  const_iterator cbegin() const { return v_.cbegin(); }
-  const_iterator cend() const { return v_.cend(); }
   size_t size() const { return v_.size(); }
   bool empty() const { return v_.empty(); }
   void clear() { v_.clear(); }
-  void reserve(size_t n) { v_.reserve(n); }
 
   iterator lower_bound(std::string_view k) {
     return std::lower_bound(v_.begin(), v_.end(), k, [](const value_type& a, std::string_view b) { return a.first < b; });
@@ -67,7 +64,6 @@ class CountMap {
     return it != v_.end() && it->first == k ? it : v_.end();
   }
   bool contains(std::string_view k) const { return find(k) != end(); }
-  size_t count(std::string_view k) const { return contains(k) ? 1 : 0; }
 
   int64_t& at(std::string_view k) {
     auto it = find(k);
@@ -89,7 +85,6 @@ class CountMap {
     return {v_.emplace(it, std::string(k), v), true};
   }
   std::pair<iterator, bool> emplace(std::string_view k, int64_t v) { return try_emplace(k, v); }
-  std::pair<iterator, bool> insert(const value_type& kv) { return try_emplace(kv.first, kv.second); }
   // Keys given in ascending order (a parser reading canonical JSON) are appended without a search.
   iterator emplace_hint(const_iterator hint, std::string_view k, int64_t v) {
     const bool fits = (hint == v_.cend() || k < hint->first) && (hint == v_.cbegin() || std::prev(hint)->first < k);
@@ -103,7 +98,6 @@ class CountMap {
     v_.erase(it);
     return 1;
   }
-  iterator erase(const_iterator it) { return v_.erase(it); }
 
   bool operator==(const CountMap&) const = default;
 

@@ -962,9 +962,10 @@ std::optional<Station> fast_decode_station(std::string_view bytes) {
   if (!c.lit('{') || !c.string(key) || key != "areas" || !c.lit(':') || !c.lit('[')) return std::nullopt;
   do {
     AreaRef a;
-    if (!c.lit('{') || !c.string(key) || key != "code" || !c.lit(':') || !c.string(a.code) || !c.lit(',') ||
-        !c.string(key) || key != "name" || !c.lit(':') || !c.string(a.name) || !c.lit('}') || a.code.empty())
-      return std::nullopt;
+    if (!c.lit('{') || !c.string(key) || key != "code" || !c.lit(':') || !c.string(a.code)) return std::nullopt;
+    // An empty name is left out of the entry (as every empty string member is).
+    if (c.lit(',') && (!c.string(key) || key != "name" || !c.lit(':') || !c.string(a.name))) return std::nullopt;
+    if (!c.lit('}')) return std::nullopt;
     s.areas.push_back(std::move(a));
   } while (c.lit(','));
   if (!c.lit(']') || !c.lit(',') || !c.string(key) || key != "code" || !c.lit(':') || !c.string(s.code) || !c.lit(','))
@@ -975,8 +976,7 @@ std::optional<Station> fast_decode_station(std::string_view bytes) {
       return std::nullopt;
     s.registered = static_cast<uint64_t>(v);
   }
-  if (s.code.empty()) return std::nullopt;
-  return s;
+  return s;  // empty codes re-encode to other bytes: decode_entry's check refuses them
 }
 
 }  // namespace

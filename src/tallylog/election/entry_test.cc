@@ -408,8 +408,10 @@ TEST(Entry, DecodeSurvivesRandomAndMutatedInputAndAcceptsOnlyCanonicalBytes) {
   Station unknown = small_station();  // the fast station reader: without "registered", odd names
   unknown.registered.reset();
   unknown.areas.front().name = "tab\t quote\" back\\ \x1f é";
-  const std::vector<std::string> seeds = {encode_entry(sheet),   encode_entry(odd), encode_entry(small_station()),
-                                          encode_entry(unknown), encode_entry(e)};
+  Station unnamed = small_station();  // an area without a name: the entry leaves "name" out
+  unnamed.areas.front().name.clear();
+  const std::vector<std::string> seeds = {encode_entry(sheet),   encode_entry(odd),     encode_entry(small_station()),
+                                          encode_entry(unknown), encode_entry(unnamed), encode_entry(e)};
   const std::string alphabet =
       "{}[]\",:0123456789-.eE\\u abcdefghijklmnopqrstuvwxyz\x01\x7f\xc3\xa9\xff";
   int accepted = 0;
@@ -455,8 +457,9 @@ TEST(Entry, DecodeSurvivesRandomAndMutatedInputAndAcceptsOnlyCanonicalBytes) {
 }
 
 
-// The fast station reader refuses what the general decoder refuses, with the general decoder's
-// reason: an area without a code, a station without one, a member out of canonical order.
+// The fast station reader refuses what the general decoder refuses: an area without a code, a
+// station without one, a member out of canonical order (it fails if the fast reader's output is
+// returned without the check that it re-encodes to the same bytes).
 TEST(Entry, AStationTheGeneralDecoderRefusesIsRefused) {
   Station st = small_station();
   const std::string good = encode_entry(st);
@@ -470,8 +473,6 @@ TEST(Entry, AStationTheGeneralDecoderRefusesIsRefused) {
     auto general = internal::decode_entry_general(bad);
     EXPECT_FALSE(fast) << bad;
     EXPECT_FALSE(general) << bad;
-    if (fast || general) continue;
-    EXPECT_EQ(fast.error().message, general.error().message) << bad;
   }
 }
 
