@@ -47,6 +47,11 @@ const Synthetic& synthetic() {
     for (size_t c = 0; c < kCandidates; ++c) e.candidates.push_back({code("K", c, 2), "Candidate " + std::to_string(c), ""});
     for (size_t k = 0; k < kCards; ++k) e.cards.push_back({int(k + 1), code("P", k, 2), e.candidates[k % kCandidates].code});
     e.fields = {"valid", "null"};
+    // The figures as elections/ve2024/election.toml declares them: reports print numbers, not
+    // the reasons an undeclared figure is unknown (which no real election's report repeats per area).
+    e.figures.valid = "valid";
+    e.figures.invalid = "null";
+    e.figures.cast = "valid + null";
     std::vector<election::Station> stations;
     stations.reserve(kTables);
     for (size_t i = 0; i < kTables; ++i) {

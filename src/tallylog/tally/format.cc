@@ -85,6 +85,9 @@ class JsonOut {
   }
   // Bytes written so far.
   size_t size() const { return used_; }
+  // JSON numbers written so far (what audit/json_diff.h count_figures() counts in the text;
+  // raw_continued() text excluded): the audit's figure count of an answer it derived.
+  uint64_t numbers() const { return numbers_; }
   // Forgets what was written (after the caller handed it on).
   void clear() {
     out_.clear();
@@ -136,6 +139,7 @@ class JsonOut {
     requires(std::is_integral_v<I> && !std::is_same_v<I, bool>)
   JsonOut& value(I v) {
     comma();
+    ++numbers_;
     char* p = reserve(24);
     used_ = static_cast<size_t>(std::to_chars(p, p + 24, v).ptr - out_.data());
     return *this;
@@ -154,11 +158,76 @@ class JsonOut {
       put("null", 4);
       return *this;
     }
+    ++numbers_;
     char* p = reserve(64);
     char* end = nlohmann::detail::to_chars(p, p + 64, d);  // the serializer's own
     used_ = static_cast<size_t>(end - out_.data());
     return *this;
   }
+  // A run of members written without a bounds check per token: at most `max_bytes` bytes, all
+  // after a member or an opened object/array that already has one (so each begins with its
+  // own comma, written by the caller). A table-level answer is hundreds of thousands of areas of
+  // about seventy numbers each; checking room and comma state per number was most of writing it.
+  class Run {
+   public:
+    Run(JsonOut& j, size_t max_bytes) : j_(j), p_(j.reserve(max_bytes)) {}
+    ~Run() {
+      j_.used_ = static_cast<size_t>(p_ - j_.out_.data());
+      j_.numbers_ += numbers_;
+      j_.first_ = false;
+      j_.after_key_ = false;
+    }
+    Run(const Run&) = delete;
+    Run& operator=(const Run&) = delete;
+    // Text known to need no escaping: literal keys with their quotes, commas and colons.
+    template <size_t N>
+    Run& raw(const char (&text)[N]) {
+      std::memcpy(p_, text, N - 1);
+      p_ += N - 1;
+      return *this;
+    }
+    Run& raw(std::string_view text) {
+      std::memcpy(p_, text.data(), text.size());
+      p_ += text.size();
+      return *this;
+    }
+    Run& num(int64_t v) {  // at most 20 bytes
+      ++numbers_;
+      if (static_cast<uint64_t>(v) < 10) {
+        *p_++ = static_cast<char>('0' + v);
+        return *this;
+      }
+      p_ = std::to_chars(p_, p_ + 20, v).ptr;
+      return *this;
+    }
+    Run& num(uint64_t v) {  // at most 20 bytes
+      ++numbers_;
+      p_ = std::to_chars(p_, p_ + 20, v).ptr;
+      return *this;
+    }
+    Run& null() {
+      std::memcpy(p_, "null", 4);
+      p_ += 4;
+      return *this;
+    }
+    Run& ratio(int64_t num, int64_t den) {  // as JsonOut::ratio_value; at most 32 bytes
+      if (den <= 0) return null();
+      const double d = std::round(static_cast<double>(num) / static_cast<double>(den) * 1e6) / 1e6;
+      if (!std::isfinite(d)) return null();
+      ++numbers_;
+      p_ = nlohmann::detail::to_chars(p_, p_ + 32, d);
+      return *this;
+    }
+
+   private:
+    JsonOut& j_;
+    char* p_;
+    uint64_t numbers_ = 0;
+  };
+  // Bytes `Run::ratio` may write (nlohmann's shortest double spelling fits in far less).
+  static constexpr size_t kMaxRatioBytes = 32;
+  static constexpr size_t kMaxIntBytes = 20;
+
   template <class T>
   JsonOut& array(const std::vector<T>& v) {
     begin_array();
@@ -231,6 +300,7 @@ class JsonOut {
   }
   std::string& out_;
   size_t used_;  // bytes written; out_.size() >= used_ (the rest is room)
+  uint64_t numbers_ = 0;
   bool first_ = true;
   bool after_key_ = false;
 };
@@ -245,86 +315,113 @@ std::string quoted_key(std::string_view name) {
 // The election's member names (fields, candidates) quoted once per answer, not once per area.
 struct AreaKeys {
   std::vector<std::string> fields, candidates;
+  // The most write_area's counts (fields, fields_reported, candidates, cards) can take.
+  size_t counts_bytes = 256;
   explicit AreaKeys(const Geography& g) {
     for (size_t i = 0; i < g.field_count(); ++i) fields.push_back(quoted_key(g.fields()[i]));
     for (size_t i = 0; i < g.candidate_count(); ++i) candidates.push_back(quoted_key(g.election().candidates[i].code));
+    for (const auto& k : fields) counts_bytes += 2 * (k.size() + 1 + JsonOut::kMaxIntBytes);
+    for (const auto& k : candidates) counts_bytes += k.size() + 1 + JsonOut::kMaxIntBytes;
+    counts_bytes += (g.card_count() + 1) * (1 + JsonOut::kMaxIntBytes);
   }
 };
 
 // One area's totals (see docs/formats/tally-json.md), in this member order.
-void write_area(JsonOut& j, const TallyView& tab, AreaId id, const AreaKeys& keys) {
+// `t`: scratch room for the area's totals (reused from area to area).
+void write_area(JsonOut& j, const TallyView& tab, AreaId id, const AreaKeys& keys, AreaTotals& t) {
   const Geography& g = tab.geography();
   const Area& area = g.area(id);
-  const AreaTotals t = tab.totals(id);
+  tab.totals(id, t);
   const AreaFigures f = figures_of(g, t);
   std::vector<std::pair<const char*, const std::string*>> unknown;
-  auto figure = [&](const char* key, const std::optional<int64_t>& v, const std::string& why) {
-    j.key(key);
-    if (v) {
-      j.value(*v);
-    } else {
-      j.null();
-      unknown.emplace_back(key, &why);
-    }
-  };
   j.begin_object();
   j.key_raw("\"code\":").value(id == g.national() ? std::string_view("national") : std::string_view(area.code));
   j.key_raw("\"name\":").value(id == g.national() ? std::string_view(g.election().name) : std::string_view(area.name));
-  j.key_raw("\"tables_reported\":").value(t.tables_reported);
-  j.key_raw("\"tables_registered\":").value(area.tables_registered);
-  j.key_raw("\"tables_conflicted\":").value(t.tables_conflicted);
-  j.key_raw("\"registered_voters\":").value(area.registered_voters);
-  j.key_raw("\"registered_covered\":").value(t.registered_covered);
-  // Stated only when not zero, so reports over registries that know every table keep their bytes.
-  if (area.tables_registered_unknown != 0) j.key_raw("\"tables_registered_unknown\":").value(area.tables_registered_unknown);
-  if (t.tables_registered_unknown != 0) j.key_raw("\"turnout_excluded_tables\":").value(t.tables_registered_unknown);
-  j.key_raw("\"coverage\":").ratio_value(t.tables_reported, static_cast<int64_t>(area.tables_registered));
-  figure("valid", f.valid, f.why_valid);
-  figure("null", f.invalid, f.why_invalid);
-  figure("cast", f.cast, f.why_cast);
-  j.key_raw("\"turnout\":");
-  if (f.turnout_votes) {
-    j.ratio_value(*f.turnout_votes, t.registered_covered);
-  } else {
-    j.null();
-    unknown.emplace_back("turnout", &f.why_turnout);
+  {
+    // The registry and coverage figures, then the declared ones (null when unknown).
+    JsonOut::Run r(j, 512 + 9 * JsonOut::kMaxIntBytes + 2 * JsonOut::kMaxRatioBytes);
+    r.raw(",\"tables_reported\":").num(t.tables_reported);
+    r.raw(",\"tables_registered\":").num(area.tables_registered);
+    r.raw(",\"tables_conflicted\":").num(t.tables_conflicted);
+    r.raw(",\"registered_voters\":").num(area.registered_voters);
+    r.raw(",\"registered_covered\":").num(t.registered_covered);
+    // Stated only when not zero, so reports over registries that know every table keep their bytes.
+    if (area.tables_registered_unknown != 0)
+      r.raw(",\"tables_registered_unknown\":").num(area.tables_registered_unknown);
+    if (t.tables_registered_unknown != 0) r.raw(",\"turnout_excluded_tables\":").num(t.tables_registered_unknown);
+    r.raw(",\"coverage\":").ratio(t.tables_reported, static_cast<int64_t>(area.tables_registered));
+    auto figure = [&](const char* key, std::string_view member, const std::optional<int64_t>& v, const std::string& why) {
+      r.raw(member);
+      if (v) {
+        r.num(*v);
+      } else {
+        r.null();
+        unknown.emplace_back(key, &why);
+      }
+    };
+    figure("valid", ",\"valid\":", f.valid, f.why_valid);
+    figure("null", ",\"null\":", f.invalid, f.why_invalid);
+    figure("cast", ",\"cast\":", f.cast, f.why_cast);
+    r.raw(",\"turnout\":");
+    if (f.turnout_votes) {
+      r.ratio(*f.turnout_votes, t.registered_covered);
+    } else {
+      r.null();
+      unknown.emplace_back("turnout", &f.why_turnout);
+    }
+    figure("share_base", ",\"share_base\":", f.share_base, f.why_share_base);
   }
-  figure("share_base", f.share_base, f.why_share_base);
   if (!unknown.empty()) {
     j.key_raw("\"unknown\":").begin_object();
     for (const auto& [k, why] : unknown) j.key(k).value(*why);
     j.end_object();
   }
+  JsonOut::Run r(j, keys.counts_bytes);
   if (g.field_count() > 0) {
-    j.key_raw("\"fields\":").begin_object();
+    r.raw(",\"fields\":{");
     bool partial = false;
     for (size_t i = 0; i < g.field_count(); ++i) {
-      j.key_raw(keys.fields[i]).value(t.fields[i]);
+      if (i) r.raw(",");
+      r.raw(keys.fields[i]).num(t.fields[i]);
       partial = partial || t.reported[i] < t.tables_reported;
     }
-    j.end_object();
+    r.raw("}");
     // A field some counted tables' sheets leave out: its sum covers only these tables.
     if (partial) {
-      j.key_raw("\"fields_reported\":").begin_object();
+      r.raw(",\"fields_reported\":{");
+      bool first = true;
       for (size_t i = 0; i < g.field_count(); ++i) {
-        if (t.reported[i] < t.tables_reported) j.key_raw(keys.fields[i]).value(t.reported[i]);
+        if (t.reported[i] >= t.tables_reported) continue;
+        if (!first) r.raw(",");
+        first = false;
+        r.raw(keys.fields[i]).num(t.reported[i]);
       }
-      j.end_object();
+      r.raw("}");
     }
   }
   // A local race (tally/local_race.h): an area lists the candidates standing there only.
-  j.key_raw("\"candidates\":").begin_object();
-  for (size_t i = 0; i < g.candidate_count(); ++i)
-    if (stands_in(g, id, i)) j.key_raw(keys.candidates[i]).value(t.candidates[i]);
-  j.end_object();
+  r.raw(",\"candidates\":{");
+  bool first = true;
+  for (size_t i = 0; i < g.candidate_count(); ++i) {
+    if (!stands_in(g, id, i)) continue;
+    if (!first) r.raw(",");
+    first = false;
+    r.raw(keys.candidates[i]).num(t.candidates[i]);
+  }
+  r.raw("}");
   if (g.card_count() > 0) {
     // Per card (party), in ballot order, over the tables whose sheets carry cards only. Plain
     // numbers: a table-level answer has tens of thousands of areas; the labels (position, party,
     // candidate) are the election's (GET /api/v1/election), and CSV and text print them.
-    j.key_raw("\"tables_with_cards\":").value(t.tables_with_cards);
-    j.key_raw("\"cards\":").array(t.cards);
+    r.raw(",\"tables_with_cards\":").num(t.tables_with_cards);
+    r.raw(",\"cards\":[");
+    for (size_t i = 0; i < t.cards.size(); ++i) {
+      if (i) r.raw(",");
+      r.num(t.cards[i]);
+    }
+    r.raw("]");
   }
-  j.end_object();
+  r.raw("}");
 }
 
 // "12,345" or "?" for an unknown figure.
@@ -399,7 +496,7 @@ void maybe_flush(std::string& out, JsonOut& j, const Sink& sink) {
   }
 }
 
-void write_tally(std::string& out, const TallyView& tab, int depth, std::optional<uint64_t> log_size, const Sink& sink) {
+uint64_t write_tally(std::string& out, const TallyView& tab, int depth, std::optional<uint64_t> log_size, const Sink& sink) {
   const Geography& g = tab.geography();
   out.reserve(sink.to ? sink.piece_bytes + 4096 : 512 * static_cast<size_t>(g.depth_end(depth) - g.depth_begin(depth) + 1));
   JsonOut j(out);
@@ -408,16 +505,18 @@ void write_tally(std::string& out, const TallyView& tab, int depth, std::optiona
   j.key("source").value(tab.rule_text());
   if (log_size) j.key("log_size").value(*log_size);
   const AreaKeys keys(g);
+  AreaTotals scratch;
   j.key("areas").begin_array();
   for (AreaId a = g.depth_begin(depth); a < g.depth_end(depth); ++a) {
-    write_area(j, tab, a, keys);
+    write_area(j, tab, a, keys, scratch);
     maybe_flush(out, j, sink);
   }
   j.end_array();
   j.key("total");
-  write_area(j, tab, g.national(), keys);
+  write_area(j, tab, g.national(), keys, scratch);
   j.key("unplaced_sheets").value(tab.unplaced_sheets());
   j.end_object();
+  return j.numbers();
 }
 
 }  // namespace
@@ -428,18 +527,20 @@ std::string tally_to_json(const TallyView& tab, int depth, std::optional<uint64_
   return out;
 }
 
-void tally_to_json(const TallyView& tab, int depth, std::optional<uint64_t> log_size, const TextSink& sink,
-                   size_t piece_bytes) {
+uint64_t tally_to_json(const TallyView& tab, int depth, std::optional<uint64_t> log_size, const TextSink& sink,
+                       size_t piece_bytes) {
   std::string out;
-  write_tally(out, tab, depth, log_size, Sink{&sink, piece_bytes});
+  const uint64_t numbers = write_tally(out, tab, depth, log_size, Sink{&sink, piece_bytes});
   if (!out.empty()) sink(out);
+  return numbers;
 }
 
 std::string area_to_json(const TallyView& tab, AreaId area) {
   std::string out;
   {
     JsonOut j(out);
-    write_area(j, tab, area, AreaKeys(tab.geography()));
+    AreaTotals scratch;
+    write_area(j, tab, area, AreaKeys(tab.geography()), scratch);
   }
   return out;
 }
@@ -652,7 +753,7 @@ void write_compare(std::string& out, const Comparison& c, const Geography& g, st
 }
 
 // A head written before (compare_head_json), then the tail.
-void write_compare_after(std::string& out, std::string_view head, int summary_depth,
+uint64_t write_compare_after(std::string& out, std::string_view head, int summary_depth,
                          const std::vector<AreaComparison>& areas, const Geography& g, const Sink& sink) {
   if (sink.to) out.reserve(sink.piece_bytes + 4096);
   else out.reserve(head.size() + 256 * areas.size() + 256);
@@ -665,6 +766,7 @@ void write_compare_after(std::string& out, std::string_view head, int summary_de
   JsonOut j(out);
   j.raw_continued(head);
   write_compare_tail(out, j, summary_depth, areas, g, sink);
+  return j.numbers();
 }
 
 }  // namespace
@@ -682,12 +784,13 @@ void compare_to_json(const Comparison& c, const Geography& g, std::optional<uint
   if (!out.empty()) sink(out);
 }
 
-std::string compare_head_json(const Comparison& c, std::optional<uint64_t> log_size) {
+std::string compare_head_json(const Comparison& c, std::optional<uint64_t> log_size, uint64_t* numbers) {
   std::string out;
   reserve_compare(out, c, Sink{});
   {
     JsonOut j(out);
     write_compare_head(out, j, c, log_size, Sink{});
+    if (numbers) *numbers = j.numbers();
   }
   return out;
 }
@@ -699,11 +802,12 @@ std::string compare_to_json(std::string_view head, int summary_depth, const std:
   return out;
 }
 
-void compare_to_json(std::string_view head, int summary_depth, const std::vector<AreaComparison>& areas,
-                     const Geography& g, const TextSink& sink, size_t piece_bytes) {
+uint64_t compare_to_json(std::string_view head, int summary_depth, const std::vector<AreaComparison>& areas,
+                         const Geography& g, const TextSink& sink, size_t piece_bytes) {
   std::string out;
-  write_compare_after(out, head, summary_depth, areas, g, Sink{&sink, piece_bytes});
+  const uint64_t numbers = write_compare_after(out, head, summary_depth, areas, g, Sink{&sink, piece_bytes});
   if (!out.empty()) sink(out);
+  return numbers;
 }
 
 std::string compare_to_text(const Comparison& c, const Geography& g) {

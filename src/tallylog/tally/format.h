@@ -27,10 +27,11 @@ namespace tallylog::tally {
 std::string tally_to_json(const TallyView& tab, int depth, std::optional<uint64_t> log_size = std::nullopt);
 // The same bytes as the string-returning form, handed to `sink` in pieces of about `piece_bytes`
 // (each piece ends after a whole area or listed table) as they are written, so an answer of hundreds of megabytes is never held whole (the audit compares
-// them as they arrive). The pieces are valid only during the call.
+// them as they arrive). The pieces are valid only during the call. Returns the number of JSON
+// numbers written (the figures the audit counts, audit/json_diff.h count_figures()).
 using TextSink = std::function<void(std::string_view piece)>;
-void tally_to_json(const TallyView& tab, int depth, std::optional<uint64_t> log_size, const TextSink& sink,
-                   size_t piece_bytes = size_t{1} << 20);
+uint64_t tally_to_json(const TallyView& tab, int depth, std::optional<uint64_t> log_size, const TextSink& sink,
+                       size_t piece_bytes = size_t{1} << 20);
 // One area's totals as they appear in tally_to_json's "areas" (for drill-down answers).
 std::string area_to_json(const TallyView& tab, AreaId area);
 std::string tally_to_csv(const TallyView& tab, int depth);
@@ -45,11 +46,14 @@ void compare_to_json(const Comparison& c, const Geography& g, std::optional<uint
 // differing tables, the table lists), written once; then per level the head followed by the level
 // and its per-area summaries. compare_to_json(head, c.summary_depth, c.areas, g) with
 // head = compare_head_json(c, log_size) gives exactly compare_to_json(c, g, log_size).
-std::string compare_head_json(const Comparison& tables, std::optional<uint64_t> log_size);
+// `numbers`, when given, receives the number of JSON numbers in the head; the streamed form
+// returns the number it wrote after the head (the whole answer's count is their sum).
+std::string compare_head_json(const Comparison& tables, std::optional<uint64_t> log_size,
+                              uint64_t* numbers = nullptr);
 std::string compare_to_json(std::string_view head, int summary_depth, const std::vector<AreaComparison>& areas,
                             const Geography& g);
-void compare_to_json(std::string_view head, int summary_depth, const std::vector<AreaComparison>& areas,
-                     const Geography& g, const TextSink& sink, size_t piece_bytes = size_t{1} << 20);
+uint64_t compare_to_json(std::string_view head, int summary_depth, const std::vector<AreaComparison>& areas,
+                         const Geography& g, const TextSink& sink, size_t piece_bytes = size_t{1} << 20);
 std::string compare_to_text(const Comparison& c, const Geography& g);
 
 std::string bound_to_json(const OutcomeBound& b, const Geography& g, std::optional<uint64_t> log_size = std::nullopt);

@@ -105,15 +105,18 @@ StoredTally::StoredTally(std::shared_ptr<const Geography> upper, SourceRule rule
                          std::vector<std::vector<int64_t>> rows)
     : geo_(std::move(upper)), rule_(std::move(rule)), rows_(std::move(rows)) {}
 
-AreaTotals StoredTally::totals(AreaId area) const {
+void StoredTally::totals(AreaId area, AreaTotals& out) const {
   const CountLayout& l = geo_->layout();
-  AreaTotals out;
-  out.area = area;
+  out = AreaTotals{.area = area,
+                   .fields = std::move(out.fields),
+                   .candidates = std::move(out.candidates),
+                   .cards = std::move(out.cards),
+                   .reported = std::move(out.reported)};
   out.fields.assign(l.field_count(), 0);
   out.candidates.assign(l.candidate_count(), 0);
   out.cards.assign(l.card_count(), 0);
   out.reported.assign(l.field_count(), 0);
-  if (area >= rows_.size() || rows_[area].empty()) return out;
+  if (area >= rows_.size() || rows_[area].empty()) return;
   const std::vector<int64_t>& r = rows_[area];
   out.tables_reported = r[kRowReported];
   out.tables_conflicted = r[kRowConflicted];
@@ -127,7 +130,6 @@ AreaTotals StoredTally::totals(AreaId area) const {
   std::copy(counts + l.compared(), counts + l.compared() + l.card_count(), out.cards.begin());
   std::fill(out.reported.begin(), out.reported.end(), out.tables_reported);  // mandatory: every counted table
   for (const auto& [field, reported] : l.optional_slots()) out.reported[field] = counts[reported];
-  return out;
 }
 
 uint64_t StoredTally::unplaced_sheets() const {

@@ -47,7 +47,8 @@ class StoredTally : public TallyView {
  public:
   StoredTally(std::shared_ptr<const Geography> upper, SourceRule rule, std::vector<std::vector<int64_t>> rows);
   const Geography& geography() const override { return *geo_; }
-  AreaTotals totals(AreaId area) const override;
+  using TallyView::totals;
+  void totals(AreaId area, AreaTotals& out) const override;
   std::string rule_text() const override { return rule_.to_string(); }
   uint64_t unplaced_sheets() const override;
 

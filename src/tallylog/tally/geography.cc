@@ -103,6 +103,7 @@ Result<std::shared_ptr<const Geography>> Geography::build(const election::Electi
     g->areas_[a.parent].registered_voters += a.registered_voters;
     g->areas_[a.parent].tables_registered_unknown += a.tables_registered_unknown;
   }
+  g->pack_parents();
   g->by_code_.resize(levels + 1);
   for (size_t d = 0; d <= levels; ++d) {
     CodeIndex& index = g->by_code_[d];
@@ -168,6 +169,7 @@ Result<std::shared_ptr<const Geography>> Geography::build_stored(const election:
   // Depths without areas (an election whose registry is still empty; the table level when no
   // table is given) are empty ranges.
   while (g->depth_begin_.size() <= levels + 1) g->depth_begin_.push_back(static_cast<AreaId>(g->areas_.size()));
+  g->pack_parents();
   g->by_code_.resize(levels + 1);
   for (size_t d = 0; d <= levels; ++d) {
     CodeIndex& index = g->by_code_[d];
@@ -215,8 +217,17 @@ AreaId Geography::find(int depth, std::string_view code) const {
   }
 }
 
+void Geography::pack_parents() {
+  parent_.resize(areas_.size());
+  for (size_t id = 0; id < areas_.size(); ++id) parent_[id] = areas_[id].parent;
+}
+
 AreaId Geography::ancestor(AreaId id, int depth) const {
-  while (id != kNoArea && areas_[id].depth > depth) id = areas_[id].parent;
+  if (id >= parent_.size()) return kNoArea;
+  // The id's depth from the ranges (children are always one level below their parent).
+  int d = table_depth();
+  while (d > 0 && id < depth_begin_[d]) --d;
+  for (; d > depth && id != kNoArea; --d) id = parent_[id];
   return id;
 }
 

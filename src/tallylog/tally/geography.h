@@ -109,6 +109,10 @@ class Geography {
 
   election::Election election_;
   std::vector<Area> areas_;
+  // Area::parent by id, packed: ancestor() walks it for every table of a comparison at each
+  // level, and the Area records (names, codes, figures) are too large to walk in cache.
+  std::vector<AreaId> parent_;
+  void pack_parents();
   std::vector<AreaId> depth_begin_;  // depth_count() + 1 entries
   // Per depth, an open-addressing hash index over area codes: each slot holds the top 32 bits
   // of the code's hash and id + 1 (0 = empty). Flat, so a lookup among a million tables costs

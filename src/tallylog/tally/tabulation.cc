@@ -209,13 +209,13 @@ void Tabulation::recompute_totals() {
   }
 }
 
-AreaTotals Tabulation::totals(AreaId area) const {
+void Tabulation::totals(AreaId area, AreaTotals& out) const {
   const Geography& g = *geo_;
-  AreaTotals out;
   out.area = area;
-  std::vector<int64_t> buf(stride_);
+  thread_local std::vector<int64_t> buf;  // a table's row, decoded
   const int64_t* r;
   if (area >= table_begin_) {
+    buf.resize(stride_);
     row(area - table_begin_, buf.data());
     r = buf.data();
   } else {
@@ -233,7 +233,6 @@ AreaTotals Tabulation::totals(AreaId area) const {
   out.cards.assign(counts + compared_, counts + compared_ + g.card_count());
   out.reported.assign(g.field_count(), out.tables_reported);  // mandatory fields: every counted table
   for (const auto& [field, reported] : g.layout().optional_slots()) out.reported[field] = counts[reported];
-  return out;
 }
 
 TableStatus Tabulation::table_status(AreaId table) const {

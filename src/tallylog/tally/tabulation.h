@@ -63,7 +63,8 @@ class Tabulation : public TallyView {
   // later lookups are O(1). Corrections of the same table (all the ingestor accepts) never need it.
   bool retract(uint64_t log_index);
 
-  AreaTotals totals(AreaId area) const override;
+  using TallyView::totals;
+  void totals(AreaId area, AreaTotals& out) const override;
   std::string rule_text() const override { return rule_.to_string(); }
   TableStatus table_status(AreaId table) const;
   // The representative sheet of a counted table: its log index and counts laid out as

@@ -92,6 +92,24 @@ class Ve2024Test : public ::testing::Test {
   std::shared_ptr<const Geography> geo_;
 };
 
+TEST_F(Ve2024Test, EveryAreasAncestorAtEveryLevelIsTheOneItsParentsLeadTo) {
+  // ancestor() walks a packed copy of the parents and reads an area's depth from the id ranges:
+  // it must agree with the Area records for every area of the real registry, at every depth.
+  size_t checked = 0;
+  for (AreaId id = 0; id < geo_->area_count(); ++id) {
+    AreaId up = id;
+    for (int depth = geo_->area(id).depth; depth >= 0; --depth) {
+      ASSERT_EQ(geo_->area(up).depth, depth);
+      ASSERT_EQ(geo_->ancestor(id, depth), up) << geo_->area(id).code << " at depth " << depth;
+      ++checked;
+      up = geo_->area(up).parent;
+    }
+    EXPECT_EQ(geo_->ancestor(id, geo_->table_depth()), id);  // itself at or below its own depth
+  }
+  EXPECT_GT(checked, 24532u * 6);
+  EXPECT_EQ(geo_->ancestor(kNoArea, 0), kNoArea);
+}
+
 TEST_F(Ve2024Test, NationalAndStateTotalsEqualTheColumnSums) {
   Tabulation tab(geo_, *SourceRule::parse("witness:*"));
   for (const auto& r : data_.sheets) ASSERT_TRUE(tab.add_deferred(r).has_value());
