@@ -37,6 +37,11 @@ struct AuditOptions {
   note::WitnessPolicy witnesses;
   std::string ca_file;
   size_t max_listed = 1000;  // differences listed in the report (all are counted)
+  // For a process that exits right after the audit (the CLI): the state re-derived from the log
+  // (at national scale millions of small allocations) is left for the operating system to
+  // reclaim at exit instead of being freed piece by piece (0.6 s of a 1,000,000-entry audit,
+  // docs/benchmarks.md). It stays reachable, so leak checkers do not report it.
+  bool keep_state_until_exit = false;
   std::function<void(std::string_view line)> progress;
 };
 

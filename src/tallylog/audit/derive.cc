@@ -3,6 +3,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "tallylog/audit/json_diff.h"
 #include "tallylog/index/memory_index.h"
 #include "tallylog/ingest/derive.h"
 #include "tallylog/tally/bound.h"
@@ -28,7 +29,7 @@ class LogDerivation final : public Derivation {
     return out;
   }
 
-  Status answer_streamed(const std::string& path, const std::map<std::string, std::string>& q,
+  Result<uint64_t> answer_streamed(const std::string& path, const std::map<std::string, std::string>& q,
                          std::optional<uint64_t> log_size, const std::function<void(std::string_view)>& sink) override {
     auto param = [&](const char* k) -> std::string {
       auto it = q.find(k);
@@ -46,9 +47,9 @@ class LogDerivation final : public Derivation {
       TL_ASSIGN_OR_RETURN(int d, depth());
       // A local race refuses levels above its decided one, as the server does (tally/local_race.h).
       TL_TRY(tally::check_report_depth(geo_->election(), d));
-      tally::tally_to_json(*t, d, log_size, sink);
+      const uint64_t figures = tally::tally_to_json(*t, d, log_size, sink);
       sink("\n");
-      return ok();
+      return figures;
     }
     if (path == "/api/v1/compare") {
       TL_ASSIGN_OR_RETURN(tally::Tabulation * a, tabulation(param("a")));
@@ -61,25 +62,28 @@ class LogDerivation final : public Derivation {
       if (it == pairs_.end()) {
         if (pairs_.size() >= 2) pairs_.clear();  // bounded memory: the routes come pair by pair
         TL_ASSIGN_OR_RETURN(auto pair, tally::compare_tables(*a, *b));
-        std::string head = tally::compare_head_json(pair.tables, log_size);
-        it = pairs_.emplace(key, Pair{std::move(pair), std::move(head)}).first;
+        uint64_t head_figures = 0;
+        std::string head = tally::compare_head_json(pair.tables, log_size, &head_figures);
+        it = pairs_.emplace(key, Pair{std::move(pair), std::move(head), head_figures}).first;
       }
       TL_ASSIGN_OR_RETURN(auto areas, tally::summarize_areas(it->second.pair, d));
-      tally::compare_to_json(it->second.head, d, areas, *geo_, sink);
+      const uint64_t figures = it->second.head_figures + tally::compare_to_json(it->second.head, d, areas, *geo_, sink);
       sink("\n");
-      return ok();
+      return figures;
     }
     if (path == "/api/v1/bound") {
       TL_ASSIGN_OR_RETURN(tally::Tabulation * t, tabulation(param("source")));
       if (tally::decided_depth(geo_->election()) >
           0) {  // a local race: one bound per area, as the server
         TL_ASSIGN_OR_RETURN(auto bounds, tally::outcome_bounds_per_area(*t));
-        sink(tally::bounds_to_json(bounds, *geo_, log_size) + "\n");
-        return ok();
+        const std::string text = tally::bounds_to_json(bounds, *geo_, log_size) + "\n";
+        sink(text);
+        return count_figures(text);  // a few kilobytes
       }
       TL_ASSIGN_OR_RETURN(auto b, tally::outcome_bound(*t));
-      sink(tally::bound_to_json(b, *geo_, log_size) + "\n");
-      return ok();
+      const std::string text = tally::bound_to_json(b, *geo_, log_size) + "\n";
+      sink(text);
+      return count_figures(text);
     }
     return err(ErrorCode::kInvalidArgument, "no derivation for " + path);
   }
@@ -120,7 +124,8 @@ class LogDerivation final : public Derivation {
 
   struct Pair {
     tally::PairComparison pair;
-    std::string head;  // tally::compare_head_json
+    std::string head;           // tally::compare_head_json
+    uint64_t head_figures = 0;  // the numbers in it
   };
 
   uint64_t size_ = 0;

@@ -38,8 +38,9 @@ class Derivation {
                                      std::optional<uint64_t> log_size = std::nullopt) = 0;
   // The same bytes as answer(), handed to `sink` in pieces (about a megabyte each) as they are
   // formatted, so a table-level answer of hundreds of megabytes is never held whole. On error,
-  // `sink` may already have been given a part of the body.
-  virtual Status answer_streamed(const std::string& path, const std::map<std::string, std::string>& query,
+  // `sink` may already have been given a part of the body. Returns the number of figures (JSON
+  // numbers, as json_diff.h count_figures() counts them) in the body, counted as it is written.
+  virtual Result<uint64_t> answer_streamed(const std::string& path, const std::map<std::string, std::string>& query,
                                  std::optional<uint64_t> log_size, const std::function<void(std::string_view)>& sink) = 0;
 };
 

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include "tallylog/audit/json_diff.h"
 #include "tallylog/base/testing.h"
 #include "tallylog/election/test_fixtures.h"
 #include "tallylog/index/open.h"
@@ -107,6 +108,36 @@ TEST(Derivation, AnswersEveryLevelOfAPairFromOneComparisonAsComparedAtThatLevel)
       }
     }
   }
+}
+
+TEST(Derivation, CountsTheFiguresOfEachAnswerAsItFormatsIt) {
+  // The audit counts an answer's figures as the derivation formats it (answer_streamed's result)
+  // instead of scanning the published body when both are equal: the count must be what
+  // count_figures finds in the text, for every kind of answer (ratios, nulls of unknown figures,
+  // compare heads listing tables, answers stating their size or not).
+  Data d;
+  auto reader = log::open_reader(d.dir).value();
+  auto der = Derivation::build(*reader, reader->size()).value();
+  const std::vector<std::string> rules = {"*", "official", "witness:*", "qr"};
+  size_t answers = 0;
+  auto check = [&](const std::string& path, const std::map<std::string, std::string>& q, std::optional<uint64_t> size) {
+    std::string text;
+    auto n = der->answer_streamed(path, q, size, [&](std::string_view piece) { text += piece; });
+    ASSERT_TRUE(n.has_value()) << path;
+    EXPECT_EQ(*n, count_figures(text)) << path << " " << text;
+    EXPECT_EQ(text, der->answer(path, q, size).value());
+    ++answers;
+  };
+  for (std::optional<uint64_t> size : {std::optional<uint64_t>(), std::optional<uint64_t>(reader->size())}) {
+    for (const auto& r : rules) {
+      check("/api/v1/bound", {{"source", r}}, size);
+      for (const char* level : {"national", "region", "table"}) {
+        check("/api/v1/tally", {{"level", level}, {"source", r}}, size);
+        for (const auto& s : rules) check("/api/v1/compare", {{"a", r}, {"b", s}, {"level", level}}, size);
+      }
+    }
+  }
+  EXPECT_EQ(answers, 2u * 4 * (1 + 3 * (1 + 4)));
 }
 
 TEST(Derivation, AnswersAtAnEarlierSizeAsTheLogWasThen) {

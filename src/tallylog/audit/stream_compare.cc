@@ -8,7 +8,6 @@ namespace tallylog::audit {
 Result<bool> StreamComparer::next() {
   TL_ASSIGN_OR_RETURN(auto p, pull_());
   if (!p) return false;
-  figures_.feed(*p);
   cur_ = std::move(*p);
   pos_ = 0;
   return true;

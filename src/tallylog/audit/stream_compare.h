@@ -1,8 +1,9 @@
 // Comparing a published answer with the re-derived one while both are still arriving: the
 // published body is pulled piece by piece (as the HTTP client receives it) and the derived body
 // is pushed piece by piece (as tally/format.h writes it), so a table-level answer of hundreds of
-// megabytes is never held whole on either side. The published figures are counted on the way
-// (json_diff.h's FigureCounter).
+// megabytes is never held whole on either side. (Its figures are not counted here: when both
+// bodies are equal they are the derived body's, counted as it is formatted; when they differ,
+// the published body is rebuilt whole for diff_json and counted then.)
 //
 // When the bodies differ, the comparer keeps the published body from the first differing byte
 // on: the whole published body is then the derived one's first matched() bytes followed by
@@ -18,7 +19,6 @@
 #include <string>
 #include <string_view>
 
-#include "tallylog/audit/json_diff.h"
 #include "tallylog/base/error.h"
 
 namespace tallylog::audit {
@@ -34,7 +34,6 @@ class StreamComparer {
   // The derived body is complete: reads the published one to its end. True when both are equal.
   Result<bool> finish();
 
-  uint64_t figures() const { return figures_.count(); }  // in the published body read so far
   uint64_t matched() const { return matched_; }          // leading bytes equal on both sides
   std::string take_rest() { return std::move(rest_); }   // the published body after them
 
@@ -47,7 +46,6 @@ class StreamComparer {
   uint64_t matched_ = 0;
   bool differs_ = false;
   std::string rest_;
-  FigureCounter figures_;
 };
 
 }  // namespace tallylog::audit

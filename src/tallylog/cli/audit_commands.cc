@@ -43,6 +43,7 @@ void run_audit_command(const AuditArgs& a) {
   o.witnesses.quorum = a.witness_policy;
   o.ca_file = a.cacert;
   o.max_listed = a.max_listed;
+  o.keep_state_until_exit = true;  // the process exits once the report is printed
   if (!a.quiet) o.progress = [](std::string_view line) { std::cerr << "audit: " << line << "\n"; };
   auto r = value_or_exit(audit::run_audit(o));
   exit_if_fork(r.mirror);
