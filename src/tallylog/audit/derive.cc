@@ -66,7 +66,8 @@ class LogDerivation final : public Derivation {
         std::string head = tally::compare_head_json(pair.tables, log_size, &head_figures);
         it = pairs_.emplace(key, Pair{std::move(pair), std::move(head), head_figures}).first;
       }
-      TL_ASSIGN_OR_RETURN(auto areas, tally::summarize_areas(it->second.pair, d));
+      std::vector<tally::AreaComparison>& areas = areas_scratch_;  // reused: a table-level one is tens of MB
+      TL_TRY(tally::summarize_areas(it->second.pair, d, areas));
       const uint64_t figures = it->second.head_figures + tally::compare_to_json(it->second.head, d, areas, *geo_, sink);
       sink("\n");
       return figures;
@@ -130,6 +131,7 @@ class LogDerivation final : public Derivation {
 
   uint64_t size_ = 0;
   std::map<std::string, Pair> pairs_;  // by "a|b|log size"
+  std::vector<tally::AreaComparison> areas_scratch_;
   std::unique_ptr<index::Index> index_;
   std::shared_ptr<const tally::Geography> geo_;
   std::map<std::string, std::unique_ptr<tally::Tabulation>> tabs_;

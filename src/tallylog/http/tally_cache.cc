@@ -112,7 +112,12 @@ Result<Response> TallyCache::Locked::cached(const std::string& key, uint64_t app
     return Response::json(200, it->second.bytes);
   TL_ASSIGN_OR_RETURN(Response r, make());
   if (r.status == 200 && r.content_type == "application/json" && !r.shared_body) {
-    auto bytes = std::make_shared<const std::string>(std::move(r.body));
+    // Its storage goes back to the pool once the cache and every connection writing it let go.
+    auto bytes = std::shared_ptr<const std::string>(new std::string(std::move(r.body)),
+                                                    [pool = c_.pool_](const std::string* s) {
+                                                      pool->give(std::move(*const_cast<std::string*>(s)));
+                                                      delete s;
+                                                    });
     r.body.clear();
     r.shared_body = bytes;
     if (auto old = bodies.find(key); old != bodies.end()) {

@@ -19,11 +19,14 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <algorithm>
 #include <string>
+#include <vector>
 
 #include "tallylog/base/error.h"
 #include "tallylog/http/server.h"
 #include "tallylog/index/reader.h"
+#include "tallylog/tally/compare.h"
 #include "tallylog/tally/from_index.h"
 #include "tallylog/tally/geography.h"
 #include "tallylog/tally/source_rule.h"
@@ -69,6 +72,12 @@ class TallyCache {
     // 200 JSON answer. Cached answers carry their body as a shared immutable buffer
     // (Response::shared_body): every request, and every connection writing it, uses the same bytes.
     Result<Response> cached(const std::string& key, uint64_t applied, const std::function<Result<Response>()>& make);
+    // An empty string to format a body of about `expected` bytes into: for a large one, with the
+    // room of a large body cached before and since released, when there is one (BodyPool).
+    std::string body_buffer(size_t expected) { return c_.pool_->take(expected); }
+    // Room for a comparison's per-area summaries (tally::summarize_areas), reused from answer to
+    // answer under the lock.
+    std::vector<tally::AreaComparison>& summary_scratch() { return c_.summary_scratch_; }
 
    private:
     friend class TallyCache;
@@ -88,6 +97,62 @@ class TallyCache {
   // The generation of the index: the API's writes plus the writer's late index commits.
   uint64_t generation() const { return writes_.load() + (index_commits_ ? index_commits_->load() : 0); }
 
+  // The storage of large cached bodies once released (evicted and written to every reader),
+  // handed to the next body formatted: a table-level answer is hundreds of megabytes at national
+  // scale, and writing it into fresh memory made the kernel zero every page first (a fifth of the
+  // server's CPU answering an audit, issue 9). Keeps at most kMaxIdle buffers, only large ones
+  // (at national scale up to about 3 x 256 MB held while idle); the rest is freed as usual.
+  // Shared with the bodies' deleters, which may run on any thread.
+  class BodyPool {
+   public:
+    static constexpr size_t kMinCapacity = size_t{4} << 20;
+    static constexpr size_t kMaxIdle = 3;
+    // The smallest idle buffer that holds `expected` bytes (a smaller one would be outgrown:
+    // copied into fresh memory anyway), else a new empty string.
+    std::string take(size_t expected) {
+      if (expected < kMinCapacity) return {};  // small bodies keep no large buffer from others
+      std::lock_guard lock(mu_);
+      size_t best = idle_.size();
+      for (size_t i = 0; i < idle_.size(); ++i) {
+        if (idle_[i].capacity() >= expected && (best == idle_.size() || idle_[i].capacity() < idle_[best].capacity()))
+          best = i;
+      }
+      if (best == idle_.size()) return {};
+      std::string s = std::move(idle_[best]);
+      idle_.erase(idle_.begin() + static_cast<std::ptrdiff_t>(best));
+      s.clear();
+      return s;
+    }
+    // Keeps a released body's storage when it is large, in place of the smallest one kept when
+    // kMaxIdle are.
+    void give(std::string&& s) {
+      if (s.capacity() < kMinCapacity) return;
+      std::lock_guard lock(mu_);
+      if (idle_.size() < kMaxIdle) {
+        idle_.push_back(std::move(s));
+        return;
+      }
+      auto smallest = std::min_element(idle_.begin(), idle_.end(),
+                                       [](const std::string& a, const std::string& b) { return a.capacity() < b.capacity(); });
+      if (smallest->capacity() < s.capacity()) *smallest = std::move(s);
+    }
+    size_t idle() const {
+      std::lock_guard lock(mu_);
+      return idle_.size();
+    }
+
+   private:
+    mutable std::mutex mu_;
+    std::vector<std::string> idle_;
+  };
+  std::shared_ptr<BodyPool> pool_ = std::make_shared<BodyPool>();
+  std::vector<tally::AreaComparison> summary_scratch_;
+
+ public:
+  // Buffers waiting in the pool (for tests).
+  size_t idle_body_buffers() const { return pool_->idle(); }
+
+ private:
   index::IndexReader* index_;
   const std::atomic<uint64_t>* index_commits_ = nullptr;
   // Bumped after every submission through the API. The ingestor holds the log's lock, so no other

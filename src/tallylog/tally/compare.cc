@@ -71,6 +71,12 @@ Result<PairComparison> compare_tables(const Tabulation& a, const Tabulation& b) 
 }
 
 Result<std::vector<AreaComparison>> summarize_areas(const PairComparison& pair, int summary_depth) {
+  std::vector<AreaComparison> areas;
+  TL_TRY(summarize_areas(pair, summary_depth, areas));
+  return areas;
+}
+
+Status summarize_areas(const PairComparison& pair, int summary_depth, std::vector<AreaComparison>& areas) {
   const Geography& g = *pair.geography;
   if (summary_depth < 0 || summary_depth > g.table_depth()) {
     return err(ErrorCode::kInvalidArgument, "compare: no level at depth " + std::to_string(summary_depth));
@@ -78,8 +84,9 @@ Result<std::vector<AreaComparison>> summarize_areas(const PairComparison& pair, 
   // Per area of the summary depth, by id (a flat vector: at the table level there are as many
   // areas as tables); `seen` marks those with a table reported by either side.
   const AreaId first_area = g.depth_begin(summary_depth);
-  std::vector<AreaComparison> areas(g.depth_end(summary_depth) - first_area);
-  std::vector<uint8_t> seen(areas.size(), 0);
+  areas.assign(g.depth_end(summary_depth) - first_area, AreaComparison{});
+  thread_local std::vector<uint8_t> seen;
+  seen.assign(areas.size(), 0);
   using Kind = PairComparison::Kind;
   for (const PairComparison::TableFact& f : pair.facts) {
     const AreaId at = g.ancestor(f.table, summary_depth);
@@ -130,7 +137,7 @@ Result<std::vector<AreaComparison>> summarize_areas(const PairComparison& pair, 
     return ids_in_code_order ? x.area < y.area : g.area(x.area).code < g.area(y.area).code;
   };
   if (!std::is_sorted(areas.begin(), areas.end(), before)) std::sort(areas.begin(), areas.end(), before);
-  return areas;
+  return ok();
 }
 
 Result<Comparison> summarize(const PairComparison& pair, int summary_depth) {

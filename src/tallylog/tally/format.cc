@@ -527,6 +527,10 @@ std::string tally_to_json(const TallyView& tab, int depth, std::optional<uint64_
   return out;
 }
 
+void tally_to_json(std::string& out, const TallyView& tab, int depth, std::optional<uint64_t> log_size) {
+  write_tally(out, tab, depth, log_size, Sink{});
+}
+
 uint64_t tally_to_json(const TallyView& tab, int depth, std::optional<uint64_t> log_size, const TextSink& sink,
                        size_t piece_bytes) {
   std::string out;
@@ -800,6 +804,11 @@ std::string compare_to_json(std::string_view head, int summary_depth, const std:
   std::string out;
   write_compare_after(out, head, summary_depth, areas, g, Sink{});
   return out;
+}
+
+void compare_to_json(std::string& out, std::string_view head, int summary_depth,
+                     const std::vector<AreaComparison>& areas, const Geography& g) {
+  write_compare_after(out, head, summary_depth, areas, g, Sink{});
 }
 
 uint64_t compare_to_json(std::string_view head, int summary_depth, const std::vector<AreaComparison>& areas,

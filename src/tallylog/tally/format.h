@@ -25,6 +25,9 @@ namespace tallylog::tally {
 // log size the figures reflect (entries [0, log_size) of the log; issue 9): the JSON then says
 // so in "log_size", after "source", so anyone can re-derive them at exactly that size.
 std::string tally_to_json(const TallyView& tab, int depth, std::optional<uint64_t> log_size = std::nullopt);
+// The same bytes appended to `out`, using the room it already has (a server reuses the storage
+// of large bodies it sent: http/tally_cache.h BodyPool).
+void tally_to_json(std::string& out, const TallyView& tab, int depth, std::optional<uint64_t> log_size);
 // The same bytes as the string-returning form, handed to `sink` in pieces of about `piece_bytes`
 // (each piece ends after a whole area or listed table) as they are written, so an answer of hundreds of megabytes is never held whole (the audit compares
 // them as they arrive). The pieces are valid only during the call. Returns the number of JSON
@@ -52,6 +55,9 @@ std::string compare_head_json(const Comparison& tables, std::optional<uint64_t> 
                               uint64_t* numbers = nullptr);
 std::string compare_to_json(std::string_view head, int summary_depth, const std::vector<AreaComparison>& areas,
                             const Geography& g);
+// The same bytes appended to `out`, using the room it already has.
+void compare_to_json(std::string& out, std::string_view head, int summary_depth,
+                     const std::vector<AreaComparison>& areas, const Geography& g);
 uint64_t compare_to_json(std::string_view head, int summary_depth, const std::vector<AreaComparison>& areas,
                          const Geography& g, const TextSink& sink, size_t piece_bytes = size_t{1} << 20);
 std::string compare_to_text(const Comparison& c, const Geography& g);
