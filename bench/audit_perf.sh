@@ -49,7 +49,10 @@ for i in "${!bins[@]}"; do
   for _ in $(seq 1 1200); do curl -fs "http://127.0.0.1:$port/log/checkpoint" >/dev/null 2>&1 && break; sleep 0.1; done
   url="http://127.0.0.1:$port"
   entries=$(curl -fs "$url/log/checkpoint" | sed -n 2p)
-  [ -d "$work/m" ] || "$bin" mirror "$url" "$work/m" --vkey "$work/data/log.vkey" --quiet >/dev/null
+  if [ ! -d "$work/m" ]; then
+    "$bin" mirror "$url" "$work/m" --vkey "$work/data/log.vkey" --quiet >/dev/null
+    sync  # the kernel's writeback of the mirror just written is the mirror's, not the audit's
+  fi
   # A running server: its work after start (loading the verdict state, ~1 CPU-s at this size)
   # is over before the audit starts (its CPU time stops growing for a second).
   prev=-1; cur=$(cpu_of "$server")
