@@ -59,6 +59,28 @@ TEST_F(FromIndexTest, TabulatesTheCurrentSheetsOfTheIndexUnderARule) {
   EXPECT_EQ(exact->totals(0).candidates, (std::vector<int64_t>{1, 2, 3}));
 }
 
+TEST_F(FromIndexTest, APrefixNoSourceHasTabulatesNothingAndOneSomeSourceHasEverySheet) {
+  // A prefix rule no current sheet matches skips the read of every sheet: its report must be
+  // what a tabulation that read them all and kept none gives, at every level.
+  log_sheets({sheet(0, "T1", "official", 1, 2, 3), sheet(0, "T2", "observer:eu", 4, 5, 6),
+              sheet(0, "T3", "observer:oas", 7, 8, 9)});
+  auto geo = geography_from_index(*idx_).value();
+  for (const char* text : {"witness:*", "observer:*", "observer:eu", "*"}) {
+    const SourceRule rule = *SourceRule::parse(text);
+    auto tab = tabulate_index(*idx_, geo, rule).value();
+    Tabulation read_all(geo, rule);
+    ASSERT_TRUE(idx_->for_each_current_count("", [&](const index::CountRecord& r) {
+      ASSERT_TRUE(read_all.add_deferred(r));
+    }));
+    read_all.recompute_totals();
+    for (int depth = 0; depth < geo->depth_count(); ++depth)
+      EXPECT_EQ(tally_to_json(tab, depth), tally_to_json(read_all, depth)) << text << " " << depth;
+  }
+  EXPECT_EQ(tabulate_index(*idx_, geo, *SourceRule::parse("witness:*"))->totals(0).tables_reported, 0);
+  EXPECT_EQ(tabulate_index(*idx_, geo, *SourceRule::parse("observer:*"))->totals(0).candidates,
+            (std::vector<int64_t>{11, 13, 15}));
+}
+
 TEST_F(FromIndexTest, StoredTotalsPrintTheSameTallyAsATabulationAtEveryLevelAboveTheTable) {
   log_sheets({sheet(0, "T1", "official", 1, 2, 3), sheet(0, "T1", "witness:a", 1, 2, 3),
               sheet(0, "T2", "witness:a", 4, 5, 6), sheet(0, "T2", "witness:b", 4, 5, 7),
