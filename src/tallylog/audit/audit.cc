@@ -170,13 +170,13 @@ class AnswerStream {
         cv_.notify_all();
         return ok();
       };
-      auto on_piece = [&](std::string_view p) -> Status {
+      auto on_piece = [&](std::string& p) -> Status {
         std::unique_lock l(mu_);
         Answer& a = answers_[i];
         cv_.wait_until(l, until, [&] { return stopping_ || a.buffered < kMaxBufferedBytes; });
         if (stopping_) return err(ErrorCode::kUnavailable, "the audit stopped before this answer was read");
-        a.pieces.emplace_back(p);
         a.buffered += p.size();
+        a.pieces.push_back(std::move(p));  // its storage: the client reads the next piece into new
         cv_.notify_all();
         return ok();
       };

@@ -198,21 +198,27 @@ struct HttpClient::Impl {
         if (*length > opt.max_body) return too_large();
         uint64_t left = *length;
         std::string piece;
-        piece.resize(std::min<uint64_t>(left, kStreamPieceBytes));
         while (left > 0) {
-          size_t got = boost::asio::buffer_copy(boost::asio::buffer(piece.data(), std::min<uint64_t>(left, piece.size())),
-                                                buffer.data());
-          buffer.consume(got);
-          if (got == 0) {
-            lowest().expires_after(opt.timeout);
-            got = stream.read_some(boost::asio::buffer(piece.data(), std::min<uint64_t>(left, piece.size())), ec);
-            if (ec) {
-              close();
-              return err(ErrorCode::kUnavailable, where + ": " + ec.message());
+          // A whole piece (a megabyte, or what is left) before handing it over: what Beast
+          // already buffered, then reads straight into the piece, with no zero fill.
+          const size_t want = static_cast<size_t>(std::min<uint64_t>(left, kStreamPieceBytes));
+          piece.resize_and_overwrite(want, [&](char* p, size_t n) {
+            size_t got = boost::asio::buffer_copy(boost::asio::buffer(p, n), buffer.data());
+            buffer.consume(got);
+            while (got < n) {
+              lowest().expires_after(opt.timeout);
+              const size_t r = stream.read_some(boost::asio::buffer(p + got, n - got), ec);
+              if (ec) break;
+              got += r;
             }
+            return got;
+          });
+          if (ec) {
+            close();
+            return err(ErrorCode::kUnavailable, where + ": " + ec.message());
           }
-          left -= got;
-          if (Status s = (*streamed->sink)(std::string_view(piece.data(), got)); !s) {
+          left -= piece.size();
+          if (Status s = (*streamed->sink)(piece); !s) {  // may take the piece's storage
             close();
             return std::unexpected(s.error());
           }

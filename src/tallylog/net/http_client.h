@@ -68,10 +68,12 @@ class HttpClient {
 
   // `target` is an absolute path with optional query, e.g. "/log/checkpoint".
   Result<HttpResponse> get(const std::string& target);
-  // GET whose body is handed to `sink` in pieces (up to a megabyte each) as it arrives, never held
-  // whole; `head` sees the status and headers first (its body is empty). An error from either
-  // stops the read (the connection is closed) and is returned. The returned response has no body.
-  using BodySink = std::function<Status(std::string_view piece)>;
+  // GET whose body is handed to `sink` in pieces (a megabyte each, the last one shorter) as it
+  // arrives, never held whole; `head` sees the status and headers first (its body is empty). The
+  // sink may take a piece's storage (move from it): the next piece is read into new storage, so a
+  // receiver that queues pieces copies none. An error from either stops the read (the connection
+  // is closed) and is returned. The returned response has no body.
+  using BodySink = std::function<Status(std::string& piece)>;
   Result<HttpResponse> get_streamed(const std::string& target, const std::function<Status(const HttpResponse& head)>& head,
                                     const BodySink& sink);
   Result<HttpResponse> post(const std::string& target, std::string_view body, std::string_view content_type);
