@@ -459,7 +459,10 @@ Status audit_contest(const AuditOptions& o, const net::Url& base, const mirror::
     report.entries = std::max(report.entries, size);
     return it->second.get();
   };
-  TL_TRY(derivation(reader->size()));
+  TL_ASSIGN_OR_RETURN(Derivation * first, derivation(reader->size()));
+  // Every rule tabulated at once, before the answers need them. A rule that fails here fails
+  // again in each answer that needs it, where it is reported as that answer's difference.
+  (void)first->prepare(rules);
   auto differ = [&](const Route& r, std::string field, std::string published, std::string derived) {
     ++report.differences;
     if (report.listed.size() < o.max_listed) report.listed.push_back({r.target, "", std::move(field), std::move(published), std::move(derived)});

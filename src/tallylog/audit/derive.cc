@@ -1,6 +1,10 @@
 #include "tallylog/audit/derive.h"
 
+#include <algorithm>
+#include <atomic>
 #include <cstdint>
+#include <optional>
+#include <thread>
 #include <vector>
 
 #include "tallylog/audit/json_diff.h"
@@ -21,6 +25,40 @@ namespace {
 class LogDerivation final : public Derivation {
  public:
   uint64_t size() const override { return size_; }
+
+  Status prepare(const std::vector<std::string>& texts) override {
+    std::vector<tally::SourceRule> todo;
+    Status first = ok();
+    for (const std::string& text : texts) {
+      auto rule = tally::SourceRule::parse(text.empty() ? "*" : text);
+      if (!rule) {
+        if (first) first = std::unexpected(rule.error());
+        continue;
+      }
+      if (tabs_.count(rule->to_string()) == 0 &&
+          std::none_of(todo.begin(), todo.end(), [&](const auto& r) { return r.to_string() == rule->to_string(); }))
+        todo.push_back(std::move(*rule));
+    }
+    // Each tabulation reads the index (thread-safe for readers) and the shared geography only.
+    std::vector<std::optional<Result<tally::Tabulation>>> done(todo.size());
+    std::atomic<size_t> next{0};
+    auto work = [&] {
+      for (size_t i; (i = next.fetch_add(1)) < todo.size();) done[i] = tally::tabulate_index(*index_, geo_, todo[i]);
+    };
+    std::vector<std::thread> threads;
+    const size_t n = std::min<size_t>(todo.size(), std::max(1u, std::thread::hardware_concurrency()));
+    for (size_t t = 1; t < n; ++t) threads.emplace_back(work);
+    work();
+    for (auto& t : threads) t.join();
+    for (size_t i = 0; i < todo.size(); ++i) {
+      if (!*done[i]) {
+        if (first) first = std::unexpected(done[i]->error());
+        continue;
+      }
+      tabs_.emplace(todo[i].to_string(), std::make_unique<tally::Tabulation>(std::move(**done[i])));
+    }
+    return first;
+  }
 
   Result<std::string> answer(const std::string& path, const std::map<std::string, std::string>& q,
                              std::optional<uint64_t> log_size) override {

@@ -31,6 +31,12 @@ class Derivation {
   virtual ~Derivation() = default;
 
   virtual uint64_t size() const = 0;
+  // Tabulates the source rules `rules` (texts as in a query's "source") ahead of the answers
+  // that need them, several at once (one thread per core): a server answering an audit waits
+  // for these while its own are long done. Optional; answers tabulate what is missing. Fails on
+  // a rule that does not parse or a tabulation that fails (the others are kept), as the answers
+  // needing it would.
+  virtual Status prepare(const std::vector<std::string>& rules) = 0;
   // The body `GET <path>?<query>` must answer: path "/api/v1/tally", "/api/v1/compare" or
   // "/api/v1/bound" with its query parameters (level, source, a, b). With `log_size`, the body
   // states it as the server does (tally/format.h), for answers that state the size they reflect.

@@ -140,6 +140,29 @@ TEST(Derivation, CountsTheFiguresOfEachAnswerAsItFormatsIt) {
   EXPECT_EQ(answers, 2u * 4 * (1 + 3 * (1 + 4)));
 }
 
+TEST(Derivation, RulesTabulatedAheadOnSeveralThreadsGiveTheSameAnswers) {
+  Data d;
+  auto reader = log::open_reader(d.dir).value();
+  auto lazy = Derivation::build(*reader, reader->size()).value();
+  auto ahead = Derivation::build(*reader, reader->size()).value();
+  const std::vector<std::string> rules = {"*", "official", "witness:*", "qr", "official"};
+  ASSERT_TRUE(ahead->prepare(rules));
+  for (const auto& r : rules) {
+    for (const char* level : {"national", "region", "table"}) {
+      EXPECT_EQ(ahead->answer("/api/v1/tally", {{"level", level}, {"source", r}}).value(),
+                lazy->answer("/api/v1/tally", {{"level", level}, {"source", r}}).value());
+      EXPECT_EQ(ahead->answer("/api/v1/compare", {{"a", r}, {"b", "*"}, {"level", level}}).value(),
+                lazy->answer("/api/v1/compare", {{"a", r}, {"b", "*"}, {"level", level}}).value());
+    }
+  }
+  // A rule that does not parse fails the preparation; the others are still tabulated.
+  auto mixed = Derivation::build(*reader, reader->size()).value();
+  auto failed = mixed->prepare({"witness:*", "wit*ness"});
+  ASSERT_FALSE(failed);
+  EXPECT_EQ(mixed->answer("/api/v1/tally", {{"level", "table"}, {"source", "witness:*"}}).value(),
+            lazy->answer("/api/v1/tally", {{"level", "table"}, {"source", "witness:*"}}).value());
+}
+
 TEST(Derivation, AnswersAtAnEarlierSizeAsTheLogWasThen) {
   Data d;
   auto reader = log::open_reader(d.dir).value();
