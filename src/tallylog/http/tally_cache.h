@@ -108,13 +108,16 @@ class TallyCache {
     static constexpr size_t kMinCapacity = size_t{4} << 20;
     static constexpr size_t kMaxIdle = 3;
     // The smallest idle buffer that holds `expected` bytes (a smaller one would be outgrown:
-    // copied into fresh memory anyway), else a new empty string.
+    // copied into fresh memory anyway) and is not four times larger, else a new empty string.
     std::string take(size_t expected) {
       if (expected < kMinCapacity) return {};  // small bodies keep no large buffer from others
       std::lock_guard lock(mu_);
       size_t best = idle_.size();
       for (size_t i = 0; i < idle_.size(); ++i) {
-        if (idle_[i].capacity() >= expected && (best == idle_.size() || idle_[i].capacity() < idle_[best].capacity()))
+        // Not one four times too large either: it would sit in the cache under a small body
+        // while the next large one gets fresh memory.
+        if (idle_[i].capacity() >= expected && idle_[i].capacity() / 4 <= expected &&
+            (best == idle_.size() || idle_[i].capacity() < idle_[best].capacity()))
           best = i;
       }
       if (best == idle_.size()) return {};

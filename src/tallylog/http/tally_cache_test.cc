@@ -39,6 +39,9 @@ TEST(TallyCacheBodyPool, ALargeBodyReleasedByTheCacheAndEveryReaderLendsItsStora
   EXPECT_EQ(third.shared_body->data(), storage);
   EXPECT_EQ(*third.shared_body, std::string(big - 1, 'x'));
   EXPECT_EQ(cache.idle_body_buffers(), 1u);
+  // Nor does a body four times smaller than the storage left (the second one's, 128 MB).
+  EXPECT_LT(cache.lock().body_buffer(16u << 20).capacity(), size_t{1} << 20);
+  EXPECT_EQ(cache.idle_body_buffers(), 1u);
   // A small body takes no large storage.
   EXPECT_LT(cache.lock().body_buffer(1024).capacity(), size_t{1} << 20);
   EXPECT_EQ(cache.idle_body_buffers(), 1u);
