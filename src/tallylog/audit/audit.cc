@@ -433,7 +433,7 @@ Status audit_contest(const AuditOptions& o, const net::Url& base, const mirror::
   // next rule's or pair's level above the tables), and it has work while the audit replays the
   // log. A tallylog server keeps these answers as shared cached bodies, which its limit on bodies
   // waiting for readers (256 MB, for bodies of its own) does not count. The audit holds at most
-  // AnswerStream::kMaxBufferedBytes of each (docs/benchmarks.md: 2, 3 and 4 measured).
+  // AnswerStream::kMaxBufferedBytes of each (docs/benchmarks.md: windows of 2, 3, 4 and 6 measured).
   AnswerStream stream(base, routes, ho, 4, 4);
   TL_ASSIGN_OR_RETURN(auto reader, log::open_reader(dir));
   std::map<uint64_t, std::unique_ptr<Derivation>> derivations;  // by log size

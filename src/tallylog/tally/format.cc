@@ -338,8 +338,9 @@ void write_area(JsonOut& j, const TallyView& tab, AreaId id, const AreaKeys& key
   j.key_raw("\"code\":").value(id == g.national() ? std::string_view("national") : std::string_view(area.code));
   j.key_raw("\"name\":").value(id == g.national() ? std::string_view(g.election().name) : std::string_view(area.name));
   {
-    // The registry and coverage figures, then the declared ones (null when unknown).
-    JsonOut::Run r(j, 512 + 9 * JsonOut::kMaxIntBytes + 2 * JsonOut::kMaxRatioBytes);
+    // The registry and coverage figures, then the declared ones (null when unknown): at most
+    // 256 bytes of member names, 11 integers and 2 ratios.
+    JsonOut::Run r(j, 256 + 11 * JsonOut::kMaxIntBytes + 2 * JsonOut::kMaxRatioBytes);
     r.raw(",\"tables_reported\":").num(t.tables_reported);
     r.raw(",\"tables_registered\":").num(area.tables_registered);
     r.raw(",\"tables_conflicted\":").num(t.tables_conflicted);
