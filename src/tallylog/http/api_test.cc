@@ -212,7 +212,10 @@ class ApiTest : public ::testing::Test {
     ApiBackend b;
     b.log = &log;
     b.index = &idx;
-    b.submit = [this](election::Sheet s) -> Result<ingest::Outcome> { return submit_direct(std::move(s)); };
+    b.submit = [this](election::Sheet s) -> Result<ingest::Outcome> {
+      if (submit_error) return std::unexpected(*submit_error);
+      return submit_direct(std::move(s));
+    };
     b.sheet_from_image = [](std::string_view bytes, std::string_view) -> Result<election::Sheet> {
       if (!bytes.starts_with("QR:")) return err(ErrorCode::kNotFound, "no QR code found in the image");
       auto s = small_sheet(std::string(bytes.substr(3)));
@@ -256,6 +259,7 @@ class ApiTest : public ::testing::Test {
     return tally::tally_to_json(t, depth, idx.size) + "\n";
   }
 
+  std::optional<Error> submit_error;  // what the write side answers instead of recording, when set
   testing::TempDir dir;
   FakeLog log;
   FakeIndex idx;
@@ -463,6 +467,29 @@ TEST_F(ApiTest, AnswersVerdictsWithStatusCodes) {
   auto rejected = api.handle(post("/api/v1/sheets", witness_sheet_json("NOPE"), token));
   EXPECT_EQ(rejected.status, 400);
   EXPECT_EQ(Json::parse(rejected.body)["field"], "station");
+}
+
+TEST_F(ApiTest, ASubmissionNotRecordedSaysWhenToRetryOnlyWhenRetryingCanHelp) {
+  Api api = make_api();
+  auto retry_after = [](const Response& r) {
+    for (const auto& [k, v] : r.headers)
+      if (k == "Retry-After") return v;
+    return std::string();
+  };
+  // A server still loading its verdict state after start (ingest::Ingestor): try again shortly.
+  submit_error = Error{ErrorCode::kUnavailable, "the ingestor is still loading; try again in a moment"};
+  auto loading = api.handle(post("/api/v1/sheets", witness_sheet_json("R2.01"), token));
+  EXPECT_EQ(loading.status, 503);
+  EXPECT_EQ(retry_after(loading), "1");
+  EXPECT_NE(loading.body.find("still loading"), std::string::npos) << loading.body;
+  // An ingestor stopped after an error: retrying cannot help, so no Retry-After.
+  submit_error = Error{ErrorCode::kFailedPrecondition, "ingestor stopped after an error"};
+  auto stopped = api.handle(post("/api/v1/sheets", witness_sheet_json("R2.01"), token));
+  EXPECT_EQ(stopped.status, 503);
+  EXPECT_EQ(retry_after(stopped), "");
+  // Once it can record, the same sheet is accepted.
+  submit_error.reset();
+  EXPECT_EQ(api.handle(post("/api/v1/sheets", witness_sheet_json("R2.01"), token)).status, 201);
 }
 
 TEST_F(ApiTest, RejectsMalformedSheetJsonNamingTheField) {

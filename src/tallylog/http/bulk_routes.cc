@@ -192,7 +192,7 @@ struct Bulk {
       std::vector<std::string> origins(batch.size(), "bulk:" + who.name);
       auto outcomes = ctx.be.submit_batch(batch, origins);
       contest.tallies->note_write();
-      if (!outcomes) return error_response(503, "not recorded: " + outcomes.error().to_string());
+      if (!outcomes) return not_recorded(outcomes.error());
       for (size_t i = 0; i < slot.size(); ++i) verdicts[slot[i]] = std::move((*outcomes)[i]);
     } else if (line_no == 0 && ctx.be.sync_index) {
       // An empty batch is a client's last request: answered once every batch answered before is

@@ -27,6 +27,12 @@ Response from_error(const Error& e) {
   return error_response(status, e.to_string(), e.field);
 }
 
+Response not_recorded(const Error& e) {
+  Response r = error_response(503, "not recorded: " + e.to_string());
+  if (e.code == ErrorCode::kUnavailable) r.headers.emplace_back("Retry-After", "1");
+  return r;
+}
+
 Response method_not_allowed(std::string_view allow) {
   Response r = error_response(405, "method not allowed; use " + std::string(allow));
   r.headers.emplace_back("Allow", std::string(allow));

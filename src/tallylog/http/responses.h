@@ -20,6 +20,11 @@ Response error_response(int status, std::string_view message, std::string_view f
 // kInvalidArgument 400, kNotFound 404, kResourceExhausted 413, kFailedPrecondition and
 // kUnavailable 503, anything else 500; "field" is the Error's field when it has one.
 Response from_error(const Error& e);
+// 503 "not recorded: <error>" for a submission the write side could not record, with
+// `Retry-After: 1` when the cause passes by itself (kUnavailable: the ingestor still loading its
+// state after start, an index backend briefly unreachable) and none when it does not (an ingestor
+// stopped after an error needs its operator).
+Response not_recorded(const Error& e);
 // 405 with an Allow header.
 Response method_not_allowed(std::string_view allow);
 

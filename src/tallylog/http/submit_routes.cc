@@ -158,7 +158,7 @@ struct Submit {
     const bool want_receipt = !sheet->device_key.empty() || (q.count("receipt") && q.at("receipt") == "1");
     auto outcome = ctx.be.submit(std::move(*sheet));
     ctx.tallies.note_write();
-    if (!outcome) return error_response(503, "not recorded: " + outcome.error().to_string());
+    if (!outcome) return not_recorded(outcome.error());
     if (!image.empty() &&
         (outcome->verdict == ingest::Verdict::kAccepted || outcome->verdict == ingest::Verdict::kDuplicate)) {
       if (auto d = ctx.be.put_blob(image); !d)
@@ -221,7 +221,7 @@ struct Submit {
     std::string digest = sheet->image_sha256;
     auto outcome = ctx.be.submit(std::move(*sheet));
     ctx.tallies.note_write();
-    if (!outcome) return error_response(503, "not recorded: " + outcome.error().to_string());
+    if (!outcome) return not_recorded(outcome.error());
     Json extra{{"station", station}};
     if (!digest.empty()) extra["image_sha256"] = digest;
     return answer(*outcome, extra);
