@@ -91,13 +91,19 @@ struct BulkClient::State {
 
   // GET/POST with the server's refusal turned into an error naming it. Over the token's rate
   // (429) it waits as Retry-After says and tries again: a batch is never refused for being fast.
+  // So for a 503 with Retry-After (a server still loading its state after start, an index
+  // database briefly away: nothing was recorded, and a repeat can only be a duplicate), for up to
+  // 30 tries; not for a follower's (it names the sequencer to write to instead).
   Result<net::HttpResponse> call(const std::string& target, std::string_view body = {}, bool post = false,
                                  net::HttpClient* client = nullptr, std::string_view content_type = "application/x-ndjson") {
     if (!client) client = http.get();
     Result<net::HttpResponse> r = std::unexpected(Error{});
     for (int attempt = 0;; ++attempt) {
       r = post ? client->post(target, body, content_type) : client->get(target);
-      if (!r || r->status != 429 || attempt >= 120) break;
+      const bool over_rate = r && r->status == 429;
+      const bool passing = r && r->status == 503 && !r->header("retry-after").empty() &&
+                           r->header("tallylog-sequencer").empty();
+      if (!(over_rate || passing) || attempt >= (over_rate ? 120 : 30)) break;
       int wait_s = 1;
       auto ra = r->header("retry-after");
       (void)std::from_chars(ra.data(), ra.data() + ra.size(), wait_s);  // unparsable: 1 s

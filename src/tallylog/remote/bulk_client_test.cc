@@ -5,6 +5,8 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
+
 #include "tallylog/base/testing.h"
 #include "tallylog/election/test_fixtures.h"
 #include "tallylog/http/api.h"
@@ -48,7 +50,12 @@ class BulkClientTest : public ::testing::Test {
     http::ApiBackend b;
     b.log = &ing_->log();
     b.index = &ing_->index();
-    b.submit_batch = [this](std::span<election::Sheet> s, std::span<const std::string> origins) {
+    b.submit_batch = [this](std::span<election::Sheet> s,
+                            std::span<const std::string> origins) -> Result<std::vector<ingest::Outcome>> {
+      if (refusals_ > 0) {
+        --refusals_;
+        return err(ErrorCode::kUnavailable, "the ingestor is still loading; try again in a moment");
+      }
       return ing_->submit_batch(s, origins);
     };
     api_ = std::make_unique<http::Api>(o, b);
@@ -81,6 +88,7 @@ class BulkClientTest : public ::testing::Test {
   std::unique_ptr<http::Server> server_;
   std::string url_;
   std::string token_;
+  std::atomic<int> refusals_{0};  // batches the write side refuses as a server still loading would
 };
 
 TEST_F(BulkClientTest, AWrongTokenAForbiddenSourceOrNoServerFailsAtConnectWithNothingSent) {
@@ -156,6 +164,20 @@ TEST_F(BulkClientTest, VerdictsEqualADirectSubmissionAndOnlyWhatTheServerLacksIs
   EXPECT_EQ(dup[0].verdict, ingest::Verdict::kDuplicate);
   EXPECT_EQ(dup[2].verdict, ingest::Verdict::kDuplicate);
   EXPECT_EQ(again->stats().sent, 0u);
+  EXPECT_EQ(settled_size(), size + 2);
+}
+
+TEST_F(BulkClientTest, AServerStillLoadingIsWaitedForAndEverySheetIsLoggedOnce) {
+  // A server refuses submissions with 503 and Retry-After until its state is loaded (the first
+  // seconds after `tallylog serve` starts): the client waits and sends again.
+  auto client = BulkClient::connect(url_, options()).value();
+  const uint64_t size = settled_size();
+  refusals_ = 2;
+  auto sheets = batch();
+  auto got = client->submit_batch(sheets, {}).value();
+  EXPECT_EQ(refusals_.load(), 0);
+  EXPECT_EQ(got[0].verdict, ingest::Verdict::kAccepted);
+  EXPECT_EQ(got[2].verdict, ingest::Verdict::kAccepted);
   EXPECT_EQ(settled_size(), size + 2);
 }
 
