@@ -1,14 +1,8 @@
 #include "tallylog/audit/json_diff.h"
 
-#include <array>
-#include <bit>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <set>
-
-#if defined(__SSE2__)
-#include <emmintrin.h>
-#endif
 
 namespace tallylog::audit {
 namespace {
@@ -148,136 +142,28 @@ uint64_t diff_json(std::string_view route, std::string_view published, std::stri
   return w.found;
 }
 
+// Byte by byte, strings skipped to their closing quote. Not a hot path: an answer equal to its
+// derivation takes the derivation's count (tally/format.h); only answers that differ, or that are
+// compared whole, are counted here.
 uint64_t count_figures(std::string_view json) {
-  FigureCounter c;
-  c.feed(json);
-  return c.count();
-}
-
-namespace {
-// What a byte outside strings does to the count: 0 ends a number, 1 starts one (a digit or '-')
-// or continues it, 2 only continues one ('.', 'e', 'E', '+'), 3 opens a string.
-constexpr std::array<uint8_t, 256> kByteClass = [] {
-  std::array<uint8_t, 256> t{};
-  for (int c = '0'; c <= '9'; ++c) t[c] = 1;
-  t['-'] = 1;
-  t['.'] = t['e'] = t['E'] = t['+'] = 2;
-  t['"'] = 3;
-  return t;
-}();
-
-// Bit i of each mask is byte i of a 64-byte block.
-struct BlockMasks {
-  uint64_t quote = 0, backslash = 0, number = 0, cont = 0;  // '"', '\\', class 1, class 2
-};
-
-BlockMasks block_masks(const char* p) {
-  BlockMasks m;
-#if defined(__SSE2__)
-  const __m128i quote = _mm_set1_epi8('"'), backslash = _mm_set1_epi8('\\'), minus = _mm_set1_epi8('-');
-  const __m128i below0 = _mm_set1_epi8('0' - 1), above9 = _mm_set1_epi8('9' + 1);
-  const __m128i dot = _mm_set1_epi8('.'), e = _mm_set1_epi8('e'), E = _mm_set1_epi8('E'), plus = _mm_set1_epi8('+');
-  for (int k = 0; k < 4; ++k) {
-    const __m128i b = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + 16 * k));
-    auto bits = [&](__m128i v) { return static_cast<uint64_t>(static_cast<uint16_t>(_mm_movemask_epi8(v))) << (16 * k); };
-    m.quote |= bits(_mm_cmpeq_epi8(b, quote));
-    m.backslash |= bits(_mm_cmpeq_epi8(b, backslash));
-    // Bytes >= 0x80 are negative as signed bytes: never in '0'..'9'.
-    const __m128i digit = _mm_and_si128(_mm_cmpgt_epi8(b, below0), _mm_cmplt_epi8(b, above9));
-    m.number |= bits(_mm_or_si128(digit, _mm_cmpeq_epi8(b, minus)));
-    m.cont |= bits(_mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(b, dot), _mm_cmpeq_epi8(b, plus)),
-                                _mm_or_si128(_mm_cmpeq_epi8(b, e), _mm_cmpeq_epi8(b, E))));
-  }
-#else
-  for (int i = 0; i < 64; ++i) {
-    const auto c = static_cast<unsigned char>(p[i]);
-    const uint64_t bit = uint64_t{1} << i;
-    if (c == '\\') m.backslash |= bit;
-    switch (kByteClass[c]) {
-      case 1: m.number |= bit; break;
-      case 2: m.cont |= bit; break;
-      case 3: m.quote |= bit; break;
-      default: break;
-    }
-  }
-#endif
-  return m;
-}
-
-// Bit i = the XOR of bits 0..i of x.
-uint64_t prefix_xor(uint64_t x) {
-  for (int shift = 1; shift < 64; shift *= 2) x ^= x << shift;
-  return x;
-}
-
-}  // namespace
-
-// Byte by byte: table-driven, strings skipped to their closing quote in one scan.
-void FigureCounter::feed_bytes(const char* p, const char* end) {
-  while (p < end) {
-    if (in_string_) {
-      if (escaped_) {
-        escaped_ = false;
-        ++p;
-        continue;
-      }
-      while (p < end && *p != '"' && *p != '\\') ++p;
-      if (p == end) break;
-      if (*p == '\\') escaped_ = true;
-      else in_string_ = false;
-      ++p;
+  uint64_t n = 0;
+  bool in_number = false;
+  for (size_t i = 0; i < json.size(); ++i) {
+    const char c = json[i];
+    if (c == '"') {
+      in_number = false;
+      for (++i; i < json.size() && json[i] != '"'; ++i)
+        if (json[i] == '\\') ++i;  // the escaped byte
       continue;
     }
-    switch (kByteClass[static_cast<unsigned char>(*p++)]) {
-      case 0: in_number_ = false; break;
-      case 1:
-        if (!in_number_) {
-          ++n_;
-          in_number_ = true;
-        }
-        break;
-      case 2: break;
-      default:
-        in_string_ = true;
-        in_number_ = false;
-        break;
+    if ((c >= '0' && c <= '9') || c == '-') {
+      if (!in_number) ++n;
+      in_number = true;
+    } else if (c != '.' && c != 'e' && c != 'E' && c != '+') {
+      in_number = false;
     }
   }
-}
-
-// 64 bytes at a time (issue 9: the audit counts every byte of ~2 GB of answers at 1,000,000
-// entries, and the byte loop's branches on every number and string cost 15 % of its CPU). In a
-// block without a backslash a string ends at the next quote, so the bytes inside strings are the
-// prefix XOR of the quotes; a number starts at a digit or '-' outside strings unless the nearest
-// byte before it that is not '.', 'e', 'E' or '+' is in a number. A block holding a backslash, or
-// starting just after one, goes byte by byte.
-void FigureCounter::feed(std::string_view json) {
-  const char* p = json.data();
-  const char* const end = p + json.size();
-  while (end - p >= 64) {
-    const BlockMasks m = block_masks(p);
-    if (m.backslash != 0 || escaped_) {
-      feed_bytes(p, p + 64);
-      p += 64;
-      continue;
-    }
-    // Opening quotes and string contents: 1; closing quotes: 0 (and excluded as quotes below).
-    const uint64_t in_string = prefix_xor(m.quote) ^ (in_string_ ? ~uint64_t{0} : 0);
-    const uint64_t outside = ~in_string & ~m.quote;
-    const uint64_t number = m.number & outside, cont = m.cont & outside;
-    // A number goes on through runs of '.', 'e', 'E', '+' that follow one of its bytes: adding
-    // each such run's first bit to the run carries through it (the carry past its end is masked
-    // off), so the XOR marks exactly the runs reached.
-    const uint64_t seeds = ((number << 1) | (in_number_ ? 1 : 0)) & cont;
-    const uint64_t carried = ((cont + seeds) ^ cont) & cont;
-    const uint64_t in_number = number | carried;  // byte i ends inside a number
-    const uint64_t before = (in_number << 1) | (in_number_ ? 1 : 0);
-    n_ += static_cast<uint64_t>(std::popcount(number & ~before));
-    in_number_ = (in_number >> 63) != 0;
-    in_string_ = (in_string >> 63) != 0;
-    p += 64;
-  }
-  feed_bytes(p, end);
+  return n;
 }
 
 }  // namespace tallylog::audit

@@ -34,18 +34,4 @@ uint64_t diff_json(std::string_view route, std::string_view published, std::stri
 // The number of JSON numbers in `json` (outside strings): the figures an answer publishes.
 uint64_t count_figures(std::string_view json);
 
-// count_figures over a text handed over in pieces (an answer streamed as it arrives): feeding the
-// pieces in order counts what count_figures counts on their concatenation. Not thread-safe.
-class FigureCounter {
- public:
-  void feed(std::string_view piece);
-  uint64_t count() const { return n_; }
-
- private:
-  void feed_bytes(const char* p, const char* end);
-
-  uint64_t n_ = 0;
-  bool in_string_ = false, escaped_ = false, in_number_ = false;
-};
-
 }  // namespace tallylog::audit

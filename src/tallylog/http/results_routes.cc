@@ -139,7 +139,7 @@ struct Results {
     std::string parent = param(q, "parent");
     std::string key = "tally|" + rule->to_string() + "|" + std::to_string(*depth) + "|" + parent;
     auto r = c.cached(key, applied, [&]() -> Result<Response> {
-      std::string body = c.body_buffer(512 * static_cast<size_t>(g.depth_end(*depth) - g.depth_begin(*depth)));
+      std::string body = c.body_buffer(tally::tally_json_size_hint(g, *depth));
       tally::tally_to_json(body, *view, *depth, applied);
       if (parent.empty()) {
         body += '\n';  // in place: a table-level body is hundreds of megabytes at national scale
@@ -193,7 +193,7 @@ struct Results {
       TL_ASSIGN_OR_RETURN(const Pair* pair, compared(*a, *b, *ta, *tb, applied));
       std::vector<tally::AreaComparison>& areas = c.summary_scratch();
       TL_TRY(tally::summarize_areas(pair->pair, *depth, areas));
-      std::string body = c.body_buffer(pair->head.size() + 256 * areas.size());
+      std::string body = c.body_buffer(tally::compare_json_size_hint(pair->head, areas.size()));
       tally::compare_to_json(body, pair->head, *depth, areas, *pair->pair.geography);
       body += '\n';
       return Response::json(200, std::move(body));

@@ -99,7 +99,7 @@ class TallyCache {
 
   // The storage of large cached bodies once released (evicted and written to every reader),
   // handed to the next body formatted: a table-level answer is hundreds of megabytes at national
-  // scale, and writing it into fresh memory made the kernel zero every page first (a fifth of the
+  // scale, and writing it into fresh memory made the kernel zero every page first (15 % of the
   // server's CPU answering an audit, issue 9). Keeps at most kMaxIdle buffers, only large ones
   // (at national scale up to about 3 x 256 MB held while idle); the rest is freed as usual.
   // Shared with the bodies' deleters, which may run on any thread.

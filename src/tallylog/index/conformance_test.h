@@ -157,6 +157,14 @@ TYPED_TEST_P(IndexConformance, CompactReadsCarryCountsStandingAndDigests) {
   seen.clear();
   ASSERT_TRUE(idx->for_each_current_count("witness:x", [&](const CountRecord&) { seen.push_back("x"); }));
   EXPECT_TRUE(seen.empty());
+  // A source rule's prefix ("<prefix>*") selects by prefix; without '*' the name is exact.
+  for (const char* filter : {"off*", "official*", "*", "offi", "witness:*", "officiall*"}) {
+    size_t n = 0;
+    ASSERT_TRUE(idx->for_each_current_count(filter, [&](const CountRecord&) { ++n; }));
+    const bool all = std::string_view(filter) == "off*" || std::string_view(filter) == "official*" ||
+                     std::string_view(filter) == "*";
+    EXPECT_EQ(n, all ? 3u : 0u) << filter;
+  }
   EXPECT_EQ(idx->current_sheets_by_source().value(),
             (std::vector<std::pair<std::string, uint64_t>>{{"official", 3}}));
   std::vector<std::string> summaries;

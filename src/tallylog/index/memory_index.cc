@@ -14,6 +14,12 @@
 namespace tallylog::index {
 namespace {
 
+// for_each_current_count's filter (reader.h): empty, "<prefix>*", or one source.
+bool source_matches(std::string_view filter, std::string_view source) {
+  if (filter.ends_with('*')) return source.starts_with(filter.substr(0, filter.size() - 1));
+  return filter.empty() || source == filter;
+}
+
 struct StoredSheet {
   std::string station, source, identity, content;
   std::optional<uint64_t> supersedes, corrects, superseded_by;
@@ -303,7 +309,7 @@ class MemoryIndex final : public Index {
   Status for_each_current_count(std::string_view source, const std::function<void(const CountRecord&)>& fn) override {
     auto s = state();
     for (const auto& [at, sh] : s->sheets) {
-      if (!sh.superseded_by && (source.empty() || sh.source == source)) fn(count_of(at, sh));
+      if (!sh.superseded_by && source_matches(source, sh.source)) fn(count_of(at, sh));
     }
     return ok();
   }

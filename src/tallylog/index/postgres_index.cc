@@ -423,7 +423,8 @@ Status PostgresImpl::prepare_statements() {
       {"r_declarations", "SELECT log_index, entry FROM declarations ORDER BY log_index"},
       {"r_current_counts",
        "SELECT log_index, station, source, corrects, conflicted, counts, counts_error FROM sheets "
-       "WHERE superseded_by IS NULL AND ($1 = '' OR source = $1) ORDER BY log_index"},
+       "WHERE superseded_by IS NULL AND ($1 = '' OR source = $1 OR "
+       "(right($1, 1) = '*' AND left(source, length($1) - 1) = left($1, -1))) ORDER BY log_index"},
       {"r_by_source",
        "SELECT source, count(*) FROM sheets WHERE superseded_by IS NULL GROUP BY source ORDER BY source"},
       {"r_summaries",

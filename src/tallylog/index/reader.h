@@ -169,7 +169,9 @@ class IndexReader {
   virtual Result<std::vector<DeclarationRecord>> declarations() = 0;
 
   // ---- compact reads for tabulation at scale (issue 16) ----
-  // Current sheets' counts, by log index; `source` empty means every source.
+  // Current sheets' counts, by log index, of the sources `source` names as a source rule's text
+  // does (tally/source_rule.h): empty for every source, "<prefix>*" for every source starting
+  // with <prefix> ("witness:*"), anything else for that source exactly.
   virtual Status for_each_current_count(std::string_view source,
                                         const std::function<void(const CountRecord&)>& fn) = 0;
   // Current sheets per source.

@@ -448,10 +448,15 @@ Status SqliteIndex::for_each_current_count(std::string_view source,
                                            const std::function<void(const CountRecord&)>& fn) {
   std::lock_guard lock(impl_->rmu);
   Stmt s;
-  std::string q =
+  // A prefix ("witness:*") is compared in characters on both sides (length() and substr() count
+  // characters of TEXT): rows of other sources are skipped without being read out.
+  const bool prefix = source.ends_with('*');
+  if (prefix) source.remove_suffix(1);
+  std::string where;
+  if (!source.empty()) where = prefix ? "AND substr(source, 1, length(?1)) = ?1 " : "AND source=?1 ";
+  const std::string q =
       "SELECT log_index, station, source, corrects, conflicted, counts, counts_error FROM sheets "
-      "WHERE superseded_by IS NULL " +
-      std::string(source.empty() ? "" : "AND source=?1 ") + "ORDER BY log_index";
+      "WHERE superseded_by IS NULL " + where + "ORDER BY log_index";
   TL_TRY(s.prepare(impl_->r, q.c_str()));
   if (!source.empty()) s.bind(1, source);
   CountRecord rec;

@@ -126,7 +126,7 @@ Status summarize_areas(const PairComparison& pair, int summary_depth, std::vecto
   // Largest difference first, then most tables on one side only, then by code (byte order).
   // Within a level, areas are numbered in natural code order (geography.h); when that is also
   // the codes' byte order (fixed-width codes, the usual case), the numbers break ties without
-  // reading a string: a million string comparisons of table codes were most of this function.
+  // reading a string: the string comparisons of table codes were a third of this function.
   bool ids_in_code_order = true;
   for (size_t i = 1; i < areas.size() && ids_in_code_order; ++i)
     ids_in_code_order = g.area(areas[i - 1].area).code < g.area(areas[i].area).code;

@@ -94,7 +94,7 @@ Result<Comparison> summarize(const PairComparison& pair, int summary_depth);
 Result<std::vector<AreaComparison>> summarize_areas(const PairComparison& pair, int summary_depth);
 // The same into `areas`, whose storage is reused: at the table level the summaries are one per
 // table (tens of megabytes at national scale), asked for each pair of sources, and fresh memory
-// for each was a tenth of a server's time answering an audit's compares (issue 9).
+// for each cost a server 0.5 CPU-s of zeroed pages answering an audit (issue 9).
 Status summarize_areas(const PairComparison& pair, int summary_depth, std::vector<AreaComparison>& areas);
 
 }  // namespace tallylog::tally

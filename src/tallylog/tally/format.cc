@@ -499,7 +499,7 @@ void maybe_flush(std::string& out, JsonOut& j, const Sink& sink) {
 
 uint64_t write_tally(std::string& out, const TallyView& tab, int depth, std::optional<uint64_t> log_size, const Sink& sink) {
   const Geography& g = tab.geography();
-  out.reserve(sink.to ? sink.piece_bytes + 4096 : 512 * static_cast<size_t>(g.depth_end(depth) - g.depth_begin(depth) + 1));
+  out.reserve(sink.to ? sink.piece_bytes + 4096 : tally_json_size_hint(g, depth));
   JsonOut j(out);
   j.begin_object();
   j.key("level").value(g.depth_name(depth));
@@ -521,6 +521,12 @@ uint64_t write_tally(std::string& out, const TallyView& tab, int depth, std::opt
 }
 
 }  // namespace
+
+size_t tally_json_size_hint(const Geography& g, int depth) {
+  return 512 * static_cast<size_t>(g.depth_end(depth) - g.depth_begin(depth) + 1);
+}
+
+size_t compare_json_size_hint(std::string_view head, size_t areas) { return head.size() + 256 * areas + 256; }
 
 std::string tally_to_json(const TallyView& tab, int depth, std::optional<uint64_t> log_size) {
   std::string out;
@@ -761,7 +767,7 @@ void write_compare(std::string& out, const Comparison& c, const Geography& g, st
 uint64_t write_compare_after(std::string& out, std::string_view head, int summary_depth,
                          const std::vector<AreaComparison>& areas, const Geography& g, const Sink& sink) {
   if (sink.to) out.reserve(sink.piece_bytes + 4096);
-  else out.reserve(head.size() + 256 * areas.size() + 256);
+  else out.reserve(compare_json_size_hint(head, areas.size()));
   if (sink.to) {
     // Handed on as it is, in pieces of the usual size (no copy).
     const size_t piece = std::max<size_t>(sink.piece_bytes, 1);

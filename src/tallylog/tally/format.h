@@ -28,6 +28,10 @@ std::string tally_to_json(const TallyView& tab, int depth, std::optional<uint64_
 // The same bytes appended to `out`, using the room it already has (a server reuses the storage
 // of large bodies it sent: http/tally_cache.h BodyPool).
 void tally_to_json(std::string& out, const TallyView& tab, int depth, std::optional<uint64_t> log_size);
+// The room the JSON answers reserve for themselves (a little more than they usually write), for
+// a caller that provides the string.
+size_t tally_json_size_hint(const Geography& g, int depth);
+size_t compare_json_size_hint(std::string_view head, size_t areas);
 // The same bytes as the string-returning form, handed to `sink` in pieces of about `piece_bytes`
 // (each piece ends after a whole area or listed table) as they are written, so an answer of hundreds of megabytes is never held whole (the audit compares
 // them as they arrive). The pieces are valid only during the call. Returns the number of JSON

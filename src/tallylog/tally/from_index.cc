@@ -1,6 +1,5 @@
 #include "tallylog/tally/from_index.h"
 
-#include <algorithm>
 #include <unordered_map>
 #include <vector>
 
@@ -89,17 +88,9 @@ Result<Tabulation> tabulate_index(index::IndexReader& reader, std::shared_ptr<co
   Tabulation tab(std::move(geography), rule);
   Status first = ok();
   uint64_t n = 0;
-  if (rule.kind() == SourceRule::Kind::kPrefix) {
-    // A prefix no current sheet's source has ("observer:*" before any observer reports) reads
-    // nothing: the sources are counted in one pass instead of every sheet read and dropped.
-    TL_ASSIGN_OR_RETURN(auto sources, reader.current_sheets_by_source());
-    if (std::none_of(sources.begin(), sources.end(), [&](const auto& s) { return rule.matches(s.first); })) {
-      tab.recompute_totals();
-      return tab;
-    }
-  }
-  // An exact source is filtered by the index; prefix and all-source rules by the tabulation.
-  const std::string filter = rule.kind() == SourceRule::Kind::kExact ? rule.to_string() : "";
+  // The index skips the sheets of other sources (an exact name or a prefix: "witness:*" reads no
+  // official sheet, and reads nothing before any witness reports).
+  const std::string filter = rule.kind() == SourceRule::Kind::kAll ? "" : rule.to_string();
   TL_TRY(reader.for_each_current_count(filter, [&](const index::CountRecord& r) {
     if (!first) return;
     if (auto s = tab.add_deferred(r); !s) first = s;

@@ -60,8 +60,8 @@ TEST_F(FromIndexTest, TabulatesTheCurrentSheetsOfTheIndexUnderARule) {
 }
 
 TEST_F(FromIndexTest, APrefixNoSourceHasTabulatesNothingAndOneSomeSourceHasEverySheet) {
-  // A prefix rule no current sheet matches skips the read of every sheet: its report must be
-  // what a tabulation that read them all and kept none gives, at every level.
+  // The index filters a rule's sources itself (by prefix for "observer:*"): the report must be
+  // what a tabulation that reads every sheet and keeps the rule's gives, at every level.
   log_sheets({sheet(0, "T1", "official", 1, 2, 3), sheet(0, "T2", "observer:eu", 4, 5, 6),
               sheet(0, "T3", "observer:oas", 7, 8, 9)});
   auto geo = geography_from_index(*idx_).value();
